@@ -1,0 +1,109 @@
+/**
+ * Gets a database ready for the whole system: a Postgres server given by an admin
+ * URL (created if missing), or the embedded PGlite. Either way init-db is applied,
+ * and each subgraph gets its own connection target.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { ConfigError, type DatabaseTarget, type Logger, type SubgraphName } from '@asky/shared';
+import { initDbScripts } from './initDb';
+
+export interface PreparedDatabase {
+  /** Shown in the start-up log. */
+  readonly description: string;
+  /** Where a subgraph connects: as its own role on Postgres. */
+  target(subgraph: SubgraphName): DatabaseTarget;
+  close(): Promise<void>;
+}
+
+const redact = (url: URL) => `${url.hostname}:${url.port || 5432}${url.pathname}`;
+
+/** One clear line for the ways a Postgres server can refuse us. */
+function describeConnectError(err: NodeJS.ErrnoException & { code?: string }, url: URL): ConfigError {
+  const where = `Postgres at ${redact(url)} (DATABASE_URL)`;
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return new ConfigError(`cannot reach ${where}: connection refused — is Postgres running?`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ConfigError(`cannot reach ${where}: unknown host ${url.hostname}`);
+    case '28P01':
+    case '28000':
+      return new ConfigError(`${where} refused user ${url.username}: check the user and password`);
+    default:
+      return new ConfigError(`cannot use ${where}: ${err.message}`);
+  }
+}
+
+async function connect(url: URL): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url.href, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+    return client;
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Connects as admin, creating the database first when it does not exist yet. */
+async function connectCreatingDatabase(url: URL, logger: Logger): Promise<pg.Client> {
+  try {
+    return await connect(url);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '3D000') throw describeConnectError(err as NodeJS.ErrnoException, url);
+  }
+  const database = decodeURIComponent(url.pathname.slice(1));
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const admin = await connect(maintenance).catch((err) => {
+    throw describeConnectError(err, maintenance);
+  });
+  try {
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+    logger.info({ database }, 'created database');
+  } finally {
+    await admin.end();
+  }
+  return connect(url);
+}
+
+/** Applies init-db to a Postgres database; subgraphs then connect as their roles. */
+export async function preparePostgres(adminUrl: URL, logger: Logger): Promise<PreparedDatabase> {
+  const client = await connectCreatingDatabase(adminUrl, logger);
+  try {
+    for (const script of initDbScripts()) await client.query(script.sql);
+  } finally {
+    await client.end();
+  }
+  return {
+    description: `Postgres at ${redact(adminUrl)}`,
+    target: (subgraph) => ({ kind: 'postgres', url: serviceRoleUrl(adminUrl, subgraph) }),
+    close: async () => undefined,
+  };
+}
+
+/** The admin URL with the subgraph's own role (development password = role name). */
+export function serviceRoleUrl(adminUrl: URL, subgraph: SubgraphName): URL {
+  const url = new URL(adminUrl);
+  url.username = `asky_${subgraph}`;
+  url.password = `asky_${subgraph}`;
+  return url;
+}
+
+/**
+ * The embedded default: PGlite (Postgres compiled to wasm) in this process, its
+ * files under `dataDir`. One instance serves every subgraph, so the per-role
+ * separation of a real server does not apply here.
+ */
+export async function prepareEmbedded(dataDir: string): Promise<PreparedDatabase> {
+  mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create({ dataDir });
+  for (const script of initDbScripts()) await pglite.exec(script.sql);
+  return {
+    description: `embedded PGlite in ${dataDir} (set DATABASE_URL to use a Postgres server)`,
+    target: () => ({ kind: 'embedded', pglite }),
+    close: () => pglite.close(),
+  };
+}

@@ -1,0 +1,3 @@
+export * from './database';
+export * from './initDb';
+export * from './system';

@@ -1,0 +1,165 @@
+/**
+ * Environment parsing. Each process reads its environment once, at start-up, into a
+ * frozen typed object; a missing or malformed value fails fast with one clear line.
+ * Nothing outside this module reads `process.env`.
+ */
+
+/** A configuration problem a person must fix; its message is that one line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads typed values from an environment, defaulting to `process.env`. */
+export class EnvReader {
+  constructor(private readonly env: Env = process.env) {}
+
+  /** A string, or `fallback` when unset or empty. */
+  string(name: string, fallback: string): string;
+  string(name: string): string | undefined;
+  string(name: string, fallback?: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : fallback;
+  }
+
+  /** A string that must be set. */
+  required(name: string, why: string): string {
+    const value = this.string(name);
+    if (!value) throw new ConfigError(`${name} is not set: ${why}`);
+    return value;
+  }
+
+  /** A TCP port, 0 meaning "any free port". */
+  port(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new ConfigError(`${name}="${raw}" is not a port number (0-65535)`);
+    }
+    return port;
+  }
+
+  /** A URL with one of the given protocols (e.g. `postgresql:`). */
+  url(name: string, protocols: string[]): URL | undefined;
+  url(name: string, protocols: string[], fallback: string): URL;
+  url(name: string, protocols: string[], fallback?: string): URL | undefined {
+    const raw = this.string(name) ?? fallback;
+    if (raw === undefined) return undefined;
+    return parseUrl(name, raw, protocols);
+  }
+
+  /** One of a fixed set of values. */
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.string(name) ?? fallback;
+    if (!allowed.includes(raw as T)) {
+      throw new ConfigError(`${name}="${raw}" must be one of: ${allowed.join(', ')}`);
+    }
+    return raw as T;
+  }
+}
+
+/** Parses `raw` as a URL of one of `protocols`, naming `name` when it is not. */
+export function parseUrl(name: string, raw: string, protocols: string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL (expected ${protocols[0]}//…)`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return url;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Settings every process shares. */
+export interface CommonConfig {
+  readonly production: boolean;
+  readonly logLevel: LogLevel;
+}
+
+export function readCommonConfig(env = new EnvReader()): CommonConfig {
+  return {
+    production: env.string('NODE_ENV', 'development') === 'production',
+    logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+}
+
+export const SUBGRAPHS = ['auth', 'pyxis', 'request'] as const;
+export type SubgraphName = (typeof SUBGRAPHS)[number];
+
+export const DEFAULT_PORTS: Readonly<Record<SubgraphName | 'gateway', number>> = {
+  gateway: 4000,
+  auth: 4001,
+  pyxis: 4002,
+  request: 4003,
+};
+
+/** What a subgraph process needs: `<NAME>_PORT`, `<NAME>_DATABASE_URL`. */
+export interface SubgraphConfig extends CommonConfig {
+  readonly name: SubgraphName;
+  readonly port: number;
+  readonly databaseUrl: URL;
+}
+
+const POSTGRES_PROTOCOLS = ['postgresql:', 'postgres:'];
+
+export function loadSubgraphConfig(name: SubgraphName, env = new EnvReader()): SubgraphConfig {
+  const prefix = name.toUpperCase();
+  const urlName = `${prefix}_DATABASE_URL`;
+  return Object.freeze({
+    ...readCommonConfig(env),
+    name,
+    port: env.port(`${prefix}_PORT`, DEFAULT_PORTS[name]),
+    databaseUrl: parseUrl(
+      urlName,
+      env.required(urlName, `the ${name} subgraph connects to Postgres as its own role, e.g. postgresql://asky_${name}:asky_${name}@127.0.0.1:5432/asky`),
+      POSTGRES_PROTOCOLS,
+    ),
+  });
+}
+
+/** Optional Postgres URL (e.g. DATABASE_URL): undefined when unset. */
+export function readPostgresUrl(name: string, env = new EnvReader()): URL | undefined {
+  return env.url(name, POSTGRES_PROTOCOLS);
+}
+
+/** What the gateway needs: its port and where each subgraph answers. */
+export interface GatewayConfig extends CommonConfig {
+  readonly port: number;
+  readonly subgraphUrls: Readonly<Record<SubgraphName, string>>;
+}
+
+export function loadGatewayConfig(env = new EnvReader()): GatewayConfig {
+  const urlOf = (name: SubgraphName) =>
+    env.url(`${name.toUpperCase()}_URL`, ['http:', 'https:'], `http://localhost:${DEFAULT_PORTS[name]}/graphql`).href;
+  return Object.freeze({
+    ...readCommonConfig(env),
+    port: env.port('GATEWAY_PORT', DEFAULT_PORTS.gateway),
+    subgraphUrls: Object.freeze({ auth: urlOf('auth'), pyxis: urlOf('pyxis'), request: urlOf('request') }),
+  });
+}
+
+/** What `npm start` (every service in one process) needs. */
+export interface SystemConfig extends CommonConfig {
+  /** An admin connection; unset means the embedded PGlite database. */
+  readonly databaseUrl?: URL;
+  /** Where the embedded database keeps its files. */
+  readonly embeddedDataDir: string;
+  readonly ports: Readonly<Record<SubgraphName | 'gateway', number>>;
+}
+
+export function loadSystemConfig(env = new EnvReader()): SystemConfig {
+  const port = (name: SubgraphName | 'gateway') => env.port(`${name.toUpperCase()}_PORT`, DEFAULT_PORTS[name]);
+  return Object.freeze({
+    ...readCommonConfig(env),
+    databaseUrl: readPostgresUrl('DATABASE_URL', env),
+    embeddedDataDir: env.string('ASKY_DATA_DIR', '.asky/pglite'),
+    ports: Object.freeze({ gateway: port('gateway'), auth: port('auth'), pyxis: port('pyxis'), request: port('request') }),
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * Errors clients can cause, as GraphQL errors with an `extensions.code`, and the
+ * one place that decides what an unexpected error looks like to a client.
+ */
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { Logger } from './logger';
+
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Codes a client may see as they are; anything else is masked. */
+const CLIENT_CODES = new Set<string>([
+  ...Object.values(ErrorCode),
+  // Apollo Server's own request-level codes.
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+function clientError(code: ErrorCode, message: string, extra?: Record<string, unknown>) {
+  return new GraphQLError(message, { extensions: { ...extra, code } });
+}
+
+export const badUserInput = (message: string, extra?: Record<string, unknown>) =>
+  clientError(ErrorCode.BAD_USER_INPUT, message, extra);
+export const unauthenticated = (message = 'You must be logged in') =>
+  clientError(ErrorCode.UNAUTHENTICATED, message);
+export const forbidden = (message = 'You are not allowed to do this') =>
+  clientError(ErrorCode.FORBIDDEN, message);
+export const notFound = (message: string) => clientError(ErrorCode.NOT_FOUND, message);
+export const conflict = (message: string, extra?: Record<string, unknown>) =>
+  clientError(ErrorCode.CONFLICT, message, extra);
+
+/** Prisma's known request errors that a client's input can cause. */
+const PRISMA_CODES: Record<string, { code: ErrorCode; message: string }> = {
+  P2002: { code: ErrorCode.CONFLICT, message: 'A record with the same unique value already exists' },
+  P2025: { code: ErrorCode.NOT_FOUND, message: 'The record was not found' },
+  P2003: { code: ErrorCode.BAD_USER_INPUT, message: 'A referenced record does not exist' },
+};
+
+/** Maps a Prisma error to a client error, or returns undefined when it is not one. */
+export function fromPrismaError(error: unknown): GraphQLError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  const known = typeof code === 'string' ? PRISMA_CODES[code] : undefined;
+  return known ? clientError(known.code, known.message) : undefined;
+}
+
+/**
+ * Apollo Server `formatError`: client errors pass through; Prisma errors a client
+ * caused are translated; anything else is logged and reaches the client as a
+ * generic internal error, with no stack trace, SQL or driver message.
+ */
+export function createFormatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    const original = unwrapResolverError(error);
+    if (typeof code === 'string' && CLIENT_CODES.has(code) && !(original instanceof Error && isDriverError(original))) {
+      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    const mapped = fromPrismaError(original);
+    if (mapped) return { message: mapped.message, path: formatted.path, extensions: mapped.extensions };
+    logger.error({ err: original, path: formatted.path }, 'unexpected error');
+    return {
+      message: 'Internal server error',
+      path: formatted.path,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}
+
+/** Errors from Prisma or the Postgres driver, whatever code Apollo gave them. */
+function isDriverError(error: Error): boolean {
+  return error.name.startsWith('Prisma') || error.name === 'DriverAdapterError';
+}

@@ -1,0 +1,3 @@
+import { subgraphPrismaConfig } from '../config';
+
+export default subgraphPrismaConfig('pyxis');

@@ -1,0 +1,4 @@
+import { runSubgraph } from '@asky/shared';
+import { authSubgraph } from './server';
+
+runSubgraph(authSubgraph);

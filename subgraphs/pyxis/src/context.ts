@@ -1,0 +1,21 @@
+import type { PyxisPrisma } from './data/client';
+import { CatalogueRepository } from './data/catalogue';
+import { DispenserRepository } from './data/dispensers';
+import { StockRepository } from './data/stock';
+import type { DispenserQrCodes } from './qrCodes';
+
+export interface Context {
+  readonly catalogue: CatalogueRepository;
+  readonly dispensers: DispenserRepository;
+  readonly stock: StockRepository;
+  readonly qrCodes: DispenserQrCodes;
+}
+
+export function createContext(prisma: PyxisPrisma, qrCodes: DispenserQrCodes): Context {
+  return {
+    catalogue: new CatalogueRepository(prisma),
+    dispensers: new DispenserRepository(prisma),
+    stock: new StockRepository(prisma),
+    qrCodes,
+  };
+}

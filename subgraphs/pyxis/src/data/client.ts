@@ -1,0 +1,10 @@
+import type { PrismaAdapter } from '@asky/shared';
+import { PrismaClient, type Prisma } from '../generated/prisma/client';
+
+export type PyxisPrisma = PrismaClient;
+
+/** The pyxis schema's Prisma client over a driver adapter (created once per process). */
+export const createPrismaClient = (
+  adapter: PrismaAdapter,
+  options: Omit<Prisma.PrismaClientOptions, 'adapter'> = {},
+): PyxisPrisma => new PrismaClient({ ...options, adapter }) as PyxisPrisma;

@@ -1,0 +1,21 @@
+import { startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
+import { createContext, type Context } from './context';
+import { createPrismaClient, type PyxisPrisma } from './data/client';
+import { DispenserQrCodes } from './qrCodes';
+import { resolvers } from './resolvers';
+
+export { createPrismaClient, type PyxisPrisma };
+
+/** One cache per process: QR codes outlive requests. */
+const qrCodes = new DispenserQrCodes();
+
+export const pyxisSubgraph: SubgraphDefinition<PyxisPrisma, Context> = {
+  name: 'pyxis',
+  packageName: '@asky/pyxis',
+  resolvers,
+  createContext: (prisma) => createContext(prisma, qrCodes),
+  createPrismaClient,
+};
+
+/** Starts the pyxis subgraph; the caller owns `deps.prisma`. */
+export const createServer = (deps: SubgraphDeps<PyxisPrisma>) => startSubgraph(pyxisSubgraph, deps);

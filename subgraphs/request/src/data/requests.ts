@@ -1,0 +1,33 @@
+import { createByIdLoader, createGroupLoader } from '@asky/shared';
+import type { RequestPrisma } from './client';
+import type { RequestKind, RequestStatus } from '../generated/prisma/client';
+
+export interface RequestFilter {
+  readonly status?: RequestStatus | null;
+  readonly kind?: RequestKind | null;
+  /** How many, already validated. */
+  readonly first: number;
+  /** The id of the last request of the previous page. */
+  readonly after?: string | null;
+}
+
+/** Requests and their history; lookups by id are batched per request. */
+export class RequestRepository {
+  readonly byId = createByIdLoader((ids) => this.prisma.request.findMany({ where: { id: { in: ids } } }));
+  readonly history = createGroupLoader(
+    (ids) => this.prisma.statusHistory.findMany({ where: { requestId: { in: ids } }, orderBy: { at: 'asc' } }),
+    (entry) => entry.requestId,
+  );
+
+  constructor(private readonly prisma: RequestPrisma) {}
+
+  /** Newest first, keyset-paginated on (createdAt, id) so pages never skip or repeat. */
+  list({ status, kind, first, after }: RequestFilter) {
+    return this.prisma.request.findMany({
+      where: { status: status ?? undefined, kind: kind ?? undefined },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: first,
+      ...(after ? { cursor: { id: after }, skip: 1 } : {}),
+    });
+  }
+}

@@ -1,0 +1,15 @@
+import type { RequestResolvers } from '../generated/graphql';
+import { reference } from '../data/references';
+
+export const Request: RequestResolvers = {
+  __resolveReference: (ref, { requests }) => requests.byId.load(ref.id),
+  requester: (request) => ({ id: request.requesterId }),
+  assignee: (request) => reference(request.assigneeId),
+  medicine: (request) => reference(request.medicineId),
+  material: (request) => reference(request.materialId),
+  dispenser: (request) => reference(request.dispenserId),
+  assistanceType: (request) => reference(request.assistanceTypeId),
+  createdAt: (request) => request.createdAt.toISOString(),
+  updatedAt: (request) => request.updatedAt.toISOString(),
+  history: (request, _, { requests }) => requests.history.load(request.id),
+};

@@ -1,0 +1,7 @@
+import type { RequestHistoryEntryResolvers } from '../generated/graphql';
+import { reference } from '../data/references';
+
+export const RequestHistoryEntry: RequestHistoryEntryResolvers = {
+  changedBy: (entry) => reference(entry.changedById),
+  at: (entry) => entry.at.toISOString(),
+};

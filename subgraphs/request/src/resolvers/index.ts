@@ -1,0 +1,6 @@
+import type { Resolvers } from '../generated/graphql';
+import { Query } from './Query';
+import { Request } from './Request';
+import { RequestHistoryEntry } from './RequestHistoryEntry';
+
+export const resolvers: Resolvers = { Query, Request, RequestHistoryEntry };

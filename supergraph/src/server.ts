@@ -1,0 +1,64 @@
+/**
+ * The gateway: @apollo/gateway executing the checked-in supergraph over the
+ * subgraphs, served by Apollo Server with Sandbox in development.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { startService, type Logger, type RunningService, type SubgraphName } from '@asky/shared';
+import { readSupergraphSdl } from './supergraphFile';
+
+export interface GatewayContext {
+  /** The client's `Authorization` header, forwarded to every subgraph as is. */
+  readonly authorization?: string;
+}
+
+export interface GatewayDeps {
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly production: boolean;
+  readonly logger: Logger;
+  /** Where each subgraph answers; overrides the URLs in the supergraph file. */
+  readonly subgraphUrls: Readonly<Record<SubgraphName, string>>;
+  /** @default the contents of supergraph/supergraph.graphql */
+  readonly supergraphSdl?: string;
+}
+
+/** Forwards the caller's credentials: each subgraph verifies them again. */
+class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+  }
+}
+
+const headerValue = (headers: IncomingHttpHeaders, name: string) => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** Whether every subgraph reports itself ready. */
+async function subgraphsReady(urls: readonly string[]): Promise<boolean> {
+  const checks = urls.map(async (url) => {
+    const res = await fetch(new URL('/ready', url), { signal: AbortSignal.timeout(2_000) });
+    return res.ok;
+  });
+  return (await Promise.allSettled(checks)).every((c) => c.status === 'fulfilled' && c.value);
+}
+
+export async function createGateway(deps: GatewayDeps): Promise<RunningService> {
+  const urls = deps.subgraphUrls as Record<string, string>;
+  const gateway = new ApolloGateway({
+    supergraphSdl: deps.supergraphSdl ?? readSupergraphSdl(),
+    buildService: ({ name, url }) => new AuthForwardingDataSource({ url: urls[name] ?? url }),
+    logger: deps.logger,
+  });
+  return startService<GatewayContext>({
+    name: 'gateway',
+    port: deps.port,
+    portVariable: 'GATEWAY_PORT',
+    production: deps.production,
+    logger: deps.logger,
+    apollo: { gateway },
+    context: async (req) => ({ authorization: headerValue(req.headers, 'authorization') }),
+    ready: () => subgraphsReady(Object.values(urls)),
+  });
+}
