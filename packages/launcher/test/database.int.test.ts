@@ -1,0 +1,89 @@
+import pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '../src/testing';
+import { initDbScripts } from '../src/initDb';
+import { preparePostgres, serviceRoleUrl } from '../src/database';
+import { createLogger, verifyPassword } from '@asky/shared';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await preparePostgres(database.url, createLogger('test', 'silent'));
+});
+afterAll(() => database?.drop());
+
+async function as(role: 'auth' | 'pyxis' | 'request' | 'admin', sql: string): Promise<pg.QueryResult> {
+  const url = role === 'admin' ? database.url : serviceRoleUrl(database.url, role);
+  const client = new pg.Client({ connectionString: url.href });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const count = async (table: string) => Number((await as('admin', `SELECT count(*) FROM ${table}`)).rows[0].count);
+
+describe('init-db on a real Postgres', () => {
+  it('keeps each subgraph role out of the other schemas', async () => {
+    await expect(as('pyxis', 'SELECT * FROM auth."User"')).rejects.toMatchObject({ code: '42501' });
+    await expect(as('pyxis', 'SELECT * FROM request."Request"')).rejects.toMatchObject({ code: '42501' });
+    await expect(as('request', 'SELECT * FROM auth."User"')).rejects.toMatchObject({ code: '42501' });
+    await expect(as('auth', 'SELECT * FROM pyxis."Medicine"')).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('lets each subgraph role read and write its own tables but not change the schema', async () => {
+    expect((await as('pyxis', 'SELECT count(*) FROM pyxis."Medicine"')).rows[0].count).not.toBe('0');
+    expect((await as('auth', 'SELECT count(*) FROM auth."User"')).rows[0].count).toBe('4');
+    await expect(as('pyxis', 'CREATE TABLE pyxis.intruder (id int)')).rejects.toMatchObject({ code: '42501' });
+    await expect(as('pyxis', 'DROP TABLE pyxis."Medicine"')).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it("keeps a request's status history append-only", async () => {
+    await expect(as('request', 'DELETE FROM request."StatusHistory"')).rejects.toMatchObject({ code: '42501' });
+    await expect(as('request', `UPDATE request."StatusHistory" SET note = 'x'`)).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('records the Prisma migrations as applied, with their checksums', async () => {
+    for (const schema of ['auth', 'pyxis', 'request']) {
+      const { rows } = await as('admin', `SELECT migration_name, checksum, finished_at FROM ${schema}."_prisma_migrations"`);
+      expect(rows).toEqual([
+        { migration_name: '20261125000000_init', checksum: expect.stringMatching(/^[0-9a-f]{64}$/), finished_at: expect.any(Date) },
+      ]);
+    }
+  });
+
+  it('does no harm when run again', async () => {
+    const tables = ['auth."User"', 'pyxis."Medicine"', 'pyxis."StockItem"', 'request."Request"', 'request."StatusHistory"'];
+    const before = await Promise.all(tables.map(count));
+    for (const script of initDbScripts()) await as('admin', script.sql);
+    expect(await Promise.all(tables.map(count))).toEqual(before);
+  });
+
+  it('has the mock users of the API contract, one per role', async () => {
+    const { rows } = await as('admin', 'SELECT email, role, active FROM auth."User" ORDER BY email');
+    expect(rows).toEqual([
+      { email: 'admin@asky.local', role: 'ADMIN', active: true },
+      { email: 'nurse@asky.local', role: 'NURSE', active: true },
+      { email: 'pharmacist@asky.local', role: 'PHARMACIST', active: true },
+      { email: 'technician@asky.local', role: 'TECHNICIAN', active: true },
+    ]);
+  });
+
+  it("stores the nurse's documented password as a scrypt hash that verifies", async () => {
+    const { rows } = await as('admin', `SELECT "passwordHash" FROM auth."User" WHERE email = 'nurse@asky.local'`);
+    expect(rows[0].passwordHash).toMatch(/^scrypt\$/);
+    expect(await verifyPassword('asky-nurse', rows[0].passwordHash)).toBe(true);
+    expect(await verifyPassword('asky-admin', rows[0].passwordHash)).toBe(false);
+  });
+
+  it('has requests in several statuses, each with its history', async () => {
+    const { rows } = await as('admin', `SELECT DISTINCT status FROM request."Request"`);
+    expect(rows.length).toBeGreaterThanOrEqual(5);
+    const { rows: orphans } = await as(
+      'admin',
+      `SELECT id FROM request."Request" r WHERE NOT EXISTS (SELECT 1 FROM request."StatusHistory" h WHERE h."requestId" = r.id)`,
+    );
+    expect(orphans).toEqual([]);
+  });
+});
