@@ -14,20 +14,19 @@ export function runMain(main: () => Promise<{ stop(): Promise<void> }>): void {
         process.stderr.write(`\n${signal} received, stopping…\n`);
         running.stop().then(
           () => process.exit(0),
-          (err: unknown) => {
-            process.stderr.write(`error while stopping: ${describe(err)}\n`);
-            process.exit(1);
-          },
+          (err: unknown) => exitWith(`error while stopping: ${describe(err)}`),
         );
       };
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
     },
-    (err: unknown) => {
-      process.stderr.write(`Asky could not start: ${describe(err)}\n`);
-      process.exit(1);
-    },
+    (err: unknown) => exitWith(`Asky could not start: ${describe(err)}`),
   );
+}
+
+/** Exits 1 once `line` is flushed: stderr to a pipe is written asynchronously. */
+function exitWith(line: string): void {
+  process.stderr.write(`${line}\n`, () => process.exit(1));
 }
 
 function describe(err: unknown): string {

@@ -1,0 +1,115 @@
+/**
+ * `npm start` as a newcomer meets it: the embedded default, and one clear line
+ * (never a stack trace) for configuration that cannot work.
+ */
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../src/initDb';
+import { postGraphQL } from '../src/testing';
+
+interface Exit {
+  readonly code: number | null;
+  readonly stderr: string;
+}
+
+interface Launch {
+  /** The gateway URL, once the launcher prints that it is up. */
+  readonly up: Promise<string>;
+  readonly exit: Promise<Exit>;
+  interrupt(): void;
+}
+
+/** Runs the launcher as `npm start` does, with `env` added. */
+function launch(env: Record<string, string>): Launch {
+  const child = spawn(process.execPath, ['--conditions=typescript', '--import', 'tsx', 'packages/launcher/src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+  const exit = new Promise<Exit>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stderr });
+    }),
+  );
+  const up = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const url = /Asky is up in [\d.]+s: (\S+)/.exec(stdout)?.[1];
+      if (url) resolve(url);
+    });
+    void exit.then(() => reject(new Error(`launcher exited before it was up: ${stderr}`)));
+  });
+  up.catch(() => undefined);
+  return { up, exit, interrupt: () => child.kill('SIGINT') };
+}
+
+const start = (env: Record<string, string>) => launch(env).exit;
+
+const expectOneClearLine = (exit: Exit, message: RegExp) => {
+  expect(exit.code).toBe(1);
+  expect(exit.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+};
+
+describe('npm start refuses bad configuration with one clear line', () => {
+  it('names an unreachable Postgres', async () => {
+    expectOneClearLine(
+      await start({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/asky' }),
+      /^Asky could not start: cannot reach Postgres at 127\.0\.0\.1:1\/asky \(DATABASE_URL\): connection refused/,
+    );
+  }, 30_000);
+
+  it('names a malformed DATABASE_URL', async () => {
+    expectOneClearLine(await start({ DATABASE_URL: 'mysql://x' }), /^Asky could not start: DATABASE_URL must start with postgresql:\/\//);
+  }, 30_000);
+
+  it('names a port that is taken and the variable that moves it', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'asky-start-'));
+    try {
+      expectOneClearLine(
+        await start({ PYXIS_PORT: String(port), ASKY_DATA_DIR: dataDir, AUTH_PORT: '0', REQUEST_PORT: '0', GATEWAY_PORT: '0' }),
+        new RegExp(`^Asky could not start: port ${port} is already in use: stop what uses it or set PYXIS_PORT`),
+      );
+    } finally {
+      blocker.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('names a port that is not a number', async () => {
+    expectOneClearLine(await start({ GATEWAY_PORT: 'http' }), /^Asky could not start: GATEWAY_PORT="http" is not a port number/);
+  }, 30_000);
+});
+
+describe('without DATABASE_URL', () => {
+  it('runs the whole system on the embedded PGlite database, mock data included, and stops on Ctrl-C', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'asky-embedded-'));
+    const env = { ASKY_DATA_DIR: dataDir, GATEWAY_PORT: '0', AUTH_PORT: '0', PYXIS_PORT: '0', REQUEST_PORT: '0' };
+    const { DATABASE_URL: _unset, ...inherited } = process.env;
+    const launcher = launch({ ...env, ...(inherited as Record<string, string>) });
+    try {
+      const gatewayUrl = await launcher.up;
+      const { data, errors } = await postGraphQL<any>(
+        gatewayUrl,
+        `{ request(id: "66666666-6666-4666-8666-000000000001") { requester { name } medicine { name } } }`,
+      );
+      expect(errors).toBeUndefined();
+      expect(data.request).toEqual({ requester: { name: 'Ana Souza' }, medicine: { name: 'Morfina' } });
+    } finally {
+      launcher.interrupt();
+      const exit = await launcher.exit;
+      rmSync(dataDir, { recursive: true, force: true });
+      expect(exit.code).toBe(0);
+    }
+  }, 60_000);
+});

@@ -1,0 +1,107 @@
+/**
+ * The gateway against stand-in subgraphs that record what reaches them, so what
+ * the gateway itself does (forwarding, masking, production mode) is visible.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger, type RunningService } from '@asky/shared';
+import { createGateway } from '../src/server';
+
+interface StandIn {
+  readonly url: string;
+  readonly headers: http.IncomingHttpHeaders[];
+  close(): Promise<void>;
+}
+
+/** A subgraph that answers every operation with `body` and records request headers. */
+async function standInSubgraph(body: object): Promise<StandIn> {
+  const headers: http.IncomingHttpHeaders[] = [];
+  const server = http.createServer((req, res) => {
+    headers.push(req.headers);
+    req.resume().on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    headers,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+const post = async (url: string, query: string, headers: Record<string, string> = {}) => {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+  return (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
+};
+
+describe('the gateway', () => {
+  let pyxis: StandIn;
+  let broken: StandIn;
+  let gateway: RunningService;
+  let production: RunningService;
+
+  beforeAll(async () => {
+    pyxis = await standInSubgraph({ data: { dispensers: [{ code: 'UTI-2-A' }] } });
+    broken = await standInSubgraph({
+      errors: [{ message: 'relation "x" does not exist at Object.<anonymous> (/app/src/data.ts:1)', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+    });
+    const logger = createLogger('gateway', 'silent');
+    gateway = await createGateway({
+      port: 0,
+      production: false,
+      logger,
+      subgraphUrls: { auth: 'http://127.0.0.1:1/graphql', pyxis: pyxis.url, request: broken.url },
+    });
+    production = await createGateway({
+      port: 0,
+      production: true,
+      logger,
+      subgraphUrls: { auth: pyxis.url, pyxis: pyxis.url, request: pyxis.url },
+    });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await production?.stop();
+    await pyxis?.close();
+    await broken?.close();
+  });
+
+  it("forwards the caller's Authorization header to the subgraph", async () => {
+    pyxis.headers.length = 0;
+    const { data } = await post(gateway.url, '{ dispensers { code } }', { authorization: 'Bearer abc.def.ghi' });
+    expect(data).toEqual({ dispensers: [{ code: 'UTI-2-A' }] });
+    expect(pyxis.headers.map((h) => h.authorization)).toEqual(['Bearer abc.def.ghi']);
+  });
+
+  it('sends no Authorization header when the caller sent none', async () => {
+    pyxis.headers.length = 0;
+    await post(gateway.url, '{ dispensers { code } }');
+    expect(pyxis.headers).toHaveLength(1);
+    expect(pyxis.headers[0]!.authorization).toBeUndefined();
+  });
+
+  it("masks a subgraph's internal error: no SQL, paths or stack reach the client", async () => {
+    const body = await post(gateway.url, '{ requests { id } }');
+    expect(body.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+    expect(JSON.stringify(body)).not.toMatch(/relation|data\.ts|127\.0\.0\.1/);
+  });
+
+  it('is alive but not ready while a subgraph is unreachable', async () => {
+    expect((await fetch(new URL('/health', gateway.url))).status).toBe(200);
+    expect((await fetch(new URL('/ready', gateway.url))).status).toBe(503);
+  });
+
+  it('turns introspection and Sandbox off in production', async () => {
+    const body = await post(production.url, '{ __schema { types { name } } }');
+    expect(body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const page = await fetch(production.url, { headers: { accept: 'text/html' } });
+    expect(page.headers.get('content-type')).not.toMatch(/html/);
+    expect(await page.text()).not.toMatch(/sandbox|landing/i);
+  });
+
+  it('still answers ordinary queries in production', async () => {
+    expect((await post(production.url, '{ dispensers { code } }')).data).toEqual({ dispensers: [{ code: 'UTI-2-A' }] });
+  });
+});
