@@ -1,0 +1,40 @@
+import { GraphQLError } from 'graphql';
+import { createLogger } from '../logger';
+import { badUserInput, createFormatError, fromPrismaError } from '../errors';
+import { parseId } from '../ids';
+
+const formatError = createFormatError(createLogger('test', 'silent'));
+const format = (error: unknown) => {
+  const formatted = error instanceof GraphQLError ? error.toJSON() : { message: String(error), extensions: {} };
+  return formatError(formatted, error);
+};
+
+describe('errors a client sees', () => {
+  it('passes client errors through with their code and without a stack trace', () => {
+    const error = badUserInput('quantity must be positive');
+    const formatted = format(new GraphQLError(error.message, { extensions: { ...error.extensions, stacktrace: ['at x'] } }));
+    expect(formatted).toEqual({ message: 'quantity must be positive', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('hides unexpected errors behind a generic internal error', () => {
+    const formatted = format(new GraphQLError('connect ECONNREFUSED 10.0.0.5:5432', { originalError: new Error('boom') }));
+    expect(formatted).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  });
+
+  it('translates Prisma errors a client can cause, without their message', () => {
+    const prismaError = Object.assign(new Error('Unique constraint failed on the fields: (`email`)'), { code: 'P2002' });
+    expect(fromPrismaError(prismaError)?.extensions.code).toBe('CONFLICT');
+    const formatted = format(new GraphQLError(prismaError.message, { originalError: prismaError, path: ['createUser'] }));
+    expect(formatted.extensions?.code).toBe('CONFLICT');
+    expect(formatted.message).not.toMatch(/email|constraint/);
+    expect(fromPrismaError(Object.assign(new Error('x'), { code: 'P2025' }))?.extensions.code).toBe('NOT_FOUND');
+    expect(fromPrismaError(new Error('x'))).toBeUndefined();
+  });
+});
+
+describe('parseId', () => {
+  it('accepts UUIDs in any case and refuses anything else with BAD_USER_INPUT', () => {
+    expect(parseId('66666666-6666-4666-8666-00000000000A')).toBe('66666666-6666-4666-8666-00000000000a');
+    expect(() => parseId('42', 'medicineId')).toThrow(expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', argument: 'medicineId' } }));
+  });
+});
