@@ -9,7 +9,8 @@ import pg from 'pg';
 import { defineConfig } from 'prisma/config';
 import { PrismaPg } from '@prisma/adapter-pg';
 
-const FALLBACK_URL = 'postgresql://postgres@127.0.0.1:5432/asky';
+// Any database will do for generate and diff (which only needs to create a shadow).
+const FALLBACK_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 export function subgraphPrismaConfig(subgraph: 'auth' | 'pyxis' | 'request') {
   // The CLI tries to download a native engine when the url cannot be resolved.
@@ -55,17 +56,21 @@ function withShadowDatabase(factory: PrismaPg, config: pg.PoolConfig, schema: st
     const dispose = shadow.dispose.bind(shadow);
     shadow.dispose = async () => {
       await dispose();
+      // `main` shares the factory's pool, which the engine disposes of itself.
       await main.executeScript(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-      await main.dispose();
     };
     return shadow;
   };
   return factory;
 }
 
-const TEXT_OID = 25;
-/** Postgres `name` (19) and `"char"` (18): catalog column types adapter-pg 6.19 cannot map. */
-const CATALOG_TEXT_OIDS = new Set([18, 19]);
+/** Postgres `"char"` (18), `name` (19) and their arrays: catalog types adapter-pg 6.19 cannot map, as text / text[]. */
+const CATALOG_TYPES_AS_TEXT = new Map([
+  [18, 25],
+  [19, 25],
+  [1002, 1009],
+  [1003, 1009],
+]);
 
 /**
  * The schema engine introspects catalog columns of types `name` and `"char"`,
@@ -86,7 +91,7 @@ class IntrospectionClient extends pg.Client {
 
 function reportCatalogTypesAsText<T>(result: T): T {
   for (const field of (result as { fields?: { dataTypeID: number }[] }).fields ?? []) {
-    if (CATALOG_TEXT_OIDS.has(field.dataTypeID)) field.dataTypeID = TEXT_OID;
+    field.dataTypeID = CATALOG_TYPES_AS_TEXT.get(field.dataTypeID) ?? field.dataTypeID;
   }
   return result;
 }

@@ -1,0 +1,20 @@
+# One image for every Asky process; docker-compose.yaml picks the entry with `command`.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.base.json tsconfig.json codegen.ts ./
+COPY prisma ./prisma
+COPY packages ./packages
+COPY subgraphs ./subgraphs
+COPY supergraph ./supergraph
+COPY init-db ./init-db
+# npm ci runs `prisma generate` (postinstall); the build compiles every package to dist/.
+RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app ./
+USER node
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=5 \
+  CMD node -e "fetch('http://127.0.0.1:' + (process.env.HEALTH_PORT || 4000) + '/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+CMD ["node", "supergraph/dist/src/index.js"]
