@@ -1,7 +1,7 @@
-import { createLogger, loadGatewayConfig, runMain } from '@asky/shared';
+import { createLogger, loadGatewayConfig, loadTokenConfig, runMain } from '@asky/shared';
 import { createGateway } from './server';
 
 runMain(async () => {
   const config = loadGatewayConfig();
-  return createGateway({ ...config, logger: createLogger('gateway', config.logLevel) });
+  return createGateway({ ...config, tokens: loadTokenConfig(), logger: createLogger('gateway', config.logLevel) });
 });

@@ -4,12 +4,23 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { startService, type Logger, type RunningService, type SubgraphName } from '@asky/shared';
+import {
+  JwksKeySource,
+  TokenVerifier,
+  startService,
+  type Logger,
+  type RunningService,
+  type SubgraphName,
+  type TokenConfig,
+} from '@asky/shared';
+import { GraphQLError } from 'graphql';
 import { readSupergraphSdl } from './supergraphFile';
 
 export interface GatewayContext {
-  /** The client's `Authorization` header, forwarded to every subgraph as is. */
+  /** The client's `Authorization` header (verified), forwarded to every subgraph as is. */
   readonly authorization?: string;
+  /** The client's address, for the subgraphs' throttling and logs. */
+  readonly clientAddress?: string;
 }
 
 export interface GatewayDeps {
@@ -21,12 +32,26 @@ export interface GatewayDeps {
   readonly subgraphUrls: Readonly<Record<SubgraphName, string>>;
   /** @default the contents of supergraph/supergraph.graphql */
   readonly supergraphSdl?: string;
+  /** How access tokens are checked (auth's JWKS, issuer, audience). */
+  readonly tokens: TokenConfig;
 }
 
-/** Forwards the caller's credentials: each subgraph verifies them again. */
+/** Forwards the caller's credentials (each subgraph verifies them again) and address. */
 class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+    if (context.clientAddress) request.http?.headers.set('x-forwarded-for', context.clientAddress);
+  }
+}
+
+/** Rejects a bad token before any planning or subgraph call, with HTTP 401. */
+async function verified(verifier: TokenVerifier, authorization: string | undefined): Promise<string | undefined> {
+  try {
+    await verifier.verifyHeader(authorization);
+    return authorization;
+  } catch (err) {
+    if (!(err instanceof GraphQLError)) throw err;
+    throw new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 401 } } });
   }
 }
 
@@ -46,6 +71,7 @@ async function subgraphsReady(urls: readonly string[]): Promise<boolean> {
 
 export async function createGateway(deps: GatewayDeps): Promise<RunningService> {
   const urls = deps.subgraphUrls as Record<string, string>;
+  const verifier = new TokenVerifier({ ...deps.tokens, keys: new JwksKeySource(deps.tokens.jwksUrl) });
   const gateway = new ApolloGateway({
     supergraphSdl: deps.supergraphSdl ?? readSupergraphSdl(),
     buildService: ({ name, url }) => new AuthForwardingDataSource({ url: urls[name] ?? url }),
@@ -58,7 +84,10 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     production: deps.production,
     logger: deps.logger,
     apollo: { gateway },
-    context: async (req) => ({ authorization: headerValue(req.headers, 'authorization') }),
+    context: async (req) => ({
+      authorization: await verified(verifier, headerValue(req.headers, 'authorization')),
+      clientAddress: req.socket.remoteAddress,
+    }),
     ready: () => subgraphsReady(Object.values(urls)),
   });
 }

@@ -2,9 +2,11 @@
  * The gateway against stand-in subgraphs that record what reaches them, so what
  * the gateway itself does (forwarding, masking, production mode) is visible.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, type RunningService } from '@asky/shared';
+import jwt from 'jsonwebtoken';
+import { createLogger, toPublicJwk, type RunningService } from '@asky/shared';
 import { createGateway } from '../src/server';
 
 interface StandIn {
@@ -13,15 +15,23 @@ interface StandIn {
   close(): Promise<void>;
 }
 
-/** A subgraph that answers every operation with `body` and records request headers. */
+const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+const jwk = toPublicJwk(privateKey);
+const tokens = { issuer: 'asky-auth', audience: 'asky', jwksUrl: '' };
+const signToken = (claims: object = { typ: 'user', role: 'NURSE' }) =>
+  jwt.sign(claims, privateKey, { algorithm: 'ES256', keyid: jwk.kid, subject: 'u1', issuer: 'asky-auth', audience: 'asky', expiresIn: 60 });
+
+/** A subgraph that answers every operation with `body`, records request headers, and serves a JWKS. */
 async function standInSubgraph(body: object): Promise<StandIn> {
   const headers: http.IncomingHttpHeaders[] = [];
   const server = http.createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/.well-known/jwks.json') {
+      res.end(JSON.stringify({ keys: [jwk] }));
+      return;
+    }
     headers.push(req.headers);
-    req.resume().on('end', () => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(body));
-    });
+    req.resume().on('end', () => res.end(JSON.stringify(body)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -48,13 +58,16 @@ describe('the gateway', () => {
       errors: [{ message: 'relation "x" does not exist at Object.<anonymous> (/app/src/data.ts:1)', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
     });
     const logger = createLogger('gateway', 'silent');
+    tokens.jwksUrl = new URL('/.well-known/jwks.json', pyxis.url).href;
     gateway = await createGateway({
+      tokens,
       port: 0,
       production: false,
       logger,
       subgraphUrls: { auth: 'http://127.0.0.1:1/graphql', pyxis: pyxis.url, request: broken.url },
     });
     production = await createGateway({
+      tokens,
       port: 0,
       production: true,
       logger,
@@ -68,11 +81,30 @@ describe('the gateway', () => {
     await broken?.close();
   });
 
-  it("forwards the caller's Authorization header to the subgraph", async () => {
+  it("forwards the caller's valid Authorization header, and address, to the subgraph", async () => {
     pyxis.headers.length = 0;
-    const { data } = await post(gateway.url, '{ dispensers { code } }', { authorization: 'Bearer abc.def.ghi' });
+    const token = signToken();
+    const { data } = await post(gateway.url, '{ dispensers { code } }', { authorization: `Bearer ${token}` });
     expect(data).toEqual({ dispensers: [{ code: 'UTI-2-A' }] });
-    expect(pyxis.headers.map((h) => h.authorization)).toEqual(['Bearer abc.def.ghi']);
+    expect(pyxis.headers.map((h) => h.authorization)).toEqual([`Bearer ${token}`]);
+    expect(pyxis.headers[0]!['x-forwarded-for']).toMatch(/127\.0\.0\.1/);
+  });
+
+  it.each([
+    ['a malformed token', 'Bearer abc.def.ghi'],
+    ['a token signed by another key', `Bearer ${jwt.sign({ typ: 'user' }, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey, { algorithm: 'ES256', keyid: jwk.kid, issuer: 'asky-auth', audience: 'asky' })}`],
+    ['a token for another audience', `Bearer ${jwt.sign({ typ: 'user' }, privateKey, { algorithm: 'ES256', keyid: jwk.kid, issuer: 'asky-auth', audience: 'elsewhere' })}`],
+    ['a header without Bearer', signToken()],
+  ])('refuses %s with 401 UNAUTHENTICATED before calling any subgraph', async (_, authorization) => {
+    pyxis.headers.length = 0;
+    const res = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify({ query: '{ dispensers { code } }' }),
+    });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+    expect(pyxis.headers).toEqual([]);
   });
 
   it('sends no Authorization header when the caller sent none', async () => {

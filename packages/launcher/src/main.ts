@@ -1,17 +1,19 @@
 /** `npm start`: migrations and mock data, then every service, in this process. */
-import { createLogger, loadSystemConfig, runMain } from '@asky/shared';
+import { createLogger, loadAuthConfig, loadSystemConfig, loadTokenConfig, runMain } from '@asky/shared';
 import { prepareEmbedded, preparePostgres } from './database';
 import { startSystem } from './system';
 
 runMain(async () => {
   const startedAt = performance.now();
   const config = loadSystemConfig();
+  const auth = loadAuthConfig();
+  const tokens = loadTokenConfig();
   const logger = createLogger('asky', config.logLevel);
   const database = config.databaseUrl
     ? await preparePostgres(config.databaseUrl, logger)
     : await prepareEmbedded(config.embeddedDataDir);
   logger.info(`database: ${database.description}`);
-  const system = await startSystem({ ...config, database });
+  const system = await startSystem({ ...config, auth, tokens, database });
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   process.stdout.write(`\nAsky is up in ${seconds}s: ${system.gatewayUrl} (Ctrl-C stops)\n\n`);
   return system;

@@ -1,31 +1,33 @@
 /**
  * The whole system in one process: the three subgraphs and the gateway, each on
  * its own port, over one prepared database. `npm start` and the end-to-end tests
- * both run it.
+ * both run it. Services talk to each other over HTTP exactly as in containers:
+ * pyxis and request fetch auth's JWKS and ask it for user statuses with their
+ * own service tokens.
  */
+import { randomBytes } from 'node:crypto';
 import {
-  createPrismaAdapter,
   createLogger,
+  createPrismaAdapter,
+  remoteAuth,
   startSubgraph,
-  SUBGRAPHS,
+  type AuthConfig,
   type LogLevel,
   type PrismaClientExtras,
   type PrismaLike,
   type RunningService,
+  type SubgraphAuth,
   type SubgraphDefinition,
   type SubgraphName,
+  type TokenConfig,
 } from '@asky/shared';
-import { authSubgraph } from '@asky/auth';
+import { createAuthSubgraph } from '@asky/auth';
 import { pyxisSubgraph } from '@asky/pyxis';
 import { requestSubgraph } from '@asky/request';
 import { createGateway } from '@asky/supergraph';
 import type { PreparedDatabase } from './database';
 
-export const SUBGRAPH_DEFINITIONS: Readonly<Record<SubgraphName, SubgraphDefinition<PrismaLike, object>>> = {
-  auth: authSubgraph as unknown as SubgraphDefinition<PrismaLike, object>,
-  pyxis: pyxisSubgraph as unknown as SubgraphDefinition<PrismaLike, object>,
-  request: requestSubgraph as unknown as SubgraphDefinition<PrismaLike, object>,
-};
+type AnySubgraph = SubgraphDefinition<PrismaLike, object>;
 
 export interface SystemOptions {
   readonly database: PreparedDatabase;
@@ -33,6 +35,10 @@ export interface SystemOptions {
   readonly ports: Readonly<Record<SubgraphName | 'gateway', number>>;
   readonly production: boolean;
   readonly logLevel: LogLevel;
+  readonly auth: AuthConfig;
+  readonly tokens: TokenConfig;
+  /** How long pyxis and request reuse a user's status. */
+  readonly userStatusTtlMs: number;
   /** Passed to every Prisma client (tests turn on query events). */
   readonly prismaExtras?: PrismaClientExtras;
 }
@@ -45,40 +51,57 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
+/** Services other than auth, each with the secret it proves itself with. */
+const CLIENTS = ['pyxis', 'request'] as const;
+
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const { database, ports, production, logLevel } = options;
+  // Fresh service secrets each start: they never leave this process.
+  const secrets = Object.fromEntries(CLIENTS.map((c) => [c, randomBytes(24).toString('base64url')]));
   const prisma = {} as Record<SubgraphName, PrismaLike>;
-  const subgraphs: Partial<Record<SubgraphName, RunningService>> = {};
+  const urls = {} as Record<SubgraphName, string>;
   const services: RunningService[] = [];
   const stop = async () => {
     for (const service of services.reverse()) await service.stop();
     await Promise.all(Object.values(prisma).map((client) => client.$disconnect()));
     await database.close();
   };
+  const start = async (name: SubgraphName, definition: AnySubgraph, auth?: SubgraphAuth) => {
+    prisma[name] = definition.createPrismaClient(createPrismaAdapter(database.target(name), name), options.prismaExtras);
+    const logger = createLogger(name, logLevel);
+    const service = await startSubgraph(definition, { prisma: prisma[name], port: ports[name], production, logger, auth });
+    services.push(service);
+    urls[name] = service.url;
+  };
   try {
-    for (const name of SUBGRAPHS) {
-      const definition = SUBGRAPH_DEFINITIONS[name];
-      prisma[name] = definition.createPrismaClient(
-        createPrismaAdapter(database.target(name), name),
-        options.prismaExtras,
-      );
-      const logger = createLogger(name, logLevel);
-      subgraphs[name] = await startSubgraph(definition, { prisma: prisma[name], port: ports[name], production, logger });
-      services.push(subgraphs[name]);
+    const authDefinition = createAuthSubgraph({
+      config: { ...options.auth, serviceSecrets: { ...options.auth.serviceSecrets, ...secrets } },
+      tokens: options.tokens,
+      production,
+      logger: createLogger('auth', logLevel),
+    });
+    await start('auth', authDefinition as unknown as AnySubgraph);
+    // The auth port may have been picked at random: verify against the one that runs.
+    const tokens = { ...options.tokens, jwksUrl: new URL('/.well-known/jwks.json', urls.auth).href };
+    for (const [name, definition] of [['pyxis', pyxisSubgraph], ['request', requestSubgraph]] as const) {
+      const auth = remoteAuth(tokens, {
+        clientId: name,
+        clientSecret: secrets[name]!,
+        authUrl: urls.auth,
+        tokenUrl: new URL('/oauth/token', urls.auth).href,
+        userStatusTtlMs: options.userStatusTtlMs,
+      });
+      await start(name, definition as unknown as AnySubgraph, auth);
     }
-    const subgraphUrls = {
-      auth: subgraphs.auth!.url,
-      pyxis: subgraphs.pyxis!.url,
-      request: subgraphs.request!.url,
-    };
     const gateway = await createGateway({
       port: ports.gateway,
       production,
       logger: createLogger('gateway', logLevel),
-      subgraphUrls,
+      subgraphUrls: { ...urls },
+      tokens,
     });
     services.push(gateway);
-    return { gatewayUrl: gateway.url, subgraphUrls, prisma, stop };
+    return { gatewayUrl: gateway.url, subgraphUrls: { ...urls }, prisma, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -3,8 +3,20 @@
  * free ports over it, with every SQL statement counted per subgraph.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
-import { createLogger, EnvReader, onQuery, readPostgresUrl, SUBGRAPHS, type SubgraphName } from '@asky/shared';
+import {
+  createLogger,
+  EnvReader,
+  loadAuthConfig,
+  loadTokenConfig,
+  onQuery,
+  readPostgresUrl,
+  SUBGRAPHS,
+  type SubgraphName,
+} from '@asky/shared';
 import { preparePostgres } from './database';
 import { startSystem, type RunningSystem } from './system';
 
@@ -39,6 +51,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 export interface TestSystem extends RunningSystem {
   readonly database: TestDatabase;
+  /** auth's signing keys (PEM files; the last by name signs). */
+  readonly keysDir: string;
+  /** Logs in through the gateway and returns the access token. */
+  login(email: string, password: string): Promise<string>;
   /** SQL statements each subgraph sent since the last `resetQueries()`. */
   readonly queries: Readonly<Record<SubgraphName, string[]>>;
   resetQueries(): void;
@@ -48,6 +64,8 @@ export interface TestSystem extends RunningSystem {
 
 export interface GraphQLCallOptions {
   readonly url?: string;
+  /** An access token, sent as `Authorization: Bearer …`. */
+  readonly token?: string;
   readonly headers?: Record<string, string>;
 }
 
@@ -66,9 +84,27 @@ export async function postGraphQL<T>(url: string, query: string, variables?: obj
   return (await res.json()) as GraphQLBody<T>;
 }
 
+/** The mock users' credentials, as README documents them. */
+export const MOCK_USERS = {
+  nurse: ['nurse@asky.local', 'asky-nurse'],
+  pharmacist: ['pharmacist@asky.local', 'asky-pharmacist'],
+  technician: ['technician@asky.local', 'asky-technician'],
+  admin: ['admin@asky.local', 'asky-admin'],
+} as const;
+
+export interface TestSystemOptions {
+  readonly production?: boolean;
+  /** Called with auth's (empty) keys folder before it starts, e.g. to put keys there. */
+  readonly prepareKeys?: (keysDir: string) => void;
+  /** Extra service clients auth accepts (id → secret). */
+  readonly serviceSecrets?: Record<string, string>;
+}
+
 /** The whole system on free ports over its own database, with init-db applied. */
-export async function startTestSystem(options: { production?: boolean } = {}): Promise<TestSystem> {
+export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   const database = await createTestDatabase();
+  const keysDir = mkdtempSync(path.join(tmpdir(), 'asky-keys-'));
+  options.prepareKeys?.(keysDir);
   const queries = Object.fromEntries(SUBGRAPHS.map((name) => [name, [] as string[]])) as Record<SubgraphName, string[]>;
   try {
     const prepared = await preparePostgres(database.url, createLogger('test', 'silent'));
@@ -78,21 +114,41 @@ export async function startTestSystem(options: { production?: boolean } = {}): P
       production: options.production ?? false,
       logLevel: 'silent',
       prismaExtras: { log: [{ emit: 'event', level: 'query' }] },
+      auth: { ...loadAuthConfig(new EnvReader({})), keysDir, serviceSecrets: options.serviceSecrets ?? {} },
+      tokens: loadTokenConfig(new EnvReader({})),
+      // Deactivations take effect at once in tests.
+      userStatusTtlMs: 0,
     });
     for (const name of SUBGRAPHS) onQuery(system.prisma[name], (sql) => queries[name].push(sql));
+    const graphql: TestSystem['graphql'] = (query, variables, call = {}) =>
+      postGraphQL(call.url ?? system.gatewayUrl, query, variables, {
+        ...(call.token ? { authorization: `Bearer ${call.token}` } : {}),
+        ...call.headers,
+      });
     return {
       ...system,
       database,
+      keysDir,
       queries,
       resetQueries: () => SUBGRAPHS.forEach((name) => queries[name].splice(0)),
-      graphql: (query, variables, call = {}) => postGraphQL(call.url ?? system.gatewayUrl, query, variables, call.headers),
+      graphql,
+      async login(email, password) {
+        const body = await graphql<{ login: { accessToken: string } }>(
+          'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }',
+          { email, password },
+        );
+        if (!body.data) throw new Error(`login as ${email} failed: ${JSON.stringify(body.errors)}`);
+        return body.data.login.accessToken;
+      },
       async stop() {
         await system.stop();
         await database.drop();
+        rmSync(keysDir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     await database.drop();
+    rmSync(keysDir, { recursive: true, force: true });
     throw err;
   }
 }

@@ -1,8 +1,10 @@
-import { adminQuery, startTestSystem, type TestSystem } from '../src/testing';
+import { adminQuery, MOCK_USERS, startTestSystem, type TestSystem } from '../src/testing';
 
 let system: TestSystem;
+let token: string;
 beforeAll(async () => {
   system = await startTestSystem();
+  token = await system.login(...MOCK_USERS.admin);
   // 60 more requests, so a page of 50 really holds 50.
   const db = new URL(system.database.url);
   await adminQuery(
@@ -18,6 +20,9 @@ beforeAll(async () => {
 });
 afterAll(() => system?.stop());
 
+/** The entity batch: whole users read by a list of ids (status checks read only id, role, active). */
+const readsUsersById = (sql: string) => /"auth"\."User"\."name".*WHERE "auth"\."User"\."id" IN \(/.test(sql);
+
 const representations = (typename: string, prefix: string, count: number) =>
   Array.from({ length: count }, (_, i) => ({ __typename: typename, id: `${prefix}${String((i % 24) + 1).padStart(12, '0')}` }));
 
@@ -27,7 +32,7 @@ describe('entity resolution is batched', () => {
     const { data, errors } = await system.graphql(
       `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Medicine { id name } } }`,
       { r: representations('Medicine', '22222222-2222-4222-8222-', 50) },
-      { url: system.subgraphUrls.pyxis },
+      { url: system.subgraphUrls.pyxis, token },
     );
     expect(errors).toBeUndefined();
     expect(data._entities).toHaveLength(50);
@@ -45,7 +50,7 @@ describe('entity resolution is batched', () => {
     const { data, errors } = await system.graphql(
       `query ($r: [_Any!]!) { _entities(representations: $r) { ... on User { name } } }`,
       { r: refs },
-      { url: system.subgraphUrls.auth },
+      { url: system.subgraphUrls.auth, token },
     );
     expect(errors).toBeUndefined();
     expect(data._entities.slice(0, 4).map((u: { name: string }) => u.name)).toEqual([
@@ -55,7 +60,9 @@ describe('entity resolution is batched', () => {
       'Diego Rocha',
     ]);
     expect(data._entities.slice(48)).toEqual([null, null]);
-    expect(system.queries.auth).toHaveLength(1);
+    // one batch for the 50 references, besides checking the caller's own account
+    expect(system.queries.auth.filter(readsUsersById)).toHaveLength(1);
+    expect(system.queries.auth).toHaveLength(2);
   });
 
   it('costs the same few SQL queries for a dashboard page of 10 or 50 requests', async () => {
@@ -66,17 +73,23 @@ describe('entity resolution is batched', () => {
     } }`;
     const countsFor = async (first: number) => {
       system.resetQueries();
-      const { data, errors } = await system.graphql(dashboard, { first });
+      const { data, errors } = await system.graphql(dashboard, { first }, { token });
       expect(errors).toBeUndefined();
       expect(data.requests).toHaveLength(first);
       expect(data.requests.every((r: { requester: { name?: string } }) => r.requester.name)).toBe(true);
-      return { auth: system.queries.auth.length, pyxis: system.queries.pyxis.length, request: system.queries.request.length };
+      return {
+        auth: system.queries.auth.length,
+        authUserBatches: system.queries.auth.filter(readsUsersById).length,
+        pyxis: system.queries.pyxis.length,
+        request: system.queries.request.length,
+      };
     };
     const small = await countsFor(10);
     const large = await countsFor(50);
     expect(large).toEqual(small);
     // The gateway's plan fetches each entity path on its own (requester, assignee,
     // medicine, dispenser); each fetch costs one batched query whatever the page size.
-    expect(large).toEqual({ request: 1, auth: 2, pyxis: 2 });
+    // auth also answers each subgraph's check of the caller's account (uncached in tests).
+    expect(large).toMatchObject({ request: 1, authUserBatches: 2, pyxis: 2 });
   });
 });

@@ -94,14 +94,24 @@ describe('npm start refuses bad configuration with one clear line', () => {
 describe('without DATABASE_URL', () => {
   it('runs the whole system on the embedded PGlite database, mock data included, and stops on Ctrl-C', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'asky-embedded-'));
-    const env = { ASKY_DATA_DIR: dataDir, GATEWAY_PORT: '0', AUTH_PORT: '0', PYXIS_PORT: '0', REQUEST_PORT: '0' };
+    const env = {
+      ASKY_DATA_DIR: dataDir,
+      AUTH_KEYS_DIR: path.join(dataDir, 'keys'),
+      GATEWAY_PORT: '0',
+      AUTH_PORT: '0',
+      PYXIS_PORT: '0',
+      REQUEST_PORT: '0',
+    };
     const { DATABASE_URL: _unset, ...inherited } = process.env;
     const launcher = launch({ ...env, ...(inherited as Record<string, string>) });
     try {
       const gatewayUrl = await launcher.up;
+      const login = await postGraphQL<any>(gatewayUrl, 'mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }');
       const { data, errors } = await postGraphQL<any>(
         gatewayUrl,
         `{ request(id: "66666666-6666-4666-8666-000000000001") { requester { name } medicine { name } } }`,
+        {},
+        { authorization: `Bearer ${login.data.login.accessToken}` },
       );
       expect(errors).toBeUndefined();
       expect(data.request).toEqual({ requester: { name: 'Ana Souza' }, medicine: { name: 'Morfina' } });

@@ -1,18 +1,22 @@
 import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
-import { startTestSystem, type TestSystem } from '../src/testing';
+import { MOCK_USERS, startTestSystem, type TestSystem } from '../src/testing';
 
 const MORPHINE_REQUEST = '66666666-6666-4666-8666-000000000001';
 
 let system: TestSystem;
+/** Staff see every request. */
+let token: string;
+const query = (q: string, variables?: Record<string, unknown>) => system.graphql(q, variables, { token });
 beforeAll(async () => {
   system = await startTestSystem();
+  token = await system.login(...MOCK_USERS.pharmacist);
 });
 afterAll(() => system?.stop());
 
 describe('the supergraph through the gateway', () => {
   it('answers a request with its requester from auth and its medicine from pyxis', async () => {
-    const { data, errors } = await system.graphql(
+    const { data, errors } = await query(
       `query ($id: ID!) { request(id: $id) {
           id kind status priority
           requester { name email role }
@@ -37,7 +41,7 @@ describe('the supergraph through the gateway', () => {
   });
 
   it('lists the mock catalogue: 20+ medicines, some controlled, 10+ materials, 5+ dispensers with stock', async () => {
-    const { data, errors } = await system.graphql(`{
+    const { data, errors } = await query(`{
       medicines { name controlled }
       materials { name }
       assistanceTypes { code }
@@ -53,13 +57,13 @@ describe('the supergraph through the gateway', () => {
   });
 
   it('searches medicines by name or active ingredient, ignoring case', async () => {
-    const { data } = await system.graphql(`{ byName: medicines(search: "MORF") { name } byIngredient: medicines(search: "fentanyl") { name } }`);
+    const { data } = await query(`{ byName: medicines(search: "MORF") { name } byIngredient: medicines(search: "fentanyl") { name } }`);
     expect(data.byName).toEqual([{ name: 'Morfina' }]);
     expect(data.byIngredient).toEqual([{ name: 'Fentanil' }]);
   });
 
   it('pages through requests newest first without skipping or repeating', async () => {
-    const all = await system.graphql(`{ requests(first: 100) { id createdAt } }`);
+    const all = await query(`{ requests(first: 100) { id createdAt } }`);
     const ids = all.data.requests.map((r: { id: string }) => r.id);
     expect(ids.length).toBeGreaterThanOrEqual(8);
     const times = all.data.requests.map((r: { createdAt: string }) => Date.parse(r.createdAt));
@@ -68,7 +72,7 @@ describe('the supergraph through the gateway', () => {
     const paged: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: { data?: { requests: { id: string }[] } } = await system.graphql(
+      const page: { data?: { requests: { id: string }[] } } = await query(
         `query ($after: String) { requests(first: 3, after: $after) { id } }`,
         { after },
       );
@@ -81,14 +85,14 @@ describe('the supergraph through the gateway', () => {
   });
 
   it('filters requests by status and kind', async () => {
-    const { data } = await system.graphql(`{ requests(status: COMPLETED) { status } assistance: requests(kind: ASSISTANCE) { kind } }`);
+    const { data } = await query(`{ requests(status: COMPLETED) { status } assistance: requests(kind: ASSISTANCE) { kind } }`);
     expect(data.requests.length).toBeGreaterThan(0);
     expect(data.requests.every((r: { status: string }) => r.status === 'COMPLETED')).toBe(true);
     expect(data.assistance.every((r: { kind: string }) => r.kind === 'ASSISTANCE')).toBe(true);
   });
 
   it('returns null for a request that does not exist', async () => {
-    const { data, errors } = await system.graphql(`{ request(id: "00000000-0000-4000-8000-000000000000") { id } }`);
+    const { data, errors } = await query(`{ request(id: "00000000-0000-4000-8000-000000000000") { id } }`);
     expect(errors).toBeUndefined();
     expect(data.request).toBeNull();
   });
@@ -99,14 +103,14 @@ describe('the supergraph through the gateway', () => {
     ['a page size over 100', `{ requests(first: 101) { id } }`],
     ['a malformed cursor', `{ requests(after: "x'; DROP TABLE") { id } }`],
     ['a malformed dispenser id', `{ dispenser(id: "1") { id } }`],
-  ])('refuses %s with BAD_USER_INPUT and no internals', async (_, query) => {
-    const body = await system.graphql(query);
+  ])('refuses %s with BAD_USER_INPUT and no internals', async (_, operation) => {
+    const body = await query(operation);
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(JSON.stringify(body)).not.toMatch(/stacktrace|prisma|SELECT|at .*\.ts/i);
   });
 
   it("gives each dispenser a QR code that decodes to its id, code, name and location", async () => {
-    const { data } = await system.graphql(`{ dispensers { id code name location qrCode } }`);
+    const { data } = await query(`{ dispensers { id code name location qrCode } }`);
     const dispenser = data.dispensers.find((d: { code: string }) => d.code === 'UTI-2-A');
     expect(dispenser.qrCode).toMatch(/^data:image\/png;base64,/);
     const png = PNG.sync.read(Buffer.from(dispenser.qrCode.split(',')[1], 'base64'));

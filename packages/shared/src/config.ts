@@ -41,6 +41,17 @@ export class EnvReader {
     return port;
   }
 
+  /** A whole number within [min, max]. */
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(`${name}="${raw}" must be a whole number from ${min} to ${max}`);
+    }
+    return value;
+  }
+
   /** A URL with one of the given protocols (e.g. `postgresql:`). */
   url(name: string, protocols: string[]): URL | undefined;
   url(name: string, protocols: string[], fallback: string): URL;
@@ -152,6 +163,8 @@ export interface SystemConfig extends CommonConfig {
   /** Where the embedded database keeps its files. */
   readonly embeddedDataDir: string;
   readonly ports: Readonly<Record<SubgraphName | 'gateway', number>>;
+  /** How long pyxis and request reuse a user's status (`USER_STATUS_TTL_MS`). */
+  readonly userStatusTtlMs: number;
 }
 
 export function loadSystemConfig(env = new EnvReader()): SystemConfig {
@@ -161,5 +174,76 @@ export function loadSystemConfig(env = new EnvReader()): SystemConfig {
     databaseUrl: readPostgresUrl('DATABASE_URL', env),
     embeddedDataDir: env.string('ASKY_DATA_DIR', '.asky/pglite'),
     ports: Object.freeze({ gateway: port('gateway'), auth: port('auth'), pyxis: port('pyxis'), request: port('request') }),
+    userStatusTtlMs: env.int('USER_STATUS_TTL_MS', 10_000, 0, 300_000),
   });
+}
+
+/** How every service checks access tokens: `JWT_ISSUER`, `JWT_AUDIENCE`, `AUTH_JWKS_URL`. */
+export interface TokenConfig {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwksUrl: string;
+}
+
+export function loadTokenConfig(env = new EnvReader()): TokenConfig {
+  return {
+    issuer: env.string('JWT_ISSUER', 'asky-auth'),
+    audience: env.string('JWT_AUDIENCE', 'asky'),
+    jwksUrl: env.url('AUTH_JWKS_URL', ['http:', 'https:'], `http://localhost:${DEFAULT_PORTS.auth}/.well-known/jwks.json`).href,
+  };
+}
+
+/** A subgraph's own identity towards auth: `<NAME>_SERVICE_SECRET`, and where auth answers. */
+export interface ServiceIdentityConfig {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** auth's GraphQL endpoint (`AUTH_URL`). */
+  readonly authUrl: string;
+  /** auth's client-credentials endpoint, beside it. */
+  readonly tokenUrl: string;
+  /** How long user statuses are reused (`USER_STATUS_TTL_MS`). */
+  readonly userStatusTtlMs: number;
+}
+
+export function loadServiceIdentity(name: SubgraphName, env = new EnvReader()): ServiceIdentityConfig {
+  const authUrl = env.url('AUTH_URL', ['http:', 'https:'], `http://localhost:${DEFAULT_PORTS.auth}/graphql`);
+  const ttl = env.int('USER_STATUS_TTL_MS', 10_000, 0, 300_000);
+  return {
+    clientId: name,
+    clientSecret: env.required(`${name.toUpperCase()}_SERVICE_SECRET`, `the ${name} service's secret, as listed in auth's AUTH_SERVICE_SECRETS`),
+    authUrl: authUrl.href,
+    tokenUrl: new URL('/oauth/token', authUrl).href,
+    userStatusTtlMs: ttl,
+  };
+}
+
+/** The auth subgraph's signing and session settings. */
+export interface AuthConfig {
+  /** A PEM private key (`AUTH_PRIVATE_KEY`) that signs; takes precedence over the folder. */
+  readonly privateKeyPem?: string;
+  /** PEM private keys (`AUTH_KEYS_DIR`): the last by name signs, all verify. */
+  readonly keysDir: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  /** Service client ids and secrets (`AUTH_SERVICE_SECRETS=pyxis=…,request=…`). */
+  readonly serviceSecrets: Readonly<Record<string, string>>;
+}
+
+export function loadAuthConfig(env = new EnvReader()): AuthConfig {
+  const secrets = env.string('AUTH_SERVICE_SECRETS', '');
+  const serviceSecrets: Record<string, string> = {};
+  for (const pair of secrets.split(',').filter(Boolean)) {
+    const [id, secret] = pair.split('=');
+    if (!id?.trim() || !secret?.trim() || secret.trim().length < 16) {
+      throw new ConfigError('AUTH_SERVICE_SECRETS must be a list of name=secret (secrets of 16+ characters), comma-separated');
+    }
+    serviceSecrets[id.trim()] = secret.trim();
+  }
+  return {
+    privateKeyPem: env.string('AUTH_PRIVATE_KEY')?.replace(/\\n/g, '\n'),
+    keysDir: env.string('AUTH_KEYS_DIR', '.asky/keys'),
+    accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 15 * 60, 60, 60 * 60),
+    refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', 12 * 60 * 60, 5 * 60, 30 * 24 * 60 * 60),
+    serviceSecrets,
+  };
 }

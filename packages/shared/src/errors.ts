@@ -42,6 +42,8 @@ export const forbidden = (message = 'You are not allowed to do this') =>
 export const notFound = (message: string) => clientError(ErrorCode.NOT_FOUND, message);
 export const conflict = (message: string, extra?: Record<string, unknown>) =>
   clientError(ErrorCode.CONFLICT, message, extra);
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  clientError(ErrorCode.TOO_MANY_REQUESTS, message, { retryAfter: retryAfterSeconds });
 
 /** Prisma's known request errors that a client's input can cause. */
 const PRISMA_CODES: Record<string, { code: ErrorCode; message: string }> = {

@@ -8,3 +8,4 @@ export * from './password';
 export * from './process';
 export * from './service';
 export * from './subgraph';
+export * from './auth';

@@ -31,6 +31,8 @@ export interface ServiceOptions<TContext extends BaseContext> {
   readonly context: (req: express.Request) => Promise<TContext>;
   /** Whether the dependencies answer; `/ready` is 503 until they do. */
   readonly ready: () => Promise<boolean>;
+  /** Extra HTTP routes beside `/graphql` (auth's JWKS and token endpoints). */
+  readonly routes?: (app: express.Express) => void;
 }
 
 export interface RunningService {
@@ -71,6 +73,7 @@ export async function startService<TContext extends BaseContext>(
     const ready = await options.ready();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
   });
+  options.routes?.(app);
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),

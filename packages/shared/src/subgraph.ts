@@ -5,11 +5,30 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse, type DocumentNode } from 'graphql';
-import type { Request } from 'express';
+import type { Express, Request } from 'express';
+import { GraphQLError } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { ConfigError, loadSubgraphConfig, type SubgraphName } from './config';
+import {
+  ConfigError,
+  loadServiceIdentity,
+  loadSubgraphConfig,
+  loadTokenConfig,
+  type ServiceIdentityConfig,
+  type SubgraphName,
+  type TokenConfig,
+} from './config';
+import {
+  JwksKeySource,
+  RemoteUserStatusSource,
+  ServiceTokenClient,
+  TokenVerifier,
+  enforceAccess,
+  viewerFromClaims,
+  type UserStatusSource,
+  type Viewer,
+} from './auth';
 import {
   createPrismaAdapter,
   databaseReachable,
@@ -28,9 +47,19 @@ export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends
   /** Generated `Resolvers` of the subgraph. */
   readonly resolvers: object;
   /** A fresh context (with per-request loaders) for each operation. */
-  createContext(prisma: TPrisma, req: Request): TContext;
+  createContext(prisma: TPrisma, viewer: Viewer | null, req: Request): TContext;
   /** Wraps a driver adapter in the subgraph's own generated Prisma client. */
   createPrismaClient(adapter: PrismaAdapter, extras?: PrismaClientExtras): TPrisma;
+  /** How auth itself checks tokens (its own keys and database); others are given `deps.auth`. */
+  localAuth?(prisma: TPrisma): SubgraphAuth;
+  /** Extra HTTP routes beside `/graphql`. */
+  routes?(app: Express, prisma: TPrisma): void;
+}
+
+/** How a subgraph checks who calls it. */
+export interface SubgraphAuth {
+  readonly verifier: TokenVerifier;
+  readonly users: UserStatusSource;
 }
 
 export interface SubgraphDeps<TPrisma> {
@@ -39,6 +68,8 @@ export interface SubgraphDeps<TPrisma> {
   readonly port: number;
   readonly production: boolean;
   readonly logger: Logger;
+  /** Required unless the definition has `localAuth`. */
+  readonly auth?: SubgraphAuth;
 }
 
 /** The SDL a subgraph package ships as `schema.graphql`. */
@@ -53,6 +84,8 @@ export function startSubgraph<TPrisma extends PrismaLike, TContext extends objec
 ): Promise<RunningService> {
   const typeDefs = loadTypeDefs(definition.packageName);
   const resolvers = definition.resolvers as GraphQLResolverMap<TContext>;
+  const auth = definition.localAuth?.(deps.prisma) ?? deps.auth;
+  if (!auth) throw new Error(`the ${definition.name} subgraph needs deps.auth`);
   return startService<TContext>({
     name: `${definition.name} subgraph`,
     port: deps.port,
@@ -60,20 +93,43 @@ export function startSubgraph<TPrisma extends PrismaLike, TContext extends objec
     production: deps.production,
     logger: deps.logger,
     apollo: {
-      schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
+      schema: enforceAccess(buildSubgraphSchema([{ typeDefs, resolvers }])),
       // Federated tracing is for Apollo Studio, which Asky does not report to.
       plugins: [ApolloServerPluginInlineTraceDisabled()],
     },
-    context: async (req) => definition.createContext(deps.prisma, req),
+    context: async (req) => definition.createContext(deps.prisma, await viewerOf(req, auth), req),
     ready: () => databaseReachable(deps.prisma),
+    routes: definition.routes && ((app) => definition.routes!(app, deps.prisma)),
   });
 }
 
-/** The process entry of a subgraph run alone (as in a container). */
+/** Who sent `req`: null without a token; a bad token fails the whole request with 401. */
+async function viewerOf(req: Request, auth: SubgraphAuth): Promise<Viewer | null> {
+  try {
+    const claims = await auth.verifier.verifyHeader(req.headers.authorization);
+    return claims ? await viewerFromClaims(claims, auth.users) : null;
+  } catch (err) {
+    if (err instanceof GraphQLError) {
+      throw new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 401 } } });
+    }
+    throw err;
+  }
+}
+
+/** Token checks for a subgraph other than auth: auth's JWKS, and user statuses asked with its own service token. */
+export function remoteAuth(tokens: TokenConfig, identity: ServiceIdentityConfig): SubgraphAuth {
+  return {
+    verifier: new TokenVerifier({ ...tokens, keys: new JwksKeySource(tokens.jwksUrl) }),
+    users: new RemoteUserStatusSource(identity.authUrl, new ServiceTokenClient(identity), identity.userStatusTtlMs),
+  };
+}
+
+/** The process entry of a subgraph run alone (as in a container), configured by the environment. */
 export function runSubgraph<TPrisma extends PrismaLike, TContext extends object>(
-  definition: SubgraphDefinition<TPrisma, TContext>,
+  define: () => SubgraphDefinition<TPrisma, TContext>,
 ): void {
   runMain(async () => {
+    const definition = define();
     const config = loadSubgraphConfig(definition.name);
     const logger = createLogger(definition.name, config.logLevel);
     const prisma = definition.createPrismaClient(
@@ -85,7 +141,8 @@ export function runSubgraph<TPrisma extends PrismaLike, TContext extends object>
         `cannot reach Postgres at ${hostname}:${port || 5432}${pathname} as ${username}: check ${definition.name.toUpperCase()}_DATABASE_URL`,
       );
     }
-    const server = await startSubgraph(definition, { prisma, port: config.port, production: config.production, logger });
+    const auth = definition.localAuth ? undefined : remoteAuth(loadTokenConfig(), loadServiceIdentity(definition.name));
+    const server = await startSubgraph(definition, { prisma, port: config.port, production: config.production, logger, auth });
     return {
       async stop() {
         await server.stop();

@@ -1,4 +1,12 @@
-import { runSubgraph } from '@asky/shared';
-import { authSubgraph } from './server';
+import { createLogger, loadAuthConfig, loadTokenConfig, readCommonConfig, runSubgraph } from '@asky/shared';
+import { createAuthSubgraph } from './server';
 
-runSubgraph(authSubgraph);
+const common = readCommonConfig();
+runSubgraph(() =>
+  createAuthSubgraph({
+    config: loadAuthConfig(),
+    tokens: loadTokenConfig(),
+    production: common.production,
+    logger: createLogger('auth', common.logLevel),
+  }),
+);

@@ -1,17 +1,61 @@
-import { startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
-import { createContext, type Context } from './context';
+import {
+  StaticKeySource,
+  TokenVerifier,
+  startSubgraph,
+  type AuthConfig,
+  type Logger,
+  type SubgraphDefinition,
+  type SubgraphDeps,
+  type TokenConfig,
+} from '@asky/shared';
+import { createContext, type AuthServices, type Context } from './context';
 import { createPrismaClient, type AuthPrisma } from './data/client';
+import { authRoutes } from './http';
+import { loadKeyRing, type KeyRing } from './keys';
 import { resolvers } from './resolvers';
+import { LoginThrottle, type ThrottleLimits } from './throttle';
+import { TokenIssuer } from './tokens';
 
 export { createPrismaClient, type AuthPrisma };
+export { generateDevelopmentKey } from './keys';
 
-export const authSubgraph: SubgraphDefinition<AuthPrisma, Context> = {
-  name: 'auth',
-  packageName: '@asky/auth',
-  resolvers,
-  createContext,
-  createPrismaClient,
-};
+export interface AuthSettings {
+  readonly config: AuthConfig;
+  readonly tokens: TokenConfig;
+  readonly production: boolean;
+  readonly logger: Logger;
+  readonly throttle?: ThrottleLimits;
+}
+
+/**
+ * The auth subgraph. Its keys load when it starts (a bad key is a clear start-up
+ * error); it verifies tokens with its own keys and reads user status from its
+ * own database, so it needs no other service.
+ */
+export function createAuthSubgraph(settings: AuthSettings): SubgraphDefinition<AuthPrisma, Context> {
+  let keyRing: KeyRing | undefined;
+  let services: AuthServices | undefined;
+  const keys = () => (keyRing ??= loadKeyRing(settings.config, settings.production, settings.logger));
+  const authServices = () =>
+    (services ??= {
+      issuer: new TokenIssuer(keys(), settings.tokens, settings.config.accessTokenTtlSeconds),
+      throttle: new LoginThrottle(settings.throttle),
+      refreshTokenTtlSeconds: settings.config.refreshTokenTtlSeconds,
+    });
+  return {
+    name: 'auth',
+    packageName: '@asky/auth',
+    resolvers,
+    createPrismaClient,
+    createContext: (prisma, viewer, req) => createContext(prisma, viewer, req, authServices()),
+    localAuth: (prisma) => ({
+      verifier: new TokenVerifier({ ...settings.tokens, keys: new StaticKeySource(keys().jwks) }),
+      users: { status: (id) => prisma.user.findUnique({ where: { id }, select: { id: true, role: true, active: true } }) },
+    }),
+    routes: (app) => authRoutes(app, keys, () => authServices().issuer, settings.config.serviceSecrets),
+  };
+}
 
 /** Starts the auth subgraph; the caller owns `deps.prisma`. */
-export const createServer = (deps: SubgraphDeps<AuthPrisma>) => startSubgraph(authSubgraph, deps);
+export const createServer = (settings: AuthSettings, deps: SubgraphDeps<AuthPrisma>) =>
+  startSubgraph(createAuthSubgraph(settings), deps);

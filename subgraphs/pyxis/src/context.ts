@@ -1,3 +1,4 @@
+import type { Viewer } from '@asky/shared';
 import type { PyxisPrisma } from './data/client';
 import { CatalogueRepository } from './data/catalogue';
 import { DispenserRepository } from './data/dispensers';
@@ -5,14 +6,16 @@ import { StockRepository } from './data/stock';
 import type { DispenserQrCodes } from './qrCodes';
 
 export interface Context {
+  readonly viewer: Viewer | null;
   readonly catalogue: CatalogueRepository;
   readonly dispensers: DispenserRepository;
   readonly stock: StockRepository;
   readonly qrCodes: DispenserQrCodes;
 }
 
-export function createContext(prisma: PyxisPrisma, qrCodes: DispenserQrCodes): Context {
+export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCodes: DispenserQrCodes): Context {
   return {
+    viewer,
     catalogue: new CatalogueRepository(prisma),
     dispensers: new DispenserRepository(prisma),
     stock: new StockRepository(prisma),

@@ -1,4 +1,4 @@
 import { runSubgraph } from '@asky/shared';
 import { pyxisSubgraph } from './server';
 
-runSubgraph(pyxisSubgraph);
+runSubgraph(() => pyxisSubgraph);

@@ -13,7 +13,7 @@ export const pyxisSubgraph: SubgraphDefinition<PyxisPrisma, Context> = {
   name: 'pyxis',
   packageName: '@asky/pyxis',
   resolvers,
-  createContext: (prisma) => createContext(prisma, qrCodes),
+  createContext: (prisma, viewer) => createContext(prisma, viewer, qrCodes),
   createPrismaClient,
 };
 

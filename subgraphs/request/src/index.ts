@@ -1,4 +1,4 @@
 import { runSubgraph } from '@asky/shared';
 import { requestSubgraph } from './server';
 
-runSubgraph(requestSubgraph);
+runSubgraph(() => requestSubgraph);

@@ -82,6 +82,7 @@ export type Medicine = {
   unit: Scalars['String']['output'];
 };
 
+/** All of it needs a logged-in person. */
 export type Query = {
   __typename?: 'Query';
   assistanceTypes: Array<AssistanceType>;
@@ -97,26 +98,31 @@ export type Query = {
 };
 
 
+/** All of it needs a logged-in person. */
 export type QueryDispenserArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** All of it needs a logged-in person. */
 export type QueryMaterialArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** All of it needs a logged-in person. */
 export type QueryMaterialsArgs = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/** All of it needs a logged-in person. */
 export type QueryMedicineArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** All of it needs a logged-in person. */
 export type QueryMedicinesArgs = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
@@ -248,7 +254,6 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   AssistanceType: ResolverTypeWrapper<AssistanceTypeModel>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Dispenser: ResolverTypeWrapper<DispenserModel>;
   DispenserStatus: DispenserStatus;
@@ -259,12 +264,12 @@ export type ResolversTypes = ResolversObject<{
   StockLocation: ResolverTypeWrapper<StockWithDispenser>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   StockSlot: ResolverTypeWrapper<StockItemModel>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   AssistanceType: AssistanceTypeModel;
-  String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
   Dispenser: DispenserModel;
   Material: MaterialModel;
@@ -274,7 +279,14 @@ export type ResolversParentTypes = ResolversObject<{
   StockLocation: StockWithDispenser;
   Int: Scalars['Int']['output'];
   StockSlot: StockItemModel;
+  String: Scalars['String']['output'];
 }>;
+
+export type AccessDirectiveArgs = {
+  anyOf: Array<Array<Scalars['String']['input']>>;
+};
+
+export type AccessDirectiveResolver<Result, Parent, ContextType = Context, Args = AccessDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AssistanceTypeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AssistanceType'] = ResolversParentTypes['AssistanceType'], FederationReferenceType extends FederationReferenceTypes['AssistanceType'] = FederationReferenceTypes['AssistanceType']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['AssistanceType']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -354,3 +366,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   StockSlot?: StockSlotResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
+  access?: AccessDirectiveResolver<any, any, ContextType>;
+}>;

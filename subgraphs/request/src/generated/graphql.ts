@@ -43,6 +43,7 @@ export type Priority =
   | 'STAT'
   | 'URGENT';
 
+/** All of it needs a logged-in person. */
 export type Query = {
   __typename?: 'Query';
   request?: Maybe<Request>;
@@ -54,11 +55,13 @@ export type Query = {
 };
 
 
+/** All of it needs a logged-in person. */
 export type QueryRequestArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** All of it needs a logged-in person. */
 export type QueryRequestsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -66,7 +69,10 @@ export type QueryRequestsArgs = {
   status?: InputMaybe<RequestStatus>;
 };
 
-/** A bedside request for a medicine, a material or assistance. */
+/**
+ * A bedside request for a medicine, a material or assistance. A NURSE sees her
+ * own requests only; staff (PHARMACIST, TECHNICIAN, ADMIN) see all.
+ */
 export type Request = {
   __typename?: 'Request';
   assignee?: Maybe<User>;
@@ -235,13 +241,13 @@ export type ResolversTypes = ResolversObject<{
   Medicine: ResolverTypeWrapper<Reference>;
   Priority: Priority;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Request: ResolverTypeWrapper<RequestModel>;
   RequestHistoryEntry: ResolverTypeWrapper<StatusHistoryModel>;
   RequestKind: RequestKind;
   RequestStatus: RequestStatus;
   User: ResolverTypeWrapper<Reference>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
 
@@ -253,13 +259,19 @@ export type ResolversParentTypes = ResolversObject<{
   Material: Reference;
   Medicine: Reference;
   Query: Record<PropertyKey, never>;
-  String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   Request: RequestModel;
   RequestHistoryEntry: StatusHistoryModel;
   User: Reference;
+  String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
 }>;
+
+export type AccessDirectiveArgs = {
+  anyOf: Array<Array<Scalars['String']['input']>>;
+};
+
+export type AccessDirectiveResolver<Result, Parent, ContextType = Context, Args = AccessDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AssistanceTypeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AssistanceType'] = ResolversParentTypes['AssistanceType']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -325,3 +337,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   User?: UserResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
+  access?: AccessDirectiveResolver<any, any, ContextType>;
+}>;

@@ -1,0 +1,64 @@
+/**
+ * Enforces `@access(anyOf: [[…]])`, the permission rules each subgraph writes in
+ * its SDL beside the fields they guard. A rule passes when the viewer holds every
+ * scope of at least one inner list. A person holds `person` and `role:<ROLE>`; a
+ * service holds the scopes of its token (e.g. `users:read`) and never `person`.
+ * Checked before the resolver, or the entity reference resolver, reads any data.
+ *
+ * (Federation's own `@authenticated`/`@requiresScopes` are for Apollo Router:
+ * @apollo/gateway refuses supergraphs that carry them, so this directive stays in
+ * the subgraphs, which enforce it themselves.)
+ */
+import { defaultFieldResolver, isObjectType, Kind, type ConstDirectiveNode, type GraphQLSchema } from 'graphql';
+import { forbidden, unauthenticated } from '../errors';
+import type { Viewer } from './viewer';
+
+/** The SDL each subgraph declares the directive with. */
+export const ACCESS_DIRECTIVE = 'access';
+
+/** Alternatives, each a list of scopes all required. */
+export type AccessRule = readonly (readonly string[])[];
+
+/** Throws UNAUTHENTICATED (no viewer) or FORBIDDEN unless `viewer` satisfies `rule`. */
+export function checkAccess(rule: AccessRule, viewer: Viewer | null | undefined): void {
+  if (!viewer) throw unauthenticated();
+  if (!rule.some((all) => all.every((scope) => viewer.scopes.has(scope)))) throw forbidden();
+}
+
+function accessRuleOf(directives: readonly ConstDirectiveNode[] | undefined): AccessRule | undefined {
+  const directive = directives?.find((d) => d.name.value === ACCESS_DIRECTIVE);
+  const anyOf = directive?.arguments?.find((a) => a.name.value === 'anyOf')?.value;
+  if (!directive) return undefined;
+  if (anyOf?.kind !== Kind.LIST) throw new Error(`@${ACCESS_DIRECTIVE} needs anyOf: [[String!]!]!`);
+  return anyOf.values.map((inner) =>
+    inner.kind === Kind.LIST ? inner.values.map((v) => (v.kind === Kind.STRING ? v.value : '')) : [],
+  );
+}
+
+type EntityType = { resolveReference?: (ref: unknown, ctx: { viewer: Viewer | null }, info: unknown) => unknown };
+
+/** Wraps the resolvers of every guarded field and entity type of `schema` in place. */
+export function enforceAccess(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    const typeRule = accessRuleOf(type.astNode?.directives);
+    const entity = type as typeof type & EntityType;
+    if (typeRule && entity.resolveReference) {
+      const resolveReference = entity.resolveReference;
+      entity.resolveReference = (ref, ctx, info) => {
+        checkAccess(typeRule, ctx.viewer);
+        return resolveReference(ref, ctx, info);
+      };
+    }
+    for (const field of Object.values(type.getFields())) {
+      const rules = [typeRule, accessRuleOf(field.astNode?.directives)].filter((r): r is AccessRule => !!r);
+      if (rules.length === 0) continue;
+      const resolve = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args, ctx: { viewer: Viewer | null }, info) => {
+        for (const rule of rules) checkAccess(rule, ctx.viewer);
+        return resolve(source, args, ctx, info);
+      };
+    }
+  }
+  return schema;
+}

@@ -1,0 +1,6 @@
+export * from './directives';
+export * from './serviceToken';
+export * from './tokens';
+export * from './userStatus';
+export * from './verifier';
+export * from './viewer';

@@ -1,0 +1,104 @@
+/**
+ * Access-token verification shared by the gateway and every subgraph: signature
+ * by the key its `kid` names (from auth's JWKS, cached), `iss`, `aud`, `exp`, and
+ * ES256 only — so `alg: none` and HS256 signed with a public key never pass.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { unauthenticated } from '../errors';
+import { TOKEN_ALGORITHM, type PublicJwk, type TokenClaims } from './tokens';
+
+/** Finds a verification key by id. */
+export interface KeySource {
+  key(kid: string): Promise<KeyObject | undefined>;
+}
+
+/** Keys known in process (the auth subgraph's own). */
+export class StaticKeySource implements KeySource {
+  private readonly keys: Map<string, KeyObject>;
+
+  constructor(jwks: readonly PublicJwk[]) {
+    this.keys = new Map(jwks.map((jwk) => [jwk.kid, createPublicKey({ key: jwk, format: 'jwk' })]));
+  }
+
+  async key(kid: string) {
+    return this.keys.get(kid);
+  }
+}
+
+/**
+ * Keys from auth's `/.well-known/jwks.json`, cached. An unknown `kid` refetches
+ * (a key was just rotated in), at most once per `minRefetchMs` so forged kids
+ * cannot make us hammer auth.
+ */
+export class JwksKeySource implements KeySource {
+  private keys = new Map<string, KeyObject>();
+  private fetchedAt = 0;
+  private inflight?: Promise<void>;
+
+  /**
+   * @param url auth's JWKS endpoint
+   * @param minRefetchMs @default 30_000
+   */
+  constructor(
+    private readonly url: string,
+    private readonly minRefetchMs = 30_000,
+  ) {}
+
+  async key(kid: string) {
+    if (!this.keys.has(kid) && Date.now() - this.fetchedAt >= this.minRefetchMs) await this.refresh();
+    return this.keys.get(kid);
+  }
+
+  private refresh(): Promise<void> {
+    this.inflight ??= this.fetchKeys().finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+
+  private async fetchKeys(): Promise<void> {
+    const res = await fetch(this.url, { signal: AbortSignal.timeout(5_000) });
+    if (!res.ok) throw new Error(`JWKS ${this.url} answered ${res.status}`);
+    const { keys } = (await res.json()) as { keys: PublicJwk[] };
+    this.keys = new Map(keys.map((jwk) => [jwk.kid, createPublicKey({ key: jwk, format: 'jwk' })]));
+    this.fetchedAt = Date.now();
+  }
+}
+
+export interface VerifierOptions {
+  readonly keys: KeySource;
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+/** Verifies bearer tokens; every failure is UNAUTHENTICATED with a short reason. */
+export class TokenVerifier {
+  constructor(private readonly options: VerifierOptions) {}
+
+  /** The claims of a valid token, or an UNAUTHENTICATED error. */
+  async verify(token: string): Promise<TokenClaims> {
+    const decoded = jwt.decode(token, { complete: true });
+    if (!decoded || typeof decoded.payload === 'string') throw unauthenticated('The access token is malformed');
+    if (decoded.header.alg !== TOKEN_ALGORITHM) throw unauthenticated('The access token is not signed with an accepted algorithm');
+    const kid = decoded.header.kid;
+    const key = kid ? await this.options.keys.key(kid).catch(() => undefined) : undefined;
+    if (!key) throw unauthenticated('The access token is signed with an unknown key');
+    try {
+      return jwt.verify(token, key, {
+        algorithms: [TOKEN_ALGORITHM],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+      }) as TokenClaims;
+    } catch (err) {
+      if (err instanceof jwt.TokenExpiredError) throw unauthenticated('The access token has expired');
+      throw unauthenticated('The access token is invalid');
+    }
+  }
+
+  /** Verifies the token of an `Authorization: Bearer …` header; undefined when there is none. */
+  async verifyHeader(header: string | undefined): Promise<TokenClaims | undefined> {
+    if (!header) return undefined;
+    const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+    if (!match) throw unauthenticated('The Authorization header must be "Bearer <access token>"');
+    return this.verify(match[1]!);
+  }
+}

@@ -1,0 +1,25 @@
+import { hashPassword, parseId, personViewer } from '@asky/shared';
+import type { MutationResolvers } from '../generated/graphql';
+import type { Context } from '../context';
+import type { AuthSession } from '../sessions';
+import { checkPassword, validEmail, validName } from '../validation';
+
+/** The rest of the operation (e.g. `AuthPayload.user`) runs as the person who just logged in. */
+function actAs(ctx: Context, session: AuthSession): AuthSession {
+  ctx.viewer = personViewer(session.user.id, session.user.role);
+  return session;
+}
+
+export const Mutation: MutationResolvers = {
+  register: async (_, args, ctx) => actAs(ctx, await ctx.sessions.register(args)),
+  login: async (_, { email, password }, ctx) => actAs(ctx, await ctx.sessions.login(email, password, ctx.clientAddress)),
+  refreshToken: async (_, { refreshToken }, ctx) => actAs(ctx, await ctx.sessions.refresh(refreshToken)),
+  logout: (_, { refreshToken }, { sessions }) => sessions.logout(refreshToken),
+  createUser: async (_, { input }, { users }) => {
+    const email = validEmail(input.email);
+    checkPassword(input.password, email);
+    return users.create({ name: validName(input.name), email, passwordHash: await hashPassword(input.password), role: input.role });
+  },
+  changeUserRole: (_, { id, role }, { users }) => users.setRole(parseId(id), role),
+  deactivateUser: (_, { id }, { users }) => users.deactivate(parseId(id)),
+};

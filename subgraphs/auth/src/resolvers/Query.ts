@@ -1,0 +1,8 @@
+import { isUuid } from '@asky/shared';
+import type { QueryResolvers } from '../generated/graphql';
+
+export const Query: QueryResolvers = {
+  me: (_, __, { viewer, users }) => (viewer?.kind === 'user' ? users.findById(viewer.id) : null),
+  users: (_, __, { users }) => users.list(),
+  userStatuses: (_, { ids }, { users }) => users.statuses(ids.filter(isUuid)),
+};

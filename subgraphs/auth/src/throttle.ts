@@ -1,0 +1,47 @@
+/**
+ * Slows password guessing: after `limit` failed logins within `windowMs` for one
+ * account, or for one client address, further attempts are refused until the
+ * oldest failure leaves the window. In memory: each auth replica counts its own.
+ */
+export interface ThrottleLimits {
+  /** @default 5 failures per account */
+  readonly perAccount: number;
+  /** @default 20 failures per client address */
+  readonly perAddress: number;
+  /** @default 15 minutes */
+  readonly windowMs: number;
+}
+
+export const DEFAULT_THROTTLE: ThrottleLimits = { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 };
+
+export class LoginThrottle {
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(private readonly limits: ThrottleLimits = DEFAULT_THROTTLE) {}
+
+  /** Seconds to wait before trying again, or 0 when an attempt may go ahead. */
+  retryAfter(account: string, address: string, now = Date.now()): number {
+    const wait = (key: string, limit: number) => {
+      const recent = this.recent(key, now);
+      return recent.length >= limit ? Math.ceil((recent[recent.length - limit]! + this.limits.windowMs - now) / 1000) : 0;
+    };
+    return Math.max(wait(`account:${account}`, this.limits.perAccount), wait(`address:${address}`, this.limits.perAddress));
+  }
+
+  recordFailure(account: string, address: string, now = Date.now()): void {
+    for (const key of [`account:${account}`, `address:${address}`]) {
+      this.failures.set(key, [...this.recent(key, now), now]);
+    }
+  }
+
+  recordSuccess(account: string): void {
+    this.failures.delete(`account:${account}`);
+  }
+
+  private recent(key: string, now: number): number[] {
+    const kept = (this.failures.get(key) ?? []).filter((at) => at > now - this.limits.windowMs);
+    if (kept.length) this.failures.set(key, kept);
+    else this.failures.delete(key);
+    return kept;
+  }
+}

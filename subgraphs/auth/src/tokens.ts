@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { SERVICE_SCOPES, SERVICE_SUBJECT_PREFIX, TOKEN_ALGORITHM, type Role, type TokenConfig } from '@asky/shared';
+import type { KeyRing } from './keys';
+
+export interface IssuedToken {
+  readonly token: string;
+  readonly expiresIn: number;
+}
+
+/** Signs access tokens for people and services; only auth holds the keys. */
+export class TokenIssuer {
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly config: Pick<TokenConfig, 'issuer' | 'audience'>,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  forUser(user: { id: string; role: Role }): IssuedToken {
+    return this.sign({ typ: 'user', role: user.role }, user.id);
+  }
+
+  forService(service: string): IssuedToken {
+    return this.sign({ typ: 'service', scope: SERVICE_SCOPES.join(' ') }, `${SERVICE_SUBJECT_PREFIX}${service}`);
+  }
+
+  private sign(claims: object, subject: string): IssuedToken {
+    const token = jwt.sign(claims, this.keys.signer.privateKey, {
+      algorithm: TOKEN_ALGORITHM,
+      keyid: this.keys.signer.kid,
+      subject,
+      issuer: this.config.issuer,
+      audience: this.config.audience,
+      expiresIn: this.ttlSeconds,
+      jwtid: randomUUID(),
+    });
+    return { token, expiresIn: this.ttlSeconds };
+  }
+}
