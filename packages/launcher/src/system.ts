@@ -77,7 +77,6 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const authDefinition = createAuthSubgraph({
       config: { ...options.auth, serviceSecrets: { ...options.auth.serviceSecrets, ...secrets } },
       tokens: options.tokens,
-      production,
       logger: createLogger('auth', logLevel),
     });
     await start('auth', authDefinition as unknown as AnySubgraph);

@@ -223,6 +223,8 @@ export interface AuthConfig {
   readonly privateKeyPem?: string;
   /** PEM private keys (`AUTH_KEYS_DIR`): the last by name signs, all verify. */
   readonly keysDir: string;
+  /** Make a key in `keysDir` when there is none (`AUTH_GENERATE_KEY`; default: outside production). */
+  readonly generateKey: boolean;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   /** Service client ids and secrets (`AUTH_SERVICE_SECRETS=pyxis=…,request=…`). */
@@ -230,6 +232,7 @@ export interface AuthConfig {
 }
 
 export function loadAuthConfig(env = new EnvReader()): AuthConfig {
+  const production = readCommonConfig(env).production;
   const secrets = env.string('AUTH_SERVICE_SECRETS', '');
   const serviceSecrets: Record<string, string> = {};
   for (const pair of secrets.split(',').filter(Boolean)) {
@@ -242,6 +245,7 @@ export function loadAuthConfig(env = new EnvReader()): AuthConfig {
   return {
     privateKeyPem: env.string('AUTH_PRIVATE_KEY')?.replace(/\\n/g, '\n'),
     keysDir: env.string('AUTH_KEYS_DIR', '.asky/keys'),
+    generateKey: env.oneOf('AUTH_GENERATE_KEY', ['true', 'false'], production ? 'false' : 'true') === 'true',
     accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 15 * 60, 60, 60 * 60),
     refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', 12 * 60 * 60, 5 * 60, 30 * 24 * 60 * 60),
     serviceSecrets,

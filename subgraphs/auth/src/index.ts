@@ -6,7 +6,6 @@ runSubgraph(() =>
   createAuthSubgraph({
     config: loadAuthConfig(),
     tokens: loadTokenConfig(),
-    production: common.production,
     logger: createLogger('auth', common.logLevel),
   }),
 );

@@ -42,24 +42,25 @@ function parsePrivateKey(pem: string, source: string): KeyObject {
 
 /**
  * Loads `AUTH_KEYS_DIR/*.pem` (by name: the last signs) plus `AUTH_PRIVATE_KEY`,
- * which then signs. In development an empty folder gets a fresh key pair; in
- * production a missing key stops start-up.
+ * which then signs. With none, a key is generated into the folder when
+ * `AUTH_GENERATE_KEY` allows it (the default outside production); otherwise
+ * start-up stops.
  */
-export function loadKeyRing(config: AuthConfig, production: boolean, logger: Logger): KeyRing {
+export function loadKeyRing(config: AuthConfig, logger: Logger): KeyRing {
   const dir = path.resolve(config.keysDir);
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.pem')).sort() : [];
   const keys = files.map((file) => parsePrivateKey(readFileSync(path.join(dir, file), 'utf8'), `AUTH_KEYS_DIR/${file}`));
   if (config.privateKeyPem) keys.push(parsePrivateKey(config.privateKeyPem, 'AUTH_PRIVATE_KEY'));
   if (keys.length === 0) {
-    if (production) throw new ConfigError('no signing key: set AUTH_PRIVATE_KEY or put a PEM key in AUTH_KEYS_DIR');
-    keys.push(generateDevelopmentKey(dir));
-    logger.warn({ dir }, 'generated a development signing key (never use it in production)');
+    if (!config.generateKey) throw new ConfigError('no signing key: set AUTH_PRIVATE_KEY or put a PEM key in AUTH_KEYS_DIR');
+    keys.push(generateKey(dir));
+    logger.warn({ dir }, 'generated a signing key: keep the folder, or every token is invalid at the next start');
   }
   return new KeyRing(keys);
 }
 
 /** A new ES256 key, written where the next start finds it (mode 0600). */
-export function generateDevelopmentKey(dir: string): KeyObject {
+export function generateKey(dir: string): KeyObject {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const name = `${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}.pem`;

@@ -17,12 +17,10 @@ import { LoginThrottle, type ThrottleLimits } from './throttle';
 import { TokenIssuer } from './tokens';
 
 export { createPrismaClient, type AuthPrisma };
-export { generateDevelopmentKey } from './keys';
 
 export interface AuthSettings {
   readonly config: AuthConfig;
   readonly tokens: TokenConfig;
-  readonly production: boolean;
   readonly logger: Logger;
   readonly throttle?: ThrottleLimits;
 }
@@ -35,7 +33,7 @@ export interface AuthSettings {
 export function createAuthSubgraph(settings: AuthSettings): SubgraphDefinition<AuthPrisma, Context> {
   let keyRing: KeyRing | undefined;
   let services: AuthServices | undefined;
-  const keys = () => (keyRing ??= loadKeyRing(settings.config, settings.production, settings.logger));
+  const keys = () => (keyRing ??= loadKeyRing(settings.config, settings.logger));
   const authServices = () =>
     (services ??= {
       issuer: new TokenIssuer(keys(), settings.tokens, settings.config.accessTokenTtlSeconds),
