@@ -29,7 +29,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Runs `sql` as the admin of the test cluster, on its maintenance database. */
+/** Runs `sql` on one connection to `url` (default: the test cluster's maintenance database, as admin). */
 export async function adminQuery(sql: string, url = testAdminUrl()): Promise<pg.QueryResult> {
   const client = new pg.Client({ connectionString: url.href });
   await client.connect();

@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../src/testing';
+import { adminQuery, createTestDatabase, type TestDatabase } from '../src/testing';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { initDbScripts, REPO_ROOT } from '../src/initDb';
@@ -13,16 +12,9 @@ beforeAll(async () => {
 });
 afterAll(() => database?.drop());
 
-async function as(role: 'auth' | 'pyxis' | 'request' | 'admin', sql: string): Promise<pg.QueryResult> {
-  const url = role === 'admin' ? database.url : serviceRoleUrl(database.url, role);
-  const client = new pg.Client({ connectionString: url.href });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+/** Runs `sql` as a subgraph's role, or as the admin. */
+const as = (role: 'auth' | 'pyxis' | 'request' | 'admin', sql: string) =>
+  adminQuery(sql, role === 'admin' ? database.url : serviceRoleUrl(database.url, role));
 
 const count = async (table: string) => Number((await as('admin', `SELECT count(*) FROM ${table}`)).rows[0].count);
 

@@ -12,6 +12,9 @@ export interface ThrottleLimits {
   readonly windowMs: number;
 }
 
+/** Past this many tracked keys, failures outside the window are swept. */
+const SWEEP_ABOVE = 10_000;
+
 export const DEFAULT_THROTTLE: ThrottleLimits = { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 };
 
 export class LoginThrottle {
@@ -29,6 +32,8 @@ export class LoginThrottle {
   }
 
   recordFailure(account: string, address: string, now = Date.now()): void {
+    // Guessing across many e-mails must not grow memory without bound.
+    if (this.failures.size > SWEEP_ABOVE) for (const key of [...this.failures.keys()]) this.recent(key, now);
     for (const key of [`account:${account}`, `address:${address}`]) {
       this.failures.set(key, [...this.recent(key, now), now]);
     }

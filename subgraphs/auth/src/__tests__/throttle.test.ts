@@ -1,0 +1,37 @@
+import { LoginThrottle } from '../throttle';
+
+const limits = { perAccount: 3, perAddress: 5, windowMs: 60_000 };
+
+describe('LoginThrottle', () => {
+  it('lets attempts through until an account reaches its limit, then says how long to wait', () => {
+    const throttle = new LoginThrottle(limits);
+    for (let i = 0; i < 3; i++) {
+      expect(throttle.retryAfter('ana', '10.0.0.1', 1_000 * i)).toBe(0);
+      throttle.recordFailure('ana', '10.0.0.1', 1_000 * i);
+    }
+    expect(throttle.retryAfter('ana', '10.0.0.9', 3_000)).toBe(57); // the first failure leaves the window at 60 s
+    expect(throttle.retryAfter('bruno', '10.0.0.9', 3_000)).toBe(0); // other accounts are not affected
+  });
+
+  it('forgets failures once they leave the window', () => {
+    const throttle = new LoginThrottle(limits);
+    for (let i = 0; i < 3; i++) throttle.recordFailure('ana', '10.0.0.1', 0);
+    expect(throttle.retryAfter('ana', '10.0.0.1', 59_999)).toBeGreaterThan(0);
+    expect(throttle.retryAfter('ana', '10.0.0.1', 60_001)).toBe(0);
+  });
+
+  it('counts failures per client address across accounts', () => {
+    const throttle = new LoginThrottle(limits);
+    for (let i = 0; i < 5; i++) throttle.recordFailure(`user${i}`, '10.0.0.2', 0);
+    expect(throttle.retryAfter('someone-else', '10.0.0.2', 1)).toBeGreaterThan(0);
+    expect(throttle.retryAfter('someone-else', '10.0.0.3', 1)).toBe(0);
+  });
+
+  it('clears an account after a successful login', () => {
+    const throttle = new LoginThrottle(limits);
+    for (let i = 0; i < 2; i++) throttle.recordFailure('ana', '10.0.0.1', 0);
+    throttle.recordSuccess('ana');
+    throttle.recordFailure('ana', '10.0.0.1', 0);
+    expect(throttle.retryAfter('ana', '10.0.0.1', 1)).toBe(0);
+  });
+});
