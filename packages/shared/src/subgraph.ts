@@ -52,8 +52,8 @@ export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends
   createPrismaClient(adapter: PrismaAdapter, extras?: PrismaClientExtras): TPrisma;
   /** How auth itself checks tokens (its own keys and database); others are given `deps.auth`. */
   localAuth?(prisma: TPrisma): SubgraphAuth;
-  /** Extra HTTP routes beside `/graphql`. */
-  routes?(app: Express, prisma: TPrisma): void;
+  /** Extra HTTP routes beside `/graphql`; `viewer` tells who calls them (null: nobody valid). */
+  routes?(app: Express, prisma: TPrisma, viewer: (req: Request) => Promise<Viewer | null>): void;
 }
 
 /** How a subgraph checks who calls it. */
@@ -99,7 +99,7 @@ export function startSubgraph<TPrisma extends PrismaLike, TContext extends objec
     },
     context: async (req) => definition.createContext(deps.prisma, await viewerOf(req, auth), req),
     ready: () => databaseReachable(deps.prisma),
-    routes: definition.routes && ((app) => definition.routes!(app, deps.prisma)),
+    routes: definition.routes && ((app) => definition.routes!(app, deps.prisma, (req) => viewerOf(req, auth).catch(() => null))),
   });
 }
 

@@ -1,6 +1,7 @@
 import { startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
 import { createContext, type Context } from './context';
 import { createPrismaClient, type PyxisPrisma } from './data/client';
+import { qrRoutes } from './http';
 import { DispenserQrCodes } from './qrCodes';
 import { resolvers } from './resolvers';
 
@@ -15,6 +16,7 @@ export const pyxisSubgraph: SubgraphDefinition<PyxisPrisma, Context> = {
   resolvers,
   createContext: (prisma, viewer) => createContext(prisma, viewer, qrCodes),
   createPrismaClient,
+  routes: (app, prisma, viewerOf) => qrRoutes(app, prisma, viewerOf, qrCodes),
 };
 
 /** Starts the pyxis subgraph; the caller owns `deps.prisma`. */

@@ -36,13 +36,24 @@ export type Dispenser = {
   /** Unit, floor and room in one line, e.g. "UTI Adulto · 2º andar · sala 201". */
   location: Scalars['String']['output'];
   name: Scalars['String']['output'];
-  /** A data URL of a PNG QR code carrying this dispenser's id, code, name and location. */
+  /**
+   * A QR code carrying this dispenser's id, code, name and location (compact,
+   * versioned JSON): a PNG data URL, or SVG text. `size` in pixels, 64 to 1024.
+   * Printable labels: GET /dispensers/{id}/qr.png or qr.svg on the pyxis service.
+   */
   qrCode: Scalars['String']['output'];
   room: Scalars['String']['output'];
   status: DispenserStatus;
   /** What each slot holds. */
   stock: Array<StockSlot>;
   unit: Scalars['String']['output'];
+};
+
+
+/** An automated dispensing cabinet (Pyxis-style) on a hospital unit. */
+export type DispenserQrCodeArgs = {
+  format?: InputMaybe<QrFormat>;
+  size?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type DispenserStatus =
@@ -82,11 +93,17 @@ export type Medicine = {
   unit: Scalars['String']['output'];
 };
 
+export type QrFormat =
+  | 'PNG'
+  | 'SVG';
+
 /** All of it needs a logged-in person. */
 export type Query = {
   __typename?: 'Query';
   assistanceTypes: Array<AssistanceType>;
   dispenser?: Maybe<Dispenser>;
+  /** The dispenser a scanned QR code names; BAD_USER_INPUT for a payload that is not one of ours or does not match. */
+  dispenserByQr: Dispenser;
   /** Every dispenser, by code. */
   dispensers: Array<Dispenser>;
   material?: Maybe<Material>;
@@ -101,6 +118,12 @@ export type Query = {
 /** All of it needs a logged-in person. */
 export type QueryDispenserArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** All of it needs a logged-in person. */
+export type QueryDispenserByQrArgs = {
+  payload: Scalars['String']['input'];
 };
 
 
@@ -256,13 +279,14 @@ export type ResolversTypes = ResolversObject<{
   AssistanceType: ResolverTypeWrapper<AssistanceTypeModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Dispenser: ResolverTypeWrapper<DispenserModel>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DispenserStatus: DispenserStatus;
   Material: ResolverTypeWrapper<MaterialModel>;
   Medicine: ResolverTypeWrapper<MedicineModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  QrFormat: QrFormat;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   StockLocation: ResolverTypeWrapper<StockWithDispenser>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   StockSlot: ResolverTypeWrapper<StockItemModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
@@ -272,12 +296,12 @@ export type ResolversParentTypes = ResolversObject<{
   AssistanceType: AssistanceTypeModel;
   ID: Scalars['ID']['output'];
   Dispenser: DispenserModel;
+  Int: Scalars['Int']['output'];
   Material: MaterialModel;
   Medicine: MedicineModel;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   StockLocation: StockWithDispenser;
-  Int: Scalars['Int']['output'];
   StockSlot: StockItemModel;
   String: Scalars['String']['output'];
 }>;
@@ -303,7 +327,7 @@ export type DispenserResolvers<ContextType = Context, ParentType extends Resolve
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   location?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  qrCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  qrCode?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<DispenserQrCodeArgs, 'format' | 'size'>>;
   room?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['DispenserStatus'], ParentType, ContextType>;
   stock?: Resolver<Array<ResolversTypes['StockSlot']>, ParentType, ContextType>;
@@ -335,6 +359,7 @@ export type MedicineResolvers<ContextType = Context, ParentType extends Resolver
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   assistanceTypes?: Resolver<Array<ResolversTypes['AssistanceType']>, ParentType, ContextType>;
   dispenser?: Resolver<Maybe<ResolversTypes['Dispenser']>, ParentType, ContextType, RequireFields<QueryDispenserArgs, 'id'>>;
+  dispenserByQr?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType, RequireFields<QueryDispenserByQrArgs, 'payload'>>;
   dispensers?: Resolver<Array<ResolversTypes['Dispenser']>, ParentType, ContextType>;
   material?: Resolver<Maybe<ResolversTypes['Material']>, ParentType, ContextType, RequireFields<QueryMaterialArgs, 'id'>>;
   materials?: Resolver<Array<ResolversTypes['Material']>, ParentType, ContextType, Partial<QueryMaterialsArgs>>;

@@ -1,9 +1,10 @@
 import type { DispenserResolvers } from '../generated/graphql';
 import { describeLocation } from '../data/dispensers';
+import { checkQrSize } from '../qrCodes';
 
 export const Dispenser: DispenserResolvers = {
   __resolveReference: (reference, { dispensers }) => dispensers.byId.load(reference.id),
   location: (dispenser) => describeLocation(dispenser),
-  qrCode: (dispenser, _, { qrCodes }) => qrCodes.dataUrl(dispenser),
+  qrCode: (dispenser, { format, size }, { qrCodes }) => qrCodes.code(dispenser, format ?? 'PNG', checkQrSize(size ?? 256)),
   stock: (dispenser, _, { stock }) => stock.byDispenser.load(dispenser.id),
 };

@@ -1,0 +1,63 @@
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
+import { MOCK_USERS, startTestSystem, type TestSystem } from '../src/testing';
+
+const UTI = '44444444-4444-4444-8444-000000000001';
+let system: TestSystem;
+let token: string;
+beforeAll(async () => {
+  system = await startTestSystem();
+  token = await system.login(...MOCK_USERS.nurse);
+});
+afterAll(() => system?.stop());
+
+const decode = (png: Buffer) => {
+  const image = PNG.sync.read(png);
+  return jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data;
+};
+const label = (path: string, auth = true) =>
+  fetch(new URL(path, system.subgraphUrls.pyxis), { headers: auth ? { authorization: `Bearer ${token}` } : {} });
+
+describe('dispenser QR codes', () => {
+  it('come as a PNG data URL of the requested size, or as SVG text', async () => {
+    const { data, errors } = await system.graphql(
+      `query ($id: ID!) { dispenser(id: $id) { png: qrCode(size: 128) svg: qrCode(format: SVG) } }`,
+      { id: UTI },
+      { token },
+    );
+    expect(errors).toBeUndefined();
+    const png = PNG.sync.read(Buffer.from(data.dispenser.png.split(',')[1], 'base64'));
+    expect(png.width).toBe(128);
+    expect(data.dispenser.svg).toMatch(/^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  });
+
+  it('refuses sizes outside 64 to 1024 pixels', async () => {
+    const body = await system.graphql(`query ($id: ID!) { dispenser(id: $id) { qrCode(size: 5000) } }`, { id: UTI }, { token });
+    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('resolve a scanned label back to its dispenser, and refuse forged ones', async () => {
+    const res = await label(`/dispensers/${UTI}/qr.png`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    const scanned = decode(Buffer.from(await res.arrayBuffer()))!;
+    const found = await system.graphql(`query ($p: String!) { dispenserByQr(payload: $p) { id code location } }`, { p: scanned }, { token });
+    expect(found.data.dispenserByQr).toEqual({ id: UTI, code: 'UTI-2-A', location: 'UTI Adulto · 2º andar · Sala 201' });
+
+    const forged = JSON.stringify({ ...JSON.parse(scanned), code: 'CC-3-A' });
+    for (const payload of [forged, 'https://evil.example/x', '{"v":1}']) {
+      const body = await system.graphql(`query ($p: String!) { dispenserByQr(payload: $p) { id } }`, { p: payload }, { token });
+      expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    }
+  });
+
+  it('serve printable labels as SVG too, to logged-in people only', async () => {
+    const svg = await label(`/dispensers/${UTI}/qr.svg?size=512`);
+    expect(svg.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(await svg.text()).toContain('<svg');
+    expect((await label(`/dispensers/${UTI}/qr.png`, false)).status).toBe(401);
+    expect((await label(`/dispensers/00000000-0000-4000-8000-000000000000/qr.png`)).status).toBe(404);
+    expect((await label(`/dispensers/${UTI}/qr.gif`)).status).toBe(404);
+    expect((await label(`/dispensers/${UTI}/qr.png?size=9`)).status).toBe(400);
+  });
+});

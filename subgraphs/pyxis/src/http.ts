@@ -1,0 +1,38 @@
+/**
+ * Printable labels: `GET /dispensers/:id/qr.png` and `.svg` (`?size=` pixels),
+ * for a logged-in person, from the same cache as `Dispenser.qrCode`.
+ */
+import type { Express, Request } from 'express';
+import { isUuid, type Viewer } from '@asky/shared';
+import type { PyxisPrisma } from './data/client';
+import { checkQrSize, QR_SIZE, type DispenserQrCodes } from './qrCodes';
+
+const FORMATS = { png: 'PNG', svg: 'SVG' } as const;
+
+export function qrRoutes(app: Express, prisma: PyxisPrisma, viewerOf: (req: Request) => Promise<Viewer | null>, qrCodes: DispenserQrCodes): void {
+  app.get('/dispensers/:id/qr.:ext', async (req, res) => {
+    const viewer = await viewerOf(req);
+    if (viewer?.kind !== 'user') {
+      res.status(401).json({ error: 'Log in: send Authorization: Bearer <access token>' });
+      return;
+    }
+    const format = FORMATS[req.params.ext as keyof typeof FORMATS];
+    const id = req.params.id;
+    let size: number;
+    try {
+      size = checkQrSize(req.query.size === undefined ? QR_SIZE.default : Number(req.query.size));
+    } catch (err) {
+      res.status(400).json({ error: (err as Error).message });
+      return;
+    }
+    const dispenser = format && isUuid(id) ? await prisma.dispenser.findUnique({ where: { id: id.toLowerCase() } }) : null;
+    if (!dispenser) {
+      res.status(404).json({ error: 'No such dispenser label' });
+      return;
+    }
+    const code = await qrCodes.code(dispenser, format, size);
+    res.set('cache-control', 'private, max-age=300');
+    if (format === 'SVG') res.type('image/svg+xml').send(code);
+    else res.type('image/png').send(Buffer.from(code.slice(code.indexOf(',') + 1), 'base64'));
+  });
+}
