@@ -1,7 +1,6 @@
 import { createByIdLoader } from '@asky/shared';
 import type { PyxisPrisma } from './client';
-
-const byName = { name: 'asc' } as const;
+import { searchPage, type Page } from './search';
 
 /** Medicines, materials and assistance types; lookups by id are batched per request. */
 export class CatalogueRepository {
@@ -13,30 +12,23 @@ export class CatalogueRepository {
 
   constructor(private readonly prisma: PyxisPrisma) {}
 
-  medicines(search?: string | null) {
-    const text = search?.trim();
-    return this.prisma.medicine.findMany({
-      where: text
-        ? {
-            OR: [
-              { name: { contains: text, mode: 'insensitive' } },
-              { activeIngredient: { contains: text, mode: 'insensitive' } },
-            ],
-          }
-        : undefined,
-      orderBy: byName,
-    });
+  /** One page of medicines matching `search` (name or active ingredient), by name. */
+  async medicines(page: Page) {
+    return this.inOrder(await searchPage(this.prisma, 'Medicine', page), this.medicineById);
   }
 
-  materials(search?: string | null) {
-    const text = search?.trim();
-    return this.prisma.material.findMany({
-      where: text ? { name: { contains: text, mode: 'insensitive' } } : undefined,
-      orderBy: byName,
-    });
+  /** One page of materials matching `search` (name or category), by name. */
+  async materials(page: Page) {
+    return this.inOrder(await searchPage(this.prisma, 'Material', page), this.materialById);
+  }
+
+  /** Loads rows for ids found by a search, keeping the search's order. */
+  private async inOrder<T>(ids: string[], loader: { loadMany(ids: string[]): Promise<(T | null | Error)[]> }): Promise<T[]> {
+    const rows = await loader.loadMany(ids);
+    return rows.filter((row): row is T => row !== null && !(row instanceof Error));
   }
 
   assistanceTypes() {
-    return this.prisma.assistanceType.findMany({ orderBy: byName });
+    return this.prisma.assistanceType.findMany({ orderBy: { name: 'asc' } });
   }
 }

@@ -107,10 +107,13 @@ export type Query = {
   /** Every dispenser, by code. */
   dispensers: Array<Dispenser>;
   material?: Maybe<Material>;
-  /** Materials, by name; `search` matches the name, ignoring case. */
+  /** Materials by name; `search` matches name or category, ignoring case and accents. Paged like `medicines`. */
   materials: Array<Material>;
   medicine?: Maybe<Medicine>;
-  /** Medicines, by name; `search` matches name or active ingredient, ignoring case. */
+  /**
+   * Medicines by name. `search` matches name or active ingredient, ignoring case and
+   * accents. Pages: `first` (default 100, at most 500) after the `id` of the last one seen.
+   */
   medicines: Array<Medicine>;
 };
 
@@ -135,6 +138,8 @@ export type QueryMaterialArgs = {
 
 /** All of it needs a logged-in person. */
 export type QueryMaterialsArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -147,6 +152,8 @@ export type QueryMedicineArgs = {
 
 /** All of it needs a logged-in person. */
 export type QueryMedicinesArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -362,9 +369,9 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   dispenserByQr?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType, RequireFields<QueryDispenserByQrArgs, 'payload'>>;
   dispensers?: Resolver<Array<ResolversTypes['Dispenser']>, ParentType, ContextType>;
   material?: Resolver<Maybe<ResolversTypes['Material']>, ParentType, ContextType, RequireFields<QueryMaterialArgs, 'id'>>;
-  materials?: Resolver<Array<ResolversTypes['Material']>, ParentType, ContextType, Partial<QueryMaterialsArgs>>;
+  materials?: Resolver<Array<ResolversTypes['Material']>, ParentType, ContextType, RequireFields<QueryMaterialsArgs, 'first'>>;
   medicine?: Resolver<Maybe<ResolversTypes['Medicine']>, ParentType, ContextType, RequireFields<QueryMedicineArgs, 'id'>>;
-  medicines?: Resolver<Array<ResolversTypes['Medicine']>, ParentType, ContextType, Partial<QueryMedicinesArgs>>;
+  medicines?: Resolver<Array<ResolversTypes['Medicine']>, ParentType, ContextType, RequireFields<QueryMedicinesArgs, 'first'>>;
 }>;
 
 export type StockLocationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockLocation'] = ResolversParentTypes['StockLocation']> = ResolversObject<{

@@ -1,11 +1,23 @@
 import { badUserInput, parseId } from '@asky/shared';
 import { parseQrPayload } from '../qrCodes';
+import type { Page } from '../data/search';
 import type { QueryResolvers } from '../generated/graphql';
 
+export const MAX_PAGE_SIZE = 500;
+
+function page(search: string | null | undefined, first: number | null | undefined, after: string | null | undefined): Page {
+  const size = first ?? 100;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, { argument: 'first' });
+  }
+  if (search && search.length > 100) throw badUserInput('search must have at most 100 characters', { argument: 'search' });
+  return { search, first: size, after: after ? parseId(after, 'after') : null };
+}
+
 export const Query: QueryResolvers = {
-  medicines: (_, { search }, { catalogue }) => catalogue.medicines(search),
+  medicines: (_, { search, first, after }, { catalogue }) => catalogue.medicines(page(search, first, after)),
   medicine: (_, { id }, { catalogue }) => catalogue.medicineById.load(parseId(id)),
-  materials: (_, { search }, { catalogue }) => catalogue.materials(search),
+  materials: (_, { search, first, after }, { catalogue }) => catalogue.materials(page(search, first, after)),
   material: (_, { id }, { catalogue }) => catalogue.materialById.load(parseId(id)),
   assistanceTypes: (_, __, { catalogue }) => catalogue.assistanceTypes(),
   dispensers: (_, __, { dispensers }) => dispensers.list(),
