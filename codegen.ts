@@ -32,6 +32,7 @@ const config: CodegenConfig = {
       Dispenser: model('Dispenser'),
       StockLocation: '../data/stock#StockWithDispenser',
       StockSlot: model('StockItem'),
+      StockMovement: model('StockMovement'),
     }),
     ...subgraph('request', {
       Request: model('Request'),

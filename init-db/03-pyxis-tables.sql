@@ -131,4 +131,62 @@ ALTER TABLE "StockItem" ADD CONSTRAINT "StockItem_materialId_fkey" FOREIGN KEY (
 END
 $migration$;
 
+-- Migration 20261125105137_stock_movements
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261125105137_stock_movements' AND finished_at IS NOT NULL) THEN
+-- CreateEnum
+CREATE TYPE "StockMovementKind" AS ENUM ('ASSIGN', 'RESTOCK', 'ADJUST');
+
+-- AlterTable
+ALTER TABLE "Dispenser" ADD COLUMN     "retiredAt" TIMESTAMPTZ(3);
+
+-- AlterTable
+ALTER TABLE "StockItem" ADD COLUMN     "expiresAt" DATE,
+ADD COLUMN     "lot" TEXT;
+
+-- CreateTable
+CREATE TABLE "DispenserAssistance" (
+    "dispenserId" UUID NOT NULL,
+    "assistanceTypeId" UUID NOT NULL,
+
+    CONSTRAINT "DispenserAssistance_pkey" PRIMARY KEY ("dispenserId","assistanceTypeId")
+);
+
+-- CreateTable
+CREATE TABLE "StockMovement" (
+    "id" UUID NOT NULL,
+    "stockItemId" UUID NOT NULL,
+    "kind" "StockMovementKind" NOT NULL,
+    "delta" INTEGER NOT NULL,
+    "quantityAfter" INTEGER NOT NULL,
+    "reason" TEXT,
+    "lot" TEXT,
+    "actorId" UUID NOT NULL,
+    "at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "StockMovement_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "StockMovement_stockItemId_at_idx" ON "StockMovement"("stockItemId", "at");
+
+-- CreateIndex
+CREATE INDEX "StockItem_expiresAt_idx" ON "StockItem"("expiresAt");
+
+-- AddForeignKey
+ALTER TABLE "DispenserAssistance" ADD CONSTRAINT "DispenserAssistance_dispenserId_fkey" FOREIGN KEY ("dispenserId") REFERENCES "Dispenser"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "DispenserAssistance" ADD CONSTRAINT "DispenserAssistance_assistanceTypeId_fkey" FOREIGN KEY ("assistanceTypeId") REFERENCES "AssistanceType"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "StockMovement" ADD CONSTRAINT "StockMovement_stockItemId_fkey" FOREIGN KEY ("stockItemId") REFERENCES "StockItem"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, 'ad94bf220d2165f6cc0d7e8c790e3b53ba943306bc821bd7f7fd4b5c6d3c9445', '20261125105137_stock_movements', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

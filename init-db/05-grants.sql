@@ -14,3 +14,6 @@ $grants$;
 
 -- A request's status history is append-only.
 REVOKE UPDATE, DELETE ON TABLE request."StatusHistory" FROM asky_request;
+
+-- Stock movements are append-only: the log of who changed what is never rewritten.
+REVOKE UPDATE, DELETE ON TABLE pyxis."StockMovement" FROM asky_pyxis;

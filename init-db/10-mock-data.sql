@@ -87,6 +87,18 @@ FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM pyxis."Dispenser") d
 JOIN (SELECT id, row_number() OVER (ORDER BY id) AS n FROM pyxis."Material") m ON (d.n + m.n) % 3 <> 0
 ON CONFLICT DO NOTHING;
 
+-- Lots and expiry dates: deterministic per slot, a few expiring within 30 days.
+UPDATE pyxis."StockItem"
+SET lot = 'L' || upper(substr(md5(id::text), 1, 6)),
+    "expiresAt" = current_date + (abs(hashtext("dispenserId"::text || slot)) % 400 + 3)
+WHERE lot IS NULL;
+
+-- What help each dispenser offers: every kind, but questions only where staff are around.
+INSERT INTO pyxis."DispenserAssistance" ("dispenserId", "assistanceTypeId")
+SELECT d.id, t.id FROM pyxis."Dispenser" d CROSS JOIN pyxis."AssistanceType" t
+WHERE t.code <> 'QUESTION' OR d.code IN ('UTI-2-A', 'PS-1-A', 'CLIN-4-A')
+ON CONFLICT DO NOTHING;
+
 -- Requests in several statuses, from the nurse, handled by the pharmacist and technician.
 INSERT INTO request."Request" (id, kind, status, priority, "requesterId", "assigneeId", "medicineId", "materialId",
                                "assistanceTypeId", "dispenserId", quantity, note, feedback, "createdAt", "updatedAt") VALUES

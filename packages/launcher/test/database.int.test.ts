@@ -33,6 +33,12 @@ describe('init-db on a real Postgres', () => {
     await expect(as('pyxis', 'DROP TABLE pyxis."Medicine"')).rejects.toMatchObject({ code: '42501' });
   });
 
+  it('keeps the stock movement log append-only and stock never below zero', async () => {
+    await expect(as('pyxis', 'DELETE FROM pyxis."StockMovement"')).rejects.toMatchObject({ code: '42501' });
+    await expect(as('pyxis', `UPDATE pyxis."StockMovement" SET delta = 0`)).rejects.toMatchObject({ code: '42501' });
+    await expect(as('pyxis', 'UPDATE pyxis."StockItem" SET quantity = -1')).rejects.toMatchObject({ code: '23514' });
+  });
+
   it("keeps a request's status history append-only", async () => {
     await expect(as('request', 'DELETE FROM request."StatusHistory"')).rejects.toMatchObject({ code: '42501' });
     await expect(as('request', `UPDATE request."StatusHistory" SET note = 'x'`)).rejects.toMatchObject({ code: '42501' });

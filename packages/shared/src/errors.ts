@@ -60,6 +60,26 @@ export function fromPrismaError(error: unknown): GraphQLError | undefined {
 }
 
 /**
+ * Awaits a write and turns the Prisma errors a client's input can cause into
+ * clear client errors: a duplicate (P2002) → CONFLICT, a missing row (P2025) →
+ * NOT_FOUND, a missing reference (P2003) → BAD_USER_INPUT, each with `messages`.
+ */
+export async function expectingClientErrors<T>(
+  write: Promise<T>,
+  messages: { duplicate?: string; missing?: string; badReference?: string },
+): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'P2002' && messages.duplicate) throw conflict(messages.duplicate);
+    if (code === 'P2025' && messages.missing) throw notFound(messages.missing);
+    if (code === 'P2003' && messages.badReference) throw badUserInput(messages.badReference);
+    throw err;
+  }
+}
+
+/**
  * Apollo Server `formatError`: client errors pass through; Prisma errors a client
  * caused are translated; anything else is logged and reaches the client as a
  * generic internal error, with no stack trace, SQL or driver message.

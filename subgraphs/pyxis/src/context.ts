@@ -3,6 +3,8 @@ import type { PyxisPrisma } from './data/client';
 import { CatalogueRepository } from './data/catalogue';
 import { DispenserRepository } from './data/dispensers';
 import { StockRepository } from './data/stock';
+import { StockChanges } from './data/stockChanges';
+import { forbidden } from '@asky/shared';
 import type { DispenserQrCodes } from './qrCodes';
 
 export interface Context {
@@ -11,6 +13,8 @@ export interface Context {
   readonly dispensers: DispenserRepository;
   readonly stock: StockRepository;
   readonly qrCodes: DispenserQrCodes;
+  /** Stock changes, recorded as made by the viewer (a person). */
+  stockChanges(): StockChanges;
 }
 
 export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCodes: DispenserQrCodes): Context {
@@ -20,5 +24,9 @@ export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCode
     dispensers: new DispenserRepository(prisma),
     stock: new StockRepository(prisma),
     qrCodes,
+    stockChanges: () => {
+      if (viewer?.kind !== 'user') throw forbidden('Only a person can change stock');
+      return new StockChanges(prisma, viewer.id);
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { conflict, createByIdLoader, notFound } from '@asky/shared';
+import { createByIdLoader, expectingClientErrors } from '@asky/shared';
 import type { AuthPrisma } from './client';
 import type { Role } from '../generated/prisma/client';
 
@@ -10,7 +10,7 @@ export interface NewUser {
   readonly role: Role;
 }
 
-const isPrismaCode = (err: unknown, code: string) => (err as { code?: string } | null)?.code === code;
+const MISSING = 'No user has this id';
 
 /** Users; lookups by id are batched per request. */
 export class UserRepository {
@@ -34,37 +34,23 @@ export class UserRepository {
     return this.prisma.user.findMany({ where: { id: { in: [...ids] } }, select: { id: true, role: true, active: true } });
   }
 
-  async create(user: NewUser) {
-    try {
-      return await this.prisma.user.create({ data: user });
-    } catch (err) {
-      if (isPrismaCode(err, 'P2002')) throw conflict('An account with this e-mail already exists', { argument: 'email' });
-      throw err;
-    }
+  create(user: NewUser) {
+    return expectingClientErrors(this.prisma.user.create({ data: user }), { duplicate: 'An account with this e-mail already exists' });
   }
 
-  async setRole(id: string, role: Role) {
-    return this.updateExisting(id, { role });
+  setRole(id: string, role: Role) {
+    return expectingClientErrors(this.prisma.user.update({ where: { id }, data: { role } }), { missing: MISSING });
   }
 
   /** Blocks the account and revokes every refresh token it holds, at once. */
   async deactivate(id: string) {
-    const [user] = await this.prisma.$transaction([
-      this.prisma.user.update({ where: { id }, data: { active: false } }),
-      this.prisma.refreshToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } }),
-    ]).catch((err: unknown) => {
-      if (isPrismaCode(err, 'P2025')) throw notFound('No user has this id');
-      throw err;
-    });
+    const [user] = await expectingClientErrors(
+      this.prisma.$transaction([
+        this.prisma.user.update({ where: { id }, data: { active: false } }),
+        this.prisma.refreshToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } }),
+      ]),
+      { missing: MISSING },
+    );
     return user;
-  }
-
-  private async updateExisting(id: string, data: { role: Role }) {
-    try {
-      return await this.prisma.user.update({ where: { id }, data });
-    } catch (err) {
-      if (isPrismaCode(err, 'P2025')) throw notFound('No user has this id');
-      throw err;
-    }
   }
 }

@@ -9,6 +9,7 @@ const dispenser = (updatedAt: Date): Dispenser => ({
   floor: '2º andar',
   room: 'Sala 201',
   status: 'ACTIVE',
+  retiredAt: null,
   createdAt: new Date(0),
   updatedAt,
 });

@@ -1,4 +1,5 @@
-import { createByIdLoader } from '@asky/shared';
+import { createByIdLoader, expectingClientErrors } from '@asky/shared';
+import type { Prisma } from '../generated/prisma/client';
 import type { PyxisPrisma } from './client';
 import { searchPage, type Page } from './search';
 
@@ -26,6 +27,29 @@ export class CatalogueRepository {
   private async inOrder<T>(ids: string[], loader: { loadMany(ids: string[]): Promise<(T | null | Error)[]> }): Promise<T[]> {
     const rows = await loader.loadMany(ids);
     return rows.filter((row): row is T => row !== null && !(row instanceof Error));
+  }
+
+  createMedicine(data: Prisma.MedicineCreateInput) {
+    return expectingClientErrors(this.prisma.medicine.create({ data }), { duplicate: 'Another medicine has this barcode' });
+  }
+
+  updateMedicine(id: string, data: Prisma.MedicineUpdateInput) {
+    return expectingClientErrors(this.prisma.medicine.update({ where: { id }, data }), {
+      duplicate: 'Another medicine has this barcode',
+      missing: 'No medicine has this id',
+    });
+  }
+
+  createMaterial(data: Prisma.MaterialCreateInput) {
+    return this.prisma.material.create({ data });
+  }
+
+  updateMaterial(id: string, data: Prisma.MaterialUpdateInput) {
+    return expectingClientErrors(this.prisma.material.update({ where: { id }, data }), { missing: 'No material has this id' });
+  }
+
+  createAssistanceType(data: Prisma.AssistanceTypeCreateInput) {
+    return expectingClientErrors(this.prisma.assistanceType.create({ data }), { duplicate: 'Another assistance type has this code' });
   }
 
   assistanceTypes() {

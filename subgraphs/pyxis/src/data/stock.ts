@@ -1,8 +1,11 @@
 import { createGroupLoader } from '@asky/shared';
 import type { PyxisPrisma } from './client';
-import type { Dispenser, StockItem } from '../generated/prisma/client';
+import type { Dispenser, Prisma, StockItem } from '../generated/prisma/client';
 
 export type StockWithDispenser = StockItem & { dispenser: Dispenser };
+
+const onUnit = (unit?: string | null): Prisma.StockItemWhereInput =>
+  unit ? { dispenser: { unit: { equals: unit, mode: 'insensitive' }, retiredAt: null } } : { dispenser: { retiredAt: null } };
 
 /** What each dispenser holds, grouped by item or by dispenser, one query per batch. */
 export class StockRepository {
@@ -21,11 +24,35 @@ export class StockRepository {
 
   constructor(private readonly prisma: PyxisPrisma) {}
 
+  /** Slots below par, in active dispensers, fullest shortfall first. */
+  async lowStock(unit?: string | null) {
+    const slots = await this.prisma.stockItem.findMany({ where: onUnit(unit), orderBy: [{ dispenserId: 'asc' }, { slot: 'asc' }] });
+    return slots.filter((s) => s.quantity < s.parLevel).sort((a, b) => b.parLevel - b.quantity - (a.parLevel - a.quantity));
+  }
+
+  expiringBefore(date: Date, unit?: string | null) {
+    return this.prisma.stockItem.findMany({
+      where: { ...onUnit(unit), expiresAt: { lt: date }, quantity: { gt: 0 } },
+      orderBy: [{ expiresAt: 'asc' }, { slot: 'asc' }],
+    });
+  }
+
+  movements(stockItemId: string, last: number) {
+    return this.prisma.stockMovement.findMany({ where: { stockItemId }, orderBy: { at: 'desc' }, take: last });
+  }
+
   private withDispenser(where: { medicineId: { in: string[] } } | { materialId: { in: string[] } }) {
     return this.prisma.stockItem.findMany({
-      where,
+      where: { ...where, dispenser: { retiredAt: null } },
       include: { dispenser: true },
       orderBy: [{ dispenser: { code: 'asc' } }, { slot: 'asc' }],
     });
   }
+}
+
+/** `rows` with those on `unit` first (stable otherwise): the nearest cabinets for a ward. */
+export function nearestFirst(rows: StockWithDispenser[], unit?: string | null): StockWithDispenser[] {
+  if (!unit) return rows;
+  const here = unit.trim().toLowerCase();
+  return [...rows].sort((a, b) => Number(b.dispenser.unit.toLowerCase() === here) - Number(a.dispenser.unit.toLowerCase() === here));
 }

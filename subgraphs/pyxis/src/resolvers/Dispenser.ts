@@ -7,4 +7,6 @@ export const Dispenser: DispenserResolvers = {
   location: (dispenser) => describeLocation(dispenser),
   qrCode: (dispenser, { format, size }, { qrCodes }) => qrCodes.code(dispenser, format ?? 'PNG', checkQrSize(size ?? 256)),
   stock: (dispenser, _, { stock }) => stock.byDispenser.load(dispenser.id),
+  retired: (dispenser) => dispenser.retiredAt !== null,
+  assistanceTypes: async (dispenser, _, { dispensers }) => (await dispensers.assistance.load(dispenser.id)).map((offer) => offer.assistanceType),
 };

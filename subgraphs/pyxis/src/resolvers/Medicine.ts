@@ -1,6 +1,7 @@
 import type { MedicineResolvers } from '../generated/graphql';
+import { nearestFirst } from '../data/stock';
 
 export const Medicine: MedicineResolvers = {
   __resolveReference: (reference, { catalogue }) => catalogue.medicineById.load(reference.id),
-  locations: (medicine, _, { stock }) => stock.byMedicine.load(medicine.id),
+  locations: async (medicine, { unit }, { stock }) => nearestFirst(await stock.byMedicine.load(medicine.id), unit),
 };

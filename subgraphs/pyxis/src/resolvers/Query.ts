@@ -1,6 +1,7 @@
 import { badUserInput, parseId } from '@asky/shared';
 import { parseQrPayload } from '../qrCodes';
 import type { Page } from '../data/search';
+import { date as validDate } from '../validation';
 import type { QueryResolvers } from '../generated/graphql';
 
 export const MAX_PAGE_SIZE = 500;
@@ -20,7 +21,9 @@ export const Query: QueryResolvers = {
   materials: (_, { search, first, after }, { catalogue }) => catalogue.materials(page(search, first, after)),
   material: (_, { id }, { catalogue }) => catalogue.materialById.load(parseId(id)),
   assistanceTypes: (_, __, { catalogue }) => catalogue.assistanceTypes(),
-  dispensers: (_, __, { dispensers }) => dispensers.list(),
+  dispensers: (_, { includeRetired }, { dispensers }) => dispensers.list(includeRetired ?? false),
+  lowStock: (_, { unit }, { stock }) => stock.lowStock(unit),
+  expiringBefore: (_, { date, unit }, { stock }) => stock.expiringBefore(validDate(date, 'date'), unit),
   dispenser: (_, { id }, { dispensers }) => dispensers.byId.load(parseId(id)),
   dispenserByQr: async (_, { payload }, { dispensers }) => {
     const scanned = parseQrPayload(payload);

@@ -1,6 +1,15 @@
-import type { StockSlotResolvers } from '../generated/graphql';
+import type { StockSlotResolvers, StockMovementResolvers } from '../generated/graphql';
+import { count } from '../validation';
 
 export const StockSlot: StockSlotResolvers = {
+  dispenser: (slot, _, { dispensers }) => dispensers.byId.load(slot.dispenserId).then((d) => d!),
   medicine: (slot, _, { catalogue }) => (slot.medicineId ? catalogue.medicineById.load(slot.medicineId) : null),
   material: (slot, _, { catalogue }) => (slot.materialId ? catalogue.materialById.load(slot.materialId) : null),
+  belowPar: (slot) => slot.quantity < slot.parLevel,
+  expiresAt: (slot) => slot.expiresAt?.toISOString().slice(0, 10) ?? null,
+  movements: (slot, { last }, { stock }) => stock.movements(slot.id, count(last ?? 20, 'last', { min: 1, max: 200 })),
+};
+
+export const StockMovement: StockMovementResolvers = {
+  at: (movement) => movement.at.toISOString(),
 };

@@ -4,6 +4,7 @@ import { Dispenser } from './Dispenser';
 import { Material } from './Material';
 import { Medicine } from './Medicine';
 import { Query } from './Query';
-import { StockSlot } from './StockSlot';
+import { Mutation } from './Mutation';
+import { StockMovement, StockSlot } from './StockSlot';
 
-export const resolvers: Resolvers = { Query, Medicine, Material, AssistanceType, Dispenser, StockSlot };
+export const resolvers: Resolvers = { Query, Mutation, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockMovement };

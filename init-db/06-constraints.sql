@@ -1,0 +1,13 @@
+-- Rules the database enforces whatever writes to it. Kept out of the Prisma
+-- migrations: Prisma cannot express CHECK constraints, and the offline (wasm)
+-- schema engine crashes ("unreachable") introspecting a schema that has them.
+DO $constraints$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'StockItem_quantity_nonnegative') THEN
+    ALTER TABLE pyxis."StockItem" ADD CONSTRAINT "StockItem_quantity_nonnegative" CHECK ("quantity" >= 0);
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'StockItem_parLevel_nonnegative') THEN
+    ALTER TABLE pyxis."StockItem" ADD CONSTRAINT "StockItem_parLevel_nonnegative" CHECK ("parLevel" >= 0);
+  END IF;
+END
+$constraints$;

@@ -1,0 +1,80 @@
+import { badUserInput, parseId } from '@asky/shared';
+import type { MutationResolvers, MedicineInput, MaterialInput } from '../generated/graphql';
+import * as valid from '../validation';
+
+const medicine = (input: MedicineInput) => ({
+  name: valid.text(input.name, 'name'),
+  activeIngredient: valid.text(input.activeIngredient, 'activeIngredient'),
+  strength: valid.strength(input.strength),
+  dosageForm: valid.text(input.dosageForm, 'dosageForm', 100),
+  unit: valid.text(input.unit, 'unit', 50),
+  controlled: input.controlled,
+  atcCode: valid.atcCode(input.atcCode),
+  barcode: valid.optionalText(input.barcode, 'barcode', 64),
+});
+
+const material = (input: MaterialInput) => ({
+  name: valid.text(input.name, 'name'),
+  category: valid.text(input.category, 'category', 100),
+  unit: valid.text(input.unit, 'unit', 50),
+});
+
+const optionalDate = (value: string | null | undefined, argument: string) => (value ? valid.date(value, argument) : null);
+
+export const Mutation: MutationResolvers = {
+  createMedicine: (_, { input }, { catalogue }) => catalogue.createMedicine(medicine(input)),
+  updateMedicine: (_, { id, input }, { catalogue }) => catalogue.updateMedicine(parseId(id), medicine(input)),
+  createMaterial: (_, { input }, { catalogue }) => catalogue.createMaterial(material(input)),
+  updateMaterial: (_, { id, input }, { catalogue }) => catalogue.updateMaterial(parseId(id), material(input)),
+  createAssistanceType: (_, { input }, { catalogue }) =>
+    catalogue.createAssistanceType({
+      code: valid.code(input.code, 'code', valid.ASSISTANCE_CODE),
+      name: valid.text(input.name, 'name'),
+      description: valid.optionalText(input.description, 'description', 500),
+    }),
+  createDispenser: (_, { input }, { dispensers }) =>
+    dispensers.create({
+      code: valid.code(input.code, 'code', valid.DISPENSER_CODE),
+      name: valid.text(input.name, 'name'),
+      unit: valid.text(input.unit, 'unit', 100),
+      floor: valid.text(input.floor, 'floor', 50),
+      room: valid.text(input.room, 'room', 50),
+      status: input.status ?? 'ACTIVE',
+    }),
+  updateDispenser: (_, { id, input }, { dispensers }) =>
+    dispensers.update(parseId(id), {
+      name: input.name == null ? undefined : valid.text(input.name, 'name'),
+      unit: input.unit == null ? undefined : valid.text(input.unit, 'unit', 100),
+      floor: input.floor == null ? undefined : valid.text(input.floor, 'floor', 50),
+      room: input.room == null ? undefined : valid.text(input.room, 'room', 50),
+      status: input.status ?? undefined,
+    }),
+  retireDispenser: (_, { id }, { dispensers }) => dispensers.retire(parseId(id)),
+  setDispenserAssistance: (_, { dispenserId, assistanceTypeIds }, { dispensers }) =>
+    dispensers.setAssistance(parseId(dispenserId, 'dispenserId'), assistanceTypeIds.map((id) => parseId(id, 'assistanceTypeIds'))),
+  assignSlot: (_, { input }, ctx) => {
+    if (!input.medicineId === !input.materialId) throw badUserInput('Give exactly one of medicineId and materialId', { argument: 'input' });
+    const parLevel = valid.count(input.parLevel, 'parLevel', { min: 0 });
+    return ctx.stockChanges().assign({
+      dispenserId: parseId(input.dispenserId, 'dispenserId'),
+      slot: valid.code(input.slot, 'slot', /^[A-Z0-9][A-Z0-9-]{0,15}$/),
+      medicineId: input.medicineId ? parseId(input.medicineId, 'medicineId') : null,
+      materialId: input.materialId ? parseId(input.materialId, 'materialId') : null,
+      parLevel,
+      quantity: valid.count(input.quantity ?? 0, 'quantity', { min: 0 }),
+      lot: valid.optionalText(input.lot, 'lot', 40),
+      expiresAt: optionalDate(input.expiresAt, 'expiresAt'),
+    });
+  },
+  restock: (_, { slotId, quantity, lot, expiresAt }, ctx) => {
+    const newLot = valid.optionalText(lot, 'lot', 40);
+    if (!newLot && expiresAt) throw badUserInput('An expiry date belongs to a lot: give the lot too', { argument: 'lot' });
+    return ctx
+      .stockChanges()
+      .restock(parseId(slotId, 'slotId'), valid.count(quantity, 'quantity', { min: 1 }), newLot ? { lot: newLot, expiresAt: optionalDate(expiresAt, 'expiresAt') } : null);
+  },
+  adjustStock: (_, { slotId, delta, reason }, ctx) => {
+    if (!Number.isInteger(delta) || delta === 0 || Math.abs(delta) > 100_000) throw badUserInput('delta must be a non-zero whole number', { argument: 'delta' });
+    return ctx.stockChanges().adjust(parseId(slotId, 'slotId'), delta, valid.text(reason, 'reason', 500));
+  },
+};
