@@ -81,4 +81,40 @@ ALTER TABLE "StatusHistory" ADD CONSTRAINT "StatusHistory_requestId_fkey" FOREIG
 END
 $migration$;
 
+-- Migration 20261125110043_workflow_outbox
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261125110043_workflow_outbox' AND finished_at IS NOT NULL) THEN
+-- AlterTable
+ALTER TABLE "Request" ADD COLUMN     "clientKey" TEXT,
+ADD COLUMN     "unit" TEXT;
+
+-- CreateTable
+CREATE TABLE "OutboxEvent" (
+    "id" UUID NOT NULL,
+    "routingKey" TEXT NOT NULL,
+    "requestId" UUID NOT NULL,
+    "payload" JSONB NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "sentAt" TIMESTAMPTZ(3),
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+
+    CONSTRAINT "OutboxEvent_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "OutboxEvent_sentAt_createdAt_idx" ON "OutboxEvent"("sentAt", "createdAt");
+
+-- CreateIndex
+CREATE INDEX "Request_assigneeId_status_idx" ON "Request"("assigneeId", "status");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Request_requesterId_clientKey_key" ON "Request"("requesterId", "clientKey");
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, '92931f3631874e301a1ef7d177d51f5e1e97249c1aa495130ce5be0cf08bdb7a', '20261125110043_workflow_outbox', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -128,6 +128,11 @@ INSERT INTO request."Request" (id, kind, status, priority, "requesterId", "assig
    '44444444-4444-4444-8444-000000000004', 1, NULL, 'Sem prescrição médica válida', now() - interval '3 days', now() - interval '3 days')
 ON CONFLICT DO NOTHING;
 
+-- Seed data only: the unit each request's dispenser is on (the service records it
+-- from pyxis at creation; it never reads another schema).
+UPDATE request."Request" r SET unit = d.unit
+FROM pyxis."Dispenser" d WHERE d.id = r."dispenserId" AND r.unit IS NULL;
+
 -- Each request's history, replayed from its status along its kind's workflow.
 INSERT INTO request."StatusHistory" (id, "requestId", "fromStatus", "toStatus", "changedById", at)
 SELECT gen_random_uuid(), r.id, step.from_status::request."RequestStatus", step.to_status::request."RequestStatus",

@@ -10,7 +10,9 @@ import {
   createLogger,
   createPrismaAdapter,
   remoteAuth,
+  ServiceTokenClient,
   startSubgraph,
+  type ServiceIdentityConfig,
   type AuthConfig,
   type LogLevel,
   type PrismaClientExtras,
@@ -23,7 +25,7 @@ import {
 } from '@asky/shared';
 import { createAuthSubgraph } from '@asky/auth';
 import { pyxisSubgraph } from '@asky/pyxis';
-import { requestSubgraph } from '@asky/request';
+import { createRequestSubgraph, PyxisCatalogue } from '@asky/request';
 import { createGateway } from '@asky/supergraph';
 import type { PreparedDatabase } from './database';
 
@@ -82,16 +84,16 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     await start('auth', authDefinition as unknown as AnySubgraph);
     // The auth port may have been picked at random: verify against the one that runs.
     const tokens = { ...options.tokens, jwksUrl: new URL('/.well-known/jwks.json', urls.auth).href };
-    for (const [name, definition] of [['pyxis', pyxisSubgraph], ['request', requestSubgraph]] as const) {
-      const auth = remoteAuth(tokens, {
-        clientId: name,
-        clientSecret: secrets[name]!,
-        authUrl: urls.auth,
-        tokenUrl: new URL('/oauth/token', urls.auth).href,
-        userStatusTtlMs: options.userStatusTtlMs,
-      });
-      await start(name, definition as unknown as AnySubgraph, auth);
-    }
+    const identity = (name: 'pyxis' | 'request'): ServiceIdentityConfig => ({
+      clientId: name,
+      clientSecret: secrets[name]!,
+      authUrl: urls.auth,
+      tokenUrl: new URL('/oauth/token', urls.auth).href,
+      userStatusTtlMs: options.userStatusTtlMs,
+    });
+    await start('pyxis', pyxisSubgraph as unknown as AnySubgraph, remoteAuth(tokens, identity('pyxis')));
+    const catalogue = new PyxisCatalogue(urls.pyxis, new ServiceTokenClient(identity('request')));
+    await start('request', createRequestSubgraph(catalogue) as unknown as AnySubgraph, remoteAuth(tokens, identity('request')));
     const gateway = await createGateway({
       port: ports.gateway,
       production,

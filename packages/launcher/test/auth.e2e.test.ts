@@ -207,7 +207,7 @@ describe('service tokens', () => {
     expect((await tokenFor('wrong-secret-wrong-secret')).status).toBe(401);
     const body = (await (await tokenFor(SERVICE.secret)).json()) as { access_token: string; token_type: string };
     expect(body.token_type).toBe('Bearer');
-    expect(jwt.decode(body.access_token)).toMatchObject({ sub: `service:${SERVICE.id}`, typ: 'service', scope: 'users:read' });
+    expect(jwt.decode(body.access_token)).toMatchObject({ sub: `service:${SERVICE.id}`, typ: 'service', scope: 'users:read catalogue:read' });
   });
 
   it('read users, but can neither act as a person nor use what people use', async () => {

@@ -62,12 +62,13 @@ describe('the supergraph through the gateway', () => {
     expect(data.byIngredient).toEqual([{ name: 'Fentanil' }]);
   });
 
-  it('pages through requests newest first without skipping or repeating', async () => {
-    const all = await query(`{ requests(first: 100) { id createdAt } }`);
+  it('pages through requests, most urgent then oldest first, without skipping or repeating', async () => {
+    const all = await query(`{ requests(first: 100) { id createdAt priority } }`);
     const ids = all.data.requests.map((r: { id: string }) => r.id);
-    expect(ids.length).toBeGreaterThanOrEqual(8);
-    const times = all.data.requests.map((r: { createdAt: string }) => Date.parse(r.createdAt));
-    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    expect(ids.length).toBeGreaterThanOrEqual(7); // a pharmacist sees medicine and material requests
+    const URGENCY = ['STAT', 'ASAP', 'URGENT', 'ROUTINE'];
+    const keys = all.data.requests.map((r: { priority: string; createdAt: string }) => [URGENCY.indexOf(r.priority), Date.parse(r.createdAt)]);
+    expect([...keys].sort((a, b) => a[0] - b[0] || a[1] - b[1])).toEqual(keys);
 
     const paged: string[] = [];
     let after: string | null = null;

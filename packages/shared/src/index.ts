@@ -9,3 +9,4 @@ export * from './process';
 export * from './service';
 export * from './subgraph';
 export * from './auth';
+export * from './events';

@@ -1,4 +1,8 @@
-import { runSubgraph } from '@asky/shared';
-import { requestSubgraph } from './server';
+import { EnvReader, loadServiceIdentity, ServiceTokenClient, runSubgraph, DEFAULT_PORTS } from '@asky/shared';
+import { createRequestSubgraph, PyxisCatalogue } from './server';
 
-runSubgraph(() => requestSubgraph);
+runSubgraph(() => {
+  const env = new EnvReader();
+  const pyxisUrl = env.url('PYXIS_URL', ['http:', 'https:'], `http://localhost:${DEFAULT_PORTS.pyxis}/graphql`).href;
+  return createRequestSubgraph(new PyxisCatalogue(pyxisUrl, new ServiceTokenClient(loadServiceIdentity('request'))));
+});

@@ -1,17 +1,22 @@
 import { startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
+import type { Catalogue } from './catalogue';
 import { createContext, type Context } from './context';
 import { createPrismaClient, type RequestPrisma } from './data/client';
 import { resolvers } from './resolvers';
 
 export { createPrismaClient, type RequestPrisma };
+export { PyxisCatalogue } from './catalogue';
 
-export const requestSubgraph: SubgraphDefinition<RequestPrisma, Context> = {
-  name: 'request',
-  packageName: '@asky/request',
-  resolvers,
-  createContext,
-  createPrismaClient,
-};
+/** The request subgraph; it learns about the catalogue from pyxis through `catalogue`. */
+export function createRequestSubgraph(catalogue: Catalogue): SubgraphDefinition<RequestPrisma, Context> {
+  return {
+    name: 'request',
+    packageName: '@asky/request',
+    resolvers,
+    createContext: (prisma, viewer) => createContext(prisma, viewer, catalogue),
+    createPrismaClient,
+  };
+}
 
 /** Starts the request subgraph; the caller owns `deps.prisma`. */
-export const createServer = (deps: SubgraphDeps<RequestPrisma>) => startSubgraph(requestSubgraph, deps);
+export const createServer = (catalogue: Catalogue, deps: SubgraphDeps<RequestPrisma>) => startSubgraph(createRequestSubgraph(catalogue), deps);

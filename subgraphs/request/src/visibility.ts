@@ -1,18 +1,19 @@
 import type { Viewer } from '@asky/shared';
+import type { Prisma } from './generated/prisma/client';
+import { kindsHandledBy } from './workflow';
 
 /** A filter on requests: what one viewer may see. */
-export type RequestScope = { readonly requesterId?: string | { readonly in: string[] } };
-
-/** Roles that work the queue and so see every request; a NURSE sees her own. */
-const STAFF = new Set(['PHARMACIST', 'TECHNICIAN', 'ADMIN']);
+export type RequestScope = Prisma.RequestWhereInput;
 
 /**
- * Row-level visibility, applied inside every query so a nurse cannot read someone
- * else's request even by id (it is simply not found). Field access itself is
+ * Row-level visibility, applied inside every query so nobody reads a request they
+ * should not even by id (it is simply not found). A NURSE sees her own requests;
+ * staff the kinds they work, and their own; ADMIN all. Field access itself is
  * checked by `@access` before this runs.
  */
 export function visibleTo(viewer: Viewer | null): RequestScope {
-  if (viewer?.kind === 'user' && STAFF.has(viewer.role)) return {};
-  if (viewer?.kind === 'user') return { requesterId: viewer.id };
-  return { requesterId: { in: [] } }; // not a person: nothing
+  if (viewer?.kind !== 'user') return { requesterId: { in: [] } }; // not a person: nothing
+  if (viewer.role === 'ADMIN') return {};
+  if (viewer.role === 'NURSE') return { requesterId: viewer.id };
+  return { OR: [{ kind: { in: kindsHandledBy(viewer.role) } }, { requesterId: viewer.id }] };
 }

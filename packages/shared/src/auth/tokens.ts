@@ -11,8 +11,8 @@ export const TOKEN_ALGORITHM = 'ES256' as const;
 export const ROLES = ['NURSE', 'PHARMACIST', 'TECHNICIAN', 'ADMIN'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** What a service token may do: read users (names, roles, whether active). */
-export const SERVICE_SCOPES = ['users:read'] as const;
+/** What a service token may do: read users (names, roles, whether active) and the catalogue. */
+export const SERVICE_SCOPES = ['users:read', 'catalogue:read'] as const;
 
 export interface UserClaims {
   readonly typ: 'user';

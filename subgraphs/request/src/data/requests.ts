@@ -1,16 +1,20 @@
 import { createByIdLoader, createGroupLoader } from '@asky/shared';
 import type { RequestPrisma } from './client';
-import type { RequestKind, RequestStatus } from '../generated/prisma/client';
+import type { Prisma, RequestKind } from '../generated/prisma/client';
 import type { RequestScope } from '../visibility';
+import { TERMINAL } from '../workflow';
 
-export interface RequestFilter {
-  readonly status?: RequestStatus | null;
-  readonly kind?: RequestKind | null;
+export interface PageArgs {
   /** How many, already validated. */
   readonly first: number;
   /** The id of the last request of the previous page. */
   readonly after?: string | null;
 }
+
+/** Most urgent first (the enum is declared ROUTINE → STAT), then oldest first. */
+const BY_URGENCY: Prisma.RequestOrderByWithRelationInput[] = [{ priority: 'desc' }, { createdAt: 'asc' }, { id: 'asc' }];
+const NEWEST_FIRST: Prisma.RequestOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
+const OPEN: Prisma.RequestWhereInput = { status: { notIn: [...TERMINAL] } };
 
 /** Requests the viewer may see, and their history; lookups by id are batched per request. */
 export class RequestRepository {
@@ -28,13 +32,29 @@ export class RequestRepository {
     private readonly scope: RequestScope,
   ) {}
 
-  /** Newest first, keyset-paginated on (createdAt, id) so pages never skip or repeat. */
-  list({ status, kind, first, after }: RequestFilter) {
-    return this.prisma.request.findMany({
-      where: { ...this.scope, status: status ?? undefined, kind: kind ?? undefined },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: first,
-      ...(after ? { cursor: { id: after }, skip: 1 } : {}),
-    });
+  /** Filtered, most urgent first, keyset-paginated so pages never skip or repeat. */
+  list(where: Prisma.RequestWhereInput, page: PageArgs) {
+    return this.page({ AND: [this.scope, where] }, BY_URGENCY, page);
+  }
+
+  mine(requesterId: string, where: Prisma.RequestWhereInput, page: PageArgs) {
+    return this.page({ AND: [where, { requesterId }] }, NEWEST_FIRST, page);
+  }
+
+  lastOf(requesterId: string) {
+    return this.prisma.request.findFirst({ where: { requesterId }, orderBy: NEWEST_FIRST });
+  }
+
+  /** PENDING requests of the given kinds: what to pick up next. */
+  queue(kinds: RequestKind[], page: PageArgs) {
+    return this.page({ status: 'PENDING', kind: { in: kinds } }, BY_URGENCY, page);
+  }
+
+  assignedTo(assigneeId: string) {
+    return this.prisma.request.findMany({ where: { ...OPEN, assigneeId }, orderBy: BY_URGENCY });
+  }
+
+  private page(where: Prisma.RequestWhereInput, orderBy: Prisma.RequestOrderByWithRelationInput[], { first, after }: PageArgs) {
+    return this.prisma.request.findMany({ where, orderBy, take: first, ...(after ? { cursor: { id: after }, skip: 1 } : {}) });
   }
 }

@@ -21,6 +21,27 @@ export type AssistanceType = {
   id: Scalars['ID']['output'];
 };
 
+/** All of it needs a logged-in person. */
+export type CreateRequestInput = {
+  /** Required for ASSISTANCE. */
+  assistanceTypeId?: InputMaybe<Scalars['ID']['input']>;
+  /** An idempotency key chosen by the client: retrying with the same key returns the same request. */
+  clientKey?: InputMaybe<Scalars['String']['input']>;
+  /** Required for ASSISTANCE; when given, the item must be stocked (or the help offered) there. */
+  dispenserId?: InputMaybe<Scalars['ID']['input']>;
+  kind: RequestKind;
+  /** Required for MATERIAL. */
+  materialId?: InputMaybe<Scalars['ID']['input']>;
+  /** Required for MEDICINE. */
+  medicineId?: InputMaybe<Scalars['ID']['input']>;
+  /** Required for ASSISTANCE: what is wrong. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Default ROUTINE. */
+  priority?: InputMaybe<Priority>;
+  /** Required (> 0) for MEDICINE and MATERIAL. */
+  quantity?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type Dispenser = {
   __typename?: 'Dispenser';
   id: Scalars['ID']['output'];
@@ -36,6 +57,30 @@ export type Medicine = {
   id: Scalars['ID']['output'];
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Asks for a medicine, a material or assistance. Emits request.created. */
+  createRequest: Request;
+  /**
+   * Moves a request along its workflow (see RequestStatus); CONFLICT names the
+   * allowed transitions. Accepting assigns the caller. A staff member's `note` becomes
+   * the `feedback` the requester sees; rejecting needs one. Emits request.status_changed.
+   */
+  updateRequestStatus: Request;
+};
+
+
+export type MutationCreateRequestArgs = {
+  input: CreateRequestInput;
+};
+
+
+export type MutationUpdateRequestStatusArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  status: RequestStatus;
+};
+
 /** FHIR request-priority, lowest to highest. */
 export type Priority =
   | 'ASAP'
@@ -43,27 +88,48 @@ export type Priority =
   | 'STAT'
   | 'URGENT';
 
-/** All of it needs a logged-in person. */
 export type Query = {
   __typename?: 'Query';
+  /** Open requests the caller accepted. */
+  assignedToMe: Array<Request>;
+  /** The caller's most recent request. */
+  myLastRequest?: Maybe<Request>;
+  /** The caller's own requests, newest first. */
+  myRequests: Array<Request>;
+  /** PENDING requests of the kinds the caller works, most urgent first: what to pick up next. */
+  queue: Array<Request>;
   request?: Maybe<Request>;
   /**
-   * Requests, newest first. `first` (default 20, at most 100) and `after` (the `id`
-   * of the last request of the previous page) page through them.
+   * Requests, most urgent first (STAT, ASAP, URGENT, ROUTINE), then oldest first.
+   * `first` (default 20, at most 100) and `after` (the `id` of the last request of
+   * the previous page) page through them. A NURSE sees her own; staff see the kinds
+   * they work (PHARMACIST: MEDICINE, MATERIAL; TECHNICIAN: MATERIAL, ASSISTANCE); ADMIN all.
    */
   requests: Array<Request>;
 };
 
 
-/** All of it needs a logged-in person. */
+export type QueryMyRequestsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<Array<RequestStatus>>;
+};
+
+
+export type QueryQueueArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryRequestArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** All of it needs a logged-in person. */
 export type QueryRequestsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<RequestFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   kind?: InputMaybe<RequestKind>;
   status?: InputMaybe<RequestStatus>;
@@ -100,6 +166,20 @@ export type Request = {
   status: RequestStatus;
   /** ISO-8601. */
   updatedAt: Scalars['String']['output'];
+};
+
+export type RequestFilter = {
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  /** ISO-8601; createdAt >= createdAfter. */
+  createdAfter?: InputMaybe<Scalars['String']['input']>;
+  /** ISO-8601; createdAt < createdBefore. */
+  createdBefore?: InputMaybe<Scalars['String']['input']>;
+  kind?: InputMaybe<Array<RequestKind>>;
+  priority?: InputMaybe<Array<Priority>>;
+  requesterId?: InputMaybe<Scalars['ID']['input']>;
+  status?: InputMaybe<Array<RequestStatus>>;
+  /** The unit of the dispenser the request names. */
+  unit?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** One status change of a request. */
@@ -236,13 +316,16 @@ export type FederationReferenceTypes = ResolversObject<{
 export type ResolversTypes = ResolversObject<{
   AssistanceType: ResolverTypeWrapper<Reference>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  CreateRequestInput: CreateRequestInput;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Dispenser: ResolverTypeWrapper<Reference>;
   Material: ResolverTypeWrapper<Reference>;
   Medicine: ResolverTypeWrapper<Reference>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Priority: Priority;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Request: ResolverTypeWrapper<RequestModel>;
+  RequestFilter: RequestFilter;
   RequestHistoryEntry: ResolverTypeWrapper<StatusHistoryModel>;
   RequestKind: RequestKind;
   RequestStatus: RequestStatus;
@@ -255,12 +338,15 @@ export type ResolversTypes = ResolversObject<{
 export type ResolversParentTypes = ResolversObject<{
   AssistanceType: Reference;
   ID: Scalars['ID']['output'];
+  CreateRequestInput: CreateRequestInput;
+  Int: Scalars['Int']['output'];
   Dispenser: Reference;
   Material: Reference;
   Medicine: Reference;
+  Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
-  Int: Scalars['Int']['output'];
   Request: RequestModel;
+  RequestFilter: RequestFilter;
   RequestHistoryEntry: StatusHistoryModel;
   User: Reference;
   String: Scalars['String']['output'];
@@ -289,7 +375,16 @@ export type MedicineResolvers<ContextType = Context, ParentType extends Resolver
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  createRequest?: Resolver<ResolversTypes['Request'], ParentType, ContextType, RequireFields<MutationCreateRequestArgs, 'input'>>;
+  updateRequestStatus?: Resolver<ResolversTypes['Request'], ParentType, ContextType, RequireFields<MutationUpdateRequestStatusArgs, 'id' | 'status'>>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  assignedToMe?: Resolver<Array<ResolversTypes['Request']>, ParentType, ContextType>;
+  myLastRequest?: Resolver<Maybe<ResolversTypes['Request']>, ParentType, ContextType>;
+  myRequests?: Resolver<Array<ResolversTypes['Request']>, ParentType, ContextType, RequireFields<QueryMyRequestsArgs, 'first'>>;
+  queue?: Resolver<Array<ResolversTypes['Request']>, ParentType, ContextType, RequireFields<QueryQueueArgs, 'first'>>;
   request?: Resolver<Maybe<ResolversTypes['Request']>, ParentType, ContextType, RequireFields<QueryRequestArgs, 'id'>>;
   requests?: Resolver<Array<ResolversTypes['Request']>, ParentType, ContextType, RequireFields<QueryRequestsArgs, 'first'>>;
 }>;
@@ -331,6 +426,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Dispenser?: DispenserResolvers<ContextType>;
   Material?: MaterialResolvers<ContextType>;
   Medicine?: MedicineResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Request?: RequestResolvers<ContextType>;
   RequestHistoryEntry?: RequestHistoryEntryResolvers<ContextType>;

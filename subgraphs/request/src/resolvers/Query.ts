@@ -1,15 +1,46 @@
 import { badUserInput, parseId } from '@asky/shared';
-import type { QueryResolvers } from '../generated/graphql';
+import type { QueryResolvers, RequestFilter } from '../generated/graphql';
+import type { Prisma } from '../generated/prisma/client';
+import type { PageArgs } from '../data/requests';
+import { kindsHandledBy } from '../workflow';
 
 export const MAX_PAGE_SIZE = 100;
 
+function pageArgs(first: number | null | undefined, after: string | null | undefined): PageArgs {
+  const size = first ?? 20;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, { argument: 'first' });
+  }
+  return { first: size, after: after ? parseId(after, 'after') : null };
+}
+
+function instant(value: string | null | undefined, argument: string): Date | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw badUserInput(`${argument} must be an ISO-8601 date-time`, { argument });
+  return date;
+}
+
+/** The filter arguments as a Prisma condition; the shorthand `status`/`kind` arguments narrow it further. */
+function whereOf(filter: RequestFilter | null | undefined): Prisma.RequestWhereInput {
+  return {
+    status: filter?.status ? { in: filter.status } : undefined,
+    kind: filter?.kind ? { in: filter.kind } : undefined,
+    priority: filter?.priority ? { in: filter.priority } : undefined,
+    requesterId: filter?.requesterId ? parseId(filter.requesterId, 'requesterId') : undefined,
+    assigneeId: filter?.assigneeId ? parseId(filter.assigneeId, 'assigneeId') : undefined,
+    unit: filter?.unit ? { equals: filter.unit, mode: 'insensitive' } : undefined,
+    createdAt: { gte: instant(filter?.createdAfter, 'createdAfter'), lt: instant(filter?.createdBefore, 'createdBefore') },
+  };
+}
+
 export const Query: QueryResolvers = {
   request: (_, { id }, { requests }) => requests.byId.load(parseId(id)),
-  requests: (_, { status, kind, first, after }, { requests }) => {
-    const size = first ?? 20;
-    if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-      throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, { argument: 'first' });
-    }
-    return requests.list({ status, kind, first: size, after: after ? parseId(after, 'after') : null });
-  },
+  requests: (_, { status, kind, filter, first, after }, { requests }) =>
+    requests.list({ AND: [whereOf(filter), { status: status ?? undefined, kind: kind ?? undefined }] }, pageArgs(first, after)),
+  myRequests: (_, { status, first, after }, ctx) =>
+    ctx.requests.mine(ctx.person().id, { status: status ? { in: status } : undefined }, pageArgs(first, after)),
+  myLastRequest: (_, __, ctx) => ctx.requests.lastOf(ctx.person().id),
+  queue: (_, { first, after }, ctx) => ctx.requests.queue(kindsHandledBy(ctx.person().role), pageArgs(first, after)),
+  assignedToMe: (_, __, ctx) => ctx.requests.assignedTo(ctx.person().id),
 };

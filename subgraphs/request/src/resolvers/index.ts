@@ -1,6 +1,7 @@
 import type { Resolvers } from '../generated/graphql';
+import { Mutation } from './Mutation';
 import { Query } from './Query';
 import { Request } from './Request';
 import { RequestHistoryEntry } from './RequestHistoryEntry';
 
-export const resolvers: Resolvers = { Query, Request, RequestHistoryEntry };
+export const resolvers: Resolvers = { Query, Mutation, Request, RequestHistoryEntry };

@@ -1,0 +1,101 @@
+/**
+ * What the request subgraph needs to know of pyxis' catalogue, asked of pyxis
+ * over GraphQL with this service's own token (never its tables).
+ */
+import type { ServiceTokenClient } from '@asky/shared';
+
+export interface DispenserFacts {
+  readonly id: string;
+  readonly unit: string;
+  readonly retired: boolean;
+  readonly medicineIds: ReadonlySet<string>;
+  readonly materialIds: ReadonlySet<string>;
+  readonly assistanceTypeIds: ReadonlySet<string>;
+}
+
+export interface CatalogueFacts {
+  readonly medicineExists: boolean;
+  readonly materialExists: boolean;
+  readonly assistanceTypeExists: boolean;
+  readonly dispenser: DispenserFacts | null;
+}
+
+export interface Lookup {
+  readonly medicineId?: string | null;
+  readonly materialId?: string | null;
+  readonly assistanceTypeId?: string | null;
+  readonly dispenserId?: string | null;
+}
+
+/** Answers whether referenced catalogue items exist and what a dispenser holds. */
+export interface Catalogue {
+  facts(lookup: Lookup): Promise<CatalogueFacts>;
+}
+
+const QUERY = `query Facts($medicineId: ID!, $materialId: ID!, $dispenserId: ID!, $withMedicine: Boolean!, $withMaterial: Boolean!, $withDispenser: Boolean!) {
+  medicine(id: $medicineId) @include(if: $withMedicine) { id }
+  material(id: $materialId) @include(if: $withMaterial) { id }
+  assistanceTypes { id }
+  dispenser(id: $dispenserId) @include(if: $withDispenser) {
+    id unit retired
+    stock { medicine { id } material { id } }
+    assistanceTypes { id }
+  }
+}`;
+
+interface FactsAnswer {
+  medicine?: { id: string } | null;
+  material?: { id: string } | null;
+  assistanceTypes: { id: string }[];
+  dispenser?: {
+    id: string;
+    unit: string;
+    retired: boolean;
+    stock: { medicine: { id: string } | null; material: { id: string } | null }[];
+    assistanceTypes: { id: string }[];
+  } | null;
+}
+
+const NO_ID = '00000000-0000-4000-8000-000000000000';
+
+export class PyxisCatalogue implements Catalogue {
+  constructor(
+    private readonly pyxisUrl: string,
+    private readonly serviceToken: ServiceTokenClient,
+  ) {}
+
+  async facts(lookup: Lookup): Promise<CatalogueFacts> {
+    const variables = {
+      medicineId: lookup.medicineId ?? NO_ID,
+      materialId: lookup.materialId ?? NO_ID,
+      dispenserId: lookup.dispenserId ?? NO_ID,
+      withMedicine: !!lookup.medicineId,
+      withMaterial: !!lookup.materialId,
+      withDispenser: !!lookup.dispenserId,
+    };
+    const res = await fetch(this.pyxisUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await this.serviceToken.token()}` },
+      body: JSON.stringify({ query: QUERY, variables }),
+      signal: AbortSignal.timeout(5_000),
+    });
+    const body = (await res.json()) as { data?: FactsAnswer; errors?: { message: string }[] };
+    if (!body.data) throw new Error(`pyxis did not answer catalogue facts: ${body.errors?.[0]?.message ?? res.status}`);
+    const { medicine, material, assistanceTypes, dispenser } = body.data;
+    return {
+      medicineExists: !!medicine,
+      materialExists: !!material,
+      assistanceTypeExists: !!lookup.assistanceTypeId && assistanceTypes.some((t) => t.id === lookup.assistanceTypeId),
+      dispenser: dispenser
+        ? {
+            id: dispenser.id,
+            unit: dispenser.unit,
+            retired: dispenser.retired,
+            medicineIds: new Set(dispenser.stock.flatMap((s) => (s.medicine ? [s.medicine.id] : []))),
+            materialIds: new Set(dispenser.stock.flatMap((s) => (s.material ? [s.material.id] : []))),
+            assistanceTypeIds: new Set(dispenser.assistanceTypes.map((t) => t.id)),
+          }
+        : null,
+    };
+  }
+}

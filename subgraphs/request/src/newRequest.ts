@@ -1,0 +1,83 @@
+/**
+ * What makes a request valid: the fields its kind needs, and catalogue facts from
+ * pyxis (the item exists, and is stocked or offered at the dispenser scanned).
+ */
+import { badUserInput, parseId } from '@asky/shared';
+import type { CreateRequestInput } from './generated/graphql';
+import type { Catalogue } from './catalogue';
+import type { NewRequest } from './data/commands';
+
+const MAX_QUANTITY = 1_000;
+
+function need<T>(value: T | null | undefined, argument: string, kind: string): T {
+  if (value === null || value === undefined || value === '') throw badUserInput(`A ${kind} request needs ${argument}`, { argument });
+  return value;
+}
+
+function forbidFor(input: CreateRequestInput, fields: (keyof CreateRequestInput)[]) {
+  for (const field of fields) {
+    if (input[field] != null) throw badUserInput(`A ${input.kind} request has no ${field}`, { argument: field });
+  }
+}
+
+function quantityOf(input: CreateRequestInput): number {
+  const quantity = need(input.quantity, 'quantity', input.kind);
+  if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
+    throw badUserInput(`quantity must be from 1 to ${MAX_QUANTITY}`, { argument: 'quantity' });
+  }
+  return quantity;
+}
+
+const optionalId = (value: string | null | undefined, argument: string) => (value ? parseId(value, argument) : null);
+
+export async function validNewRequest(input: CreateRequestInput, requesterId: string, catalogue: Catalogue): Promise<NewRequest> {
+  const note = input.note?.trim() || null;
+  if (note && note.length > 1_000) throw badUserInput('note must have at most 1000 characters', { argument: 'note' });
+  const clientKey = input.clientKey?.trim() || null;
+  if (clientKey && clientKey.length > 100) throw badUserInput('clientKey must have at most 100 characters', { argument: 'clientKey' });
+  const ids = {
+    medicineId: optionalId(input.medicineId, 'medicineId'),
+    materialId: optionalId(input.materialId, 'materialId'),
+    assistanceTypeId: optionalId(input.assistanceTypeId, 'assistanceTypeId'),
+    dispenserId: optionalId(input.dispenserId, 'dispenserId'),
+  };
+  let quantity: number | null = null;
+  if (input.kind === 'MEDICINE') {
+    need(ids.medicineId, 'medicineId', input.kind);
+    forbidFor(input, ['materialId', 'assistanceTypeId']);
+    quantity = quantityOf(input);
+  } else if (input.kind === 'MATERIAL') {
+    need(ids.materialId, 'materialId', input.kind);
+    forbidFor(input, ['medicineId', 'assistanceTypeId']);
+    quantity = quantityOf(input);
+  } else {
+    need(ids.assistanceTypeId, 'assistanceTypeId', input.kind);
+    need(ids.dispenserId, 'dispenserId', input.kind);
+    need(note, 'a note saying what is wrong', input.kind);
+    forbidFor(input, ['medicineId', 'materialId', 'quantity']);
+  }
+
+  const facts = await catalogue.facts(ids);
+  if (ids.medicineId && !facts.medicineExists) throw badUserInput('No medicine has this medicineId', { argument: 'medicineId' });
+  if (ids.materialId && !facts.materialExists) throw badUserInput('No material has this materialId', { argument: 'materialId' });
+  if (ids.assistanceTypeId && !facts.assistanceTypeExists) throw badUserInput('No assistance type has this assistanceTypeId', { argument: 'assistanceTypeId' });
+  const dispenser = facts.dispenser;
+  if (ids.dispenserId) {
+    if (!dispenser || dispenser.retired) throw badUserInput('No dispenser in service has this dispenserId', { argument: 'dispenserId' });
+    const offered =
+      (ids.medicineId && dispenser.medicineIds.has(ids.medicineId)) ||
+      (ids.materialId && dispenser.materialIds.has(ids.materialId)) ||
+      (ids.assistanceTypeId && dispenser.assistanceTypeIds.has(ids.assistanceTypeId));
+    if (!offered) throw badUserInput(`This dispenser does not ${input.kind === 'ASSISTANCE' ? 'offer this help' : 'stock this item'}`, { argument: 'dispenserId' });
+  }
+  return {
+    kind: input.kind,
+    priority: input.priority ?? 'ROUTINE',
+    requesterId,
+    ...ids,
+    quantity,
+    note,
+    clientKey,
+    unit: dispenser?.unit ?? null,
+  };
+}
