@@ -10,3 +10,4 @@ export * from './service';
 export * from './subgraph';
 export * from './auth';
 export * from './events';
+export * from './bus';

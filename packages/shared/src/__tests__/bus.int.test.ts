@@ -1,0 +1,118 @@
+/**
+ * One contract for both event buses; the RabbitMQ run (real broker) is the one
+ * that counts. Each run uses its own exchange and queues, deleted afterwards.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import amqp from 'amqplib';
+import { InMemoryBus, RabbitBus, type Delivery, type EventBus, type Subscription } from '../bus';
+
+const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** The next delivery, or a failure after `ms`. */
+async function next(subscription: Subscription, ms = 5_000): Promise<Delivery> {
+  const iterator = subscription[Symbol.asyncIterator]();
+  const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no delivery')), ms).unref());
+  const result = await Promise.race([iterator.next(), timer]);
+  if (result.done) throw new Error('subscription ended');
+  return result.value;
+}
+
+/** Whether nothing arrives within `ms`. */
+async function nothingWithin(subscription: Subscription, ms = 300): Promise<boolean> {
+  return next(subscription, ms).then(
+    () => false,
+    () => true,
+  );
+}
+
+interface Harness {
+  readonly bus: EventBus;
+  readonly prefix: string;
+  cleanup(): Promise<void>;
+}
+
+const implementations: [string, () => Promise<Harness>][] = [
+  ['in process', async () => ({ bus: new InMemoryBus(), prefix: 'mem', cleanup: async () => undefined })],
+  [
+    'RabbitMQ',
+    async () => {
+      const prefix = `test.${randomBytes(4).toString('hex')}`;
+      const bus = await RabbitBus.connect({ url: AMQP_URL, exchange: `${prefix}.events` });
+      return {
+        bus,
+        prefix,
+        async cleanup() {
+          await bus.close();
+          const connection = await amqp.connect(AMQP_URL);
+          const channel = await connection.createChannel();
+          for (const queue of ['a', 'b', 'work']) {
+            await channel.deleteQueue(`${prefix}.${queue}`);
+            await channel.deleteQueue(`${prefix}.${queue}.dead`);
+          }
+          await channel.deleteExchange(`${prefix}.events`);
+          await channel.deleteExchange(`${prefix}.events.dead`);
+          await connection.close();
+        },
+      };
+    },
+  ],
+];
+
+describe.each(implementations)('the %s event bus', (_, make) => {
+  let harness: Harness;
+  beforeEach(async () => {
+    harness = await make();
+  });
+  afterEach(() => harness.cleanup());
+
+  it('delivers a published event to each queue bound to its routing key, with its id and JSON body', async () => {
+    const { bus, prefix } = harness;
+    const created = await bus.subscribe({ queue: `${prefix}.a`, bindings: ['request.created'] });
+    const all = await bus.subscribe({ queue: `${prefix}.b`, bindings: ['request.#'] });
+    const id = randomUUID();
+    await bus.publish('request.created', { hello: 'world' }, id);
+    for (const subscription of [created, all]) {
+      const delivery = await next(subscription);
+      expect(delivery).toMatchObject({ routingKey: 'request.created', messageId: id, body: { hello: 'world' } });
+      delivery.ack();
+    }
+    await bus.publish('request.status_changed', { n: 2 }, randomUUID());
+    expect((await next(all)).body).toEqual({ n: 2 });
+    expect(await nothingWithin(created)).toBe(true);
+  });
+
+  it('shares one queue between its consumers, each message to one of them', async () => {
+    const { bus, prefix } = harness;
+    const first = await bus.subscribe({ queue: `${prefix}.work`, bindings: ['job'] });
+    const second = await bus.subscribe({ queue: `${prefix}.work`, bindings: ['job'] });
+    for (let i = 0; i < 4; i++) await bus.publish('job', { i }, randomUUID());
+    const got: unknown[] = [];
+    for (const subscription of [first, second, first, second]) {
+      const delivery = await next(subscription);
+      got.push(delivery.body);
+      delivery.ack();
+    }
+    expect(got).toHaveLength(4);
+    expect(new Set(got.map((b) => JSON.stringify(b))).size).toBe(4);
+  });
+
+  it('delivers again what is retried, and dead-letters what is given up', async () => {
+    const { bus, prefix } = harness;
+    const queue = `${prefix}.a`;
+    const subscription = await bus.subscribe({ queue, bindings: ['x'] });
+    const dead = await bus.deadLetters(queue);
+    await bus.publish('x', { try: 1 }, 'm-1');
+    (await next(subscription)).retry();
+    const again = await next(subscription);
+    expect(again.messageId).toBe('m-1');
+    again.deadLetter();
+    const buried = await next(dead);
+    expect(buried).toMatchObject({ messageId: 'm-1', body: { try: 1 } });
+    buried.ack();
+    expect(await nothingWithin(subscription)).toBe(true);
+  });
+
+  it('says it is connected until closed', async () => {
+    expect(harness.bus.connected()).toBe(true);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './memory';
+export * from './rabbit';
+export * from './types';

@@ -1,0 +1,164 @@
+/**
+ * The RabbitMQ bus. amqplib's recovering connection reconnects with backoff; on
+ * every (re)connection `setup` re-creates the confirm channel, the topology and
+ * the consumers, so subscriptions survive a broker outage. Messages are
+ * persistent JSON with publisher confirms; queues are durable, with a
+ * dead-letter queue each.
+ */
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
+import { AsyncQueue, subscriptionOf } from './asyncQueue';
+import { deadLetterQueue, parseBody, type Delivery, type EventBus, type SubscribeOptions, type Subscription } from './types';
+
+interface Consumer {
+  readonly queue: string;
+  readonly bindings: readonly string[];
+  readonly deliveries: AsyncQueue<Delivery>;
+  /** Which queue this reads: the queue itself, or its dead letters. */
+  readonly dead: boolean;
+  /** The broker's tag for the current channel's consumer. */
+  tag?: string;
+}
+
+export interface RabbitBusOptions {
+  readonly url: string;
+  /** @default 'asky.events' */
+  readonly exchange?: string;
+  /** Unacknowledged messages per consumer. @default 20 */
+  readonly prefetch?: number;
+}
+
+export class RabbitBus implements EventBus {
+  readonly description: string;
+  private readonly exchange: string;
+  private publisher?: ConfirmChannel;
+  private consumerChannel?: Channel;
+  private readonly consumers = new Set<Consumer>();
+  private isUp = false;
+
+  private constructor(
+    private readonly model: RecoveringChannelModel,
+    options: RabbitBusOptions,
+  ) {
+    this.exchange = options.exchange ?? 'asky.events';
+    const url = new URL(options.url);
+    this.description = `RabbitMQ at ${url.hostname}:${url.port || 5672}, exchange ${this.exchange}`;
+  }
+
+  /** Connects (waiting for the first connection at most `connectTimeoutMs`), then keeps reconnecting. */
+  static async connect(options: RabbitBusOptions, connectTimeoutMs = 10_000): Promise<RabbitBus> {
+    let bus: RabbitBus | undefined;
+    const model = await amqp.connect(options.url, {
+      recovery: {
+        initialDelay: 200,
+        maxDelay: 5_000,
+        waitForConnect: false,
+        setup: async (connection: ChannelModel) => bus!.setup(connection, options.prefetch ?? 20),
+      },
+    });
+    bus = new RabbitBus(model, options);
+    model.on('disconnect', () => (bus!.isUp = false));
+    model.on('error', () => undefined); // recovery handles it
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`RabbitMQ at ${bus!.description} did not answer within ${connectTimeoutMs} ms`)), connectTimeoutMs).unref(),
+    );
+    try {
+      await Promise.race([model.waitForConnect(), timeout]);
+    } catch (err) {
+      await model.close().catch(() => undefined);
+      throw err;
+    }
+    return bus;
+  }
+
+  private async setup(connection: ChannelModel, prefetch: number): Promise<void> {
+    const publisher = await connection.createConfirmChannel();
+    await publisher.assertExchange(this.exchange, 'topic', { durable: true });
+    await publisher.assertExchange(`${this.exchange}.dead`, 'direct', { durable: true });
+    const channel = await connection.createChannel();
+    await channel.prefetch(prefetch);
+    for (const consumer of this.consumers) await this.consume(channel, consumer);
+    this.publisher = publisher;
+    this.consumerChannel = channel;
+    this.isUp = true;
+  }
+
+  private async declare(channel: Channel, queue: string, bindings: readonly string[]): Promise<void> {
+    const dead = deadLetterQueue(queue);
+    await channel.assertQueue(dead, { durable: true });
+    await channel.bindQueue(dead, `${this.exchange}.dead`, queue);
+    await channel.assertQueue(queue, {
+      durable: true,
+      arguments: { 'x-dead-letter-exchange': `${this.exchange}.dead`, 'x-dead-letter-routing-key': queue },
+    });
+    for (const binding of bindings) await channel.bindQueue(queue, this.exchange, binding);
+  }
+
+  private async consume(channel: Channel, consumer: Consumer): Promise<void> {
+    await this.declare(channel, consumer.queue, consumer.dead ? [] : consumer.bindings);
+    const source = consumer.dead ? deadLetterQueue(consumer.queue) : consumer.queue;
+    const { consumerTag } = await channel.consume(source, (message) => message && consumer.deliveries.push(this.delivery(channel, message)), { noAck: false });
+    consumer.tag = consumerTag;
+  }
+
+  private delivery(channel: Channel, message: ConsumeMessage): Delivery {
+    const raw = message.content.toString('utf8');
+    // A channel lost to an outage cannot settle: the broker redelivers those messages.
+    const settle = (fn: () => void) => () => {
+      try {
+        fn();
+      } catch {
+        /* the channel closed; the message comes again */
+      }
+    };
+    return {
+      routingKey: message.fields.routingKey,
+      messageId: message.properties.messageId as string | undefined,
+      raw,
+      body: parseBody(raw),
+      ack: settle(() => channel.ack(message)),
+      retry: settle(() => channel.nack(message, false, true)),
+      deadLetter: settle(() => channel.nack(message, false, false)),
+    };
+  }
+
+  async publish(routingKey: string, body: object, messageId: string): Promise<void> {
+    const channel = this.publisher;
+    if (!channel || !this.isUp) throw new Error('RabbitMQ is not connected');
+    await new Promise<void>((resolve, reject) => {
+      channel.publish(
+        this.exchange,
+        routingKey,
+        Buffer.from(JSON.stringify(body)),
+        { persistent: true, contentType: 'application/json', messageId, timestamp: Math.floor(Date.now() / 1000) },
+        (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
+      );
+    });
+  }
+
+  subscribe(options: SubscribeOptions): Promise<Subscription> {
+    return this.add({ queue: options.queue, bindings: options.bindings, deliveries: new AsyncQueue(), dead: false });
+  }
+
+  deadLetters(queue: string): Promise<Subscription> {
+    return this.add({ queue, bindings: [], deliveries: new AsyncQueue(), dead: true });
+  }
+
+  private async add(consumer: Consumer): Promise<Subscription> {
+    this.consumers.add(consumer);
+    if (this.consumerChannel && this.isUp) await this.consume(this.consumerChannel, consumer);
+    return subscriptionOf(consumer.deliveries, async () => {
+      this.consumers.delete(consumer);
+      if (consumer.tag) await this.consumerChannel?.cancel(consumer.tag).catch(() => undefined);
+    });
+  }
+
+  connected(): boolean {
+    return this.isUp;
+  }
+
+  async close(): Promise<void> {
+    for (const consumer of this.consumers) consumer.deliveries.close();
+    this.isUp = false;
+    await this.model.close().catch(() => undefined);
+  }
+}
