@@ -189,4 +189,25 @@ ALTER TABLE "StockMovement" ADD CONSTRAINT "StockMovement_stockItemId_fkey" FORE
 END
 $migration$;
 
+-- Migration 20261125111538_processed_events
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261125111538_processed_events' AND finished_at IS NOT NULL) THEN
+-- AlterEnum
+ALTER TYPE "StockMovementKind" ADD VALUE 'DISPENSE';
+
+-- CreateTable
+CREATE TABLE "ProcessedEvent" (
+    "eventId" UUID NOT NULL,
+    "processedAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "ProcessedEvent_pkey" PRIMARY KEY ("eventId")
+);
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, 'ee1c63802b3e80c9f127f238773a8140cac113189e3cbcd9a85eb5fbcedd367f', '20261125111538_processed_events', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -1,5 +1,5 @@
 /** `npm start`: migrations and mock data, then every service, in this process. */
-import { createLogger, loadAuthConfig, loadSystemConfig, loadTokenConfig, runMain } from '@asky/shared';
+import { connectEvents, createLogger, loadAuthConfig, loadEventsConfig, loadSystemConfig, loadTokenConfig, runMain } from '@asky/shared';
 import { prepareEmbedded, preparePostgres } from './database';
 import { startSystem } from './system';
 
@@ -8,12 +8,15 @@ runMain(async () => {
   const config = loadSystemConfig();
   const auth = loadAuthConfig();
   const tokens = loadTokenConfig();
+  const eventsConfig = loadEventsConfig();
   const logger = createLogger('asky', config.logLevel);
   const database = config.databaseUrl
     ? await preparePostgres(config.databaseUrl, logger)
     : await prepareEmbedded(config.embeddedDataDir);
   logger.info(`database: ${database.description}`);
-  const system = await startSystem({ ...config, auth, tokens, database });
+  const events = await connectEvents(eventsConfig);
+  logger.info(`events: ${events.bus.description}`);
+  const system = await startSystem({ ...config, auth, tokens, database, events });
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   process.stdout.write(`\nAsky is up in ${seconds}s: ${system.gatewayUrl} (Ctrl-C stops)\n\n`);
   return system;

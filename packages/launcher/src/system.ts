@@ -20,6 +20,7 @@ import {
   type RunningService,
   type SubgraphAuth,
   type SubgraphDefinition,
+  type SubgraphEvents,
   type SubgraphName,
   type TokenConfig,
 } from '@asky/shared';
@@ -43,6 +44,8 @@ export interface SystemOptions {
   readonly userStatusTtlMs: number;
   /** Passed to every Prisma client (tests turn on query events). */
   readonly prismaExtras?: PrismaClientExtras;
+  /** The event bus; the system closes it when it stops. */
+  readonly events: SubgraphEvents;
 }
 
 export interface RunningSystem {
@@ -65,13 +68,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const services: RunningService[] = [];
   const stop = async () => {
     for (const service of services.reverse()) await service.stop();
+    await options.events.bus.close();
     await Promise.all(Object.values(prisma).map((client) => client.$disconnect()));
     await database.close();
   };
   const start = async (name: SubgraphName, definition: AnySubgraph, auth?: SubgraphAuth) => {
     prisma[name] = definition.createPrismaClient(createPrismaAdapter(database.target(name), name), options.prismaExtras);
     const logger = createLogger(name, logLevel);
-    const service = await startSubgraph(definition, { prisma: prisma[name], port: ports[name], production, logger, auth });
+    const service = await startSubgraph(definition, { prisma: prisma[name], port: ports[name], production, logger, auth, events: options.events });
     services.push(service);
     urls[name] = service.url;
   };

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import amqp from 'amqplib';
 import pg from 'pg';
 import {
   createLogger,
@@ -13,6 +14,7 @@ import {
   loadAuthConfig,
   loadTokenConfig,
   onQuery,
+  RabbitBus,
   readPostgresUrl,
   SUBGRAPHS,
   type SubgraphName,
@@ -23,6 +25,37 @@ import { startSystem, type RunningSystem } from './system';
 /** The admin connection tests create their databases with. */
 export const testAdminUrl = (): URL =>
   readPostgresUrl('TEST_DATABASE_URL', new EnvReader()) ?? new URL('postgresql://postgres@127.0.0.1:5432/postgres');
+
+/** The broker tests use (the machine's RabbitMQ). */
+export const testAmqpUrl = (): string => new EnvReader().string('TEST_AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672');
+
+/** A test's own exchange and queue names on the shared broker, and their removal. */
+export interface TestTopology {
+  readonly exchange: string;
+  readonly queuePrefix: string;
+  /** Deletes the exchanges and the given queues (with their dead-letter queues). */
+  remove(queues: readonly string[]): Promise<void>;
+}
+
+export function testTopology(): TestTopology {
+  const id = `test.${randomBytes(4).toString('hex')}`;
+  const exchange = `${id}.events`;
+  return {
+    exchange,
+    queuePrefix: `${id}.`,
+    async remove(queues) {
+      const connection = await amqp.connect(testAmqpUrl());
+      const channel = await connection.createChannel();
+      for (const queue of queues) {
+        await channel.deleteQueue(`${id}.${queue}`);
+        await channel.deleteQueue(`${id}.${queue}.dead`);
+      }
+      await channel.deleteExchange(exchange);
+      await channel.deleteExchange(`${exchange}.dead`);
+      await connection.close();
+    },
+  };
+}
 
 export interface TestDatabase {
   readonly url: URL;
@@ -53,6 +86,8 @@ export interface TestSystem extends RunningSystem {
   readonly database: TestDatabase;
   /** auth's signing keys (PEM files; the last by name signs). */
   readonly keysDir: string;
+  /** This system's exchange and queue names on the broker. */
+  readonly topology: TestTopology;
   /** Logs in through the gateway and returns the access token. */
   login(email: string, password: string): Promise<string>;
   /** SQL statements each subgraph sent since the last `resetQueries()`. */
@@ -98,6 +133,8 @@ export interface TestSystemOptions {
   readonly prepareKeys?: (keysDir: string) => void;
   /** Extra service clients auth accepts (id → secret). */
   readonly serviceSecrets?: Record<string, string>;
+  /** The broker the services use (e.g. a proxy in front of it). @default testAmqpUrl() */
+  readonly amqpUrl?: string;
 }
 
 /** The whole system on free ports over its own database, with init-db applied. */
@@ -105,9 +142,11 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const database = await createTestDatabase();
   const keysDir = mkdtempSync(path.join(tmpdir(), 'asky-keys-'));
   options.prepareKeys?.(keysDir);
+  const topology = testTopology();
   const queries = Object.fromEntries(SUBGRAPHS.map((name) => [name, [] as string[]])) as Record<SubgraphName, string[]>;
   try {
     const prepared = await preparePostgres(database.url, createLogger('test', 'silent'));
+    const bus = await RabbitBus.connect({ url: options.amqpUrl ?? testAmqpUrl(), exchange: topology.exchange });
     const system = await startSystem({
       database: prepared,
       ports: { gateway: 0, auth: 0, pyxis: 0, request: 0 },
@@ -118,8 +157,12 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       tokens: loadTokenConfig(new EnvReader({})),
       // Deactivations take effect at once in tests.
       userStatusTtlMs: 0,
+      events: { bus, queuePrefix: topology.queuePrefix },
     });
-    for (const name of SUBGRAPHS) onQuery(system.prisma[name], (sql) => queries[name].push(sql));
+    // The outbox relay polls in the background: its statements (and transaction
+    // control, which carries no data) are not what a test counts.
+    const counted = (sql: string) => !/^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql) && !sql.includes('"OutboxEvent"');
+    for (const name of SUBGRAPHS) onQuery(system.prisma[name], (sql) => counted(sql) && queries[name].push(sql));
     const graphql: TestSystem['graphql'] = (query, variables, call = {}) =>
       postGraphQL(call.url ?? system.gatewayUrl, query, variables, {
         ...(call.token ? { authorization: `Bearer ${call.token}` } : {}),
@@ -129,6 +172,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       ...system,
       database,
       keysDir,
+      topology,
       queries,
       resetQueries: () => SUBGRAPHS.forEach((name) => queries[name].splice(0)),
       graphql,
@@ -144,6 +188,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         await system.stop();
         await database.drop();
         rmSync(keysDir, { recursive: true, force: true });
+        await topology.remove(['pyxis.stock']);
       },
     };
   } catch (err) {

@@ -251,3 +251,19 @@ export function loadAuthConfig(env = new EnvReader()): AuthConfig {
     serviceSecrets,
   };
 }
+
+/** Where events go: `AMQP_URL` (unset: in process), `EVENTS_EXCHANGE`, `EVENTS_QUEUE_PREFIX`. */
+export interface EventsConfig {
+  readonly amqpUrl?: URL;
+  readonly exchange: string;
+  readonly queuePrefix: string;
+}
+
+export function loadEventsConfig(env = new EnvReader(), fallbackUrl?: string): EventsConfig {
+  const raw = env.string('AMQP_URL') ?? fallbackUrl;
+  return {
+    amqpUrl: raw === undefined ? undefined : parseUrl('AMQP_URL', raw, ['amqp:', 'amqps:']),
+    exchange: env.string('EVENTS_EXCHANGE', 'asky.events'),
+    queuePrefix: env.string('EVENTS_QUEUE_PREFIX', ''),
+  };
+}

@@ -14,7 +14,9 @@ import {
   ConfigError,
   loadServiceIdentity,
   loadSubgraphConfig,
+  loadEventsConfig,
   loadTokenConfig,
+  type EventsConfig,
   type ServiceIdentityConfig,
   type SubgraphName,
   type TokenConfig,
@@ -37,6 +39,7 @@ import {
   type PrismaLike,
 } from './database';
 import { createLogger, type Logger } from './logger';
+import { InMemoryBus, RabbitBus, type EventBus } from './bus';
 import { runMain } from './process';
 import { startService, type RunningService } from './service';
 
@@ -52,8 +55,17 @@ export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends
   createPrismaClient(adapter: PrismaAdapter, extras?: PrismaClientExtras): TPrisma;
   /** How auth itself checks tokens (its own keys and database); others are given `deps.auth`. */
   localAuth?(prisma: TPrisma): SubgraphAuth;
+  /** Work beside the HTTP server (outbox relay, event consumers), on the event bus. */
+  background?(prisma: TPrisma, events: SubgraphEvents, logger: Logger): Promise<{ stop(): Promise<void> }>;
   /** Extra HTTP routes beside `/graphql`; `viewer` tells who calls them (null: nobody valid). */
   routes?(app: Express, prisma: TPrisma, viewer: (req: Request) => Promise<Viewer | null>): void;
+}
+
+/** The event bus a subgraph publishes to or consumes from. */
+export interface SubgraphEvents {
+  readonly bus: EventBus;
+  /** Prepended to queue names (tests isolate their queues with it). */
+  readonly queuePrefix: string;
 }
 
 /** How a subgraph checks who calls it. */
@@ -70,6 +82,8 @@ export interface SubgraphDeps<TPrisma> {
   readonly logger: Logger;
   /** Required unless the definition has `localAuth`. */
   readonly auth?: SubgraphAuth;
+  /** Required when the definition has `background` work. */
+  readonly events?: SubgraphEvents;
 }
 
 /** The SDL a subgraph package ships as `schema.graphql`. */
@@ -78,7 +92,7 @@ export function loadTypeDefs(packageName: string): DocumentNode {
 }
 
 /** Serves a subgraph on its port; the caller owns (and disconnects) `prisma`. */
-export function startSubgraph<TPrisma extends PrismaLike, TContext extends object>(
+export async function startSubgraph<TPrisma extends PrismaLike, TContext extends object>(
   definition: SubgraphDefinition<TPrisma, TContext>,
   deps: SubgraphDeps<TPrisma>,
 ): Promise<RunningService> {
@@ -86,7 +100,9 @@ export function startSubgraph<TPrisma extends PrismaLike, TContext extends objec
   const resolvers = definition.resolvers as GraphQLResolverMap<TContext>;
   const auth = definition.localAuth?.(deps.prisma) ?? deps.auth;
   if (!auth) throw new Error(`the ${definition.name} subgraph needs deps.auth`);
-  return startService<TContext>({
+  if (definition.background && !deps.events) throw new Error(`the ${definition.name} subgraph needs deps.events`);
+  const events = deps.events;
+  const service = await startService<TContext>({
     name: `${definition.name} subgraph`,
     port: deps.port,
     portVariable: `${definition.name.toUpperCase()}_PORT`,
@@ -98,9 +114,17 @@ export function startSubgraph<TPrisma extends PrismaLike, TContext extends objec
       plugins: [ApolloServerPluginInlineTraceDisabled()],
     },
     context: async (req) => definition.createContext(deps.prisma, await viewerOf(req, auth), req),
-    ready: () => databaseReachable(deps.prisma),
+    ready: async () => (await databaseReachable(deps.prisma)) && (!definition.background || !!events?.bus.connected()),
     routes: definition.routes && ((app) => definition.routes!(app, deps.prisma, (req) => viewerOf(req, auth).catch(() => null))),
   });
+  const work = definition.background && events ? await definition.background(deps.prisma, events, deps.logger) : undefined;
+  return {
+    ...service,
+    async stop() {
+      await work?.stop();
+      await service.stop();
+    },
+  };
 }
 
 /** Who sent `req`: null without a token; a bad token fails the whole request with 401. */
@@ -114,6 +138,19 @@ async function viewerOf(req: Request, auth: SubgraphAuth): Promise<Viewer | null
     }
     throw err;
   }
+}
+
+/** A service run alone talks to this broker unless AMQP_URL says otherwise. */
+const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+/** The event bus of `config`: RabbitMQ at its URL, or in process when there is none. */
+export async function connectEvents(config: EventsConfig): Promise<SubgraphEvents> {
+  if (!config.amqpUrl) return { bus: new InMemoryBus(), queuePrefix: config.queuePrefix };
+  const { hostname, port } = config.amqpUrl;
+  const bus = await RabbitBus.connect({ url: config.amqpUrl.href, exchange: config.exchange }).catch((err: Error) => {
+    throw new ConfigError(`cannot reach RabbitMQ at ${hostname}:${port || 5672} (AMQP_URL): ${err.message}`);
+  });
+  return { bus, queuePrefix: config.queuePrefix };
 }
 
 /** Token checks for a subgraph other than auth: auth's JWKS, and user statuses asked with its own service token. */
@@ -142,10 +179,12 @@ export function runSubgraph<TPrisma extends PrismaLike, TContext extends object>
       );
     }
     const auth = definition.localAuth ? undefined : remoteAuth(loadTokenConfig(), loadServiceIdentity(definition.name));
-    const server = await startSubgraph(definition, { prisma, port: config.port, production: config.production, logger, auth });
+    const events = definition.background ? await connectEvents(loadEventsConfig(undefined, DEFAULT_AMQP_URL)) : undefined;
+    const server = await startSubgraph(definition, { prisma, port: config.port, production: config.production, logger, auth, events });
     return {
       async stop() {
         await server.stop();
+        await events?.bus.close();
         await prisma.$disconnect();
       },
     };

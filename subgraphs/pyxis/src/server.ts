@@ -1,6 +1,7 @@
 import { startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
 import { createContext, type Context } from './context';
 import { createPrismaClient, type PyxisPrisma } from './data/client';
+import { StockConsumer } from './events/stockConsumer';
 import { qrRoutes } from './http';
 import { DispenserQrCodes } from './qrCodes';
 import { resolvers } from './resolvers';
@@ -17,6 +18,11 @@ export const pyxisSubgraph: SubgraphDefinition<PyxisPrisma, Context> = {
   createContext: (prisma, viewer) => createContext(prisma, viewer, qrCodes),
   createPrismaClient,
   routes: (app, prisma, viewerOf) => qrRoutes(app, prisma, viewerOf, qrCodes),
+  background: async (prisma, events, logger) => {
+    const consumer = new StockConsumer(prisma, events.bus, logger, events.queuePrefix);
+    await consumer.start();
+    return consumer;
+  },
 };
 
 /** Starts the pyxis subgraph; the caller owns `deps.prisma`. */

@@ -2,6 +2,7 @@ import { startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky
 import type { Catalogue } from './catalogue';
 import { createContext, type Context } from './context';
 import { createPrismaClient, type RequestPrisma } from './data/client';
+import { OutboxRelay } from './events/relay';
 import { resolvers } from './resolvers';
 
 export { createPrismaClient, type RequestPrisma };
@@ -15,6 +16,11 @@ export function createRequestSubgraph(catalogue: Catalogue): SubgraphDefinition<
     resolvers,
     createContext: (prisma, viewer) => createContext(prisma, viewer, catalogue),
     createPrismaClient,
+    background: async (prisma, events, logger) => {
+      const relay = new OutboxRelay(prisma, events.bus, logger);
+      relay.start();
+      return relay;
+    },
   };
 }
 

@@ -360,6 +360,8 @@ export type StockMovement = {
 export type StockMovementKind =
   | 'ADJUST'
   | 'ASSIGN'
+  /** Taken out to fulfil a completed request (from the request.status_changed event). */
+  | 'DISPENSE'
   | 'RESTOCK';
 
 /** One slot (drawer/pocket) of a dispenser and the item it holds. */

@@ -1,0 +1,233 @@
+/**
+ * Events on the real RabbitMQ: every request change reaches the exchange through
+ * the outbox, pyxis takes completed requests out of stock exactly once, bad
+ * messages are dead-lettered, and a broker outage loses nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import { adminQuery, MOCK_USERS, startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
+
+const UTI_A = '44444444-4444-4444-8444-000000000001';
+
+/** A listener on the system's exchange, straight on the broker, collecting every message. */
+class Tap {
+  readonly messages: ConsumeMessage[] = [];
+  private constructor(
+    private readonly connection: ChannelModel,
+    readonly channel: Channel,
+  ) {}
+
+  static async open(exchange: string, pattern = 'request.#'): Promise<Tap> {
+    const connection = await amqp.connect(testAmqpUrl());
+    const channel = await connection.createChannel();
+    await channel.assertExchange(exchange, 'topic', { durable: true });
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+    await channel.bindQueue(queue, exchange, pattern);
+    const tap = new Tap(connection, channel);
+    await channel.consume(queue, (m) => m && tap.messages.push(m), { noAck: true });
+    return tap;
+  }
+
+  bodies(): any[] {
+    return this.messages.map((m) => JSON.parse(m.content.toString()));
+  }
+
+  /** Resolves once `predicate` holds for the messages so far (polling, bounded). */
+  async until(predicate: (bodies: any[]) => boolean, ms = 15_000): Promise<any[]> {
+    const deadline = Date.now() + ms;
+    while (!predicate(this.bodies())) {
+      if (Date.now() > deadline) throw new Error(`condition not met; got ${this.messages.length} messages`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.bodies();
+  }
+
+  close() {
+    return this.connection.close();
+  }
+}
+
+async function medicineInStock(system: TestSystem) {
+  const { rows } = await adminQuery(
+    `SELECT id, "medicineId", quantity FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" IS NOT NULL AND quantity >= 5 ORDER BY slot LIMIT 1`,
+    system.database.url,
+  );
+  return rows[0] as { id: string; medicineId: string; quantity: number };
+}
+
+const stockOf = async (system: TestSystem, slotId: string) =>
+  (await adminQuery(`SELECT quantity FROM pyxis."StockItem" WHERE id = '${slotId}'`, system.database.url)).rows[0].quantity as number;
+
+describe('events', () => {
+  let system: TestSystem;
+  let tap: Tap;
+  let nurse: string;
+  let pharmacist: string;
+  beforeAll(async () => {
+    system = await startTestSystem();
+    tap = await Tap.open(system.topology.exchange);
+    [nurse, pharmacist] = await Promise.all([system.login(...MOCK_USERS.nurse), system.login(...MOCK_USERS.pharmacist)]);
+  });
+  afterAll(async () => {
+    await tap?.close();
+    await system?.stop();
+  });
+
+  const createRequest = async (medicineId: string, quantity: number) => {
+    const body = await system.graphql(
+      'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }',
+      { input: { kind: 'MEDICINE', medicineId, dispenserId: UTI_A, quantity } },
+      { token: nurse },
+    );
+    return body.data.createRequest.id as string;
+  };
+  const move = (id: string, status: string) =>
+    system.graphql('mutation ($id: ID!, $s: RequestStatus!) { updateRequestStatus(id: $id, status: $s) { status } }', { id, s: status }, { token: pharmacist });
+
+  it('publishes request.created as persistent JSON with message_id = eventId, after the broker confirmed', async () => {
+    const { medicineId } = await medicineInStock(system);
+    const id = await createRequest(medicineId, 1);
+    await tap.until((bodies) => bodies.some((b) => b.requestId === id));
+    const message = tap.messages.find((m) => JSON.parse(m.content.toString()).requestId === id)!;
+    const body = JSON.parse(message.content.toString());
+    expect(message.fields.routingKey).toBe('request.created');
+    expect(message.properties).toMatchObject({ messageId: body.eventId, contentType: 'application/json', deliveryMode: 2 });
+    expect(body).toMatchObject({ type: 'request.created', requestId: id, kind: 'MEDICINE', priority: 'ROUTINE', status: 'PENDING', previousStatus: null, requesterId: '11111111-1111-4111-8111-000000000001', changedById: '11111111-1111-4111-8111-000000000001', dispenserId: UTI_A, medicineId, materialId: null, quantity: 1 });
+    const { rows } = await adminQuery(`SELECT "sentAt" FROM request."OutboxEvent" WHERE "requestId" = '${id}'`, system.database.url);
+    expect(rows[0].sentAt).not.toBeNull();
+  });
+
+  it('takes a completed medicine request out of the dispenser once, even when its event comes twice', async () => {
+    const slot = await medicineInStock(system);
+    const id = await createRequest(slot.medicineId, 2);
+    for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'COMPLETED']) expect((await move(id, status)).errors).toBeUndefined();
+    const [completed] = (await tap.until((bodies) => bodies.some((b) => b.requestId === id && b.status === 'COMPLETED'))).filter(
+      (b) => b.requestId === id && b.status === 'COMPLETED',
+    );
+    const deadline = Date.now() + 10_000;
+    while ((await stockOf(system, slot.id)) !== slot.quantity - 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await stockOf(system, slot.id)).toBe(slot.quantity - 2);
+
+    // At least once: the same event delivered again must not take stock again.
+    tap.channel.publish(system.topology.exchange, 'request.status_changed', Buffer.from(JSON.stringify(completed)), { messageId: completed.eventId, persistent: true });
+    const marker = { ...completed, eventId: randomUUID(), status: 'CANCELLED', previousStatus: 'COMPLETED' };
+    tap.channel.publish(system.topology.exchange, 'request.status_changed', Buffer.from(JSON.stringify(marker)), { messageId: marker.eventId });
+    await waitForProcessedQueue(system);
+    expect(await stockOf(system, slot.id)).toBe(slot.quantity - 2);
+    const { rows } = await adminQuery(`SELECT kind, delta, reason FROM pyxis."StockMovement" WHERE "stockItemId" = '${slot.id}' AND kind = 'DISPENSE'`, system.database.url);
+    expect(rows).toEqual([{ kind: 'DISPENSE', delta: -2, reason: `request ${id} completed` }]);
+  });
+
+  it('dead-letters a malformed message and goes on consuming', async () => {
+    const dead = `${system.topology.queuePrefix}pyxis.stock.dead`;
+    tap.channel.publish(system.topology.exchange, 'request.status_changed', Buffer.from('{"not": "an event"'), { messageId: 'broken-1' });
+    tap.channel.publish(system.topology.exchange, 'request.status_changed', Buffer.from(JSON.stringify({ eventId: 'x', status: 5 })), { messageId: 'broken-2' });
+    const deadline = Date.now() + 10_000;
+    let count = 0;
+    while (Date.now() < deadline && count < 2) {
+      count = (await tap.channel.checkQueue(dead)).messageCount;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(count).toBe(2);
+    // still consuming: a valid completion is applied
+    const slot = await medicineInStock(system);
+    const id = await createRequest(slot.medicineId, 1);
+    for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'COMPLETED']) await move(id, status);
+    const until = Date.now() + 10_000;
+    while ((await stockOf(system, slot.id)) !== slot.quantity - 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(await stockOf(system, slot.id)).toBe(slot.quantity - 1);
+  });
+});
+
+/** Waits until pyxis' queue is empty and unacknowledged messages are settled. */
+async function waitForProcessedQueue(system: TestSystem) {
+  const connection = await amqp.connect(testAmqpUrl());
+  const channel = await connection.createChannel();
+  const deadline = Date.now() + 10_000;
+  try {
+    for (;;) {
+      const { messageCount } = await channel.checkQueue(`${system.topology.queuePrefix}pyxis.stock`);
+      if (messageCount === 0 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 500)); // the last delivery's transaction
+  } finally {
+    await connection.close();
+  }
+}
+
+/** A TCP proxy between the services and the broker that the test can cut and restore. */
+class BrokerProxy {
+  private readonly sockets = new Set<net.Socket>();
+  private server?: net.Server;
+  port = 0;
+
+  async start(): Promise<void> {
+    const target = new URL(testAmqpUrl());
+    this.server = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port || 5672), target.hostname);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => this.sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server!.address() as net.AddressInfo).port;
+  }
+
+  /** The broker "goes down": connections drop and new ones are refused. */
+  async cut(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  get url(): string {
+    const target = new URL(testAmqpUrl());
+    target.hostname = '127.0.0.1';
+    target.port = String(this.port);
+    return target.href;
+  }
+}
+
+describe('a broker outage', () => {
+  it('loses no event: mutations go on, events wait and are delivered on reconnect', async () => {
+    const proxy = new BrokerProxy();
+    await proxy.start();
+    const system = await startTestSystem({ amqpUrl: proxy.url });
+    const tap = await Tap.open(system.topology.exchange);
+    try {
+      const nurse = await system.login(...MOCK_USERS.nurse);
+      const slot = await medicineInStock(system);
+      const create = () =>
+        system.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
+          input: { kind: 'MEDICINE', medicineId: slot.medicineId, dispenserId: UTI_A, quantity: 1 },
+        }, { token: nurse });
+      for (let i = 0; i < 5; i++) expect((await create()).errors).toBeUndefined();
+      await tap.until((bodies) => bodies.length >= 5);
+
+      await proxy.cut();
+      const readyDuring = await fetch(new URL('/ready', system.subgraphUrls.request));
+      for (let i = 0; i < 20; i++) expect((await create()).errors).toBeUndefined(); // the ward is not blocked
+      expect(readyDuring.status).toBe(503);
+      await proxy.start(); // the broker is back, on the same address
+
+      const { rows } = await adminQuery('SELECT id::text FROM request."OutboxEvent"', system.database.url);
+      const expected = new Set(rows.map((r) => r.id as string));
+      const bodies = await tap.until((got) => [...expected].every((id) => got.some((b) => b.eventId === id)), 30_000);
+      const received = bodies.map((b) => b.eventId as string);
+      const duplicates = received.length - new Set(received).size;
+      const lost = [...expected].filter((id) => !received.includes(id)).length;
+      process.stdout.write(`outage test: ${expected.size} events in the outbox, ${received.length} received, ${duplicates} duplicates, ${lost} lost\n`);
+      expect(lost).toBe(0);
+      expect((await fetch(new URL('/ready', system.subgraphUrls.request))).status).toBe(200);
+    } finally {
+      await tap.close();
+      await system.stop();
+      await proxy.cut().catch(() => undefined);
+    }
+  }, 90_000);
+});
