@@ -6,6 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../src/initDb';
 import { adminQuery, MOCK_USERS, startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
 
 const UTI_A = '44444444-4444-4444-8444-000000000001';
@@ -96,6 +99,11 @@ describe('events', () => {
     expect(body).toMatchObject({ type: 'request.created', requestId: id, kind: 'MEDICINE', priority: 'ROUTINE', status: 'PENDING', previousStatus: null, requesterId: '11111111-1111-4111-8111-000000000001', changedById: '11111111-1111-4111-8111-000000000001', dispenserId: UTI_A, medicineId, materialId: null, quantity: 1 });
     const { rows } = await adminQuery(`SELECT "sentAt" FROM request."OutboxEvent" WHERE "requestId" = '${id}'`, system.database.url);
     expect(rows[0].sentAt).not.toBeNull();
+    // asyncapi.json describes exactly what is sent
+    const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, 'asyncapi.json'), 'utf8')).components.schemas.RequestEvent;
+    expect(Object.keys(body).sort()).toEqual([...schema.required].sort());
+    expect(Object.keys(schema.properties).sort()).toEqual([...schema.required].sort());
+    expect(schema.properties.type.enum).toContain(message.fields.routingKey);
   });
 
   it('takes a completed medicine request out of the dispenser once, even when its event comes twice', async () => {
