@@ -1,0 +1,71 @@
+/**
+ * The outbox relay's promise: an event whose publication was not recorded (the
+ * relay died between the broker's confirm and marking the row) is published
+ * again — at least once, never lost.
+ */
+import { randomUUID } from 'node:crypto';
+import { createLogger, createPrismaAdapter, RabbitBus, type EventBus } from '@asky/shared';
+import { createPrismaClient } from '@asky/request';
+import { OutboxRelay } from '@asky/request/relay';
+import { preparePostgres, serviceRoleUrl } from '../src/database';
+import { adminQuery, createTestDatabase, testAmqpUrl, testTopology, type TestDatabase } from '../src/testing';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await preparePostgres(database.url, createLogger('test', 'silent'));
+});
+afterAll(() => database?.drop());
+
+/** The real bus, except that it "crashes" right after the broker confirmed a message. */
+class CrashAfterConfirm implements EventBus {
+  constructor(private readonly bus: EventBus) {}
+  readonly description = 'crashing';
+  async publish(routingKey: string, body: object, messageId: string) {
+    await this.bus.publish(routingKey, body, messageId);
+    throw new Error('relay process died');
+  }
+  subscribe(options: Parameters<EventBus['subscribe']>[0]) {
+    return this.bus.subscribe(options);
+  }
+  deadLetters(queue: string) {
+    return this.bus.deadLetters(queue);
+  }
+  connected() {
+    return this.bus.connected();
+  }
+  async close() {}
+}
+
+it('publishes again an event whose publication was confirmed but not recorded', async () => {
+  const topology = testTopology();
+  const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: topology.exchange });
+  const prisma = createPrismaClient(createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'request') }, 'request'));
+  const tap = await bus.subscribe({ queue: `${topology.queuePrefix}tap`, bindings: ['request.#'] });
+  const eventId = randomUUID();
+  try {
+    await adminQuery(
+      `INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload) VALUES ('${eventId}', 'request.created', '${randomUUID()}', '{"eventId":"${eventId}"}')`,
+      database.url,
+    );
+    const logger = createLogger('test', 'silent');
+    await expect(new OutboxRelay(prisma, new CrashAfterConfirm(bus), logger).relayBatch()).rejects.toThrow('relay process died');
+    const { rows } = await adminQuery(`SELECT "sentAt" FROM request."OutboxEvent" WHERE id = '${eventId}'`, database.url);
+    expect(rows[0].sentAt).toBeNull(); // not recorded as sent
+
+    expect(await new OutboxRelay(prisma, bus, logger).relayBatch()).toBe(1); // the next relay sends it again
+    const received: string[] = [];
+    for await (const delivery of tap) {
+      received.push(delivery.messageId!);
+      delivery.ack();
+      if (received.length === 2) break;
+    }
+    expect(received).toEqual([eventId, eventId]); // at least once: twice here, never lost
+    expect(await new OutboxRelay(prisma, bus, logger).relayBatch()).toBe(0);
+  } finally {
+    await tap.close();
+    await bus.close();
+    await prisma.$disconnect();
+    await topology.remove(['tap']);
+  }
+});
