@@ -90,6 +90,8 @@ export interface TestSystem extends RunningSystem {
   readonly topology: TestTopology;
   /** Logs in through the gateway and returns the access token. */
   login(email: string, password: string): Promise<string>;
+  /** An access token for each mock user. */
+  loginAll(): Promise<Record<keyof typeof MOCK_USERS, string>>;
   /** SQL statements each subgraph sent since the last `resetQueries()`. */
   readonly queries: Readonly<Record<SubgraphName, string[]>>;
   resetQueries(): void;
@@ -168,6 +170,14 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         ...(call.token ? { authorization: `Bearer ${call.token}` } : {}),
         ...call.headers,
       });
+    const login = async (email: string, password: string) => {
+      const body = await graphql<{ login: { accessToken: string } }>(
+        'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }',
+        { email, password },
+      );
+      if (!body.data) throw new Error(`login as ${email} failed: ${JSON.stringify(body.errors)}`);
+      return body.data.login.accessToken;
+    };
     return {
       ...system,
       database,
@@ -176,13 +186,11 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       queries,
       resetQueries: () => SUBGRAPHS.forEach((name) => queries[name].splice(0)),
       graphql,
-      async login(email, password) {
-        const body = await graphql<{ login: { accessToken: string } }>(
-          'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }',
-          { email, password },
-        );
-        if (!body.data) throw new Error(`login as ${email} failed: ${JSON.stringify(body.errors)}`);
-        return body.data.login.accessToken;
+      login,
+      async loginAll() {
+        const roles = Object.keys(MOCK_USERS) as (keyof typeof MOCK_USERS)[];
+        const tokens = await Promise.all(roles.map((role) => login(MOCK_USERS[role][0], MOCK_USERS[role][1])));
+        return Object.fromEntries(roles.map((role, i) => [role, tokens[i]!])) as Record<keyof typeof MOCK_USERS, string>;
       },
       async stop() {
         await system.stop();

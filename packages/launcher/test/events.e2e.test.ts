@@ -70,7 +70,7 @@ describe('events', () => {
   beforeAll(async () => {
     system = await startTestSystem();
     tap = await Tap.open(system.topology.exchange);
-    [nurse, pharmacist] = await Promise.all([system.login(...MOCK_USERS.nurse), system.login(...MOCK_USERS.pharmacist)]);
+    ({ nurse, pharmacist } = await system.loginAll());
   });
   afterAll(async () => {
     await tap?.close();

@@ -3,7 +3,7 @@
  * request's service token), the workflow with its permissions and race, the
  * ward's and the staff's views, and the outbox written with every change.
  */
-import { adminQuery, MOCK_USERS, startTestSystem, type GraphQLBody, type TestSystem } from '../src/testing';
+import { adminQuery, startTestSystem, type GraphQLBody, type TestSystem } from '../src/testing';
 
 const UTI_A = '44444444-4444-4444-8444-000000000001';
 const PED = '44444444-4444-4444-8444-000000000006';
@@ -20,12 +20,7 @@ let notStockedHere: string;
 
 beforeAll(async () => {
   system = await startTestSystem();
-  [nurse, pharmacist, technician, admin] = await Promise.all([
-    system.login(...MOCK_USERS.nurse),
-    system.login(...MOCK_USERS.pharmacist),
-    system.login(...MOCK_USERS.technician),
-    system.login(...MOCK_USERS.admin),
-  ]);
+  ({ nurse, pharmacist, technician, admin } = await system.loginAll());
   const { rows } = await adminQuery(
     `SELECT m.id, EXISTS (SELECT 1 FROM pyxis."StockItem" s WHERE s."medicineId" = m.id AND s."dispenserId" = '${UTI_A}') AS here
      FROM pyxis."Medicine" m ORDER BY m.id`,

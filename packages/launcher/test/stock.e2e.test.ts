@@ -2,7 +2,7 @@
  * The pyxis subgraph as a pharmacy uses it: managing the catalogue and the
  * dispensers, stock changes with their log, and finding what to restock.
  */
-import { adminQuery, MOCK_USERS, startTestSystem, type GraphQLBody, type TestSystem } from '../src/testing';
+import { adminQuery, startTestSystem, type GraphQLBody, type TestSystem } from '../src/testing';
 
 const UTI_A = '44444444-4444-4444-8444-000000000001';
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
@@ -14,11 +14,7 @@ let pharmacist: string;
 let nurse: string;
 beforeAll(async () => {
   system = await startTestSystem();
-  [technician, pharmacist, nurse] = await Promise.all([
-    system.login(...MOCK_USERS.technician),
-    system.login(...MOCK_USERS.pharmacist),
-    system.login(...MOCK_USERS.nurse),
-  ]);
+  ({ technician, pharmacist, nurse } = await system.loginAll());
 });
 afterAll(() => system?.stop());
 
