@@ -8,12 +8,12 @@ import {
   JwksKeySource,
   TokenVerifier,
   startService,
+  withHttp401,
   type Logger,
   type RunningService,
   type SubgraphName,
   type TokenConfig,
 } from '@asky/shared';
-import { GraphQLError } from 'graphql';
 import { readSupergraphSdl } from './supergraphFile';
 
 export interface GatewayContext {
@@ -50,8 +50,7 @@ async function verified(verifier: TokenVerifier, authorization: string | undefin
     await verifier.verifyHeader(authorization);
     return authorization;
   } catch (err) {
-    if (!(err instanceof GraphQLError)) throw err;
-    throw new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 401 } } });
+    throw withHttp401(err);
   }
 }
 

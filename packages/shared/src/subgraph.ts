@@ -6,40 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { parse, type DocumentNode } from 'graphql';
 import type { Express, Request } from 'express';
-import { GraphQLError } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import {
-  ConfigError,
-  loadServiceIdentity,
-  loadSubgraphConfig,
-  loadEventsConfig,
-  loadTokenConfig,
-  type EventsConfig,
-  type ServiceIdentityConfig,
-  type SubgraphName,
-  type TokenConfig,
-} from './config';
-import {
-  JwksKeySource,
-  RemoteUserStatusSource,
-  ServiceTokenClient,
-  TokenVerifier,
-  enforceAccess,
-  viewerFromClaims,
-  type UserStatusSource,
-  type Viewer,
-} from './auth';
-import {
-  createPrismaAdapter,
-  databaseReachable,
-  type PrismaAdapter,
-  type PrismaClientExtras,
-  type PrismaLike,
-} from './database';
+import { ConfigError, loadEventsConfig, loadServiceIdentity, loadSubgraphConfig, loadTokenConfig, type SubgraphName } from './config';
+import { enforceAccess, remoteAuth, viewerOf, type SubgraphAuth, type Viewer } from './auth';
+import { connectEvents, DEFAULT_AMQP_URL, type SubgraphEvents } from './bus';
+import { createPrismaAdapter, databaseReachable, type PrismaAdapter, type PrismaClientExtras, type PrismaLike } from './database';
 import { createLogger, type Logger } from './logger';
-import { InMemoryBus, RabbitBus, type EventBus } from './bus';
 import { runMain } from './process';
 import { startService, type RunningService } from './service';
 
@@ -59,19 +33,6 @@ export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends
   background?(prisma: TPrisma, events: SubgraphEvents, logger: Logger): Promise<{ stop(): Promise<void> }>;
   /** Extra HTTP routes beside `/graphql`; `viewer` tells who calls them (null: nobody valid). */
   routes?(app: Express, prisma: TPrisma, viewer: (req: Request) => Promise<Viewer | null>): void;
-}
-
-/** The event bus a subgraph publishes to or consumes from. */
-export interface SubgraphEvents {
-  readonly bus: EventBus;
-  /** Prepended to queue names (tests isolate their queues with it). */
-  readonly queuePrefix: string;
-}
-
-/** How a subgraph checks who calls it. */
-export interface SubgraphAuth {
-  readonly verifier: TokenVerifier;
-  readonly users: UserStatusSource;
 }
 
 export interface SubgraphDeps<TPrisma> {
@@ -117,47 +78,18 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
     ready: async () => (await databaseReachable(deps.prisma)) && (!definition.background || !!events?.bus.connected()),
     routes: definition.routes && ((app) => definition.routes!(app, deps.prisma, (req) => viewerOf(req, auth).catch(() => null))),
   });
-  const work = definition.background && events ? await definition.background(deps.prisma, events, deps.logger) : undefined;
+  const work = definition.background && events
+    ? await definition.background(deps.prisma, events, deps.logger).catch(async (err: unknown) => {
+        await service.stop();
+        throw err;
+      })
+    : undefined;
   return {
     ...service,
     async stop() {
       await work?.stop();
       await service.stop();
     },
-  };
-}
-
-/** Who sent `req`: null without a token; a bad token fails the whole request with 401. */
-async function viewerOf(req: Request, auth: SubgraphAuth): Promise<Viewer | null> {
-  try {
-    const claims = await auth.verifier.verifyHeader(req.headers.authorization);
-    return claims ? await viewerFromClaims(claims, auth.users) : null;
-  } catch (err) {
-    if (err instanceof GraphQLError) {
-      throw new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 401 } } });
-    }
-    throw err;
-  }
-}
-
-/** A service run alone talks to this broker unless AMQP_URL says otherwise. */
-const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
-
-/** The event bus of `config`: RabbitMQ at its URL, or in process when there is none. */
-export async function connectEvents(config: EventsConfig): Promise<SubgraphEvents> {
-  if (!config.amqpUrl) return { bus: new InMemoryBus(), queuePrefix: config.queuePrefix };
-  const { hostname, port } = config.amqpUrl;
-  const bus = await RabbitBus.connect({ url: config.amqpUrl.href, exchange: config.exchange }).catch((err: Error) => {
-    throw new ConfigError(`cannot reach RabbitMQ at ${hostname}:${port || 5672} (AMQP_URL): ${err.message}`);
-  });
-  return { bus, queuePrefix: config.queuePrefix };
-}
-
-/** Token checks for a subgraph other than auth: auth's JWKS, and user statuses asked with its own service token. */
-export function remoteAuth(tokens: TokenConfig, identity: ServiceIdentityConfig): SubgraphAuth {
-  return {
-    verifier: new TokenVerifier({ ...tokens, keys: new JwksKeySource(tokens.jwksUrl) }),
-    users: new RemoteUserStatusSource(identity.authUrl, new ServiceTokenClient(identity), identity.userStatusTtlMs),
   };
 }
 

@@ -4,3 +4,4 @@ export * from './tokens';
 export * from './userStatus';
 export * from './verifier';
 export * from './viewer';
+export * from './subgraphAuth';

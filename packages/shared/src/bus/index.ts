@@ -1,3 +1,4 @@
 export * from './memory';
 export * from './rabbit';
 export * from './types';
+export * from './connect';

@@ -1,0 +1,39 @@
+/** How a subgraph finds out who calls it: the token verified, the account checked. */
+import type { Request } from 'express';
+import { GraphQLError } from 'graphql';
+import type { ServiceIdentityConfig, TokenConfig } from '../config';
+import { ServiceTokenClient } from './serviceToken';
+import { RemoteUserStatusSource } from './userStatus';
+import { JwksKeySource, TokenVerifier } from './verifier';
+import { viewerFromClaims, type UserStatusSource, type Viewer } from './viewer';
+
+/** How a subgraph checks who calls it. */
+export interface SubgraphAuth {
+  readonly verifier: TokenVerifier;
+  readonly users: UserStatusSource;
+}
+
+
+/** Who sent `req`: null without a token; a bad token fails the whole request with 401. */
+export async function viewerOf(req: Request, auth: SubgraphAuth): Promise<Viewer | null> {
+  try {
+    const claims = await auth.verifier.verifyHeader(req.headers.authorization);
+    return claims ? await viewerFromClaims(claims, auth.users) : null;
+  } catch (err) {
+    throw withHttp401(err);
+  }
+}
+
+/** A client error about credentials, made to fail the whole HTTP request with 401. */
+export function withHttp401(err: unknown): unknown {
+  return err instanceof GraphQLError ? new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 401 } } }) : err;
+}
+
+/** Token checks for a subgraph other than auth: auth's JWKS, and user statuses asked with its own service token. */
+export function remoteAuth(tokens: TokenConfig, identity: ServiceIdentityConfig): SubgraphAuth {
+  return {
+    verifier: new TokenVerifier({ ...tokens, keys: new JwksKeySource(tokens.jwksUrl) }),
+    users: new RemoteUserStatusSource(identity.authUrl, new ServiceTokenClient(identity), identity.userStatusTtlMs),
+  };
+}
+
