@@ -31,6 +31,9 @@ class CrashAfterConfirm implements EventBus {
   deadLetters(queue: string) {
     return this.bus.deadLetters(queue);
   }
+  broadcast(bindings: readonly string[]) {
+    return this.bus.broadcast(bindings);
+  }
   connected() {
     return this.bus.connected();
   }

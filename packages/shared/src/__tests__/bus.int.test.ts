@@ -112,7 +112,15 @@ describe.each(implementations)('the %s event bus', (_, make) => {
     expect(await nothingWithin(subscription)).toBe(true);
   });
 
-  it('says it is connected until closed', async () => {
+  it('broadcasts every event to each broadcast subscriber (one per gateway replica)', async () => {
+    const { bus } = harness;
+    const replicas = [await bus.broadcast(['request.#']), await bus.broadcast(['request.#'])];
+    await bus.publish('request.created', { n: 1 }, 'b-1');
+    for (const replica of replicas) expect((await next(replica)).messageId).toBe('b-1');
+    for (const replica of replicas) await replica.close();
+  });
+
+  it('says it is connected', async () => {
     expect(harness.bus.connected()).toBe(true);
   });
 });

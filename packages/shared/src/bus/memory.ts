@@ -21,6 +21,7 @@ interface Queue {
 export class InMemoryBus implements EventBus {
   readonly description = 'in-process event bus (set AMQP_URL to use RabbitMQ)';
   private readonly queues = new Map<string, Queue>();
+  private broadcasts = 0;
 
   async publish(routingKey: string, body: object, messageId: string): Promise<void> {
     const raw = JSON.stringify(body);
@@ -40,6 +41,10 @@ export class InMemoryBus implements EventBus {
     const queue = this.queue(name);
     queue.bindings = [...new Set([...queue.bindings, ...bindings])];
     return this.attach(queue);
+  }
+
+  async broadcast(bindings: readonly string[]): Promise<Subscription> {
+    return this.subscribe({ queue: `broadcast.${++this.broadcasts}`, bindings });
   }
 
   async deadLetters(queue: string): Promise<Subscription> {

@@ -15,6 +15,8 @@ interface Consumer {
   readonly deliveries: AsyncQueue<Delivery>;
   /** Which queue this reads: the queue itself, or its dead letters. */
   readonly dead: boolean;
+  /** A server-named, exclusive, auto-deleted queue, made anew on each connection. */
+  readonly exclusive?: boolean;
   /** The broker's tag for the current channel's consumer. */
   tag?: string;
 }
@@ -94,16 +96,25 @@ export class RabbitBus implements EventBus {
   }
 
   private async consume(channel: Channel, consumer: Consumer): Promise<void> {
-    await this.declare(channel, consumer.queue, consumer.dead ? [] : consumer.bindings);
-    const source = consumer.dead ? deadLetterQueue(consumer.queue) : consumer.queue;
-    const { consumerTag } = await channel.consume(source, (message) => message && consumer.deliveries.push(this.delivery(channel, message)), { noAck: false });
+    let source: string;
+    if (consumer.exclusive) {
+      source = (await channel.assertQueue('', { exclusive: true, autoDelete: true })).queue;
+      for (const binding of consumer.bindings) await channel.bindQueue(source, this.exchange, binding);
+    } else {
+      await this.declare(channel, consumer.queue, consumer.dead ? [] : consumer.bindings);
+      source = consumer.dead ? deadLetterQueue(consumer.queue) : consumer.queue;
+    }
+    // Broadcast deliveries are for this process only, and settle on receipt.
+    const noAck = !!consumer.exclusive;
+    const { consumerTag } = await channel.consume(source, (message) => message && consumer.deliveries.push(this.delivery(channel, message, noAck)), { noAck });
     consumer.tag = consumerTag;
   }
 
-  private delivery(channel: Channel, message: ConsumeMessage): Delivery {
+  private delivery(channel: Channel, message: ConsumeMessage, noAck: boolean): Delivery {
     const raw = message.content.toString('utf8');
     // A channel lost to an outage cannot settle: the broker redelivers those messages.
     const settle = (fn: () => void) => () => {
+      if (noAck) return;
       try {
         fn();
       } catch {
@@ -137,6 +148,10 @@ export class RabbitBus implements EventBus {
 
   subscribe(options: SubscribeOptions): Promise<Subscription> {
     return this.add({ queue: options.queue, bindings: options.bindings, deliveries: new AsyncQueue(), dead: false });
+  }
+
+  broadcast(bindings: readonly string[]): Promise<Subscription> {
+    return this.add({ queue: '', bindings, deliveries: new AsyncQueue(), dead: false, exclusive: true });
   }
 
   deadLetters(queue: string): Promise<Subscription> {

@@ -35,6 +35,11 @@ export interface EventBus {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** What `queue` dead-lettered. */
   deadLetters(queue: string): Promise<Subscription>;
+  /**
+   * A queue of this process's own, removed when it goes: every replica gets every
+   * event (the gateway fanning events out to its subscribers). Deliveries need no ack.
+   */
+  broadcast(bindings: readonly string[]): Promise<Subscription>;
   /** Whether the broker is reachable now (for `/ready`). */
   connected(): boolean;
   close(): Promise<void>;
