@@ -1,7 +1,14 @@
-import { createLogger, loadGatewayConfig, loadTokenConfig, runMain } from '@asky/shared';
+import { connectEvents, createLogger, DEFAULT_AMQP_URL, loadEventsConfig, loadGatewayConfig, loadTokenConfig, runMain } from '@asky/shared';
 import { createGateway } from './server';
 
 runMain(async () => {
   const config = loadGatewayConfig();
-  return createGateway({ ...config, tokens: loadTokenConfig(), logger: createLogger('gateway', config.logLevel) });
+  const events = await connectEvents(loadEventsConfig(undefined, DEFAULT_AMQP_URL));
+  const gateway = await createGateway({ ...config, tokens: loadTokenConfig(), bus: events.bus, logger: createLogger('gateway', config.logLevel) });
+  return {
+    async stop() {
+      await gateway.stop();
+      await events.bus.close();
+    },
+  };
 });

@@ -12,8 +12,10 @@ import {
   type Logger,
   type RunningService,
   type SubgraphName,
+  type EventBus,
   type TokenConfig,
 } from '@asky/shared';
+import { startLive, trackApiSchema } from './live/server';
 import { readSupergraphSdl } from './supergraphFile';
 
 export interface GatewayContext {
@@ -34,6 +36,8 @@ export interface GatewayDeps {
   readonly supergraphSdl?: string;
   /** How access tokens are checked (auth's JWKS, issuer, audience). */
   readonly tokens: TokenConfig;
+  /** Where request events come from, for live subscriptions (none: no subscriptions). */
+  readonly bus?: EventBus;
 }
 
 /** Forwards the caller's credentials (each subgraph verifies them again) and address. */
@@ -76,6 +80,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     buildService: ({ name, url }) => new AuthForwardingDataSource({ url: urls[name] ?? url }),
     logger: deps.logger,
   });
+  const apiSchema = trackApiSchema(gateway);
   return startService<GatewayContext>({
     name: 'gateway',
     port: deps.port,
@@ -88,5 +93,8 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
       clientAddress: req.socket.remoteAddress,
     }),
     ready: () => subgraphsReady(Object.values(urls)),
+    extend: deps.bus
+      ? (apollo, server) => startLive({ apollo, apiSchema, server, bus: deps.bus!, verifier, logger: deps.logger })
+      : undefined,
   });
 }

@@ -104,6 +104,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       logger: createLogger('gateway', logLevel),
       subgraphUrls: { ...urls },
       tokens,
+      bus: options.events.bus,
     });
     services.push(gateway);
     return { gatewayUrl: gateway.url, subgraphUrls: { ...urls }, prisma, stop };

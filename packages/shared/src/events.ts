@@ -27,4 +27,7 @@ export interface RequestEvent {
   readonly medicineId: string | null;
   readonly materialId: string | null;
   readonly quantity: number | null;
+  /** Extensions to API.md's body: the dispenser's unit and who accepted the request. */
+  readonly unit: string | null;
+  readonly assigneeId: string | null;
 }

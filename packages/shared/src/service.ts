@@ -33,6 +33,8 @@ export interface ServiceOptions<TContext extends BaseContext> {
   readonly ready: () => Promise<boolean>;
   /** Extra HTTP routes beside `/graphql` (auth's JWKS and token endpoints). */
   readonly routes?: (app: express.Express) => void;
+  /** More on the same server once it listens (the gateway's graphql-ws endpoint); stopped first. */
+  readonly extend?: (apollo: ApolloServer<TContext>, server: http.Server) => Promise<{ stop(): Promise<void> }>;
 }
 
 export interface RunningService {
@@ -82,6 +84,7 @@ export async function startService<TContext extends BaseContext>(
 
   const server = http.createServer(app);
   const port = await listen(server, options.port, options.portVariable, options.host);
+  const extension = await options.extend?.(apollo, server);
   const url = `http://localhost:${port}/graphql`;
   logger.info({ url }, `${options.name} listening`);
 
@@ -89,6 +92,7 @@ export async function startService<TContext extends BaseContext>(
     url,
     port,
     async stop() {
+      await extension?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();

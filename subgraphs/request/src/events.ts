@@ -20,6 +20,8 @@ export function outboxEvent(request: Request, previousStatus: RequestStatus | nu
     medicineId: request.medicineId,
     materialId: request.materialId,
     quantity: request.quantity,
+    unit: request.unit,
+    assigneeId: request.assigneeId,
   };
   return { id: payload.eventId, routingKey: type, requestId: request.id, payload: payload as unknown as Prisma.InputJsonValue };
 }

@@ -97,10 +97,17 @@ export type Query = {
   __typename?: 'Query';
   /** The logged-in person. */
   me?: Maybe<User>;
+  /** A user by id (e.g. who changed a request). */
+  user?: Maybe<User>;
   /** Current role and state of users (unknown ids are left out). */
   userStatuses: Array<UserStatus>;
   /** Every user, by name. */
   users: Array<User>;
+};
+
+
+export type QueryUserArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -286,6 +293,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   userStatuses?: Resolver<Array<ResolversTypes['UserStatus']>, ParentType, ContextType, RequireFields<QueryUserStatusesArgs, 'ids'>>;
   users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType>;
 }>;

@@ -1,0 +1,210 @@
+/**
+ * Live updates: graphql-ws on the gateway's own port and path. Each
+ * `requestStatusChanged` subscriber gets the events (from RabbitMQ, through the
+ * hub) it may see, with the fields it selected on the request resolved through
+ * the supergraph with its own authorization — once per event and distinct
+ * selection (and visibility), shared by every subscriber asking the same.
+ */
+import type http from 'node:http';
+import type { ApolloServer } from '@apollo/server';
+import type { ApolloGateway } from '@apollo/gateway';
+import { GraphQLError, subscribe, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { EventBus, Logger, RequestEvent, TokenClaims, TokenVerifier } from '@asky/shared';
+import { buildLiveSchema } from './schema';
+import { LiveHub } from './hub';
+import { buildFollowUp, VISIBILITY_KEY, type FollowUp } from './followUp';
+import { liveStream } from './stream';
+
+export interface LiveLimits {
+  /** @default 20 */
+  readonly subscriptionsPerConnection: number;
+  /** @default 10 */
+  readonly connectionsPerUser: number;
+  /** Events waiting for one slow subscriber before it is dropped. @default 100 */
+  readonly pendingPerSubscriber: number;
+  /** @default 30_000 */
+  readonly keepAliveMs: number;
+}
+
+export const DEFAULT_LIMITS: LiveLimits = { subscriptionsPerConnection: 20, connectionsPerUser: 10, pendingPerSubscriber: 100, keepAliveMs: 30_000 };
+
+export interface LiveDeps {
+  readonly apollo: ApolloServer<{ authorization?: string; clientAddress?: string }>;
+  /** The API schema as the gateway last loaded it (see `trackApiSchema`). */
+  readonly apiSchema: () => GraphQLSchema | undefined;
+  readonly server: http.Server;
+  readonly bus: EventBus;
+  readonly verifier: TokenVerifier;
+  readonly logger: Logger;
+  readonly limits?: Partial<LiveLimits>;
+}
+
+interface Extra extends Record<PropertyKey, unknown> {
+  socket: WebSocket;
+  authorization?: string;
+  claims?: TokenClaims;
+  subscriptions?: number;
+  expiry?: NodeJS.Timeout;
+}
+
+export interface SubscriptionArgs {
+  readonly requestId?: string | null;
+  readonly status?: string | null;
+  readonly kind?: string | null;
+  readonly priority?: string | null;
+  readonly unit?: string | null;
+  readonly assignedToMe?: boolean | null;
+}
+
+/** Cheap checks before any resolution: the arguments, and a nurse's own requests only. */
+export function wants(args: SubscriptionArgs, claims: TokenClaims, event: RequestEvent): boolean {
+  if (claims.typ === 'user' && claims.role === 'NURSE' && event.requesterId !== claims.sub) return false;
+  if (args.requestId && args.requestId.toLowerCase() !== event.requestId) return false;
+  if (args.status && args.status !== event.status) return false;
+  if (args.kind && args.kind !== event.kind) return false;
+  if (args.priority && args.priority !== event.priority) return false;
+  if (args.unit && args.unit.toLowerCase() !== (event.unit ?? '').toLowerCase()) return false;
+  if (args.assignedToMe && event.assigneeId !== claims.sub) return false;
+  return true;
+}
+
+/** Subscription payloads are keyed by response key (aliases), as executed results are. */
+const byResponseKey: GraphQLFieldResolver<Record<string, unknown> | null, unknown> = (source, _args, _ctx, info) =>
+  source?.[info.path.key as string];
+
+/** Follows the gateway's API schema; register before the gateway loads. */
+export function trackApiSchema(gateway: ApolloGateway): () => GraphQLSchema | undefined {
+  let current: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => (current = apiSchema));
+  return () => current;
+}
+
+export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void> }> {
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const hub = new LiveHub(deps.bus, deps.logger);
+  await hub.start();
+  const shared = new Map<string, Promise<Record<string, unknown> | null>>();
+  const connectionsByUser = new Map<string, number>();
+
+  /** One execution per event, selection and visibility; kept briefly for the other subscribers. */
+  const resolveFor = (event: RequestEvent, followUp: FollowUp, extra: Extra): Promise<Record<string, unknown> | null> => {
+    const claims = extra.claims!;
+    const visibility = claims.typ === 'user' && claims.role === 'NURSE' ? `user:${claims.sub}` : `role:${claims.typ === 'user' ? claims.role : 'service'}`;
+    const key = `${event.eventId}|${visibility}|${followUp.query}|${JSON.stringify(followUp.variables)}`;
+    let result = shared.get(key);
+    if (!result) {
+      result = deps.apollo
+        .executeOperation(
+          {
+            query: followUp.query,
+            variables: { ...followUp.variables, __requestId: event.requestId, __changedBy: event.changedById ?? event.requesterId, __withChangedBy: !!event.changedById },
+          },
+          { contextValue: { authorization: extra.authorization } },
+        )
+        .then((response) => {
+          const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          if (result?.errors?.length) deps.logger.warn({ errors: result.errors, eventId: event.eventId }, 'live: resolving an event failed');
+          return result?.data ?? null;
+        });
+      shared.set(key, result);
+      setTimeout(() => shared.delete(key), 5_000).unref();
+    }
+    return result;
+  };
+
+  let built: { from: GraphQLSchema; live: GraphQLSchema } | undefined;
+  /** The live schema for the gateway's current API schema, rebuilt when that changes. */
+  const liveSchema = (): GraphQLSchema => {
+    const apiSchema = deps.apiSchema();
+    if (!apiSchema) throw new Error('the gateway has not loaded its schema yet');
+    if (built?.from !== apiSchema) built = { from: apiSchema, live: withSubscribe(buildLiveSchema(apiSchema)) };
+    return built.live;
+  };
+  const withSubscribe = (live: GraphQLSchema): GraphQLSchema => {
+    const field = live.getSubscriptionType()!.getFields().requestStatusChanged!;
+    field.resolve = (payload) => payload;
+    field.subscribe = (_root, args: SubscriptionArgs, extra: Extra, info) => {
+      const followUp = buildFollowUp(info);
+      return liveStream<RequestEvent, Record<string, unknown>>({
+        listen: (push) => hub.listen((event) => wants(args, extra.claims!, event) && push(event)),
+        resolve: async (event) => {
+          const data = await resolveFor(event, followUp, extra);
+          if (!data?.[VISIBILITY_KEY]) return undefined; // not the subscriber's to see
+          return { ...data, previousStatus: event.previousStatus, status: event.status, at: event.occurredAt, __typename: 'RequestStatusChange' };
+        },
+        maxPending: limits.pendingPerSubscriber,
+        onDropped: () => extra.socket.close(4408, 'Too slow: subscription dropped'),
+      });
+    };
+    return live;
+  };
+
+  const wss = new WebSocketServer({ server: deps.server, path: '/graphql' });
+  const serverCleanup = useServer<Record<string, unknown> | undefined, Extra>(
+    {
+      schema: liveSchema,
+      subscribe: (args) => subscribe({ ...args, fieldResolver: byResponseKey }),
+      context: (ctx) => ctx.extra,
+      onConnect: async (ctx) => {
+        const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : undefined;
+        const claims = await deps.verifier.verifyHeader(authorization).catch(() => undefined);
+        if (!claims) {
+          ctx.extra.socket.close(4401, 'Unauthorized');
+          return false;
+        }
+        if (claims.typ !== 'user') return false; // 4403: live updates are for people
+        const open = connectionsByUser.get(claims.sub) ?? 0;
+        if (open >= limits.connectionsPerUser) {
+          ctx.extra.socket.close(4429, 'Too many connections');
+          return false;
+        }
+        connectionsByUser.set(claims.sub, open + 1);
+        Object.assign(ctx.extra, { authorization, claims, subscriptions: 0 });
+        ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(4401, 'Token expired'), claims.exp * 1000 - Date.now());
+        return true;
+      },
+      onSubscribe: (ctx) => {
+        if ((ctx.extra.subscriptions ?? 0) >= limits.subscriptionsPerConnection) {
+          return [new GraphQLError(`At most ${limits.subscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'TOO_MANY_REQUESTS' } })];
+        }
+        ctx.extra.subscriptions = (ctx.extra.subscriptions ?? 0) + 1;
+      },
+      onComplete: (ctx) => {
+        ctx.extra.subscriptions = Math.max(0, (ctx.extra.subscriptions ?? 1) - 1);
+      },
+      onClose: (ctx) => {
+        clearTimeout(ctx.extra.expiry);
+        const sub = ctx.extra.claims?.sub;
+        if (sub) connectionsByUser.set(sub, Math.max(0, (connectionsByUser.get(sub) ?? 1) - 1));
+      },
+    },
+    wss,
+  );
+
+  // Keep-alive: a peer that does not answer a ping within one period is cut.
+  const alive = new WeakSet<WebSocket>();
+  wss.on('connection', (socket) => {
+    alive.add(socket);
+    socket.on('pong', () => alive.add(socket));
+  });
+  const pinger = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (!alive.has(socket)) socket.terminate();
+      else {
+        alive.delete(socket);
+        socket.ping();
+      }
+    }
+  }, limits.keepAliveMs).unref();
+
+  return {
+    async stop() {
+      clearInterval(pinger);
+      await serverCleanup.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await hub.stop();
+    },
+  };
+}
