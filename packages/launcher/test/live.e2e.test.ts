@@ -2,9 +2,15 @@
  * Live updates through the gateway's graphql-ws endpoint, fed by RabbitMQ: the
  * fields of every subgraph resolved per event, filters, and who may listen.
  */
+import { createPrivateKey } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
+import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
-import { startTestSystem, type TestSystem } from '../src/testing';
+import { createLogger, jwkThumbprint, loadTokenConfig, EnvReader, RabbitBus } from '@asky/shared';
+import { createGateway } from '@asky/supergraph';
+import { startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
 
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
 
@@ -25,7 +31,7 @@ interface Listener {
 }
 
 /** A graphql-ws client subscribed to `query`, collecting what arrives. */
-function listen(system: TestSystem, token: string | undefined, query = CHANGES, variables: Record<string, unknown> = {}): Listener {
+function listen(system: { gatewayUrl: string }, token: string | undefined, query = CHANGES, variables: Record<string, unknown> = {}): Listener {
   const events: any[] = [];
   let closedWith: (code: number) => void = () => undefined;
   const closed = new Promise<number>((resolve) => (closedWith = resolve));
@@ -139,5 +145,61 @@ describe('requestStatusChanged', () => {
     const got = await pharmacist.next();
     expect(got.data.requestStatusChanged).toEqual({ status: 'PENDING', request: { requester: { name: 'Ana Souza' } } });
     pharmacist.dispose();
+  });
+});
+
+describe('live connections', () => {
+  it('end when the access token expires (4401)', async () => {
+    const file = readdirSync(system.keysDir).sort().pop()!;
+    const key = createPrivateKey(readFileSync(path.join(system.keysDir, file)));
+    const shortLived = jwt.sign({ typ: 'user', role: 'NURSE' }, key, {
+      algorithm: 'ES256', keyid: jwkThumbprint(key), subject: '11111111-1111-4111-8111-000000000001',
+      issuer: 'asky-auth', audience: 'asky', expiresIn: 2,
+    });
+    const listener = listen(system, shortLived);
+    const started = Date.now();
+    expect(await listener.closed).toBe(4401);
+    expect(Date.now() - started).toBeGreaterThan(1_000);
+  });
+
+  it('refuse more than 20 subscriptions on one connection', async () => {
+    const client = createClient({
+      url: system.gatewayUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${tokens.admin}` },
+      retryAttempts: 0,
+    });
+    const errors: unknown[] = [];
+    const disposers = Array.from({ length: 21 }, () =>
+      client.subscribe({ query: 'subscription { requestStatusChanged { status } }' }, { next: () => undefined, error: (e) => errors.push(e), complete: () => undefined }),
+    );
+    const deadline = Date.now() + 5_000;
+    while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(errors).toHaveLength(1);
+    expect(JSON.stringify(errors[0])).toContain('TOO_MANY_REQUESTS');
+    disposers.forEach((dispose) => dispose());
+    await client.dispose();
+  });
+
+  it('are served by every gateway replica, each with its own queue', async () => {
+    const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: system.topology.exchange });
+    const tokens2 = { ...loadTokenConfig(new EnvReader({})), jwksUrl: new URL('/.well-known/jwks.json', system.subgraphUrls.auth).href };
+    const replica = await createGateway({ port: 0, production: false, logger: createLogger('replica', 'silent'), subgraphUrls: system.subgraphUrls, tokens: tokens2, bus });
+    try {
+      const first = listen(system, tokens.admin);
+      const second = listen({ gatewayUrl: replica.url }, tokens.admin);
+      await new Promise((r) => setTimeout(r, 500));
+      const id = await create(tokens.nurse);
+      for (const listener of [first, second]) {
+        let event = await listener.next();
+        while (event.data.requestStatusChanged.request.id !== id) event = await listener.next();
+        expect(event.data.requestStatusChanged.request.requester).toEqual({ name: 'Ana Souza' });
+      }
+      first.dispose();
+      second.dispose();
+    } finally {
+      await replica.stop();
+      await bus.close();
+    }
   });
 });
