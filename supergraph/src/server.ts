@@ -15,6 +15,7 @@ import {
   type EventBus,
   type TokenConfig,
 } from '@asky/shared';
+import { dashboardRoutes } from './dashboard';
 import { startLive, trackApiSchema } from './live/server';
 import { readSupergraphSdl } from './supergraphFile';
 
@@ -93,6 +94,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
       clientAddress: req.socket.remoteAddress,
     }),
     ready: () => subgraphsReady(Object.values(urls)),
+    routes: (app) => dashboardRoutes(app),
     extend: deps.bus
       ? (apollo, server) => startLive({ apollo, apiSchema, server, bus: deps.bus!, verifier, logger: deps.logger })
       : undefined,
