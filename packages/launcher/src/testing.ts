@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import amqp from 'amqplib';
@@ -205,3 +206,40 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     throw err;
   }
 }
+
+/** A TCP proxy between the services and the broker that the test can cut and restore. */
+export class BrokerProxy {
+  private readonly sockets = new Set<net.Socket>();
+  private server?: net.Server;
+  port = 0;
+
+  async start(): Promise<void> {
+    const target = new URL(testAmqpUrl());
+    this.server = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port || 5672), target.hostname);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => this.sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server!.address() as net.AddressInfo).port;
+  }
+
+  /** The broker "goes down": connections drop and new ones are refused. */
+  async cut(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  get url(): string {
+    const target = new URL(testAmqpUrl());
+    target.hostname = '127.0.0.1';
+    target.port = String(this.port);
+    return target.href;
+  }
+}
+

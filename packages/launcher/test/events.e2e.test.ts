@@ -4,12 +4,11 @@
  * messages are dead-lettered, and a broker outage loses nothing.
  */
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../src/initDb';
-import { adminQuery, MOCK_USERS, startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
+import { adminQuery, BrokerProxy, MOCK_USERS, startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
 
 const UTI_A = '44444444-4444-4444-8444-000000000001';
 
@@ -162,42 +161,6 @@ async function waitForProcessedQueue(system: TestSystem) {
     await new Promise((r) => setTimeout(r, 500)); // the last delivery's transaction
   } finally {
     await connection.close();
-  }
-}
-
-/** A TCP proxy between the services and the broker that the test can cut and restore. */
-class BrokerProxy {
-  private readonly sockets = new Set<net.Socket>();
-  private server?: net.Server;
-  port = 0;
-
-  async start(): Promise<void> {
-    const target = new URL(testAmqpUrl());
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port || 5672), target.hostname);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => this.sockets.delete(socket));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server!.address() as net.AddressInfo).port;
-  }
-
-  /** The broker "goes down": connections drop and new ones are refused. */
-  async cut(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
-  }
-
-  get url(): string {
-    const target = new URL(testAmqpUrl());
-    target.hostname = '127.0.0.1';
-    target.port = String(this.port);
-    return target.href;
   }
 }
 

@@ -10,7 +10,7 @@ import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
 import { createLogger, jwkThumbprint, loadTokenConfig, EnvReader, RabbitBus } from '@asky/shared';
 import { createGateway } from '@asky/supergraph';
-import { startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
+import { BrokerProxy, startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
 
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
 
@@ -202,4 +202,32 @@ describe('live connections', () => {
       await bus.close();
     }
   });
+});
+
+describe('live delivery across a broker outage', () => {
+  it('resumes once the gateway has reconnected to RabbitMQ', async () => {
+    const proxy = new BrokerProxy();
+    await proxy.start();
+    const isolated = await startTestSystem({ amqpUrl: proxy.url });
+    try {
+      const { nurse: token } = await isolated.loginAll();
+      const listener = listen(isolated, token);
+      await new Promise((r) => setTimeout(r, 300));
+      await proxy.cut();
+      await new Promise((r) => setTimeout(r, 300));
+      await proxy.start();
+      const body = await isolated.graphql(
+        'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", quantity: 1 }) { id } }',
+        {},
+        { token },
+      );
+      let event = await listener.next(20_000);
+      while (event.data.requestStatusChanged.request.id !== body.data.createRequest.id) event = await listener.next(20_000);
+      expect(event.data.requestStatusChanged.status).toBe('PENDING');
+      listener.dispose();
+    } finally {
+      await isolated.stop();
+      await proxy.cut().catch(() => undefined);
+    }
+  }, 60_000);
 });
