@@ -16,7 +16,7 @@ import {
   type TokenConfig,
 } from '@asky/shared';
 import { dashboardRoutes } from './dashboard';
-import { startLive, trackApiSchema } from './live/server';
+import { startLive, trackApiSchema, type LiveLimits } from './live/server';
 import { readSupergraphSdl } from './supergraphFile';
 
 export interface GatewayContext {
@@ -39,6 +39,8 @@ export interface GatewayDeps {
   readonly tokens: TokenConfig;
   /** Where request events come from, for live subscriptions (none: no subscriptions). */
   readonly bus?: EventBus;
+  /** Overrides of the live limits (benchmarks raise connections per user). */
+  readonly liveLimits?: Partial<LiveLimits>;
 }
 
 /** Forwards the caller's credentials (each subgraph verifies them again) and address. */
@@ -96,7 +98,9 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     ready: () => subgraphsReady(Object.values(urls)),
     routes: (app) => dashboardRoutes(app),
     extend: deps.bus
-      ? (apollo, server) => startLive({ apollo, apiSchema, server, bus: deps.bus!, verifier, logger: deps.logger })
+      ? (apollo, server) => startLive({ apollo, apiSchema, server, bus: deps.bus!, verifier, logger: deps.logger, limits: deps.liveLimits })
       : undefined,
   });
 }
+
+export type { LiveLimits } from './live/server';

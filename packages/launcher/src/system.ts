@@ -27,7 +27,7 @@ import {
 import { createAuthSubgraph } from '@asky/auth';
 import { pyxisSubgraph } from '@asky/pyxis';
 import { createRequestSubgraph, PyxisCatalogue } from '@asky/request';
-import { createGateway } from '@asky/supergraph';
+import { createGateway, type LiveLimits } from '@asky/supergraph';
 import type { PreparedDatabase } from './database';
 
 type AnySubgraph = SubgraphDefinition<PrismaLike, object>;
@@ -46,6 +46,8 @@ export interface SystemOptions {
   readonly prismaExtras?: PrismaClientExtras;
   /** The event bus; the system closes it when it stops. */
   readonly events: SubgraphEvents;
+  /** Overrides of the gateway's live limits. */
+  readonly liveLimits?: Partial<LiveLimits>;
 }
 
 export interface RunningSystem {
@@ -105,6 +107,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       subgraphUrls: { ...urls },
       tokens,
       bus: options.events.bus,
+      liveLimits: options.liveLimits,
     });
     services.push(gateway);
     return { gatewayUrl: gateway.url, subgraphUrls: { ...urls }, prisma, stop };
