@@ -14,12 +14,12 @@ export interface Context {
   person(): Extract<Viewer, { kind: 'user' }>;
 }
 
-export function createContext(prisma: RequestPrisma, viewer: Viewer | null, catalogue: Catalogue): Context {
+export function createContext(prisma: RequestPrisma, viewer: Viewer | null, catalogue: Catalogue, committed?: () => void): Context {
   const scope = visibleTo(viewer);
   return {
     viewer,
     requests: new RequestRepository(prisma, scope),
-    commands: new RequestCommands(prisma, scope),
+    commands: new RequestCommands(prisma, scope, committed),
     catalogue,
     person: () => {
       if (viewer?.kind !== 'user') throw forbidden('Only a person can do this');

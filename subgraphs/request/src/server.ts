@@ -10,14 +10,16 @@ export { PyxisCatalogue } from './catalogue';
 
 /** The request subgraph; it learns about the catalogue from pyxis through `catalogue`. */
 export function createRequestSubgraph(catalogue: Catalogue): SubgraphDefinition<RequestPrisma, Context> {
+  let relay: OutboxRelay | undefined;
   return {
     name: 'request',
     packageName: '@asky/request',
     resolvers,
-    createContext: (prisma, viewer) => createContext(prisma, viewer, catalogue),
+    // A committed change wakes this process's relay; other replicas' relays still poll.
+    createContext: (prisma, viewer) => createContext(prisma, viewer, catalogue, () => relay?.nudge()),
     createPrismaClient,
     background: async (prisma, events, logger) => {
-      const relay = new OutboxRelay(prisma, events.bus, logger);
+      relay = new OutboxRelay(prisma, events.bus, logger);
       relay.start();
       return relay;
     },

@@ -18,9 +18,13 @@ export type NewRequest = Omit<Prisma.RequestUncheckedCreateInput, 'id' | 'status
 const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === 'P2002';
 
 export class RequestCommands {
+  /**
+   * @param committed called after each committed change, so the relay can publish at once
+   */
   constructor(
     private readonly prisma: RequestPrisma,
     private readonly scope: RequestScope,
+    private readonly committed: () => void = () => undefined,
   ) {}
 
   /** Creates a request; with a client key already used by this requester, returns that request instead. */
@@ -28,12 +32,14 @@ export class RequestCommands {
     const existing = await this.byClientKey(data);
     if (existing) return existing;
     try {
-      return await this.prisma.$transaction(async (tx) => {
-        const request = await tx.request.create({ data: { ...data, status: 'PENDING' } });
-        await tx.statusHistory.create({ data: { requestId: request.id, toStatus: 'PENDING', changedById: data.requesterId, note: data.note } });
-        await tx.outboxEvent.create({ data: outboxEvent(request, null, data.requesterId) });
-        return request;
+      const request = await this.prisma.$transaction(async (tx) => {
+        const created = await tx.request.create({ data: { ...data, status: 'PENDING' } });
+        await tx.statusHistory.create({ data: { requestId: created.id, toStatus: 'PENDING', changedById: data.requesterId, note: data.note } });
+        await tx.outboxEvent.create({ data: outboxEvent(created, null, data.requesterId) });
+        return created;
       });
+      this.committed();
+      return request;
     } catch (err) {
       // The same key raced in twice: the other attempt won, and that is the answer.
       const winner = isUniqueViolation(err) ? await this.byClientKey(data) : null;
@@ -43,13 +49,13 @@ export class RequestCommands {
   }
 
   /** Moves a request to `to`; concurrent moves of one request: exactly one wins. */
-  transition(id: string, to: RequestStatus, viewer: Person, note: string | null): Promise<Request> {
-    return this.prisma.$transaction(async (tx) => {
+  async transition(id: string, to: RequestStatus, viewer: Person, note: string | null): Promise<Request> {
+    const moved = await this.prisma.$transaction(async (tx) => {
       const current = await tx.request.findFirst({ where: { ...this.scope, id } });
       if (!current) throw notFound('No such request');
       checkTransition(current, to, viewer, note);
       const byStaff = viewer.id !== current.requesterId;
-      const moved = await tx.request.updateMany({
+      const updated = await tx.request.updateMany({
         where: { id, status: current.status },
         data: {
           status: to,
@@ -57,12 +63,14 @@ export class RequestCommands {
           ...(byStaff && note ? { feedback: note } : {}),
         },
       });
-      if (moved.count === 0) throw conflict('The request changed meanwhile: reload it and try again');
+      if (updated.count === 0) throw conflict('The request changed meanwhile: reload it and try again');
       const request = await tx.request.findUniqueOrThrow({ where: { id } });
       await tx.statusHistory.create({ data: { requestId: id, fromStatus: current.status, toStatus: to, changedById: viewer.id, note } });
       await tx.outboxEvent.create({ data: outboxEvent(request, current.status, viewer.id) });
       return request;
     });
+    this.committed();
+    return moved;
   }
 
   private byClientKey({ requesterId, clientKey }: NewRequest) {

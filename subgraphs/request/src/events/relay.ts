@@ -32,6 +32,11 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
+  /** Something was just committed to the outbox: relay it now rather than at the next poll. */
+  nudge(): void {
+    this.wake?.();
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
