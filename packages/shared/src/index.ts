@@ -3,6 +3,7 @@ export * from './database';
 export * from './errors';
 export * from './ids';
 export * from './loaders';
+export * from './pages';
 export * from './logger';
 export * from './password';
 export * from './process';

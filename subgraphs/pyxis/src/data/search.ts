@@ -4,6 +4,7 @@
  * translate() rather than the unaccent extension, which embedded PGlite lacks;
  * lower() runs after it because the cluster's ctype may be C (ASCII only).
  */
+import type { PageArgs } from '@asky/shared';
 import { Prisma } from '../generated/prisma/client';
 import type { PyxisPrisma } from './client';
 
@@ -16,12 +17,9 @@ const TO = PLAIN + PLAIN;
 export const foldText = (text: string): string =>
   [...text].map((c) => (FROM.includes(c) ? TO[FROM.indexOf(c)] : c)).join('').toLowerCase();
 
-export interface Page {
+/** One page of a search: what was typed, and which page. */
+export interface Page extends PageArgs {
   readonly search?: string | null;
-  /** Already validated. */
-  readonly first: number;
-  /** Id of the last item of the previous page. */
-  readonly after?: string | null;
 }
 
 /** Where to search: a catalogue table of the pyxis schema and the columns that match. */

@@ -1,4 +1,4 @@
-import { badUserInput, parseId } from '@asky/shared';
+import { badUserInput, parseId, parsePage } from '@asky/shared';
 import { parseQrPayload } from '../qrCodes';
 import type { Page } from '../data/search';
 import { date as validDate } from '../validation';
@@ -7,12 +7,8 @@ import type { QueryResolvers } from '../generated/graphql';
 export const MAX_PAGE_SIZE = 500;
 
 function page(search: string | null | undefined, first: number | null | undefined, after: string | null | undefined): Page {
-  const size = first ?? 100;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, { argument: 'first' });
-  }
   if (search && search.length > 100) throw badUserInput('search must have at most 100 characters', { argument: 'search' });
-  return { search, first: size, after: after ? parseId(after, 'after') : null };
+  return { search, ...parsePage(first, after, { fallback: 100, max: MAX_PAGE_SIZE }) };
 }
 
 export const Query: QueryResolvers = {

@@ -1,15 +1,8 @@
-import { createByIdLoader, createGroupLoader } from '@asky/shared';
+import { createByIdLoader, createGroupLoader, type PageArgs } from '@asky/shared';
 import type { RequestPrisma } from './client';
 import type { Prisma, RequestKind } from '../generated/prisma/client';
 import type { RequestScope } from '../visibility';
 import { TERMINAL } from '../workflow';
-
-export interface PageArgs {
-  /** How many, already validated. */
-  readonly first: number;
-  /** The id of the last request of the previous page. */
-  readonly after?: string | null;
-}
 
 /** Most urgent first (the enum is declared ROUTINE → STAT), then oldest first. */
 const BY_URGENCY: Prisma.RequestOrderByWithRelationInput[] = [{ priority: 'desc' }, { createdAt: 'asc' }, { id: 'asc' }];

@@ -1,18 +1,12 @@
-import { badUserInput, parseId } from '@asky/shared';
+import { badUserInput, parseId, parsePage } from '@asky/shared';
 import type { QueryResolvers, RequestFilter } from '../generated/graphql';
 import type { Prisma } from '../generated/prisma/client';
-import type { PageArgs } from '../data/requests';
 import { kindsHandledBy } from '../workflow';
 
 export const MAX_PAGE_SIZE = 100;
 
-function pageArgs(first: number | null | undefined, after: string | null | undefined): PageArgs {
-  const size = first ?? 20;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, { argument: 'first' });
-  }
-  return { first: size, after: after ? parseId(after, 'after') : null };
-}
+const pageArgs = (first: number | null | undefined, after: string | null | undefined) =>
+  parsePage(first, after, { fallback: 20, max: MAX_PAGE_SIZE });
 
 function instant(value: string | null | undefined, argument: string): Date | undefined {
   if (!value) return undefined;
