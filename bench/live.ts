@@ -7,10 +7,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { createLogger, EnvReader, loadAuthConfig, loadTokenConfig, onQuery, RabbitBus } from '@asky/shared';
-import { preparePostgres } from '../packages/launcher/src/database';
-import { startSystem } from '../packages/launcher/src/system';
-import { createTestDatabase, postGraphQL, testAmqpUrl, testTopology } from '../packages/launcher/src/testing';
+import { EnvReader } from '@asky/shared';
+import { postGraphQL, startTestSystem } from '../packages/launcher/src/testing';
 
 const env = new EnvReader();
 const SUBSCRIBERS = env.int('BENCH_SUBSCRIBERS', 1_000, 1, 20_000);
@@ -20,30 +18,13 @@ const PROCESSES = 4;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 async function main() {
-  const database = await createTestDatabase();
-  const topology = testTopology();
-  const keysDir = path.join('/tmp', `asky-bench-keys-${process.pid}`);
-  const system = await startSystem({
-    database: await preparePostgres(database.url, createLogger('bench', 'silent')),
-    ports: { gateway: 0, auth: 0, pyxis: 0, request: 0 },
+  const system = await startTestSystem({
     production: true,
-    logLevel: 'silent',
-    prismaExtras: { log: [{ emit: 'event', level: 'query' }] },
-    auth: { ...loadAuthConfig(new EnvReader({})), keysDir },
-    tokens: loadTokenConfig(new EnvReader({})),
     userStatusTtlMs: 10_000,
     // One dashboard user with many screens: the per-user connection limit is raised for the bench.
     liveLimits: { connectionsPerUser: SUBSCRIBERS },
-    events: { bus: await RabbitBus.connect({ url: testAmqpUrl(), exchange: topology.exchange }), queuePrefix: topology.queuePrefix },
   });
-  let followUps = 0;
-  onQuery(system.prisma.request, (sql) => /"request"\."Request"\."id" IN/.test(sql) && followUps++);
-  const login = async (email: string, password: string) =>
-    (await postGraphQL<any>(system.gatewayUrl, `mutation { login(email: "${email}", password: "${password}") { accessToken } }`)).data.login.accessToken as string;
-  const nurse = await login('nurse@asky.local', 'asky-nurse');
-  const pharmacist = await login('pharmacist@asky.local', 'asky-pharmacist');
-  const admin = await login('admin@asky.local', 'asky-admin');
-
+  const { nurse, pharmacist, admin } = await system.loginAll();
   process.stderr.write('bench: system up, opening subscriptions…\n');
   const children: ChildProcess[] = Array.from({ length: PROCESSES }, () =>
     fork(path.join(__dirname, 'liveClients.ts'), [], { execArgv: ['--conditions=typescript', '--import', 'tsx'] }),
@@ -64,7 +45,7 @@ async function main() {
   process.stderr.write('bench: subscribers ready, changing requests…\n');
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  followUps = 0;
+  system.resetQueries();
   const requests = CHANGES / 4;
   for (let i = 0; i < requests; i++) {
     const created = await postGraphQL<any>(system.gatewayUrl, 'mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", quantity: 1 }) { id } }', {}, { authorization: `Bearer ${nurse}` });
@@ -88,14 +69,14 @@ async function main() {
   const latencies = reports.flat().sort((a, b) => a - b);
   const expected = SUBSCRIBERS * CHANGES;
   const memory = process.memoryUsage();
+  // Each follow-up execution reads its request by id in the request subgraph.
+  const followUps = system.queries.request.filter((sql) => /"request"\."Request"\."id" IN/.test(sql)).length;
   console.log(`live bench: ${SUBSCRIBERS} subscribers over ${PROCESSES} processes, ${CHANGES} events`);
   console.log(`  delivered ${latencies.length} of ${expected} (${((latencies.length / expected) * 100).toFixed(1)}%), ${(latencies.length / seconds).toFixed(0)} deliveries/s`);
   console.log(`  publish→client latency p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms (target p99 < 50 ms)`);
   console.log(`  follow-up executions per event: ${(followUps / CHANGES).toFixed(2)} (same selection for all ${SUBSCRIBERS} subscribers)`);
   console.log(`  server process (gateway + subgraphs): CPU ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s, RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB`);
   await system.stop();
-  await database.drop();
-  await topology.remove(['pyxis.stock']);
 }
 
 main().then(

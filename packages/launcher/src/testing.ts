@@ -21,7 +21,7 @@ import {
   type SubgraphName,
 } from '@asky/shared';
 import { preparePostgres } from './database';
-import { startSystem, type RunningSystem } from './system';
+import { startSystem, type RunningSystem, type SystemOptions } from './system';
 
 /** The admin connection tests create their databases with. */
 export const testAdminUrl = (): URL =>
@@ -138,6 +138,10 @@ export interface TestSystemOptions {
   readonly serviceSecrets?: Record<string, string>;
   /** The broker the services use (e.g. a proxy in front of it). @default testAmqpUrl() */
   readonly amqpUrl?: string;
+  /** How long user statuses are reused. @default 0: deactivations take effect at once */
+  readonly userStatusTtlMs?: number;
+  /** Overrides of the gateway's live limits (the live benchmark raises them). */
+  readonly liveLimits?: SystemOptions['liveLimits'];
 }
 
 /** The whole system on free ports over its own database, with init-db applied. */
@@ -158,8 +162,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       prismaExtras: { log: [{ emit: 'event', level: 'query' }] },
       auth: { ...loadAuthConfig(new EnvReader({})), keysDir, serviceSecrets: options.serviceSecrets ?? {} },
       tokens: loadTokenConfig(new EnvReader({})),
-      // Deactivations take effect at once in tests.
-      userStatusTtlMs: 0,
+      userStatusTtlMs: options.userStatusTtlMs ?? 0,
+      liveLimits: options.liveLimits,
       events: { bus, queuePrefix: topology.queuePrefix },
     });
     // The outbox relay polls in the background: its statements (and transaction
