@@ -146,9 +146,12 @@ export interface GatewayConfig extends CommonConfig {
   readonly subgraphUrls: Readonly<Record<SubgraphName, string>>;
 }
 
+/** Where a subgraph's GraphQL endpoint is: `<NAME>_URL`, by default on localhost at its port. */
+export const readSubgraphUrl = (name: SubgraphName, env = new EnvReader()): string =>
+  env.url(`${name.toUpperCase()}_URL`, ['http:', 'https:'], `http://localhost:${DEFAULT_PORTS[name]}/graphql`).href;
+
 export function loadGatewayConfig(env = new EnvReader()): GatewayConfig {
-  const urlOf = (name: SubgraphName) =>
-    env.url(`${name.toUpperCase()}_URL`, ['http:', 'https:'], `http://localhost:${DEFAULT_PORTS[name]}/graphql`).href;
+  const urlOf = (name: SubgraphName) => readSubgraphUrl(name, env);
   return Object.freeze({
     ...readCommonConfig(env),
     port: env.port('GATEWAY_PORT', DEFAULT_PORTS.gateway),
@@ -206,7 +209,7 @@ export interface ServiceIdentityConfig {
 }
 
 export function loadServiceIdentity(name: SubgraphName, env = new EnvReader()): ServiceIdentityConfig {
-  const authUrl = env.url('AUTH_URL', ['http:', 'https:'], `http://localhost:${DEFAULT_PORTS.auth}/graphql`);
+  const authUrl = new URL(readSubgraphUrl('auth', env));
   const ttl = env.int('USER_STATUS_TTL_MS', 10_000, 0, 300_000);
   return {
     clientId: name,

@@ -5,6 +5,7 @@
 import type { Express, Request } from 'express';
 import { isUuid, type Viewer } from '@asky/shared';
 import type { PyxisPrisma } from './data/client';
+import { DispenserRepository } from './data/dispensers';
 import { checkQrSize, QR_SIZE, type DispenserQrCodes } from './qrCodes';
 
 const FORMATS = { png: 'PNG', svg: 'SVG' } as const;
@@ -25,7 +26,7 @@ export function qrRoutes(app: Express, prisma: PyxisPrisma, viewerOf: (req: Requ
       res.status(400).json({ error: (err as Error).message });
       return;
     }
-    const dispenser = format && isUuid(id) ? await prisma.dispenser.findUnique({ where: { id: id.toLowerCase() } }) : null;
+    const dispenser = format && isUuid(id) ? await new DispenserRepository(prisma).byId.load(id.toLowerCase()) : null;
     if (!dispenser) {
       res.status(404).json({ error: 'No such dispenser label' });
       return;
