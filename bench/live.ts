@@ -1,81 +1,190 @@
 /**
- * `npm run bench:live`: N subscribers (default 1,000, over 4 client processes) on
- * loopback, M status changes; prints publish→client latency p50/p99, events
- * delivered per second, the server process's CPU and memory, and how many
- * follow-up executions the gateway ran per event (sharing makes it independent
- * of the subscriber count). Not a test: bounded, loopback only.
+ * `npm run bench:live`: N subscribers (default 1,000, over client processes) on
+ * loopback to a gateway running in its own process, as deployed (the subgraphs
+ * and the writes run in this one); M status changes. Prints latency p50/p99 from
+ * the broker's publish (a tap queue on the exchange gets each event as the
+ * gateway's queue does) and from the commit to each client, deliveries per
+ * second, the gateway process's CPU and memory, and how many follow-up
+ * executions it ran per event (sharing makes that independent of the subscriber
+ * count). Not a test: bounded, loopback only. `BENCH_PROFILE=dir` writes the
+ * gateway's CPU profile there.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
-import { EnvReader } from '@asky/shared';
-import { postGraphQL, startTestSystem } from '../packages/launcher/src/testing';
+import { EnvReader, RabbitBus, type RequestEvent } from '@asky/shared';
+import type { Received } from './liveClients';
+import { startTestSystem, testAmqpUrl, type TestSystem } from '../packages/launcher/src/testing';
 
 const env = new EnvReader();
 const SUBSCRIBERS = env.int('BENCH_SUBSCRIBERS', 1_000, 1, 20_000);
 const CHANGES = env.int('BENCH_CHANGES', 40, 4, 2_000);
-const PROCESSES = 4;
+/** Events per second, on a fixed schedule (open loop); 0: each write as soon as the last returned. */
+const RATE = env.int('BENCH_RATE', 10, 0, 1_000);
+const PROCESSES = env.int('BENCH_CLIENT_PROCESSES', 2, 1, 16);
+const PROFILE = env.string('BENCH_PROFILE');
+/** Gateway replicas; client processes spread over them, as a load balancer would. */
+const GATEWAYS = env.int('BENCH_GATEWAYS', 1, 1, 8);
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const sorted = (values: number[]) => values.sort((a, b) => a - b);
+const eventKey = (requestId: string, status: string) => `${requestId}|${status}`;
 
-async function main() {
-  const system = await startTestSystem({
-    production: true,
-    userStatusTtlMs: 10_000,
-    // One dashboard user with many screens: the per-user connection limit is raised for the bench.
-    liveLimits: { connectionsPerUser: SUBSCRIBERS },
-  });
-  const { nurse, pharmacist, admin } = await system.loginAll();
-  process.stderr.write('bench: system up, opening subscriptions…\n');
-  const children: ChildProcess[] = Array.from({ length: PROCESSES }, () =>
+/** Creates a request and walks it through three transitions: four events, each once `step(n)` resolves. */
+async function walkRequest(system: TestSystem, nurse: string, pharmacist: string, step: (n: number) => Promise<void> = async () => undefined): Promise<string> {
+  await step(0);
+  const created = await system.graphql<{ createRequest: { id: string } }>(
+    'mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", quantity: 1 }) { id } }',
+    {},
+    { token: nurse },
+  );
+  const id = created.data!.createRequest.id;
+  for (const [n, status] of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT'].entries()) {
+    await step(n + 1);
+    await system.graphql('mutation ($id: ID!, $status: RequestStatus!) { updateRequestStatus(id: $id, status: $status) { status } }', { id, status }, { token: pharmacist });
+  }
+  return id;
+}
+
+/** Forks the client processes and resolves once all `SUBSCRIBERS` subscriptions are open. */
+async function openSubscribers(wsUrls: string[], token: string): Promise<ChildProcess[]> {
+  const children = Array.from({ length: PROCESSES }, () =>
     fork(path.join(__dirname, 'liveClients.ts'), [], { execArgv: ['--conditions=typescript', '--import', 'tsx'] }),
   );
-  const wsUrl = system.gatewayUrl.replace(/^http/, 'ws');
   await Promise.all(
     children.map((child, i) => {
       const count = Math.floor(SUBSCRIBERS / PROCESSES) + (i < SUBSCRIBERS % PROCESSES ? 1 : 0);
       return new Promise<void>((resolve) => {
         child.on('message', (m: { type: string }) => {
-          if (m.type === 'started') child.send({ url: wsUrl, token: admin, count });
+          if (m.type === 'started') child.send({ url: wsUrls[i % wsUrls.length], token, count });
           if (m.type === 'ready') resolve();
         });
       });
     }),
   );
+  return children;
+}
 
-  process.stderr.write('bench: subscribers ready, changing requests…\n');
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  system.resetQueries();
-  const requests = CHANGES / 4;
-  for (let i = 0; i < requests; i++) {
-    const created = await postGraphQL<any>(system.gatewayUrl, 'mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", quantity: 1 }) { id } }', {}, { authorization: `Bearer ${nurse}` });
-    const id = created.data.createRequest.id;
-    for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT']) {
-      await postGraphQL(system.gatewayUrl, `mutation { updateRequestStatus(id: "${id}", status: ${status}) { status } }`, {}, { authorization: `Bearer ${pharmacist}` });
-    }
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+/** The gateway as its own process (`supergraph/src/index.ts`), on this system's subgraphs and exchange. */
+async function startGateway(system: TestSystem, port: number): Promise<ChildProcess> {
+  const authUrl = new URL(system.subgraphUrls.auth);
+  const gateway = fork(path.join(__dirname, '../supergraph/src/index.ts'), [], {
+    execArgv: ['--conditions=typescript', '--import', 'tsx', ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [])],
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      GATEWAY_PORT: String(port),
+      AUTH_URL: system.subgraphUrls.auth,
+      PYXIS_URL: system.subgraphUrls.pyxis,
+      REQUEST_URL: system.subgraphUrls.request,
+      AUTH_JWKS_URL: new URL('/.well-known/jwks.json', authUrl).href,
+      AMQP_URL: testAmqpUrl(),
+      EVENTS_EXCHANGE: system.topology.exchange,
+      // One dashboard user with many screens: the per-user connection limit is raised for the bench.
+      LIVE_CONNECTIONS_PER_USER: String(SUBSCRIBERS),
+    },
+  });
+  const url = `http://127.0.0.1:${port}/ready`;
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return gateway;
+    await new Promise((r) => setTimeout(r, 200));
   }
-  await new Promise((r) => setTimeout(r, 3_000)); // let the last events arrive
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  const reports = await Promise.all(
+  gateway.kill();
+  throw new Error('the bench gateway did not get ready');
+}
+
+/** CPU seconds and resident memory of a process, from /proc. */
+function usage(pid: number): { cpuSeconds: number; rssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime, fields 14 and 15
+  const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return { cpuSeconds: ticks / 100, rssMiB: Number(rss) / 1024 };
+}
+
+const collect = (children: ChildProcess[]) =>
+  Promise.all(
     children.map(
       (child) =>
-        new Promise<number[]>((resolve) => {
-          child.on('message', (m: { type: string; latencies: number[] }) => m.type === 'report' && resolve(m.latencies));
+        new Promise<Received[]>((resolve) => {
+          child.on('message', (m: { type: string; received: Received[] }) => m.type === 'report' && resolve(m.received));
           child.send({ type: 'report' });
         }),
     ),
-  );
-  const latencies = reports.flat().sort((a, b) => a - b);
-  const expected = SUBSCRIBERS * CHANGES;
-  const memory = process.memoryUsage();
+  ).then((reports) => reports.flat());
+
+async function main() {
+  const system = await startTestSystem({
+    production: true,
+    userStatusTtlMs: 10_000,
+  });
+  const { nurse, pharmacist, admin } = await system.loginAll();
+  const gatewayPorts: number[] = [];
+  for (let i = 0; i < GATEWAYS; i++) gatewayPorts.push(await freePort());
+  const gateways = await Promise.all(gatewayPorts.map((port) => startGateway(system, port)));
+  process.stderr.write('bench: system and gateway up, opening subscriptions…\n');
+  const children = await openSubscribers(gatewayPorts.map((port) => `ws://127.0.0.1:${port}/graphql`), admin);
+
+  // When the broker delivered each event: the moment the gateway's own queue gets it too.
+  const tapBus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: system.topology.exchange });
+  const tap = await tapBus.broadcast(['request.#']);
+  const published = new Map<string, number>();
+  void (async () => {
+    for await (const delivery of tap) {
+      const event = delivery.body as RequestEvent;
+      published.set(eventKey(event.requestId, event.status), Date.now());
+      delivery.ack();
+    }
+  })();
+
+  process.stderr.write('bench: subscribers ready, warming up, then changing requests…\n');
+  await walkRequest(system, nurse, pharmacist); // a running gateway has planned and compiled its queries
+  await new Promise((r) => setTimeout(r, 1_000));
+  const before = gateways.map((g) => usage(g.pid!));
+  const clientsBefore = children.map((c) => usage(c.pid!).cpuSeconds);
+  const benchBefore = process.cpuUsage();
+  const started = performance.now();
+  system.resetQueries();
+  const measured = new Set<string>();
+  if (RATE === 0) {
+    for (let i = 0; i < CHANGES / 4; i++) measured.add(await walkRequest(system, nurse, pharmacist));
+  } else {
+    // Event k is due at k / RATE seconds; requests walk concurrently, so a slow write does not delay the schedule.
+    const due = (k: number) => new Promise<void>((resolve) => setTimeout(resolve, started + (k * 1000) / RATE - performance.now()));
+    const walks = Array.from({ length: CHANGES / 4 }, (_, i) => walkRequest(system, nurse, pharmacist, (n) => due(i * 4 + n)));
+    for (const id of await Promise.all(walks)) measured.add(id);
+  }
+  await new Promise((r) => setTimeout(r, 3_000)); // let the last events arrive
+  const seconds = (performance.now() - started) / 1000;
+  const after = gateways.map((g) => usage(g.pid!));
+  const clientCpu = children.reduce((sum, c, i) => sum + usage(c.pid!).cpuSeconds - clientsBefore[i]!, 0);
+  const benchCpu = process.cpuUsage(benchBefore);
+
+  const received = (await collect(children)).filter((r) => measured.has(r.requestId));
+  const fromCommit = sorted(received.map((r) => r.at - r.committedAt));
+  const fromPublish = sorted(received.map((r) => r.at - (published.get(eventKey(r.requestId, r.status)) ?? NaN)).filter((v) => !Number.isNaN(v)));
+  const expected = SUBSCRIBERS * measured.size * 4;
   // Each follow-up execution reads its request by id in the request subgraph.
   const followUps = system.queries.request.filter((sql) => /"request"\."Request"\."id" IN/.test(sql)).length;
-  console.log(`live bench: ${SUBSCRIBERS} subscribers over ${PROCESSES} processes, ${CHANGES} events`);
-  console.log(`  delivered ${latencies.length} of ${expected} (${((latencies.length / expected) * 100).toFixed(1)}%), ${(latencies.length / seconds).toFixed(0)} deliveries/s`);
-  console.log(`  publish→client latency p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms (target p99 < 50 ms)`);
-  console.log(`  follow-up executions per event: ${(followUps / CHANGES).toFixed(2)} (same selection for all ${SUBSCRIBERS} subscribers)`);
-  console.log(`  server process (gateway + subgraphs): CPU ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s, RSS ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`live bench: ${SUBSCRIBERS} subscribers over ${PROCESSES} client processes, ${expected / SUBSCRIBERS} events ${RATE ? `at ${RATE}/s` : 'as fast as the writes go'} (after one warm-up request)`);
+  console.log(`  delivered ${received.length} of ${expected} (${((received.length / expected) * 100).toFixed(1)}%), ${(received.length / seconds).toFixed(0)} deliveries/s`);
+  console.log(`  publish→client latency p50 ${percentile(fromPublish, 50)} ms, p99 ${percentile(fromPublish, 99)} ms, max ${fromPublish.at(-1)} ms (target p99 < 50 ms)`);
+  console.log(`  commit→client latency  p50 ${percentile(fromCommit, 50)} ms, p99 ${percentile(fromCommit, 99)} ms (adds the outbox relay)`);
+  console.log(`  follow-up executions per event: ${(followUps / (expected / SUBSCRIBERS)).toFixed(2)} (same selection for all ${SUBSCRIBERS} subscribers; one per gateway)`);
+  after.forEach((a, i) => console.log(`  gateway process ${i + 1}/${GATEWAYS}: CPU ${(((a.cpuSeconds - before[i]!.cpuSeconds) / seconds) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s, RSS ${a.rssMiB.toFixed(0)} MiB`));
+  console.log(`  elsewhere: subgraphs + writes ${((((benchCpu.user + benchCpu.system) / 1e6) / seconds) * 100).toFixed(0)}%, client processes ${((clientCpu / seconds) * 100).toFixed(0)}% of one core`);
+  await Promise.all(gateways.map((g) => new Promise((resolve) => g.once('exit', resolve).kill('SIGTERM'))));
+  await tap.close();
+  await tapBus.close();
   await system.stop();
 }
 

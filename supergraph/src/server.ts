@@ -80,7 +80,8 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
   const verifier = new TokenVerifier({ ...deps.tokens, keys: new JwksKeySource(deps.tokens.jwksUrl) });
   const gateway = new ApolloGateway({
     supergraphSdl: deps.supergraphSdl ?? readSupergraphSdl(),
-    buildService: ({ name, url }) => new AuthForwardingDataSource({ url: urls[name] ?? url }),
+    // Node's own fetch (undici, keep-alive): the default make-fetch-happen costs more CPU per call than a small subgraph query.
+    buildService: ({ name, url }) => new AuthForwardingDataSource({ url: urls[name] ?? url, fetcher: fetch as never }),
     logger: deps.logger,
   });
   const apiSchema = trackApiSchema(gateway);

@@ -1,5 +1,5 @@
 /** `npm start`: migrations and mock data, then every service, in this process. */
-import { connectEvents, createLogger, loadAuthConfig, loadEventsConfig, loadSystemConfig, loadTokenConfig, runMain } from '@asky/shared';
+import { connectEvents, createLogger, loadAuthConfig, loadEventsConfig, loadLiveLimits, loadSystemConfig, loadTokenConfig, runMain } from '@asky/shared';
 import { prepareEmbedded, preparePostgres } from './database';
 import { startSystem } from './system';
 
@@ -16,7 +16,7 @@ runMain(async () => {
   logger.info(`database: ${database.description}`);
   const events = await connectEvents(eventsConfig);
   logger.info(`events: ${events.bus.description}`);
-  const system = await startSystem({ ...config, auth, tokens, database, events });
+  const system = await startSystem({ ...config, auth, tokens, database, events, liveLimits: loadLiveLimits() });
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   process.stdout.write(`\nAsky is up in ${seconds}s: ${system.gatewayUrl} (Ctrl-C stops)\n\n`);
   return system;

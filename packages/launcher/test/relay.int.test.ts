@@ -72,3 +72,37 @@ it('publishes again an event whose publication was confirmed but not recorded', 
     await topology.remove(['tap']);
   }
 });
+
+it('relays on each commit\'s nudge, without waiting for its poll interval', async () => {
+  const topology = testTopology();
+  const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: topology.exchange });
+  const prisma = createPrismaClient(createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'request') }, 'request'));
+  const tap = await bus.subscribe({ queue: `${topology.queuePrefix}tap`, bindings: ['request.#'] });
+  // A poll interval far longer than the test: only nudges can get these rows out in time.
+  const relay = new OutboxRelay(prisma, bus, createLogger('test', 'silent'), { idleMs: 600_000 });
+  relay.start();
+  const ids = Array.from({ length: 12 }, () => randomUUID());
+  try {
+    await new Promise((r) => setTimeout(r, 200)); // the relay has found nothing and sleeps
+    for (const id of ids) {
+      await adminQuery(`INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload) VALUES ('${id}', 'request.created', '${randomUUID()}', '{"eventId":"${id}"}')`, database.url);
+      relay.nudge();
+      await new Promise((r) => setTimeout(r, Math.random() * 8)); // some nudges land while a batch runs
+    }
+    const received = new Set<string>();
+    const deadline = setTimeout(() => void tap.close(), 5_000);
+    for await (const delivery of tap) {
+      delivery.ack();
+      if (ids.includes(delivery.messageId!)) received.add(delivery.messageId!);
+      if (received.size === ids.length) break;
+    }
+    clearTimeout(deadline);
+    expect(received.size).toBe(ids.length);
+  } finally {
+    await relay.stop();
+    await tap.close();
+    await bus.close();
+    await prisma.$disconnect();
+    await topology.remove(['tap']);
+  }
+});

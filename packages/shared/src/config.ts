@@ -140,10 +140,35 @@ export function readPostgresUrl(name: string, env = new EnvReader()): URL | unde
   return env.url(name, POSTGRES_PROTOCOLS);
 }
 
-/** What the gateway needs: its port and where each subgraph answers. */
+/** Limits on live subscriptions (graphql-ws), per gateway process. */
+export interface LiveLimits {
+  /** `LIVE_SUBSCRIPTIONS_PER_CONNECTION` @default 20 */
+  readonly subscriptionsPerConnection: number;
+  /** `LIVE_CONNECTIONS_PER_USER` @default 10 */
+  readonly connectionsPerUser: number;
+  /** Events waiting for one slow subscriber before it is dropped: `LIVE_PENDING_PER_SUBSCRIBER` @default 100 */
+  readonly pendingPerSubscriber: number;
+  /** `LIVE_KEEPALIVE_MS` @default 30_000 */
+  readonly keepAliveMs: number;
+}
+
+export const DEFAULT_LIVE_LIMITS: LiveLimits = Object.freeze({ subscriptionsPerConnection: 20, connectionsPerUser: 10, pendingPerSubscriber: 100, keepAliveMs: 30_000 });
+
+export function loadLiveLimits(env = new EnvReader()): LiveLimits {
+  const d = DEFAULT_LIVE_LIMITS;
+  return Object.freeze({
+    subscriptionsPerConnection: env.int('LIVE_SUBSCRIPTIONS_PER_CONNECTION', d.subscriptionsPerConnection, 1, 1_000),
+    connectionsPerUser: env.int('LIVE_CONNECTIONS_PER_USER', d.connectionsPerUser, 1, 100_000),
+    pendingPerSubscriber: env.int('LIVE_PENDING_PER_SUBSCRIBER', d.pendingPerSubscriber, 1, 100_000),
+    keepAliveMs: env.int('LIVE_KEEPALIVE_MS', d.keepAliveMs, 1_000, 600_000),
+  });
+}
+
+/** What the gateway needs: its port, where each subgraph answers, its live limits. */
 export interface GatewayConfig extends CommonConfig {
   readonly port: number;
   readonly subgraphUrls: Readonly<Record<SubgraphName, string>>;
+  readonly liveLimits: LiveLimits;
 }
 
 /** Where a subgraph's GraphQL endpoint is: `<NAME>_URL`, by default on localhost at its port. */
@@ -156,6 +181,7 @@ export function loadGatewayConfig(env = new EnvReader()): GatewayConfig {
     ...readCommonConfig(env),
     port: env.port('GATEWAY_PORT', DEFAULT_PORTS.gateway),
     subgraphUrls: Object.freeze({ auth: urlOf('auth'), pyxis: urlOf('pyxis'), request: urlOf('request') }),
+    liveLimits: loadLiveLimits(env),
   });
 }
 

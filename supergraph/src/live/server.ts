@@ -8,27 +8,16 @@
 import type http from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { ApolloGateway } from '@apollo/gateway';
-import { GraphQLError, subscribe, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { createSourceEventStream, execute, GraphQLError, print, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { EventBus, Logger, RequestEvent, TokenClaims, TokenVerifier } from '@asky/shared';
+import { DEFAULT_LIVE_LIMITS, type EventBus, type LiveLimits, type Logger, type RequestEvent, type TokenClaims, type TokenVerifier } from '@asky/shared';
 import { buildLiveSchema } from './schema';
 import { LiveHub } from './hub';
 import { buildFollowUp, VISIBILITY_KEY, type FollowUp } from './followUp';
-import { liveStream } from './stream';
+import { liveStream, mapStream } from './stream';
 
-export interface LiveLimits {
-  /** @default 20 */
-  readonly subscriptionsPerConnection: number;
-  /** @default 10 */
-  readonly connectionsPerUser: number;
-  /** Events waiting for one slow subscriber before it is dropped. @default 100 */
-  readonly pendingPerSubscriber: number;
-  /** @default 30_000 */
-  readonly keepAliveMs: number;
-}
-
-export const DEFAULT_LIMITS: LiveLimits = { subscriptionsPerConnection: 20, connectionsPerUser: 10, pendingPerSubscriber: 100, keepAliveMs: 30_000 };
+export type { LiveLimits };
 
 export interface LiveDeps {
   readonly apollo: ApolloServer<{ authorization?: string; clientAddress?: string }>;
@@ -74,6 +63,12 @@ export function wants(args: SubscriptionArgs, claims: TokenClaims, event: Reques
 const byResponseKey: GraphQLFieldResolver<Record<string, unknown> | null, unknown> = (source, _args, _ctx, info) =>
   source?.[info.path.key as string];
 
+/** Subscribers whose follow-up results are the same: same visibility, same query and variables. */
+function groupOf(claims: TokenClaims, followUp: FollowUp): string {
+  const visibility = claims.typ === 'user' && claims.role === 'NURSE' ? `user:${claims.sub}` : `role:${claims.typ === 'user' ? claims.role : 'service'}`;
+  return `${visibility}|${followUp.query}|${JSON.stringify(followUp.variables)}`;
+}
+
 /** Follows the gateway's API schema; register before the gateway loads. */
 export function trackApiSchema(gateway: ApolloGateway): () => GraphQLSchema | undefined {
   let current: GraphQLSchema | undefined;
@@ -82,20 +77,27 @@ export function trackApiSchema(gateway: ApolloGateway): () => GraphQLSchema | un
 }
 
 export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void> }> {
-  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const limits = { ...DEFAULT_LIVE_LIMITS, ...deps.limits };
   const hub = new LiveHub(deps.bus, deps.logger);
   await hub.start();
-  const shared = new Map<string, Promise<Record<string, unknown> | null>>();
+  /** Payloads by event, then by group (see `groupOf`); an event's entry lives a few seconds. */
+  const shared = new Map<string, Map<string, Promise<Record<string, unknown> | undefined>>>();
   const connectionsByUser = new Map<string, number>();
 
-  /** One execution per event, selection and visibility; kept briefly for the other subscribers. */
-  const resolveFor = (event: RequestEvent, followUp: FollowUp, extra: Extra): Promise<Record<string, unknown> | null> => {
-    const claims = extra.claims!;
-    const visibility = claims.typ === 'user' && claims.role === 'NURSE' ? `user:${claims.sub}` : `role:${claims.typ === 'user' ? claims.role : 'service'}`;
-    const key = `${event.eventId}|${visibility}|${followUp.query}|${JSON.stringify(followUp.variables)}`;
-    let result = shared.get(key);
-    if (!result) {
-      result = deps.apollo
+  /**
+   * One follow-up execution per event, selection and visibility, kept briefly
+   * for the other subscribers: they all get the same payload object, so its
+   * presentation (below) is shared too.
+   */
+  const payloadFor = (event: RequestEvent, followUp: FollowUp, group: string, extra: Extra): Promise<Record<string, unknown> | undefined> => {
+    let payloads = shared.get(event.eventId);
+    if (!payloads) {
+      shared.set(event.eventId, (payloads = new Map()));
+      setTimeout(() => shared.delete(event.eventId), 5_000).unref();
+    }
+    let payload = payloads.get(group);
+    if (!payload) {
+      payload = deps.apollo
         .executeOperation(
           {
             query: followUp.query,
@@ -106,10 +108,27 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
         .then((response) => {
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
           if (result?.errors?.length) deps.logger.warn({ errors: result.errors, eventId: event.eventId }, 'live: resolving an event failed');
-          return result?.data ?? null;
+          const data = result?.data;
+          if (!data?.[VISIBILITY_KEY]) return undefined; // not the subscriber's to see
+          return { ...data, previousStatus: event.previousStatus, status: event.status, at: event.occurredAt, __typename: 'RequestStatusChange' };
         });
-      shared.set(key, result);
-      setTimeout(() => shared.delete(key), 5_000).unref();
+      payloads.set(group, payload);
+    }
+    return payload;
+  };
+
+  /**
+   * Subscribers with the same operation and variables get the same result for
+   * the same payload: executed once, not once per subscriber.
+   */
+  const presented = new WeakMap<object, Map<string, ExecutionResult>>();
+  const present = (payload: Record<string, unknown>, operationKey: string, args: ExecutionArgs): ExecutionResult => {
+    let results = presented.get(payload);
+    if (!results) presented.set(payload, (results = new Map()));
+    let result = results.get(operationKey);
+    if (!result) {
+      result = execute({ ...args, rootValue: payload, fieldResolver: byResponseKey }) as ExecutionResult; // synchronous: the payload is plain data
+      results.set(operationKey, result);
     }
     return result;
   };
@@ -127,13 +146,10 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
     field.resolve = (payload) => payload;
     field.subscribe = (_root, args: SubscriptionArgs, extra: Extra, info) => {
       const followUp = buildFollowUp(info);
+      const group = groupOf(extra.claims!, followUp);
       return liveStream<RequestEvent, Record<string, unknown>>({
         listen: (push) => hub.listen((event) => wants(args, extra.claims!, event) && push(event)),
-        resolve: async (event) => {
-          const data = await resolveFor(event, followUp, extra);
-          if (!data?.[VISIBILITY_KEY]) return undefined; // not the subscriber's to see
-          return { ...data, previousStatus: event.previousStatus, status: event.status, at: event.occurredAt, __typename: 'RequestStatusChange' };
-        },
+        resolve: (event) => payloadFor(event, followUp, group, extra),
         maxPending: limits.pendingPerSubscriber,
         onDropped: () => extra.socket.close(4408, 'Too slow: subscription dropped'),
       });
@@ -145,7 +161,12 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
   const serverCleanup = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: liveSchema,
-      subscribe: (args) => subscribe({ ...args, fieldResolver: byResponseKey }),
+      subscribe: async (args) => {
+        const source = await createSourceEventStream({ ...args, fieldResolver: byResponseKey });
+        if (!(Symbol.asyncIterator in source)) return source; // errors before the stream started
+        const operationKey = `${args.operationName ?? ''}|${print(args.document)}|${JSON.stringify(args.variableValues ?? {})}`;
+        return mapStream(source as AsyncIterableIterator<Record<string, unknown>>, (payload) => present(payload, operationKey, args));
+      },
       context: (ctx) => ctx.extra,
       onConnect: async (ctx) => {
         const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : undefined;

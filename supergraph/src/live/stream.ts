@@ -1,7 +1,8 @@
 /**
- * One subscriber's stream: events it wants are resolved in order, one at a time;
- * events that resolve to nothing are skipped; more than `maxPending` waiting
- * means the subscriber cannot keep up, and it is dropped.
+ * One subscriber's stream: each event it wants starts resolving at once (a burst
+ * resolves concurrently) and is delivered in arrival order; events that resolve
+ * to nothing are skipped; more than `maxPending` waiting means the subscriber
+ * cannot keep up, and it is dropped.
  */
 export interface StreamOptions<E, P> {
   /** Starts listening; returns the function that stops. */
@@ -40,8 +41,9 @@ export function liveStream<E, P>(options: StreamOptions<E, P>): AsyncIterableIte
       options.onDropped();
       return;
     }
+    const resolving = options.resolve(event).catch(() => undefined);
     chain = chain
-      .then(() => options.resolve(event))
+      .then(() => resolving)
       .then((payload) => {
         if (payload !== undefined) deliver(payload);
       })
@@ -56,6 +58,22 @@ export function liveStream<E, P>(options: StreamOptions<E, P>): AsyncIterableIte
     },
     return: async () => {
       finish();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+/** `source` with each value mapped; `return()` reaches the source even while a `next()` waits. */
+export function mapStream<T, U>(source: AsyncIterableIterator<T>, map: (value: T) => U): AsyncIterableIterator<U> {
+  const iterator: AsyncIterableIterator<U> = {
+    next: async () => {
+      const result = await source.next();
+      return result.done ? { value: undefined, done: true } : { value: map(result.value), done: false };
+    },
+    return: async () => {
+      await source.return?.();
       return { value: undefined, done: true };
     },
     [Symbol.asyncIterator]: () => iterator,

@@ -70,12 +70,36 @@ export interface VerifierOptions {
   readonly audience: string;
 }
 
-/** Verifies bearer tokens; every failure is UNAUTHENTICATED with a short reason. */
+/** Verified tokens remembered; past this many, the oldest are forgotten first. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * Verifies bearer tokens; every failure is UNAUTHENTICATED with a short reason.
+ * A token that verified is remembered until it expires: a signature check costs
+ * more than the rest of a small query, and every hop (gateway, each subgraph)
+ * sees the same token. Revocation does not rest on this: deactivated users are
+ * caught by the account-status check, which is not cached here.
+ */
 export class TokenVerifier {
+  private readonly verified = new Map<string, TokenClaims>();
+
   constructor(private readonly options: VerifierOptions) {}
 
   /** The claims of a valid token, or an UNAUTHENTICATED error. */
   async verify(token: string): Promise<TokenClaims> {
+    const remembered = this.verified.get(token);
+    if (remembered) {
+      if (remembered.exp * 1000 > Date.now()) return remembered;
+      this.verified.delete(token);
+      throw unauthenticated('The access token has expired');
+    }
+    const claims = Object.freeze(await this.check(token));
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async check(token: string): Promise<TokenClaims> {
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload === 'string') throw unauthenticated('The access token is malformed');
     if (decoded.header.alg !== TOKEN_ALGORITHM) throw unauthenticated('The access token is not signed with an accepted algorithm');

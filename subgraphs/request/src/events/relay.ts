@@ -7,6 +7,7 @@
  */
 import type { EventBus, Logger } from '@asky/shared';
 import type { RequestPrisma } from '../data/client';
+import { OutboxRepository } from '../data/outbox';
 
 export interface RelayOptions {
   /** Pause between polls when there is nothing to send. @default 100 */
@@ -19,13 +20,18 @@ export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** A commit happened since the current batch started: look again before sleeping. */
+  private nudged = false;
+  private readonly outbox: OutboxRepository;
 
   constructor(
-    private readonly prisma: RequestPrisma,
+    prisma: RequestPrisma,
     private readonly bus: EventBus,
     private readonly logger: Logger,
     private readonly options: RelayOptions = {},
-  ) {}
+  ) {
+    this.outbox = new OutboxRepository(prisma);
+  }
 
   start(): void {
     this.running = true;
@@ -34,6 +40,7 @@ export class OutboxRelay {
 
   /** Something was just committed to the outbox: relay it now rather than at the next poll. */
   nudge(): void {
+    this.nudged = true;
     this.wake?.();
   }
 
@@ -47,6 +54,7 @@ export class OutboxRelay {
     let failures = 0;
     while (this.running) {
       let sent = 0;
+      this.nudged = false;
       try {
         sent = await this.relayBatch();
         failures = 0;
@@ -55,40 +63,21 @@ export class OutboxRelay {
         if (failures === 1) this.logger.warn({ err }, 'outbox relay: publishing paused, will retry');
       }
       // Back off while the broker is away; go straight on while there is more to send.
-      if (sent === 0) await this.sleep(failures ? Math.min(5_000, 100 * 2 ** failures) : (this.options.idleMs ?? 100));
+      if (sent === 0 && !(this.nudged && !failures)) await this.sleep(failures ? Math.min(5_000, 100 * 2 ** failures) : (this.options.idleMs ?? 100));
     }
   }
 
   /** Publishes one batch; returns how many rows were sent. */
   async relayBatch(): Promise<number> {
     if (!this.bus.connected()) throw new Error('event bus not connected');
-    return this.prisma.$transaction(
-      async (tx) => {
-        const claimed = await tx.$queryRaw<{ id: string }[]>`
-          SELECT id::text FROM request."OutboxEvent" WHERE "sentAt" IS NULL
-          ORDER BY "createdAt", id LIMIT ${this.options.batchSize ?? 100} FOR UPDATE SKIP LOCKED`;
-        if (claimed.length === 0) return 0;
-        const rows = await tx.outboxEvent.findMany({ where: { id: { in: claimed.map((r) => r.id) } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-        const sent: string[] = [];
-        try {
-          for (const row of rows) {
-            await this.bus.publish(row.routingKey, row.payload as object, row.id);
-            sent.push(row.id);
-          }
-        } finally {
-          // What the broker confirmed is marked even if a later publish failed; the rest waits, in order.
-          if (sent.length) await tx.outboxEvent.updateMany({ where: { id: { in: sent } }, data: { sentAt: new Date(), attempts: { increment: 1 } } });
-        }
-        return sent.length;
-      },
-      { timeout: 60_000 },
-    );
+    return this.outbox.relayUnsent(this.options.batchSize ?? 100, (row) => this.bus.publish(row.routingKey, row.payload, row.id));
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wake = () => {
+        this.wake = undefined;
         clearTimeout(timer);
         resolve();
       };

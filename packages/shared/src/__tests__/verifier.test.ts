@@ -1,0 +1,42 @@
+import { generateKeyPairSync } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { StaticKeySource, TokenVerifier } from '../auth/verifier';
+import { jwkThumbprint, toPublicJwk } from '../auth/tokens';
+
+const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const kid = jwkThumbprint(privateKey);
+const verifier = () => new TokenVerifier({ keys: new StaticKeySource([toPublicJwk(privateKey)]), issuer: 'asky-auth', audience: 'asky' });
+const sign = (expiresInSeconds: number, extra: object = {}) =>
+  jwt.sign({ sub: 'u1', role: 'NURSE', typ: 'user', ...extra }, privateKey, { algorithm: 'ES256', keyid: kid, issuer: 'asky-auth', audience: 'asky', expiresIn: expiresInSeconds });
+
+afterEach(() => jest.useRealTimers());
+
+it('remembers a verified token: the second check skips the signature, and gets the same claims', async () => {
+  const v = verifier();
+  const token = sign(60);
+  const spy = jest.spyOn(jwt, 'verify');
+  const first = await v.verify(token);
+  const second = await v.verify(token);
+  expect(second).toBe(first);
+  expect(spy).toHaveBeenCalledTimes(1);
+  expect(Object.isFrozen(first)).toBe(true);
+  spy.mockRestore();
+});
+
+it('rejects a remembered token once it has expired', async () => {
+  const v = verifier();
+  const token = sign(2);
+  await expect(v.verify(token)).resolves.toMatchObject({ sub: 'u1' });
+  jest.useFakeTimers({ now: Date.now() + 3_000, doNotFake: ['nextTick', 'setImmediate'] });
+  await expect(v.verify(token)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: 'The access token has expired' });
+});
+
+it('never remembers a token that failed: a tampered copy of a good token is still refused', async () => {
+  const v = verifier();
+  const token = sign(60);
+  await v.verify(token);
+  const [header, , signature] = token.split('.');
+  const forged = `${header}.${Buffer.from(JSON.stringify({ sub: 'u1', role: 'ADMIN', typ: 'user', iss: 'asky-auth', aud: 'asky', exp: 9e9 })).toString('base64url')}.${signature}`;
+  await expect(v.verify(forged)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  await expect(v.verify(forged)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+});

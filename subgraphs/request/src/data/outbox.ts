@@ -1,0 +1,44 @@
+/**
+ * The outbox table, as the relay sees it: the oldest unsent events, claimed
+ * FOR UPDATE SKIP LOCKED so several relays never send the same row at once.
+ */
+import type { RequestPrisma } from './client';
+
+export interface OutboxRow {
+  readonly id: string;
+  readonly routingKey: string;
+  readonly payload: object;
+}
+
+export class OutboxRepository {
+  constructor(private readonly prisma: RequestPrisma) {}
+
+  /**
+   * Claims up to `limit` unsent rows, oldest first, `send`s them in order and
+   * marks sent those `send` resolved for — in one transaction, so a row is
+   * marked only once confirmed and stays locked until then. A failed `send`
+   * stops the batch (the rest waits, in order) and is rethrown.
+   */
+  relayUnsent(limit: number, send: (row: OutboxRow) => Promise<void>): Promise<number> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        // One statement claims and reads: the relay wakes on every commit, so its cost is per event.
+        const rows = await tx.$queryRaw<OutboxRow[]>`
+          SELECT id::text, "routingKey", payload FROM request."OutboxEvent" WHERE "sentAt" IS NULL
+          ORDER BY "createdAt", id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+        if (rows.length === 0) return 0;
+        const sent: string[] = [];
+        try {
+          for (const row of rows) {
+            await send(row);
+            sent.push(row.id);
+          }
+        } finally {
+          if (sent.length) await tx.$executeRaw`UPDATE request."OutboxEvent" SET "sentAt" = now(), attempts = attempts + 1 WHERE id = ANY(${sent}::uuid[])`;
+        }
+        return sent.length;
+      },
+      { timeout: 60_000 },
+    );
+  }
+}
