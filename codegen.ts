@@ -37,6 +37,7 @@ const config: CodegenConfig = {
     ...subgraph('request', {
       Request: model('Request'),
       RequestHistoryEntry: model('StatusHistory'),
+      RequestStatusChange: '../live#StatusChange',
       User: '../data/references#Reference',
       Medicine: '../data/references#Reference',
       Material: '../data/references#Reference',

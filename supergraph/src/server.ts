@@ -3,6 +3,8 @@
  * subgraphs, served by Apollo Server with Sandbox in development.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import {
   JwksKeySource,
@@ -51,6 +53,20 @@ class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 }
 
+/** Subscriptions come over WebSocket; a subscription POSTed over HTTP gets told where to go. */
+const subscriptionsOverWebSocketOnly: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation !== 'subscription') return;
+        throw new GraphQLError('Subscriptions are served over WebSocket: connect with graphql-ws to this same URL (ws:// or wss://)', {
+          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+        });
+      },
+    };
+  },
+};
+
 /** Rejects a bad token before any planning or subgraph call, with HTTP 401. */
 async function verified(verifier: TokenVerifier, authorization: string | undefined): Promise<string | undefined> {
   try {
@@ -91,7 +107,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     portVariable: 'GATEWAY_PORT',
     production: deps.production,
     logger: deps.logger,
-    apollo: { gateway },
+    apollo: { gateway, plugins: [subscriptionsOverWebSocketOnly] },
     context: async (req) => ({
       authorization: await verified(verifier, headerValue(req.headers, 'authorization')),
       clientAddress: req.socket.remoteAddress,

@@ -231,3 +231,52 @@ describe('live delivery across a broker outage', () => {
     }
   }, 60_000);
 });
+
+describe('the subscription in the supergraph', () => {
+  it('is part of the schema the gateway serves (what Sandbox shows)', async () => {
+    const body = await system.graphql('{ __schema { subscriptionType { name fields { name args { name } } } } }', {}, { token: tokens.admin });
+    expect(body.data.__schema.subscriptionType).toEqual({
+      name: 'Subscription',
+      fields: [{ name: 'requestStatusChanged', args: ['requestId', 'status', 'kind', 'priority', 'unit', 'assignedToMe'].map((name) => ({ name })) }],
+    });
+  });
+
+  it('is served over WebSocket only: over HTTP it is a clear client error', async () => {
+    const body = await system.graphql('subscription { requestStatusChanged { status } }', {}, { token: tokens.admin });
+    expect(body.data).toBeUndefined();
+    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    expect(body.errors?.[0]?.message).toMatch(/graphql-ws/);
+  });
+
+  it('is served by the request subgraph too, for Apollo Router in passthrough mode', async () => {
+    const direct = { gatewayUrl: system.subgraphUrls.request };
+    expect(await listen(direct, undefined, 'subscription { requestStatusChanged { status } }').closed).toBe(4401);
+    const nurse = listen(direct, tokens.nurse, 'subscription { requestStatusChanged { previousStatus status changedBy { id } request { id status requester { id } } } }');
+    await new Promise((r) => setTimeout(r, 300));
+    const id = await create(tokens.nurse);
+    const created = await nurse.next();
+    expect(created.data.requestStatusChanged).toEqual({
+      previousStatus: null,
+      status: 'PENDING',
+      changedBy: { id: '11111111-1111-4111-8111-000000000001' },
+      request: { id, status: 'PENDING', requester: { id: '11111111-1111-4111-8111-000000000001' } },
+    });
+    nurse.dispose();
+  });
+});
+
+describe('live limits', () => {
+  it('refuse an 11th connection of one user (4429) while the first ten keep working', async () => {
+    const open = Array.from({ length: 10 }, () => listen(system, tokens.technician, 'subscription { requestStatusChanged(kind: MATERIAL) { status } }'));
+    await new Promise((r) => setTimeout(r, 500));
+    const eleventh = listen(system, tokens.technician);
+    expect(await eleventh.closed).toBe(4429);
+    expect(await Promise.race([open[0]!.closed, new Promise((r) => setTimeout(() => r('open'), 300))])).toBe('open');
+    open.forEach((l) => l.dispose());
+    // Closed connections free their places.
+    await new Promise((r) => setTimeout(r, 300));
+    const again = listen(system, tokens.technician);
+    expect(await Promise.race([again.closed, new Promise((r) => setTimeout(() => r('open'), 500))])).toBe('open');
+    again.dispose();
+  });
+});

@@ -81,7 +81,7 @@ it('relays on each commit\'s nudge, without waiting for its poll interval', asyn
   // A poll interval far longer than the test: only nudges can get these rows out in time.
   const relay = new OutboxRelay(prisma, bus, createLogger('test', 'silent'), { idleMs: 600_000 });
   relay.start();
-  const ids = Array.from({ length: 12 }, () => randomUUID());
+  const ids: string[] = Array.from({ length: 12 }, () => randomUUID());
   try {
     await new Promise((r) => setTimeout(r, 200)); // the relay has found nothing and sleeps
     for (const id of ids) {

@@ -12,3 +12,4 @@ export * from './subgraph';
 export * from './auth';
 export * from './events';
 export * from './bus';
+export * from './live';

@@ -5,17 +5,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse, type DocumentNode } from 'graphql';
+import type { IncomingMessage } from 'node:http';
 import type { Express, Request } from 'express';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { ConfigError, loadEventsConfig, loadServiceIdentity, loadSubgraphConfig, loadTokenConfig, type SubgraphName } from './config';
-import { enforceAccess, remoteAuth, viewerOf, type SubgraphAuth, type Viewer } from './auth';
+import { enforceAccess, remoteAuth, viewerOf, viewerOfAuthorization, type SubgraphAuth, type Viewer } from './auth';
 import { connectEvents, DEFAULT_AMQP_URL, type SubgraphEvents } from './bus';
 import { createPrismaAdapter, databaseReachable, type PrismaAdapter, type PrismaClientExtras, type PrismaLike } from './database';
 import { createLogger, type Logger } from './logger';
 import { runMain } from './process';
 import { startService, type RunningService } from './service';
+import { serveSubgraphSubscriptions } from './live';
 
 export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends object> {
   readonly name: SubgraphName;
@@ -24,7 +26,9 @@ export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends
   /** Generated `Resolvers` of the subgraph. */
   readonly resolvers: object;
   /** A fresh context (with per-request loaders) for each operation. */
-  createContext(prisma: TPrisma, viewer: Viewer | null, req: Request): TContext;
+  createContext(prisma: TPrisma, viewer: Viewer | null, req: IncomingMessage): TContext;
+  /** The SDL has a Subscription type: serve it over graphql-ws on `/graphql` too (for a router in passthrough mode). */
+  readonly subscriptions?: boolean;
   /** Wraps a driver adapter in the subgraph's own generated Prisma client. */
   createPrismaClient(adapter: PrismaAdapter, extras?: PrismaClientExtras): TPrisma;
   /** How auth itself checks tokens (its own keys and database); others are given `deps.auth`. */
@@ -63,6 +67,7 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
   if (!auth) throw new Error(`the ${definition.name} subgraph needs deps.auth`);
   if (definition.background && !deps.events) throw new Error(`the ${definition.name} subgraph needs deps.events`);
   const events = deps.events;
+  const schema = enforceAccess(buildSubgraphSchema([{ typeDefs, resolvers }]));
   const service = await startService<TContext>({
     name: `${definition.name} subgraph`,
     port: deps.port,
@@ -70,13 +75,22 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
     production: deps.production,
     logger: deps.logger,
     apollo: {
-      schema: enforceAccess(buildSubgraphSchema([{ typeDefs, resolvers }])),
+      schema,
       // Federated tracing is for Apollo Studio, which Asky does not report to.
       plugins: [ApolloServerPluginInlineTraceDisabled()],
     },
     context: async (req) => definition.createContext(deps.prisma, await viewerOf(req, auth), req),
     ready: async () => (await databaseReachable(deps.prisma)) && (!definition.background || !!events?.bus.connected()),
     routes: definition.routes && ((app) => definition.routes!(app, deps.prisma, (req) => viewerOf(req, auth).catch(() => null))),
+    extend: definition.subscriptions
+      ? async (_apollo, server) =>
+          serveSubgraphSubscriptions({
+            server,
+            schema,
+            authenticate: (authorization) => viewerOfAuthorization(authorization, auth),
+            context: (viewer, request) => definition.createContext(deps.prisma, viewer, request),
+          })
+      : undefined,
   });
   const work = definition.background && events
     ? await definition.background(deps.prisma, events, deps.logger).catch(async (err: unknown) => {

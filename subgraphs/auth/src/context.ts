@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { Viewer } from '@asky/shared';
 import type { AuthPrisma } from './data/client';
 import { RefreshTokenRepository } from './data/refreshTokens';
@@ -23,13 +23,13 @@ export interface AuthServices {
 }
 
 /** The gateway's X-Forwarded-For (first hop) or, when called directly, the socket's address. */
-export function clientAddressOf(req: Request): string {
+export function clientAddressOf(req: IncomingMessage): string {
   const forwarded = req.headers['x-forwarded-for'];
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
   return first || req.socket.remoteAddress || 'unknown';
 }
 
-export function createContext(prisma: AuthPrisma, viewer: Viewer | null, req: Request, services: AuthServices): Context {
+export function createContext(prisma: AuthPrisma, viewer: Viewer | null, req: IncomingMessage, services: AuthServices): Context {
   const users = new UserRepository(prisma);
   const refreshTokens = new RefreshTokenRepository(prisma, services.refreshTokenTtlSeconds);
   return {

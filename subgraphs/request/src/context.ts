@@ -1,4 +1,4 @@
-import { forbidden, type Viewer } from '@asky/shared';
+import { forbidden, type LiveHub, type Viewer } from '@asky/shared';
 import type { Catalogue } from './catalogue';
 import type { RequestPrisma } from './data/client';
 import { RequestCommands } from './data/commands';
@@ -10,17 +10,33 @@ export interface Context {
   readonly requests: RequestRepository;
   readonly commands: RequestCommands;
   readonly catalogue: Catalogue;
+  /** Request events as they happen, for subscriptions. */
+  live(): LiveHub;
   /** The viewer as a person; FORBIDDEN for a service. */
   person(): Extract<Viewer, { kind: 'user' }>;
 }
 
-export function createContext(prisma: RequestPrisma, viewer: Viewer | null, catalogue: Catalogue, committed?: () => void): Context {
+export interface ContextServices {
+  readonly catalogue: Catalogue;
+  /** Called after each committed change (wakes the outbox relay). */
+  readonly committed?: () => void;
+  /** Undefined until the subgraph's background work has connected to the bus. */
+  readonly hub?: () => LiveHub | undefined;
+}
+
+export function createContext(prisma: RequestPrisma, viewer: Viewer | null, { catalogue, committed, hub }: ContextServices): Context {
   const scope = visibleTo(viewer);
   return {
     viewer,
     requests: new RequestRepository(prisma, scope),
     commands: new RequestCommands(prisma, scope, committed),
     catalogue,
+    live: () => {
+      // Only before the subgraph is ready (its /ready waits for the bus), so nobody routes here then.
+      const live = hub?.();
+      if (!live) throw new Error('live updates have not started yet');
+      return live;
+    },
     person: () => {
       if (viewer?.kind !== 'user') throw forbidden('Only a person can do this');
       return viewer;

@@ -1,4 +1,4 @@
-import { startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
+import { LiveHub, startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
 import type { Catalogue } from './catalogue';
 import { createContext, type Context } from './context';
 import { createPrismaClient, type RequestPrisma } from './data/client';
@@ -11,17 +11,26 @@ export { PyxisCatalogue } from './catalogue';
 /** The request subgraph; it learns about the catalogue from pyxis through `catalogue`. */
 export function createRequestSubgraph(catalogue: Catalogue): SubgraphDefinition<RequestPrisma, Context> {
   let relay: OutboxRelay | undefined;
+  let hub: LiveHub | undefined;
   return {
     name: 'request',
     packageName: '@asky/request',
     resolvers,
     // A committed change wakes this process's relay; other replicas' relays still poll.
-    createContext: (prisma, viewer) => createContext(prisma, viewer, catalogue, () => relay?.nudge()),
+    createContext: (prisma, viewer) => createContext(prisma, viewer, { catalogue, committed: () => relay?.nudge(), hub: () => hub }),
     createPrismaClient,
+    subscriptions: true,
     background: async (prisma, events, logger) => {
+      hub = new LiveHub(events.bus, logger);
+      await hub.start();
       relay = new OutboxRelay(prisma, events.bus, logger);
       relay.start();
-      return relay;
+      return {
+        async stop() {
+          await relay?.stop();
+          await hub?.stop();
+        },
+      };
     },
   };
 }

@@ -1,35 +1,15 @@
 /**
- * The subscription schema: the gateway's API schema (every type of the
- * supergraph) extended with `Subscription.requestStatusChanged`, rebuilt whenever
- * the gateway loads a supergraph.
+ * The schema live subscriptions execute against: a copy of the gateway's API
+ * schema (the supergraph declares `Subscription`, owned by the request
+ * subgraph), so the gateway can attach its own `subscribe` without touching the
+ * schema it serves queries with. Rebuilt whenever the gateway loads a supergraph.
  */
-import { extendSchema, parse, type GraphQLSchema } from 'graphql';
+import { buildSchema, printSchema, type GraphQLSchema } from 'graphql';
 
-export const LIVE_SDL = /* GraphQL */ `
-  "A new request (previousStatus null) or a status change, with the request as it is now."
-  type RequestStatusChange {
-    "The whole entity: fields of every subgraph resolve."
-    request: Request!
-    previousStatus: RequestStatus
-    status: RequestStatus!
-    changedBy: User
-    "ISO-8601."
-    at: String!
+export function buildLiveSchema(apiSchema: GraphQLSchema): GraphQLSchema {
+  const live = buildSchema(printSchema(apiSchema));
+  if (!live.getSubscriptionType()?.getFields().requestStatusChanged) {
+    throw new Error('the supergraph has no Subscription.requestStatusChanged: run `npm run compose`');
   }
-
-  type Subscription {
-    """
-    Every creation and status change of the requests the caller may see; the
-    arguments narrow it (unit: the dispenser's unit; assignedToMe: requests the
-    caller accepted).
-    """
-    requestStatusChanged(requestId: ID, status: RequestStatus, kind: RequestKind, priority: Priority, unit: String, assignedToMe: Boolean): RequestStatusChange!
-  }
-
-  extend schema {
-    subscription: Subscription
-  }
-`;
-
-/** `apiSchema` with the subscription types added. */
-export const buildLiveSchema = (apiSchema: GraphQLSchema): GraphQLSchema => extendSchema(apiSchema, parse(LIVE_SDL));
+  return live;
+}

@@ -11,11 +11,23 @@ import type { ApolloGateway } from '@apollo/gateway';
 import { createSourceEventStream, execute, GraphQLError, print, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { DEFAULT_LIVE_LIMITS, type EventBus, type LiveLimits, type Logger, type RequestEvent, type TokenClaims, type TokenVerifier } from '@asky/shared';
+import {
+  DEFAULT_LIVE_LIMITS,
+  LiveHub,
+  liveStream,
+  mapStream,
+  wantsEvent,
+  type EventBus,
+  type LiveLimits,
+  type Logger,
+  type RequestEvent,
+  type RequestSubscriptionArgs,
+  type Subscriber,
+  type TokenClaims,
+  type TokenVerifier,
+} from '@asky/shared';
 import { buildLiveSchema } from './schema';
-import { LiveHub } from './hub';
 import { buildFollowUp, VISIBILITY_KEY, type FollowUp } from './followUp';
-import { liveStream, mapStream } from './stream';
 
 export type { LiveLimits };
 
@@ -34,29 +46,10 @@ interface Extra extends Record<PropertyKey, unknown> {
   socket: WebSocket;
   authorization?: string;
   claims?: TokenClaims;
+  /** Who the connection is: only people subscribe. */
+  subscriber?: Subscriber;
   subscriptions?: number;
   expiry?: NodeJS.Timeout;
-}
-
-export interface SubscriptionArgs {
-  readonly requestId?: string | null;
-  readonly status?: string | null;
-  readonly kind?: string | null;
-  readonly priority?: string | null;
-  readonly unit?: string | null;
-  readonly assignedToMe?: boolean | null;
-}
-
-/** Cheap checks before any resolution: the arguments, and a nurse's own requests only. */
-export function wants(args: SubscriptionArgs, claims: TokenClaims, event: RequestEvent): boolean {
-  if (claims.typ === 'user' && claims.role === 'NURSE' && event.requesterId !== claims.sub) return false;
-  if (args.requestId && args.requestId.toLowerCase() !== event.requestId) return false;
-  if (args.status && args.status !== event.status) return false;
-  if (args.kind && args.kind !== event.kind) return false;
-  if (args.priority && args.priority !== event.priority) return false;
-  if (args.unit && args.unit.toLowerCase() !== (event.unit ?? '').toLowerCase()) return false;
-  if (args.assignedToMe && event.assigneeId !== claims.sub) return false;
-  return true;
 }
 
 /** Subscription payloads are keyed by response key (aliases), as executed results are. */
@@ -144,11 +137,11 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
   const withSubscribe = (live: GraphQLSchema): GraphQLSchema => {
     const field = live.getSubscriptionType()!.getFields().requestStatusChanged!;
     field.resolve = (payload) => payload;
-    field.subscribe = (_root, args: SubscriptionArgs, extra: Extra, info) => {
+    field.subscribe = (_root, args: RequestSubscriptionArgs, extra: Extra, info) => {
       const followUp = buildFollowUp(info);
       const group = groupOf(extra.claims!, followUp);
       return liveStream<RequestEvent, Record<string, unknown>>({
-        listen: (push) => hub.listen((event) => wants(args, extra.claims!, event) && push(event)),
+        listen: (push) => hub.listen((event) => wantsEvent(args, extra.subscriber!, event) && push(event)),
         resolve: (event) => payloadFor(event, followUp, group, extra),
         maxPending: limits.pendingPerSubscriber,
         onDropped: () => extra.socket.close(4408, 'Too slow: subscription dropped'),
@@ -182,7 +175,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
           return false;
         }
         connectionsByUser.set(claims.sub, open + 1);
-        Object.assign(ctx.extra, { authorization, claims, subscriptions: 0 });
+        Object.assign(ctx.extra, { authorization, claims, subscriber: { id: claims.sub, role: claims.role }, subscriptions: 0 });
         ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(4401, 'Token expired'), claims.exp * 1000 - Date.now());
         return true;
       },

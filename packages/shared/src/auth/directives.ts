@@ -58,6 +58,13 @@ export function enforceAccess(schema: GraphQLSchema): GraphQLSchema {
         for (const rule of rules) checkAccess(rule, ctx.viewer);
         return resolve(source, args, ctx, info);
       };
+      const subscribe = field.subscribe;
+      if (subscribe) {
+        field.subscribe = (source, args, ctx: { viewer: Viewer | null }, info) => {
+          for (const rule of rules) checkAccess(rule, ctx.viewer);
+          return subscribe(source, args, ctx, info);
+        };
+      }
     }
   }
   return schema;

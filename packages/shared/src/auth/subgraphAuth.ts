@@ -15,9 +15,12 @@ export interface SubgraphAuth {
 
 
 /** Who sent `req`: null without a token; a bad token fails the whole request with 401. */
-export async function viewerOf(req: Request, auth: SubgraphAuth): Promise<Viewer | null> {
+export const viewerOf = (req: Request, auth: SubgraphAuth): Promise<Viewer | null> => viewerOfAuthorization(req.headers.authorization, auth);
+
+/** The viewer an `Authorization` header value stands for (null: none given); bad credentials → 401. */
+export async function viewerOfAuthorization(authorization: string | undefined, auth: SubgraphAuth): Promise<Viewer | null> {
   try {
-    const claims = await auth.verifier.verifyHeader(req.headers.authorization);
+    const claims = await auth.verifier.verifyHeader(authorization);
     return claims ? await viewerFromClaims(claims, auth.users) : null;
   } catch (err) {
     throw withHttp401(err);

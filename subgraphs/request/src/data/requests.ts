@@ -25,6 +25,11 @@ export class RequestRepository {
     private readonly scope: RequestScope,
   ) {}
 
+  /** The request as stored now (no per-operation cache: a subscription's context outlives many changes). */
+  current(id: string) {
+    return this.prisma.request.findFirst({ where: { ...this.scope, id } });
+  }
+
   /** Filtered, most urgent first, keyset-paginated so pages never skip or repeat. */
   list(where: Prisma.RequestWhereInput, page: PageArgs) {
     return this.page({ AND: [this.scope, where] }, BY_URGENCY, page);

@@ -1,9 +1,11 @@
 /**
- * One broadcast subscription per gateway process, fanned out in process to every
- * live subscriber: N gateway replicas each get every event. A slow subscriber is
- * dropped rather than slowing the others or the consumer.
+ * One broadcast subscription per process (gateway, or request subgraph for a
+ * router), fanned out in process to every live subscriber: N replicas each get
+ * every event. Listeners must not block: the consumer never waits for them.
  */
-import { ROUTING_KEYS, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
+import type { EventBus, Subscription } from '../bus';
+import { ROUTING_KEYS, type RequestEvent } from '../events';
+import type { Logger } from '../logger';
 
 export type Listener = (event: RequestEvent) => void;
 

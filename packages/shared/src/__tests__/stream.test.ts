@@ -1,4 +1,4 @@
-import { liveStream, mapStream } from '../src/live/stream';
+import { liveStream, mapStream } from '../live/stream';
 
 /** A source the test pushes events into. */
 function source() {

@@ -1,0 +1,4 @@
+export * from './filter';
+export * from './hub';
+export * from './stream';
+export * from './subgraphServer';
