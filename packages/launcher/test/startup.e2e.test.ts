@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../src/initDb';
-import { postGraphQL } from '../src/testing';
+import { createTestDatabase, postGraphQL } from '../src/testing';
 
 interface Exit {
   readonly code: number | null;
@@ -20,6 +20,7 @@ interface Launch {
   readonly up: Promise<string>;
   readonly exit: Promise<Exit>;
   interrupt(): void;
+  terminate(): void;
 }
 
 /** Runs the launcher as `npm start` does, with `env` added. */
@@ -48,7 +49,7 @@ function launch(env: Record<string, string>): Launch {
     void exit.then(() => reject(new Error(`launcher exited before it was up: ${stderr}`)));
   });
   up.catch(() => undefined);
-  return { up, exit, interrupt: () => child.kill('SIGINT') };
+  return { up, exit, interrupt: () => child.kill('SIGINT'), terminate: () => child.kill('SIGTERM') };
 }
 
 const start = (env: Record<string, string>) => launch(env).exit;
@@ -120,6 +121,42 @@ describe('without DATABASE_URL', () => {
       const exit = await launcher.exit;
       rmSync(dataDir, { recursive: true, force: true });
       expect(exit.code).toBe(0);
+    }
+  }, 60_000);
+});
+
+describe('on SIGTERM (as Kubernetes and docker stop send it)', () => {
+  it('finishes the requests in flight, refuses new ones, and exits 0', async () => {
+    const database = await createTestDatabase();
+    const keysDir = mkdtempSync(path.join(tmpdir(), 'asky-keys-'));
+    const { AMQP_URL: _inProcessBus, ...inherited } = process.env;
+    const launcher = launch({
+      ...(inherited as Record<string, string>),
+      DATABASE_URL: database.url.href,
+      AUTH_KEYS_DIR: keysDir,
+      GATEWAY_PORT: '0',
+      AUTH_PORT: '0',
+      PYXIS_PORT: '0',
+      REQUEST_PORT: '0',
+    });
+    try {
+      const gatewayUrl = await launcher.up;
+      // A login hashes a password (hundreds of ms): still running when the signal comes.
+      const inFlight = postGraphQL<any>(gatewayUrl, 'mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }');
+      await new Promise((r) => setTimeout(r, 50));
+      launcher.terminate();
+      const answered = await inFlight;
+      expect(answered.errors).toBeUndefined();
+      expect(answered.data.login.accessToken).toEqual(expect.any(String));
+      const exit = await launcher.exit;
+      expect(exit.code).toBe(0);
+      expect(exit.stderr).toContain('SIGTERM received, stopping');
+      await expect(fetch(gatewayUrl.replace('/graphql', '/health'))).rejects.toThrow(); // no longer accepting
+    } finally {
+      launcher.terminate();
+      await launcher.exit;
+      await database.drop();
+      rmSync(keysDir, { recursive: true, force: true });
     }
   }, 60_000);
 });

@@ -5,6 +5,7 @@ export * from './ids';
 export * from './loaders';
 export * from './pages';
 export * from './logger';
+export * from './metrics';
 export * from './password';
 export * from './process';
 export * from './service';

@@ -1,10 +1,19 @@
-import { ConfigError } from './config';
+import { ConfigError, EnvReader } from './config';
 
 /**
  * Runs a process's main: a ConfigError (or any start-up failure) becomes one clear
- * line on stderr and exit code 1; SIGINT/SIGTERM run `stop` once, then exit.
+ * line on stderr and exit code 1. SIGINT/SIGTERM run `stop` once — stop
+ * accepting, drain in-flight work, close broker and database — then exit 0; a
+ * stop that takes longer than `SHUTDOWN_TIMEOUT_MS` (default 20 s, inside
+ * Kubernetes' 30 s grace period) exits 1 instead of hanging.
  */
 export function runMain(main: () => Promise<{ stop(): Promise<void> }>): void {
+  let timeoutMs: number;
+  try {
+    timeoutMs = new EnvReader().int('SHUTDOWN_TIMEOUT_MS', 20_000, 100, 600_000);
+  } catch (err) {
+    return exitWith(`Asky could not start: ${describe(err)}`);
+  }
   main().then(
     (running) => {
       let stopping = false;
@@ -12,6 +21,7 @@ export function runMain(main: () => Promise<{ stop(): Promise<void> }>): void {
         if (stopping) return;
         stopping = true;
         process.stderr.write(`\n${signal} received, stopping…\n`);
+        setTimeout(() => exitWith(`did not stop within ${timeoutMs} ms (SHUTDOWN_TIMEOUT_MS): exiting anyway`), timeoutMs).unref();
         running.stop().then(
           () => process.exit(0),
           (err: unknown) => exitWith(`error while stopping: ${describe(err)}`),

@@ -14,6 +14,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ConfigError } from './config';
 import { createFormatError } from './errors';
 import type { Logger } from './logger';
+import { createServiceMetrics } from './metrics';
 
 export interface ServiceOptions<TContext extends BaseContext> {
   /** Shown in logs. */
@@ -52,6 +53,8 @@ export async function startService<TContext extends BaseContext>(
   options: ServiceOptions<TContext>,
 ): Promise<RunningService> {
   const { logger, production } = options;
+  const metrics = createServiceMetrics(options.name);
+  let draining = false;
   const apollo = new ApolloServer<TContext>({
     ...options.apollo,
     formatError: createFormatError(logger),
@@ -59,6 +62,7 @@ export async function startService<TContext extends BaseContext>(
     introspection: !production,
     plugins: [
       ...(options.apollo.plugins ?? []),
+      metrics.graphql,
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
@@ -68,11 +72,17 @@ export async function startService<TContext extends BaseContext>(
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(metrics.http);
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await metrics.exposition();
+    res.type(contentType).send(body);
+  });
   app.get('/ready', async (_req, res) => {
-    const ready = await options.ready();
+    // Draining: tell load balancers to stop sending work before the server stops accepting it.
+    const ready = !draining && (await options.ready());
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
   });
   options.routes?.(app);
@@ -92,6 +102,7 @@ export async function startService<TContext extends BaseContext>(
     url,
     port,
     async stop() {
+      draining = true;
       await extension?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -1,8 +1,9 @@
-import { LiveHub, startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
+import { LiveHub, registerSampledGauge, startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
 import type { Catalogue } from './catalogue';
 import { createContext, type Context } from './context';
 import { createPrismaClient, type RequestPrisma } from './data/client';
 import { OutboxRelay } from './events/relay';
+import { OutboxRepository } from './data/outbox';
 import { resolvers } from './resolvers';
 
 export { createPrismaClient, type RequestPrisma };
@@ -25,6 +26,8 @@ export function createRequestSubgraph(catalogue: Catalogue): SubgraphDefinition<
       await hub.start();
       relay = new OutboxRelay(prisma, events.bus, logger);
       relay.start();
+      const outbox = new OutboxRepository(prisma);
+      registerSampledGauge('asky_outbox_backlog', 'Request events in the outbox not yet confirmed by the broker', () => outbox.unsentCount());
       return {
         async stop() {
           await relay?.stop();

@@ -13,6 +13,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   DEFAULT_LIVE_LIMITS,
+  processMetrics,
   LiveHub,
   liveStream,
   mapStream,
@@ -144,7 +145,10 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
         listen: (push) => hub.listen((event) => wantsEvent(args, extra.subscriber!, event) && push(event)),
         resolve: (event) => payloadFor(event, followUp, group, extra),
         maxPending: limits.pendingPerSubscriber,
-        onDropped: () => extra.socket.close(4408, 'Too slow: subscription dropped'),
+        onDropped: () => {
+          processMetrics.liveDropped.inc();
+          extra.socket.close(4408, 'Too slow: subscription dropped');
+        },
       });
     };
     return live;
@@ -177,21 +181,30 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
         connectionsByUser.set(claims.sub, open + 1);
         Object.assign(ctx.extra, { authorization, claims, subscriber: { id: claims.sub, role: claims.role }, subscriptions: 0 });
         ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(4401, 'Token expired'), claims.exp * 1000 - Date.now());
+        processMetrics.liveConnections.inc();
         return true;
       },
       onSubscribe: (ctx) => {
         if ((ctx.extra.subscriptions ?? 0) >= limits.subscriptionsPerConnection) {
           return [new GraphQLError(`At most ${limits.subscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'TOO_MANY_REQUESTS' } })];
         }
+      },
+      // Counted once running (after validation): every running operation ends with onComplete.
+      onOperation: (ctx) => {
         ctx.extra.subscriptions = (ctx.extra.subscriptions ?? 0) + 1;
+        processMetrics.liveSubscriptions.inc();
       },
       onComplete: (ctx) => {
         ctx.extra.subscriptions = Math.max(0, (ctx.extra.subscriptions ?? 1) - 1);
+        processMetrics.liveSubscriptions.dec();
       },
       onClose: (ctx) => {
         clearTimeout(ctx.extra.expiry);
         const sub = ctx.extra.claims?.sub;
-        if (sub) connectionsByUser.set(sub, Math.max(0, (connectionsByUser.get(sub) ?? 1) - 1));
+        if (sub) {
+          connectionsByUser.set(sub, Math.max(0, (connectionsByUser.get(sub) ?? 1) - 1));
+          processMetrics.liveConnections.dec();
+        }
       },
     },
     wss,

@@ -4,6 +4,7 @@
  */
 import { AsyncQueue, subscriptionOf } from './asyncQueue';
 import { deadLetterQueue, parseBody, topicMatches, type Delivery, type EventBus, type SubscribeOptions, type Subscription } from './types';
+import { processMetrics } from '../metrics';
 
 interface Message {
   readonly routingKey: string;
@@ -28,6 +29,7 @@ export class InMemoryBus implements EventBus {
     for (const queue of this.queues.values()) {
       if (queue.bindings.some((b) => topicMatches(b, routingKey))) this.enqueue(queue, { routingKey, messageId, raw });
     }
+    processMetrics.eventsPublished.inc({ routing_key: routingKey });
   }
 
   /** Publishes raw content, as a misbehaving producer could (tests). */
@@ -88,6 +90,7 @@ export class InMemoryBus implements EventBus {
       then();
     };
     const name = [...this.queues.entries()].find(([, q]) => q === queue)![0];
+    processMetrics.eventsConsumed.inc({ kind: name.endsWith('.dead') ? 'dead_letter' : 'queue' });
     consumer.push({
       routingKey: message.routingKey,
       messageId: message.messageId,

@@ -7,6 +7,7 @@
  */
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
 import { AsyncQueue, subscriptionOf } from './asyncQueue';
+import { processMetrics } from '../metrics';
 import { deadLetterQueue, parseBody, type Delivery, type EventBus, type SubscribeOptions, type Subscription } from './types';
 
 interface Consumer {
@@ -106,7 +107,16 @@ export class RabbitBus implements EventBus {
     }
     // Broadcast deliveries are for this process only, and settle on receipt.
     const noAck = !!consumer.exclusive;
-    const { consumerTag } = await channel.consume(source, (message) => message && consumer.deliveries.push(this.delivery(channel, message, noAck)), { noAck });
+    const kind = consumer.exclusive ? 'broadcast' : consumer.dead ? 'dead_letter' : 'queue';
+    const { consumerTag } = await channel.consume(
+      source,
+      (message) => {
+        if (!message) return;
+        processMetrics.eventsConsumed.inc({ kind });
+        consumer.deliveries.push(this.delivery(channel, message, noAck));
+      },
+      { noAck },
+    );
     consumer.tag = consumerTag;
   }
 
@@ -144,6 +154,7 @@ export class RabbitBus implements EventBus {
         (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
       );
     });
+    processMetrics.eventsPublished.inc({ routing_key: routingKey });
   }
 
   subscribe(options: SubscribeOptions): Promise<Subscription> {

@@ -13,6 +13,11 @@ export interface OutboxRow {
 export class OutboxRepository {
   constructor(private readonly prisma: RequestPrisma) {}
 
+  /** Events not yet confirmed by the broker: the relay's backlog. */
+  unsentCount(): Promise<number> {
+    return this.prisma.outboxEvent.count({ where: { sentAt: null } });
+  }
+
   /**
    * Claims up to `limit` unsent rows, oldest first, `send`s them in order and
    * marks sent those `send` resolved for — in one transaction, so a row is

@@ -1,0 +1,73 @@
+/**
+ * Prometheus metrics at /metrics on every service: HTTP and GraphQL operation
+ * latency, errors by code, events published, outbox backlog, live subscriptions.
+ */
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { startTestSystem, type TestSystem } from '../src/testing';
+
+let system: TestSystem;
+let tokens: Awaited<ReturnType<TestSystem['loginAll']>>;
+beforeAll(async () => {
+  system = await startTestSystem();
+  tokens = await system.loginAll();
+});
+afterAll(() => system?.stop());
+
+const metricsOf = async (graphqlUrl: string) => {
+  const res = await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'));
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+  return res.text();
+};
+
+/** The value of the first sample of `name` whose labels include every one of `labels`. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
+  }
+  return undefined;
+}
+
+it('times HTTP requests and GraphQL operations by name, on the gateway and each subgraph', async () => {
+  const before = await metricsOf(system.gatewayUrl);
+  const count = (text: string) => sample(text, 'asky_graphql_operation_duration_seconds_count', { service: 'gateway', operation: 'DispensersForMetrics', type: 'query' }) ?? 0;
+  for (let i = 0; i < 3; i++) await system.graphql('query DispensersForMetrics { dispensers { code } }', {}, { token: tokens.technician });
+  const after = await metricsOf(system.gatewayUrl);
+  expect(count(after) - count(before)).toBe(3);
+  expect(sample(after, 'asky_http_request_duration_seconds_count', { service: 'gateway', method: 'POST', route: '/graphql', status: '200' })).toBeGreaterThanOrEqual(3);
+  const pyxis = await metricsOf(system.subgraphUrls.pyxis);
+  expect(sample(pyxis, 'asky_graphql_operation_duration_seconds_count', { service: 'pyxis subgraph', type: 'query' })).toBeGreaterThanOrEqual(3);
+  expect(sample(pyxis, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+});
+
+it('counts errors by code', async () => {
+  const forbidden = (text: string) => sample(text, 'asky_graphql_errors_total', { service: 'auth subgraph', code: 'FORBIDDEN' }) ?? 0;
+  const before = forbidden(await metricsOf(system.subgraphUrls.auth));
+  const body = await system.graphql('{ users { id } }', {}, { token: tokens.nurse });
+  expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  expect(forbidden(await metricsOf(system.subgraphUrls.auth)) - before).toBe(1);
+});
+
+it('counts events published, shows the outbox backlog, and open live subscriptions', async () => {
+  const text = () => metricsOf(system.subgraphUrls.request);
+  const published = (t: string) => sample(t, 'asky_events_published_total', { routing_key: 'request.created' }) ?? 0;
+  const before = published(await text());
+  const client = createClient({ url: system.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${tokens.admin}` }, retryAttempts: 0 });
+  const dispose = client.subscribe({ query: 'subscription { requestStatusChanged { status } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sample(await metricsOf(system.gatewayUrl), 'asky_live_subscriptions')).toBeGreaterThanOrEqual(1);
+    await system.graphql('mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", quantity: 1 }) { id } }', {}, { token: tokens.nurse });
+    const deadline = Date.now() + 5_000;
+    while (published(await text()) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const after = await text();
+    expect(published(after) - before).toBe(1);
+    expect(sample(after, 'asky_outbox_backlog')).toBe(0);
+  } finally {
+    dispose();
+    await client.dispose();
+  }
+});
