@@ -49,9 +49,12 @@ interface Extra extends Record<PropertyKey, unknown> {
   claims?: TokenClaims;
   /** Who the connection is: only people subscribe. */
   subscriber?: Subscriber;
-  subscriptions?: number;
+  /** Ids of this connection's subscriptions, from subscribe until completed or failed. */
+  subscriptions?: Set<string>;
   expiry?: NodeJS.Timeout;
 }
+
+const subscriptionsOf = (extra: Extra): Set<string> => (extra.subscriptions ??= new Set());
 
 /** Subscription payloads are keyed by response key (aliases), as executed results are. */
 const byResponseKey: GraphQLFieldResolver<Record<string, unknown> | null, unknown> = (source, _args, _ctx, info) =>
@@ -179,23 +182,25 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
           return false;
         }
         connectionsByUser.set(claims.sub, open + 1);
-        Object.assign(ctx.extra, { authorization, claims, subscriber: { id: claims.sub, role: claims.role }, subscriptions: 0 });
+        Object.assign(ctx.extra, { authorization, claims, subscriber: { id: claims.sub, role: claims.role } });
         ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(4401, 'Token expired'), claims.exp * 1000 - Date.now());
         processMetrics.liveConnections.inc();
         return true;
       },
-      onSubscribe: (ctx) => {
-        if ((ctx.extra.subscriptions ?? 0) >= limits.subscriptionsPerConnection) {
+      onSubscribe: (ctx, id) => {
+        if (subscriptionsOf(ctx.extra).size >= limits.subscriptionsPerConnection) {
           return [new GraphQLError(`At most ${limits.subscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'TOO_MANY_REQUESTS' } })];
         }
+        subscriptionsOf(ctx.extra).add(id);
       },
-      // Counted once running (after validation): every running operation ends with onComplete.
-      onOperation: (ctx) => {
-        ctx.extra.subscriptions = (ctx.extra.subscriptions ?? 0) + 1;
-        processMetrics.liveSubscriptions.inc();
+      onOperation: () => {
+        processMetrics.liveSubscriptions.inc(); // every running operation ends with onComplete
       },
-      onComplete: (ctx) => {
-        ctx.extra.subscriptions = Math.max(0, (ctx.extra.subscriptions ?? 1) - 1);
+      onError: (ctx, id) => {
+        subscriptionsOf(ctx.extra).delete(id); // refused before running (validation)
+      },
+      onComplete: (ctx, id) => {
+        subscriptionsOf(ctx.extra).delete(id);
         processMetrics.liveSubscriptions.dec();
       },
       onClose: (ctx) => {
