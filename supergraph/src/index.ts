@@ -1,10 +1,12 @@
 import { connectEvents, createLogger, DEFAULT_AMQP_URL, loadEventsConfig, loadGatewayConfig, loadTokenConfig, runMain } from '@asky/shared';
 import { createGateway } from './server';
+import { readSupergraphFile } from './supergraphFile';
 
 runMain(async () => {
   const config = loadGatewayConfig();
+  const supergraphSdl = config.supergraphPath ? readSupergraphFile(config.supergraphPath) : undefined;
   const events = await connectEvents(loadEventsConfig(undefined, DEFAULT_AMQP_URL));
-  const gateway = await createGateway({ ...config, tokens: loadTokenConfig(), bus: events.bus, logger: createLogger('gateway', config.logLevel) });
+  const gateway = await createGateway({ ...config, supergraphSdl, tokens: loadTokenConfig(), bus: events.bus, logger: createLogger('gateway', config.logLevel) });
   return {
     async stop() {
       await gateway.stop();

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { ConfigError, type DatabaseTarget, type Logger, type SubgraphName } from '@asky/shared';
-import { initDbScripts } from './initDb';
+import { initDbScripts, isMockData } from './initDb';
 
 export interface PreparedDatabase {
   /** Shown in the start-up log. */
@@ -69,11 +69,24 @@ async function connectCreatingDatabase(url: URL, logger: Logger): Promise<pg.Cli
   return connect(url);
 }
 
+export interface PrepareOptions {
+  /** Load init-db's mock data (users, catalogue, requests). @default true: `npm start` is a demo */
+  readonly mockData?: boolean;
+  /** Role passwords to set (role → password); otherwise roles keep theirs. */
+  readonly rolePasswords?: Readonly<Record<string, string>>;
+}
+
 /** Applies init-db to a Postgres database; subgraphs then connect as their roles. */
-export async function preparePostgres(adminUrl: URL, logger: Logger): Promise<PreparedDatabase> {
+export async function preparePostgres(adminUrl: URL, logger: Logger, options: PrepareOptions = {}): Promise<PreparedDatabase> {
   const client = await connectCreatingDatabase(adminUrl, logger);
   try {
-    for (const script of initDbScripts()) await client.query(script.sql);
+    for (const script of initDbScripts()) {
+      if (options.mockData === false && isMockData(script)) continue;
+      await client.query(script.sql);
+    }
+    for (const [role, password] of Object.entries(options.rolePasswords ?? {})) {
+      await client.query(`ALTER ROLE ${pg.escapeIdentifier(role)} PASSWORD ${pg.escapeLiteral(password)}`);
+    }
   } finally {
     await client.end();
   }

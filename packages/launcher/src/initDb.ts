@@ -32,6 +32,9 @@ export function initDbScripts(dir = INIT_DB_DIR): SqlScript[] {
     .map((name) => ({ name, sql: readFileSync(path.join(dir, name), 'utf8') }));
 }
 
+/** Demo content (`10-mock-data.sql`): what production migrations leave out. */
+export const isMockData = (script: SqlScript): boolean => /mock/i.test(script.name);
+
 /** Where each subgraph's generated tables script goes, between schemas and grants. */
 export const tablesScriptName = (subgraph: SubgraphName): string =>
   `0${SUBGRAPHS.indexOf(subgraph) + 2}-${subgraph}-tables.sql`;

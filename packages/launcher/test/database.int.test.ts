@@ -91,3 +91,35 @@ describe('init-db on a real Postgres', () => {
     expect(orphans).toEqual([]);
   });
 });
+
+describe('npm run db:migrate (the production migration)', () => {
+  it('creates the database, roles, schemas and tables without mock data, and can run again', async () => {
+    const { execFile } = await import('node:child_process');
+    const fresh = await createTestDatabase();
+    await adminQuery(`DROP DATABASE ${fresh.url.pathname.slice(1)}`); // the migration creates it
+    const run = () =>
+      new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          ['--conditions=typescript', '--import', 'tsx', 'packages/launcher/src/migrate.ts'],
+          // The role password given is the development one: roles are cluster-wide and other tests use them.
+          { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: fresh.url.href, AUTH_DATABASE_URL: serviceRoleUrl(fresh.url, 'auth').href } },
+          (_err, stdout) => resolve({ code: child.exitCode, stdout }),
+        );
+      });
+    try {
+      const first = await run();
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/migrated \(no mock data\), passwords set for asky_auth/);
+      const rows = async (sql: string) => (await adminQuery(sql, fresh.url)).rows;
+      expect(await rows('SELECT count(*)::int AS n FROM auth."User"')).toEqual([{ n: 0 }]);
+      expect(await rows('SELECT count(*)::int AS n FROM pyxis."Medicine"')).toEqual([{ n: 0 }]);
+      expect((await rows('SELECT count(*)::int AS n FROM request._prisma_migrations'))[0].n).toBeGreaterThan(0);
+      expect((await run()).code).toBe(0);
+      // The subgraph role works on the new database as on the demo one.
+      expect((await adminQuery('SELECT count(*)::int AS n FROM request."Request"', serviceRoleUrl(fresh.url, 'request'))).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await fresh.drop();
+    }
+  }, 60_000);
+});

@@ -169,6 +169,8 @@ export interface GatewayConfig extends CommonConfig {
   readonly port: number;
   readonly subgraphUrls: Readonly<Record<SubgraphName, string>>;
   readonly liveLimits: LiveLimits;
+  /** `SUPERGRAPH_PATH`: a supergraph file to serve instead of the one built in (e.g. a mounted ConfigMap). */
+  readonly supergraphPath?: string;
 }
 
 /** Where a subgraph's GraphQL endpoint is: `<NAME>_URL`, by default on localhost at its port. */
@@ -182,6 +184,7 @@ export function loadGatewayConfig(env = new EnvReader()): GatewayConfig {
     port: env.port('GATEWAY_PORT', DEFAULT_PORTS.gateway),
     subgraphUrls: Object.freeze({ auth: urlOf('auth'), pyxis: urlOf('pyxis'), request: urlOf('request') }),
     liveLimits: loadLiveLimits(env),
+    supergraphPath: env.string('SUPERGRAPH_PATH'),
   });
 }
 
