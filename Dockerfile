@@ -12,11 +12,14 @@ RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-au
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# Every process drains in-flight work on SIGTERM (SHUTDOWN_TIMEOUT_MS) before exiting.
+STOPSIGNAL SIGTERM
 WORKDIR /app
 COPY --from=build --chown=node:node /app ./
 # auth's signing keys live here (a volume in docker-compose.yaml)
 RUN mkdir -p /app/.asky/keys && chown -R node:node /app/.asky
 USER node
+EXPOSE 4000 4001 4002 4003
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=5 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.HEALTH_PORT || 4000) + '/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 CMD ["node", "supergraph/dist/src/index.js"]

@@ -1,13 +1,17 @@
 /**
  * Composes the subgraphs' SDL into `supergraph/supergraph.graphql` (`npm run
- * compose`). The gateway serves that checked-in file, so what runs is what was
- * reviewed; a test fails when it is stale.
+ * compose`), and the same into `k8s/supergraph.graphql` (kustomize reads files
+ * only below its own folder). The gateway serves that checked-in file, so what
+ * runs is what was reviewed; a test fails when either is stale.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { DEFAULT_PORTS, loadTypeDefs, SUBGRAPHS } from '@asky/shared';
 import { SUPERGRAPH_PATH } from './supergraphFile';
+
+/** Where the Kubernetes manifests take the supergraph ConfigMap from. */
+export const K8S_SUPERGRAPH_PATH = path.join(path.dirname(SUPERGRAPH_PATH), '..', 'k8s', 'supergraph.graphql');
 
 export interface Composition {
   readonly supergraphSdl: string;
@@ -36,6 +40,8 @@ export function composeSupergraph(): Composition {
 if (require.main === module) {
   const { supergraphSdl, hints } = composeSupergraph();
   for (const hint of hints) process.stderr.write(`hint ${hint}\n`);
-  writeFileSync(SUPERGRAPH_PATH, supergraphSdl);
-  process.stdout.write(`wrote ${path.relative(process.cwd(), SUPERGRAPH_PATH)}\n`);
+  for (const file of [SUPERGRAPH_PATH, K8S_SUPERGRAPH_PATH]) {
+    writeFileSync(file, supergraphSdl);
+    process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
+  }
 }

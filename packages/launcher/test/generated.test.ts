@@ -22,6 +22,7 @@ describe('generated files are up to date', () => {
     const { supergraphSdl, hints } = composeSupergraph();
     expect(hints).toEqual([]);
     expect(read('supergraph/supergraph.graphql')).toBe(supergraphSdl);
+    expect(read('k8s/supergraph.graphql')).toBe(supergraphSdl); // the ConfigMap's copy
   });
 
   it('resolver types match each schema.graphql (npm run codegen)', async () => {

@@ -1,0 +1,246 @@
+/**
+ * The deployment files, checked without a Docker engine or a cluster: the
+ * compose file, the Dockerfile, the Kubernetes manifests (rendered by `kubectl
+ * kustomize` where kubectl is installed) and router.yaml must agree with the
+ * code — every variable they set is one the process reads, and what each process
+ * requires is set and valid. CI builds and runs the same `dist/` entries.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import {
+  DEFAULT_AMQP_URL,
+  EnvReader,
+  loadAuthConfig,
+  loadEventsConfig,
+  loadGatewayConfig,
+  loadServiceIdentity,
+  loadSubgraphConfig,
+  loadTokenConfig,
+  readSubgraphUrl,
+  SUBGRAPHS,
+} from '@asky/shared';
+import { REPO_ROOT } from '../src/initDb';
+
+const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
+const SERVICES = ['auth', 'pyxis', 'request', 'gateway'] as const;
+type Service = (typeof SERVICES)[number];
+
+/** Read by the process shell (runMain) and the image's HEALTHCHECK, whatever the service. */
+const SHELL_VARIABLES = ['SHUTDOWN_TIMEOUT_MS', 'HEALTH_PORT'];
+
+/**
+ * What a service's main reads of `values`, by running the loaders it calls on
+ * an environment that records every name asked; the error when the values
+ * cannot start it.
+ */
+function configOf(service: Service, values: Record<string, string>): { read: Set<string>; error?: string; port?: number } {
+  const asked = new Set<string>(SHELL_VARIABLES);
+  const env = new EnvReader(new Proxy(values, { get: (target, name: string) => (asked.add(name), target[name]) }));
+  try {
+    let port: number;
+    if (service === 'gateway') {
+      port = loadGatewayConfig(env).port;
+      loadEventsConfig(env, DEFAULT_AMQP_URL);
+    } else {
+      port = loadSubgraphConfig(service, env).port;
+      if (service === 'auth') loadAuthConfig(env);
+      else {
+        loadServiceIdentity(service, env);
+        loadEventsConfig(env, DEFAULT_AMQP_URL);
+      }
+      if (service === 'request') readSubgraphUrl('pyxis', env);
+    }
+    loadTokenConfig(env);
+    return { read: asked, port };
+  } catch (err) {
+    return { read: asked, error: (err as Error).message };
+  }
+}
+
+/** `${NAME:-default}` as compose interpolates it, with nothing set in the shell. */
+const interpolate = (value: string) => value.replace(/\$\{\w+(?::?-([^}]*))?\}/g, (_m, fallback: string | undefined) => fallback ?? '');
+
+/** The `dist/` entry a command runs must come from a source file the build compiles. */
+const sourceOf = (entry: string) => entry.replace('/dist/src/', '/src/').replace(/\.js$/, '.ts');
+
+describe('docker-compose.yaml', () => {
+  const compose = parse(read('docker-compose.yaml'), { merge: true });
+  const services = compose.services as Record<string, any>;
+
+  it('runs postgres (with init-db), rabbitmq and the four services, each health-checked before its dependants start', () => {
+    expect(Object.keys(services).sort()).toEqual(['auth', 'gateway', 'postgres', 'pyxis', 'rabbitmq', 'request']);
+    expect(services.postgres.image).toMatch(/^postgres:/);
+    expect(services.postgres.volumes).toContain('./init-db:/docker-entrypoint-initdb.d:ro');
+    expect(services.rabbitmq.image).toMatch(/^rabbitmq:.*management/);
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.healthcheck ?? name).toBeDefined();
+      for (const [dependency, condition] of Object.entries(service.depends_on ?? {})) {
+        expect(services[dependency]).toBeDefined();
+        expect(condition).toEqual({ condition: 'service_healthy' });
+      }
+    }
+    for (const volume of Object.values(services).flatMap((s: any) => s.volumes ?? [])) {
+      const source = String(volume).split(':')[0]!;
+      if (!source.startsWith('.')) expect(Object.keys(compose.volumes)).toContain(source); // named volumes are declared
+      else expect(existsSync(path.join(REPO_ROOT, source))).toBe(true);
+    }
+  });
+
+  it.each(SERVICES)('gives %s a build, an entry that exists, and only variables it reads — enough to start', (name) => {
+    const service = services[name];
+    expect(service.build).toBe('.');
+    expect(existsSync(path.join(REPO_ROOT, sourceOf(service.command[1])))).toBe(true);
+    const environment = Object.fromEntries(Object.entries(service.environment as Record<string, string>).map(([k, v]) => [k, interpolate(String(v))]));
+    const { read: reads, error, port } = configOf(name, environment);
+    expect(error).toBeUndefined();
+    expect(Object.keys(environment).filter((variable) => !reads.has(variable))).toEqual([]); // no variable the code ignores
+    expect(environment.HEALTH_PORT).toBe(String(port)); // the image's healthcheck probes the service's own port
+    // Every URL names a compose service on the port that service listens on.
+    for (const value of Object.values(environment)) {
+      const url = /^(?:https?|amqp|postgresql):\/\/(?:[^@/]*@)?([a-z]+):(\d+)/.exec(value);
+      if (!url) continue;
+      const [, host, urlPort] = url;
+      expect(services[host!]).toBeDefined();
+      if (SERVICES.includes(host as Service)) expect(services[host!].environment.HEALTH_PORT).toBe(urlPort);
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  const lines = read('Dockerfile')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .filter((line) => line.trim() && !line.trim().startsWith('#'));
+  const stages = lines.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith('FROM '));
+  const final = lines.slice(stages.at(-1)![1]);
+
+  it('builds in one stage and runs production dependencies only, as a non-root user, with a healthcheck', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(lines.join('\n')).toMatch(/npm ci .*&& npm run build && npm prune --omit=dev/);
+    expect(final).toContain('ENV NODE_ENV=production');
+    expect(final.find((l) => l.startsWith('USER '))).toBe('USER node');
+    expect(final.some((l) => l.startsWith('HEALTHCHECK ') && l.includes('/health'))).toBe(true);
+    expect(final.find((l) => l.startsWith('STOPSIGNAL '))).toBe('STOPSIGNAL SIGTERM');
+  });
+
+  it('copies everything the build needs, and the default command exists', () => {
+    const copied = lines.filter((l) => l.startsWith('COPY ') && !l.includes('--from')).flatMap((l) => l.split(/\s+/).slice(1, -1));
+    for (const source of copied) expect(existsSync(path.join(REPO_ROOT, source))).toBe(true);
+    const references = (JSON.parse(read('tsconfig.json')).references as { path: string }[]).map((r) => r.path);
+    for (const reference of references) expect(copied.some((source) => reference.startsWith(source))).toBe(true);
+    const cmd = JSON.parse(final.find((l) => l.startsWith('CMD '))!.slice(4)) as string[];
+    expect(existsSync(path.join(REPO_ROOT, sourceOf(cmd[1]!)))).toBe(true);
+  });
+});
+
+describe('k8s (kustomize)', () => {
+  const kubectl = (() => {
+    try {
+      execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  // `kubectl kustomize` renders offline; without kubectl the files are read as they are.
+  const rendered = kubectl
+    ? execFileSync('kubectl', ['kustomize', path.join(REPO_ROOT, 'k8s')], { encoding: 'utf8' })
+    : (parse(read('k8s/kustomization.yaml')).resources as string[]).map((file) => read(`k8s/${file}`)).join('\n---\n');
+  const docs = parseAllDocuments(rendered).map((d) => d.toJS()).filter(Boolean) as any[];
+  const byKind = (kind: string) => docs.filter((d) => d.kind === kind);
+  const secret = byKind('Secret').find((s) => s.metadata.name === 'asky-secrets');
+  const config = Object.fromEntries(
+    parse(read('k8s/kustomization.yaml'))
+      .configMapGenerator.find((g: any) => g.name === 'asky-config')
+      .literals.map((l: string) => l.split(/=(.*)/s).slice(0, 2)),
+  ) as Record<string, string>;
+
+  it('renders with kubectl kustomize (skips the rendering, not the checks, without kubectl)', () => {
+    if (!kubectl) console.warn('kubectl not installed: manifests checked unrendered');
+    expect(docs.every((d) => d.apiVersion && d.kind && d.metadata?.name)).toBe(true);
+  });
+
+  it.each(SERVICES)('deploys %s with probes on /ready and /health, resources, an autoscaler, a service, and a config it can start with', (name) => {
+    const deployment = byKind('Deployment').find((d) => d.metadata.name === name);
+    expect(deployment).toBeDefined();
+    const container = deployment.spec.template.spec.containers[0];
+    expect(container.readinessProbe.httpGet).toMatchObject({ path: '/ready', port: 'http' });
+    expect(container.livenessProbe.httpGet).toMatchObject({ path: '/health', port: 'http' });
+    expect(container.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+    expect(container.resources.limits.memory).toEqual(expect.any(String));
+    expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    expect(existsSync(path.join(REPO_ROOT, sourceOf(container.command[1])))).toBe(true);
+    const hpa = byKind('HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef.name === name);
+    expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+    const service = byKind('Service').find((s) => s.metadata.name === name);
+    expect(service.spec.selector).toEqual(deployment.spec.template.metadata.labels);
+    const portNumber = container.ports.find((p: any) => p.name === 'http').containerPort;
+
+    // The environment the pod gets: the ConfigMap, then its own values and secret keys (which must exist).
+    const environment: Record<string, string> = { ...config };
+    for (const variable of container.env) {
+      if (variable.valueFrom) {
+        expect(variable.valueFrom.secretKeyRef.name).toBe('asky-secrets');
+        expect(Object.keys(secret.stringData)).toContain(variable.valueFrom.secretKeyRef.key);
+        environment[variable.name] = secret.stringData[variable.valueFrom.secretKeyRef.key];
+      } else environment[variable.name] = variable.value;
+    }
+    const { read: reads, error, port } = configOf(name, environment);
+    expect(error).toBeUndefined();
+    expect(port).toBe(portNumber);
+    const own = container.env.map((v: any) => v.name) as string[];
+    expect(own.filter((variable) => !reads.has(variable))).toEqual([]);
+    // In-cluster URLs name a Service on its port.
+    for (const url of [environment.AUTH_URL, environment.PYXIS_URL, environment.REQUEST_URL]) {
+      const { hostname, port: urlPort } = new URL(url!);
+      expect(byKind('Service').find((s) => s.metadata.name === hostname)?.spec.ports[0].port).toBe(Number(urlPort));
+    }
+  });
+
+  it('mounts the supergraph ConfigMap where the gateway reads it, current with the composition', () => {
+    const gateway = byKind('Deployment').find((d) => d.metadata.name === 'gateway').spec.template.spec;
+    const file = gateway.containers[0].env.find((v: any) => v.name === 'SUPERGRAPH_PATH').value as string;
+    const mount = gateway.containers[0].volumeMounts.find((m: any) => file.startsWith(`${m.mountPath}/`));
+    const volume = gateway.volumes.find((v: any) => v.name === mount.name);
+    const configMap = byKind('ConfigMap').find((c) => c.metadata.name === volume.configMap.name);
+    expect(configMap.data[path.basename(file)]).toBe(read('supergraph/supergraph.graphql'));
+  });
+
+  it('has a migration Job that runs the production migration with an admin URL and every role URL', () => {
+    const job = byKind('Job')[0];
+    const container = job.spec.template.spec.containers[0];
+    expect(container.command).toEqual(['node', 'packages/launcher/dist/src/migrate.js']);
+    expect(existsSync(path.join(REPO_ROOT, sourceOf(container.command[1])))).toBe(true);
+    expect(container.env.map((v: any) => v.name).sort()).toEqual(['DATABASE_URL', ...SUBGRAPHS.map((s) => `${s.toUpperCase()}_DATABASE_URL`)].sort());
+  });
+});
+
+describe('router.yaml (Apollo Router)', () => {
+  const router = parse(read('router.yaml'));
+  const compose = parse(read('docker-compose.yaml'), { merge: true }).services as Record<string, any>;
+
+  it('routes to every subgraph of the supergraph, where compose runs it', () => {
+    const graphs = [...read('supergraph/supergraph.graphql').matchAll(/^\s+([A-Z]+) @join__graph\(name: "(\w+)"/gm)].map((m) => m[2]);
+    expect(Object.keys(router.override_subgraph_url).sort()).toEqual(graphs.sort());
+    for (const [name, url] of Object.entries(router.override_subgraph_url as Record<string, string>)) {
+      const { hostname, port } = new URL(url);
+      expect(hostname).toBe(name);
+      expect(compose[name].environment.HEALTH_PORT).toBe(port);
+    }
+  });
+
+  it("checks tokens against auth's JWKS, propagates them, limits queries, and passes subscriptions to the subgraph that owns them", () => {
+    const jwks = router.authentication.router.jwt.jwks[0];
+    expect(new URL(jwks.url).pathname).toBe('/.well-known/jwks.json');
+    expect(jwks).toMatchObject({ issuer: loadTokenConfig(new EnvReader({})).issuer, algorithms: ['ES256'] });
+    expect(router.headers.all.request).toContainEqual({ propagate: { named: 'authorization' } });
+    expect(router.limits).toMatchObject({ max_depth: expect.any(Number), max_aliases: expect.any(Number), http_max_request_bytes: expect.any(Number) });
+    expect(router.telemetry.exporters.metrics.prometheus.enabled).toBe(true);
+    const passthrough = router.subscription.mode.passthrough.subgraphs;
+    expect(Object.keys(passthrough)).toEqual(['request']);
+    expect(passthrough.request.protocol).toBe('graphql_ws');
+    expect(read('subgraphs/request/schema.graphql')).toMatch(/^type Subscription \{/m);
+  });
+});
