@@ -8,6 +8,8 @@ import { GraphQLError } from 'graphql';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import {
   JwksKeySource,
+  REQUEST_ID_HEADER,
+  requestIdOf,
   TokenVerifier,
   startService,
   withHttp401,
@@ -26,6 +28,8 @@ export interface GatewayContext {
   readonly authorization?: string;
   /** The client's address, for the subgraphs' throttling and logs. */
   readonly clientAddress?: string;
+  /** This request's id, passed on to every subgraph call (and by request into its events). */
+  readonly requestId?: string;
 }
 
 export interface GatewayDeps {
@@ -50,6 +54,7 @@ class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
     if (context.clientAddress) request.http?.headers.set('x-forwarded-for', context.clientAddress);
+    if (context.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
   }
 }
 
@@ -111,6 +116,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     context: async (req) => ({
       authorization: await verified(verifier, headerValue(req.headers, 'authorization')),
       clientAddress: req.socket.remoteAddress,
+      requestId: requestIdOf(req),
     }),
     ready: () => subgraphsReady(Object.values(urls)),
     routes: (app) => dashboardRoutes(app),

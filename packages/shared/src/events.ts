@@ -30,4 +30,6 @@ export interface RequestEvent {
   /** Extensions to API.md's body: the dispenser's unit and who accepted the request. */
   readonly unit: string | null;
   readonly assigneeId: string | null;
+  /** Extension: the `X-Request-Id` of the client request that caused the change, to follow it across logs. */
+  readonly correlationId?: string;
 }

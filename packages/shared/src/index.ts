@@ -8,6 +8,7 @@ export * from './logger';
 export * from './metrics';
 export * from './password';
 export * from './process';
+export * from './requestId';
 export * from './service';
 export * from './subgraph';
 export * from './auth';

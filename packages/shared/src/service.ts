@@ -15,6 +15,7 @@ import { ConfigError } from './config';
 import { createFormatError } from './errors';
 import type { Logger } from './logger';
 import { createServiceMetrics } from './metrics';
+import { REQUEST_ID_HEADER, requestIdOf } from './requestId';
 
 export interface ServiceOptions<TContext extends BaseContext> {
   /** Shown in logs. */
@@ -73,6 +74,15 @@ export async function startService<TContext extends BaseContext>(
   const app = express();
   app.disable('x-powered-by');
   app.use(metrics.http);
+  app.use((req, res, next) => {
+    const requestId = requestIdOf(req);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    const started = performance.now();
+    res.on('finish', () =>
+      logger.debug({ requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'),
+    );
+    next();
+  });
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });

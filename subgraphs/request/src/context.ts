@@ -22,14 +22,16 @@ export interface ContextServices {
   readonly committed?: () => void;
   /** Undefined until the subgraph's background work has connected to the bus. */
   readonly hub?: () => LiveHub | undefined;
+  /** The client request's id (`X-Request-Id`), carried into events. */
+  readonly correlationId?: string;
 }
 
-export function createContext(prisma: RequestPrisma, viewer: Viewer | null, { catalogue, committed, hub }: ContextServices): Context {
+export function createContext(prisma: RequestPrisma, viewer: Viewer | null, { catalogue, committed, hub, correlationId }: ContextServices): Context {
   const scope = visibleTo(viewer);
   return {
     viewer,
     requests: new RequestRepository(prisma, scope),
-    commands: new RequestCommands(prisma, scope, committed),
+    commands: new RequestCommands(prisma, scope, committed, correlationId),
     catalogue,
     live: () => {
       // Only before the subgraph is ready (its /ready waits for the bus), so nobody routes here then.

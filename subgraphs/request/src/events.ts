@@ -3,7 +3,7 @@ import { ROUTING_KEYS, type RequestEvent } from '@asky/shared';
 import type { Prisma, Request, RequestStatus } from './generated/prisma/client';
 
 /** The outbox row announcing that `request` was created or moved from `previousStatus`. */
-export function outboxEvent(request: Request, previousStatus: RequestStatus | null, changedById: string | null): Prisma.OutboxEventCreateInput {
+export function outboxEvent(request: Request, previousStatus: RequestStatus | null, changedById: string | null, correlationId?: string): Prisma.OutboxEventCreateInput {
   const type = previousStatus ? ROUTING_KEYS.requestStatusChanged : ROUTING_KEYS.requestCreated;
   const payload: RequestEvent = {
     eventId: randomUUID(),
@@ -22,6 +22,7 @@ export function outboxEvent(request: Request, previousStatus: RequestStatus | nu
     quantity: request.quantity,
     unit: request.unit,
     assigneeId: request.assigneeId,
+    ...(correlationId ? { correlationId } : {}),
   };
   return { id: payload.eventId, routingKey: type, requestId: request.id, payload: payload as unknown as Prisma.InputJsonValue };
 }

@@ -1,4 +1,4 @@
-import { LiveHub, registerSampledGauge, startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
+import { LiveHub, registerSampledGauge, requestIdOf, startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
 import type { Catalogue } from './catalogue';
 import { createContext, type Context } from './context';
 import { createPrismaClient, type RequestPrisma } from './data/client';
@@ -18,7 +18,7 @@ export function createRequestSubgraph(catalogue: Catalogue): SubgraphDefinition<
     packageName: '@asky/request',
     resolvers,
     // A committed change wakes this process's relay; other replicas' relays still poll.
-    createContext: (prisma, viewer) => createContext(prisma, viewer, { catalogue, committed: () => relay?.nudge(), hub: () => hub }),
+    createContext: (prisma, viewer, req) => createContext(prisma, viewer, { catalogue, committed: () => relay?.nudge(), hub: () => hub, correlationId: requestIdOf(req) }),
     createPrismaClient,
     subscriptions: true,
     background: async (prisma, events, logger) => {

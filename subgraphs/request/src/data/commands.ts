@@ -20,11 +20,13 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.c
 export class RequestCommands {
   /**
    * @param committed called after each committed change, so the relay can publish at once
+   * @param correlationId the client request's id, carried into the events
    */
   constructor(
     private readonly prisma: RequestPrisma,
     private readonly scope: RequestScope,
     private readonly committed: () => void = () => undefined,
+    private readonly correlationId?: string,
   ) {}
 
   /** Creates a request; with a client key already used by this requester, returns that request instead. */
@@ -35,7 +37,7 @@ export class RequestCommands {
       const request = await this.prisma.$transaction(async (tx) => {
         const created = await tx.request.create({ data: { ...data, status: 'PENDING' } });
         await tx.statusHistory.create({ data: { requestId: created.id, toStatus: 'PENDING', changedById: data.requesterId, note: data.note } });
-        await tx.outboxEvent.create({ data: outboxEvent(created, null, data.requesterId) });
+        await tx.outboxEvent.create({ data: outboxEvent(created, null, data.requesterId, this.correlationId) });
         return created;
       });
       this.committed();
@@ -66,7 +68,7 @@ export class RequestCommands {
       if (updated.count === 0) throw conflict('The request changed meanwhile: reload it and try again');
       const request = await tx.request.findUniqueOrThrow({ where: { id } });
       await tx.statusHistory.create({ data: { requestId: id, fromStatus: current.status, toStatus: to, changedById: viewer.id, note } });
-      await tx.outboxEvent.create({ data: outboxEvent(request, current.status, viewer.id) });
+      await tx.outboxEvent.create({ data: outboxEvent(request, current.status, viewer.id, this.correlationId) });
       return request;
     });
     this.committed();

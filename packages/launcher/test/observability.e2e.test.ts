@@ -1,10 +1,13 @@
 /**
- * Prometheus metrics at /metrics on every service: HTTP and GraphQL operation
- * latency, errors by code, events published, outbox backlog, live subscriptions.
+ * What an on-call engineer reads: Prometheus metrics at /metrics on every
+ * service (HTTP and GraphQL operation latency, errors by code, events published,
+ * outbox backlog, live subscriptions), and one request id from the client's
+ * request through the gateway and subgraphs into the events it causes.
  */
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { startTestSystem, type TestSystem } from '../src/testing';
+import { RabbitBus, type RequestEvent } from '@asky/shared';
+import { startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
 
 let system: TestSystem;
 let tokens: Awaited<ReturnType<TestSystem['loginAll']>>;
@@ -70,4 +73,38 @@ it('counts events published, shows the outbox backlog, and open live subscriptio
     dispose();
     await client.dispose();
   }
+});
+
+describe('request ids', () => {
+  const createRequest = (headers: Record<string, string>) =>
+    fetch(system.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.nurse}`, ...headers },
+      body: JSON.stringify({ query: 'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", quantity: 1 }) { id } }' }),
+    });
+
+  it("follow a client's X-Request-Id through the gateway and the request subgraph into the event (correlationId)", async () => {
+    const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: system.topology.exchange });
+    const tap = await bus.broadcast(['request.created']);
+    try {
+      const given = `ward-screen-${Date.now()}`;
+      const res = await createRequest({ 'x-request-id': given });
+      expect(res.headers.get('x-request-id')).toBe(given);
+      const { data } = (await res.json()) as { data: { createRequest: { id: string } } };
+      const generated = await createRequest({ 'x-request-id': 'not a valid id; DROP TABLE' });
+      const fresh = generated.headers.get('x-request-id')!;
+      expect(fresh).toMatch(/^[0-9a-f-]{36}$/); // refused as given, replaced by a new one
+      const ids = new Map<string, string | undefined>();
+      for await (const delivery of tap) {
+        const event = delivery.body as RequestEvent;
+        ids.set(event.requestId, event.correlationId);
+        if (ids.size === 2) break;
+      }
+      expect(ids.get(data.createRequest.id)).toBe(given);
+      expect([...ids.values()]).toContain(fresh);
+    } finally {
+      await tap.close();
+      await bus.close();
+    }
+  });
 });
