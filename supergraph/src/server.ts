@@ -22,6 +22,7 @@ import {
 import { dashboardRoutes } from './dashboard';
 import { startLive, trackApiSchema, type LiveLimits } from './live/server';
 import { readSupergraphSdl } from './supergraphFile';
+import { DEFAULT_OPERATION_LIMITS, operationLimits } from './limits';
 
 export interface GatewayContext {
   /** The client's `Authorization` header (verified), forwarded to every subgraph as is. */
@@ -47,6 +48,8 @@ export interface GatewayDeps {
   readonly bus?: EventBus;
   /** Overrides of the live limits (benchmarks raise connections per user). */
   readonly liveLimits?: Partial<LiveLimits>;
+  /** How long a subgraph may take to answer one fetch. @default 10_000 */
+  readonly subgraphTimeoutMs?: number;
 }
 
 /** Forwards the caller's credentials (each subgraph verifies them again) and address. */
@@ -71,6 +74,16 @@ const subscriptionsOverWebSocketOnly: ApolloServerPlugin<GatewayContext> = {
     };
   },
 };
+
+/**
+ * Node's own fetch (undici, keep-alive: the default make-fetch-happen costs more
+ * CPU per call than a small subgraph query), bounded: a subgraph that hangs fails
+ * that fetch instead of holding the client.
+ */
+const fetchWithin =
+  (timeoutMs: number) =>
+  (url: string, init: RequestInit): Promise<Response> =>
+    fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
 
 /** Rejects a bad token before any planning or subgraph call, with HTTP 401. */
 async function verified(verifier: TokenVerifier, authorization: string | undefined): Promise<string | undefined> {
@@ -101,18 +114,18 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
   const verifier = new TokenVerifier({ ...deps.tokens, keys: new JwksKeySource(deps.tokens.jwksUrl) });
   const gateway = new ApolloGateway({
     supergraphSdl: deps.supergraphSdl ?? readSupergraphSdl(),
-    // Node's own fetch (undici, keep-alive): the default make-fetch-happen costs more CPU per call than a small subgraph query.
-    buildService: ({ name, url }) => new AuthForwardingDataSource({ url: urls[name] ?? url, fetcher: fetch as never }),
+    buildService: ({ name, url }) => new AuthForwardingDataSource({ url: urls[name] ?? url, fetcher: fetchWithin(deps.subgraphTimeoutMs ?? 10_000) as never }),
     logger: deps.logger,
   });
   const apiSchema = trackApiSchema(gateway);
+  const armor = operationLimits(DEFAULT_OPERATION_LIMITS, deps.production);
   return startService<GatewayContext>({
     name: 'gateway',
     port: deps.port,
     portVariable: 'GATEWAY_PORT',
     production: deps.production,
     logger: deps.logger,
-    apollo: { gateway, plugins: [subscriptionsOverWebSocketOnly] },
+    apollo: { gateway, plugins: [subscriptionsOverWebSocketOnly, ...armor.plugins], validationRules: armor.validationRules, allowBatchedHttpRequests: false },
     context: async (req) => ({
       authorization: await verified(verifier, headerValue(req.headers, 'authorization')),
       clientAddress: req.socket.remoteAddress,
@@ -121,7 +134,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     ready: () => subgraphsReady(Object.values(urls)),
     routes: (app) => dashboardRoutes(app),
     extend: deps.bus
-      ? (apollo, server) => startLive({ apollo, apiSchema, server, bus: deps.bus!, verifier, logger: deps.logger, limits: deps.liveLimits })
+      ? (apollo, server) => startLive({ apollo, apiSchema, server, bus: deps.bus!, verifier, logger: deps.logger, limits: deps.liveLimits, validationRules: armor.validationRules })
       : undefined,
   });
 }

@@ -8,7 +8,7 @@
 import type http from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { ApolloGateway } from '@apollo/gateway';
-import { createSourceEventStream, execute, GraphQLError, print, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { createSourceEventStream, execute, GraphQLError, print, specifiedRules, validate, type ValidationRule, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -41,6 +41,8 @@ export interface LiveDeps {
   readonly verifier: TokenVerifier;
   readonly logger: Logger;
   readonly limits?: Partial<LiveLimits>;
+  /** Rules beyond GraphQL's own that subscription documents must pass (the gateway's operation limits). */
+  readonly validationRules?: readonly ValidationRule[];
 }
 
 interface Extra extends Record<PropertyKey, unknown> {
@@ -161,6 +163,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
   const serverCleanup = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: liveSchema,
+      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...(deps.validationRules ?? [])]),
       subscribe: async (args) => {
         const source = await createSourceEventStream({ ...args, fieldResolver: byResponseKey });
         if (!(Symbol.asyncIterator in source)) return source; // errors before the stream started

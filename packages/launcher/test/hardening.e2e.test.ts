@@ -1,0 +1,137 @@
+/**
+ * Abusive operations against the gateway: each is refused with a code before
+ * any subgraph does work, while normal traffic keeps flowing. And a subgraph
+ * that hangs fails its fetch within the gateway's timeout instead of holding
+ * the client.
+ */
+import { createServer, type Server } from 'node:http';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { createLogger, EnvReader, loadTokenConfig } from '@asky/shared';
+import { createGateway } from '@asky/supergraph';
+import { startTestSystem, type TestSystem } from '../src/testing';
+
+let system: TestSystem;
+let token: string;
+beforeAll(async () => {
+  system = await startTestSystem();
+  token = (await system.loginAll()).technician;
+});
+afterAll(() => system?.stop());
+
+/** A chain `medicines → locations → dispenser → stock → medicine → …`, `levels` fields deep, `leaves` scalars at the end. */
+const chain = (levels: number, leaves = 'code') => {
+  const steps = ['locations', 'dispenser', 'stock', 'medicine'];
+  let selection = `{ ${leaves} }`;
+  // The chain must end on a dispenser for \`code\` and friends.
+  const path = Array.from({ length: levels - 2 }, (_, i) => steps[i % 4]!);
+  while (path.at(-1) !== 'dispenser') path.pop();
+  for (const step of [...path].reverse()) selection = `{ ${step} ${selection} }`;
+  return `medicines(search: "morfina") ${selection}`;
+};
+
+async function expectRefused(query: string, code: string, message: RegExp) {
+  system.resetQueries();
+  const body = await system.graphql(query, {}, { token });
+  expect(body.data).toBeUndefined();
+  expect(body.errors?.[0]?.extensions?.code).toBe(code);
+  expect(body.errors?.[0]?.message).toMatch(message);
+  expect([...system.queries.pyxis, ...system.queries.request, ...system.queries.auth]).toEqual([]); // refused before any subgraph read
+}
+
+describe('operation limits at the gateway', () => {
+  it('refuses a query nested deeper than 10', async () => {
+    await expectRefused(`{ ${chain(13)} }`, 'GRAPHQL_VALIDATION_FAILED', /depth/i);
+  });
+
+  it('refuses more than 15 aliases', async () => {
+    const aliases = Array.from({ length: 16 }, (_, i) => `a${i}: dispensers { code }`).join(' ');
+    await expectRefused(`{ ${aliases} }`, 'GRAPHQL_VALIDATION_FAILED', /aliases/i);
+  });
+
+  it('refuses more than 20 directives', async () => {
+    const directives = Array.from({ length: 21 }, () => '@include(if: true)').join(' ');
+    await expectRefused(`{ dispensers ${directives} { code } }`, 'GRAPHQL_VALIDATION_FAILED', /directives/i);
+  });
+
+  it('refuses a document of more than 2,000 tokens', async () => {
+    const fields = Array.from({ length: 700 }, () => 'code name unit').join(' ');
+    await expectRefused(`{ dispensers { ${fields} } }`, 'GRAPHQL_VALIDATION_FAILED', /token/i);
+  });
+
+  it('refuses a query whose cost is over 5,000', async () => {
+    // The dashboard's list costs about 3,000: twice it, within the depth and alias limits, is too much.
+    const list = 'requests(first: 50) { id kind status priority createdAt updatedAt quantity note requester { name email role } assignee { name } medicine { name strength unit } material { name } dispenser { code name location unit } assistanceType { name } }';
+    await expectRefused(`{ a: ${list} b: ${list} }`, 'GRAPHQL_VALIDATION_FAILED', /cost/i);
+    const once = await system.graphql(`{ ${list} }`, {}, { token });
+    expect(once.errors).toBeUndefined();
+  });
+
+  it('refuses batched HTTP operations', async () => {
+    const res = await fetch(system.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify([{ query: '{ dispensers { code } }' }, { query: '{ dispensers { code } }' }]),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/batch/i);
+  });
+
+  it('refuses cross-site simple requests (CSRF prevention) and bodies over 1 MB', async () => {
+    const csrf = await fetch(`${system.gatewayUrl}?query=${encodeURIComponent('{ dispensers { code } }')}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(csrf.status).toBe(400);
+    expect(await csrf.text()).toMatch(/CSRF/);
+    const huge = await fetch(system.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ dispensers { code } }', variables: { pad: 'x'.repeat(1_100_000) } }),
+    });
+    expect(huge.status).toBe(413);
+  });
+
+  it('applies the same limits to subscriptions over graphql-ws', async () => {
+    const client = createClient({ url: system.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+    const aliases = Array.from({ length: 16 }, (_, i) => `s${i}: status`).join(' ');
+    const error = await new Promise<unknown>((resolve) =>
+      client.subscribe({ query: `subscription { requestStatusChanged { ${aliases} } }` }, { next: () => undefined, error: resolve, complete: () => resolve(undefined) }),
+    );
+    expect(JSON.stringify(error)).toMatch(/aliases/i);
+    await client.dispose();
+  });
+
+  it('keeps answering normal traffic alongside', async () => {
+    const abuse = Array.from({ length: 20 }, () => system.graphql(`{ ${chain(13)} }`, {}, { token }));
+    const normal = Array.from({ length: 20 }, () => system.graphql('{ dispensers { code } }', {}, { token }));
+    const answers = await Promise.all(normal);
+    expect(answers.every((a) => !a.errors && a.data.dispensers.length > 0)).toBe(true);
+    expect((await Promise.all(abuse)).every((a) => a.errors?.[0]?.extensions?.code === 'GRAPHQL_VALIDATION_FAILED')).toBe(true);
+  });
+});
+
+describe('a subgraph that hangs', () => {
+  it('fails its part within the gateway timeout, not the whole client wait', async () => {
+    const hanging: Server = createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const gateway = await createGateway({
+      port: 0,
+      production: true,
+      logger: createLogger('hang', 'silent'),
+      subgraphUrls: { ...system.subgraphUrls, pyxis: `http://127.0.0.1:${(hanging.address() as { port: number }).port}/graphql` },
+      tokens: { ...loadTokenConfig(new EnvReader({})), jwksUrl: new URL('/.well-known/jwks.json', system.subgraphUrls.auth).href },
+      subgraphTimeoutMs: 500,
+    });
+    try {
+      const started = Date.now();
+      const body = await system.graphql('{ dispensers { code } }', {}, { url: gateway.url, token });
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(body.errors?.[0]?.extensions?.code).toEqual(expect.any(String));
+      expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/); // no stack trace
+      const me = await system.graphql('{ me { email } }', {}, { url: gateway.url, token }); // other subgraphs still answer
+      expect(me.data.me.email).toBe('technician@asky.local');
+    } finally {
+      await gateway.stop();
+      hanging.closeAllConnections();
+      hanging.close();
+    }
+  });
+});
