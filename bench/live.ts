@@ -10,11 +10,10 @@
  * gateway's CPU profile there.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { EnvReader, RabbitBus, type RequestEvent } from '@asky/shared';
 import type { Received } from './liveClients';
+import { freePort, percentile, startAskyGateway, stopProcess, usage, writeResult } from './lib';
 import { startTestSystem, testAmqpUrl, type TestSystem } from '../packages/launcher/src/testing';
 
 const env = new EnvReader();
@@ -27,7 +26,6 @@ const PROFILE = env.string('BENCH_PROFILE');
 /** Gateway replicas; client processes spread over them, as a load balancer would. */
 const GATEWAYS = env.int('BENCH_GATEWAYS', 1, 1, 8);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const sorted = (values: number[]) => values.sort((a, b) => a - b);
 const eventKey = (requestId: string, status: string) => `${requestId}|${status}`;
 
@@ -66,51 +64,6 @@ async function openSubscribers(wsUrls: string[], token: string): Promise<ChildPr
   return children;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-/** The gateway as its own process (`supergraph/src/index.ts`), on this system's subgraphs and exchange. */
-async function startGateway(system: TestSystem, port: number): Promise<ChildProcess> {
-  const authUrl = new URL(system.subgraphUrls.auth);
-  const gateway = fork(path.join(__dirname, '../supergraph/src/index.ts'), [], {
-    execArgv: ['--conditions=typescript', '--import', 'tsx', ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [])],
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      GATEWAY_PORT: String(port),
-      AUTH_URL: system.subgraphUrls.auth,
-      PYXIS_URL: system.subgraphUrls.pyxis,
-      REQUEST_URL: system.subgraphUrls.request,
-      AUTH_JWKS_URL: new URL('/.well-known/jwks.json', authUrl).href,
-      AMQP_URL: testAmqpUrl(),
-      EVENTS_EXCHANGE: system.topology.exchange,
-      // One dashboard user with many screens: the per-user connection limit is raised for the bench.
-      LIVE_CONNECTIONS_PER_USER: String(SUBSCRIBERS),
-    },
-  });
-  const url = `http://127.0.0.1:${port}/ready`;
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return gateway;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  gateway.kill();
-  throw new Error('the bench gateway did not get ready');
-}
-
-/** CPU seconds and resident memory of a process, from /proc. */
-function usage(pid: number): { cpuSeconds: number; rssMiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime, fields 14 and 15
-  const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return { cpuSeconds: ticks / 100, rssMiB: Number(rss) / 1024 };
-}
-
 const collect = (children: ChildProcess[]) =>
   Promise.all(
     children.map(
@@ -130,7 +83,12 @@ async function main() {
   const { nurse, pharmacist, admin } = await system.loginAll();
   const gatewayPorts: number[] = [];
   for (let i = 0; i < GATEWAYS; i++) gatewayPorts.push(await freePort());
-  const gateways = await Promise.all(gatewayPorts.map((port) => startGateway(system, port)));
+  // One dashboard user with many screens: the per-user connection limit is raised for the bench.
+  const gateways = await Promise.all(
+    gatewayPorts.map((port) =>
+      startAskyGateway(system, port, { LIVE_CONNECTIONS_PER_USER: String(SUBSCRIBERS) }, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []),
+    ),
+  );
   process.stderr.write('bench: system and gateway up, opening subscriptions…\n');
   const children = await openSubscribers(gatewayPorts.map((port) => `ws://127.0.0.1:${port}/graphql`), admin);
 
@@ -182,7 +140,19 @@ async function main() {
   console.log(`  follow-up executions per event: ${(followUps / (expected / SUBSCRIBERS)).toFixed(2)} (same selection for all ${SUBSCRIBERS} subscribers; one per gateway)`);
   after.forEach((a, i) => console.log(`  gateway process ${i + 1}/${GATEWAYS}: CPU ${(((a.cpuSeconds - before[i]!.cpuSeconds) / seconds) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s, RSS ${a.rssMiB.toFixed(0)} MiB`));
   console.log(`  elsewhere: subgraphs + writes ${((((benchCpu.user + benchCpu.system) / 1e6) / seconds) * 100).toFixed(0)}%, client processes ${((clientCpu / seconds) * 100).toFixed(0)}% of one core`);
-  await Promise.all(gateways.map((g) => new Promise((resolve) => g.once('exit', resolve).kill('SIGTERM'))));
+  const file = writeResult('live', {
+    subscribers: SUBSCRIBERS,
+    events: expected / SUBSCRIBERS,
+    ratePerSecond: RATE,
+    delivered: received.length,
+    expected,
+    publishToClientMs: { p50: percentile(fromPublish, 50), p99: percentile(fromPublish, 99), max: fromPublish.at(-1) },
+    commitToClientMs: { p50: percentile(fromCommit, 50), p99: percentile(fromCommit, 99) },
+    followUpsPerEvent: followUps / (expected / SUBSCRIBERS),
+    gateways: after.map((a, i) => ({ cpuPercentOfOneCore: ((a.cpuSeconds - before[i]!.cpuSeconds) / seconds) * 100, rssMiB: a.rssMiB })),
+  });
+  console.log(`  written to ${path.relative(process.cwd(), file)}`);
+  await Promise.all(gateways.map(stopProcess));
   await tap.close();
   await tapBus.close();
   await system.stop();

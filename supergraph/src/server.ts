@@ -5,10 +5,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
+import { AuthForwardingDataSource, fetchWithin } from './dataSource';
 import {
   JwksKeySource,
-  REQUEST_ID_HEADER,
   requestIdOf,
   TokenVerifier,
   startService,
@@ -52,15 +52,6 @@ export interface GatewayDeps {
   readonly subgraphTimeoutMs?: number;
 }
 
-/** Forwards the caller's credentials (each subgraph verifies them again) and address. */
-class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if (context.authorization) request.http?.headers.set('authorization', context.authorization);
-    if (context.clientAddress) request.http?.headers.set('x-forwarded-for', context.clientAddress);
-    if (context.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
-  }
-}
-
 /** Subscriptions come over WebSocket; a subscription POSTed over HTTP gets told where to go. */
 const subscriptionsOverWebSocketOnly: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart() {
@@ -74,16 +65,6 @@ const subscriptionsOverWebSocketOnly: ApolloServerPlugin<GatewayContext> = {
     };
   },
 };
-
-/**
- * Node's own fetch (undici, keep-alive: the default make-fetch-happen costs more
- * CPU per call than a small subgraph query), bounded: a subgraph that hangs fails
- * that fetch instead of holding the client.
- */
-const fetchWithin =
-  (timeoutMs: number) =>
-  (url: string, init: RequestInit): Promise<Response> =>
-    fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
 
 /** Rejects a bad token before any planning or subgraph call, with HTTP 401. */
 async function verified(verifier: TokenVerifier, authorization: string | undefined): Promise<string | undefined> {

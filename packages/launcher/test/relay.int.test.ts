@@ -106,3 +106,39 @@ it('relays on each commit\'s nudge, without waiting for its poll interval', asyn
     await topology.remove(['tap']);
   }
 });
+
+it('lets several relays (replicas) work one outbox at once without sending any row twice', async () => {
+  const topology = testTopology();
+  const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: topology.exchange });
+  const tap = await bus.subscribe({ queue: `${topology.queuePrefix}tap`, bindings: ['request.#'] });
+  const clients = Array.from({ length: 3 }, () => createPrismaClient(createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'request') }, 'request')));
+  const ids: string[] = Array.from({ length: 60 }, () => randomUUID());
+  try {
+    const values = ids.map((id) => `('${id}', 'request.created', '${randomUUID()}', '{"eventId":"${id}"}')`).join(',');
+    await adminQuery(`INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload) VALUES ${values}`, database.url);
+    const logger = createLogger('test', 'silent');
+    const relays = clients.map((prisma) => new OutboxRelay(prisma, bus, logger, { batchSize: 5 }));
+    // Each replica relays batches until it finds nothing left; all three at once.
+    const sent = await Promise.all(
+      relays.map(async (relay) => {
+        let total = 0;
+        for (let n = await relay.relayBatch(); n > 0; n = await relay.relayBatch()) total += n;
+        return total;
+      }),
+    );
+    expect(sent.reduce((a, b) => a + b, 0)).toBe(ids.length);
+    expect(sent.filter((n) => n > 0).length).toBeGreaterThan(1); // the work was shared
+    const received: string[] = [];
+    for await (const delivery of tap) {
+      delivery.ack();
+      if (ids.includes(delivery.messageId!)) received.push(delivery.messageId!);
+      if (received.length === ids.length) break;
+    }
+    expect(new Set(received).size).toBe(ids.length); // every row once
+  } finally {
+    await tap.close();
+    await bus.close();
+    await Promise.all(clients.map((c) => c.$disconnect()));
+    await topology.remove(['tap']);
+  }
+});

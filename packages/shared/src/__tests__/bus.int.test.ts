@@ -124,3 +124,40 @@ describe.each(implementations)('the %s event bus', (_, make) => {
     expect(harness.bus.connected()).toBe(true);
   });
 });
+
+describe('replicas of one consumer on RabbitMQ', () => {
+  it('share the work of one queue: each event goes to exactly one replica', async () => {
+    const prefix = `test.${randomBytes(4).toString('hex')}`;
+    const exchange = `${prefix}.events`;
+    const replicas = [await RabbitBus.connect({ url: AMQP_URL, exchange, prefetch: 1 }), await RabbitBus.connect({ url: AMQP_URL, exchange, prefetch: 1 })];
+    try {
+      const subscriptions = await Promise.all(replicas.map((bus) => bus.subscribe({ queue: `${prefix}.work`, bindings: ['request.#'] })));
+      const got: string[][] = [[], []];
+      const loops = subscriptions.map(async (subscription, i) => {
+        for await (const delivery of subscription) {
+          got[i]!.push(delivery.messageId!);
+          await new Promise((r) => setTimeout(r, 10)); // some work
+          delivery.ack();
+        }
+      });
+      const ids = Array.from({ length: 30 }, () => randomUUID());
+      for (const id of ids) await replicas[0]!.publish('request.created', { id }, id);
+      const deadline = Date.now() + 10_000;
+      while (got[0]!.length + got[1]!.length < ids.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect([...got[0]!, ...got[1]!].sort()).toEqual([...ids].sort()); // each once
+      expect(got[0]!.length).toBeGreaterThan(0);
+      expect(got[1]!.length).toBeGreaterThan(0);
+      await Promise.all(subscriptions.map((s) => s.close()));
+      await Promise.all(loops);
+    } finally {
+      for (const bus of replicas) await bus.close();
+      const connection = await amqp.connect(AMQP_URL);
+      const channel = await connection.createChannel();
+      await channel.deleteQueue(`${prefix}.work`);
+      await channel.deleteQueue(`${prefix}.work.dead`);
+      await channel.deleteExchange(exchange);
+      await channel.deleteExchange(`${exchange}.dead`);
+      await connection.close();
+    }
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * `npm run bench:gateways`: the same queries, side by side in one run, straight
+ * to the subgraph and through Asky's gateway, a plain @apollo/gateway and Hive
+ * Gateway — each gateway in its own process on the same supergraph and subgraphs
+ * (which run here), the load generator (autocannon) in another. Prints req/s and p50/p99 and the
+ * ratios, then the dashboard query at page sizes 10/50/100; writes
+ * bench/results/gateways.json and gateways.svg. Loopback only, bounded
+ * (`BENCH_SECONDS` per run, default 5; `BENCH_CONNECTIONS`, default 20).
+ */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fork, type ChildProcess } from 'node:child_process';
+import type autocannon from 'autocannon';
+import type { LoadOrder } from './loadClient';
+import { EnvReader } from '@asky/shared';
+import { readSupergraphSdl } from '../supergraph/src/supergraphFile';
+import { startTestSystem, type TestSystem } from '../packages/launcher/src/testing';
+import { answersGraphQL, barChart, freePort, RESULTS_DIR, startAskyGateway, startProcess, stopProcess, usage, writeResult } from './lib';
+
+const env = new EnvReader();
+const SECONDS = env.int('BENCH_SECONDS', 5, 1, 60);
+const CONNECTIONS = env.int('BENCH_CONNECTIONS', 20, 1, 500);
+/** A folder for the Asky gateway's CPU profile (`--cpu-prof`). */
+const PROFILE = env.string('BENCH_PROFILE');
+const ONLY = env.string('BENCH_ONLY'); // e.g. "single": only the single-subgraph runs
+
+const SINGLE = '{ dispensers { code name unit status } }';
+/** Every request differs (a search no medicine matches): no in-flight sharing possible anywhere. */
+const UNIQUE = 'query ($unique: String) { medicines(search: $unique) { name } }';
+const dashboard = (size: number) =>
+  `{ requests(first: ${size}) { id status priority createdAt requester { name } assignee { name } medicine { name } dispenser { code location } } }`;
+
+interface Run {
+  readonly target: string;
+  readonly query: string;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  /** CPU of the process under test, % of one core, when it has its own process. */
+  readonly cpuPercent?: number;
+}
+
+/** Runs autocannon in the load process. */
+const autocannonIn = (loader: ChildProcess, order: LoadOrder) =>
+  new Promise<autocannon.Result>((resolve) => {
+    loader.once('message', (result: autocannon.Result) => resolve(result));
+    loader.send(order);
+  });
+
+async function load(loader: ChildProcess, url: string, query: string, token: string, pid?: number): Promise<Omit<Run, 'target' | 'query'>> {
+  const order = { url, body: JSON.stringify({ query }), token, connections: CONNECTIONS, unique: query === UNIQUE };
+  // Warm-up: plans cached, connections open, JIT done.
+  await autocannonIn(loader, { ...order, seconds: 1 });
+  const before = pid ? usage(pid).cpuSeconds : 0;
+  const result = await autocannonIn(loader, { ...order, seconds: SECONDS });
+  const cpu = pid ? ((usage(pid).cpuSeconds - before) / SECONDS) * 100 : undefined;
+  const bad = result.non2xx + result.errors + result.timeouts;
+  return { requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: bad, cpuPercent: cpu };
+}
+
+/** Every request is answered with data and no errors (checked once before measuring). */
+async function check(url: string, query: string, token: string, target: string) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+  const body = (await res.json()) as { data?: unknown; errors?: unknown };
+  if (!res.ok || body.errors || !body.data) throw new Error(`${target} does not answer ${query}: ${JSON.stringify(body).slice(0, 300)}`);
+}
+
+/** The supergraph with its subgraph URLs pointing at this system's subgraphs (what peers read). */
+function supergraphFor(system: TestSystem): string {
+  let sdl = readSupergraphSdl();
+  for (const [name, url] of Object.entries(system.subgraphUrls)) {
+    sdl = sdl.replace(new RegExp(`(name: "${name}", url: ")[^"]+(")`), `$1${url}$2`);
+  }
+  const file = path.join(tmpdir(), `asky-bench-supergraph-${process.pid}.graphql`);
+  writeFileSync(file, sdl);
+  return file;
+}
+
+async function main() {
+  const system = await startTestSystem({ production: true, userStatusTtlMs: 60_000 });
+  const { technician, admin, nurse } = await system.loginAll();
+  // Enough requests for the largest page.
+  for (let i = 0; i < 100; i++) {
+    await system.graphql('mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", quantity: 1 }) { id } }', {}, { token: nurse });
+  }
+  const supergraphFile = supergraphFor(system);
+  const ports = { asky: await freePort(), apollo: await freePort(), hive: await freePort() };
+  const url = (port: number) => `http://127.0.0.1:${port}/graphql`;
+  const peers = {
+    'Asky gateway': await startAskyGateway(system, ports.asky, {}, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []),
+    '@apollo/gateway (defaults)': await startProcess(path.join(__dirname, 'peers/apolloStock.ts'), { PORT: String(ports.apollo), SUPERGRAPH_FILE: supergraphFile }, answersGraphQL(url(ports.apollo))),
+    'Hive Gateway': await startProcess(path.join(__dirname, 'peers/hive.ts'), { PORT: String(ports.hive), SUPERGRAPH_FILE: supergraphFile }, answersGraphQL(url(ports.hive))),
+  };
+  const urls: Record<keyof typeof peers, string> = { 'Asky gateway': url(ports.asky), '@apollo/gateway (defaults)': url(ports.apollo), 'Hive Gateway': url(ports.hive) };
+  const loader = fork(path.join(__dirname, 'loadClient.ts'), [], { execArgv: ['--conditions=typescript', '--import', 'tsx'] });
+  await new Promise((resolve) => loader.once('message', resolve));
+  const runs: Run[] = [];
+  const measure = async (target: string, targetUrl: string, query: string, token: string, pid?: number) => {
+    await check(targetUrl, query, token, target);
+    process.stderr.write(`bench: ${target} — ${query.slice(0, 40)}…\n`);
+    const run = { target, query, ...(await load(loader, targetUrl, query, token, pid)) };
+    runs.push(run);
+    return run;
+  };
+  try {
+    const direct = await measure('pyxis subgraph, direct', system.subgraphUrls.pyxis, SINGLE, technician);
+    for (const [target, child] of Object.entries(peers)) await measure(target, urls[target as keyof typeof peers], SINGLE, technician, child.pid);
+    for (const target of ['pyxis subgraph, direct', ...Object.keys(peers)]) {
+      const child = peers[target as keyof typeof peers];
+      await measure(target, child ? urls[target as keyof typeof peers] : system.subgraphUrls.pyxis, UNIQUE, technician, child?.pid);
+    }
+    const find = (target: string, query: string) => runs.find((r) => r.target === target && r.query === query)!;
+    const ours = find('Asky gateway', SINGLE);
+    const ratio = (a: Run, b: Run) => a.requestsPerSecond / b.requestsPerSecond;
+    const line = (r: Run) =>
+      `  ${r.target.padEnd(28)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50Ms).padStart(4)} ms  p99 ${String(r.p99Ms).padStart(4)} ms${r.cpuPercent === undefined ? '' : `  CPU ${r.cpuPercent.toFixed(0)}%`}${r.errors ? `  ${r.errors} ERRORS` : ''}`;
+    console.log(`gateway bench: ${CONNECTIONS} connections, ${SECONDS} s per run, each gateway in its own process`);
+    console.log(`single-subgraph query ${SINGLE}`);
+    for (const r of runs.filter((r) => r.query === SINGLE)) console.log(line(r));
+    console.log(`  Asky gateway / direct: ${ratio(ours, direct).toFixed(2)} (target ≥ 0.6)`);
+    for (const peer of ['@apollo/gateway (defaults)', 'Hive Gateway']) console.log(`  Asky gateway / ${peer}: ${ratio(ours, find(peer, SINGLE)).toFixed(2)} (target ≥ 1.0)`);
+    console.log(`  (${CONNECTIONS} connections of one user asking the same: gateways that share identical in-flight subgraph fetches gain)`);
+    console.log(`single-subgraph query, every request different ${UNIQUE}`);
+    for (const r of runs.filter((r) => r.query === UNIQUE)) console.log(line(r));
+    const oursUnique = find('Asky gateway', UNIQUE);
+    console.log(`  Asky gateway / direct: ${ratio(oursUnique, find('pyxis subgraph, direct', UNIQUE)).toFixed(2)} (target ≥ 0.6)`);
+    for (const peer of ['@apollo/gateway (defaults)', 'Hive Gateway']) console.log(`  Asky gateway / ${peer}: ${ratio(oursUnique, find(peer, UNIQUE)).toFixed(2)} (target ≥ 1.0)`);
+    if (ONLY === 'single') return;
+    const dashboardRuns: Run[] = [];
+    for (const [target, child] of Object.entries(peers)) dashboardRuns.push(await measure(target, urls[target as keyof typeof peers], dashboard(50), admin, child.pid));
+    const pages = [];
+    for (const size of [10, 50, 100]) {
+      await check(urls['Asky gateway'], dashboard(size), admin, 'Asky gateway');
+      await new Promise((r) => setTimeout(r, 1_000)); // the last run's stragglers are done
+      system.resetQueries();
+      await check(urls['Asky gateway'], dashboard(size), admin, 'Asky gateway');
+      const sql = Object.values(system.queries).reduce((n, q) => n + q.length, 0);
+      const run = await measure('Asky gateway', urls['Asky gateway'], dashboard(size), admin, peers['Asky gateway'].pid);
+      pages.push({ size, sqlQueriesPerOperation: sql, requestsPerSecond: run.requestsPerSecond, p99Ms: run.p99Ms });
+    }
+
+    console.log('dashboard query (50 requests with requester, assignee, medicine, dispenser: all three subgraphs)');
+    for (const r of dashboardRuns) console.log(line(r));
+    for (const peer of dashboardRuns.slice(1)) console.log(`  Asky gateway / ${peer.target}: ${ratio(dashboardRuns[0]!, peer).toFixed(2)} (target ≥ 1.0)`);
+    console.log('dashboard page sizes through the Asky gateway (cost must grow sub-linearly)');
+    for (const p of pages) console.log(`  first: ${String(p.size).padStart(3)}  ${p.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${p.p99Ms} ms  ${p.sqlQueriesPerOperation} SQL queries per operation`);
+    const file = writeResult('gateways', { connections: CONNECTIONS, seconds: SECONDS, runs, dashboard: dashboardRuns, pages });
+    const chart = path.join(RESULTS_DIR, 'gateways.svg');
+    writeFileSync(
+      chart,
+      barChart(
+        `req/s, ${CONNECTIONS} connections (${new Date().toISOString().slice(0, 10)})`,
+        'req/s',
+        [...runs.filter((r) => r.query === SINGLE || r.query === UNIQUE), ...dashboardRuns].map((r) => ({ label: `${r.target}${r.query === SINGLE ? '' : r.query === UNIQUE ? ' · unique' : ' · dashboard'}`, value: r.requestsPerSecond })),
+      ),
+    );
+    console.log(`  written to ${path.relative(process.cwd(), file)} and ${path.relative(process.cwd(), chart)}`);
+  } finally {
+    await Promise.all([...Object.values(peers), loader].map(stopProcess));
+    await system.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

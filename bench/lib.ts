@@ -1,0 +1,95 @@
+/** What the benchmarks share: free ports, server processes, /proc usage, percentiles, result files. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { testAmqpUrl, type TestSystem } from '../packages/launcher/src/testing';
+
+export const RESULTS_DIR = path.join(__dirname, 'results');
+
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+/** Whether a GraphQL endpoint answers `{ __typename }`. */
+export const answersGraphQL = (url: string) => () =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }).then((r) => r.ok, () => false);
+
+/** Forks a TypeScript server entry and resolves once `ready` (a URL answering 200, or a check) says so. */
+export async function startProcess(entry: string, env: Record<string, string>, ready: string | (() => Promise<boolean>), execArgv: string[] = []): Promise<ChildProcess> {
+  const child = fork(entry, [], { execArgv: ['--conditions=typescript', '--import', 'tsx', ...execArgv], env: { ...process.env, ...env } });
+  const isReady = typeof ready === 'string' ? () => fetch(ready).then((r) => r.ok, () => false) : ready;
+  for (let i = 0; i < 150; i++) {
+    if (await isReady()) return child;
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill();
+  throw new Error(`${path.basename(entry)} did not get ready`);
+}
+
+/** Asky's gateway as its own process (`supergraph/src/index.ts`), on this system's subgraphs and exchange. */
+export function startAskyGateway(system: TestSystem, port: number, env: Record<string, string> = {}, execArgv: string[] = []): Promise<ChildProcess> {
+  return startProcess(
+    path.join(__dirname, '../supergraph/src/index.ts'),
+    {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      GATEWAY_PORT: String(port),
+      AUTH_URL: system.subgraphUrls.auth,
+      PYXIS_URL: system.subgraphUrls.pyxis,
+      REQUEST_URL: system.subgraphUrls.request,
+      AUTH_JWKS_URL: new URL('/.well-known/jwks.json', system.subgraphUrls.auth).href,
+      AMQP_URL: testAmqpUrl(),
+      EVENTS_EXCHANGE: system.topology.exchange,
+      ...env,
+    },
+    `http://127.0.0.1:${port}/ready`,
+    execArgv,
+  );
+}
+
+export const stopProcess = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve()).kill('SIGTERM');
+  });
+
+/** CPU seconds and resident memory of a process, from /proc. */
+export function usage(pid: number): { cpuSeconds: number; rssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime, fields 14 and 15
+  const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return { cpuSeconds: ticks / 100, rssMiB: Number(rss) / 1024 };
+}
+
+/** Writes `bench/results/<name>.json`. */
+export function writeResult(name: string, result: object): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${name}.json`);
+  writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), ...result }, null, 2)}\n`);
+  return file;
+}
+
+/** A horizontal bar chart as SVG text: one bar per label. */
+export function barChart(title: string, unit: string, bars: { label: string; value: number }[]): string {
+  const width = 640;
+  const row = 28;
+  const left = 230;
+  const max = Math.max(...bars.map((b) => b.value), 1);
+  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const rows = bars
+    .map((b, i) => {
+      const y = 40 + i * row;
+      const w = Math.max(1, ((width - left - 80) * b.value) / max);
+      return `<text x="${left - 8}" y="${y + 17}" text-anchor="end">${escape(b.label)}</text><rect x="${left}" y="${y + 4}" width="${w.toFixed(1)}" height="${row - 8}" fill="#2f6fb3"/><text x="${left + w + 6}" y="${y + 17}">${Math.round(b.value)} ${unit}</text>`;
+    })
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${50 + bars.length * row}" font-family="sans-serif" font-size="13"><text x="10" y="22" font-weight="bold">${escape(title)}</text>${rows}</svg>\n`;
+}
