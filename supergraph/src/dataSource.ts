@@ -18,7 +18,7 @@ type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 /** Forwards the caller's credentials (each subgraph verifies them again), address and request id. */
 export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   /** Subgraph queries in flight, by caller, document and variables. */
-  private readonly inflight = new Map<string, Promise<SubgraphResponse>>();
+  private readonly inflight = new Map<string, { readonly response: Promise<SubgraphResponse>; sharers: number }>();
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
@@ -38,11 +38,14 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
     if (!('incomingRequestContext' in options) || !request.query || /^\s*mutation\b/.test(request.query)) return super.process(options);
     const key = `${options.context.authorization ?? ''}\n${request.query}\n${JSON.stringify(request.variables ?? {})}`;
     let shared = this.inflight.get(key);
-    if (!shared) {
-      shared = super.process(options).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, shared);
+    if (shared) shared.sharers++;
+    else {
+      const response = super.process(options).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, (shared = { response, sharers: 1 }));
     }
-    const { data, errors, extensions } = await shared;
+    const response = await shared.response;
+    if (shared.sharers === 1) return response; // nobody else holds it
+    const { data, errors, extensions } = response;
     return { data: data && structuredClone(data), errors: errors && structuredClone(errors), extensions };
   }
 }
