@@ -15,6 +15,7 @@ import { ConfigError } from './config';
 import { createFormatError } from './errors';
 import type { Logger } from './logger';
 import { createServiceMetrics } from './metrics';
+import { refuseUnstorableText } from './textInput';
 import { REQUEST_ID_HEADER, requestIdOf } from './requestId';
 
 export interface ServiceOptions<TContext extends BaseContext> {
@@ -64,6 +65,7 @@ export async function startService<TContext extends BaseContext>(
     plugins: [
       ...(options.apollo.plugins ?? []),
       metrics.graphql,
+      refuseUnstorableText,
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
@@ -101,6 +103,16 @@ export async function startService<TContext extends BaseContext>(
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, { context: ({ req }) => options.context(req) }),
   );
+
+  // Bodies express could not read (malformed JSON, too large…): a GraphQL-shaped
+  // client error with the right status, never express's HTML page with a stack.
+  app.use((err: { status?: number; type?: string; message?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) logger.error({ err }, 'request failed outside GraphQL');
+    const message =
+      err.type === 'entity.parse.failed' ? 'The request body is not valid JSON' : err.type === 'entity.too.large' ? 'The request body is too large' : status === 500 ? 'Internal server error' : 'Bad request';
+    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+  });
 
   const server = http.createServer(app);
   const port = await listen(server, options.port, options.portVariable, options.host);
