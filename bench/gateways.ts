@@ -16,7 +16,7 @@ import type { LoadOrder } from './loadClient';
 import { EnvReader } from '@asky/shared';
 import { readSupergraphSdl } from '../supergraph/src/supergraphFile';
 import { startTestSystem, type TestSystem } from '../packages/launcher/src/testing';
-import { answersGraphQL, barChart, freePort, RESULTS_DIR, startAskyGateway, startProcess, stopProcess, usage, writeResult } from './lib';
+import { answersGraphQL, barChart, freePort, RESULTS_DIR, startAskyGateway, startProcess, stopProcess, usage, writeResult, runBench } from './lib';
 
 const env = new EnvReader();
 const SECONDS = env.int('BENCH_SECONDS', 5, 1, 60);
@@ -163,10 +163,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

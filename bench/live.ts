@@ -13,7 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { EnvReader, RabbitBus, type RequestEvent } from '@asky/shared';
 import type { Received } from './liveClients';
-import { freePort, percentile, startAskyGateway, stopProcess, usage, writeResult } from './lib';
+import { freePort, percentile, startAskyGateway, stopProcess, usage, writeResult, runBench } from './lib';
 import { startTestSystem, testAmqpUrl, type TestSystem } from '../packages/launcher/src/testing';
 
 const env = new EnvReader();
@@ -158,10 +158,4 @@ async function main() {
   await system.stop();
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type autocannon from 'autocannon';
 import { EnvReader, RabbitBus, type RequestEvent } from '@asky/shared';
 import { adminQuery, startTestSystem, testAmqpUrl } from '../packages/launcher/src/testing';
-import { freePort, startAskyGateway, stopProcess, usage, writeResult } from './lib';
+import { freePort, startAskyGateway, stopProcess, usage, writeResult, runBench } from './lib';
 import type { LoadOrder } from './loadClient';
 
 const env = new EnvReader();
@@ -75,10 +75,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);
