@@ -112,6 +112,32 @@ export interface GraphQLBody<T> {
   errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string } & Record<string, unknown> }[];
 }
 
+export type MockTokens = Record<keyof typeof MOCK_USERS, string>;
+
+/**
+ * For a test file: one system started (and every mock user logged in) before
+ * its tests, stopped after them. Read `system` and `tokens` inside the tests.
+ */
+export function useTestSystem(options?: TestSystemOptions): { readonly system: TestSystem; readonly tokens: MockTokens } {
+  let system: TestSystem | undefined;
+  let tokens: MockTokens | undefined;
+  beforeAll(async () => {
+    system = await startTestSystem(options);
+    tokens = await system.loginAll();
+  });
+  afterAll(() => system?.stop());
+  return {
+    get system() {
+      if (!system) throw new Error('the test system is not started yet: use it inside tests');
+      return system;
+    },
+    get tokens() {
+      if (!tokens) throw new Error('the test system is not started yet: use it inside tests');
+      return tokens;
+    },
+  };
+}
+
 /** POSTs a GraphQL operation and returns the JSON body, whatever the status. */
 export async function postGraphQL<T>(url: string, query: string, variables?: object, headers?: object): Promise<GraphQLBody<T>> {
   const res = await fetch(url, {

@@ -4,15 +4,9 @@
  * client error (never a stack trace or SQL), and the data is unchanged after
  * the whole sweep (compared by a dump of every table the requests could touch).
  */
-import { adminQuery, startTestSystem, type TestSystem } from '../src/testing';
+import { adminQuery, useTestSystem } from '../src/testing';
 
-let system: TestSystem;
-let tokens: Awaited<ReturnType<TestSystem['loginAll']>>;
-beforeAll(async () => {
-  system = await startTestSystem();
-  tokens = await system.loginAll();
-});
-afterAll(() => system?.stop());
+const ctx = useTestSystem();
 
 const TABLES = ['auth."User"', 'pyxis."Medicine"', 'pyxis."Material"', 'pyxis."Dispenser"', 'pyxis."StockItem"', 'pyxis."StockMovement"', 'request."Request"', 'request."StatusHistory"', 'request."OutboxEvent"'];
 
@@ -20,7 +14,7 @@ const TABLES = ['auth."User"', 'pyxis."Medicine"', 'pyxis."Material"', 'pyxis."D
 async function dump(): Promise<string> {
   const parts: string[] = [];
   for (const table of TABLES) {
-    const { rows } = await adminQuery(`SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest, count(*) AS n FROM ${table} t`, system.database.url);
+    const { rows } = await adminQuery(`SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest, count(*) AS n FROM ${table} t`, ctx.system.database.url);
     parts.push(`${table}:${rows[0].n}:${rows[0].digest}`);
   }
   return parts.join('\n');
@@ -57,7 +51,7 @@ const CASES: [string, string, Record<string, unknown>][] = [
 it('refuses each bad input with a client code and changes nothing', async () => {
   const before = await dump();
   for (const [what, query, variables] of CASES) {
-    const body = await system.graphql(query, variables, { token: tokens.admin });
+    const body = await ctx.system.graphql(query, variables, { token: ctx.tokens.admin });
     const codes = (body.errors ?? []).map((e) => e.extensions?.code);
     expect({ what, codes, leaked: JSON.stringify(body).match(/\bat .+:\d+:\d+|SELECT |INSERT |prisma|postgres/i)?.[0] }).toEqual({
       what,
@@ -70,7 +64,7 @@ it('refuses each bad input with a client code and changes nothing', async () => 
 
 it('answers malformed JSON, a wrong content type and a non-object body with 400s', async () => {
   const post = (body: string, contentType = 'application/json') =>
-    fetch(system.gatewayUrl, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${tokens.admin}` }, body });
+    fetch(ctx.system.gatewayUrl, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${ctx.tokens.admin}` }, body });
   for (const [body, contentType] of [['{"query": "{ me { id } }"', undefined], ['[1, 2', undefined], ['"just a string"', undefined], ['{ me { id } }', 'text/plain']] as const) {
     const res = await post(body, contentType);
     expect(res.status).toBe(400);
@@ -82,7 +76,7 @@ it('answers malformed JSON, a wrong content type and a non-object body with 400s
 
 it('treats SQL-ish text as text: a search for it finds nothing and changes nothing', async () => {
   const before = await dump();
-  const body = await system.graphql<{ medicines: unknown[] }>('query ($s: String) { medicines(search: $s) { name } }', { s: "%' OR '1'='1'; DROP TABLE pyxis.\"Medicine\"; --" }, { token: tokens.admin });
+  const body = await ctx.system.graphql<{ medicines: unknown[] }>('query ($s: String) { medicines(search: $s) { name } }', { s: "%' OR '1'='1'; DROP TABLE pyxis.\"Medicine\"; --" }, { token: ctx.tokens.admin });
   expect(body.errors).toBeUndefined();
   expect(body.data!.medicines).toEqual([]);
   expect(await dump()).toBe(before);
@@ -90,8 +84,8 @@ it('treats SQL-ish text as text: a search for it finds nothing and changes nothi
 
 it('stores unusual but valid text exactly as given', async () => {
   const note = "Paciente 👩‍⚕️ no leito 3 — «urgente»; O'Brien said \"now\" ‮ טקסט";
-  const body = await system.graphql<{ createRequest: { id: string } }>(createRequest, medicine({ note }), { token: tokens.nurse });
+  const body = await ctx.system.graphql<{ createRequest: { id: string } }>(createRequest, medicine({ note }), { token: ctx.tokens.nurse });
   expect(body.errors).toBeUndefined();
-  const read = await system.graphql<{ request: { note: string } }>('query ($id: ID!) { request(id: $id) { note } }', { id: body.data!.createRequest.id }, { token: tokens.nurse });
+  const read = await ctx.system.graphql<{ request: { note: string } }>('query ($id: ID!) { request(id: $id) { note } }', { id: body.data!.createRequest.id }, { token: ctx.tokens.nurse });
   expect(read.data!.request.note).toBe(note);
 });

@@ -9,15 +9,9 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createLogger, EnvReader, loadTokenConfig } from '@asky/shared';
 import { createGateway } from '@asky/supergraph';
-import { startTestSystem, type TestSystem } from '../src/testing';
+import { useTestSystem } from '../src/testing';
 
-let system: TestSystem;
-let token: string;
-beforeAll(async () => {
-  system = await startTestSystem();
-  token = (await system.loginAll()).technician;
-});
-afterAll(() => system?.stop());
+const ctx = useTestSystem();
 
 /** A chain `medicines → locations → dispenser → stock → medicine → …`, `levels` fields deep, `leaves` scalars at the end. */
 const chain = (levels: number, leaves = 'code') => {
@@ -31,12 +25,12 @@ const chain = (levels: number, leaves = 'code') => {
 };
 
 async function expectRefused(query: string, code: string, message: RegExp) {
-  system.resetQueries();
-  const body = await system.graphql(query, {}, { token });
+  ctx.system.resetQueries();
+  const body = await ctx.system.graphql(query, {}, { token: ctx.tokens.technician });
   expect(body.data).toBeUndefined();
   expect(body.errors?.[0]?.extensions?.code).toBe(code);
   expect(body.errors?.[0]?.message).toMatch(message);
-  expect([...system.queries.pyxis, ...system.queries.request, ...system.queries.auth]).toEqual([]); // refused before any subgraph read
+  expect([...ctx.system.queries.pyxis, ...ctx.system.queries.request, ...ctx.system.queries.auth]).toEqual([]); // refused before any subgraph read
 }
 
 describe('operation limits at the gateway', () => {
@@ -63,14 +57,14 @@ describe('operation limits at the gateway', () => {
     // The dashboard's list costs about 3,000: twice it, within the depth and alias limits, is too much.
     const list = 'requests(first: 50) { id kind status priority createdAt updatedAt quantity note requester { name email role } assignee { name } medicine { name strength unit } material { name } dispenser { code name location unit } assistanceType { name } }';
     await expectRefused(`{ a: ${list} b: ${list} }`, 'GRAPHQL_VALIDATION_FAILED', /cost/i);
-    const once = await system.graphql(`{ ${list} }`, {}, { token });
+    const once = await ctx.system.graphql(`{ ${list} }`, {}, { token: ctx.tokens.technician });
     expect(once.errors).toBeUndefined();
   });
 
   it('refuses batched HTTP operations', async () => {
-    const res = await fetch(system.gatewayUrl, {
+    const res = await fetch(ctx.system.gatewayUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.technician}` },
       body: JSON.stringify([{ query: '{ dispensers { code } }' }, { query: '{ dispensers { code } }' }]),
     });
     expect(res.status).toBe(400);
@@ -78,19 +72,19 @@ describe('operation limits at the gateway', () => {
   });
 
   it('refuses cross-site simple requests (CSRF prevention) and bodies over 1 MB', async () => {
-    const csrf = await fetch(`${system.gatewayUrl}?query=${encodeURIComponent('{ dispensers { code } }')}`, { headers: { authorization: `Bearer ${token}` } });
+    const csrf = await fetch(`${ctx.system.gatewayUrl}?query=${encodeURIComponent('{ dispensers { code } }')}`, { headers: { authorization: `Bearer ${ctx.tokens.technician}` } });
     expect(csrf.status).toBe(400);
     expect(await csrf.text()).toMatch(/CSRF/);
-    const huge = await fetch(system.gatewayUrl, {
+    const huge = await fetch(ctx.system.gatewayUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.technician}` },
       body: JSON.stringify({ query: '{ dispensers { code } }', variables: { pad: 'x'.repeat(1_100_000) } }),
     });
     expect(huge.status).toBe(413);
   });
 
   it('applies the same limits to subscriptions over graphql-ws', async () => {
-    const client = createClient({ url: system.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+    const client = createClient({ url: ctx.system.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${ctx.tokens.technician}` }, retryAttempts: 0 });
     const aliases = Array.from({ length: 16 }, (_, i) => `s${i}: status`).join(' ');
     const error = await new Promise<unknown>((resolve) =>
       client.subscribe({ query: `subscription { requestStatusChanged { ${aliases} } }` }, { next: () => undefined, error: resolve, complete: () => resolve(undefined) }),
@@ -100,8 +94,8 @@ describe('operation limits at the gateway', () => {
   });
 
   it('keeps answering normal traffic alongside', async () => {
-    const abuse = Array.from({ length: 20 }, () => system.graphql(`{ ${chain(13)} }`, {}, { token }));
-    const normal = Array.from({ length: 20 }, () => system.graphql('{ dispensers { code } }', {}, { token }));
+    const abuse = Array.from({ length: 20 }, () => ctx.system.graphql(`{ ${chain(13)} }`, {}, { token: ctx.tokens.technician }));
+    const normal = Array.from({ length: 20 }, () => ctx.system.graphql('{ dispensers { code } }', {}, { token: ctx.tokens.technician }));
     const answers = await Promise.all(normal);
     expect(answers.every((a) => !a.errors && a.data.dispensers.length > 0)).toBe(true);
     expect((await Promise.all(abuse)).every((a) => a.errors?.[0]?.extensions?.code === 'GRAPHQL_VALIDATION_FAILED')).toBe(true);
@@ -116,17 +110,17 @@ describe('a subgraph that hangs', () => {
       port: 0,
       production: true,
       logger: createLogger('hang', 'silent'),
-      subgraphUrls: { ...system.subgraphUrls, pyxis: `http://127.0.0.1:${(hanging.address() as { port: number }).port}/graphql` },
-      tokens: { ...loadTokenConfig(new EnvReader({})), jwksUrl: new URL('/.well-known/jwks.json', system.subgraphUrls.auth).href },
+      subgraphUrls: { ...ctx.system.subgraphUrls, pyxis: `http://127.0.0.1:${(hanging.address() as { port: number }).port}/graphql` },
+      tokens: { ...loadTokenConfig(new EnvReader({})), jwksUrl: new URL('/.well-known/jwks.json', ctx.system.subgraphUrls.auth).href },
       subgraphTimeoutMs: 500,
     });
     try {
       const started = Date.now();
-      const body = await system.graphql('{ dispensers { code } }', {}, { url: gateway.url, token });
+      const body = await ctx.system.graphql('{ dispensers { code } }', {}, { url: gateway.url, token: ctx.tokens.technician });
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(body.errors?.[0]?.extensions?.code).toEqual(expect.any(String));
       expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/); // no stack trace
-      const me = await system.graphql('{ me { email } }', {}, { url: gateway.url, token }); // other subgraphs still answer
+      const me = await ctx.system.graphql('{ me { email } }', {}, { url: gateway.url, token: ctx.tokens.technician }); // other subgraphs still answer
       expect(me.data.me.email).toBe('technician@asky.local');
     } finally {
       await gateway.stop();

@@ -7,15 +7,9 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { RabbitBus, type RequestEvent } from '@asky/shared';
-import { startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
+import { testAmqpUrl, useTestSystem } from '../src/testing';
 
-let system: TestSystem;
-let tokens: Awaited<ReturnType<TestSystem['loginAll']>>;
-beforeAll(async () => {
-  system = await startTestSystem();
-  tokens = await system.loginAll();
-});
-afterAll(() => system?.stop());
+const ctx = useTestSystem();
 
 const metricsOf = async (graphqlUrl: string) => {
   const res = await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'));
@@ -35,35 +29,35 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 it('times HTTP requests and GraphQL operations by name, on the gateway and each subgraph', async () => {
-  const before = await metricsOf(system.gatewayUrl);
+  const before = await metricsOf(ctx.system.gatewayUrl);
   const count = (text: string) => sample(text, 'asky_graphql_operation_duration_seconds_count', { service: 'gateway', operation: 'DispensersForMetrics', type: 'query' }) ?? 0;
-  for (let i = 0; i < 3; i++) await system.graphql('query DispensersForMetrics { dispensers { code } }', {}, { token: tokens.technician });
-  const after = await metricsOf(system.gatewayUrl);
+  for (let i = 0; i < 3; i++) await ctx.system.graphql('query DispensersForMetrics { dispensers { code } }', {}, { token: ctx.tokens.technician });
+  const after = await metricsOf(ctx.system.gatewayUrl);
   expect(count(after) - count(before)).toBe(3);
   expect(sample(after, 'asky_http_request_duration_seconds_count', { service: 'gateway', method: 'POST', route: '/graphql', status: '200' })).toBeGreaterThanOrEqual(3);
-  const pyxis = await metricsOf(system.subgraphUrls.pyxis);
+  const pyxis = await metricsOf(ctx.system.subgraphUrls.pyxis);
   expect(sample(pyxis, 'asky_graphql_operation_duration_seconds_count', { service: 'pyxis subgraph', type: 'query' })).toBeGreaterThanOrEqual(3);
   expect(sample(pyxis, 'process_resident_memory_bytes')).toBeGreaterThan(0);
 });
 
 it('counts errors by code', async () => {
   const forbidden = (text: string) => sample(text, 'asky_graphql_errors_total', { service: 'auth subgraph', code: 'FORBIDDEN' }) ?? 0;
-  const before = forbidden(await metricsOf(system.subgraphUrls.auth));
-  const body = await system.graphql('{ users { id } }', {}, { token: tokens.nurse });
+  const before = forbidden(await metricsOf(ctx.system.subgraphUrls.auth));
+  const body = await ctx.system.graphql('{ users { id } }', {}, { token: ctx.tokens.nurse });
   expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-  expect(forbidden(await metricsOf(system.subgraphUrls.auth)) - before).toBe(1);
+  expect(forbidden(await metricsOf(ctx.system.subgraphUrls.auth)) - before).toBe(1);
 });
 
 it('counts events published, shows the outbox backlog, and open live subscriptions', async () => {
-  const text = () => metricsOf(system.subgraphUrls.request);
+  const text = () => metricsOf(ctx.system.subgraphUrls.request);
   const published = (t: string) => sample(t, 'asky_events_published_total', { routing_key: 'request.created' }) ?? 0;
   const before = published(await text());
-  const client = createClient({ url: system.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${tokens.admin}` }, retryAttempts: 0 });
+  const client = createClient({ url: ctx.system.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${ctx.tokens.admin}` }, retryAttempts: 0 });
   const dispose = client.subscribe({ query: 'subscription { requestStatusChanged { status } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
   try {
     await new Promise((r) => setTimeout(r, 300));
-    expect(sample(await metricsOf(system.gatewayUrl), 'asky_live_subscriptions')).toBeGreaterThanOrEqual(1);
-    await system.graphql('mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", quantity: 1 }) { id } }', {}, { token: tokens.nurse });
+    expect(sample(await metricsOf(ctx.system.gatewayUrl), 'asky_live_subscriptions')).toBeGreaterThanOrEqual(1);
+    await ctx.system.graphql('mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", quantity: 1 }) { id } }', {}, { token: ctx.tokens.nurse });
     const deadline = Date.now() + 5_000;
     while (published(await text()) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const after = await text();
@@ -77,14 +71,14 @@ it('counts events published, shows the outbox backlog, and open live subscriptio
 
 describe('request ids', () => {
   const createRequest = (headers: Record<string, string>) =>
-    fetch(system.gatewayUrl, {
+    fetch(ctx.system.gatewayUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.nurse}`, ...headers },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.nurse}`, ...headers },
       body: JSON.stringify({ query: 'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", quantity: 1 }) { id } }' }),
     });
 
   it("follow a client's X-Request-Id through the gateway and the request subgraph into the event (correlationId)", async () => {
-    const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: system.topology.exchange });
+    const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: ctx.system.topology.exchange });
     const tap = await bus.broadcast(['request.created']);
     try {
       const given = `ward-screen-${Date.now()}`;
