@@ -1,17 +1,30 @@
 /** How the gateway calls its subgraphs. */
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { REQUEST_ID_HEADER } from '@asky/shared';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ErrorCode, REQUEST_ID_HEADER, serviceUnavailable } from '@asky/shared';
 import type { GatewayContext } from './server';
 
 /**
  * Node's own fetch (undici, keep-alive: the default make-fetch-happen costs more
  * CPU per call than a small subgraph query), bounded: a subgraph that hangs fails
- * that fetch instead of holding the client.
+ * that fetch instead of holding the client. A subgraph that cannot be reached or
+ * does not answer in time is SERVICE_UNAVAILABLE (retryable), not an internal error.
  */
 export const fetchWithin =
   (timeoutMs: number) =>
   (url: string, init: RequestInit): Promise<Response> =>
-    fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }).catch((err: Error) => {
+      const why = err.name === 'TimeoutError' ? `did not answer within ${timeoutMs} ms` : 'could not be reached';
+      throw serviceUnavailable(`A service behind the gateway ${why}; try again shortly`);
+    });
+
+/** Codes a subgraph's failed HTTP answer may carry through to the client as they are. */
+const PASSED_THROUGH_CODES = new Set<string>([
+  ErrorCode.SERVICE_UNAVAILABLE,
+  ErrorCode.UNAUTHENTICATED,
+  ErrorCode.FORBIDDEN,
+  ErrorCode.TOO_MANY_REQUESTS,
+]);
 
 type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
@@ -24,6 +37,24 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
     if (context.clientAddress) request.http?.headers.set('x-forwarded-for', context.clientAddress);
     if (context.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+  }
+
+  /**
+   * A subgraph that failed the whole HTTP request (e.g. 503 while its database
+   * is down) says why in its body: keep its coded error rather than @apollo/gateway's
+   * "503: Service Unavailable" with the body attached.
+   */
+  override async errorFromResponse(response: Response): Promise<GraphQLError> {
+    const body = (await response.json().catch(() => undefined)) as { errors?: GraphQLFormattedError[] } | undefined;
+    const first = body?.errors?.[0];
+    const code = first?.extensions?.code;
+    if (first && typeof code === 'string' && PASSED_THROUGH_CODES.has(code)) {
+      return new GraphQLError(first.message, { extensions: first.extensions });
+    }
+    if ([502, 503, 504].includes(response.status)) {
+      return serviceUnavailable(`A service behind the gateway is unavailable (${response.status}); try again shortly`);
+    }
+    return new GraphQLError(`A service behind the gateway refused the call (${response.status})`);
   }
 
   /**

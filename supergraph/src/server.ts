@@ -12,7 +12,7 @@ import {
   requestIdOf,
   TokenVerifier,
   startService,
-  withHttp401,
+  withHttpStatus,
   type Logger,
   type RunningService,
   type SubgraphName,
@@ -72,7 +72,7 @@ async function verified(verifier: TokenVerifier, authorization: string | undefin
     await verifier.verifyHeader(authorization);
     return authorization;
   } catch (err) {
-    throw withHttp401(err);
+    throw withHttpStatus(err);
   }
 }
 

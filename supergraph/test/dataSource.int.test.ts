@@ -4,6 +4,7 @@
  * answers slowly and counts what it receives.
  */
 import { createServer, type Server } from 'node:http';
+import type { GraphQLError } from 'graphql';
 import { AuthForwardingDataSource, fetchWithin } from '../src/dataSource';
 
 let server: Server;
@@ -13,6 +14,15 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (c) => (body += c)).on('end', () => {
       received.push({ authorization: req.headers.authorization, body });
+      if (body.includes('outage')) {
+        const error = { message: 'auth did not answer account statuses; try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } };
+        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [error] }));
+        return;
+      }
+      if (body.includes('crash')) {
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: 'at db.ts:12 boom' }] }));
+        return;
+      }
       setTimeout(() => res.setHeader('content-type', 'application/json').end(JSON.stringify({ data: { dispensers: [{ code: 'UTI-2-A' }] } })), 200);
     });
   });
@@ -21,7 +31,8 @@ beforeAll(async () => {
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 beforeEach(() => (received = []));
 
-const source = () => new AuthForwardingDataSource({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`, fetcher: fetchWithin(5_000) as never });
+const source = (url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`) =>
+  new AuthForwardingDataSource({ url, fetcher: fetchWithin(5_000) as never });
 const call = (ds: AuthForwardingDataSource, query: string, authorization: string) =>
   ds.process({
     kind: 'incoming operation' as never,
@@ -47,4 +58,29 @@ it('never shares between callers, nor for mutations', async () => {
   received = [];
   await Promise.all(Array.from({ length: 3 }, () => call(ds, 'mutation { restock(slotId: "x", quantity: 1) { quantity } }', 'Bearer a')));
   expect(received).toHaveLength(3);
+});
+
+describe('a subgraph that fails the whole call', () => {
+  const failure = (ds: AuthForwardingDataSource, query: string) => call(ds, query, 'Bearer a').then(() => undefined, (err: GraphQLError) => err);
+
+  it("keeps the subgraph's retryable code and message from a 503", async () => {
+    const error = await failure(source(), '{ outage { code } }');
+    expect(error?.message).toBe('auth did not answer account statuses; try again shortly');
+    expect(error?.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+  });
+
+  it('is SERVICE_UNAVAILABLE (retryable) when the subgraph cannot be reached', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(closed.address() as { port: number }).port}/graphql`;
+    await new Promise((resolve) => closed.close(resolve));
+    const error = await failure(source(url), '{ dispensers { code } }');
+    expect(error?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+  });
+
+  it('passes nothing of an uncoded 500 on (the gateway reports it as internal)', async () => {
+    const error = await failure(source(), '{ crash { code } }');
+    expect(error?.extensions.code).toBeUndefined();
+    expect(error?.message).not.toMatch(/db\.ts|boom/);
+  });
 });

@@ -7,13 +7,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import amqp from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import pg from 'pg';
 import {
   createLogger,
+  type DatabaseTarget,
   EnvReader,
   loadAuthConfig,
   loadTokenConfig,
+  LOG_LEVELS,
   onQuery,
   RabbitBus,
   readPostgresUrl,
@@ -164,10 +166,16 @@ export interface TestSystemOptions {
   readonly serviceSecrets?: Record<string, string>;
   /** The broker the services use (e.g. a proxy in front of it). @default testAmqpUrl() */
   readonly amqpUrl?: string;
+  /** A proxy the subgraphs reach Postgres through (set-up and the test's own SQL go direct). */
+  readonly databaseProxy?: TcpProxy;
   /** How long user statuses are reused. @default 0: deactivations take effect at once */
   readonly userStatusTtlMs?: number;
   /** Overrides of the gateway's live limits (the live benchmark raises them). */
   readonly liveLimits?: SystemOptions['liveLimits'];
+}
+
+function throughProxy(target: DatabaseTarget, proxy: TcpProxy): DatabaseTarget {
+  return target.kind === 'postgres' ? { kind: 'postgres', url: proxy.via(target.url) } : target;
 }
 
 /** The whole system on free ports over its own database, with init-db applied. */
@@ -180,11 +188,13 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   try {
     const prepared = await preparePostgres(database.url, createLogger('test', 'silent'));
     const bus = await RabbitBus.connect({ url: options.amqpUrl ?? testAmqpUrl(), exchange: topology.exchange });
+    const proxy = options.databaseProxy;
     const system = await startSystem({
-      database: prepared,
+      database: proxy ? { ...prepared, target: (subgraph) => throughProxy(prepared.target(subgraph), proxy) } : prepared,
       ports: { gateway: 0, auth: 0, pyxis: 0, request: 0 },
       production: options.production ?? false,
-      logLevel: 'silent',
+      // Silent unless TEST_LOG_LEVEL asks (e.g. `error`, to see what a failing test's services logged).
+      logLevel: new EnvReader().oneOf('TEST_LOG_LEVEL', LOG_LEVELS, 'silent'),
       prismaExtras: { log: [{ emit: 'event', level: 'query' }] },
       auth: { ...loadAuthConfig(new EnvReader({})), keysDir, serviceSecrets: options.serviceSecrets ?? {} },
       tokens: loadTokenConfig(new EnvReader({})),
@@ -237,20 +247,77 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   }
 }
 
-/** A TCP proxy between the services and the broker that the test can cut and restore. */
-export class BrokerProxy {
+/** A listener on the system's exchange, straight on the broker, collecting every message. */
+export class EventTap {
+  readonly messages: ConsumeMessage[] = [];
+  private constructor(
+    private readonly connection: ChannelModel,
+    readonly channel: Channel,
+  ) {}
+
+  static async open(exchange: string, pattern = 'request.#'): Promise<EventTap> {
+    const connection = await amqp.connect(testAmqpUrl());
+    const channel = await connection.createChannel();
+    await channel.assertExchange(exchange, 'topic', { durable: true });
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+    await channel.bindQueue(queue, exchange, pattern);
+    const tap = new EventTap(connection, channel);
+    await channel.consume(queue, (m) => m && tap.messages.push(m), { noAck: true });
+    return tap;
+  }
+
+  bodies(): any[] {
+    return this.messages.map((m) => JSON.parse(m.content.toString()));
+  }
+
+  /** Resolves once `predicate` holds for the messages so far (polling, bounded). */
+  async until(predicate: (bodies: any[]) => boolean, ms = 15_000): Promise<any[]> {
+    const deadline = Date.now() + ms;
+    while (!predicate(this.bodies())) {
+      if (Date.now() > deadline) throw new Error(`condition not met; got ${this.messages.length} messages`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.bodies();
+  }
+
+  close() {
+    return this.connection.close();
+  }
+}
+
+/**
+ * A TCP proxy in front of a server (the broker, Postgres) that a test can cut —
+ * every connection dropped and new ones refused — and restore on the same port.
+ */
+export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
   private server?: net.Server;
   port = 0;
 
+  constructor(private readonly target: URL) {}
+
+  /** A proxy to the test broker. */
+  static toBroker(): TcpProxy {
+    return new TcpProxy(new URL(testAmqpUrl()));
+  }
+
+  /** A proxy to the test Postgres server. */
+  static toDatabase(): TcpProxy {
+    return new TcpProxy(testAdminUrl());
+  }
+
+  /** Starts listening (first on a free port, later on the same one). */
   async start(): Promise<void> {
-    const target = new URL(testAmqpUrl());
+    const port = Number(this.target.port || (this.target.protocol.startsWith('amqp') ? 5672 : 5432));
     this.server = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port || 5672), target.hostname);
+      const upstream = net.connect(port, this.target.hostname);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
         socket.on('error', () => undefined);
-        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('close', () => {
+          this.sockets.delete(socket);
+          (socket === client ? upstream : client).destroy(); // one side gone: the other goes too
+        });
       }
       client.pipe(upstream).pipe(client);
     });
@@ -258,18 +325,23 @@ export class BrokerProxy {
     this.port = (this.server!.address() as net.AddressInfo).port;
   }
 
-  /** The broker "goes down": connections drop and new ones are refused. */
+  /** The server "goes down": connections drop and new ones are refused. */
   async cut(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
   }
 
+  /** `url` (same credentials and path) pointed at this proxy. */
+  via(url: URL | string): URL {
+    const proxied = new URL(url);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(this.port);
+    return proxied;
+  }
+
+  /** The test broker's URL through this proxy. */
   get url(): string {
-    const target = new URL(testAmqpUrl());
-    target.hostname = '127.0.0.1';
-    target.port = String(this.port);
-    return target.href;
+    return this.via(testAmqpUrl()).href;
   }
 }
-

@@ -4,51 +4,13 @@
  * messages are dead-lettered, and a broker outage loses nothing.
  */
 import { randomUUID } from 'node:crypto';
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import amqp from 'amqplib';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../src/initDb';
-import { adminQuery, BrokerProxy, MOCK_USERS, startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
+import { adminQuery, EventTap, TcpProxy, MOCK_USERS, startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
 
 const UTI_A = '44444444-4444-4444-8444-000000000001';
-
-/** A listener on the system's exchange, straight on the broker, collecting every message. */
-class Tap {
-  readonly messages: ConsumeMessage[] = [];
-  private constructor(
-    private readonly connection: ChannelModel,
-    readonly channel: Channel,
-  ) {}
-
-  static async open(exchange: string, pattern = 'request.#'): Promise<Tap> {
-    const connection = await amqp.connect(testAmqpUrl());
-    const channel = await connection.createChannel();
-    await channel.assertExchange(exchange, 'topic', { durable: true });
-    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
-    await channel.bindQueue(queue, exchange, pattern);
-    const tap = new Tap(connection, channel);
-    await channel.consume(queue, (m) => m && tap.messages.push(m), { noAck: true });
-    return tap;
-  }
-
-  bodies(): any[] {
-    return this.messages.map((m) => JSON.parse(m.content.toString()));
-  }
-
-  /** Resolves once `predicate` holds for the messages so far (polling, bounded). */
-  async until(predicate: (bodies: any[]) => boolean, ms = 15_000): Promise<any[]> {
-    const deadline = Date.now() + ms;
-    while (!predicate(this.bodies())) {
-      if (Date.now() > deadline) throw new Error(`condition not met; got ${this.messages.length} messages`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return this.bodies();
-  }
-
-  close() {
-    return this.connection.close();
-  }
-}
 
 async function medicineInStock(system: TestSystem) {
   const { rows } = await adminQuery(
@@ -63,12 +25,12 @@ const stockOf = async (system: TestSystem, slotId: string) =>
 
 describe('events', () => {
   let system: TestSystem;
-  let tap: Tap;
+  let tap: EventTap;
   let nurse: string;
   let pharmacist: string;
   beforeAll(async () => {
     system = await startTestSystem();
-    tap = await Tap.open(system.topology.exchange);
+    tap = await EventTap.open(system.topology.exchange);
     ({ nurse, pharmacist } = await system.loginAll());
   });
   afterAll(async () => {
@@ -167,10 +129,10 @@ async function waitForProcessedQueue(system: TestSystem) {
 
 describe('a broker outage', () => {
   it('loses no event: mutations go on, events wait and are delivered on reconnect', async () => {
-    const proxy = new BrokerProxy();
+    const proxy = TcpProxy.toBroker();
     await proxy.start();
     const system = await startTestSystem({ amqpUrl: proxy.url });
-    const tap = await Tap.open(system.topology.exchange);
+    const tap = await EventTap.open(system.topology.exchange);
     try {
       const nurse = await system.login(...MOCK_USERS.nurse);
       const slot = await medicineInStock(system);

@@ -10,7 +10,7 @@ import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
 import { createLogger, jwkThumbprint, loadTokenConfig, EnvReader, RabbitBus } from '@asky/shared';
 import { createGateway } from '@asky/supergraph';
-import { BrokerProxy, startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
+import { TcpProxy, startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
 
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
 
@@ -206,7 +206,7 @@ describe('live connections', () => {
 
 describe('live delivery across a broker outage', () => {
   it('resumes once the gateway has reconnected to RabbitMQ', async () => {
-    const proxy = new BrokerProxy();
+    const proxy = TcpProxy.toBroker();
     await proxy.start();
     const isolated = await startTestSystem({ amqpUrl: proxy.url });
     try {

@@ -6,21 +6,95 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { IsolationLevel, SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
 import type { SubgraphName } from './config';
 
 export type DatabaseTarget =
   | { readonly kind: 'postgres'; readonly url: URL }
   | { readonly kind: 'embedded'; readonly pglite: PGlite };
 
-export type PrismaAdapter = PrismaPg | PrismaPGlite;
+
+/** What a subgraph's Prisma client connects through. */
+export type PrismaAdapter = SqlDriverAdapterFactory;
 
 /** The driver adapter for one subgraph's Prisma client. */
 export function createPrismaAdapter(target: DatabaseTarget, schema: SubgraphName): PrismaAdapter {
   if (target.kind === 'embedded') return new PrismaPGlite(target.pglite);
-  return new PrismaPg(
-    { connectionString: target.url.href, max: 10, connectionTimeoutMillis: 5_000 },
-    { schema },
+  return new ReleasingAdapterFactory(
+    new PrismaPg({ connectionString: target.url.href, max: 10, connectionTimeoutMillis: 5_000 }, { schema }),
   );
+}
+
+/**
+ * Prisma 6.19's transaction manager hands a transaction's connection back to the
+ * pool only after its COMMIT or ROLLBACK succeeded. When the connection died
+ * mid-transaction (Postgres restarted, a network cut) that statement fails, the
+ * connection is never released, and each such loss shrinks the pool for good —
+ * until every query waits for a connection and `$disconnect()` hangs. This
+ * factory's transactions release (and so discard) the connection when their
+ * closing statement fails.
+ */
+class ReleasingAdapterFactory implements SqlDriverAdapterFactory {
+  readonly provider: SqlDriverAdapterFactory['provider'];
+  readonly adapterName: string;
+
+  constructor(private readonly inner: SqlDriverAdapterFactory) {
+    this.provider = inner.provider;
+    this.adapterName = inner.adapterName;
+  }
+
+  async connect(): Promise<SqlDriverAdapter> {
+    const adapter = await this.inner.connect();
+    return Object.assign(Object.create(adapter) as SqlDriverAdapter, {
+      startTransaction: async (isolationLevel?: IsolationLevel) => new ReleasingTransaction(await adapter.startTransaction(isolationLevel)),
+    });
+  }
+}
+
+const CLOSING_STATEMENT = /^\s*(COMMIT|ROLLBACK)\s*$/i;
+
+class ReleasingTransaction implements Transaction {
+  private released = false;
+  readonly provider: Transaction['provider'];
+  readonly adapterName: string;
+  readonly options: Transaction['options'];
+
+  constructor(private readonly inner: Transaction) {
+    this.provider = inner.provider;
+    this.adapterName = inner.adapterName;
+    this.options = inner.options;
+  }
+
+  queryRaw(query: SqlQuery) {
+    return this.inner.queryRaw(query);
+  }
+
+  async executeRaw(query: SqlQuery): Promise<number> {
+    try {
+      return await this.inner.executeRaw(query);
+    } catch (err) {
+      if (CLOSING_STATEMENT.test(query.sql)) await this.release(err);
+      throw err;
+    }
+  }
+
+  commit(): Promise<void> {
+    return this.release();
+  }
+
+  rollback(): Promise<void> {
+    return this.release();
+  }
+
+  /** Gives the connection back once; after a failed closing statement, as broken so the pool drops it. */
+  private async release(failure?: unknown): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    // adapter-pg keeps the pool client in `client`; `release(error)` makes the pool discard it.
+    const client = (this.inner as unknown as { client?: { release?(err?: unknown): void } }).client;
+    if (failure && typeof client?.release === 'function') client.release(failure instanceof Error ? failure : new Error(String(failure)));
+    else await this.inner.rollback();
+  }
 }
 
 /** A Prisma client as far as health checks and shutdown need it. */

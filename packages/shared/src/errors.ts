@@ -13,6 +13,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  /** A dependency (the database, another service) did not answer: retry later. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -45,6 +47,33 @@ export const conflict = (message: string, extra?: Record<string, unknown>) =>
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
   clientError(ErrorCode.TOO_MANY_REQUESTS, message, { retryAfter: retryAfterSeconds });
 
+/**
+ * A dependency did not answer. `retryable: true` tells clients the same call may
+ * succeed later (writes carry an idempotency key, so retrying them is safe).
+ */
+export const serviceUnavailable = (message = 'A service Asky depends on did not answer; try again shortly') =>
+  clientError(ErrorCode.SERVICE_UNAVAILABLE, message, { retryable: true });
+
+/** Prisma codes for a database that cannot be reached or dropped the connection. */
+const UNREACHABLE_PRISMA_CODES = new Set([
+  'P1001', // cannot reach the server
+  'P1002', // the server timed out
+  'P1008', // operation timed out
+  'P1017', // the server closed the connection
+  'P2024', // timed out waiting for a pooled connection
+  'P2028', // a transaction could not start or was closed under us
+]);
+/** What node-postgres says when a connection dies outside a socket error Prisma maps. */
+const UNREACHABLE_DRIVER_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed and is not queryable/i;
+
+/** Whether `error` means the database is (for now) unreachable, rather than a bad query. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'string' && UNREACHABLE_PRISMA_CODES.has(code)) || UNREACHABLE_DRIVER_MESSAGES.test(error.message);
+}
+
 /** Prisma's known request errors that a client's input can cause. */
 const PRISMA_CODES: Record<string, { code: ErrorCode; message: string }> = {
   P2002: { code: ErrorCode.CONFLICT, message: 'A record with the same unique value already exists' },
@@ -54,6 +83,7 @@ const PRISMA_CODES: Record<string, { code: ErrorCode; message: string }> = {
 
 /** Maps a Prisma error to a client error, or returns undefined when it is not one. */
 export function fromPrismaError(error: unknown): GraphQLError | undefined {
+  if (isDatabaseUnavailable(error)) return serviceUnavailable();
   const code = (error as { code?: unknown } | null)?.code;
   const known = typeof code === 'string' ? PRISMA_CODES[code] : undefined;
   return known ? clientError(known.code, known.message) : undefined;
@@ -93,6 +123,7 @@ export function createFormatError(logger: Logger) {
       return { ...formatted, extensions };
     }
     const mapped = fromPrismaError(original);
+    if (mapped?.extensions.code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn({ err: original, path: formatted.path }, 'database unavailable');
     if (mapped) return { message: mapped.message, path: formatted.path, extensions: mapped.extensions };
     logger.error({ err: original, path: formatted.path }, 'unexpected error');
     return {

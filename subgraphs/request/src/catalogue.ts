@@ -73,15 +73,8 @@ export class PyxisCatalogue implements Catalogue {
       withMaterial: !!lookup.materialId,
       withDispenser: !!lookup.dispenserId,
     };
-    const res = await fetch(this.pyxisUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await this.serviceToken.token()}` },
-      body: JSON.stringify({ query: QUERY, variables }),
-      signal: AbortSignal.timeout(5_000),
-    });
-    const body = (await res.json()) as { data?: FactsAnswer; errors?: { message: string }[] };
-    if (!body.data) throw new Error(`pyxis did not answer catalogue facts: ${body.errors?.[0]?.message ?? res.status}`);
-    const { medicine, material, assistanceTypes, dispenser } = body.data;
+    const facts = await this.serviceToken.query<FactsAnswer>(this.pyxisUrl, 'pyxis catalogue facts', QUERY, variables);
+    const { medicine, material, assistanceTypes, dispenser } = facts;
     return {
       medicineExists: !!medicine,
       materialExists: !!material,

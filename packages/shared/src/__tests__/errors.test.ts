@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { createLogger } from '../logger';
-import { badUserInput, createFormatError, fromPrismaError } from '../errors';
+import { badUserInput, createFormatError, fromPrismaError, isDatabaseUnavailable } from '../errors';
 import { parseId } from '../ids';
 
 const formatError = createFormatError(createLogger('test', 'silent'));
@@ -29,6 +29,25 @@ describe('errors a client sees', () => {
     expect(formatted.message).not.toMatch(/email|constraint/);
     expect(fromPrismaError(Object.assign(new Error('x'), { code: 'P2025' }))?.extensions.code).toBe('NOT_FOUND');
     expect(fromPrismaError(new Error('x'))).toBeUndefined();
+  });
+
+  it('turns a database that cannot be reached into SERVICE_UNAVAILABLE, retryable', () => {
+    const lost = [
+      Object.assign(new Error("Can't reach database server at 127.0.0.1:5432"), { code: 'P1001' }),
+      Object.assign(new Error('Server has closed the connection.'), { code: 'P1017' }),
+      Object.assign(new Error('Timed out fetching a new connection from the connection pool.'), { code: 'P2024' }),
+      new Error('Connection terminated unexpectedly'),
+      new Error('timeout exceeded when trying to connect'),
+    ];
+    for (const error of lost) {
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      expect(format(new GraphQLError(error.message, { originalError: error, path: ['createRequest'] }))).toEqual({
+        message: expect.stringMatching(/try again/),
+        path: ['createRequest'],
+        extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true },
+      });
+    }
+    expect(isDatabaseUnavailable(Object.assign(new Error('Unique constraint failed'), { code: 'P2002' }))).toBe(false);
   });
 });
 

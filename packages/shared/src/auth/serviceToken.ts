@@ -3,6 +3,8 @@
  * token at auth's `/oauth/token` (OAuth 2 client credentials) and reuses it until
  * shortly before it expires.
  */
+import { ErrorCode, serviceUnavailable } from '../errors';
+
 export interface ServiceCredentials {
   /** e.g. `http://localhost:4001/oauth/token` */
   readonly tokenUrl: string;
@@ -26,6 +28,34 @@ export class ServiceTokenClient {
     return this.inflight;
   }
 
+  /**
+   * Runs a GraphQL operation on another service as this service. Only a complete
+   * answer counts: a field that failed there must not read as "does not exist"
+   * here. Unreachable, or failed for want of its own dependencies →
+   * SERVICE_UNAVAILABLE (retryable); any other error → an internal error naming
+   * `what` (for the log, never the client).
+   */
+  async query<T>(url: string, what: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const token = await this.token();
+    let body: { data?: T | null; errors?: { message: string; extensions?: { code?: unknown } }[] };
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(5_000),
+      });
+      body = (await res.json()) as typeof body;
+    } catch {
+      throw serviceUnavailable(`${what}: no answer; try again shortly`);
+    }
+    if (body.errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
+      throw serviceUnavailable(`${what}: not available; try again shortly`);
+    }
+    if (body.errors?.length || !body.data) throw new Error(`${what}: ${body.errors?.[0]?.message ?? 'no data'}`);
+    return body.data;
+  }
+
   private async fetchToken(): Promise<string> {
     const { tokenUrl, clientId, clientSecret } = this.credentials;
     const res = await fetch(tokenUrl, {
@@ -33,7 +63,10 @@ export class ServiceTokenClient {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
       signal: AbortSignal.timeout(5_000),
+    }).catch(() => {
+      throw serviceUnavailable('auth did not answer a service token request; try again shortly');
     });
+    if (res.status >= 500) throw serviceUnavailable(`auth could not issue a service token (${res.status}); try again shortly`);
     if (!res.ok) throw new Error(`auth refused the ${clientId} service's credentials (${res.status})`);
     const body = (await res.json()) as { access_token: string; expires_in: number };
     this.cached = { token: body.access_token, expiresAt: Date.now() + body.expires_in * 1000 };

@@ -2,6 +2,7 @@
 import type { Request } from 'express';
 import { GraphQLError } from 'graphql';
 import type { ServiceIdentityConfig, TokenConfig } from '../config';
+import { ErrorCode, isDatabaseUnavailable, serviceUnavailable } from '../errors';
 import { ServiceTokenClient } from './serviceToken';
 import { RemoteUserStatusSource } from './userStatus';
 import { JwksKeySource, TokenVerifier } from './verifier';
@@ -17,19 +18,31 @@ export interface SubgraphAuth {
 /** Who sent `req`: null without a token; a bad token fails the whole request with 401. */
 export const viewerOf = (req: Request, auth: SubgraphAuth): Promise<Viewer | null> => viewerOfAuthorization(req.headers.authorization, auth);
 
-/** The viewer an `Authorization` header value stands for (null: none given); bad credentials → 401. */
+/**
+ * The viewer an `Authorization` header value stands for (null: none given). Bad
+ * credentials fail the whole request with 401; account statuses that cannot be
+ * read (auth or its database down) with 503 SERVICE_UNAVAILABLE.
+ */
 export async function viewerOfAuthorization(authorization: string | undefined, auth: SubgraphAuth): Promise<Viewer | null> {
   try {
     const claims = await auth.verifier.verifyHeader(authorization);
     return claims ? await viewerFromClaims(claims, auth.users) : null;
   } catch (err) {
-    throw withHttp401(err);
+    throw withHttpStatus(isDatabaseUnavailable(err) ? serviceUnavailable() : err);
   }
 }
 
-/** A client error about credentials, made to fail the whole HTTP request with 401. */
-export function withHttp401(err: unknown): unknown {
-  return err instanceof GraphQLError ? new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 401 } } }) : err;
+const HTTP_STATUS_OF_CODE: Record<string, number> = {
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.SERVICE_UNAVAILABLE]: 503,
+};
+
+/** A client error that fails a whole HTTP request, given the HTTP status its code stands for. */
+export function withHttpStatus(err: unknown): unknown {
+  if (!(err instanceof GraphQLError)) return err;
+  const status = HTTP_STATUS_OF_CODE[String(err.extensions.code)] ?? 400;
+  return new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status } } });
 }
 
 /** Token checks for a subgraph other than auth: auth's JWKS, and user statuses asked with its own service token. */

@@ -31,16 +31,10 @@ export class RemoteUserStatusSource implements UserStatusSource {
     return status;
   }
 
+  /** Statuses from auth; auth (or its database) unreachable → SERVICE_UNAVAILABLE, retryable. */
   private async fetchStatuses(ids: readonly string[]): Promise<(UserStatus | null)[]> {
-    const res = await fetch(this.authUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await this.serviceToken.token()}` },
-      body: JSON.stringify({ query: QUERY, variables: { ids } }),
-      signal: AbortSignal.timeout(5_000),
-    });
-    const body = (await res.json()) as { data?: { userStatuses: UserStatus[] }; errors?: { message: string }[] };
-    if (!body.data) throw new Error(`auth did not answer user statuses: ${body.errors?.[0]?.message ?? res.status}`);
-    const byId = new Map(body.data.userStatuses.map((s) => [s.id, s]));
+    const data = await this.serviceToken.query<{ userStatuses: UserStatus[] }>(this.authUrl, 'auth account statuses', QUERY, { ids });
+    const byId = new Map(data.userStatuses.map((s) => [s.id, s]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { unauthenticated } from '../errors';
+import { serviceUnavailable, unauthenticated } from '../errors';
 import { TOKEN_ALGORITHM, type PublicJwk, type TokenClaims } from './tokens';
 
 /** Finds a verification key by id. */
@@ -104,7 +104,12 @@ export class TokenVerifier {
     if (!decoded || typeof decoded.payload === 'string') throw unauthenticated('The access token is malformed');
     if (decoded.header.alg !== TOKEN_ALGORITHM) throw unauthenticated('The access token is not signed with an accepted algorithm');
     const kid = decoded.header.kid;
-    const key = kid ? await this.options.keys.key(kid).catch(() => undefined) : undefined;
+    // Keys that cannot be fetched (auth down) are not a bad token: the caller may retry.
+    const key = kid
+      ? await this.options.keys.key(kid).catch(() => {
+          throw serviceUnavailable('The signing keys could not be fetched from auth; try again shortly');
+        })
+      : undefined;
     if (!key) throw unauthenticated('The access token is signed with an unknown key');
     try {
       return jwt.verify(token, key, {
