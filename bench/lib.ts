@@ -94,10 +94,10 @@ export function barChart(title: string, unit: string, bars: { label: string; val
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${50 + bars.length * row}" font-family="sans-serif" font-size="13"><text x="10" y="22" font-weight="bold">${escape(title)}</text>${rows}</svg>\n`;
 }
 
-/** Runs a benchmark's main: exit 0 when done, 1 with the error printed. */
+/** Runs a benchmark's main: exits with its `process.exitCode` (0 by default) when done, 1 with the error printed. */
 export function runBench(main: () => Promise<void>): void {
   main().then(
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (err: unknown) => {
       console.error(err);
       process.exit(1);
