@@ -58,13 +58,47 @@ interface FactsAnswer {
 
 const NO_ID = '00000000-0000-4000-8000-000000000000';
 
+/** Answers kept at most; past this, expired ones are dropped, then the oldest. */
+const MAX_CACHED = 1_000;
+
+/**
+ * Asks pyxis, and reuses an answer for `ttlMs`: a ward asks for the same few
+ * items at the same few dispensers all day, and what a dispenser stocks changes
+ * far less often than that. The price: a request can name an item up to `ttlMs`
+ * after pyxis stopped stocking it there (the pharmacy then rejects it, as it
+ * would any request it cannot serve). Lookups in flight are shared.
+ */
 export class PyxisCatalogue implements Catalogue {
+  private readonly answers = new Map<string, { readonly at: number; readonly facts: Promise<CatalogueFacts> }>();
+
+  /** @param ttlMs how long an answer is reused @default 5_000 */
   constructor(
     private readonly pyxisUrl: string,
     private readonly serviceToken: ServiceTokenClient,
+    private readonly ttlMs = 5_000,
   ) {}
 
-  async facts(lookup: Lookup): Promise<CatalogueFacts> {
+  facts(lookup: Lookup): Promise<CatalogueFacts> {
+    const key = [lookup.medicineId, lookup.materialId, lookup.assistanceTypeId, lookup.dispenserId].join('|');
+    const now = Date.now();
+    const kept = this.answers.get(key);
+    if (kept && now - kept.at < this.ttlMs) return kept.facts;
+    const facts = this.ask(lookup);
+    this.remember(key, now, facts);
+    facts.catch(() => this.answers.get(key)?.facts === facts && this.answers.delete(key)); // failures are not kept
+    return facts;
+  }
+
+  private remember(key: string, at: number, facts: Promise<CatalogueFacts>) {
+    this.answers.delete(key); // re-inserted last: the Map stays in age order
+    if (this.answers.size >= MAX_CACHED) {
+      for (const [old, answer] of this.answers) if (at - answer.at >= this.ttlMs) this.answers.delete(old);
+      if (this.answers.size >= MAX_CACHED) this.answers.delete(this.answers.keys().next().value!);
+    }
+    this.answers.set(key, { at, facts });
+  }
+
+  private async ask(lookup: Lookup): Promise<CatalogueFacts> {
     const variables = {
       medicineId: lookup.medicineId ?? NO_ID,
       materialId: lookup.materialId ?? NO_ID,

@@ -3,9 +3,10 @@
  * event announcing it in one transaction: no change without its event, no event
  * without its change.
  */
+import { randomUUID } from 'node:crypto';
 import { conflict, notFound } from '@asky/shared';
 import type { RequestPrisma } from './client';
-import type { Prisma, Request, RequestStatus } from '../generated/prisma/client';
+import type { Request, RequestStatus } from '../generated/prisma/client';
 import { outboxEvent } from '../events';
 import { checkTransition } from '../workflow';
 import type { RequestScope } from '../visibility';
@@ -13,9 +14,11 @@ import type { Viewer } from '@asky/shared';
 
 type Person = Extract<Viewer, { kind: 'user' }>;
 
-export type NewRequest = Omit<Prisma.RequestUncheckedCreateInput, 'id' | 'status' | 'createdAt' | 'updatedAt' | 'history'>;
-
-const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === 'P2002';
+/** A request as the requester asked for it, validated. */
+export type NewRequest = Pick<
+  Request,
+  'kind' | 'priority' | 'requesterId' | 'medicineId' | 'materialId' | 'assistanceTypeId' | 'dispenserId' | 'quantity' | 'note' | 'clientKey' | 'unit'
+>;
 
 export class RequestCommands {
   /**
@@ -29,25 +32,41 @@ export class RequestCommands {
     private readonly correlationId?: string,
   ) {}
 
-  /** Creates a request; with a client key already used by this requester, returns that request instead. */
+  /**
+   * Creates a request with its first history entry and its outbox event; with a
+   * client key this requester already used, returns that request instead.
+   * One statement (three inserts chained by a CTE, atomic as any statement): it
+   * is the hottest write of a ward, and as an interactive Prisma transaction it
+   * took six round trips and four compiled queries.
+   */
   async create(data: NewRequest): Promise<Request> {
-    const existing = await this.byClientKey(data);
-    if (existing) return existing;
-    try {
-      const request = await this.prisma.$transaction(async (tx) => {
-        const created = await tx.request.create({ data: { ...data, status: 'PENDING' } });
-        await tx.statusHistory.create({ data: { requestId: created.id, toStatus: 'PENDING', changedById: data.requesterId, note: data.note } });
-        await tx.outboxEvent.create({ data: outboxEvent(created, null, data.requesterId, this.correlationId) });
-        return created;
-      });
+    const at = new Date();
+    const request: Request = { ...data, id: randomUUID(), status: 'PENDING', assigneeId: null, feedback: null, createdAt: at, updatedAt: at };
+    const event = outboxEvent(request, null, data.requesterId, this.correlationId);
+    const inserted = await this.prisma.$queryRaw<{ requestId: string }[]>`
+      WITH created AS (
+        INSERT INTO request."Request" (id, kind, status, priority, "requesterId", "medicineId", "materialId", "assistanceTypeId",
+          "dispenserId", quantity, note, unit, "clientKey", "createdAt", "updatedAt")
+        VALUES (${request.id}::uuid, ${request.kind}::request."RequestKind", 'PENDING', ${request.priority}::request."Priority",
+          ${request.requesterId}::uuid, ${request.medicineId}::uuid, ${request.materialId}::uuid, ${request.assistanceTypeId}::uuid,
+          ${request.dispenserId}::uuid, ${request.quantity}::int, ${request.note}, ${request.unit}, ${request.clientKey}, ${at}, ${at})
+        ON CONFLICT ("requesterId", "clientKey") DO NOTHING
+        RETURNING id
+      ), history AS (
+        INSERT INTO request."StatusHistory" (id, "requestId", "toStatus", "changedById", note, at)
+        SELECT ${randomUUID()}::uuid, id, 'PENDING', ${request.requesterId}::uuid, ${request.note}, ${at} FROM created
+      )
+      INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload, "createdAt")
+      SELECT ${event.id}::uuid, ${event.routingKey}, id, ${JSON.stringify(event.payload)}::jsonb, ${at} FROM created
+      RETURNING "requestId"`;
+    if (inserted.length === 1) {
       this.committed();
       return request;
-    } catch (err) {
-      // The same key raced in twice: the other attempt won, and that is the answer.
-      const winner = isUniqueViolation(err) ? await this.byClientKey(data) : null;
-      if (winner) return winner;
-      throw err;
     }
+    // The key was used before (or raced in twice): the request it made is the answer.
+    const existing = await this.byClientKey(data);
+    if (!existing) throw new Error('createRequest inserted nothing and found no request with its client key');
+    return existing;
   }
 
   /** Moves a request to `to`; concurrent moves of one request: exactly one wins. */
@@ -76,6 +95,6 @@ export class RequestCommands {
   }
 
   private byClientKey({ requesterId, clientKey }: NewRequest) {
-    return clientKey ? this.prisma.request.findUnique({ where: { requesterId_clientKey: { requesterId, clientKey } } }) : null;
+    return clientKey ? this.prisma.request.findUnique({ where: { requesterId_clientKey: { requesterId, clientKey } } }) : Promise.resolve(null);
   }
 }
