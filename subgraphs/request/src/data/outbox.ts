@@ -21,8 +21,10 @@ export class OutboxRepository {
   /**
    * Claims up to `limit` unsent rows, oldest first, `send`s them in order and
    * marks sent those `send` resolved for — in one transaction, so a row is
-   * marked only once confirmed and stays locked until then. A failed `send`
-   * stops the batch (the rest waits, in order) and is rethrown.
+   * marked only once confirmed and stays locked until then. The sends go out
+   * together (publisher confirms pipelined: one round trip per batch, not per
+   * row); after a failed one only the rows before it are marked, so the rest is
+   * sent again, in order (at least once). The first failure is rethrown.
    */
   relayUnsent(limit: number, send: (row: OutboxRow) => Promise<void>): Promise<number> {
     return this.prisma.$transaction(
@@ -32,15 +34,11 @@ export class OutboxRepository {
           SELECT id::text, "routingKey", payload FROM request."OutboxEvent" WHERE "sentAt" IS NULL
           ORDER BY "createdAt", id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
         if (rows.length === 0) return 0;
-        const sent: string[] = [];
-        try {
-          for (const row of rows) {
-            await send(row);
-            sent.push(row.id);
-          }
-        } finally {
-          if (sent.length) await tx.$executeRaw`UPDATE request."OutboxEvent" SET "sentAt" = now(), attempts = attempts + 1 WHERE id = ANY(${sent}::uuid[])`;
-        }
+        const outcomes = await Promise.allSettled(rows.map((row) => send(row)));
+        const failed = outcomes.findIndex((outcome) => outcome.status === 'rejected');
+        const sent = rows.slice(0, failed === -1 ? rows.length : failed).map((row) => row.id);
+        if (sent.length) await tx.$executeRaw`UPDATE request."OutboxEvent" SET "sentAt" = now(), attempts = attempts + 1 WHERE id = ANY(${sent}::uuid[])`;
+        if (failed !== -1) throw (outcomes[failed] as PromiseRejectedResult).reason;
         return sent.length;
       },
       { timeout: 60_000 },
