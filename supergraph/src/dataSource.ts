@@ -4,20 +4,6 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, REQUEST_ID_HEADER, serviceUnavailable } from '@asky/shared';
 import type { GatewayContext } from './server';
 
-/**
- * Node's own fetch (undici, keep-alive: the default make-fetch-happen costs more
- * CPU per call than a small subgraph query), bounded: a subgraph that hangs fails
- * that fetch instead of holding the client. A subgraph that cannot be reached or
- * does not answer in time is SERVICE_UNAVAILABLE (retryable), not an internal error.
- */
-export const fetchWithin =
-  (timeoutMs: number) =>
-  (url: string, init: RequestInit): Promise<Response> =>
-    fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }).catch((err: Error) => {
-      const why = err.name === 'TimeoutError' ? `did not answer within ${timeoutMs} ms` : 'could not be reached';
-      throw serviceUnavailable(`A service behind the gateway ${why}; try again shortly`);
-    });
-
 /** Codes a subgraph's failed HTTP answer may carry through to the client as they are. */
 const PASSED_THROUGH_CODES = new Set<string>([
   ErrorCode.SERVICE_UNAVAILABLE,
@@ -44,7 +30,7 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
    * is down) says why in its body: keep its coded error rather than @apollo/gateway's
    * "503: Service Unavailable" with the body attached.
    */
-  override async errorFromResponse(response: Response): Promise<GraphQLError> {
+  override async errorFromResponse(response: Pick<Response, 'json' | 'status'>): Promise<GraphQLError> {
     const body = (await response.json().catch(() => undefined)) as { errors?: GraphQLFormattedError[] } | undefined;
     const first = body?.errors?.[0];
     const code = first?.extensions?.code;

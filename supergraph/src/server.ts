@@ -6,7 +6,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ApolloGateway } from '@apollo/gateway';
-import { AuthForwardingDataSource, fetchWithin } from './dataSource';
+import { AuthForwardingDataSource } from './dataSource';
+import { fetchWithin } from './subgraphFetch';
 import {
   JwksKeySource,
   requestIdOf,

@@ -5,7 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { GraphQLError } from 'graphql';
-import { AuthForwardingDataSource, fetchWithin } from '../src/dataSource';
+import { AuthForwardingDataSource } from '../src/dataSource';
+import { fetchWithin } from '../src/subgraphFetch';
 
 let server: Server;
 let received: { authorization?: string; body: string }[] = [];

@@ -18,13 +18,19 @@ function badText(value: unknown): boolean {
   return false;
 }
 
+/** Documents already looked at: Apollo Server hands the same parsed document to every request with the same text. */
+const literalVerdicts = new WeakMap<DocumentNode, boolean>();
+
 function badLiteral(document: DocumentNode): boolean {
+  const known = literalVerdicts.get(document);
+  if (known !== undefined) return known;
   let found = false;
   visit(document, {
     [Kind.STRING]: (node) => {
       if (!storable(node.value)) found = true;
     },
   });
+  literalVerdicts.set(document, found);
   return found;
 }
 
