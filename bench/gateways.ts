@@ -3,7 +3,7 @@
  * to the subgraph and through Asky's gateway, a plain @apollo/gateway and Hive
  * Gateway — each gateway in its own process on the same supergraph and subgraphs
  * (which run here), the load generator (autocannon) in another. Prints req/s and p50/p99 and the
- * ratios, then the dashboard query at page sizes 10/50/100; writes
+ * ratios, then the dashboard query at page sizes 10/50/200; writes
  * bench/results/gateways.json and gateways.svg. Loopback only, bounded
  * (`BENCH_SECONDS` per run, default 5; `BENCH_CONNECTIONS`, default 20).
  */
@@ -82,7 +82,7 @@ async function main() {
   const system = await startTestSystem({ production: true, userStatusTtlMs: 60_000 });
   const { technician, admin, nurse } = await system.loginAll();
   // Enough requests for the largest page.
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 200; i++) {
     await system.graphql('mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", quantity: 1 }) { id } }', {}, { token: nurse });
   }
   const supergraphFile = supergraphFor(system);
@@ -115,7 +115,7 @@ async function main() {
     const ours = find('Asky gateway', SINGLE);
     const ratio = (a: Run, b: Run) => a.requestsPerSecond / b.requestsPerSecond;
     const line = (r: Run) =>
-      `  ${r.target.padEnd(28)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50Ms).padStart(4)} ms  p99 ${String(r.p99Ms).padStart(4)} ms${r.cpuPercent === undefined ? '' : `  CPU ${r.cpuPercent.toFixed(0)}%`}${r.errors ? `  ${r.errors} ERRORS` : ''}`;
+      `  ${r.target.padEnd(28)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50Ms).padStart(4)} ms  p99 ${String(r.p99Ms).padStart(4)} ms${r.cpuPercent === undefined ? '' : `  CPU ${r.cpuPercent.toFixed(0)}% (${((r.cpuPercent * 10) / r.requestsPerSecond).toFixed(2)} ms per request)`}${r.errors ? `  ${r.errors} ERRORS` : ''}`;
     console.log(`gateway bench: ${CONNECTIONS} connections, ${SECONDS} s per run, each gateway in its own process`);
     console.log(`single-subgraph query ${SINGLE}`);
     for (const r of runs.filter((r) => r.query === SINGLE)) console.log(line(r));
@@ -131,7 +131,7 @@ async function main() {
     const dashboardRuns: Run[] = [];
     for (const [target, child] of Object.entries(peers)) dashboardRuns.push(await measure(target, urls[target as keyof typeof peers], dashboard(50), admin, child.pid));
     const pages = [];
-    for (const size of [10, 50, 100]) {
+    for (const size of [10, 50, 200]) {
       await check(urls['Asky gateway'], dashboard(size), admin, 'Asky gateway');
       await new Promise((r) => setTimeout(r, 1_000)); // the last run's stragglers are done
       system.resetQueries();

@@ -13,9 +13,15 @@ import http from 'node:http';
 import https from 'node:https';
 import { serviceUnavailable } from '@asky/shared';
 
+/**
+ * Idle connections are closed before the subgraphs' servers would close them
+ * (Node's default keep-alive timeout is 5 s), so a request is rarely sent on a
+ * socket the other end is closing; when it is anyway, it is sent again (below).
+ */
+const IDLE_SOCKET_MS = 4_000;
 const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 256, timeout: IDLE_SOCKET_MS }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 256, timeout: IDLE_SOCKET_MS }),
 };
 
 /** What a data source reads of a subgraph's answer (a subset of fetch's `Response`). */
@@ -53,7 +59,12 @@ function responseOf(url: string, res: http.IncomingMessage, body: string): Subgr
   };
 }
 
-/** A fetch function for `RemoteGraphQLDataSource` whose calls end within `timeoutMs`. */
+/**
+ * A fetch function for `RemoteGraphQLDataSource` whose calls end within
+ * `timeoutMs`. A kept-alive socket the subgraph closed just as the call was
+ * written on it (ECONNRESET/EPIPE on a reused socket: the subgraph read nothing)
+ * is retried once on a fresh one, as Node's documentation advises.
+ */
 export const fetchWithin =
   (timeoutMs: number) =>
   (url: string, init: SubgraphRequestInit = {}): Promise<SubgraphHttpResponse> =>
@@ -61,29 +72,37 @@ export const fetchWithin =
       const target = new URL(url);
       const protocol = target.protocol === 'https:' ? 'https:' : 'http:';
       const body = init.body ?? '';
+      let request: http.ClientRequest;
       let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        request.destroy();
+      }, timeoutMs);
+      const send = (retry: boolean) => {
+        request = (protocol === 'https:' ? https : http).request(
+          target,
+          { method: init.method ?? 'POST', headers: { ...init.headers, 'content-length': Buffer.byteLength(body) }, agent: agents[protocol] },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('error', fail);
+            res.on('end', () => {
+              clearTimeout(timer);
+              resolve(responseOf(url, res, Buffer.concat(chunks).toString('utf8')));
+            });
+          },
+        );
+        const sent = request;
+        sent.on('error', (err: NodeJS.ErrnoException) => {
+          if (retry && !timedOut && sent.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) send(false);
+          else fail();
+        });
+        sent.end(body);
+      };
       const fail = () => {
         clearTimeout(timer);
         const why = timedOut ? `did not answer within ${timeoutMs} ms` : 'could not be reached';
         reject(serviceUnavailable(`A service behind the gateway ${why}; try again shortly`));
       };
-      const request = (protocol === 'https:' ? https : http).request(
-        target,
-        { method: init.method ?? 'POST', headers: { ...init.headers, 'content-length': Buffer.byteLength(body) }, agent: agents[protocol] },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', fail);
-          res.on('end', () => {
-            clearTimeout(timer);
-            resolve(responseOf(url, res, Buffer.concat(chunks).toString('utf8')));
-          });
-        },
-      );
-      const timer = setTimeout(() => {
-        timedOut = true;
-        request.destroy();
-      }, timeoutMs);
-      request.on('error', fail);
-      request.end(body);
+      send(true);
     });

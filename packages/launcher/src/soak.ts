@@ -30,6 +30,8 @@ export interface SoakReport {
   readonly calls: number;
   /** Calls that got an error, by code (must stay empty). */
   readonly errors: Record<string, number>;
+  /** The first few errors' operation, code and message, to say what went wrong. */
+  readonly errorSamples: readonly string[];
   readonly created: number;
   readonly accepted: number;
   /** Requests of this soak in the database, and how many of them are ACCEPTED. */
@@ -70,6 +72,7 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
   );
   const medicineId = rows[0].medicineId as string;
   const errors: Record<string, number> = {};
+  const errorSamples: string[] = [];
   let calls = 0;
   const call = async (token: string, query: string, variables: object = {}) => {
     calls++;
@@ -80,6 +83,7 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
     for (const error of body.errors ?? []) {
       const code = String(error.extensions?.code);
       errors[code] = (errors[code] ?? 0) + 1;
+      if (errorSamples.length < 5) errorSamples.push(`${query.slice(0, 40)}… ${code}: ${error.message}`);
     }
     return body.errors ? undefined : body.data;
   };
@@ -125,6 +129,7 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
       seconds,
       calls,
       errors,
+      errorSamples,
       created,
       accepted,
       stored: stored[0].n,

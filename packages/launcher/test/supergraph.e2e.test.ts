@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
 import { MOCK_USERS, startTestSystem, type TestSystem } from '../src/testing';
@@ -101,7 +102,7 @@ describe('the supergraph through the gateway', () => {
   it.each([
     ['a malformed id', `{ request(id: "abc") { id } }`],
     ['a page size of 0', `{ requests(first: 0) { id } }`],
-    ['a page size over 100', `{ requests(first: 101) { id } }`],
+    ['a page size over 200', `{ requests(first: 201) { id } }`],
     ['a malformed cursor', `{ requests(after: "x'; DROP TABLE") { id } }`],
     ['a malformed dispenser id', `{ dispenser(id: "1") { id } }`],
   ])('refuses %s with BAD_USER_INPUT and no internals', async (_, operation) => {
@@ -124,6 +125,24 @@ describe('the supergraph through the gateway', () => {
       name: dispenser.name,
       location: dispenser.location,
     });
+  });
+
+  it('takes automatic persisted queries: after one call with the query, its hash alone will do', async () => {
+    const text = '{ dispensers { code } }';
+    const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(text).digest('hex') };
+    const post = (body: object) =>
+      fetch(system.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      }).then((res) => res.json() as Promise<{ data?: any; errors?: { extensions: { code: string } }[] }>);
+    expect((await post({ extensions: { persistedQuery } })).errors?.[0]?.extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    const registered = await post({ query: text, extensions: { persistedQuery } });
+    expect(registered.data.dispensers.length).toBeGreaterThan(4);
+    expect(await post({ extensions: { persistedQuery } })).toEqual(registered);
+    const mismatch = await post({ query: '{ me { name } }', extensions: { persistedQuery } });
+    expect(mismatch.data).toBeUndefined();
+    expect(mismatch.errors?.[0]?.extensions.code).toEqual(expect.any(String));
   });
 
   it('serves /health and /ready on the gateway and every subgraph', async () => {

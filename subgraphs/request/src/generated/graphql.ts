@@ -102,7 +102,7 @@ export type Query = {
   request?: Maybe<Request>;
   /**
    * Requests, most urgent first (STAT, ASAP, URGENT, ROUTINE), then oldest first.
-   * `first` (default 20, at most 100) and `after` (the `id` of the last request of
+   * `first` (default 20, at most 200) and `after` (the `id` of the last request of
    * the previous page) page through them. A NURSE sees her own; staff see the kinds
    * they work (PHARMACIST: MEDICINE, MATERIAL; TECHNICIAN: MATERIAL, ASSISTANCE); ADMIN all.
    */

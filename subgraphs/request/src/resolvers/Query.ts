@@ -3,7 +3,7 @@ import type { QueryResolvers, RequestFilter } from '../generated/graphql';
 import type { Prisma } from '../generated/prisma/client';
 import { kindsHandledBy } from '../workflow';
 
-export const MAX_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 200;
 
 const pageArgs = (first: number | null | undefined, after: string | null | undefined) =>
   parsePage(first, after, { fallback: 20, max: MAX_PAGE_SIZE });
