@@ -86,14 +86,25 @@ async function main() {
     await system.graphql('mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", quantity: 1 }) { id } }', {}, { token: nurse });
   }
   const supergraphFile = supergraphFor(system);
-  const ports = { asky: await freePort(), apollo: await freePort(), hive: await freePort() };
+  const ports = { asky: await freePort(), apollo: await freePort(), hive: await freePort(), hiveRust: await freePort() };
   const url = (port: number) => `http://127.0.0.1:${port}/graphql`;
   const peers = {
     'Asky gateway': await startAskyGateway(system, ports.asky, {}, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []),
     '@apollo/gateway (defaults)': await startProcess(path.join(__dirname, 'peers/apolloStock.ts'), { PORT: String(ports.apollo), SUPERGRAPH_FILE: supergraphFile }, answersGraphQL(url(ports.apollo))),
     'Hive Gateway': await startProcess(path.join(__dirname, 'peers/hive.ts'), { PORT: String(ports.hive), SUPERGRAPH_FILE: supergraphFile }, answersGraphQL(url(ports.hive))),
+    'Hive Gateway, Rust planner': await startProcess(
+      path.join(__dirname, 'peers/hive.ts'),
+      { PORT: String(ports.hiveRust), SUPERGRAPH_FILE: supergraphFile, HIVE_RUST_PLANNER: '1' },
+      answersGraphQL(url(ports.hiveRust)),
+    ),
   };
-  const urls: Record<keyof typeof peers, string> = { 'Asky gateway': url(ports.asky), '@apollo/gateway (defaults)': url(ports.apollo), 'Hive Gateway': url(ports.hive) };
+  const urls: Record<keyof typeof peers, string> = {
+    'Asky gateway': url(ports.asky),
+    '@apollo/gateway (defaults)': url(ports.apollo),
+    'Hive Gateway': url(ports.hive),
+    'Hive Gateway, Rust planner': url(ports.hiveRust),
+  };
+  const PEERS = Object.keys(peers).filter((name) => name !== 'Asky gateway');
   const loader = fork(path.join(__dirname, 'loadClient.ts'), [], { execArgv: ['--conditions=typescript', '--import', 'tsx'] });
   await new Promise((resolve) => loader.once('message', resolve));
   const runs: Run[] = [];
@@ -120,13 +131,13 @@ async function main() {
     console.log(`single-subgraph query ${SINGLE}`);
     for (const r of runs.filter((r) => r.query === SINGLE)) console.log(line(r));
     console.log(`  Asky gateway / direct: ${ratio(ours, direct).toFixed(2)} (target ≥ 0.6)`);
-    for (const peer of ['@apollo/gateway (defaults)', 'Hive Gateway']) console.log(`  Asky gateway / ${peer}: ${ratio(ours, find(peer, SINGLE)).toFixed(2)} (target ≥ 1.0)`);
+    for (const peer of PEERS) console.log(`  Asky gateway / ${peer}: ${ratio(ours, find(peer, SINGLE)).toFixed(2)} (target ≥ 1.0)`);
     console.log(`  (${CONNECTIONS} connections of one user asking the same: gateways that share identical in-flight subgraph fetches gain)`);
     console.log(`single-subgraph query, every request different ${UNIQUE}`);
     for (const r of runs.filter((r) => r.query === UNIQUE)) console.log(line(r));
     const oursUnique = find('Asky gateway', UNIQUE);
     console.log(`  Asky gateway / direct: ${ratio(oursUnique, find('pyxis subgraph, direct', UNIQUE)).toFixed(2)} (target ≥ 0.6)`);
-    for (const peer of ['@apollo/gateway (defaults)', 'Hive Gateway']) console.log(`  Asky gateway / ${peer}: ${ratio(oursUnique, find(peer, UNIQUE)).toFixed(2)} (target ≥ 1.0)`);
+    for (const peer of PEERS) console.log(`  Asky gateway / ${peer}: ${ratio(oursUnique, find(peer, UNIQUE)).toFixed(2)} (target ≥ 1.0)`);
     if (ONLY === 'single') return;
     const dashboardRuns: Run[] = [];
     for (const [target, child] of Object.entries(peers)) dashboardRuns.push(await measure(target, urls[target as keyof typeof peers], dashboard(50), admin, child.pid));
