@@ -16,7 +16,7 @@ export interface OperationLimits {
   readonly maxCost: number;
 }
 
-export const DEFAULT_OPERATION_LIMITS: OperationLimits = { maxDepth: 10, maxAliases: 15, maxDirectives: 20, maxTokens: 2_000, maxCost: 5_000 };
+export const DEFAULT_OPERATION_LIMITS: OperationLimits = { maxDepth: 10, maxAliases: 15, maxDirectives: 20, maxTokens: 2_000, maxCost: 10_000 };
 
 export function operationLimits(limits: OperationLimits, production: boolean) {
   return new ApolloArmor({

@@ -1,18 +1,12 @@
-import { MOCK_USERS, startTestSystem, type TestSystem } from '../src/testing';
+import { useTestSystem } from '../src/testing';
 
-let system: TestSystem;
-let token: string;
-beforeAll(async () => {
-  system = await startTestSystem();
-  token = await system.login(...MOCK_USERS.technician);
-});
-afterAll(() => system?.stop());
+const ctx = useTestSystem();
 
 const names = async (field: 'medicines' | 'materials', args: Record<string, unknown>) => {
-  const body = await system.graphql(
+  const body = await ctx.system.graphql(
     `query ($search: String, $first: Int, $after: ID) { items: ${field}(search: $search, first: $first, after: $after) { id name } }`,
     args,
-    { token },
+    { token: ctx.tokens.technician },
   );
   expect(body.errors).toBeUndefined();
   return body.data.items as { id: string; name: string }[];
@@ -44,7 +38,7 @@ describe('catalogue search', () => {
   });
 
   it.each([{ first: 0 }, { first: 501 }, { after: 'nope' }, { search: 'x'.repeat(101) }])('refuses %j with BAD_USER_INPUT', async (args) => {
-    const body = await system.graphql(`query ($search: String, $first: Int, $after: ID) { medicines(search: $search, first: $first, after: $after) { id } }`, args, { token });
+    const body = await ctx.system.graphql(`query ($search: String, $first: Int, $after: ID) { medicines(search: $search, first: $first, after: $after) { id } }`, args, { token: ctx.tokens.technician });
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });

@@ -1,29 +1,23 @@
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { MOCK_USERS, startTestSystem, type TestSystem } from '../src/testing';
+import { useTestSystem } from '../src/testing';
 
 const UTI = '44444444-4444-4444-8444-000000000001';
-let system: TestSystem;
-let token: string;
-beforeAll(async () => {
-  system = await startTestSystem();
-  token = await system.login(...MOCK_USERS.nurse);
-});
-afterAll(() => system?.stop());
+const ctx = useTestSystem();
 
 const decode = (png: Buffer) => {
   const image = PNG.sync.read(png);
   return jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data;
 };
 const label = (path: string, auth = true) =>
-  fetch(new URL(path, system.subgraphUrls.pyxis), { headers: auth ? { authorization: `Bearer ${token}` } : {} });
+  fetch(new URL(path, ctx.system.subgraphUrls.pyxis), { headers: auth ? { authorization: `Bearer ${ctx.tokens.nurse}` } : {} });
 
 describe('dispenser QR codes', () => {
   it('come as a PNG data URL of the requested size, or as SVG text', async () => {
-    const { data, errors } = await system.graphql(
+    const { data, errors } = await ctx.system.graphql(
       `query ($id: ID!) { dispenser(id: $id) { png: qrCode(size: 128) svg: qrCode(format: SVG) } }`,
       { id: UTI },
-      { token },
+      { token: ctx.tokens.nurse },
     );
     expect(errors).toBeUndefined();
     const png = PNG.sync.read(Buffer.from(data.dispenser.png.split(',')[1], 'base64'));
@@ -32,7 +26,7 @@ describe('dispenser QR codes', () => {
   });
 
   it('refuses sizes outside 64 to 1024 pixels', async () => {
-    const body = await system.graphql(`query ($id: ID!) { dispenser(id: $id) { qrCode(size: 5000) } }`, { id: UTI }, { token });
+    const body = await ctx.system.graphql(`query ($id: ID!) { dispenser(id: $id) { qrCode(size: 5000) } }`, { id: UTI }, { token: ctx.tokens.nurse });
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
@@ -41,12 +35,12 @@ describe('dispenser QR codes', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
     const scanned = decode(Buffer.from(await res.arrayBuffer()))!;
-    const found = await system.graphql(`query ($p: String!) { dispenserByQr(payload: $p) { id code location } }`, { p: scanned }, { token });
+    const found = await ctx.system.graphql(`query ($p: String!) { dispenserByQr(payload: $p) { id code location } }`, { p: scanned }, { token: ctx.tokens.nurse });
     expect(found.data.dispenserByQr).toEqual({ id: UTI, code: 'UTI-2-A', location: 'UTI Adulto · 2º andar · Sala 201' });
 
     const forged = JSON.stringify({ ...JSON.parse(scanned), code: 'CC-3-A' });
     for (const payload of [forged, 'https://evil.example/x', '{"v":1}']) {
-      const body = await system.graphql(`query ($p: String!) { dispenserByQr(payload: $p) { id } }`, { p: payload }, { token });
+      const body = await ctx.system.graphql(`query ($p: String!) { dispenserByQr(payload: $p) { id } }`, { p: payload }, { token: ctx.tokens.nurse });
       expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     }
   });

@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
 import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
-import { MOCK_USERS, startTestSystem, type TestSystem } from '../src/testing';
+import { useTestSystem } from '../src/testing';
 
 const MORPHINE_REQUEST = '66666666-6666-4666-8666-000000000001';
 
-let system: TestSystem;
-/** Staff see every request. */
-let token: string;
-const query = (q: string, variables?: Record<string, unknown>) => system.graphql(q, variables, { token });
-beforeAll(async () => {
-  system = await startTestSystem();
-  token = await system.login(...MOCK_USERS.pharmacist);
-});
-afterAll(() => system?.stop());
+const ctx = useTestSystem();
+/** As the pharmacist: staff see every request. */
+const query = (q: string, variables?: Record<string, unknown>) => ctx.system.graphql(q, variables, { token: ctx.tokens.pharmacist });
 
 describe('the supergraph through the gateway', () => {
   it('answers a request with its requester from auth and its medicine from pyxis', async () => {
@@ -131,9 +125,9 @@ describe('the supergraph through the gateway', () => {
     const text = '{ dispensers { code } }';
     const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(text).digest('hex') };
     const post = (body: object) =>
-      fetch(system.gatewayUrl, {
+      fetch(ctx.system.gatewayUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.pharmacist}` },
         body: JSON.stringify(body),
       }).then((res) => res.json() as Promise<{ data?: any; errors?: { extensions: { code: string } }[] }>);
     expect((await post({ extensions: { persistedQuery } })).errors?.[0]?.extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
@@ -146,7 +140,7 @@ describe('the supergraph through the gateway', () => {
   });
 
   it('serves /health and /ready on the gateway and every subgraph', async () => {
-    for (const url of [system.gatewayUrl, ...Object.values(system.subgraphUrls)]) {
+    for (const url of [ctx.system.gatewayUrl, ...Object.values(ctx.system.subgraphUrls)]) {
       expect((await fetch(new URL('/health', url))).status).toBe(200);
       const ready = await fetch(new URL('/ready', url));
       expect(ready.status).toBe(200);
@@ -155,9 +149,9 @@ describe('the supergraph through the gateway', () => {
   });
 
   it('offers Apollo Sandbox and introspection in development', async () => {
-    const page = await fetch(system.gatewayUrl, { headers: { accept: 'text/html' } });
+    const page = await fetch(ctx.system.gatewayUrl, { headers: { accept: 'text/html' } });
     expect(await page.text()).toMatch(/sandbox/i);
-    const { data } = await system.graphql(`{ __schema { queryType { name } } }`);
+    const { data } = await ctx.system.graphql(`{ __schema { queryType { name } } }`);
     expect(data.__schema.queryType.name).toBe('Query');
   });
 });
