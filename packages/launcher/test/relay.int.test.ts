@@ -17,13 +17,17 @@ beforeAll(async () => {
 });
 afterAll(() => database?.drop());
 
-/** The real bus, except that it "crashes" right after the broker confirmed a message. */
+/** The real bus, except that it "crashes" right after the broker confirmed a message (the `crashes`-th ones; all by default). */
 class CrashAfterConfirm implements EventBus {
-  constructor(private readonly bus: EventBus) {}
+  private published = 0;
+  constructor(
+    private readonly bus: EventBus,
+    private readonly crashes: (nth: number) => boolean = () => true,
+  ) {}
   readonly description = 'crashing';
   async publish(routingKey: string, body: object, messageId: string) {
     await this.bus.publish(routingKey, body, messageId);
-    throw new Error('relay process died');
+    if (this.crashes(++this.published)) throw new Error('relay process died');
   }
   subscribe(options: Parameters<EventBus['subscribe']>[0]) {
     return this.bus.subscribe(options);
@@ -139,6 +143,36 @@ it('lets several relays (replicas) work one outbox at once without sending any r
     await tap.close();
     await bus.close();
     await Promise.all(clients.map((c) => c.$disconnect()));
+    await topology.remove(['tap']);
+  }
+});
+
+it('marks only the rows before a failed publish of a batch; the rest go again, in order', async () => {
+  const topology = testTopology();
+  const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: topology.exchange });
+  const prisma = createPrismaClient(createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'request') }, 'request'));
+  const tap = await bus.subscribe({ queue: `${topology.queuePrefix}tap`, bindings: ['request.#'] });
+  const ids = Array.from({ length: 5 }, () => randomUUID());
+  try {
+    const rows = ids.map((id, i) => `('${id}', 'request.created', '${randomUUID()}', '{"eventId":"${id}"}', now() + interval '${i} ms')`);
+    await adminQuery(`INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload, "createdAt") VALUES ${rows.join(', ')}`, database.url);
+    const logger = createLogger('test', 'silent');
+    const third = new CrashAfterConfirm(bus, (nth) => nth === 3);
+    await expect(new OutboxRelay(prisma, third, logger).relayBatch()).rejects.toThrow('relay process died');
+    const { rows: sent } = await adminQuery(`SELECT id::text FROM request."OutboxEvent" WHERE "sentAt" IS NOT NULL AND id = ANY('{${ids.join(',')}}'::uuid[])`, database.url);
+    expect(sent.map((r) => r.id).sort()).toEqual(ids.slice(0, 2).sort());
+    expect(await new OutboxRelay(prisma, bus, logger).relayBatch()).toBe(3);
+    const received: string[] = [];
+    for await (const delivery of tap) {
+      received.push(delivery.messageId!);
+      delivery.ack();
+      if (received.length === 8) break;
+    }
+    expect(received).toEqual([...ids, ...ids.slice(2)]); // all five went out at once; the last three again, in order
+  } finally {
+    await tap.close();
+    await bus.close();
+    await prisma.$disconnect();
     await topology.remove(['tap']);
   }
 });
