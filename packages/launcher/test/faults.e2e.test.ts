@@ -111,7 +111,7 @@ describe('faults during load', () => {
         await sleep(20);
       }
     };
-    // The pharmacy accepts what comes in; a retry after an unknown outcome may find it accepted already.
+    // The pharmacy accepts what comes in, retrying what failed (a retry of a move that did commit answers as it is).
     const pharmacy = async () => {
       while (running || toAccept.length) {
         const id = toAccept.shift();

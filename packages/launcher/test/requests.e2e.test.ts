@@ -122,6 +122,18 @@ describe('the workflow', () => {
     expect((await outboxOf(id)).filter((e) => e.payload.status === 'ACCEPTED')).toHaveLength(1);
   });
 
+  it('answers a repeated move by the one who made it as a no-op (a retry), and refuses it from anyone else', async () => {
+    const { id } = await medicineRequest();
+    expect((await move(pharmacist, id, 'ACCEPTED')).errors).toBeUndefined();
+    const retried = await move(pharmacist, id, 'ACCEPTED');
+    expect(retried.errors).toBeUndefined();
+    expect(retried.data.updateRequestStatus).toMatchObject({ status: 'ACCEPTED', assignee: { name: expect.any(String) } });
+    expect(codeOf(await move(admin, id, 'ACCEPTED'))).toBe('CONFLICT'); // not a retry: someone else's move
+    expect((await outboxOf(id)).map((e) => e.payload.status)).toEqual(['PENDING', 'ACCEPTED']); // one event per change
+    const { rows } = await adminQuery(`SELECT count(*)::int AS n FROM request."StatusHistory" WHERE "requestId" = '${id}'`, system.database.url);
+    expect(rows[0].n).toBe(2);
+  });
+
   it('lets only the requester (or ADMIN) cancel, and staff reject with a reason', async () => {
     const first = await medicineRequest();
     expect(codeOf(await move(pharmacist, first.id, 'CANCELLED'))).toBe('FORBIDDEN');

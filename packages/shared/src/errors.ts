@@ -67,11 +67,19 @@ const UNREACHABLE_PRISMA_CODES = new Set([
 const UNREACHABLE_DRIVER_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed and is not queryable/i;
 
+/** The driver adapter's own kinds for the same (thrown unwrapped, e.g. by a COMMIT). */
+const UNREACHABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+
 /** Whether `error` means the database is (for now) unreachable, rather than a bad query. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  return (typeof code === 'string' && UNREACHABLE_PRISMA_CODES.has(code)) || UNREACHABLE_DRIVER_MESSAGES.test(error.message);
+  const kind = (error as { cause?: { kind?: unknown } }).cause?.kind;
+  return (
+    (typeof code === 'string' && UNREACHABLE_PRISMA_CODES.has(code)) ||
+    (error.name === 'DriverAdapterError' && typeof kind === 'string' && UNREACHABLE_ADAPTER_KINDS.has(kind)) ||
+    UNREACHABLE_DRIVER_MESSAGES.test(error.message)
+  );
 }
 
 /** Prisma's known request errors that a client's input can cause. */

@@ -38,6 +38,7 @@ describe('errors a client sees', () => {
       Object.assign(new Error('Timed out fetching a new connection from the connection pool.'), { code: 'P2024' }),
       new Error('Connection terminated unexpectedly'),
       new Error('timeout exceeded when trying to connect'),
+      Object.assign(new Error('ConnectionClosed'), { name: 'DriverAdapterError', cause: { kind: 'ConnectionClosed' } }), // a failed COMMIT
     ];
     for (const error of lost) {
       expect(isDatabaseUnavailable(error)).toBe(true);

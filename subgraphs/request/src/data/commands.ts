@@ -69,11 +69,24 @@ export class RequestCommands {
     return existing;
   }
 
-  /** Moves a request to `to`; concurrent moves of one request: exactly one wins. */
+  /**
+   * Moves a request to `to`; concurrent moves of one request: exactly one wins.
+   * Asking again for the move the caller made last (a retry after an answer was
+   * lost, e.g. SERVICE_UNAVAILABLE after the commit) answers the request as it
+   * is, with no new history entry or event.
+   */
   async transition(id: string, to: RequestStatus, viewer: Person, note: string | null): Promise<Request> {
+    let changed = true;
     const moved = await this.prisma.$transaction(async (tx) => {
       const current = await tx.request.findFirst({ where: { ...this.scope, id } });
       if (!current) throw notFound('No such request');
+      if (current.status === to) {
+        const last = await tx.statusHistory.findFirst({ where: { requestId: id }, orderBy: { at: 'desc' }, select: { toStatus: true, changedById: true } });
+        if (last?.toStatus === to && last.changedById === viewer.id) {
+          changed = false;
+          return current;
+        }
+      }
       checkTransition(current, to, viewer, note);
       const byStaff = viewer.id !== current.requesterId;
       const updated = await tx.request.updateMany({
@@ -90,7 +103,7 @@ export class RequestCommands {
       await tx.outboxEvent.create({ data: outboxEvent(request, current.status, viewer.id, this.correlationId) });
       return request;
     });
-    this.committed();
+    if (changed) this.committed();
     return moved;
   }
 

@@ -66,6 +66,8 @@ export type Mutation = {
    * Moves a request along its workflow (see RequestStatus); CONFLICT names the
    * allowed transitions. Accepting assigns the caller. A staff member's `note` becomes
    * the `feedback` the requester sees; rejecting needs one. Emits request.status_changed.
+   * Asking again for the move the caller made last (a retry after a lost answer)
+   * returns the request unchanged, with no new event.
    */
   updateRequestStatus: Request;
 };
