@@ -4,10 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import amqp from 'amqplib';
 import pg from 'pg';
 import {
   createLogger,
@@ -18,19 +17,17 @@ import {
   LOG_LEVELS,
   onQuery,
   RabbitBus,
-  readPostgresUrl,
   SUBGRAPHS,
   type SubgraphName,
 } from '@asky/shared';
 import { preparePostgres } from './database';
 import { startSystem, type RunningSystem, type SystemOptions } from './system';
+import type { TcpProxy } from './tcpProxy';
+import { testAdminUrl, testAmqpUrl } from './testServices';
 
-/** The admin connection tests create their databases with. */
-export const testAdminUrl = (): URL =>
-  readPostgresUrl('TEST_DATABASE_URL', new EnvReader()) ?? new URL('postgresql://postgres@127.0.0.1:5432/postgres');
-
-/** The broker tests use (the machine's RabbitMQ). */
-export const testAmqpUrl = (): string => new EnvReader().string('TEST_AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672');
+export { EventTap } from './eventTap';
+export { TcpProxy } from './tcpProxy';
+export { testAdminUrl, testAmqpUrl } from './testServices';
 
 /** A test's own exchange and queue names on the shared broker, and their removal. */
 export interface TestTopology {
@@ -244,104 +241,5 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     await database.drop();
     rmSync(keysDir, { recursive: true, force: true });
     throw err;
-  }
-}
-
-/** A listener on the system's exchange, straight on the broker, collecting every message. */
-export class EventTap {
-  readonly messages: ConsumeMessage[] = [];
-  private constructor(
-    private readonly connection: ChannelModel,
-    readonly channel: Channel,
-  ) {}
-
-  static async open(exchange: string, pattern = 'request.#'): Promise<EventTap> {
-    const connection = await amqp.connect(testAmqpUrl());
-    const channel = await connection.createChannel();
-    await channel.assertExchange(exchange, 'topic', { durable: true });
-    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
-    await channel.bindQueue(queue, exchange, pattern);
-    const tap = new EventTap(connection, channel);
-    await channel.consume(queue, (m) => m && tap.messages.push(m), { noAck: true });
-    return tap;
-  }
-
-  bodies(): any[] {
-    return this.messages.map((m) => JSON.parse(m.content.toString()));
-  }
-
-  /** Resolves once `predicate` holds for the messages so far (polling, bounded). */
-  async until(predicate: (bodies: any[]) => boolean, ms = 15_000): Promise<any[]> {
-    const deadline = Date.now() + ms;
-    while (!predicate(this.bodies())) {
-      if (Date.now() > deadline) throw new Error(`condition not met; got ${this.messages.length} messages`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return this.bodies();
-  }
-
-  close() {
-    return this.connection.close();
-  }
-}
-
-/**
- * A TCP proxy in front of a server (the broker, Postgres) that a test can cut —
- * every connection dropped and new ones refused — and restore on the same port.
- */
-export class TcpProxy {
-  private readonly sockets = new Set<net.Socket>();
-  private server?: net.Server;
-  port = 0;
-
-  constructor(private readonly target: URL) {}
-
-  /** A proxy to the test broker. */
-  static toBroker(): TcpProxy {
-    return new TcpProxy(new URL(testAmqpUrl()));
-  }
-
-  /** A proxy to the test Postgres server. */
-  static toDatabase(): TcpProxy {
-    return new TcpProxy(testAdminUrl());
-  }
-
-  /** Starts listening (first on a free port, later on the same one). */
-  async start(): Promise<void> {
-    const port = Number(this.target.port || (this.target.protocol.startsWith('amqp') ? 5672 : 5432));
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(port, this.target.hostname);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          this.sockets.delete(socket);
-          (socket === client ? upstream : client).destroy(); // one side gone: the other goes too
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server!.address() as net.AddressInfo).port;
-  }
-
-  /** The server "goes down": connections drop and new ones are refused. */
-  async cut(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
-  }
-
-  /** `url` (same credentials and path) pointed at this proxy. */
-  via(url: URL | string): URL {
-    const proxied = new URL(url);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(this.port);
-    return proxied;
-  }
-
-  /** The test broker's URL through this proxy. */
-  get url(): string {
-    return this.via(testAmqpUrl()).href;
   }
 }
