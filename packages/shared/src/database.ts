@@ -45,6 +45,7 @@ class ReleasingAdapterFactory implements SqlDriverAdapterFactory {
 
   async connect(): Promise<SqlDriverAdapter> {
     const adapter = await this.inner.connect();
+    // The adapter itself (every other method reached through the prototype), its transactions wrapped.
     return Object.assign(Object.create(adapter) as SqlDriverAdapter, {
       startTransaction: async (isolationLevel?: IsolationLevel) => new ReleasingTransaction(await adapter.startTransaction(isolationLevel)),
     });
