@@ -91,7 +91,6 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
   const ours = new Set<string>();
   const tap = await EventTap.open(system.topology.exchange);
   const subscribers = Array.from({ length: options.subscribers ?? 10 }, () => new LiveDashboard(gatewayUrl, pharmacist));
-  let subscriberErrors = 0;
   await Promise.all(subscribers.map((s) => s.ready)).catch(async (err: unknown) => {
     await Promise.all(subscribers.map((s) => s.close()));
     await tap.close();
@@ -124,7 +123,6 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
       `SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'ACCEPTED')::int AS accepted FROM request."Request" WHERE "clientKey" LIKE '${tag}-%'`,
       system.database.url,
     );
-    subscriberErrors = subscribers.reduce((sum, s) => sum + s.errors, 0);
     return {
       seconds,
       calls,
@@ -136,7 +134,7 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
       storedAccepted: stored[0].accepted,
       brokerEvents: new Set(tap.bodies().filter((b) => ours.has(b.requestId)).map((b) => b.eventId)).size,
       receivedBySubscriber: subscribers.map((s) => s.receivedOf(ours)),
-      subscriberErrors,
+      subscriberErrors: subscribers.reduce((sum, s) => sum + s.errors, 0),
     };
   } finally {
     if (sampler) clearInterval(sampler);

@@ -74,27 +74,32 @@ class ReleasingTransaction implements Transaction {
     try {
       return await this.inner.executeRaw(query);
     } catch (err) {
-      if (CLOSING_STATEMENT.test(query.sql)) await this.release(err);
+      if (CLOSING_STATEMENT.test(query.sql)) await this.discard(err);
       throw err;
     }
   }
 
   commit(): Promise<void> {
-    return this.release();
+    return this.release(() => this.inner.commit());
   }
 
   rollback(): Promise<void> {
-    return this.release();
+    return this.release(() => this.inner.rollback());
   }
 
-  /** Gives the connection back once; after a failed closing statement, as broken so the pool drops it. */
-  private async release(failure?: unknown): Promise<void> {
+  /** Gives the connection back once, the way the engine asked (commit or rollback). */
+  private async release(how: () => Promise<void>): Promise<void> {
     if (this.released) return;
     this.released = true;
+    await how();
+  }
+
+  /** After a failed closing statement: gives the connection back as broken, so the pool drops it. */
+  private async discard(failure: unknown): Promise<void> {
     // adapter-pg keeps the pool client in `client`; `release(error)` makes the pool discard it.
     const client = (this.inner as unknown as { client?: { release?(err?: unknown): void } }).client;
-    if (failure && typeof client?.release === 'function') client.release(failure instanceof Error ? failure : new Error(String(failure)));
-    else await this.inner.rollback();
+    const broken = failure instanceof Error ? failure : new Error(String(failure));
+    await this.release(async () => (typeof client?.release === 'function' ? client.release(broken) : this.inner.rollback()));
   }
 }
 
