@@ -1,6 +1,7 @@
 /** How the gateway calls its subgraphs. */
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import rfdc from 'rfdc';
 import { ErrorCode, REQUEST_ID_HEADER, serviceUnavailable } from '@asky/shared';
 import type { GatewayContext } from './server';
 
@@ -13,6 +14,13 @@ const PASSED_THROUGH_CODES = new Set<string>([
 ]);
 
 type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+
+/**
+ * Copies parsed JSON (no cycles, no prototypes to keep): ~6× faster than
+ * `structuredClone` on a 50-row dashboard answer, which cost ~8 % of the gateway's
+ * CPU under the dashboard benchmark.
+ */
+const copyJson = rfdc({ proto: false, circles: false });
 
 /** Forwards the caller's credentials (each subgraph verifies them again), address and request id. */
 export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -63,6 +71,6 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
     const response = await shared.response;
     if (shared.sharers === 1) return response; // nobody else holds it
     const { data, errors, extensions } = response;
-    return { data: data && structuredClone(data), errors: errors && structuredClone(errors), extensions };
+    return { data: data && copyJson(data), errors: errors && copyJson(errors), extensions };
   }
 }

@@ -7,7 +7,6 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import type { NextFunction, Request, Response } from 'express';
 
 const processRegistry = new Registry();
 collectDefaultMetrics({ register: processRegistry });
@@ -38,8 +37,8 @@ export function registerSampledGauge(name: string, help: string, sample: () => P
 }
 
 export interface ServiceMetrics {
-  /** Express middleware timing every HTTP request. */
-  readonly http: (req: Request, res: Response, next: NextFunction) => void;
+  /** Counts one HTTP request that took `seconds` (`route`: the pattern, never the raw path). */
+  readonly http: (method: string, route: string, status: number, seconds: number) => void;
   /** Apollo plugin timing operations by name and counting errors by code. */
   readonly graphql: ApolloServerPlugin<BaseContext>;
   /** The text exposition of this service's and the process's metrics. */
@@ -78,11 +77,8 @@ export function createServiceMetrics(service: string): ServiceMetrics {
   const errors = new Counter({ name: 'asky_graphql_errors_total', help: 'GraphQL errors by extensions.code', labelNames: ['code'], registers: [registry] });
 
   return {
-    http(req, res, next) {
-      const end = httpDuration.startTimer({ method: req.method });
-      // The route pattern, not the raw path: ids in paths must not become label values.
-      res.on('finish', () => end({ route: req.route?.path ?? (req.baseUrl || 'unmatched'), status: String(res.statusCode) }));
-      next();
+    http(method, route, status, seconds) {
+      httpDuration.observe({ method, route, status: String(status) }, seconds);
     },
     graphql: {
       async requestDidStart() {

@@ -4,11 +4,10 @@
  * that later also carries graphql-ws. `startService` is separate from process
  * wiring so tests start services on free ports in-process.
  */
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ApolloServer, type ApolloServerOptions, type BaseContext } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ConfigError } from './config';
@@ -17,6 +16,8 @@ import type { Logger } from './logger';
 import { createServiceMetrics } from './metrics';
 import { refuseUnstorableText } from './textInput';
 import { REQUEST_ID_HEADER, requestIdOf } from './requestId';
+import { bodyErrorAnswer, graphqlPostHandler, isJsonGraphQLPost, MAX_BODY } from './graphqlHttp';
+import { expressMiddleware } from '@as-integrations/express5';
 
 export interface ServiceOptions<TContext extends BaseContext> {
   /** Shown in logs. */
@@ -31,7 +32,7 @@ export interface ServiceOptions<TContext extends BaseContext> {
   readonly logger: Logger;
   /** Apollo options: a subgraph's `schema` or the gateway's `gateway`. */
   readonly apollo: ApolloServerOptions<TContext>;
-  readonly context: (req: express.Request) => Promise<TContext>;
+  readonly context: (req: IncomingMessage) => Promise<TContext>;
   /** Whether the dependencies answer; `/ready` is 503 until they do. */
   readonly ready: () => Promise<boolean>;
   /** Extra HTTP routes beside `/graphql` (auth's JWKS and token endpoints). */
@@ -73,16 +74,23 @@ export async function startService<TContext extends BaseContext>(
   } as ApolloServerOptions<TContext>);
   await apollo.start();
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(metrics.http);
-  app.use((req, res, next) => {
+  /** Times every request, gives it its id (echoed) and logs it at debug level. */
+  const observe = (req: IncomingMessage, res: http.ServerResponse, route: () => string) => {
     const requestId = requestIdOf(req);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const started = performance.now();
-    res.on('finish', () =>
-      logger.debug({ requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'),
-    );
+    res.on('finish', () => {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.http(req.method ?? 'unknown', route(), res.statusCode, seconds);
+      if (logger.isLevelEnabled('debug')) logger.debug({ requestId, method: req.method, path: req.url, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+    });
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    // The route pattern, not the raw path: ids in paths must not become label values.
+    observe(req, res, () => req.route?.path ?? (req.baseUrl || 'unmatched'));
     next();
   });
   app.get('/health', (_req, res) => {
@@ -98,23 +106,23 @@ export async function startService<TContext extends BaseContext>(
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
   });
   options.routes?.(app);
-  app.use(
-    '/graphql',
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, { context: ({ req }) => options.context(req) }),
-  );
+  const graphqlPost = graphqlPostHandler(apollo, options.context, (err) => logger.error({ err }, 'request failed outside GraphQL'));
+  // Other GraphQL requests (GET, other content types) through Apollo's express integration.
+  app.use('/graphql', express.json({ limit: MAX_BODY }), expressMiddleware(apollo, { context: ({ req }) => options.context(req) }));
 
   // Bodies express could not read (malformed JSON, too large…): a GraphQL-shaped
   // client error with the right status, never express's HTML page with a stack.
-  app.use((err: { status?: number; type?: string; message?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+  app.use((err: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const { status, body } = bodyErrorAnswer(err);
     if (status === 500) logger.error({ err }, 'request failed outside GraphQL');
-    const message =
-      err.type === 'entity.parse.failed' ? 'The request body is not valid JSON' : err.type === 'entity.too.large' ? 'The request body is too large' : status === 500 ? 'Internal server error' : 'Bad request';
-    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+    res.status(status).type('application/json').send(body);
   });
 
-  const server = http.createServer(app);
+  const server = http.createServer((req, res) => {
+    if (!isJsonGraphQLPost(req)) return app(req, res);
+    observe(req, res, () => '/graphql');
+    graphqlPost(req, res);
+  });
   const port = await listen(server, options.port, options.portVariable, options.host);
   const extension = await options.extend?.(apollo, server);
   const url = `http://localhost:${port}/graphql`;

@@ -1,5 +1,5 @@
 /** How a subgraph finds out who calls it: the token verified, the account checked. */
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { ServiceIdentityConfig, TokenConfig } from '../config';
 import { ErrorCode, isDatabaseUnavailable, serviceUnavailable } from '../errors';
@@ -16,7 +16,7 @@ export interface SubgraphAuth {
 
 
 /** Who sent `req`: null without a token; a bad token fails the whole request with 401. */
-export const viewerOf = (req: Request, auth: SubgraphAuth): Promise<Viewer | null> => viewerOfAuthorization(req.headers.authorization, auth);
+export const viewerOf = (req: IncomingMessage, auth: SubgraphAuth): Promise<Viewer | null> => viewerOfAuthorization(req.headers.authorization, auth);
 
 /**
  * The viewer an `Authorization` header value stands for (null: none given). Bad
