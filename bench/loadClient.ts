@@ -12,8 +12,11 @@ export interface LoadOrder {
   readonly seconds: number;
   /** Give each request its own value of `$unique` (nothing identical to share). */
   readonly unique?: boolean;
+  /** Sessions to take turns with, one per request (separate callers share nothing); else `token` for all. */
+  readonly tokens?: readonly string[];
 }
 
+let turn = 0;
 process.on('message', async (order: LoadOrder) => {
   const result = await autocannon({
     url: order.url,
@@ -22,13 +25,18 @@ process.on('message', async (order: LoadOrder) => {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${order.token}` },
     body: order.body,
-    ...(order.unique
+    ...(order.unique || order.tokens
       ? {
           requests: [
             {
               setupRequest: (request: autocannon.Request) => {
                 const { query } = JSON.parse(order.body) as { query: string };
-                return { ...request, body: JSON.stringify({ query, variables: { unique: `${Date.now()}-${Math.random()}` } }) };
+                const token = order.tokens?.[turn++ % order.tokens.length];
+                return {
+                  ...request,
+                  ...(token ? { headers: { ...request.headers, authorization: `Bearer ${token}` } } : {}),
+                  ...(order.unique ? { body: JSON.stringify({ query, variables: { unique: `${Date.now()}-${Math.random()}` } }) } : {}),
+                };
               },
             },
           ],

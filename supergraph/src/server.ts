@@ -20,6 +20,7 @@ import {
   type EventBus,
   type TokenConfig,
 } from '@asky/shared';
+import { coalesceIdenticalQueries } from './coalesce';
 import { dashboardRoutes } from './dashboard';
 import { startLive, trackApiSchema, type LiveLimits } from './live/server';
 import { readSupergraphSdl } from './supergraphFile';
@@ -107,7 +108,12 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     portVariable: 'GATEWAY_PORT',
     production: deps.production,
     logger: deps.logger,
-    apollo: { gateway, plugins: [subscriptionsOverWebSocketOnly, ...armor.plugins], validationRules: armor.validationRules, allowBatchedHttpRequests: false },
+    apollo: {
+      gateway,
+      plugins: [subscriptionsOverWebSocketOnly, ...armor.plugins, coalesceIdenticalQueries<GatewayContext>((context) => context.authorization ?? '')],
+      validationRules: armor.validationRules,
+      allowBatchedHttpRequests: false,
+    },
     context: async (req) => ({
       authorization: await verified(verifier, headerValue(req.headers, 'authorization')),
       clientAddress: req.socket.remoteAddress,
