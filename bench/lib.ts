@@ -1,6 +1,6 @@
 /** What the benchmarks share: free ports, server processes, /proc usage, percentiles, result files. */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { testAmqpUrl, type TestSystem } from '../packages/launcher/src/testing';
@@ -67,6 +67,35 @@ export function usage(pid: number): { cpuSeconds: number; rssMiB: number } {
   const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime, fields 14 and 15
   const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return { cpuSeconds: ticks / 100, rssMiB: Number(rss) / 1024 };
+}
+
+/**
+ * CPU seconds used so far, by group: the given processes by name, Postgres and
+ * RabbitMQ by their process names, and the whole machine (from /proc/stat). Two
+ * readings apart tell where a run's CPU went — on a machine the load generator
+ * and every server share, what one operation costs in all.
+ */
+export function cpuByGroup(named: Record<string, number | undefined>): Record<string, number> {
+  const ticksOf = (pid: string | number) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(fields[11]) + Number(fields[12]) };
+    } catch {
+      return undefined; // gone meanwhile
+    }
+  };
+  const groups: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(named)) groups[name] = pid ? (ticksOf(pid)?.ticks ?? 0) / 100 : 0;
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    const found = ticksOf(pid);
+    const group = found?.comm === 'postgres' ? 'Postgres' : found?.comm === 'beam.smp' ? 'RabbitMQ' : undefined;
+    if (group) groups[group] = (groups[group] ?? 0) + found!.ticks / 100;
+  }
+  const [, ...times] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal…: busy is user, nice, system, irq and softirq.
+  groups.machine = [0, 1, 2, 5, 6].reduce((sum, i) => sum + (times[i] ?? 0), 0) / 100;
+  return groups;
 }
 
 /** Writes `bench/results/<name>.json`. */

@@ -11,7 +11,8 @@ import path from 'node:path';
 import type autocannon from 'autocannon';
 import { EnvReader, RabbitBus, type RequestEvent } from '@asky/shared';
 import { adminQuery, startTestSystem, testAmqpUrl } from '../packages/launcher/src/testing';
-import { freePort, startAskyGateway, stopProcess, usage, writeResult, runBench } from './lib';
+import { cpus } from 'node:os';
+import { cpuByGroup, freePort, startAskyGateway, stopProcess, usage, writeResult, runBench } from './lib';
 import type { LoadOrder } from './loadClient';
 
 const env = new EnvReader();
@@ -41,12 +42,18 @@ async function main() {
   try {
     const before = await count();
     const cpuBefore = usage(gateway.pid!).cpuSeconds;
+    const processes = { gateway: gateway.pid, 'subgraphs (bench process)': process.pid, 'load generator': loader.pid };
+    const groupsBefore = cpuByGroup(processes);
     const order: LoadOrder = { url: `http://127.0.0.1:${port}/graphql`, body: JSON.stringify({ query: CREATE }), token: nurse, connections: CONNECTIONS, seconds: SECONDS, unique: true };
     const result = await new Promise<autocannon.Result>((resolve) => {
       loader.once('message', resolve);
       loader.send(order);
     });
     const gatewayCpu = ((usage(gateway.pid!).cpuSeconds - cpuBefore) / SECONDS) * 100;
+    const groupsAfter = cpuByGroup(processes);
+    const answered = result.requests.total;
+    // CPU milliseconds each create cost, by where it went (relay and broker work of the run included).
+    const msPerCreate = Object.fromEntries(Object.keys(groupsAfter).map((group) => [group, ((groupsAfter[group]! - (groupsBefore[group] ?? 0)) * 1000) / answered]));
     const loadEnded = Date.now();
     await new Promise((r) => setTimeout(r, 500)); // requests still in flight when the load stopped
     const created = (await count()) - before;
@@ -63,7 +70,10 @@ async function main() {
     console.log(`  ${(result.requests.total / SECONDS).toFixed(0)} requests created/s (target ≥ 1,000), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${failed} failed`);
     console.log(`  created ${created}, events delivered ${delivered} (${duplicates} duplicated), outbox drained ${drainedMs} ms after the load`);
     console.log(`  gateway process CPU ${gatewayCpu.toFixed(0)}% of one core`);
-    const file = writeResult('writes', { connections: CONNECTIONS, seconds: SECONDS, created, createdPerSecond: created / SECONDS, p50Ms: result.latency.p50, p99Ms: result.latency.p99, failed, delivered, duplicates, drainedMs, gatewayCpu });
+    const machineMs = msPerCreate.machine!;
+    console.log(`  CPU per create: ${machineMs.toFixed(2)} ms on the whole machine (${cpus().length} cores: at most ~${Math.round((cpus().length * 1000) / machineMs)} creates/s here) —`);
+    console.log(`    ${Object.entries(msPerCreate).filter(([group]) => group !== 'machine').map(([group, ms]) => `${group} ${ms.toFixed(2)}`).join(', ')} ms`);
+    const file = writeResult('writes', { connections: CONNECTIONS, seconds: SECONDS, created, createdPerSecond: created / SECONDS, p50Ms: result.latency.p50, p99Ms: result.latency.p99, failed, delivered, duplicates, drainedMs, gatewayCpu, cpuMsPerCreate: msPerCreate });
     console.log(`  written to ${path.relative(process.cwd(), file)}`);
   } finally {
     await stopProcess(loader);
