@@ -116,6 +116,18 @@ describe('without DATABASE_URL', () => {
       );
       expect(errors).toBeUndefined();
       expect(data.request).toEqual({ requester: { name: 'Ana Souza' }, medicine: { name: 'Morfina' } });
+      // The hottest write goes straight to the driver adapter: PGlite's as well as Postgres'.
+      const create = () =>
+        postGraphQL<any>(
+          gatewayUrl,
+          'mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", quantity: 2, clientKey: "embedded-1" }) { id status quantity requester { name } } }',
+          {},
+          { authorization: `Bearer ${login.data.login.accessToken}` },
+        );
+      const created = await create();
+      expect(created.errors).toBeUndefined();
+      expect(created.data.createRequest).toMatchObject({ status: 'PENDING', quantity: 2, requester: { name: 'Ana Souza' } });
+      expect((await create()).data.createRequest.id).toBe(created.data.createRequest.id);
     } finally {
       launcher.interrupt();
       const exit = await launcher.exit;

@@ -1,10 +1,11 @@
-import type { PrismaAdapter } from '@asky/shared';
+import type { DirectSql, PrismaAdapter } from '@asky/shared';
 import { PrismaClient, type Prisma } from '../generated/prisma/client';
 
-export type RequestPrisma = PrismaClient;
+/** The request schema's Prisma client, and `direct` statements on its pool for the hottest writes. */
+export type RequestPrisma = PrismaClient & { readonly direct: DirectSql };
 
 /** The request schema's Prisma client over a driver adapter (created once per process). */
 export const createPrismaClient = (
   adapter: PrismaAdapter,
   options: Omit<Prisma.PrismaClientOptions, 'adapter'> = {},
-): RequestPrisma => new PrismaClient({ ...options, adapter }) as RequestPrisma;
+): RequestPrisma => Object.assign(new PrismaClient({ ...options, adapter }), { direct: adapter.sql });

@@ -35,30 +35,36 @@ export class RequestCommands {
   /**
    * Creates a request with its first history entry and its outbox event; with a
    * client key this requester already used, returns that request instead.
-   * One statement (three inserts chained by a CTE, atomic as any statement): it
-   * is the hottest write of a ward, and as an interactive Prisma transaction it
-   * took six round trips and four compiled queries.
+   * One statement (three inserts chained by a CTE, atomic as any statement), sent
+   * straight to the driver: it is the hottest write of a ward; as an interactive
+   * Prisma transaction it took six round trips and four compiled queries, and
+   * through `$queryRaw` Prisma's compiler still cost ~0.6 ms of CPU.
    */
   async create(data: NewRequest): Promise<Request> {
     const at = new Date();
     const request: Request = { ...data, id: randomUUID(), status: 'PENDING', assigneeId: null, feedback: null, createdAt: at, updatedAt: at };
     const event = outboxEvent(request, null, data.requesterId, this.correlationId);
-    const inserted = await this.prisma.$queryRaw<{ requestId: string }[]>`
-      WITH created AS (
+    const inserted = await this.prisma.direct.query<{ requestId: string }>(
+      `WITH created AS (
         INSERT INTO request."Request" (id, kind, status, priority, "requesterId", "medicineId", "materialId", "assistanceTypeId",
           "dispenserId", quantity, note, unit, "clientKey", "createdAt", "updatedAt")
-        VALUES (${request.id}::uuid, ${request.kind}::request."RequestKind", 'PENDING', ${request.priority}::request."Priority",
-          ${request.requesterId}::uuid, ${request.medicineId}::uuid, ${request.materialId}::uuid, ${request.assistanceTypeId}::uuid,
-          ${request.dispenserId}::uuid, ${request.quantity}::int, ${request.note}, ${request.unit}, ${request.clientKey}, ${at}, ${at})
+        VALUES ($1::uuid, $2::request."RequestKind", 'PENDING', $3::request."Priority", $4::uuid, $5::uuid, $6::uuid, $7::uuid,
+          $8::uuid, $9::int, $10::text, $11::text, $12::text, $13::timestamptz, $13::timestamptz)
         ON CONFLICT ("requesterId", "clientKey") DO NOTHING
         RETURNING id
       ), history AS (
         INSERT INTO request."StatusHistory" (id, "requestId", "toStatus", "changedById", note, at)
-        SELECT ${randomUUID()}::uuid, id, 'PENDING', ${request.requesterId}::uuid, ${request.note}, ${at} FROM created
+        SELECT $14::uuid, id, 'PENDING', $4::uuid, $10::text, $13::timestamptz FROM created
       )
       INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload, "createdAt")
-      SELECT ${event.id}::uuid, ${event.routingKey}, id, ${JSON.stringify(event.payload)}::jsonb, ${at} FROM created
-      RETURNING "requestId"`;
+      SELECT $15::uuid, $16::text, id, $17::jsonb, $13::timestamptz FROM created
+      RETURNING "requestId"`,
+      [
+        request.id, request.kind, request.priority, request.requesterId, request.medicineId, request.materialId, request.assistanceTypeId,
+        request.dispenserId, request.quantity, request.note, request.unit, request.clientKey, at.toISOString(),
+        randomUUID(), event.id, event.routingKey, JSON.stringify(event.payload),
+      ],
+    );
     if (inserted.length === 1) {
       this.committed();
       return request;
