@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
 import { useTestSystem } from '../src/testing';
@@ -153,5 +154,22 @@ describe('the supergraph through the gateway', () => {
     expect(await page.text()).toMatch(/sandbox/i);
     const { data } = await ctx.system.graphql(`{ __schema { queryType { name } } }`);
     expect(data.__schema.queryType.name).toBe('Query');
+  });
+
+  it('answers every accepted form of request alike: JSON (with or without charset), gzipped JSON, GET', async () => {
+    const body = JSON.stringify({ query: '{ me { email } }' });
+    const headers = { authorization: `Bearer ${ctx.tokens.pharmacist}`, 'x-request-id': 'ward-3-screen-1' };
+    const answers = [
+      await fetch(ctx.system.gatewayUrl, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body }),
+      await fetch(ctx.system.gatewayUrl, { method: 'POST', headers: { ...headers, 'content-type': 'application/json; charset=utf-8' }, body }),
+      await fetch(ctx.system.gatewayUrl, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(body) }),
+      await fetch(`${ctx.system.gatewayUrl}?query=${encodeURIComponent('{ me { email } }')}`, { headers: { ...headers, 'apollo-require-preflight': 'true' } }),
+    ];
+    for (const res of answers) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-request-id')).toBe('ward-3-screen-1');
+      expect(res.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
+      expect(await res.json()).toEqual({ data: { me: { email: 'pharmacist@asky.local' } } });
+    }
   });
 });

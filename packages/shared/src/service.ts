@@ -8,6 +8,7 @@ import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ApolloServer, type ApolloServerOptions, type BaseContext } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ConfigError } from './config';
@@ -17,7 +18,6 @@ import { createServiceMetrics } from './metrics';
 import { refuseUnstorableText } from './textInput';
 import { REQUEST_ID_HEADER, requestIdOf } from './requestId';
 import { bodyErrorAnswer, graphqlPostHandler, isJsonGraphQLPost, MAX_BODY } from './graphqlHttp';
-import { expressMiddleware } from '@as-integrations/express5';
 
 export interface ServiceOptions<TContext extends BaseContext> {
   /** Shown in logs. */
@@ -82,7 +82,8 @@ export async function startService<TContext extends BaseContext>(
     res.on('finish', () => {
       const seconds = (performance.now() - started) / 1000;
       metrics.http(req.method ?? 'unknown', route(), res.statusCode, seconds);
-      if (logger.isLevelEnabled('debug')) logger.debug({ requestId, method: req.method, path: req.url, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+      // The path without its query string (a GET's query string carries the operation and its variables).
+      if (logger.isLevelEnabled('debug')) logger.debug({ requestId, method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
     });
   };
 
