@@ -25,7 +25,7 @@ const copyJson = rfdc({ proto: false, circles: false });
 /** Forwards the caller's credentials (each subgraph verifies them again), address and request id. */
 export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   /** Subgraph queries in flight, by caller, document and variables. */
-  private readonly inflight = new Map<string, { readonly response: Promise<SubgraphResponse>; sharers: number }>();
+  private readonly inflight = new Map<string, { readonly caller: string; readonly response: Promise<SubgraphResponse>; sharers: number }>();
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
@@ -54,23 +54,40 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
   /**
    * Identical queries from the same caller while one is in flight share its
    * answer (each gets its own copy: the gateway merges into what it receives).
-   * Only queries: a mutation is always sent. The caller's token is part of the
-   * key, so nobody sees data fetched with someone else's rights. (The shared
-   * fetch carries the first caller's request id.)
+   * Only queries: a mutation is always sent, and once made it closes its caller's
+   * queries in flight to newcomers (they may have read before it). The caller's
+   * token is part of the key, so nobody sees data fetched with someone else's
+   * rights. Fresh reads (live follow-ups) never share. (The shared fetch carries
+   * the first caller's request id.)
    */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
-    const { request } = options;
-    if (!('incomingRequestContext' in options) || !request.query || /^\s*mutation\b/.test(request.query)) return super.process(options);
-    const key = `${options.context.authorization ?? ''}\n${request.query}\n${JSON.stringify(request.variables ?? {})}`;
+    const { request, context } = options;
+    const caller = context.authorization ?? '';
+    if (request.query && /^\s*mutation\b/.test(request.query)) {
+      try {
+        return await super.process(options);
+      } finally {
+        for (const [key, entry] of this.inflight) if (entry.caller === caller) this.inflight.delete(key);
+      }
+    }
+    if (!('incomingRequestContext' in options) || !request.query || context.fresh) return super.process(options);
+    const key = `${caller}\n${request.query}\n${JSON.stringify(request.variables ?? {})}`;
     let shared = this.inflight.get(key);
     if (shared) shared.sharers++;
     else {
-      const response = super.process(options).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, (shared = { response, sharers: 1 }));
+      const response = super.process(options).finally(() => {
+        if (this.inflight.get(key)?.response === response) this.inflight.delete(key);
+      });
+      this.inflight.set(key, (shared = { caller, response, sharers: 1 }));
     }
     const response = await shared.response;
     if (shared.sharers === 1) return response; // nobody else holds it
     const { data, errors, extensions } = response;
     return { data: data && copyJson(data), errors: errors && copyJson(errors), extensions };
+  }
+
+  /** Something changed (a request event): no fetch in flight (it may have read before) is joined any more. */
+  closeAll(): void {
+    this.inflight.clear();
   }
 }

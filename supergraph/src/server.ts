@@ -33,6 +33,8 @@ export interface GatewayContext {
   readonly clientAddress?: string;
   /** This request's id, passed on to every subgraph call (and by request into its events). */
   readonly requestId?: string;
+  /** A read that must start after the event it answers (a live follow-up): never joins a query in flight. */
+  readonly fresh?: boolean;
 }
 
 export interface GatewayDeps {
@@ -95,13 +97,24 @@ async function subgraphsReady(urls: readonly string[]): Promise<boolean> {
 export async function createGateway(deps: GatewayDeps): Promise<RunningService> {
   const urls = deps.subgraphUrls as Record<string, string>;
   const verifier = new TokenVerifier({ ...deps.tokens, keys: new JwksKeySource(deps.tokens.jwksUrl) });
+  const dataSources: AuthForwardingDataSource[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: deps.supergraphSdl ?? readSupergraphSdl(),
-    buildService: ({ name, url }) => new AuthForwardingDataSource({ url: urls[name] ?? url, fetcher: fetchWithin(deps.subgraphTimeoutMs ?? 10_000) as never }),
+    buildService: ({ name, url }) => {
+      const dataSource = new AuthForwardingDataSource({ url: urls[name] ?? url, fetcher: fetchWithin(deps.subgraphTimeoutMs ?? 10_000) as never });
+      dataSources.push(dataSource);
+      return dataSource;
+    },
     logger: deps.logger,
   });
   const apiSchema = trackApiSchema(gateway);
   const armor = operationLimits(DEFAULT_OPERATION_LIMITS, deps.production);
+  const coalescing = coalesceIdenticalQueries<GatewayContext>((context) => (context.fresh ? undefined : (context.authorization ?? '')));
+  /** A request changed: reads in flight may predate it, so later ones share none of them. */
+  const changed = () => {
+    coalescing.closeAll();
+    for (const dataSource of dataSources) dataSource.closeAll();
+  };
   return startService<GatewayContext>({
     name: 'gateway',
     port: deps.port,
@@ -110,7 +123,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     logger: deps.logger,
     apollo: {
       gateway,
-      plugins: [subscriptionsOverWebSocketOnly, ...armor.plugins, coalesceIdenticalQueries<GatewayContext>((context) => context.authorization ?? '')],
+      plugins: [subscriptionsOverWebSocketOnly, ...armor.plugins, coalescing.plugin],
       validationRules: armor.validationRules,
       allowBatchedHttpRequests: false,
     },
@@ -122,7 +135,17 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     ready: () => subgraphsReady(Object.values(urls)),
     routes: (app) => dashboardRoutes(app),
     extend: deps.bus
-      ? (apollo, server) => startLive({ apollo, apiSchema, server, bus: deps.bus!, verifier, logger: deps.logger, limits: deps.liveLimits, validationRules: armor.validationRules })
+      ? (apollo, server) => startLive({
+            apollo,
+            apiSchema,
+            server,
+            bus: deps.bus!,
+            verifier,
+            logger: deps.logger,
+            limits: deps.liveLimits,
+            validationRules: armor.validationRules,
+            onEvent: changed,
+          })
       : undefined,
   });
 }

@@ -9,11 +9,13 @@ import { coalesceIdenticalQueries } from '../src/coalesce';
 
 interface Caller {
   readonly authorization: string;
+  readonly fresh?: boolean;
 }
 
 let runs: string[] = [];
 let failNext = false;
 const after = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+const coalescing = coalesceIdenticalQueries<Caller>((caller) => (caller.fresh ? undefined : caller.authorization));
 const server = new ApolloServer<Caller>({
   typeDefs: 'type Query { shelf(code: String): String } type Mutation { restock: Boolean }',
   resolvers: {
@@ -34,14 +36,14 @@ const server = new ApolloServer<Caller>({
       },
     },
   },
-  plugins: [coalesceIdenticalQueries<Caller>((caller) => caller.authorization)],
+  plugins: [coalescing.plugin],
 });
 beforeAll(() => server.start());
 afterAll(() => server.stop());
 beforeEach(() => (runs = []));
 
-const ask = async (authorization: string, query: string, variables?: Record<string, unknown>) => {
-  const { body } = await server.executeOperation({ query, variables }, { contextValue: { authorization } });
+const ask = async (authorization: string, query: string, variables?: Record<string, unknown>, fresh?: boolean) => {
+  const { body } = await server.executeOperation({ query, variables }, { contextValue: { authorization, fresh } });
   if (body.kind !== 'single') throw new Error('expected a single result');
   return body.singleResult;
 };
@@ -81,6 +83,19 @@ describe("a query sent after the caller's own write", () => {
     await Promise.all([during, ask('a', SHELF, { code: 'A1' })]);
     expect(runs.filter((r) => r === 'a:A1')).toHaveLength(2);
   });
+});
+
+it('does not join a query in flight since before an event (closeAll): a refetch on a live update reads after it', async () => {
+  const before = ask('a', SHELF, { code: 'A1' });
+  await after(20, null);
+  coalescing.closeAll(); // the gateway got a request event
+  await Promise.all([before, ask('a', SHELF, { code: 'A1' })]);
+  expect(runs).toEqual(['a:A1', 'a:A1']);
+});
+
+it('never shares a read that must be fresh (a live follow-up), in either direction', async () => {
+  await Promise.all([ask('a', SHELF, { code: 'A1' }), ask('a', SHELF, { code: 'A1' }, true), ask('a', SHELF, { code: 'A1' }, true)]);
+  expect(runs).toEqual(['a:A1', 'a:A1', 'a:A1']);
 });
 
 it('runs the waiting queries on their own when the first one fails', async () => {

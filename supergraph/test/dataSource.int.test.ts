@@ -24,7 +24,8 @@ beforeAll(async () => {
         res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: 'at db.ts:12 boom' }] }));
         return;
       }
-      setTimeout(() => res.setHeader('content-type', 'application/json').end(JSON.stringify({ data: { dispensers: [{ code: 'UTI-2-A' }] } })), 200);
+      const delay = body.includes('slow') ? 400 : 200;
+      setTimeout(() => res.setHeader('content-type', 'application/json').end(JSON.stringify({ data: { dispensers: [{ code: 'UTI-2-A' }] } })), delay);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -34,13 +35,14 @@ beforeEach(() => (received = []));
 
 const source = (url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`) =>
   new AuthForwardingDataSource({ url, fetcher: fetchWithin(5_000) as never });
-const call = (ds: AuthForwardingDataSource, query: string, authorization: string) =>
+const call = (ds: AuthForwardingDataSource, query: string, authorization: string, fresh?: boolean) =>
   ds.process({
     kind: 'incoming operation' as never,
     request: { query, variables: {}, http: { method: 'POST', url: '', headers: new Headers() as never } },
     incomingRequestContext: {} as never,
-    context: { authorization },
+    context: { authorization, fresh },
   });
+const sent = (query: string) => received.filter((r) => r.body.includes(query)).length;
 
 it('shares one fetch among identical queries of one caller in flight, each with its own copy', async () => {
   const ds = source();
@@ -59,6 +61,34 @@ it('never shares between callers, nor for mutations', async () => {
   received = [];
   await Promise.all(Array.from({ length: 3 }, () => call(ds, 'mutation { restock(slotId: "x", quantity: 1) { quantity } }', 'Bearer a')));
   expect(received).toHaveLength(3);
+});
+
+describe('never shares a fetch that may have read before something the caller knows of', () => {
+  const SLOW = '{ slow { code } }';
+
+  it("after the caller's own mutation", async () => {
+    const ds = source();
+    const before = [call(ds, SLOW, 'Bearer a'), call(ds, SLOW, 'Bearer b')];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await call(ds, 'mutation { restock(slotId: "x", quantity: 1) { quantity } }', 'Bearer a'); // done while both are in flight
+    await Promise.all([...before, call(ds, SLOW, 'Bearer a'), call(ds, SLOW, 'Bearer b')]);
+    expect(received.filter((r) => r.body.includes('slow')).map((r) => r.authorization)).toEqual(['Bearer a', 'Bearer b', 'Bearer a']);
+  });
+
+  it('after a request event (closeAll)', async () => {
+    const ds = source();
+    const before = call(ds, SLOW, 'Bearer a');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    ds.closeAll();
+    await Promise.all([before, call(ds, SLOW, 'Bearer a')]);
+    expect(sent('slow')).toBe(2);
+  });
+
+  it('for a fresh read (a live follow-up)', async () => {
+    const ds = source();
+    await Promise.all([call(ds, SLOW, 'Bearer a'), call(ds, SLOW, 'Bearer a', true)]);
+    expect(sent('slow')).toBe(2);
+  });
 });
 
 describe('a subgraph that fails the whole call', () => {

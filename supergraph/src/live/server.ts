@@ -33,7 +33,7 @@ import { buildFollowUp, VISIBILITY_KEY, type FollowUp } from './followUp';
 export type { LiveLimits };
 
 export interface LiveDeps {
-  readonly apollo: ApolloServer<{ authorization?: string; clientAddress?: string }>;
+  readonly apollo: ApolloServer<{ authorization?: string; clientAddress?: string; fresh?: boolean }>;
   /** The API schema as the gateway last loaded it (see `trackApiSchema`). */
   readonly apiSchema: () => GraphQLSchema | undefined;
   readonly server: http.Server;
@@ -43,6 +43,8 @@ export interface LiveDeps {
   readonly limits?: Partial<LiveLimits>;
   /** Rules beyond GraphQL's own that subscription documents must pass (the gateway's operation limits). */
   readonly validationRules?: readonly ValidationRule[];
+  /** Told of every request event as it arrives, before any subscriber. */
+  readonly onEvent?: (event: RequestEvent) => void;
 }
 
 interface Extra extends Record<PropertyKey, unknown> {
@@ -78,6 +80,7 @@ export function trackApiSchema(gateway: ApolloGateway): () => GraphQLSchema | un
 export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void> }> {
   const limits = { ...DEFAULT_LIVE_LIMITS, ...deps.limits };
   const hub = new LiveHub(deps.bus, deps.logger);
+  if (deps.onEvent) hub.listen(deps.onEvent);
   await hub.start();
   /** Payloads by event, then by group (see `groupOf`); an event's entry lives a few seconds. */
   const shared = new Map<string, Map<string, Promise<Record<string, unknown> | undefined>>>();
@@ -102,7 +105,8 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
             query: followUp.query,
             variables: { ...followUp.variables, __requestId: event.requestId, __changedBy: event.changedById ?? event.requesterId, __withChangedBy: !!event.changedById },
           },
-          { contextValue: { authorization: extra.authorization } },
+          // Fresh: read after this event, never an answer begun before it.
+          { contextValue: { authorization: extra.authorization, fresh: true } },
         )
         .then((response) => {
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
