@@ -2,11 +2,12 @@
  * The gateway against stand-in subgraphs that record what reaches them, so what
  * the gateway itself does (forwarding, masking, production mode) is visible.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import amqp from 'amqplib';
 import jwt from 'jsonwebtoken';
-import { createLogger, toPublicJwk, type RunningService } from '@asky/shared';
+import { createLogger, RabbitBus, ROUTING_KEYS, toPublicJwk, type RequestEvent, type RunningService } from '@asky/shared';
 import { createGateway } from '../src/server';
 
 interface StandIn {
@@ -21,8 +22,8 @@ const tokens = { issuer: 'asky-auth', audience: 'asky', jwksUrl: '' };
 const signToken = (claims: object = { typ: 'user', role: 'NURSE' }) =>
   jwt.sign(claims, privateKey, { algorithm: 'ES256', keyid: jwk.kid, subject: 'u1', issuer: 'asky-auth', audience: 'asky', expiresIn: 60 });
 
-/** A subgraph that answers every operation with `body`, records request headers, and serves a JWKS. */
-async function standInSubgraph(body: object): Promise<StandIn> {
+/** A subgraph that answers every operation with `body` (after `delayMs`), records request headers, and serves a JWKS. */
+async function standInSubgraph(body: object, delayMs = 0): Promise<StandIn> {
   const headers: http.IncomingHttpHeaders[] = [];
   const server = http.createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
@@ -31,7 +32,7 @@ async function standInSubgraph(body: object): Promise<StandIn> {
       return;
     }
     headers.push(req.headers);
-    req.resume().on('end', () => res.end(JSON.stringify(body)));
+    req.resume().on('end', () => setTimeout(() => res.end(JSON.stringify(body)), delayMs));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -135,5 +136,71 @@ describe('the gateway', () => {
 
   it('still answers ordinary queries in production', async () => {
     expect((await post(production.url, '{ dispensers { code } }')).data).toEqual({ dispensers: [{ code: 'UTI-2-A' }] });
+  });
+});
+
+describe('identical queries of one caller in flight, around a request event', () => {
+  const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  const exchange = `test.${randomBytes(4).toString('hex')}.events`;
+  let slow: StandIn;
+  let bus: RabbitBus;
+  let gateway: RunningService;
+  const token = signToken();
+  const ask = () => post(gateway.url, '{ dispensers { code } }', { authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    slow = await standInSubgraph({ data: { dispensers: [{ code: 'UTI-2-A' }] } }, 400);
+    bus = await RabbitBus.connect({ url: AMQP_URL, exchange });
+    tokens.jwksUrl = new URL('/.well-known/jwks.json', slow.url).href;
+    gateway = await createGateway({ tokens, port: 0, production: false, logger: createLogger('gateway', 'silent'), bus, subgraphUrls: { auth: slow.url, pyxis: slow.url, request: slow.url } });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await bus?.close();
+    await slow?.close();
+    const connection = await amqp.connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    await channel.deleteExchange(exchange);
+    await channel.deleteExchange(`${exchange}.dead`);
+    await connection.close();
+  });
+
+  const event = (): RequestEvent => ({
+    eventId: randomUUID(),
+    type: ROUTING_KEYS.requestStatusChanged,
+    occurredAt: new Date().toISOString(),
+    requestId: randomUUID(),
+    kind: 'MEDICINE',
+    priority: 'URGENT',
+    status: 'ACCEPTED',
+    previousStatus: 'PENDING',
+    requesterId: randomUUID(),
+    changedById: randomUUID(),
+    dispenserId: null,
+    medicineId: randomUUID(),
+    materialId: null,
+    quantity: 1,
+    unit: null,
+    assigneeId: null,
+  });
+
+  it('share one execution and one subgraph fetch', async () => {
+    slow.headers.length = 0;
+    const first = ask();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const answers = await Promise.all([first, ask()]);
+    expect(slow.headers).toHaveLength(1);
+    for (const answer of answers) expect(answer.data).toEqual({ dispensers: [{ code: 'UTI-2-A' }] });
+  });
+
+  it('share nothing begun before an event the gateway received: a refetch on a live update reads after it', async () => {
+    slow.headers.length = 0;
+    const first = ask();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const body = event();
+    await bus.publish(ROUTING_KEYS.requestStatusChanged, body, body.eventId);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the gateway has it
+    await Promise.all([first, ask()]);
+    expect(slow.headers).toHaveLength(2);
   });
 });
