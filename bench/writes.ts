@@ -1,10 +1,12 @@
 /**
- * `npm run bench:writes`: `createRequest` end to end — through the gateway (its
- * own process), the request subgraph's transaction with its outbox row, the relay
- * and RabbitMQ — for `BENCH_SECONDS` (10) with `BENCH_CONNECTIONS` (20), then
- * waits until the outbox is drained and checks that every request created has
- * exactly one `request.created` event on the broker. Prints requests/s, p50/p99,
- * the drain time and the counts; writes bench/results/writes.json.
+ * `npm run bench:writes`: `createRequest` end to end — the request subgraph's
+ * statement with its outbox row, the relay and RabbitMQ — for `BENCH_SECONDS`
+ * (10) with `BENCH_CONNECTIONS` (20), straight to the request subgraph and then
+ * through the gateway (its own process); after each, waits until the outbox is
+ * drained and checks that every request created has exactly one
+ * `request.created` event on the broker. Prints requests/s, p50/p99, the drain
+ * time, the counts and the CPU one create cost, by process; writes
+ * bench/results/writes.json.
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
@@ -12,7 +14,7 @@ import type autocannon from 'autocannon';
 import { EnvReader, RabbitBus, type RequestEvent } from '@asky/shared';
 import { adminQuery, startTestSystem, testAmqpUrl } from '../packages/launcher/src/testing';
 import { cpus } from 'node:os';
-import { cpuByGroup, freePort, startAskyGateway, stopProcess, usage, writeResult, runBench } from './lib';
+import { cpuByGroup, freePort, startAskyGateway, stopProcess, writeResult, runBench } from './lib';
 import type { LoadOrder } from './loadClient';
 
 const env = new EnvReader();
@@ -39,41 +41,66 @@ async function main() {
   const loader = fork(path.join(__dirname, 'loadClient.ts'), [], { execArgv: ['--conditions=typescript', '--import', 'tsx'] });
   await new Promise((resolve) => loader.once('message', resolve));
   const count = async () => Number((await adminQuery('SELECT count(*) AS n FROM request."Request"', system.database.url)).rows[0].n);
-  try {
-    const before = await count();
-    const cpuBefore = usage(gateway.pid!).cpuSeconds;
-    const processes = { gateway: gateway.pid, 'subgraphs (bench process)': process.pid, 'load generator': loader.pid };
-    const groupsBefore = cpuByGroup(processes);
-    const order: LoadOrder = { url: `http://127.0.0.1:${port}/graphql`, body: JSON.stringify({ query: CREATE }), token: nurse, connections: CONNECTIONS, seconds: SECONDS, unique: true };
-    const result = await new Promise<autocannon.Result>((resolve) => {
+  const backlog = async () => Number((await adminQuery('SELECT count(*) AS n FROM request."OutboxEvent" WHERE "sentAt" IS NULL', system.database.url)).rows[0].n);
+  const processes = { gateway: gateway.pid, 'subgraphs (bench process)': process.pid, 'load generator': loader.pid };
+  const load = (url: string, seconds: number) =>
+    new Promise<autocannon.Result>((resolve) => {
       loader.once('message', resolve);
-      loader.send(order);
+      loader.send({ url, body: JSON.stringify({ query: CREATE }), token: nurse, connections: CONNECTIONS, seconds, unique: true } satisfies LoadOrder);
     });
-    const gatewayCpu = ((usage(gateway.pid!).cpuSeconds - cpuBefore) / SECONDS) * 100;
+
+  const delivered = () => [...events.values()].reduce((a, b) => a + b, 0);
+  /** Waits until every created request's event is on the broker and has reached the tap (at most 60 s). */
+  const drained = async (created: number, since: number) => {
+    while ((await backlog()) > 0 || delivered() < created) {
+      if (Date.now() - since > 60_000) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  /** Creates for SECONDS through `url`, then waits for the outbox to drain and checks every event arrived once. */
+  const measure = async (target: string, url: string) => {
+    const warmUp = await count();
+    await load(url, 2);
+    await drained((await count()) - warmUp, Date.now());
+    events.clear();
+    const before = await count();
+    const groupsBefore = cpuByGroup(processes);
+    const result = await load(url, SECONDS);
     const groupsAfter = cpuByGroup(processes);
     const answered = result.requests.total;
     // CPU milliseconds each create cost, by where it went (relay and broker work of the run included).
-    const msPerCreate = Object.fromEntries(Object.keys(groupsAfter).map((group) => [group, ((groupsAfter[group]! - (groupsBefore[group] ?? 0)) * 1000) / answered]));
+    const cpuMsPerCreate = Object.fromEntries(Object.keys(groupsAfter).map((group) => [group, ((groupsAfter[group]! - (groupsBefore[group] ?? 0)) * 1000) / answered]));
     const loadEnded = Date.now();
     await new Promise((r) => setTimeout(r, 500)); // requests still in flight when the load stopped
     const created = (await count()) - before;
-    const backlog = async () => Number((await adminQuery('SELECT count(*) AS n FROM request."OutboxEvent" WHERE "sentAt" IS NULL', system.database.url)).rows[0].n);
-    while ((await backlog()) > 0 || [...events.values()].reduce((a, b) => a + b, 0) < created) {
-      if (Date.now() - loadEnded > 60_000) break;
-      await new Promise((r) => setTimeout(r, 100));
+    await drained(created, loadEnded);
+    return {
+      target,
+      created,
+      createdPerSecond: answered / SECONDS,
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      failed: result.non2xx + result.errors + result.timeouts,
+      delivered: delivered(),
+      duplicates: [...events.values()].filter((n) => n > 1).length,
+      drainedMs: Date.now() - loadEnded,
+      cpuMsPerCreate,
+    };
+  };
+  try {
+    // Straight to the request subgraph (it checks the token itself), then through the gateway, as clients do.
+    const runs = [await measure('request subgraph, direct', system.subgraphUrls.request), await measure('through the gateway', `http://127.0.0.1:${port}/graphql`)];
+    console.log(`writes bench: createRequest, ${CONNECTIONS} connections, ${SECONDS} s each`);
+    for (const run of runs) {
+      const machineMs = run.cpuMsPerCreate.machine!;
+      console.log(`  ${run.target}: ${run.createdPerSecond.toFixed(0)} requests created/s (target ≥ 1,000 through the gateway), p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, ${run.failed} failed`);
+      console.log(`    created ${run.created}, events delivered ${run.delivered} (${run.duplicates} duplicated), outbox drained ${run.drainedMs} ms after the load`);
+      console.log(`    CPU per create: ${machineMs.toFixed(2)} ms on the whole machine (${cpus().length} cores: at most ~${Math.round((cpus().length * 1000) / machineMs)} creates/s here) —`);
+      console.log(`      ${Object.entries(run.cpuMsPerCreate).filter(([group]) => group !== 'machine').map(([group, ms]) => `${group} ${ms.toFixed(2)}`).join(', ')} ms`);
     }
-    const drainedMs = Date.now() - loadEnded;
-    const delivered = [...events.values()].reduce((a, b) => a + b, 0);
-    const duplicates = [...events.values()].filter((n) => n > 1).length;
-    const failed = result.non2xx + result.errors + result.timeouts;
-    console.log(`writes bench: createRequest through the gateway, ${CONNECTIONS} connections, ${SECONDS} s`);
-    console.log(`  ${(result.requests.total / SECONDS).toFixed(0)} requests created/s (target ≥ 1,000), p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${failed} failed`);
-    console.log(`  created ${created}, events delivered ${delivered} (${duplicates} duplicated), outbox drained ${drainedMs} ms after the load`);
-    console.log(`  gateway process CPU ${gatewayCpu.toFixed(0)}% of one core`);
-    const machineMs = msPerCreate.machine!;
-    console.log(`  CPU per create: ${machineMs.toFixed(2)} ms on the whole machine (${cpus().length} cores: at most ~${Math.round((cpus().length * 1000) / machineMs)} creates/s here) —`);
-    console.log(`    ${Object.entries(msPerCreate).filter(([group]) => group !== 'machine').map(([group, ms]) => `${group} ${ms.toFixed(2)}`).join(', ')} ms`);
-    const file = writeResult('writes', { connections: CONNECTIONS, seconds: SECONDS, created, createdPerSecond: created / SECONDS, p50Ms: result.latency.p50, p99Ms: result.latency.p99, failed, delivered, duplicates, drainedMs, gatewayCpu, cpuMsPerCreate: msPerCreate });
+    console.log(`  through the gateway / direct: ${(runs[1]!.createdPerSecond / runs[0]!.createdPerSecond).toFixed(2)}`);
+    const file = writeResult('writes', { connections: CONNECTIONS, seconds: SECONDS, runs });
     console.log(`  written to ${path.relative(process.cwd(), file)}`);
   } finally {
     await stopProcess(loader);
