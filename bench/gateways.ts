@@ -1,11 +1,12 @@
 /**
  * `npm run bench:gateways`: the same queries, side by side in one run, straight
  * to the subgraph and through Asky's gateway, a plain @apollo/gateway and Hive
- * Gateway — each gateway in its own process on the same supergraph and subgraphs
- * (which run here), the load generator (autocannon) in another. Prints req/s and p50/p99 and the
- * ratios, then the dashboard query at page sizes 10/50/200; writes
- * bench/results/gateways.json and gateways.svg. Loopback only, bounded
- * (`BENCH_SECONDS` per run, default 5; `BENCH_CONNECTIONS`, default 20).
+ * Gateway (with and without its Rust planner) — each gateway in its own process
+ * on the same supergraph and subgraphs (which run here), the load generator
+ * (autocannon) in another. Prints req/s, p50/p99, CPU and the ratios, then the
+ * dashboard query at page sizes 10/50/200; writes bench/results/gateways.json
+ * and gateways.svg. Loopback only, bounded (`BENCH_SECONDS` per pass, default 3,
+ * two passes per target; `BENCH_CONNECTIONS`, default 20).
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ import { MOCK_USERS, startTestSystem, type TestSystem } from '../packages/launch
 import { answersGraphQL, barChart, freePort, RESULTS_DIR, startAskyGateway, startProcess, stopProcess, usage, writeResult, runBench } from './lib';
 
 const env = new EnvReader();
-const SECONDS = env.int('BENCH_SECONDS', 5, 1, 60);
+const SECONDS = env.int('BENCH_SECONDS', 3, 1, 60); // per pass: each target is measured twice
 const WARM_UP_SECONDS = 2;
 const CONNECTIONS = env.int('BENCH_CONNECTIONS', 20, 1, 500);
 /** A folder for the Asky gateway's CPU profile (`--cpu-prof`). */

@@ -52,10 +52,12 @@ const DISPENSER = '44444444-4444-4444-8444-000000000001';
 
 /** Calls `tick` `perSecond` times a second (open loop: a slow answer does not slow the rate) until `until`. */
 async function steady(perSecond: number, until: number, tick: () => Promise<void>): Promise<void> {
-  const inFlight: Promise<void>[] = [];
+  // Only the calls still in flight are held: a soak's own bookkeeping must not look like the servers' growth.
+  const inFlight = new Set<Promise<void>>();
   const start = Date.now();
   for (let n = 0; Date.now() < until; n++) {
-    inFlight.push(tick());
+    const call = tick().finally(() => inFlight.delete(call));
+    inFlight.add(call);
     const next = start + ((n + 1) * 1000) / perSecond;
     await sleep(Math.max(0, next - Date.now()));
   }
