@@ -16,7 +16,8 @@ export class EventTap {
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
     await channel.bindQueue(queue, exchange, pattern);
     const tap = new EventTap(connection, channel);
-    await channel.consume(queue, (m) => m && tap.messages.push(m), { noAck: true });
+    // The body copied out: amqplib's content is a slice of an 8 KB read chunk, which it would keep alive per message.
+    await channel.consume(queue, (m) => m && tap.messages.push({ ...m, content: Buffer.from(m.content) }), { noAck: true });
     return tap;
   }
 
