@@ -24,12 +24,9 @@
  */
 import { HeaderMap, type ApolloServerPlugin, type BaseContext, type GraphQLRequestContext } from '@apollo/server';
 
-type Data = Record<string, unknown>;
+import { ReadsInFlight } from './readsInFlight';
 
-interface InFlight {
-  readonly caller: string;
-  readonly answer: Promise<Data | null>;
-}
+type Data = Record<string, unknown>;
 
 export interface QueryCoalescing<TContext extends BaseContext> {
   readonly plugin: ApolloServerPlugin<TContext>;
@@ -39,39 +36,33 @@ export interface QueryCoalescing<TContext extends BaseContext> {
 
 /** @param callerOf whose rights a query runs with; undefined: never shared. */
 export function coalesceIdenticalQueries<TContext extends BaseContext>(callerOf: (context: TContext) => string | undefined): QueryCoalescing<TContext> {
-  const inFlight = new Map<string, InFlight>();
-  const closeFor = (caller: string) => {
-    for (const [key, entry] of inFlight) if (entry.caller === caller) inFlight.delete(key);
-  };
-  const keyOf = (ctx: GraphQLRequestContext<TContext>, caller: string) =>
-    `${caller}\n${ctx.queryHash}\n${ctx.request.operationName ?? ''}\n${ctx.request.variables ? JSON.stringify(ctx.request.variables) : ''}`;
+  /** Each query's answer: its data, or null when it had errors (then each waiter runs on its own). */
+  const inFlight = new ReadsInFlight<Promise<Data | null>>();
+  const keyOf = (ctx: GraphQLRequestContext<TContext>) =>
+    `${ctx.queryHash}\n${ctx.request.operationName ?? ''}\n${ctx.request.variables ? JSON.stringify(ctx.request.variables) : ''}`;
 
   const plugin: ApolloServerPlugin<TContext> = {
     async requestDidStart() {
       let settle: ((data: Data | null) => void) | undefined;
-      let answer: Promise<Data | null> | undefined;
-      let key: string | undefined;
       let writer: string | undefined;
       const finish = (data: Data | null) => {
-        if (!settle) return;
-        settle(data);
+        settle?.(data);
         settle = undefined;
-        if (inFlight.get(key!)?.answer === answer) inFlight.delete(key!);
       };
       return {
         async responseForOperation(ctx) {
           const caller = callerOf(ctx.contextValue);
           if (ctx.operation.operation === 'mutation' && caller !== undefined) writer = caller;
           if (ctx.operation.operation !== 'query' || caller === undefined) return null;
-          key = keyOf(ctx, caller);
-          const leader = inFlight.get(key);
+          const key = keyOf(ctx);
+          const leader = inFlight.joinable(caller, key);
           if (leader) {
-            const data = await leader.answer;
+            const data = await leader;
             if (data) return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data } } };
             return null; // the first one failed: this one runs on its own
           }
-          answer = new Promise((resolve) => (settle = resolve));
-          inFlight.set(key, { caller, answer });
+          const answer = new Promise<Data | null>((resolve) => (settle = resolve));
+          inFlight.open(caller, key, answer, answer);
           return null;
         },
         async executionDidStart() {
@@ -83,7 +74,7 @@ export function coalesceIdenticalQueries<TContext extends BaseContext>(callerOf:
         },
         async willSendResponse(ctx) {
           // Once the write is made, the caller's queries in flight may have read before it.
-          if (writer !== undefined) closeFor(writer);
+          if (writer !== undefined) inFlight.closeFor(writer);
           const body = ctx.response.body;
           const complete = body.kind === 'single' && !body.singleResult.errors?.length && body.singleResult.data;
           finish(complete ? (body.singleResult.data as Data) : null);
@@ -91,5 +82,5 @@ export function coalesceIdenticalQueries<TContext extends BaseContext>(callerOf:
       };
     },
   };
-  return { plugin, closeAll: () => inFlight.clear() };
+  return { plugin, closeAll: () => inFlight.closeAll() };
 }

@@ -4,6 +4,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import rfdc from 'rfdc';
 import { ErrorCode, REQUEST_ID_HEADER, serviceUnavailable } from '@asky/shared';
 import type { GatewayContext } from './server';
+import { ReadsInFlight } from './readsInFlight';
 
 /** Codes a subgraph's failed HTTP answer may carry through to the client as they are. */
 const PASSED_THROUGH_CODES = new Set<string>([
@@ -25,7 +26,7 @@ const copyJson = rfdc({ proto: false, circles: false });
 /** Forwards the caller's credentials (each subgraph verifies them again), address and request id. */
 export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   /** Subgraph queries in flight, by caller, document and variables. */
-  private readonly inflight = new Map<string, { readonly caller: string; readonly response: Promise<SubgraphResponse>; sharers: number }>();
+  private readonly inflight = new ReadsInFlight<{ readonly response: Promise<SubgraphResponse>; sharers: number }>();
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
@@ -67,18 +68,16 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
       try {
         return await super.process(options);
       } finally {
-        for (const [key, entry] of this.inflight) if (entry.caller === caller) this.inflight.delete(key);
+        this.inflight.closeFor(caller);
       }
     }
     if (!('incomingRequestContext' in options) || !request.query || context.fresh) return super.process(options);
-    const key = `${caller}\n${request.query}\n${JSON.stringify(request.variables ?? {})}`;
-    let shared = this.inflight.get(key);
+    const key = `${request.query}\n${JSON.stringify(request.variables ?? {})}`;
+    let shared = this.inflight.joinable(caller, key);
     if (shared) shared.sharers++;
     else {
-      const response = super.process(options).finally(() => {
-        if (this.inflight.get(key)?.response === response) this.inflight.delete(key);
-      });
-      this.inflight.set(key, (shared = { caller, response, sharers: 1 }));
+      const response = super.process(options);
+      shared = this.inflight.open(caller, key, { response, sharers: 1 }, response);
     }
     const response = await shared.response;
     if (shared.sharers === 1) return response; // nobody else holds it
@@ -88,6 +87,6 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
 
   /** Something changed (a request event): no fetch in flight (it may have read before) is joined any more. */
   closeAll(): void {
-    this.inflight.clear();
+    this.inflight.closeAll();
   }
 }
