@@ -24,7 +24,6 @@ import { coalesceIdenticalQueries } from './coalesce';
 import { dashboardRoutes } from './dashboard';
 import { startLive, trackApiSchema, type LiveLimits } from './live/server';
 import { readSupergraphSdl } from './supergraphFile';
-import { DEFAULT_OPERATION_LIMITS, operationLimits } from './limits';
 
 export interface GatewayContext {
   /** The client's `Authorization` header (verified), forwarded to every subgraph as is. */
@@ -108,7 +107,6 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     logger: deps.logger,
   });
   const apiSchema = trackApiSchema(gateway);
-  const armor = operationLimits(DEFAULT_OPERATION_LIMITS, deps.production);
   const coalescing = coalesceIdenticalQueries<GatewayContext>((context) => (context.fresh ? undefined : (context.authorization ?? '')));
   /** A request changed: reads in flight may predate it, so later ones share none of them. */
   const changed = () => {
@@ -123,8 +121,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     logger: deps.logger,
     apollo: {
       gateway,
-      plugins: [subscriptionsOverWebSocketOnly, ...armor.plugins, coalescing.plugin],
-      validationRules: armor.validationRules,
+      plugins: [subscriptionsOverWebSocketOnly, coalescing.plugin],
       allowBatchedHttpRequests: false,
     },
     context: async (req) => ({
@@ -135,7 +132,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     ready: () => subgraphsReady(Object.values(urls)),
     routes: (app) => dashboardRoutes(app),
     extend: deps.bus
-      ? (apollo, server) => startLive({
+      ? (apollo, server, guard) => startLive({
             apollo,
             apiSchema,
             server,
@@ -143,7 +140,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
             verifier,
             logger: deps.logger,
             limits: deps.liveLimits,
-            validationRules: armor.validationRules,
+            guard,
             onEvent: changed,
           })
       : undefined,

@@ -5,6 +5,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from './logger';
+import { tokenLimitMessage } from './limits';
 
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
@@ -125,6 +126,8 @@ export async function expectingClientErrors<T>(
 export function createFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
+    const tokenLimit = code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitMessage(formatted.message) : undefined;
+    if (tokenLimit) return { message: tokenLimit, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
     const original = unwrapResolverError(error);
     if (typeof code === 'string' && CLIENT_CODES.has(code) && !(original instanceof Error && isDriverError(original))) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};

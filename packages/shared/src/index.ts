@@ -4,6 +4,7 @@ export * from './errors';
 export * from './ids';
 export * from './loaders';
 export * from './pages';
+export * from './limits';
 export * from './logger';
 export * from './metrics';
 export * from './password';

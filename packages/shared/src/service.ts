@@ -17,6 +17,7 @@ import type { Logger } from './logger';
 import { createServiceMetrics } from './metrics';
 import { refuseUnstorableText } from './textInput';
 import { REQUEST_ID_HEADER, requestIdOf } from './requestId';
+import { operationGuard, type OperationGuard } from './limits';
 import { bodyErrorAnswer, graphqlPostHandler, isJsonGraphQLPost, MAX_BODY } from './graphqlHttp';
 
 export interface ServiceOptions<TContext extends BaseContext> {
@@ -38,7 +39,7 @@ export interface ServiceOptions<TContext extends BaseContext> {
   /** Extra HTTP routes beside `/graphql` (auth's JWKS and token endpoints). */
   readonly routes?: (app: express.Express) => void;
   /** More on the same server once it listens (the gateway's graphql-ws endpoint); stopped first. */
-  readonly extend?: (apollo: ApolloServer<TContext>, server: http.Server) => Promise<{ stop(): Promise<void> }>;
+  readonly extend?: (apollo: ApolloServer<TContext>, server: http.Server, guard: OperationGuard) => Promise<{ stop(): Promise<void> }>;
 }
 
 export interface RunningService {
@@ -58,12 +59,17 @@ export async function startService<TContext extends BaseContext>(
   const { logger, production } = options;
   const metrics = createServiceMetrics(options.name);
   let draining = false;
+  // The same operation limits in every process: a caller that skips the gateway gets no more.
+  const guard = operationGuard(undefined, production);
   const apollo = new ApolloServer<TContext>({
     ...options.apollo,
+    validationRules: [...(options.apollo.validationRules ?? []), ...guard.validationRules],
+    parseOptions: { ...options.apollo.parseOptions, ...guard.parseOptions },
     formatError: createFormatError(logger),
     includeStacktraceInErrorResponses: false,
     introspection: !production,
     plugins: [
+      ...guard.plugins,
       ...(options.apollo.plugins ?? []),
       metrics.graphql,
       refuseUnstorableText,
@@ -125,7 +131,7 @@ export async function startService<TContext extends BaseContext>(
     graphqlPost(req, res);
   });
   const port = await listen(server, options.port, options.portVariable, options.host);
-  const extension = await options.extend?.(apollo, server);
+  const extension = await options.extend?.(apollo, server, guard);
   const url = `http://localhost:${port}/graphql`;
   logger.info({ url }, `${options.name} listening`);
 

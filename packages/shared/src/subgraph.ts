@@ -83,10 +83,11 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
     ready: async () => (await databaseReachable(deps.prisma)) && (!definition.background || !!events?.bus.connected()),
     routes: definition.routes && ((app) => definition.routes!(app, deps.prisma, (req) => viewerOf(req, auth).catch(() => null))),
     extend: definition.subscriptions
-      ? async (_apollo, server) =>
+      ? async (_apollo, server, guard) =>
           serveSubgraphSubscriptions({
             server,
             schema,
+            guard,
             authenticate: (authorization) => viewerOfAuthorization(authorization, auth),
             context: (viewer, request) => definition.createContext(deps.prisma, viewer, request),
           })

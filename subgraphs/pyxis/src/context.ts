@@ -5,7 +5,7 @@ import { DispenserRepository } from './data/dispensers';
 import { StockRepository } from './data/stock';
 import { StockChanges } from './data/stockChanges';
 import { forbidden } from '@asky/shared';
-import type { DispenserQrCodes } from './qrCodes';
+import { QrRenderBudget, type DispenserQrCodes } from './qrCodes';
 
 export interface Context {
   readonly viewer: Viewer | null;
@@ -13,6 +13,8 @@ export interface Context {
   readonly dispensers: DispenserRepository;
   readonly stock: StockRepository;
   readonly qrCodes: DispenserQrCodes;
+  /** What this operation may still render. */
+  readonly qrBudget: QrRenderBudget;
   /** Stock changes, recorded as made by the viewer (a person). */
   stockChanges(): StockChanges;
 }
@@ -24,6 +26,7 @@ export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCode
     dispensers: new DispenserRepository(prisma),
     stock: new StockRepository(prisma),
     qrCodes,
+    qrBudget: new QrRenderBudget(),
     stockChanges: () => {
       if (viewer?.kind !== 'user') throw forbidden('Only a person can change stock');
       return new StockChanges(prisma, viewer.id);

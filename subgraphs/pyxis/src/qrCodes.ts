@@ -62,6 +62,30 @@ export const renderQr: QrRenderer = (text, format, size) => {
 };
 
 /**
+ * How much QR rendering one operation may cause. Rendering a PNG holds the event
+ * loop (~70 ms at 256 px, ~330 ms at 1024 px here), so a list of large labels
+ * would stall every other caller: each operation may render (cache hits are
+ * free) about 16 default labels or 4 full-size ones; past that the field fails
+ * with BAD_USER_INPUT. SVG is cheap at any size.
+ */
+export class QrRenderBudget {
+  private spent = 0;
+
+  constructor(private readonly units = QR_RENDER_UNITS_PER_OPERATION) {}
+
+  /** Takes the cost of one rendering, or throws when the operation has used its budget. */
+  spend(format: QrFormat, size: number): void {
+    this.spent += format === 'SVG' ? 0.25 : 1 + (size / 512) ** 2;
+    if (this.spent > this.units) {
+      throw badUserInput('This operation asks for more QR codes than one operation renders: ask for fewer or smaller codes, SVG, or the printable label URL', { argument: 'size' });
+    }
+  }
+}
+
+/** One default-size PNG costs 1.25 units, a 1024 px one 5. */
+export const QR_RENDER_UNITS_PER_OPERATION = 20;
+
+/**
  * Dispensers' QR codes, cached per dispenser version (`updatedAt`), format and
  * size: rendering costs milliseconds, and labels rarely change.
  */
@@ -76,11 +100,17 @@ export class DispenserQrCodes {
     private readonly maxEntries = 1_000,
   ) {}
 
-  code(dispenser: Dispenser, format: QrFormat = 'PNG', size: number = QR_SIZE.default): Promise<string> {
+  /** The code, from the cache or rendered (charged to `budget` when one is given). */
+  code(dispenser: Dispenser, format: QrFormat = 'PNG', size: number = QR_SIZE.default, budget?: QrRenderBudget): Promise<string> {
     const key = `${dispenser.id}:${format}:${size}`;
     const version = dispenser.updatedAt.getTime();
     const cached = this.cache.get(key);
     if (cached?.version === version) return cached.rendered;
+    try {
+      budget?.spend(format, size);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const rendered = this.render(JSON.stringify(qrPayload(dispenser)), format, size);
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, { version, rendered });

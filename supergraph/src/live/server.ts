@@ -8,7 +8,7 @@
 import type http from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { ApolloGateway } from '@apollo/gateway';
-import { createSourceEventStream, execute, GraphQLError, print, specifiedRules, validate, type ValidationRule, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { createSourceEventStream, execute, GraphQLError, print, specifiedRules, validate, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -21,6 +21,7 @@ import {
   type EventBus,
   type LiveLimits,
   type Logger,
+  type OperationGuard,
   type RequestEvent,
   type RequestSubscriptionArgs,
   type Subscriber,
@@ -41,8 +42,8 @@ export interface LiveDeps {
   readonly verifier: TokenVerifier;
   readonly logger: Logger;
   readonly limits?: Partial<LiveLimits>;
-  /** Rules beyond GraphQL's own that subscription documents must pass (the gateway's operation limits). */
-  readonly validationRules?: readonly ValidationRule[];
+  /** The gateway's operation limits, which subscription documents must pass too. */
+  readonly guard?: OperationGuard;
   /** Told of every request event as it arrives, before any subscriber. */
   readonly onEvent?: (event: RequestEvent) => void;
 }
@@ -167,8 +168,14 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
   const serverCleanup = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: liveSchema,
-      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...(deps.validationRules ?? [])]),
+      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...(deps.guard?.validationRules ?? [])]),
       subscribe: async (args) => {
+        try {
+          deps.guard?.checkCost({ schema: args.schema, document: args.document, variables: args.variableValues, operationName: args.operationName });
+        } catch (err) {
+          if (err instanceof GraphQLError) return { errors: [err] };
+          throw err;
+        }
         const source = await createSourceEventStream({ ...args, fieldResolver: byResponseKey });
         if (!(Symbol.asyncIterator in source)) return source; // errors before the stream started
         const operationKey = `${args.operationName ?? ''}|${print(args.document)}|${JSON.stringify(args.variableValues ?? {})}`;

@@ -6,14 +6,17 @@
  * as every HTTP request is.
  */
 import type http from 'node:http';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Viewer } from '../auth';
+import type { OperationGuard } from '../limits';
 
 export interface SubgraphSubscriptionOptions {
   readonly server: http.Server;
   readonly schema: GraphQLSchema;
+  /** The same operation limits as over HTTP. */
+  readonly guard: OperationGuard;
   /** The viewer an `Authorization` header value stands for; throws when invalid. */
   authenticate(authorization: string | undefined): Promise<Viewer | null>;
   /** The context subscriptions run with (the subgraph's own). */
@@ -26,6 +29,14 @@ export function serveSubgraphSubscriptions(options: SubgraphSubscriptionOptions)
   const cleanup = useServer(
     {
       schema: options.schema,
+      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...options.guard.validationRules]),
+      onSubscribe: (_ctx, _id, payload) => {
+        try {
+          options.guard.checkCost({ schema: options.schema, document: parse(payload.query), variables: payload.variables, operationName: payload.operationName });
+        } catch (err) {
+          return err instanceof GraphQLError ? [err] : undefined;
+        }
+      },
       onConnect: async (ctx) => {
         const fromInit = ctx.connectionParams?.authorization;
         const authorization = typeof fromInit === 'string' ? fromInit : ctx.extra.request.headers.authorization;

@@ -1,5 +1,5 @@
 import type { Dispenser } from '../generated/prisma/client';
-import { DispenserQrCodes, parseQrPayload, qrPayload, type QrRenderer } from '../qrCodes';
+import { DispenserQrCodes, parseQrPayload, QrRenderBudget, qrPayload, type QrRenderer } from '../qrCodes';
 
 const dispenser = (updatedAt: Date): Dispenser => ({
   id: '44444444-4444-4444-8444-000000000001',
@@ -49,4 +49,24 @@ describe('parseQrPayload', () => {
       expect(() => parseQrPayload(scanned)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }));
     },
   );
+});
+
+describe('QrRenderBudget', () => {
+  const render: QrRenderer = async (text, format, size) => `${format}:${size}:${text}`;
+
+  it('lets one operation render a bounded amount, and cached codes cost nothing', async () => {
+    const codes = new DispenserQrCodes(render);
+    const budget = new QrRenderBudget();
+    const sizes = [1024, 1023, 1022, 1021]; // four full-size renderings: 20 units
+    for (const size of sizes) await codes.code(dispenser(new Date(1)), 'PNG', size, budget);
+    await expect(codes.code(dispenser(new Date(1)), 'PNG', 1020, budget)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    await expect(codes.code(dispenser(new Date(1)), 'PNG', 1024, budget)).resolves.toContain('PNG:1024'); // cached
+    await expect(codes.code(dispenser(new Date(1)), 'PNG', 1020, new QrRenderBudget())).resolves.toContain('PNG:1020'); // the next operation
+  });
+
+  it('charges by size: sixteen default labels fit in one operation', () => {
+    const budget = new QrRenderBudget();
+    for (let i = 0; i < 16; i++) budget.spend('PNG', 256);
+    expect(() => budget.spend('PNG', 256)).toThrow(/QR codes/);
+  });
 });

@@ -1,0 +1,131 @@
+/**
+ * What one operation may ask of any Asky process — the gateway and every
+ * subgraph enforce the same limits, so a caller that skips the gateway gets no
+ * more. Depth, aliases and directives are graphql-armor's rules; tokens are
+ * counted by graphql's own parser (armor's token plugin throws from a hook,
+ * which Apollo answers with HTTP 500); the cost is
+ * graphql-query-complexity's over the schema, so variables count and every list
+ * has a weight: its `first`/`last`, the number of ids or representations it is
+ * asked for, or `defaultListSize`. Over a limit: `GRAPHQL_VALIDATION_FAILED`,
+ * HTTP 400, before any resolver runs.
+ */
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { getNamedType, getNullableType, GraphQLError, isLeafType, isListType, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+
+export interface OperationLimits {
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxDirectives: number;
+  readonly maxTokens: number;
+  readonly maxCost: number;
+  /** The weight of a list whose size the operation does not bound (no `first`). */
+  readonly defaultListSize: number;
+}
+
+export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
+  maxDepth: 10,
+  maxAliases: 15,
+  maxDirectives: 20,
+  maxTokens: 2_000,
+  maxCost: 10_000,
+  defaultListSize: 10,
+};
+
+/** Weights as graphql-armor's cost limit had them: an object 2, a scalar 1, each level below × 1.5. */
+const OBJECT_COST = 2;
+const SCALAR_COST = 1;
+const DEPTH_FACTOR = 1.5;
+
+/** A PNG QR code costs CPU by its area: one unit per 64 × 64 pixels, ten for SVG (cheap at any size). */
+function qrCodeCost(args: Record<string, unknown>): number {
+  if (args.format === 'SVG') return 10;
+  // Sizes past the largest one are refused by the field itself, with a clearer error.
+  const size = typeof args.size === 'number' ? Math.min(args.size, 1024) : 256;
+  return Math.ceil((size / 64) ** 2) * 2;
+}
+
+/** How many items a list field may return, as far as its arguments tell. */
+function listSize(args: Record<string, unknown>, fallback: number): number {
+  for (const name of ['first', 'last']) if (typeof args[name] === 'number') return Math.max(1, args[name] as number);
+  for (const name of ['ids', 'representations']) if (Array.isArray(args[name])) return Math.max(1, (args[name] as unknown[]).length);
+  return fallback;
+}
+
+function estimator(defaultListSize: number): ComplexityEstimator {
+  return ({ field, args, childComplexity }) => {
+    const own = isLeafType(getNamedType(field.type)) ? SCALAR_COST : OBJECT_COST + DEPTH_FACTOR * childComplexity;
+    const expensive = field.name === 'qrCode' ? qrCodeCost(args) : 0;
+    const times = isListType(getNullableType(field.type)) ? listSize(args, defaultListSize) : 1;
+    return (own + expensive) * times;
+  };
+}
+
+const refused = (message: string, extensions: Record<string, unknown> = {}) =>
+  new GraphQLError(message, { extensions: { ...extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+
+export interface OperationCost {
+  readonly schema: GraphQLSchema;
+  readonly document: DocumentNode;
+  readonly variables?: Record<string, unknown> | null;
+  readonly operationName?: string | null;
+}
+
+export interface OperationGuard {
+  /** For Apollo Server: the cost limit (which needs the variables), field suggestions hidden in production. */
+  readonly plugins: ApolloServerPlugin[];
+  /** For Apollo Server: the token limit. */
+  readonly parseOptions: { readonly maxTokens: number };
+  /** Depth, aliases, directives (and field suggestions in production): for Apollo and graphql-ws alike. */
+  readonly validationRules: ValidationRule[];
+  /** The operation's cost; throws `GRAPHQL_VALIDATION_FAILED` over the limit (graphql-ws calls it on subscribe). */
+  checkCost(operation: OperationCost): number;
+}
+
+export function operationGuard(limits: OperationLimits = DEFAULT_OPERATION_LIMITS, production = false): OperationGuard {
+  const armor = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth },
+    maxAliases: { n: limits.maxAliases },
+    maxDirectives: { n: limits.maxDirectives },
+    maxTokens: { enabled: false },
+    costLimit: { enabled: false },
+    // "Did you mean …" leaks the schema when introspection is off.
+    blockFieldSuggestion: { enabled: production },
+  }).protect();
+  const estimators = [estimator(limits.defaultListSize)];
+  const checkCost = ({ schema, document, variables, operationName }: OperationCost): number => {
+    let cost: number;
+    try {
+      cost = getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operationName ?? undefined, estimators });
+    } catch {
+      return 0; // variables that do not coerce: execution refuses them with its own error
+    }
+    if (cost > limits.maxCost) {
+      throw refused(`Query cost limit of ${limits.maxCost} exceeded, found ${Math.ceil(cost)}: ask for smaller pages or fewer fields`, { cost: Math.ceil(cost), maxCost: limits.maxCost });
+    }
+    return cost;
+  };
+  const costPlugin: ApolloServerPlugin = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, request, operationName }) {
+          checkCost({ schema, document, variables: request.variables, operationName });
+        },
+      };
+    },
+  };
+  return {
+    plugins: [...(armor.plugins as ApolloServerPlugin[]), costPlugin],
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: armor.validationRules as ValidationRule[], checkCost };
+}
+
+/** graphql's parser refusing a document over `maxTokens` (graphql 16 spells it "more that"). */
+const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] (\d+) tokens/;
+
+/** A parse error that is the token limit, reported as a limit like the others rather than as bad syntax. */
+export function tokenLimitMessage(parseError: string): string | undefined {
+  const limit = TOKEN_LIMIT.exec(parseError)?.[1];
+  return limit ? `Token limit of ${limit} exceeded: send a smaller document` : undefined;
+}
