@@ -165,6 +165,8 @@ export interface TestSystemOptions {
   readonly amqpUrl?: string;
   /** A proxy the subgraphs reach Postgres through (set-up and the test's own SQL go direct). */
   readonly databaseProxy?: TcpProxy;
+  /** The subgraphs that use `databaseProxy`. @default all */
+  readonly proxiedSubgraphs?: readonly SubgraphName[];
   /** How long user statuses are reused. @default 0: deactivations take effect at once */
   readonly userStatusTtlMs?: number;
   /** Overrides of the gateway's live limits (the live benchmark raises them). */
@@ -187,7 +189,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     const bus = await RabbitBus.connect({ url: options.amqpUrl ?? testAmqpUrl(), exchange: topology.exchange });
     const proxy = options.databaseProxy;
     const system = await startSystem({
-      database: proxy ? { ...prepared, target: (subgraph) => throughProxy(prepared.target(subgraph), proxy) } : prepared,
+      database: proxy
+        ? { ...prepared, target: (subgraph) => ((options.proxiedSubgraphs ?? SUBGRAPHS).includes(subgraph) ? throughProxy(prepared.target(subgraph), proxy) : prepared.target(subgraph)) }
+        : prepared,
       ports: { gateway: 0, auth: 0, pyxis: 0, request: 0 },
       production: options.production ?? false,
       // Silent unless TEST_LOG_LEVEL asks (e.g. `error`, to see what a failing test's services logged).

@@ -35,6 +35,9 @@ class CrashAfterConfirm implements EventBus {
   deadLetters(queue: string) {
     return this.bus.deadLetters(queue);
   }
+  redeliverDeadLetters(queue: string) {
+    return this.bus.redeliverDeadLetters(queue);
+  }
   broadcast(bindings: readonly string[]) {
     return this.bus.broadcast(bindings);
   }

@@ -83,6 +83,23 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
+/** Postgres states that pass when the same work is tried again: serialization failure, deadlock, lock timeout. */
+const RETRYABLE_SQLSTATES = /\b(40001|40P01|55P03)\b/;
+
+/**
+ * Whether trying the same work again later may succeed: the database is
+ * unreachable, or the transaction lost a race (serialization, deadlock, lock
+ * timeout — Prisma's P2034, or the SQLSTATE in a driver error).
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  if (isDatabaseUnavailable(error)) return true;
+  if (!(error instanceof Error)) return false;
+  const { code, cause, meta } = error as { code?: unknown; cause?: { code?: unknown; originalCode?: unknown }; meta?: { code?: unknown } };
+  if (code === 'P2034') return true;
+  const states = [cause?.code, cause?.originalCode, meta?.code].filter((s) => typeof s === 'string') as string[];
+  return states.some((s) => RETRYABLE_SQLSTATES.test(s)) || (code === 'P2010' && RETRYABLE_SQLSTATES.test(error.message));
+}
+
 /** Prisma's known request errors that a client's input can cause. */
 const PRISMA_CODES: Record<string, { code: ErrorCode; message: string }> = {
   P2002: { code: ErrorCode.CONFLICT, message: 'A record with the same unique value already exists' },

@@ -18,6 +18,7 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export const processMetrics = {
   eventsPublished: new Counter({ name: 'asky_events_published_total', help: 'Events the broker confirmed, by routing key', labelNames: ['routing_key'], registers: [processRegistry] }),
   eventsConsumed: new Counter({ name: 'asky_events_consumed_total', help: 'Events delivered to a consumer, by queue kind', labelNames: ['kind'], registers: [processRegistry] }),
+  eventsDeadLettered: new Counter({ name: 'asky_events_dead_lettered_total', help: 'Events a consumer gave up on (its dead-letter queue), by queue and reason', labelNames: ['queue', 'reason'], registers: [processRegistry] }),
   liveConnections: new Gauge({ name: 'asky_live_connections', help: 'Open graphql-ws connections (acknowledged)', registers: [processRegistry] }),
   liveSubscriptions: new Gauge({ name: 'asky_live_subscriptions', help: 'Open live subscriptions', registers: [processRegistry] }),
   liveDropped: new Counter({ name: 'asky_live_dropped_total', help: 'Subscribers dropped for being too slow (4408)', registers: [processRegistry] }),

@@ -14,6 +14,12 @@ export function runMain(main: () => Promise<{ stop(): Promise<void> }>): void {
   } catch (err) {
     return exitWith(`Asky could not start: ${describe(err)}`);
   }
+  // No failure of a dependency may end the process: a promise rejected where nobody listens
+  // (a library's timer, a connection dropped mid-call) is logged, and the service goes on.
+  process.on('unhandledRejection', (reason) => {
+    const err = reason instanceof Error ? { type: reason.name, message: reason.message, stack: reason.stack } : { message: String(reason) };
+    process.stderr.write(`${JSON.stringify({ level: 50, time: Date.now(), err, msg: 'unhandled rejection (the process goes on)' })}\n`);
+  });
   main().then(
     (running) => {
       let stopping = false;

@@ -112,6 +112,22 @@ describe.each(implementations)('the %s event bus', (_, make) => {
     expect(await nothingWithin(subscription)).toBe(true);
   });
 
+  it('moves dead letters back onto their queue when an operator asks, each once', async () => {
+    const { bus, prefix } = harness;
+    const queue = `${prefix}.work`;
+    const subscription = await bus.subscribe({ queue, bindings: ['y'] });
+    await bus.publish('y', { n: 1 }, 'd-1');
+    await bus.publish('y', { n: 2 }, 'd-2');
+    (await next(subscription)).deadLetter();
+    (await next(subscription)).deadLetter();
+    expect(await bus.redeliverDeadLetters(queue)).toBe(2);
+    const again = [await next(subscription), await next(subscription)];
+    expect(again.map((d) => [d.messageId, d.body])).toEqual([['d-1', { n: 1 }], ['d-2', { n: 2 }]]);
+    for (const delivery of again) delivery.ack();
+    expect(await bus.redeliverDeadLetters(queue)).toBe(0);
+    expect(await nothingWithin(subscription)).toBe(true);
+  });
+
   it('broadcasts every event to each broadcast subscriber (one per gateway replica)', async () => {
     const { bus } = harness;
     const replicas = [await bus.broadcast(['request.#']), await bus.broadcast(['request.#'])];

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { createLogger } from '../logger';
-import { badUserInput, createFormatError, fromPrismaError, isDatabaseUnavailable } from '../errors';
+import { badUserInput, createFormatError, fromPrismaError, isDatabaseUnavailable, isTransientDatabaseError } from '../errors';
 import { parseId } from '../ids';
 
 const formatError = createFormatError(createLogger('test', 'silent'));
@@ -56,5 +56,23 @@ describe('parseId', () => {
   it('accepts UUIDs in any case and refuses anything else with BAD_USER_INPUT', () => {
     expect(parseId('66666666-6666-4666-8666-00000000000A')).toBe('66666666-6666-4666-8666-00000000000a');
     expect(() => parseId('42', 'medicineId')).toThrow(expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', argument: 'medicineId' } }));
+  });
+});
+
+describe('isTransientDatabaseError', () => {
+  const driverError = (cause: object) => Object.assign(new Error('x'), { name: 'DriverAdapterError', cause });
+
+  it('holds for an unreachable database and for lost races, which pass when tried again', () => {
+    expect(isTransientDatabaseError(Object.assign(new Error('x'), { code: 'P1001' }))).toBe(true);
+    expect(isTransientDatabaseError(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isTransientDatabaseError(Object.assign(new Error('write conflict'), { code: 'P2034' }))).toBe(true);
+    expect(isTransientDatabaseError(driverError({ kind: 'postgres', code: '40001' }))).toBe(true); // serialization
+    expect(isTransientDatabaseError(driverError({ kind: 'postgres', originalCode: '55P03' }))).toBe(true); // lock timeout
+  });
+
+  it('does not hold for errors that come again every time', () => {
+    expect(isTransientDatabaseError(Object.assign(new Error('x'), { code: 'P2002' }))).toBe(false);
+    expect(isTransientDatabaseError(driverError({ kind: 'postgres', code: '23505' }))).toBe(false);
+    expect(isTransientDatabaseError(new TypeError('Cannot read properties of undefined'))).toBe(false);
   });
 });

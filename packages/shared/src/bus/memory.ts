@@ -53,6 +53,12 @@ export class InMemoryBus implements EventBus {
     return this.attach(this.queue(deadLetterQueue(queue)));
   }
 
+  async redeliverDeadLetters(name: string): Promise<number> {
+    const dead = this.queue(deadLetterQueue(name)).backlog.splice(0);
+    for (const message of dead) this.enqueue(this.queue(name), message);
+    return dead.length;
+  }
+
   connected(): boolean {
     return true;
   }

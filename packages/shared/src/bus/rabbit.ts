@@ -178,6 +178,28 @@ export class RabbitBus implements EventBus {
     });
   }
 
+  async redeliverDeadLetters(queue: string): Promise<number> {
+    const channel = await this.model.createConfirmChannel();
+    try {
+      const dead = deadLetterQueue(queue);
+      // Only what is there now: a message dead-lettered again while this runs is not taken twice.
+      const { messageCount } = await channel.checkQueue(dead);
+      let moved = 0;
+      for (; moved < messageCount; moved++) {
+        const message = await channel.get(dead, { noAck: false });
+        if (!message) break;
+        const { messageId, contentType, timestamp } = message.properties as { messageId?: string; contentType?: string; timestamp?: number };
+        // Straight to the queue (default exchange): other consumers of the event had it already.
+        channel.sendToQueue(queue, message.content, { persistent: true, messageId, contentType, timestamp });
+        await channel.waitForConfirms();
+        channel.ack(message);
+      }
+      return moved;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
   connected(): boolean {
     return this.isUp;
   }

@@ -36,6 +36,12 @@ export interface EventBus {
   /** What `queue` dead-lettered. */
   deadLetters(queue: string): Promise<Subscription>;
   /**
+   * Moves the messages `queue` dead-lettered back onto `queue` (as they were, each
+   * once: those dead-lettered again meanwhile stay), for an operator once the
+   * cause is fixed. Resolves with how many were moved.
+   */
+  redeliverDeadLetters(queue: string): Promise<number>;
+  /**
    * A queue of this process's own, removed when it goes: every replica gets every
    * event (the gateway fanning events out to its subscribers). Deliveries need no ack.
    */

@@ -1,20 +1,37 @@
 /**
  * Takes completed MEDICINE/MATERIAL requests out of stock. Consumes
- * `request.status_changed` from a durable queue with manual acks; an event applies
- * once (its eventId is recorded in the same transaction as the stock change);
- * malformed messages, and ones that keep failing, go to the dead-letter queue so
- * they never block the queue or crash the consumer.
+ * `request.status_changed` from a durable queue with manual acks, one message at
+ * a time; an event applies once (its eventId is recorded in the same transaction
+ * as the stock change). A database that does not answer (or a serialization or
+ * lock failure) pauses consumption with back-off until it does: a Postgres blip
+ * never sends a real completion to the dead-letter queue. Only messages that can
+ * never apply — malformed, naming no item, or failing the same way every time —
+ * are dead-lettered, counted by `asky_events_dead_lettered_total`.
  */
-import { isUuid, ROUTING_KEYS, type Delivery, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isTransientDatabaseError, isUuid, processMetrics, ROUTING_KEYS, type Delivery, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
 import type { PyxisPrisma } from '../data/client';
 
-/** Attempts before a message that keeps failing is dead-lettered. */
+/** Attempts before a message that keeps failing for a reason other than the database being away is dead-lettered. */
 const MAX_ATTEMPTS = 5;
+/** Back-off while the database is away: doubling from 100 ms, at most this. */
+const MAX_PAUSE_MS = 5_000;
 
 export const STOCK_QUEUE = 'pyxis.stock';
 
+/** A message that can never apply: dead-lettered at once, with the reason. */
+class UnusableEvent extends Error {
+  constructor(
+    message: string,
+    /** The metric's `reason` label. */
+    readonly reason: 'malformed' | 'no_item',
+  ) {
+    super(message);
+  }
+}
+
 /** The fields this consumer relies on, checked before anything is applied. */
-function readEvent(body: unknown): RequestEvent | undefined {
+function readEvent(body: unknown): RequestEvent {
   const event = body as Partial<RequestEvent> | undefined;
   const idOrNull = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && isUuid(v));
   const ok =
@@ -24,13 +41,21 @@ function readEvent(body: unknown): RequestEvent | undefined {
     typeof event.status === 'string' && typeof event.kind === 'string' &&
     idOrNull(event.dispenserId) && idOrNull(event.medicineId) && idOrNull(event.materialId) && idOrNull(event.changedById) &&
     (event.quantity === null || event.quantity === undefined || (Number.isInteger(event.quantity) && event.quantity > 0));
-  return ok ? (event as RequestEvent) : undefined;
+  if (!ok) throw new UnusableEvent('malformed event', 'malformed');
+  return event as RequestEvent;
+}
+
+/** The one item a completed MEDICINE/MATERIAL request dispenses; an event naming none (or both) cannot apply. */
+function itemOf(event: RequestEvent): { medicineId: string } | { materialId: string } {
+  if (event.kind === 'MEDICINE' && event.medicineId && !event.materialId) return { medicineId: event.medicineId };
+  if (event.kind === 'MATERIAL' && event.materialId && !event.medicineId) return { materialId: event.materialId };
+  throw new UnusableEvent(`a completed ${event.kind} request must name exactly one ${event.kind.toLowerCase()}`, 'no_item');
 }
 
 export class StockConsumer {
   private subscription?: Subscription;
   private loop?: Promise<void>;
-  private readonly attempts = new Map<string, number>();
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly prisma: PyxisPrisma,
@@ -39,38 +64,52 @@ export class StockConsumer {
     private readonly queuePrefix = '',
   ) {}
 
+  get queue(): string {
+    return `${this.queuePrefix}${STOCK_QUEUE}`;
+  }
+
   async start(): Promise<void> {
-    this.subscription = await this.bus.subscribe({ queue: `${this.queuePrefix}${STOCK_QUEUE}`, bindings: [ROUTING_KEYS.requestStatusChanged] });
+    this.subscription = await this.bus.subscribe({ queue: this.queue, bindings: [ROUTING_KEYS.requestStatusChanged] });
     this.loop = (async () => {
       for await (const delivery of this.subscription!) await this.handle(delivery);
     })();
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.subscription?.close();
     await this.loop;
   }
 
+  private deadLetter(delivery: Delivery, reason: UnusableEvent['reason'] | 'failed', details: object): void {
+    this.logger.warn({ ...details, messageId: delivery.messageId, routingKey: delivery.routingKey, reason }, 'event dead-lettered');
+    processMetrics.eventsDeadLettered.inc({ queue: STOCK_QUEUE, reason });
+    delivery.deadLetter();
+  }
+
   private async handle(delivery: Delivery): Promise<void> {
-    const event = readEvent(delivery.body);
-    if (!event) {
-      this.logger.warn({ messageId: delivery.messageId, routingKey: delivery.routingKey }, 'malformed event dead-lettered');
-      delivery.deadLetter();
-      return;
-    }
+    let event: RequestEvent;
     try {
-      await this.apply(event);
-      this.attempts.delete(event.eventId);
-      delivery.ack();
+      event = readEvent(delivery.body);
     } catch (err) {
-      const attempts = (this.attempts.get(event.eventId) ?? 0) + 1;
-      this.attempts.set(event.eventId, attempts);
-      this.logger.error({ err, eventId: event.eventId, attempts }, 'applying an event failed');
-      if (attempts >= MAX_ATTEMPTS) {
-        this.attempts.delete(event.eventId);
-        delivery.deadLetter();
-      } else {
-        delivery.retry();
+      return this.deadLetter(delivery, (err as UnusableEvent).reason, {});
+    }
+    for (let attempt = 1, pauses = 0; ; ) {
+      try {
+        await this.apply(event);
+        if (pauses) this.logger.info({ eventId: event.eventId, pauses }, 'the database answers again: consuming');
+        delivery.ack();
+        return;
+      } catch (err) {
+        if (err instanceof UnusableEvent) return this.deadLetter(delivery, err.reason, { eventId: event.eventId, why: err.message });
+        if (isTransientDatabaseError(err)) {
+          if (pauses++ === 0) this.logger.warn({ err, eventId: event.eventId }, 'the database does not answer: consumption paused, will retry');
+          if (this.stopping.signal.aborted) return delivery.retry(); // back to the queue, for the next consumer
+          await sleep(Math.min(MAX_PAUSE_MS, 100 * 2 ** Math.min(pauses, 10)), undefined, { signal: this.stopping.signal }).catch(() => undefined);
+          continue;
+        }
+        this.logger.error({ err, eventId: event.eventId, attempt }, 'applying an event failed');
+        if (attempt++ >= MAX_ATTEMPTS) return this.deadLetter(delivery, 'failed', { eventId: event.eventId });
       }
     }
   }
@@ -79,10 +118,10 @@ export class StockConsumer {
   async apply(event: RequestEvent): Promise<void> {
     const dispenses = event.status === 'COMPLETED' && event.kind !== 'ASSISTANCE' && event.dispenserId && event.quantity;
     if (!dispenses) return;
+    const item = itemOf(event);
     await this.prisma.$transaction(async (tx) => {
       const first = await tx.processedEvent.createMany({ data: [{ eventId: event.eventId }], skipDuplicates: true });
       if (first.count === 0) return; // delivered before: already applied
-      const item = event.medicineId ? { medicineId: event.medicineId } : { materialId: event.materialId! };
       const slot = await tx.stockItem.findFirst({ where: { dispenserId: event.dispenserId!, ...item }, orderBy: { quantity: 'desc' } });
       if (!slot) {
         this.logger.warn({ eventId: event.eventId }, 'completed request names an item its dispenser does not hold');
