@@ -5,8 +5,9 @@ import { readSupergraphFile } from './supergraphFile';
 runMain(async () => {
   const config = loadGatewayConfig();
   const supergraphSdl = config.supergraphPath ? readSupergraphFile(config.supergraphPath) : undefined;
-  const events = await connectEvents(loadEventsConfig(undefined, DEFAULT_AMQP_URL));
-  const gateway = await createGateway({ ...config, supergraphSdl, tokens: loadTokenConfig(), bus: events.bus, logger: createLogger('gateway', config.logLevel) });
+  const logger = createLogger('gateway', config.logLevel);
+  const events = await connectEvents(loadEventsConfig(undefined, DEFAULT_AMQP_URL), logger);
+  const gateway = await createGateway({ ...config, supergraphSdl, tokens: loadTokenConfig(), bus: events.bus, logger });
   return {
     async stop() {
       await gateway.stop();

@@ -84,15 +84,6 @@ const headerValue = (headers: IncomingHttpHeaders, name: string) => {
   return Array.isArray(value) ? value[0] : value;
 };
 
-/** Whether every subgraph reports itself ready. */
-async function subgraphsReady(urls: readonly string[]): Promise<boolean> {
-  const checks = urls.map(async (url) => {
-    const res = await fetch(new URL('/ready', url), { signal: AbortSignal.timeout(2_000) });
-    return res.ok;
-  });
-  return (await Promise.allSettled(checks)).every((c) => c.status === 'fulfilled' && c.value);
-}
-
 export async function createGateway(deps: GatewayDeps): Promise<RunningService> {
   const urls = deps.subgraphUrls as Record<string, string>;
   const verifier = new TokenVerifier({ ...deps.tokens, keys: new JwksKeySource(deps.tokens.jwksUrl) });
@@ -129,7 +120,9 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
       clientAddress: req.socket.remoteAddress,
       requestId: requestIdOf(req),
     }),
-    ready: () => subgraphsReady(Object.values(urls)),
+    // Ready = it can serve: its schema is loaded. Not the subgraphs' readiness (one subgraph
+    // down would take every gateway out of rotation, and the others' queries with it).
+    ready: async () => apiSchema() !== undefined,
     routes: (app) => dashboardRoutes(app),
     extend: deps.bus
       ? (apollo, server, guard) => startLive({

@@ -14,7 +14,7 @@ runMain(async () => {
     ? await preparePostgres(config.databaseUrl, logger)
     : await prepareEmbedded(config.embeddedDataDir);
   logger.info(`database: ${database.description}`);
-  const events = await connectEvents(eventsConfig);
+  const events = await connectEvents(eventsConfig, logger);
   logger.info(`events: ${events.bus.description}`);
   const system = await startSystem({ ...config, auth, tokens, database, events, liveLimits: loadLiveLimits() });
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);

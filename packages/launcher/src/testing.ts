@@ -186,7 +186,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const queries = Object.fromEntries(SUBGRAPHS.map((name) => [name, [] as string[]])) as Record<SubgraphName, string[]>;
   try {
     const prepared = await preparePostgres(database.url, createLogger('test', 'silent'));
-    const bus = await RabbitBus.connect({ url: options.amqpUrl ?? testAmqpUrl(), exchange: topology.exchange });
+    const bus = await RabbitBus.connect({ url: options.amqpUrl ?? testAmqpUrl(), exchange: topology.exchange }, 3_000);
     const proxy = options.databaseProxy;
     const system = await startSystem({
       database: proxy

@@ -80,7 +80,9 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
       plugins: [ApolloServerPluginInlineTraceDisabled()],
     },
     context: async (req) => definition.createContext(deps.prisma, await viewerOf(req, auth), req),
-    ready: async () => (await databaseReachable(deps.prisma)) && (!definition.background || !!events?.bus.connected()),
+    // Ready = this process can serve: its own database answers. Not the broker (events wait in
+    // the outbox, consumers resume), not other services.
+    ready: () => databaseReachable(deps.prisma),
     routes: definition.routes && ((app) => definition.routes!(app, deps.prisma, (req) => viewerOf(req, auth).catch(() => null))),
     extend: definition.subscriptions
       ? async (_apollo, server, guard) =>
@@ -126,7 +128,7 @@ export function runSubgraph<TPrisma extends PrismaLike, TContext extends object>
       );
     }
     const auth = definition.localAuth ? undefined : remoteAuth(loadTokenConfig(), loadServiceIdentity(definition.name));
-    const events = definition.background ? await connectEvents(loadEventsConfig(undefined, DEFAULT_AMQP_URL)) : undefined;
+    const events = definition.background ? await connectEvents(loadEventsConfig(undefined, DEFAULT_AMQP_URL), logger) : undefined;
     const server = await startSubgraph(definition, { prisma, port: config.port, production: config.production, logger, auth, events });
     return {
       async stop() {

@@ -47,8 +47,13 @@ export class RabbitBus implements EventBus {
     this.description = `RabbitMQ at ${url.hostname}:${url.port || 5672}, exchange ${this.exchange}`;
   }
 
-  /** Connects (waiting for the first connection at most `connectTimeoutMs`), then keeps reconnecting. */
-  static async connect(options: RabbitBusOptions, connectTimeoutMs = 10_000): Promise<RabbitBus> {
+  /**
+   * Connects, waiting for the first connection at most `waitMs`, and keeps
+   * (re)connecting in the background: a process started while the broker is
+   * away starts all the same (publishers hold their events in the outbox,
+   * consumers begin when it returns). Only an unusable URL fails here.
+   */
+  static async connect(options: RabbitBusOptions, waitMs = 10_000): Promise<RabbitBus> {
     let bus: RabbitBus | undefined;
     const model = await amqp.connect(options.url, {
       recovery: {
@@ -61,17 +66,14 @@ export class RabbitBus implements EventBus {
     bus = new RabbitBus(model, options);
     model.on('disconnect', () => (bus!.isUp = false));
     model.on('error', () => undefined); // recovery handles it
-    const timeout = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`RabbitMQ at ${bus!.description} did not answer within ${connectTimeoutMs} ms`)), connectTimeoutMs).unref(),
-    );
-    try {
-      await Promise.race([model.waitForConnect(), timeout]);
-    } catch (err) {
-      await model.close().catch(() => undefined);
-      throw err;
-    }
+    model.on('connect-failed', (err: Error) => bus!.lastFailure = err);
+    const waited = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref());
+    await Promise.race([model.waitForConnect().catch(() => undefined), waited]);
     return bus;
   }
+
+  /** Why the last connection attempt failed, while not connected (for logs). */
+  lastFailure?: Error;
 
   private async setup(connection: ChannelModel, prefetch: number): Promise<void> {
     const publisher = await connection.createConfirmChannel();
@@ -83,6 +85,7 @@ export class RabbitBus implements EventBus {
     this.publisher = publisher;
     this.consumerChannel = channel;
     this.isUp = true;
+    this.lastFailure = undefined;
   }
 
   private async declare(channel: Channel, queue: string, bindings: readonly string[]): Promise<void> {
