@@ -86,7 +86,7 @@ async function main() {
   // One dashboard user with many screens: the per-user connection limit is raised for the bench.
   const gateways = await Promise.all(
     gatewayPorts.map((port) =>
-      startAskyGateway(system, port, { LIVE_CONNECTIONS_PER_USER: String(SUBSCRIBERS) }, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []),
+      startAskyGateway(system, port, { LIVE_CONNECTIONS_PER_USER: String(SUBSCRIBERS), LIVE_SUBSCRIPTIONS_PER_USER: String(SUBSCRIBERS) }, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []),
     ),
   );
   process.stderr.write('bench: system and gateway up, opening subscriptions…\n');

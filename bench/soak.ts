@@ -33,7 +33,7 @@ function growth(samples: number[]) {
 async function main() {
   const system = await startTestSystem({ production: true, userStatusTtlMs: 10_000 });
   const port = await freePort();
-  const gateway = await startAskyGateway(system, port, { LIVE_CONNECTIONS_PER_USER: String(SUBSCRIBERS) });
+  const gateway = await startAskyGateway(system, port, { LIVE_CONNECTIONS_PER_USER: String(SUBSCRIBERS), LIVE_SUBSCRIPTIONS_PER_USER: String(SUBSCRIBERS) });
   const gatewayRss: number[] = [];
   const subgraphsRss: number[] = [];
   const subgraphsHeap: number[] = [];

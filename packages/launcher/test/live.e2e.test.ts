@@ -279,4 +279,62 @@ describe('live limits', () => {
     expect(await Promise.race([again.closed, new Promise((r) => setTimeout(() => r('open'), 500))])).toBe('open');
     again.dispose();
   });
+
+  it('bound one user across connections: the 21st subscription of a user is refused, until one ends', async () => {
+    const connect = () =>
+      createClient({ url: system.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${tokens.admin}` }, retryAttempts: 0 });
+    const subscribe = (client: Client, n: number) => {
+      let failed: (error: unknown) => void = () => undefined;
+      const error = new Promise<unknown>((resolve) => (failed = resolve));
+      const stop = client.subscribe({ query: `subscription { requestStatusChanged(kind: MATERIAL) { n${n}: status } }` }, { next: () => undefined, error: failed, complete: () => undefined });
+      return { error, stop };
+    };
+    const first = connect();
+    const second = connect();
+    try {
+      const twenty = Array.from({ length: 20 }, (_, i) => subscribe(first, i));
+      await new Promise((r) => setTimeout(r, 500));
+      const refused = subscribe(second, 20);
+      expect(JSON.stringify(await refused.error)).toMatch(/TOO_MANY_REQUESTS.*|At most 20 subscriptions per user/);
+      twenty[0]!.stop(); // one ends: its place is free
+      await new Promise((r) => setTimeout(r, 500));
+      const again = subscribe(second, 21);
+      expect(await Promise.race([again.error, new Promise((r) => setTimeout(() => r('subscribed'), 1_000))])).toBe('subscribed');
+    } finally {
+      await first.dispose();
+      await second.dispose();
+    }
+  });
+});
+
+describe('after a broker outage', () => {
+  it('delivers the whole backlog to a dashboard that reads: none dropped as too slow', async () => {
+    const broker = TcpProxy.toBroker();
+    await broker.start();
+    const outage = await startTestSystem({ amqpUrl: broker.url });
+    const nurse = await outage.login('nurse@asky.local', 'asky-nurse');
+    const pharmacist = await outage.login('pharmacist@asky.local', 'asky-pharmacist');
+    const dashboard = listen(outage, pharmacist);
+    try {
+      await new Promise((r) => setTimeout(r, 500)); // subscribed
+      await broker.cut();
+      const ids: string[] = [];
+      // More than the 100 updates a subscriber may leave unread: all flushed at once on reconnect.
+      for (let i = 0; i < 250; i++) {
+        const body = await outage.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', { input: { kind: 'MEDICINE', medicineId: MORPHINE, quantity: 1 } }, { token: nurse });
+        ids.push(body.data.createRequest.id);
+      }
+      await broker.start();
+      const deadline = Date.now() + 60_000;
+      const seen = () => new Set(dashboard.events.map((e) => e.data?.requestStatusChanged?.request?.id));
+      while (ids.some((id) => !seen().has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(ids.filter((id) => !seen().has(id))).toEqual([]);
+      expect(dashboard.events.filter((e) => e.errors)).toEqual([]);
+      expect(await Promise.race([dashboard.closed, new Promise((r) => setTimeout(() => r('open'), 300))])).toBe('open');
+    } finally {
+      dashboard.dispose();
+      await outage.stop();
+      await broker.cut().catch(() => undefined);
+    }
+  }, 120_000);
 });

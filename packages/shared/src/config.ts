@@ -146,19 +146,25 @@ export interface LiveLimits {
   readonly subscriptionsPerConnection: number;
   /** `LIVE_CONNECTIONS_PER_USER` @default 10 */
   readonly connectionsPerUser: number;
-  /** Events waiting for one slow subscriber before it is dropped: `LIVE_PENDING_PER_SUBSCRIBER` @default 100 */
+  /**
+   * Subscriptions of one user across all their connections: each distinct one costs a
+   * follow-up query per event. `LIVE_SUBSCRIPTIONS_PER_USER` @default 20
+   */
+  readonly subscriptionsPerUser: number;
+  /** Updates resolved but not yet taken by a subscriber that has stopped reading, before it is closed (4413): `LIVE_PENDING_PER_SUBSCRIBER` @default 100 */
   readonly pendingPerSubscriber: number;
   /** `LIVE_KEEPALIVE_MS` @default 30_000 */
   readonly keepAliveMs: number;
 }
 
-export const DEFAULT_LIVE_LIMITS: LiveLimits = Object.freeze({ subscriptionsPerConnection: 20, connectionsPerUser: 10, pendingPerSubscriber: 100, keepAliveMs: 30_000 });
+export const DEFAULT_LIVE_LIMITS: LiveLimits = Object.freeze({ subscriptionsPerConnection: 20, connectionsPerUser: 10, subscriptionsPerUser: 20, pendingPerSubscriber: 100, keepAliveMs: 30_000 });
 
 export function loadLiveLimits(env = new EnvReader()): LiveLimits {
   const d = DEFAULT_LIVE_LIMITS;
   return Object.freeze({
     subscriptionsPerConnection: env.int('LIVE_SUBSCRIPTIONS_PER_CONNECTION', d.subscriptionsPerConnection, 1, 1_000),
     connectionsPerUser: env.int('LIVE_CONNECTIONS_PER_USER', d.connectionsPerUser, 1, 100_000),
+    subscriptionsPerUser: env.int('LIVE_SUBSCRIPTIONS_PER_USER', d.subscriptionsPerUser, 1, 1_000_000),
     pendingPerSubscriber: env.int('LIVE_PENDING_PER_SUBSCRIBER', d.pendingPerSubscriber, 1, 100_000),
     keepAliveMs: env.int('LIVE_KEEPALIVE_MS', d.keepAliveMs, 1_000, 600_000),
   });

@@ -21,7 +21,7 @@ export const processMetrics = {
   eventsDeadLettered: new Counter({ name: 'asky_events_dead_lettered_total', help: 'Events a consumer gave up on (its dead-letter queue), by queue and reason', labelNames: ['queue', 'reason'], registers: [processRegistry] }),
   liveConnections: new Gauge({ name: 'asky_live_connections', help: 'Open graphql-ws connections (acknowledged)', registers: [processRegistry] }),
   liveSubscriptions: new Gauge({ name: 'asky_live_subscriptions', help: 'Open live subscriptions', registers: [processRegistry] }),
-  liveDropped: new Counter({ name: 'asky_live_dropped_total', help: 'Subscribers dropped for being too slow (4408)', registers: [processRegistry] }),
+  liveDropped: new Counter({ name: 'asky_live_dropped_total', help: 'Subscribers closed for not reading their updates (4413)', registers: [processRegistry] }),
 };
 
 /** A gauge read when scraped (e.g. the outbox backlog, counted in the database). */

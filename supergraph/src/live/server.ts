@@ -61,6 +61,12 @@ interface Extra extends Record<PropertyKey, unknown> {
 
 const subscriptionsOf = (extra: Extra): Set<string> => (extra.subscriptions ??= new Set());
 
+/**
+ * Close code for a subscriber that stopped reading updates: Asky's own (graphql-ws
+ * uses 4408 for its init timeout) and not one graphql-ws' client treats as fatal.
+ */
+export const SUBSCRIBER_TOO_SLOW = 4413;
+
 /** Subscription payloads are keyed by response key (aliases), as executed results are. */
 const byResponseKey: GraphQLFieldResolver<Record<string, unknown> | null, unknown> = (source, _args, _ctx, info) =>
   source?.[info.path.key as string];
@@ -86,6 +92,14 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
   /** Payloads by event, then by group (see `groupOf`); an event's entry lives a few seconds. */
   const shared = new Map<string, Map<string, Promise<Record<string, unknown> | undefined>>>();
   const connectionsByUser = new Map<string, number>();
+  const subscriptionsByUser = new Map<string, number>();
+  /** Forgets one of the connection's subscriptions, once, in its user's count too. */
+  const release = (extra: Extra, id: string) => {
+    if (!subscriptionsOf(extra).delete(id)) return;
+    const user = extra.claims!.sub;
+    subscriptionsByUser.set(user, (subscriptionsByUser.get(user) ?? 1) - 1);
+    if (subscriptionsByUser.get(user)! <= 0) subscriptionsByUser.delete(user);
+  };
 
   /**
    * One follow-up execution per event, selection and visibility, kept briefly
@@ -157,7 +171,8 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
         maxPending: limits.pendingPerSubscriber,
         onDropped: () => {
           processMetrics.liveDropped.inc();
-          extra.socket.close(4408, 'Too slow: subscription dropped');
+          // Our own code (graphql-ws' client retries it): the client reconnects and refetches.
+          extra.socket.close(SUBSCRIBER_TOO_SLOW, 'Too slow: not reading updates');
         },
       });
     };
@@ -205,20 +220,27 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
         if (subscriptionsOf(ctx.extra).size >= limits.subscriptionsPerConnection) {
           return [new GraphQLError(`At most ${limits.subscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'TOO_MANY_REQUESTS' } })];
         }
+        const user = ctx.extra.claims!.sub;
+        const ofUser = subscriptionsByUser.get(user) ?? 0;
+        if (ofUser >= limits.subscriptionsPerUser) {
+          return [new GraphQLError(`At most ${limits.subscriptionsPerUser} subscriptions per user across connections`, { extensions: { code: 'TOO_MANY_REQUESTS' } })];
+        }
         subscriptionsOf(ctx.extra).add(id);
+        subscriptionsByUser.set(user, ofUser + 1);
       },
       onOperation: () => {
         processMetrics.liveSubscriptions.inc(); // every running operation ends with onComplete
       },
       onError: (ctx, id) => {
-        subscriptionsOf(ctx.extra).delete(id); // refused before running (validation)
+        release(ctx.extra, id); // refused before running (validation)
       },
       onComplete: (ctx, id) => {
-        subscriptionsOf(ctx.extra).delete(id);
+        release(ctx.extra, id);
         processMetrics.liveSubscriptions.dec();
       },
       onClose: (ctx) => {
         clearTimeout(ctx.extra.expiry);
+        for (const id of [...subscriptionsOf(ctx.extra)]) release(ctx.extra, id);
         const sub = ctx.extra.claims?.sub;
         if (sub) {
           connectionsByUser.set(sub, Math.max(0, (connectionsByUser.get(sub) ?? 1) - 1));

@@ -30,15 +30,51 @@ it('resolves a burst concurrently but delivers in arrival order, skipping what r
   expect(await stream.next()).toEqual({ value: 'three', done: false });
 });
 
-it('drops a subscriber with more than maxPending events waiting', async () => {
+it('paces a burst: a few resolutions at a time, and a subscriber that reads gets every event in order', async () => {
   const events = source();
   const dropped = jest.fn();
-  const stream = liveStream<number, number>({ listen: events.listen, resolve: () => new Promise(() => undefined), maxPending: 2, onDropped: dropped });
+  let running = 0;
+  let most = 0;
+  const stream = liveStream<number, number>({
+    listen: events.listen,
+    resolve: async (n) => {
+      most = Math.max(most, ++running);
+      await new Promise((r) => setImmediate(r));
+      running--;
+      return n;
+    },
+    maxPending: 10,
+    onDropped: dropped,
+  });
+  for (let i = 0; i < 1_000; i++) events.push(i); // a backlog flushed at once
+  const got: number[] = [];
+  while (got.length < 1_000) got.push((await stream.next()).value as number);
+  expect(got).toEqual(Array.from({ length: 1_000 }, (_, i) => i));
+  expect(most).toBe(4);
+  expect(dropped).not.toHaveBeenCalled();
+});
+
+it('drops a subscriber that stopped reading: more than maxPending payloads it has not taken', async () => {
+  const events = source();
+  const dropped = jest.fn();
+  liveStream<number, number>({ listen: events.listen, resolve: async (n) => n, maxPending: 2, onDropped: dropped });
   [1, 2].forEach(events.push);
+  await new Promise((r) => setImmediate(r));
   expect(dropped).not.toHaveBeenCalled();
   events.push(3);
+  await new Promise((r) => setImmediate(r));
   expect(dropped).toHaveBeenCalledTimes(1);
   expect(events.stopped()).toBe(true);
+});
+
+it('drops a subscriber whose backlog passes maxBacklog', async () => {
+  const events = source();
+  const dropped = jest.fn();
+  const stream = liveStream<number, number>({ listen: events.listen, resolve: () => new Promise(() => undefined), maxPending: 2, maxBacklog: 5, concurrency: 1, onDropped: dropped });
+  for (let i = 0; i < 6; i++) events.push(i); // one resolving, five waiting
+  expect(dropped).not.toHaveBeenCalled();
+  events.push(6);
+  expect(dropped).toHaveBeenCalledTimes(1);
   expect(await stream.next()).toEqual({ value: undefined, done: true });
 });
 

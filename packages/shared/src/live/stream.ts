@@ -1,25 +1,34 @@
 /**
- * One subscriber's stream: each event it wants starts resolving at once (a burst
- * resolves concurrently) and is delivered in arrival order; events that resolve
- * to nothing are skipped; more than `maxPending` waiting means the subscriber
- * cannot keep up, and it is dropped.
+ * One subscriber's stream. Events it wants queue up and are resolved a few at a
+ * time (`concurrency`), delivered in arrival order; events that resolve to
+ * nothing are skipped. A burst — the backlog flushed after a broker outage — is
+ * paced, not started all at once, so a subscriber that reads keeps up. It is
+ * dropped only when it really stopped reading (more than `maxPending` resolved
+ * payloads it has not taken), or when its backlog passes `maxBacklog`.
  */
 export interface StreamOptions<E, P> {
   /** Starts listening; returns the function that stops. */
   listen(push: (event: E) => void): () => void;
   resolve(event: E): Promise<P | undefined>;
+  /** Resolved payloads the reader has not taken, past which it has stopped reading. */
   readonly maxPending: number;
+  /** Events not yet resolved, past which the subscriber is too far behind to catch up. @default 10_000 */
+  readonly maxBacklog?: number;
+  /** Events resolved at once. @default 4 */
+  readonly concurrency?: number;
   onDropped(): void;
 }
 
 export function liveStream<E, P>(options: StreamOptions<E, P>): AsyncIterableIterator<P> {
+  const concurrency = options.concurrency ?? 4;
+  const maxBacklog = options.maxBacklog ?? 10_000;
+  const backlog: E[] = [];
+  const resolving: Promise<P | undefined>[] = [];
   const ready: P[] = [];
   let waiting: ((result: IteratorResult<P>) => void) | undefined;
-  let pending = 0;
   let done = false;
-  let chain = Promise.resolve();
+  let pumping = false;
   const deliver = (payload: P) => {
-    if (done) return;
     if (waiting) {
       const resolve = waiting;
       waiting = undefined;
@@ -31,24 +40,39 @@ export function liveStream<E, P>(options: StreamOptions<E, P>): AsyncIterableIte
   const finish = () => {
     done = true;
     stop();
+    backlog.length = 0;
     waiting?.({ value: undefined, done: true });
     waiting = undefined;
   };
+  const drop = () => {
+    finish();
+    options.onDropped();
+  };
+  /** Starts resolving queued events while fewer than `concurrency` are. */
+  const fill = () => {
+    while (resolving.length < concurrency && backlog.length) resolving.push(options.resolve(backlog.shift()!).catch(() => undefined));
+  };
+  /** Delivers each resolution in order as the oldest settles, keeping the pipeline full. */
+  const pump = async () => {
+    if (pumping) return;
+    pumping = true;
+    while (!done && (resolving.length || backlog.length)) {
+      fill();
+      const payload = await resolving[0]; // still counted as running until it settles
+      resolving.shift();
+      if (done) break;
+      if (payload === undefined) continue;
+      deliver(payload);
+      if (ready.length > options.maxPending) drop();
+    }
+    pumping = false;
+  };
   const stop = options.listen((event) => {
     if (done) return;
-    if (++pending > options.maxPending) {
-      finish();
-      options.onDropped();
-      return;
-    }
-    const resolving = options.resolve(event).catch(() => undefined);
-    chain = chain
-      .then(() => resolving)
-      .then((payload) => {
-        if (payload !== undefined) deliver(payload);
-      })
-      .catch(() => undefined)
-      .finally(() => pending--);
+    if (backlog.length >= maxBacklog) return drop();
+    backlog.push(event);
+    fill();
+    void pump();
   });
   const iterator: AsyncIterableIterator<P> = {
     next: () => {
