@@ -32,8 +32,11 @@ export class SessionService {
     private readonly throttle: LoginThrottle,
   ) {}
 
-  /** Self-registration: always a NURSE (other roles come from an ADMIN). */
-  async register(input: { name: string; email: string; password: string }): Promise<AuthSession> {
+  /** Self-registration: always a NURSE (other roles come from an ADMIN); throttled per client address. */
+  async register(input: { name: string; email: string; password: string }, clientAddress: string): Promise<AuthSession> {
+    const wait = this.throttle.registrationRetryAfter(clientAddress);
+    if (wait > 0) throw tooManyRequests(`Too many registrations from this address: try again in ${wait} s`, wait);
+    this.throttle.recordRegistration(clientAddress);
     const email = validEmail(input.email);
     checkPassword(input.password, email);
     const user = await this.users.create({

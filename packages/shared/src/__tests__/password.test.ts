@@ -1,4 +1,4 @@
-import { hashPassword, verifyPassword } from '../password';
+import { DerivationSlots, hashPassword, verifyPassword } from '../password';
 
 describe('password hashing', () => {
   it('verifies the right password and refuses a wrong one, with a fresh salt each time', async () => {
@@ -12,5 +12,36 @@ describe('password hashing', () => {
   it('refuses malformed stored hashes instead of throwing', async () => {
     expect(await verifyPassword('x', 'plain-text')).toBe(false);
     expect(await verifyPassword('x', 'md5$abc$def')).toBe(false);
+  });
+});
+
+describe('DerivationSlots', () => {
+  /** Work the test finishes by hand. */
+  const gate = () => {
+    let open: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (open = resolve));
+    return { open, work: () => done };
+  };
+
+  it('runs a few at a time, a login ahead of new passwords, and refuses past its queue', async () => {
+    const slots = new DerivationSlots(2, 3);
+    const order: string[] = [];
+    const running = [gate(), gate()];
+    const first = running.map((g, i) => slots.run('new-password', async () => (order.push(`run${i}`), g.work())));
+    const queued = [
+      slots.run('new-password', async () => void order.push('new')),
+      slots.run('new-password', async () => void order.push('new2')),
+      slots.run('login', async () => void order.push('login')),
+    ];
+    await expect(slots.run('login', async () => undefined)).rejects.toMatchObject({ extensions: { code: 'TOO_MANY_REQUESTS' } });
+    expect(order).toEqual(['run0', 'run1']); // the others wait
+    running[0]!.open();
+    await first[0];
+    await queued[2];
+    expect(order[2]).toBe('login'); // the login went first
+    running[1]!.open();
+    await Promise.all([...first, ...queued]);
+    expect(order.slice(3).sort()).toEqual(['new', 'new2']);
+    await expect(slots.run('login', async () => 'free again')).resolves.toBe('free again');
   });
 });

@@ -34,4 +34,14 @@ describe('LoginThrottle', () => {
     throttle.recordFailure('ana', '10.0.0.1', 0);
     expect(throttle.retryAfter('ana', '10.0.0.1', 1)).toBe(0);
   });
+
+  it('counts registrations per client address, whatever their outcome', () => {
+    const throttle = new LoginThrottle({ ...limits, registrationsPerAddress: 2 });
+    throttle.recordRegistration('10.0.0.4', 0);
+    expect(throttle.registrationRetryAfter('10.0.0.4', 1)).toBe(0);
+    throttle.recordRegistration('10.0.0.4', 1_000);
+    expect(throttle.registrationRetryAfter('10.0.0.4', 2_000)).toBe(58);
+    expect(throttle.registrationRetryAfter('10.0.0.5', 2_000)).toBe(0);
+    expect(throttle.retryAfter('ana', '10.0.0.4', 2_000)).toBe(0); // logins are counted apart
+  });
 });

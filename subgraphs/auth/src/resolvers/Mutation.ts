@@ -11,7 +11,7 @@ function actAs(ctx: Context, session: AuthSession): AuthSession {
 }
 
 export const Mutation: MutationResolvers = {
-  register: async (_, args, ctx) => actAs(ctx, await ctx.sessions.register(args)),
+  register: async (_, args, ctx) => actAs(ctx, await ctx.sessions.register(args, ctx.clientAddress)),
   login: async (_, { email, password }, ctx) => actAs(ctx, await ctx.sessions.login(email, password, ctx.clientAddress)),
   refreshToken: async (_, { refreshToken }, ctx) => actAs(ctx, await ctx.sessions.refresh(refreshToken)),
   logout: (_, { refreshToken }, { sessions }) => sessions.logout(refreshToken),
