@@ -5,8 +5,9 @@
  *
  * Each derivation takes 128 MiB for a few hundred ms, so a storm of logins or
  * registrations must not run them all at once (8 in parallel took auth from 200
- * to 716 MiB): at most two run at a time, a login's goes ahead of a new
- * password's, and past a bounded queue callers are told to retry.
+ * to 716 MiB, and 40 registrations made a real login wait 10 s): at most two
+ * run at a time, a login's goes ahead of a new password's, and callers who would
+ * wait too long are told to retry.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { tooManyRequests } from './errors';
@@ -17,32 +18,45 @@ const KEY_LENGTH = 32;
 /** Who waits for a derivation: checking a login comes before hashing a new password. */
 export type DerivationPriority = 'login' | 'new-password';
 
-/** A few derivations at a time, the rest in a bounded queue by priority. */
+/**
+ * A few derivations at a time, the rest in a queue by priority. A caller who
+ * would wait longer than `maxWaitMs` (by the queue ahead of it and how long
+ * derivations take now) is told at once to retry, rather than left to time out
+ * at the gateway; so is one past `maxWaiting`.
+ */
 export class DerivationSlots {
   private running = 0;
   private readonly waiting: Record<DerivationPriority, (() => void)[]> = { login: [], 'new-password': [] };
+  /** How long a derivation takes lately (moving average), in ms. */
+  private typicalMs = 300;
 
   /**
    * @param concurrent derivations run at once @default 2
    * @param maxWaiting queued beyond those, before TOO_MANY_REQUESTS @default 64
+   * @param maxWaitMs the longest expected wait before TOO_MANY_REQUESTS @default 4000
    */
   constructor(
     private readonly concurrent = 2,
     private readonly maxWaiting = 64,
+    private readonly maxWaitMs = 4_000,
   ) {}
 
   async run<T>(priority: DerivationPriority, work: () => Promise<T>): Promise<T> {
     if (this.running < this.concurrent) {
       this.running++;
     } else {
-      if (this.waiting.login.length + this.waiting['new-password'].length >= this.maxWaiting) {
-        throw tooManyRequests('Too many sign-ins at this moment: try again in a few seconds', 2);
+      const ahead = priority === 'login' ? this.waiting.login.length : this.waiting.login.length + this.waiting['new-password'].length;
+      const expectedWaitMs = Math.ceil((ahead + 1) / this.concurrent) * this.typicalMs;
+      if (this.waiting.login.length + this.waiting['new-password'].length >= this.maxWaiting || expectedWaitMs > this.maxWaitMs) {
+        throw tooManyRequests('Too many sign-ins at this moment: try again in a few seconds', Math.max(1, Math.ceil(expectedWaitMs / 1000)));
       }
       await new Promise<void>((resolve) => this.waiting[priority].push(resolve)); // handed a running slot
     }
+    const started = performance.now();
     try {
       return await work();
     } finally {
+      this.typicalMs = 0.8 * this.typicalMs + 0.2 * (performance.now() - started);
       const next = this.waiting.login.shift() ?? this.waiting['new-password'].shift();
       if (next) next();
       else this.running--;

@@ -18,6 +18,7 @@ import { createServiceMetrics } from './metrics';
 import { refuseUnstorableText } from './textInput';
 import { REQUEST_ID_HEADER, requestIdOf } from './requestId';
 import { operationGuard, type OperationGuard } from './limits';
+import { watchRequest } from './abandoned';
 import { bodyErrorAnswer, graphqlPostHandler, isJsonGraphQLPost, MAX_BODY } from './graphqlHttp';
 
 export interface ServiceOptions<TContext extends BaseContext> {
@@ -38,6 +39,8 @@ export interface ServiceOptions<TContext extends BaseContext> {
   readonly ready: () => Promise<boolean>;
   /** Extra HTTP routes beside `/graphql` (auth's JWKS and token endpoints). */
   readonly routes?: (app: express.Express) => void;
+  /** How long one operation may run before its resolvers stop. @default OPERATION_DEADLINE_MS */
+  readonly operationDeadlineMs?: number;
   /** More on the same server once it listens (the gateway's graphql-ws endpoint); stopped first. */
   readonly extend?: (apollo: ApolloServer<TContext>, server: http.Server, guard: OperationGuard) => Promise<{ stop(): Promise<void> }>;
 }
@@ -126,6 +129,7 @@ export async function startService<TContext extends BaseContext>(
   });
 
   const server = http.createServer((req, res) => {
+    watchRequest(req, res, options.operationDeadlineMs);
     if (!isJsonGraphQLPost(req)) return app(req, res);
     observe(req, res, () => '/graphql');
     graphqlPost(req, res);

@@ -18,6 +18,7 @@ import { createLogger, type Logger } from './logger';
 import { runMain } from './process';
 import { startService, type RunningService } from './service';
 import { serveSubgraphSubscriptions } from './live';
+import { stopWhenAbandoned, watchedContext } from './abandoned';
 
 export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends object> {
   readonly name: SubgraphName;
@@ -67,7 +68,8 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
   if (!auth) throw new Error(`the ${definition.name} subgraph needs deps.auth`);
   if (definition.background && !deps.events) throw new Error(`the ${definition.name} subgraph needs deps.events`);
   const events = deps.events;
-  const schema = enforceAccess(buildSubgraphSchema([{ typeDefs, resolvers }]));
+  // Access checks first, then (outermost) nothing starts for an operation nobody waits for.
+  const schema = stopWhenAbandoned(enforceAccess(buildSubgraphSchema([{ typeDefs, resolvers }])));
   const service = await startService<TContext>({
     name: `${definition.name} subgraph`,
     port: deps.port,
@@ -79,7 +81,7 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
       // Federated tracing is for Apollo Studio, which Asky does not report to.
       plugins: [ApolloServerPluginInlineTraceDisabled()],
     },
-    context: async (req) => definition.createContext(deps.prisma, await viewerOf(req, auth), req),
+    context: async (req) => watchedContext(definition.createContext(deps.prisma, await viewerOf(req, auth), req), req),
     // Ready = this process can serve: its own database answers. Not the broker (events wait in
     // the outbox, consumers resume), not other services.
     ready: () => databaseReachable(deps.prisma),

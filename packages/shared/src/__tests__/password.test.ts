@@ -24,7 +24,7 @@ describe('DerivationSlots', () => {
   };
 
   it('runs a few at a time, a login ahead of new passwords, and refuses past its queue', async () => {
-    const slots = new DerivationSlots(2, 3);
+    const slots = new DerivationSlots(2, 3, 60_000);
     const order: string[] = [];
     const running = [gate(), gate()];
     const first = running.map((g, i) => slots.run('new-password', async () => (order.push(`run${i}`), g.work())));
@@ -43,5 +43,15 @@ describe('DerivationSlots', () => {
     await Promise.all([...first, ...queued]);
     expect(order.slice(3).sort()).toEqual(['new', 'new2']);
     await expect(slots.run('login', async () => 'free again')).resolves.toBe('free again');
+  });
+
+  it('tells a caller to retry rather than wait longer than its bound', async () => {
+    const slots = new DerivationSlots(1, 64, 1); // any wait is too long
+    const running = gate();
+    const first = slots.run('new-password', running.work);
+    await expect(slots.run('login', async () => undefined)).rejects.toMatchObject({ extensions: { code: 'TOO_MANY_REQUESTS', retryAfter: expect.any(Number) } });
+    running.open();
+    await first;
+    await expect(slots.run('login', async () => 'no wait')).resolves.toBe('no wait');
   });
 });
