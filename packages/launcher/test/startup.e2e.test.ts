@@ -137,6 +137,17 @@ describe('without DATABASE_URL', () => {
   }, 60_000);
 });
 
+/** Waits until the gateway is answering a request besides the metrics scrape asking it. */
+async function untilInFlight(gatewayUrl: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const metrics = await (await fetch(gatewayUrl.replace('/graphql', '/metrics'))).text();
+    const inFlight = Number(/^asky_http_requests_in_flight\{[^}]*\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+    if (inFlight >= 2) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the login never reached the gateway');
+}
+
 describe('on SIGTERM (as Kubernetes and docker stop send it)', () => {
   it('finishes the requests in flight, refuses new ones, and exits 0', async () => {
     const database = await createTestDatabase();
@@ -155,7 +166,7 @@ describe('on SIGTERM (as Kubernetes and docker stop send it)', () => {
       const gatewayUrl = await launcher.up;
       // A login hashes a password (hundreds of ms): still running when the signal comes.
       const inFlight = postGraphQL<any>(gatewayUrl, 'mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }');
-      await new Promise((r) => setTimeout(r, 50));
+      await untilInFlight(gatewayUrl); // the gateway has it (on a busy machine 50 ms was not always enough)
       launcher.terminate();
       const answered = await inFlight;
       expect(answered.errors).toBeUndefined();

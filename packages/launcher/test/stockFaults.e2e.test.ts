@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { TRANSACTION_OPTIONS } from '@asky/shared';
 import { REPO_ROOT } from '../src/initDb';
 import { adminQuery, EventTap, startTestSystem, TcpProxy, testAmqpUrl, type TestSystem } from '../src/testing';
 
@@ -89,9 +90,9 @@ describe('a connection lost under a transaction past its timeout', () => {
     try {
       await locker.query('BEGIN');
       await locker.query(`SELECT 1 FROM pyxis."StockItem" WHERE id = '${slot.id}' FOR UPDATE`);
-      // The technician's change waits on the lock; Prisma's 5 s transaction timeout fires; then Postgres goes away.
+      // The technician's change waits on the lock; Prisma's transaction timeout fires; then Postgres goes away.
       const change = system.graphql('mutation ($id: ID!) { adjustStock(slotId: $id, delta: -1, reason: "count") { quantity } }', { id: slot.id }, { token: tokens.technician });
-      await new Promise((r) => setTimeout(r, 6_500));
+      await new Promise((r) => setTimeout(r, TRANSACTION_OPTIONS.timeout + 1_500));
       await proxy.cut();
       const body = await change;
       expect(body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');

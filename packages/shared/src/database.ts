@@ -153,6 +153,14 @@ class ReleasingTransaction implements Transaction {
   }
 }
 
+/**
+ * Every subgraph's interactive transactions. Prisma's defaults (2 s to get a
+ * connection, 5 s to run) failed calls with SERVICE_UNAVAILABLE in a load spike
+ * on a busy machine while the gateway would still have waited 10 s for them:
+ * waiting and running fit within the gateway's subgraph timeout instead.
+ */
+export const TRANSACTION_OPTIONS = { maxWait: 4_000, timeout: 6_000 } as const;
+
 /** A Prisma client as far as health checks and shutdown need it. */
 export interface PrismaLike {
   $queryRawUnsafe(sql: string): Promise<unknown>;

@@ -40,6 +40,8 @@ export function registerSampledGauge(name: string, help: string, sample: () => P
 export interface ServiceMetrics {
   /** Counts one HTTP request that took `seconds` (`route`: the pattern, never the raw path). */
   readonly http: (method: string, route: string, status: number, seconds: number) => void;
+  /** One more (+1) or one fewer (-1) HTTP request being answered. */
+  readonly inFlight: (change: 1 | -1) => void;
   /** Apollo plugin timing operations by name and counting errors by code. */
   readonly graphql: ApolloServerPlugin<BaseContext>;
   /** The text exposition of this service's and the process's metrics. */
@@ -75,11 +77,15 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
+  const inFlight = new Gauge({ name: 'asky_http_requests_in_flight', help: 'HTTP requests received and not yet answered', registers: [registry] });
   const errors = new Counter({ name: 'asky_graphql_errors_total', help: 'GraphQL errors by extensions.code', labelNames: ['code'], registers: [registry] });
 
   return {
     http(method, route, status, seconds) {
       httpDuration.observe({ method, route, status: String(status) }, seconds);
+    },
+    inFlight(change) {
+      inFlight.inc(change);
     },
     graphql: {
       async requestDidStart() {

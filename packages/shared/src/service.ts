@@ -88,6 +88,8 @@ export async function startService<TContext extends BaseContext>(
     const requestId = requestIdOf(req);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const started = performance.now();
+    metrics.inFlight(1);
+    res.once('close', () => metrics.inFlight(-1));
     res.on('finish', () => {
       const seconds = (performance.now() - started) / 1000;
       metrics.http(req.method ?? 'unknown', route(), res.statusCode, seconds);
@@ -148,9 +150,11 @@ export async function startService<TContext extends BaseContext>(
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();
-      await apollo.stop();
+      // Requests in flight finish first: Apollo refuses to execute once it is stopping (a
+      // login arriving just before SIGTERM got INTERNAL_SERVER_ERROR).
       await closed;
       clearTimeout(force);
+      await apollo.stop();
     },
   };
 }

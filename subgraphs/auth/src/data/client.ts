@@ -1,4 +1,4 @@
-import type { PrismaAdapter } from '@asky/shared';
+import { TRANSACTION_OPTIONS, type PrismaAdapter } from '@asky/shared';
 import { PrismaClient, type Prisma } from '../generated/prisma/client';
 
 export type AuthPrisma = PrismaClient;
@@ -7,4 +7,4 @@ export type AuthPrisma = PrismaClient;
 export const createPrismaClient = (
   adapter: PrismaAdapter,
   options: Omit<Prisma.PrismaClientOptions, 'adapter'> = {},
-): AuthPrisma => new PrismaClient({ ...options, adapter }) as AuthPrisma;
+): AuthPrisma => new PrismaClient({ transactionOptions: TRANSACTION_OPTIONS, ...options, adapter }) as AuthPrisma;

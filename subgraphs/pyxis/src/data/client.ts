@@ -1,4 +1,4 @@
-import type { PrismaAdapter } from '@asky/shared';
+import { TRANSACTION_OPTIONS, type PrismaAdapter } from '@asky/shared';
 import { PrismaClient, type Prisma } from '../generated/prisma/client';
 
 export type PyxisPrisma = PrismaClient;
@@ -7,4 +7,4 @@ export type PyxisPrisma = PrismaClient;
 export const createPrismaClient = (
   adapter: PrismaAdapter,
   options: Omit<Prisma.PrismaClientOptions, 'adapter'> = {},
-): PyxisPrisma => new PrismaClient({ ...options, adapter }) as PyxisPrisma;
+): PyxisPrisma => new PrismaClient({ transactionOptions: TRANSACTION_OPTIONS, ...options, adapter }) as PyxisPrisma;

@@ -1,4 +1,4 @@
-import type { DirectSql, PrismaAdapter } from '@asky/shared';
+import { TRANSACTION_OPTIONS, type DirectSql, type PrismaAdapter } from '@asky/shared';
 import { PrismaClient, type Prisma } from '../generated/prisma/client';
 
 /** The request schema's Prisma client, and `direct` statements on its pool for the hottest writes. */
@@ -8,4 +8,4 @@ export type RequestPrisma = PrismaClient & { readonly direct: DirectSql };
 export const createPrismaClient = (
   adapter: PrismaAdapter,
   options: Omit<Prisma.PrismaClientOptions, 'adapter'> = {},
-): RequestPrisma => Object.assign(new PrismaClient({ ...options, adapter }), { direct: adapter.sql });
+): RequestPrisma => Object.assign(new PrismaClient({ transactionOptions: TRANSACTION_OPTIONS, ...options, adapter }), { direct: adapter.sql });
