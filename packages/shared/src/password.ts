@@ -7,9 +7,10 @@
  * registrations must not run them all at once (8 in parallel took auth from 200
  * to 716 MiB, and 40 registrations made a real login wait 10 s): at most two
  * run at a time, a login's goes ahead of a new password's, and callers who would
- * wait too long are told to retry.
+ * wait too long are told to retry. (At most two, and one fewer than the cores.)
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { tooManyRequests } from './errors';
 
 const COST = { N: 2 ** 17, r: 8, p: 1 } as const;
@@ -41,6 +42,25 @@ export class DerivationSlots {
     private readonly maxWaitMs = 4_000,
   ) {}
 
+  /**
+   * Queues for a slot; gives up with TOO_MANY_REQUESTS past twice the bound (logins
+   * arriving later go ahead of new passwords, so the estimate can be passed).
+   */
+  private wait(priority: DerivationPriority): Promise<void> {
+    const queue = this.waiting[priority];
+    return new Promise<void>((resolve, reject) => {
+      const handed = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        queue.splice(queue.indexOf(handed), 1);
+        reject(tooManyRequests('Too many sign-ins at this moment: try again in a few seconds', Math.ceil(this.maxWaitMs / 1000)));
+      }, 2 * this.maxWaitMs);
+      queue.push(handed);
+    });
+  }
+
   async run<T>(priority: DerivationPriority, work: () => Promise<T>): Promise<T> {
     if (this.running < this.concurrent) {
       this.running++;
@@ -50,7 +70,7 @@ export class DerivationSlots {
       if (this.waiting.login.length + this.waiting['new-password'].length >= this.maxWaiting || expectedWaitMs > this.maxWaitMs) {
         throw tooManyRequests('Too many sign-ins at this moment: try again in a few seconds', Math.max(1, Math.ceil(expectedWaitMs / 1000)));
       }
-      await new Promise<void>((resolve) => this.waiting[priority].push(resolve)); // handed a running slot
+      await this.wait(priority); // handed a running slot
     }
     const started = performance.now();
     try {
@@ -64,7 +84,8 @@ export class DerivationSlots {
   }
 }
 
-const slots = new DerivationSlots();
+/** One core's worth on a two-core machine: hashing must leave room for serving. */
+const slots = new DerivationSlots(Math.min(2, Math.max(1, availableParallelism() - 1)));
 
 function derive(password: string, salt: Buffer, options: ScryptOptions, priority: DerivationPriority): Promise<Buffer> {
   const N = options.N ?? COST.N;

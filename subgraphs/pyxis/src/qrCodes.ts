@@ -1,4 +1,4 @@
-import QRCode from 'qrcode';
+import { QrWorker } from './qrRenderer';
 import { badUserInput, isUuid } from '@asky/shared';
 import type { Dispenser } from './generated/prisma/client';
 import { describeLocation } from './data/dispensers';
@@ -56,15 +56,13 @@ export function checkQrSize(size: number): number {
 /** Renders a payload as a PNG data URL or SVG text. */
 export type QrRenderer = (text: string, format: QrFormat, size: number) => Promise<string>;
 
-export const renderQr: QrRenderer = (text, format, size) => {
-  const options = { errorCorrectionLevel: 'M' as const, margin: 2, width: size };
-  return format === 'SVG' ? QRCode.toString(text, { ...options, type: 'svg' }) : QRCode.toDataURL(text, options);
-};
+const worker = new QrWorker();
+/** The default: PNGs on a worker thread (see qrRenderer.ts). */
+export const renderQr: QrRenderer = (text, format, size) => worker.render(text, format, size);
 
 /**
- * How much QR rendering one operation may cause. Rendering a PNG holds the event
- * loop (~70 ms at 256 px, ~330 ms at 1024 px here), so a list of large labels
- * would stall every other caller: each operation may render (cache hits are
+ * How much QR rendering one operation may cause. Rendering a PNG takes a core
+ * for ~70 ms at 256 px, ~330 ms at 1024 px here, so one operation may render (cache hits are
  * free) about 16 default labels or 4 full-size ones; past that the field fails
  * with BAD_USER_INPUT. SVG is cheap at any size.
  */
