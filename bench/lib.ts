@@ -48,6 +48,8 @@ export function startAskyGateway(system: TestSystem, port: number, env: Record<s
       AUTH_JWKS_URL: new URL('/.well-known/jwks.json', system.subgraphUrls.auth).href,
       AMQP_URL: testAmqpUrl(),
       EVENTS_EXCHANGE: system.topology.exchange,
+      // Throughput benchmarks send from one caller on purpose.
+      GATEWAY_REQUESTS_PER_CALLER: '1000000',
       ...env,
     },
     `http://127.0.0.1:${port}/ready`,

@@ -18,8 +18,10 @@ import {
   type RunningService,
   type SubgraphName,
   type EventBus,
+  type TokenClaims,
   type TokenConfig,
 } from '@asky/shared';
+import { CallerRate } from './callerRate';
 import { coalesceIdenticalQueries } from './coalesce';
 import { dashboardRoutes } from './dashboard';
 import { startLive, trackApiSchema, type LiveLimits } from './live/server';
@@ -53,6 +55,8 @@ export interface GatewayDeps {
   readonly liveLimits?: Partial<LiveLimits>;
   /** How long a subgraph may take to answer one fetch. @default 10_000 */
   readonly subgraphTimeoutMs?: number;
+  /** Operations one caller may send per second (see `CallerRate`). @default unbounded */
+  readonly requestsPerCaller?: number;
 }
 
 /** Subscriptions come over WebSocket; a subscription POSTed over HTTP gets told where to go. */
@@ -69,11 +73,10 @@ const subscriptionsOverWebSocketOnly: ApolloServerPlugin<GatewayContext> = {
   },
 };
 
-/** Rejects a bad token before any planning or subgraph call, with HTTP 401. */
-async function verified(verifier: TokenVerifier, authorization: string | undefined): Promise<string | undefined> {
+/** Rejects a bad token before any planning or subgraph call, with HTTP 401; the token's claims. */
+async function verified(verifier: TokenVerifier, authorization: string | undefined): Promise<TokenClaims | undefined> {
   try {
-    await verifier.verifyHeader(authorization);
-    return authorization;
+    return await verifier.verifyHeader(authorization);
   } catch (err) {
     throw withHttpStatus(err);
   }
@@ -98,6 +101,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     logger: deps.logger,
   });
   const apiSchema = trackApiSchema(gateway);
+  const callerRate = deps.requestsPerCaller ? new CallerRate(deps.requestsPerCaller) : undefined;
   const coalescing = coalesceIdenticalQueries<GatewayContext>((context) => (context.fresh ? undefined : (context.authorization ?? '')));
   /** A request changed: reads in flight may predate it, so later ones share none of them. */
   const changed = () => {
@@ -115,11 +119,12 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
       plugins: [subscriptionsOverWebSocketOnly, coalescing.plugin],
       allowBatchedHttpRequests: false,
     },
-    context: async (req) => ({
-      authorization: await verified(verifier, headerValue(req.headers, 'authorization')),
-      clientAddress: req.socket.remoteAddress,
-      requestId: requestIdOf(req),
-    }),
+    context: async (req) => {
+      const authorization = headerValue(req.headers, 'authorization');
+      const claims = await verified(verifier, authorization);
+      await callerRate?.take(claims ? `sub:${claims.sub}` : `address:${req.socket.remoteAddress}`);
+      return { authorization, clientAddress: req.socket.remoteAddress, requestId: requestIdOf(req) };
+    },
     // Ready = it can serve: its schema is loaded. Not the subgraphs' readiness (one subgraph
     // down would take every gateway out of rotation, and the others' queries with it).
     ready: async () => apiSchema() !== undefined,

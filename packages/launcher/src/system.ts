@@ -48,6 +48,8 @@ export interface SystemOptions {
   readonly events: SubgraphEvents;
   /** Overrides of the gateway's live limits. */
   readonly liveLimits?: Partial<LiveLimits>;
+  /** Operations one caller may send the gateway per second. @default unbounded */
+  readonly requestsPerCaller?: number;
 }
 
 export interface RunningSystem {
@@ -108,6 +110,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       tokens,
       bus: options.events.bus,
       liveLimits: options.liveLimits,
+      requestsPerCaller: options.requestsPerCaller,
     });
     services.push(gateway);
     return { gatewayUrl: gateway.url, subgraphUrls: { ...urls }, prisma, stop };

@@ -130,3 +130,29 @@ describe('a subgraph that hangs', () => {
     }
   });
 });
+
+describe('a caller in a loop', () => {
+  it('is refused past its rate with 429 TOO_MANY_REQUESTS, and other callers are not', async () => {
+    const gateway = await createGateway({
+      port: 0,
+      production: true,
+      logger: createLogger('rate', 'silent'),
+      subgraphUrls: ctx.system.subgraphUrls,
+      tokens: { ...loadTokenConfig(new EnvReader({})), jwksUrl: new URL('/.well-known/jwks.json', ctx.system.subgraphUrls.auth).href },
+      requestsPerCaller: 5,
+    });
+    try {
+      const ask = (token: string) =>
+        fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ me { email } }"}' }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
+      const loop = await Promise.all(Array.from({ length: 20 }, () => ask(ctx.tokens.technician)));
+      const refused = loop.filter((a) => a.status === 429);
+      expect(refused.length).toBeGreaterThanOrEqual(5); // 20 at once: at most 5 in each second pass
+      expect(refused[0]!.body.errors[0].extensions).toMatchObject({ code: 'TOO_MANY_REQUESTS', retryAfter: expect.any(Number) });
+      const other = await ask(ctx.tokens.nurse);
+      expect(other.status).toBe(200);
+      expect(other.body.data.me.email).toBe('nurse@asky.local');
+    } finally {
+      await gateway.stop();
+    }
+  });
+});

@@ -177,7 +177,11 @@ export interface GatewayConfig extends CommonConfig {
   readonly liveLimits: LiveLimits;
   /** `SUPERGRAPH_PATH`: a supergraph file to serve instead of the one built in (e.g. a mounted ConfigMap). */
   readonly supergraphPath?: string;
+  /** Operations one caller may send per second: `GATEWAY_REQUESTS_PER_CALLER` @default 50 */
+  readonly requestsPerCaller: number;
 }
+
+const readRequestsPerCaller = (env: EnvReader) => env.int('GATEWAY_REQUESTS_PER_CALLER', 50, 1, 1_000_000);
 
 /** Where a subgraph's GraphQL endpoint is: `<NAME>_URL`, by default on localhost at its port. */
 export const readSubgraphUrl = (name: SubgraphName, env = new EnvReader()): string =>
@@ -191,6 +195,7 @@ export function loadGatewayConfig(env = new EnvReader()): GatewayConfig {
     subgraphUrls: Object.freeze({ auth: urlOf('auth'), pyxis: urlOf('pyxis'), request: urlOf('request') }),
     liveLimits: loadLiveLimits(env),
     supergraphPath: env.string('SUPERGRAPH_PATH'),
+    requestsPerCaller: readRequestsPerCaller(env),
   });
 }
 
@@ -203,6 +208,8 @@ export interface SystemConfig extends CommonConfig {
   readonly ports: Readonly<Record<SubgraphName | 'gateway', number>>;
   /** How long pyxis and request reuse a user's status (`USER_STATUS_TTL_MS`). */
   readonly userStatusTtlMs: number;
+  /** Operations one caller may send the gateway per second (`GATEWAY_REQUESTS_PER_CALLER`, 50). */
+  readonly requestsPerCaller: number;
 }
 
 export function loadSystemConfig(env = new EnvReader()): SystemConfig {
@@ -213,6 +220,7 @@ export function loadSystemConfig(env = new EnvReader()): SystemConfig {
     embeddedDataDir: env.string('ASKY_DATA_DIR', '.asky/pglite'),
     ports: Object.freeze({ gateway: port('gateway'), auth: port('auth'), pyxis: port('pyxis'), request: port('request') }),
     userStatusTtlMs: env.int('USER_STATUS_TTL_MS', 10_000, 0, 300_000),
+    requestsPerCaller: readRequestsPerCaller(env),
   });
 }
 
