@@ -1,6 +1,6 @@
 /**
- * `npm run bench:abuse`: every service in its own process, as in containers
- * (auth, pyxis, request, gateway on loopback, the machine's Postgres and
+ * `npm run bench:abuse`: every service in its own process, built to JavaScript
+ * and run by plain node as in containers (auth, pyxis, request, gateway on loopback, the machine's Postgres and
  * RabbitMQ). Normal traffic (three people's dashboards, `BENCH_RATE` a second each) runs
  * `BENCH_SECONDS` alone, then as long again while the abusive shapes of issue 14
  * are sent — nested lists, deep and aliased queries straight at pyxis, full-size
@@ -11,7 +11,7 @@
  * process went over 512 MiB and none exited. Writes bench/results/abuse.json.
  */
 import { randomBytes } from 'node:crypto';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,11 +21,13 @@ import WebSocket from 'ws';
 import { createLogger, EnvReader } from '@asky/shared';
 import { preparePostgres, serviceRoleUrl } from '../packages/launcher/src/database';
 import { createTestDatabase, postGraphQL, testAmqpUrl, testTopology } from '../packages/launcher/src/testing';
-import { answersGraphQL, freePort, percentile, runBench, startProcess, stopProcess, usage, writeResult } from './lib';
+import { answersGraphQL, freePort, percentile, runBench, startProcess as startChild, stopProcess, usage, writeResult } from './lib';
 
 const env = new EnvReader();
 const SECONDS = env.int('BENCH_SECONDS', 15, 5, 300);
 const RATE = env.int('BENCH_RATE', 10, 1, 200);
+/** `BENCH_PROFILE=DIR`: CPU profiles of every service process there. */
+const PROFILE = env.string('BENCH_PROFILE');
 const RSS_BOUND_MIB = 512;
 const P99_BOUND = 2;
 
@@ -48,8 +50,12 @@ async function startServices(): Promise<Services> {
   const urls = Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `http://127.0.0.1:${port}/graphql`])) as Services['urls'];
   const common = { NODE_ENV: 'production', LOG_LEVEL: 'warn', AMQP_URL: testAmqpUrl(), EVENTS_EXCHANGE: topology.exchange, EVENTS_QUEUE_PREFIX: topology.queuePrefix };
   const jwks = { AUTH_URL: urls.auth, AUTH_JWKS_URL: `http://127.0.0.1:${ports.auth}/.well-known/jwks.json` };
-  const entry = (name: string) => path.join(__dirname, '..', name === 'gateway' ? 'supergraph/src/index.ts' : `subgraphs/${name}/src/index.ts`);
+  // The built services, as containers run them (tsx's source-mapped stack traces cost CPU of their own).
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b'], { cwd: path.join(__dirname, '..'), stdio: 'inherit' });
+  const entry = (name: string) => path.join(__dirname, '..', name === 'gateway' ? 'supergraph/dist/src/index.js' : `subgraphs/${name}/dist/src/index.js`);
   const ready = (port: number) => `http://127.0.0.1:${port}/ready`;
+  const startProcess = (file: string, vars: Record<string, string>, isReady: string | (() => Promise<boolean>)) =>
+    startChild(file, vars, isReady, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []);
   const processes: Record<string, ChildProcess> = {};
   const stop = async () => {
     for (const child of Object.values(processes).reverse()) await stopProcess(child);

@@ -21,9 +21,14 @@ export const freePort = () =>
 export const answersGraphQL = (url: string) => () =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }).then((r) => r.ok, () => false);
 
-/** Forks a TypeScript server entry and resolves once `ready` (a URL answering 200, or a check) says so. */
+/**
+ * Forks a server entry — TypeScript through tsx, or built JavaScript with plain
+ * node, as containers run it — and resolves once `ready` (a URL answering 200,
+ * or a check) says so.
+ */
 export async function startProcess(entry: string, env: Record<string, string>, ready: string | (() => Promise<boolean>), execArgv: string[] = []): Promise<ChildProcess> {
-  const child = fork(entry, [], { execArgv: ['--conditions=typescript', '--import', 'tsx', ...execArgv], env: { ...process.env, ...env } });
+  const loader = entry.endsWith('.ts') ? ['--conditions=typescript', '--import', 'tsx'] : [];
+  const child = fork(entry, [], { execArgv: [...loader, ...execArgv], env: { ...process.env, ...env } });
   const isReady = typeof ready === 'string' ? () => fetch(ready).then((r) => r.ok, () => false) : ready;
   for (let i = 0; i < 150; i++) {
     if (await isReady()) return child;
