@@ -5,6 +5,7 @@ import rfdc from 'rfdc';
 import { ErrorCode, REQUEST_ID_HEADER, serviceUnavailable } from '@asky/shared';
 import type { GatewayContext } from './server';
 import { ReadsInFlight } from './readsInFlight';
+import { ABORT_HEADER, abortKeyFor } from './subgraphFetch';
 
 /** Codes a subgraph's failed HTTP answer may carry through to the client as they are. */
 const PASSED_THROUGH_CODES = new Set<string>([
@@ -23,12 +24,40 @@ type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
  */
 const copyJson = rfdc({ proto: false, circles: false });
 
+/** A subgraph call shared by identical reads of one caller; cut once every one of them has hung up. */
+interface SharedFetch {
+  readonly response: Promise<SubgraphResponse>;
+  sharers: number;
+  /** Sharers whose clients still wait. */
+  waiting: number;
+  readonly everyoneLeft: AbortController;
+}
+
+/** Waits for a shared call's answer as one of its sharers, leaving it if the client hangs up. */
+async function waitFor(shared: SharedFetch, hangUp: AbortSignal | undefined): Promise<SubgraphResponse> {
+  shared.waiting++;
+  let left = false;
+  const leave = () => {
+    left = true;
+    if (--shared.waiting === 0) shared.everyoneLeft.abort();
+  };
+  if (hangUp?.aborted) leave();
+  else hangUp?.addEventListener('abort', leave, { once: true });
+  try {
+    return await shared.response;
+  } finally {
+    hangUp?.removeEventListener('abort', leave);
+    if (!left) shared.waiting--;
+  }
+}
+
 /** Forwards the caller's credentials (each subgraph verifies them again), address and request id. */
 export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   /** Subgraph queries in flight, by caller, document and variables. */
-  private readonly inflight = new ReadsInFlight<{ readonly response: Promise<SubgraphResponse>; sharers: number }>();
+  private readonly inflight = new ReadsInFlight<SharedFetch>();
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    if (context.abortFetch) request.http?.headers.set(ABORT_HEADER, abortKeyFor(context.abortFetch));
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
     if (context.clientAddress) request.http?.headers.set('x-forwarded-for', context.clientAddress);
     if (context.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
@@ -64,22 +93,26 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
     const { request, context } = options;
     const caller = context.authorization ?? '';
+    // Unshared calls are cut when their own client hangs up.
+    const alone = () => super.process({ ...options, context: { ...context, abortFetch: context.hangUp } });
     if (request.query && /^\s*mutation\b/.test(request.query)) {
       try {
-        return await super.process(options);
+        return await alone();
       } finally {
         this.inflight.closeFor(caller);
       }
     }
-    if (!('incomingRequestContext' in options) || !request.query || context.fresh) return super.process(options);
+    if (!('incomingRequestContext' in options) || !request.query || context.fresh) return alone();
     const key = `${request.query}\n${JSON.stringify(request.variables ?? {})}`;
     let shared = this.inflight.joinable(caller, key);
+    if (shared?.everyoneLeft.signal.aborted) shared = undefined; // being cut: not for a newcomer
     if (shared) shared.sharers++;
     else {
-      const response = super.process(options);
-      shared = this.inflight.open(caller, key, { response, sharers: 1 }, response);
+      const everyoneLeft = new AbortController();
+      const response = super.process({ ...options, context: { ...context, abortFetch: everyoneLeft.signal } });
+      shared = this.inflight.open(caller, key, { response, sharers: 1, waiting: 0, everyoneLeft }, response);
     }
-    const response = await shared.response;
+    const response = await waitFor(shared, context.hangUp);
     if (shared.sharers === 1) return response; // nobody else holds it
     const { data, errors, extensions } = response;
     return { data: data && copyJson(data), errors: errors && copyJson(errors), extensions };

@@ -9,6 +9,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { AuthForwardingDataSource } from './dataSource';
 import { fetchWithin } from './subgraphFetch';
 import {
+  hangUpSignal,
   JwksKeySource,
   requestIdOf,
   TokenVerifier,
@@ -36,6 +37,10 @@ export interface GatewayContext {
   readonly requestId?: string;
   /** A read that must start after the event it answers (a live follow-up): never joins a query in flight. */
   readonly fresh?: boolean;
+  /** Aborted when the client hangs up: the subgraph calls only it waits for are cut. */
+  readonly hangUp?: AbortSignal;
+  /** What aborts this one subgraph call (set by the data source). */
+  readonly abortFetch?: AbortSignal;
 }
 
 export interface GatewayDeps {
@@ -123,7 +128,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
       const authorization = headerValue(req.headers, 'authorization');
       const claims = await verified(verifier, authorization);
       await callerRate?.take(claims ? `sub:${claims.sub}` : `address:${req.socket.remoteAddress}`);
-      return { authorization, clientAddress: req.socket.remoteAddress, requestId: requestIdOf(req) };
+      return { authorization, clientAddress: req.socket.remoteAddress, requestId: requestIdOf(req), hangUp: hangUpSignal(req) };
     },
     // Ready = it can serve: its schema is loaded. Not the subgraphs' readiness (one subgraph
     // down would take every gateway out of rotation, and the others' queries with it).

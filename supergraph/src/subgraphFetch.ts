@@ -41,6 +41,22 @@ export interface SubgraphRequestInit {
   readonly body?: string;
 }
 
+/**
+ * RemoteGraphQLDataSource hands its fetcher only the URL, headers and body, so a
+ * call that may be abandoned carries this (internal, never sent) header naming
+ * the signal that aborts it.
+ */
+export const ABORT_HEADER = 'x-asky-abort';
+const abortSignals = new Map<string, AbortSignal>();
+let nextAbortKey = 0;
+
+/** The header value that makes the call abort with `signal`; the key lives until the call is made. */
+export function abortKeyFor(signal: AbortSignal): string {
+  const key = String(nextAbortKey++);
+  abortSignals.set(key, signal);
+  return key;
+}
+
 function responseOf(url: string, res: http.IncomingMessage, body: string): SubgraphHttpResponse {
   const status = res.statusCode ?? 0;
   return {
@@ -72,35 +88,49 @@ export const fetchWithin =
       const target = new URL(url);
       const protocol = target.protocol === 'https:' ? 'https:' : 'http:';
       const body = init.body ?? '';
+      const { [ABORT_HEADER]: abortKey, ...headers } = init.headers ?? {};
+      const signal = abortKey === undefined ? undefined : abortSignals.get(abortKey);
+      if (abortKey !== undefined) abortSignals.delete(abortKey);
       let request: http.ClientRequest;
       let timedOut = false;
+      let hungUp = false;
       const timer = setTimeout(() => {
         timedOut = true;
         request.destroy();
       }, timeoutMs);
+      // Nobody waits for the answer any more: closing the connection stops the subgraph's work too.
+      const abandon = () => {
+        hungUp = true;
+        request?.destroy();
+      };
+      if (signal?.aborted) return reject(serviceUnavailable('The caller went away'));
+      signal?.addEventListener('abort', abandon, { once: true });
       const send = (retry: boolean) => {
         request = (protocol === 'https:' ? https : http).request(
           target,
-          { method: init.method ?? 'POST', headers: { ...init.headers, 'content-length': Buffer.byteLength(body) }, agent: agents[protocol] },
+          { method: init.method ?? 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, agent: agents[protocol] },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (chunk: Buffer) => chunks.push(chunk));
             res.on('error', fail);
             res.on('end', () => {
               clearTimeout(timer);
+              signal?.removeEventListener('abort', abandon);
               resolve(responseOf(url, res, Buffer.concat(chunks).toString('utf8')));
             });
           },
         );
         const sent = request;
         sent.on('error', (err: NodeJS.ErrnoException) => {
-          if (retry && !timedOut && sent.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) send(false);
+          if (retry && !timedOut && !hungUp && sent.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) send(false);
           else fail();
         });
         sent.end(body);
       };
       const fail = () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', abandon);
+        if (hungUp) return reject(serviceUnavailable('The caller went away'));
         const why = timedOut ? `did not answer within ${timeoutMs} ms` : 'could not be reached';
         reject(serviceUnavailable(`A service behind the gateway ${why}; try again shortly`));
       };

@@ -156,3 +156,42 @@ describe('a caller in a loop', () => {
     }
   });
 });
+
+describe('a client that hangs up', () => {
+  it('cuts the subgraph call behind it, long before the gateway would time out', async () => {
+    let received: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => (received = resolve));
+    let cut: () => void = () => undefined;
+    const closed = new Promise<void>((resolve) => (cut = resolve));
+    const hanging: Server = createServer((_req, res) => {
+      received();
+      res.on('close', () => cut()); // the gateway closed the call
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const gateway = await createGateway({
+      port: 0,
+      production: true,
+      logger: createLogger('hangup', 'silent'),
+      subgraphUrls: { ...ctx.system.subgraphUrls, pyxis: `http://127.0.0.1:${(hanging.address() as { port: number }).port}/graphql` },
+      tokens: { ...loadTokenConfig(new EnvReader({})), jwksUrl: new URL('/.well-known/jwks.json', ctx.system.subgraphUrls.auth).href },
+      subgraphTimeoutMs: 600_000, // only the hang-up can end the call
+    });
+    try {
+      const client = new AbortController();
+      const call = fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.technician}` },
+        body: '{"query":"{ dispensers { code } }"}',
+        signal: client.signal,
+      }).catch(() => 'hung up');
+      await arrived;
+      client.abort();
+      expect(await call).toBe('hung up');
+      await closed; // would wait ten minutes if the gateway kept the call open
+    } finally {
+      await gateway.stop();
+      hanging.closeAllConnections();
+      hanging.close();
+    }
+  });
+});

@@ -16,6 +16,8 @@ interface Watch {
   /** Set when the connection closed before the answer was sent. */
   gone: boolean;
   readonly deadline: number;
+  /** Aborted when the caller hangs up (made on first use). */
+  controller?: AbortController;
 }
 
 const byRequest = new WeakMap<IncomingMessage, Watch>();
@@ -26,9 +28,20 @@ const WATCH = Symbol('asky.watch');
 export function watchRequest(req: IncomingMessage, res: ServerResponse, deadlineMs = OPERATION_DEADLINE_MS): void {
   const watch: Watch = { gone: false, deadline: performance.now() + deadlineMs };
   res.once('close', () => {
-    if (!res.writableFinished) watch.gone = true;
+    if (res.writableFinished) return;
+    watch.gone = true;
+    watch.controller?.abort();
   });
   byRequest.set(req, watch);
+}
+
+/** Aborted when the caller of `req` hangs up before its answer (the gateway passes it to its subgraph calls). */
+export function hangUpSignal(req: IncomingMessage): AbortSignal | undefined {
+  const watch = byRequest.get(req);
+  if (!watch) return undefined;
+  watch.controller ??= new AbortController();
+  if (watch.gone) watch.controller.abort();
+  return watch.controller.signal;
 }
 
 /** Ties an operation's context to the request it answers; returns the context. */
