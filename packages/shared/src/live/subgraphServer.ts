@@ -32,7 +32,7 @@ export function serveSubgraphSubscriptions(options: SubgraphSubscriptionOptions)
       validate: (schema, document) => validate(schema, document, [...specifiedRules, ...options.guard.validationRules]),
       onSubscribe: (_ctx, _id, payload) => {
         try {
-          options.guard.checkCost({ schema: options.schema, document: parse(payload.query), variables: payload.variables, operationName: payload.operationName });
+          options.guard.checkCost({ schema: options.schema, document: parse(payload.query, options.guard.parseOptions), variables: payload.variables, operationName: payload.operationName });
         } catch (err) {
           return err instanceof GraphQLError ? [err] : undefined;
         }
