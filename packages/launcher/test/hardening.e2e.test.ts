@@ -103,18 +103,23 @@ describe('operation limits at the gateway', () => {
   });
 });
 
+/** A second gateway over the test system's subgraphs (pyxis possibly elsewhere), with its own options. */
+const extraGateway = ({ pyxis, ...options }: { pyxis?: string } & Partial<Parameters<typeof createGateway>[0]>) =>
+  createGateway({
+    port: 0,
+    production: true,
+    logger: createLogger('extra-gateway', 'silent'),
+    subgraphUrls: { ...ctx.system.subgraphUrls, ...(pyxis ? { pyxis } : {}) },
+    tokens: { ...loadTokenConfig(new EnvReader({})), jwksUrl: new URL('/.well-known/jwks.json', ctx.system.subgraphUrls.auth).href },
+    ...options,
+  });
+const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;
+
 describe('a subgraph that hangs', () => {
   it('fails its part within the gateway timeout, not the whole client wait', async () => {
     const hanging: Server = createServer(() => undefined); // accepts, never answers
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
-    const gateway = await createGateway({
-      port: 0,
-      production: true,
-      logger: createLogger('hang', 'silent'),
-      subgraphUrls: { ...ctx.system.subgraphUrls, pyxis: `http://127.0.0.1:${(hanging.address() as { port: number }).port}/graphql` },
-      tokens: { ...loadTokenConfig(new EnvReader({})), jwksUrl: new URL('/.well-known/jwks.json', ctx.system.subgraphUrls.auth).href },
-      subgraphTimeoutMs: 500,
-    });
+    const gateway = await extraGateway({ pyxis: urlOf(hanging), subgraphTimeoutMs: 500 });
     try {
       const started = Date.now();
       const body = await ctx.system.graphql('{ dispensers { code } }', {}, { url: gateway.url, token: ctx.tokens.technician });
@@ -133,14 +138,7 @@ describe('a subgraph that hangs', () => {
 
 describe('a caller in a loop', () => {
   it('is refused past its rate with 429 TOO_MANY_REQUESTS, and other callers are not', async () => {
-    const gateway = await createGateway({
-      port: 0,
-      production: true,
-      logger: createLogger('rate', 'silent'),
-      subgraphUrls: ctx.system.subgraphUrls,
-      tokens: { ...loadTokenConfig(new EnvReader({})), jwksUrl: new URL('/.well-known/jwks.json', ctx.system.subgraphUrls.auth).href },
-      requestsPerCaller: 5,
-    });
+    const gateway = await extraGateway({ requestsPerCaller: 5 });
     try {
       const ask = (token: string) =>
         fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ me { email } }"}' }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
@@ -168,14 +166,7 @@ describe('a client that hangs up', () => {
       res.on('close', () => cut()); // the gateway closed the call
     });
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
-    const gateway = await createGateway({
-      port: 0,
-      production: true,
-      logger: createLogger('hangup', 'silent'),
-      subgraphUrls: { ...ctx.system.subgraphUrls, pyxis: `http://127.0.0.1:${(hanging.address() as { port: number }).port}/graphql` },
-      tokens: { ...loadTokenConfig(new EnvReader({})), jwksUrl: new URL('/.well-known/jwks.json', ctx.system.subgraphUrls.auth).href },
-      subgraphTimeoutMs: 600_000, // only the hang-up can end the call
-    });
+    const gateway = await extraGateway({ pyxis: urlOf(hanging), subgraphTimeoutMs: 600_000 }); // only the hang-up can end the call
     try {
       const client = new AbortController();
       const call = fetch(gateway.url, {
