@@ -7,8 +7,7 @@
  * In memory, per gateway replica.
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { GraphQLError } from 'graphql';
-import { tooManyRequests } from '@asky/shared';
+import { tooManyRequests, withHttpStatus } from '@asky/shared';
 
 export class CallerRate {
   private readonly limiter: RateLimiterMemory;
@@ -24,8 +23,7 @@ export class CallerRate {
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw err;
       const wait = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      const refused = tooManyRequests(`Too many operations from this caller: try again in ${wait} s`, wait);
-      throw new GraphQLError(refused.message, { extensions: { ...refused.extensions, http: { status: 429 } } });
+      throw withHttpStatus(tooManyRequests(`Too many operations from this caller: try again in ${wait} s`, wait));
     }
   }
 }

@@ -22,7 +22,8 @@ import {
 } from '@asky/shared';
 import { preparePostgres } from './database';
 import { startSystem, type RunningSystem, type SystemOptions } from './system';
-import type { TcpProxy } from './tcpProxy';
+import { TcpProxy } from './tcpProxy';
+import { EventTap } from './eventTap';
 import { testAdminUrl, testAmqpUrl } from './testServices';
 
 export { EventTap } from './eventTap';
@@ -175,6 +176,29 @@ export interface TestSystemOptions {
 
 function throughProxy(target: DatabaseTarget, proxy: TcpProxy): DatabaseTarget {
   return target.kind === 'postgres' ? { kind: 'postgres', url: proxy.via(target.url) } : target;
+}
+
+/**
+ * Runs `test` on a whole system whose services reach the broker through a proxy
+ * the test cuts and restores (`brokerAway`: already cut when the system starts),
+ * with a tap on its exchange; stops all of it afterwards.
+ */
+export async function withBrokerProxy<T>(
+  test: (system: TestSystem, broker: TcpProxy, tap: EventTap) => Promise<T>,
+  options: { readonly brokerAway?: boolean } = {},
+): Promise<T> {
+  const broker = TcpProxy.toBroker();
+  await broker.start();
+  if (options.brokerAway) await broker.cut();
+  const system = await startTestSystem({ amqpUrl: broker.url });
+  const tap = await EventTap.open(system.topology.exchange);
+  try {
+    return await test(system, broker, tap);
+  } finally {
+    await tap.close();
+    await system.stop();
+    await broker.cut().catch(() => undefined);
+  }
 }
 
 /** The whole system on free ports over its own database, with init-db applied. */

@@ -8,7 +8,7 @@ import amqp from 'amqplib';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../src/initDb';
-import { adminQuery, EventTap, TcpProxy, MOCK_USERS, startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
+import { adminQuery, EventTap, MOCK_USERS, startTestSystem, testAmqpUrl, withBrokerProxy, type TestSystem } from '../src/testing';
 
 const UTI_A = '44444444-4444-4444-8444-000000000001';
 
@@ -129,11 +129,7 @@ async function waitForProcessedQueue(system: TestSystem) {
 
 describe('a broker outage', () => {
   it('loses no event: mutations go on, events wait and are delivered on reconnect', async () => {
-    const proxy = TcpProxy.toBroker();
-    await proxy.start();
-    const system = await startTestSystem({ amqpUrl: proxy.url });
-    const tap = await EventTap.open(system.topology.exchange);
-    try {
+    await withBrokerProxy(async (system, proxy, tap) => {
       const nurse = await system.login(...MOCK_USERS.nurse);
       const slot = await medicineInStock(system);
       const create = () =>
@@ -158,20 +154,12 @@ describe('a broker outage', () => {
       process.stdout.write(`outage test: ${expected.size} events in the outbox, ${received.length} received, ${duplicates} duplicates, ${lost} lost\n`);
       expect(lost).toBe(0);
       expect((await fetch(new URL('/ready', system.subgraphUrls.request))).status).toBe(200);
-    } finally {
-      await tap.close();
-      await system.stop();
-      await proxy.cut().catch(() => undefined);
-    }
+    });
   }, 90_000);
 
   it('does not stop a start: services started while the broker is away serve, stay ready, and deliver once it returns', async () => {
-    const proxy = TcpProxy.toBroker();
-    await proxy.start();
-    await proxy.cut(); // the broker is away before anything starts
-    const system = await startTestSystem({ amqpUrl: proxy.url });
-    const tap = await EventTap.open(system.topology.exchange);
-    try {
+    // The broker is away before anything starts.
+    await withBrokerProxy(async (system, proxy, tap) => {
       const ready = [system.gatewayUrl, ...Object.values(system.subgraphUrls)].map((url) => fetch(new URL('/ready', url)).then((r) => r.status));
       expect(await Promise.all(ready)).toEqual([200, 200, 200, 200]);
       const nurse = await system.login(...MOCK_USERS.nurse);
@@ -183,10 +171,6 @@ describe('a broker outage', () => {
       await proxy.start();
       const bodies = await tap.until((got) => got.some((b) => b.requestId === created.data.createRequest.id), 30_000);
       expect(bodies.filter((b) => b.requestId === created.data.createRequest.id)).toHaveLength(1);
-    } finally {
-      await tap.close();
-      await system.stop();
-      await proxy.cut().catch(() => undefined);
-    }
+    }, { brokerAway: true });
   }, 90_000);
 });

@@ -10,7 +10,7 @@ import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
 import { createLogger, jwkThumbprint, loadTokenConfig, EnvReader, RabbitBus } from '@asky/shared';
 import { createGateway } from '@asky/supergraph';
-import { TcpProxy, startTestSystem, testAmqpUrl, type TestSystem } from '../src/testing';
+import { startTestSystem, testAmqpUrl, withBrokerProxy, type TestSystem } from '../src/testing';
 
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
 
@@ -206,10 +206,7 @@ describe('live connections', () => {
 
 describe('live delivery across a broker outage', () => {
   it('resumes once the gateway has reconnected to RabbitMQ', async () => {
-    const proxy = TcpProxy.toBroker();
-    await proxy.start();
-    const isolated = await startTestSystem({ amqpUrl: proxy.url });
-    try {
+    await withBrokerProxy(async (isolated, proxy) => {
       const { nurse: token } = await isolated.loginAll();
       const listener = listen(isolated, token);
       await new Promise((r) => setTimeout(r, 300));
@@ -225,10 +222,7 @@ describe('live delivery across a broker outage', () => {
       while (event.data.requestStatusChanged.request.id !== body.data.createRequest.id) event = await listener.next(20_000);
       expect(event.data.requestStatusChanged.status).toBe('PENDING');
       listener.dispose();
-    } finally {
-      await isolated.stop();
-      await proxy.cut().catch(() => undefined);
-    }
+    });
   }, 60_000);
 });
 
@@ -309,32 +303,29 @@ describe('live limits', () => {
 
 describe('after a broker outage', () => {
   it('delivers the whole backlog to a dashboard that reads: none dropped as too slow', async () => {
-    const broker = TcpProxy.toBroker();
-    await broker.start();
-    const outage = await startTestSystem({ amqpUrl: broker.url });
-    const nurse = await outage.login('nurse@asky.local', 'asky-nurse');
-    const pharmacist = await outage.login('pharmacist@asky.local', 'asky-pharmacist');
-    const dashboard = listen(outage, pharmacist);
-    try {
-      await new Promise((r) => setTimeout(r, 500)); // subscribed
-      await broker.cut();
-      const ids: string[] = [];
-      // More than the 100 updates a subscriber may leave unread: all flushed at once on reconnect.
-      for (let i = 0; i < 250; i++) {
-        const body = await outage.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', { input: { kind: 'MEDICINE', medicineId: MORPHINE, quantity: 1 } }, { token: nurse });
-        ids.push(body.data.createRequest.id);
+    await withBrokerProxy(async (outage, broker) => {
+      const nurse = await outage.login('nurse@asky.local', 'asky-nurse');
+      const pharmacist = await outage.login('pharmacist@asky.local', 'asky-pharmacist');
+      const dashboard = listen(outage, pharmacist);
+      try {
+        await new Promise((r) => setTimeout(r, 500)); // subscribed
+        await broker.cut();
+        const ids: string[] = [];
+        // More than the 100 updates a subscriber may leave unread: all flushed at once on reconnect.
+        for (let i = 0; i < 250; i++) {
+          const body = await outage.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', { input: { kind: 'MEDICINE', medicineId: MORPHINE, quantity: 1 } }, { token: nurse });
+          ids.push(body.data.createRequest.id);
+        }
+        await broker.start();
+        const deadline = Date.now() + 60_000;
+        const seen = () => new Set(dashboard.events.map((e) => e.data?.requestStatusChanged?.request?.id));
+        while (ids.some((id) => !seen().has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(ids.filter((id) => !seen().has(id))).toEqual([]);
+        expect(dashboard.events.filter((e) => e.errors)).toEqual([]);
+        expect(await Promise.race([dashboard.closed, new Promise((r) => setTimeout(() => r('open'), 300))])).toBe('open');
+      } finally {
+        dashboard.dispose();
       }
-      await broker.start();
-      const deadline = Date.now() + 60_000;
-      const seen = () => new Set(dashboard.events.map((e) => e.data?.requestStatusChanged?.request?.id));
-      while (ids.some((id) => !seen().has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(ids.filter((id) => !seen().has(id))).toEqual([]);
-      expect(dashboard.events.filter((e) => e.errors)).toEqual([]);
-      expect(await Promise.race([dashboard.closed, new Promise((r) => setTimeout(() => r('open'), 300))])).toBe('open');
-    } finally {
-      dashboard.dispose();
-      await outage.stop();
-      await broker.cut().catch(() => undefined);
-    }
+    });
   }, 120_000);
 });

@@ -79,8 +79,10 @@ export interface OperationGuard {
   readonly parseOptions: { readonly maxTokens: number };
   /** Depth, aliases, directives (and field suggestions in production): for Apollo and graphql-ws alike. */
   readonly validationRules: ValidationRule[];
-  /** The operation's cost; throws `GRAPHQL_VALIDATION_FAILED` over the limit (graphql-ws calls it on subscribe). */
+  /** The operation's cost; throws `GRAPHQL_VALIDATION_FAILED` over the limit. */
   checkCost(operation: OperationCost): number;
+  /** For graphql-ws' `subscribe`: the result refusing an operation over the cost limit, or undefined. */
+  costRefusal(operation: OperationCost): { errors: GraphQLError[] } | undefined;
 }
 
 export function operationGuard(limits: OperationLimits = DEFAULT_OPERATION_LIMITS, production = false): OperationGuard {
@@ -115,10 +117,22 @@ export function operationGuard(limits: OperationLimits = DEFAULT_OPERATION_LIMIT
       };
     },
   };
+  const costRefusal = (operation: OperationCost) => {
+    try {
+      checkCost(operation);
+      return undefined;
+    } catch (err) {
+      if (err instanceof GraphQLError) return { errors: [err] };
+      throw err;
+    }
+  };
   return {
     plugins: [...(armor.plugins as ApolloServerPlugin[]), costPlugin],
     parseOptions: { maxTokens: limits.maxTokens },
-    validationRules: armor.validationRules as ValidationRule[], checkCost };
+    validationRules: armor.validationRules as ValidationRule[],
+    checkCost,
+    costRefusal,
+  };
 }
 
 /** graphql's parser refusing a document over `maxTokens` (graphql 16 spells it "more that"). */

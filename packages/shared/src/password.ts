@@ -5,9 +5,9 @@
  *
  * Each derivation takes 128 MiB for a few hundred ms, so a storm of logins or
  * registrations must not run them all at once (8 in parallel took auth from 200
- * to 716 MiB, and 40 registrations made a real login wait 10 s): at most two
- * run at a time, a login's goes ahead of a new password's, and callers who would
- * wait too long are told to retry. (At most two, and one fewer than the cores.)
+ * to 716 MiB, and 40 registrations made a real login wait 10 s): one fewer than
+ * the cores run at a time (one at least, two at most), a login's goes ahead of a
+ * new password's, and callers who would wait too long are told to retry.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { availableParallelism } from 'node:os';

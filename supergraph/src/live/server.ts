@@ -185,12 +185,8 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
       schema: liveSchema,
       validate: (schema, document) => validate(schema, document, [...specifiedRules, ...(deps.guard?.validationRules ?? [])]),
       subscribe: async (args) => {
-        try {
-          deps.guard?.checkCost({ schema: args.schema, document: args.document, variables: args.variableValues, operationName: args.operationName });
-        } catch (err) {
-          if (err instanceof GraphQLError) return { errors: [err] };
-          throw err;
-        }
+        const refusal = deps.guard?.costRefusal({ schema: args.schema, document: args.document, variables: args.variableValues, operationName: args.operationName });
+        if (refusal) return refusal;
         const source = await createSourceEventStream({ ...args, fieldResolver: byResponseKey });
         if (!(Symbol.asyncIterator in source)) return source; // errors before the stream started
         const operationKey = `${args.operationName ?? ''}|${print(args.document)}|${JSON.stringify(args.variableValues ?? {})}`;

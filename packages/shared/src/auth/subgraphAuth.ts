@@ -35,6 +35,7 @@ export async function viewerOfAuthorization(authorization: string | undefined, a
 const HTTP_STATUS_OF_CODE: Record<string, number> = {
   [ErrorCode.UNAUTHENTICATED]: 401,
   [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.TOO_MANY_REQUESTS]: 429,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
 };
 

@@ -6,7 +6,7 @@
  * as every HTTP request is.
  */
 import type http from 'node:http';
-import { GraphQLError, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { specifiedRules, subscribe, validate, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Viewer } from '../auth';
@@ -30,13 +30,9 @@ export function serveSubgraphSubscriptions(options: SubgraphSubscriptionOptions)
     {
       schema: options.schema,
       validate: (schema, document) => validate(schema, document, [...specifiedRules, ...options.guard.validationRules]),
-      onSubscribe: (_ctx, _id, payload) => {
-        try {
-          options.guard.checkCost({ schema: options.schema, document: parse(payload.query, options.guard.parseOptions), variables: payload.variables, operationName: payload.operationName });
-        } catch (err) {
-          return err instanceof GraphQLError ? [err] : undefined;
-        }
-      },
+      // The document graphql-ws parsed and validated, priced before it subscribes.
+      subscribe: (args) =>
+        options.guard.costRefusal({ schema: args.schema, document: args.document, variables: args.variableValues, operationName: args.operationName }) ?? subscribe(args),
       onConnect: async (ctx) => {
         const fromInit = ctx.connectionParams?.authorization;
         const authorization = typeof fromInit === 'string' ? fromInit : ctx.extra.request.headers.authorization;
