@@ -16,12 +16,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createLogger, EnvReader } from '@asky/shared';
 import { preparePostgres, serviceRoleUrl } from '../packages/launcher/src/database';
 import { createTestDatabase, postGraphQL, testAmqpUrl, testTopology } from '../packages/launcher/src/testing';
-import { answersGraphQL, freePort, percentile, runBench, startProcess as startChild, stopProcess, usage, writeResult } from './lib';
+import { answersGraphQL, cpuByGroup, freePort, percentile, runBench, startProcess as startChild, stopProcess, usage, writeResult } from './lib';
 
 const env = new EnvReader();
 const SECONDS = env.int('BENCH_SECONDS', 15, 5, 300);
@@ -156,9 +157,14 @@ async function main() {
     const technician = await login(gateway, 'technician@asky.local', 'asky-technician');
     const asTech = { authorization: `Bearer ${technician}` };
     await normalTraffic(gateway, ward, Date.now() + 2_000); // warm-up
+    const pids = () => ({ ...Object.fromEntries(Object.entries(services.processes).map(([name, child]) => [name, child.pid])), 'load generator': process.pid });
+    const cpuAt = [cpuByGroup(pids())];
     const before = await normalTraffic(gateway, ward, Date.now() + SECONDS * 1000);
+    cpuAt.push(cpuByGroup(pids()));
 
     const until = Date.now() + SECONDS * 1000;
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
     let deep = '{ id }';
     for (let i = 0; i < 6; i++) deep = `{ stock { dispenser ${deep} } }`;
     const qrAliases = Array.from({ length: 40 }, (_, i) => `q${i}: qrCode(size: 1024)`).join(' ');
@@ -178,7 +184,12 @@ async function main() {
     const only = env.string('BENCH_ONLY')?.split(',').map(Number);
     const chosen = shapes.filter((_, i) => !only || only.includes(i));
     const [during, ...abuse] = await Promise.all([normalTraffic(gateway, ward, until), ...chosen.map(([, run]) => run())]);
+    cpuAt.push(cpuByGroup(pids()));
+    loopDelay.disable();
     const names = chosen.map(([name]) => name);
+    // Cores busy per process group, before and during (CPU seconds / wall seconds).
+    const cores = (from: Record<string, number>, to: Record<string, number>) =>
+      Object.fromEntries(Object.keys(to).map((group) => [group, Number(((to[group]! - (from[group] ?? 0)) / SECONDS).toFixed(2))]));
     const exited = Object.entries(services.processes).filter(([, child]) => child.exitCode !== null).map(([name]) => name);
     const ratio = during.p99 / before.p99;
     const pass = ratio <= P99_BOUND && Object.values(peaks).every((mib) => mib <= RSS_BOUND_MIB) && exited.length === 0;
@@ -188,6 +199,8 @@ async function main() {
       normalRatePerClient: RATE,
       normal: { before, during, p99Ratio: Number(ratio.toFixed(2)), bound: P99_BOUND },
       abuse: Object.fromEntries(names.map((name, i) => [name, abuse[i]])),
+      loadGeneratorLoopDelayP99Ms: Number((loopDelay.percentile(99) / 1e6).toFixed(1)),
+      coresBusy: { before: cores(cpuAt[0]!, cpuAt[1]!), during: cores(cpuAt[1]!, cpuAt[2]!) },
       peakRssMiB: Object.fromEntries(Object.entries(peaks).map(([name, mib]) => [name, Math.round(mib)])),
       rssBoundMiB: RSS_BOUND_MIB,
       exited,
@@ -195,6 +208,8 @@ async function main() {
     };
     console.log(`normal traffic p99: ${before.p99.toFixed(1)} ms before, ${during.p99.toFixed(1)} ms during abuse (× ${ratio.toFixed(2)}, bound × ${P99_BOUND}); ${before.calls} / ${during.calls} calls, ${before.failed} / ${during.failed} failed`);
     for (const [name, outcome] of Object.entries(result.abuse)) console.log(`  ${name}: ${JSON.stringify(outcome)}`);
+    console.log(`load generator's event-loop delay p99 during: ${result.loadGeneratorLoopDelayP99Ms} ms`);
+    console.log(`cores busy before: ${JSON.stringify(result.coresBusy.before)}\ncores busy during: ${JSON.stringify(result.coresBusy.during)}`);
     console.log(`peak RSS (MiB): ${JSON.stringify(result.peakRssMiB)} (bound ${RSS_BOUND_MIB}); exited: ${exited.length ? exited.join(', ') : 'none'}`);
     console.log(`${pass ? 'PASS' : 'FAIL'} — ${writeResult('abuse', result)}`);
     if (!pass) process.exitCode = 1;

@@ -9,6 +9,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { AuthForwardingDataSource } from './dataSource';
 import { fetchWithin } from './subgraphFetch';
 import {
+  CallerRate,
   hangUpSignal,
   JwksKeySource,
   requestIdOf,
@@ -22,7 +23,6 @@ import {
   type TokenClaims,
   type TokenConfig,
 } from '@asky/shared';
-import { CallerRate } from './callerRate';
 import { coalesceIdenticalQueries } from './coalesce';
 import { dashboardRoutes } from './dashboard';
 import { startLive, trackApiSchema, type LiveLimits } from './live/server';
@@ -106,7 +106,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     logger: deps.logger,
   });
   const apiSchema = trackApiSchema(gateway);
-  const callerRate = deps.requestsPerCaller ? new CallerRate(deps.requestsPerCaller) : undefined;
+  const callerRate = deps.requestsPerCaller ? new CallerRate(deps.requestsPerCaller, 'Too many operations from this caller') : undefined;
   const coalescing = coalesceIdenticalQueries<GatewayContext>((context) => (context.fresh ? undefined : (context.authorization ?? '')));
   /** A request changed: reads in flight may predate it, so later ones share none of them. */
   const changed = () => {
@@ -127,7 +127,9 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     context: async (req) => {
       const authorization = headerValue(req.headers, 'authorization');
       const claims = await verified(verifier, authorization);
-      await callerRate?.take(claims ? `sub:${claims.sub}` : `address:${req.socket.remoteAddress}`);
+      await callerRate?.take(claims ? `sub:${claims.sub}` : `address:${req.socket.remoteAddress}`).catch((err: unknown) => {
+        throw withHttpStatus(err);
+      });
       return { authorization, clientAddress: req.socket.remoteAddress, requestId: requestIdOf(req), hangUp: hangUpSignal(req) };
     },
     // Ready = it can serve: its schema is loaded. Not the subgraphs' readiness (one subgraph

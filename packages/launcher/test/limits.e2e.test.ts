@@ -108,4 +108,15 @@ describe('register and login storms', () => {
     expect(real.errors).toBeUndefined(); // the nurse's login went ahead of the registrations' hashing
     expect(real.data.login.accessToken).toEqual(expect.any(String));
   }, 120_000);
+
+  it('tells a client that signs one account in over and over to retry, before any hashing; others sign in', async () => {
+    const login = (email: string, password: string) =>
+      ctx.system.graphql('mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }', { email, password });
+    const storm = await Promise.all(Array.from({ length: 14 }, () => login('technician@asky.local', 'asky-technician')));
+    const refused = storm.filter((r) => r.errors);
+    expect(storm.length - refused.length).toBeLessThanOrEqual(10);
+    expect(refused.length).toBeGreaterThanOrEqual(4);
+    for (const r of refused) expect(r.errors![0]!.extensions).toMatchObject({ code: 'TOO_MANY_REQUESTS', retryAfter: expect.any(Number) });
+    expect((await login('pharmacist@asky.local', 'asky-pharmacist')).errors).toBeUndefined();
+  }, 120_000);
 });

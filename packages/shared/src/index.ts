@@ -17,3 +17,4 @@ export * from './auth';
 export * from './events';
 export * from './bus';
 export * from './live';
+export * from './callerRate';

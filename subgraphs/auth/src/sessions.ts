@@ -52,6 +52,8 @@ export class SessionService {
     const account = normaliseEmail(email);
     const wait = this.throttle.retryAfter(account, clientAddress);
     if (wait > 0) throw tooManyRequests(`Too many failed logins: try again in ${wait} s`, wait);
+    const again = this.throttle.signInRetryAfter(account, clientAddress);
+    if (again > 0) throw tooManyRequests(`Too many sign-ins of this account from here: try again in ${again} s`, again);
     const user = await this.users.findByEmail(account);
     const matches = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH));
     if (!user || !matches || !user.active) {

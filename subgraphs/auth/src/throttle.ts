@@ -2,7 +2,11 @@
  * Slows password guessing: after `limit` failed logins within `windowMs` for one
  * account, or for one client address, further attempts are refused until the
  * oldest failure leaves the window. Registrations count per client address the
- * same way (each costs a password hash). In memory: each auth replica counts its own.
+ * same way (each costs a password hash), and so does every sign-in attempt of one
+ * account from one client, whatever its outcome: each costs a hash (~0.3 s of a
+ * core), and a client that signs the same account in over and over (a storm of
+ * correct passwords took a core) is misbehaving — apps keep a session with the
+ * refresh token. In memory: each auth replica counts its own.
  */
 export interface ThrottleLimits {
   /** @default 5 failures per account */
@@ -13,56 +17,82 @@ export interface ThrottleLimits {
   readonly registrationsPerAddress?: number;
   /** @default 15 minutes */
   readonly windowMs: number;
+  /** @default 10 sign-in attempts of one account from one client a minute */
+  readonly signInsPerMinute?: number;
 }
 
-/** Past this many tracked keys, failures outside the window are swept. */
+/** Past this many tracked keys, attempts outside the window are swept. */
 const SWEEP_ABOVE = 10_000;
 
-export const DEFAULT_THROTTLE: ThrottleLimits = { perAccount: 5, perAddress: 20, registrationsPerAddress: 10, windowMs: 15 * 60_000 };
+export const DEFAULT_THROTTLE: ThrottleLimits = { perAccount: 5, perAddress: 20, registrationsPerAddress: 10, windowMs: 15 * 60_000, signInsPerMinute: 10 };
+
+/** Attempts per key within a sliding window. */
+class SlidingWindow {
+  private readonly attempts = new Map<string, number[]>();
+
+  constructor(private readonly windowMs: number) {}
+
+  /** Seconds until `key` is under `limit` again, or 0. */
+  wait(key: string, limit: number, now: number): number {
+    const recent = this.recent(key, now);
+    return recent.length >= limit ? Math.ceil((recent[recent.length - limit]! + this.windowMs - now) / 1000) : 0;
+  }
+
+  record(key: string, now: number): void {
+    // Guessing across many e-mails must not grow memory without bound.
+    if (this.attempts.size > SWEEP_ABOVE) for (const known of [...this.attempts.keys()]) this.recent(known, now);
+    this.attempts.set(key, [...this.recent(key, now), now]);
+  }
+
+  forget(key: string): void {
+    this.attempts.delete(key);
+  }
+
+  private recent(key: string, now: number): number[] {
+    const kept = (this.attempts.get(key) ?? []).filter((at) => at > now - this.windowMs);
+    if (kept.length) this.attempts.set(key, kept);
+    else this.attempts.delete(key);
+    return kept;
+  }
+}
 
 export class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
+  private readonly failures: SlidingWindow;
+  private readonly signIns = new SlidingWindow(60_000);
 
-  constructor(private readonly limits: ThrottleLimits = DEFAULT_THROTTLE) {}
+  constructor(private readonly limits: ThrottleLimits = DEFAULT_THROTTLE) {
+    this.failures = new SlidingWindow(limits.windowMs);
+  }
 
   /** Seconds to wait before trying again, or 0 when an attempt may go ahead. */
   retryAfter(account: string, address: string, now = Date.now()): number {
-    return Math.max(this.wait(`account:${account}`, this.limits.perAccount, now), this.wait(`address:${address}`, this.limits.perAddress, now));
+    return Math.max(this.failures.wait(`account:${account}`, this.limits.perAccount, now), this.failures.wait(`address:${address}`, this.limits.perAddress, now));
+  }
+
+  /** Seconds before `account` may sign in from `address` again, or 0; counts this attempt when it may go ahead. */
+  signInRetryAfter(account: string, address: string, now = Date.now()): number {
+    const key = `${account}\n${address}`;
+    const wait = this.signIns.wait(key, this.limits.signInsPerMinute ?? DEFAULT_THROTTLE.signInsPerMinute!, now);
+    if (wait === 0) this.signIns.record(key, now);
+    return wait;
   }
 
   recordFailure(account: string, address: string, now = Date.now()): void {
-    this.record([`account:${account}`, `address:${address}`], now);
+    this.failures.record(`account:${account}`, now);
+    this.failures.record(`address:${address}`, now);
   }
 
   /** Seconds before `address` may register again, or 0. */
   registrationRetryAfter(address: string, now = Date.now()): number {
-    return this.wait(`register:${address}`, this.limits.registrationsPerAddress ?? DEFAULT_THROTTLE.registrationsPerAddress!, now);
+    return this.failures.wait(`register:${address}`, this.limits.registrationsPerAddress ?? DEFAULT_THROTTLE.registrationsPerAddress!, now);
   }
 
   /** Counts a registration attempt, whatever its outcome. */
   recordRegistration(address: string, now = Date.now()): void {
-    this.record([`register:${address}`], now);
-  }
-
-  private wait(key: string, limit: number, now: number): number {
-    const recent = this.recent(key, now);
-    return recent.length >= limit ? Math.ceil((recent[recent.length - limit]! + this.limits.windowMs - now) / 1000) : 0;
-  }
-
-  private record(keys: string[], now: number): void {
-    // Guessing across many e-mails must not grow memory without bound.
-    if (this.failures.size > SWEEP_ABOVE) for (const key of [...this.failures.keys()]) this.recent(key, now);
-    for (const key of keys) this.failures.set(key, [...this.recent(key, now), now]);
+    this.failures.record(`register:${address}`, now);
   }
 
   recordSuccess(account: string): void {
-    this.failures.delete(`account:${account}`);
-  }
-
-  private recent(key: string, now: number): number[] {
-    const kept = (this.failures.get(key) ?? []).filter((at) => at > now - this.limits.windowMs);
-    if (kept.length) this.failures.set(key, kept);
-    else this.failures.delete(key);
-    return kept;
+    this.failures.forget(`account:${account}`);
   }
 }

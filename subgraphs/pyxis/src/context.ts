@@ -5,7 +5,8 @@ import { DispenserRepository } from './data/dispensers';
 import { StockRepository } from './data/stock';
 import { StockChanges } from './data/stockChanges';
 import { forbidden } from '@asky/shared';
-import { QrRenderBudget, type DispenserQrCodes } from './qrCodes';
+import { qrCallerKey, QrRenderBudget, type DispenserQrCodes } from './qrCodes';
+import type { CallerRate } from '@asky/shared';
 
 export interface Context {
   readonly viewer: Viewer | null;
@@ -19,14 +20,14 @@ export interface Context {
   stockChanges(): StockChanges;
 }
 
-export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCodes: DispenserQrCodes): Context {
+export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCodes: DispenserQrCodes, qrAllowance: CallerRate): Context {
   return {
     viewer,
     catalogue: new CatalogueRepository(prisma),
     dispensers: new DispenserRepository(prisma),
     stock: new StockRepository(prisma),
     qrCodes,
-    qrBudget: new QrRenderBudget(),
+    qrBudget: new QrRenderBudget({ key: qrCallerKey(viewer), allowance: qrAllowance }),
     stockChanges: () => {
       if (viewer?.kind !== 'user') throw forbidden('Only a person can change stock');
       return new StockChanges(prisma, viewer.id);

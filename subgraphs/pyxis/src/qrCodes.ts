@@ -1,5 +1,5 @@
 import { QrWorker } from './qrRenderer';
-import { badUserInput, isUuid } from '@asky/shared';
+import { badUserInput, CallerRate, isUuid, type Viewer } from '@asky/shared';
 import type { Dispenser } from './generated/prisma/client';
 import { describeLocation } from './data/dispensers';
 
@@ -61,27 +61,46 @@ const worker = new QrWorker();
 export const renderQr: QrRenderer = (text, format, size) => worker.render(text, format, size);
 
 /**
- * How much QR rendering one operation may cause. Rendering a PNG takes a core
- * for ~70 ms at 256 px, ~330 ms at 1024 px here, so one operation may render (cache hits are
- * free) about 16 default labels or 4 full-size ones; past that the field fails
- * with BAD_USER_INPUT. SVG is cheap at any size.
+ * How much QR rendering one operation may cause, and one caller a minute.
+ * Rendering a PNG holds the QR worker (~70 ms at 256 px, up to ~330 ms at 1024 px),
+ * so one operation may render (cache hits are free) about 16 default labels or 4
+ * full-size ones, past which the field fails with BAD_USER_INPUT; and one caller
+ * (a person, or a service) about 100 default labels a minute, across operations
+ * and label URLs, past which TOO_MANY_REQUESTS: a client asking for a new size in
+ * a loop kept a core rendering. SVG is cheap at any size.
  */
 export class QrRenderBudget {
   private spent = 0;
 
-  constructor(private readonly units = QR_RENDER_UNITS_PER_OPERATION) {}
+  /**
+   * @param caller whose minute allowance renderings also take from (none: the operation budget only)
+   */
+  constructor(
+    private readonly caller?: { readonly key: string; readonly allowance: CallerRate },
+    private readonly units = QR_RENDER_UNITS_PER_OPERATION,
+  ) {}
 
-  /** Takes the cost of one rendering, or throws when the operation has used its budget. */
-  spend(format: QrFormat, size: number): void {
-    this.spent += format === 'SVG' ? 0.25 : 1 + (size / 512) ** 2;
+  /** Takes the cost of one rendering, or throws when the operation or the caller has used its budget. */
+  async spend(format: QrFormat, size: number): Promise<void> {
+    const cost = format === 'SVG' ? 0.25 : 1 + (size / 512) ** 2;
+    this.spent += cost;
     if (this.spent > this.units) {
       throw badUserInput('This operation asks for more QR codes than one operation renders: ask for fewer or smaller codes, SVG, or the printable label URL', { argument: 'size' });
     }
+    await this.caller?.allowance.take(this.caller.key, Math.ceil(cost * 4)); // whole quarter-units
   }
 }
 
 /** One default-size PNG costs 1.25 units, a 1024 px one 5. */
 export const QR_RENDER_UNITS_PER_OPERATION = 20;
+/** What one caller may render a minute, in the same units. */
+export const QR_RENDER_UNITS_PER_CALLER_MINUTE = 120;
+
+/** Each caller's QR rendering allowance (in quarter-units), per process. */
+export const qrCallerAllowance = () => new CallerRate(QR_RENDER_UNITS_PER_CALLER_MINUTE * 4, 'Too many new QR codes rendered for this caller', 60);
+
+/** The key a viewer's renderings are counted under. */
+export const qrCallerKey = (viewer: Viewer | null) => (viewer?.kind === 'user' ? `user:${viewer.id}` : viewer ? `service:${viewer.service}` : 'anonymous');
 
 /**
  * Dispensers' QR codes, cached per dispenser version (`updatedAt`), format and
@@ -99,16 +118,15 @@ export class DispenserQrCodes {
   ) {}
 
   /** The code, from the cache or rendered (charged to `budget` when one is given). */
-  code(dispenser: Dispenser, format: QrFormat = 'PNG', size: number = QR_SIZE.default, budget?: QrRenderBudget): Promise<string> {
+  async code(dispenser: Dispenser, format: QrFormat = 'PNG', size: number = QR_SIZE.default, budget?: QrRenderBudget): Promise<string> {
     const key = `${dispenser.id}:${format}:${size}`;
     const version = dispenser.updatedAt.getTime();
-    const cached = this.cache.get(key);
-    if (cached?.version === version) return cached.rendered;
-    try {
-      budget?.spend(format, size);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const cached = () => (this.cache.get(key)?.version === version ? this.cache.get(key)!.rendered : undefined);
+    const hit = cached();
+    if (hit) return hit;
+    await budget?.spend(format, size); // a refusal is this caller's alone: nothing is cached
+    const meanwhile = cached();
+    if (meanwhile) return meanwhile;
     const rendered = this.render(JSON.stringify(qrPayload(dispenser)), format, size);
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, { version, rendered });

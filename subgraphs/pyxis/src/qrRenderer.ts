@@ -20,8 +20,11 @@ try {
   const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
   require('node:os').setPriority(tid, 19);
 } catch {}
+// One rendering at a time: the PNG encoder is asynchronous, and 32 overlapping
+// renderings of 1,000 px held ~10 MB each (pyxis went past 450 MiB).
+let previous = Promise.resolve();
 parentPort.on('message', ({ id, text, options }) => {
-  QRCode.toDataURL(text, options).then(
+  previous = previous.then(() => QRCode.toDataURL(text, options)).then(
     (png) => parentPort.postMessage({ id, png }),
     (err) => parentPort.postMessage({ id, error: String(err && err.message) }),
   );

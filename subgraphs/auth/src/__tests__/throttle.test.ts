@@ -44,4 +44,14 @@ describe('LoginThrottle', () => {
     expect(throttle.registrationRetryAfter('10.0.0.5', 2_000)).toBe(0);
     expect(throttle.retryAfter('ana', '10.0.0.4', 2_000)).toBe(0); // logins are counted apart
   });
+
+  it('counts every sign-in of one account from one client, right password or not, per minute', () => {
+    const throttle = new LoginThrottle({ ...limits, signInsPerMinute: 3 });
+    for (let i = 0; i < 3; i++) expect(throttle.signInRetryAfter('ana', '10.0.0.6', i * 1_000)).toBe(0);
+    expect(throttle.signInRetryAfter('ana', '10.0.0.6', 10_000)).toBe(50); // the first leaves the minute at 60 s
+    expect(throttle.signInRetryAfter('ana', '10.0.0.7', 10_000)).toBe(0); // her other workstation
+    expect(throttle.signInRetryAfter('bruno', '10.0.0.6', 10_000)).toBe(0); // a colleague at the same one
+    expect(throttle.signInRetryAfter('ana', '10.0.0.6', 60_001)).toBe(0);
+    expect(throttle.signInRetryAfter('ana', '10.0.0.6', 60_002)).toBeGreaterThan(0); // refused attempts were not counted, accepted ones are
+  });
 });

@@ -1,5 +1,5 @@
 import type { Dispenser } from '../generated/prisma/client';
-import { DispenserQrCodes, parseQrPayload, QrRenderBudget, qrPayload, type QrRenderer } from '../qrCodes';
+import { DispenserQrCodes, parseQrPayload, qrCallerAllowance, QrRenderBudget, qrPayload, type QrRenderer } from '../qrCodes';
 
 const dispenser = (updatedAt: Date): Dispenser => ({
   id: '44444444-4444-4444-8444-000000000001',
@@ -64,9 +64,25 @@ describe('QrRenderBudget', () => {
     await expect(codes.code(dispenser(new Date(1)), 'PNG', 1020, new QrRenderBudget())).resolves.toContain('PNG:1020'); // the next operation
   });
 
-  it('charges by size: sixteen default labels fit in one operation', () => {
+  it('charges by size: sixteen default labels fit in one operation', async () => {
     const budget = new QrRenderBudget();
-    for (let i = 0; i < 16; i++) budget.spend('PNG', 256);
-    expect(() => budget.spend('PNG', 256)).toThrow(/QR codes/);
+    for (let i = 0; i < 16; i++) await budget.spend('PNG', 256);
+    await expect(budget.spend('PNG', 256)).rejects.toThrow(/QR codes/);
+  });
+
+  it("bounds one caller's renderings a minute across operations, never another's, and cache hits stay free", async () => {
+    const codes = new DispenserQrCodes(render);
+    const allowance = qrCallerAllowance();
+    const operation = (key: string) => new QrRenderBudget({ key, allowance });
+    // 120 units a minute: 24 full-size codes, four per operation.
+    let size = 1024;
+    for (let op = 0; op < 6; op++) {
+      const budget = operation('user:ana');
+      for (let i = 0; i < 4; i++) await codes.code(dispenser(new Date(1)), 'PNG', size--, budget);
+    }
+    const refused = codes.code(dispenser(new Date(1)), 'PNG', size, operation('user:ana'));
+    await expect(refused).rejects.toMatchObject({ extensions: { code: 'TOO_MANY_REQUESTS', retryAfter: expect.any(Number) } });
+    await expect(codes.code(dispenser(new Date(1)), 'PNG', 1024, operation('user:ana'))).resolves.toContain('PNG:1024'); // cached
+    await expect(codes.code(dispenser(new Date(1)), 'PNG', size, operation('user:bruno'))).resolves.toContain(`PNG:${size}`); // her refusal was not cached
   });
 });
