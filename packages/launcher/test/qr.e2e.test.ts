@@ -54,4 +54,32 @@ describe('dispenser QR codes', () => {
     expect((await label(`/dispensers/${UTI}/qr.gif`)).status).toBe(404);
     expect((await label(`/dispensers/${UTI}/qr.png?size=9`)).status).toBe(400);
   });
+
+  it("bound one person's new renderings a minute across label URLs (HTTP 429, Retry-After), not a colleague's", async () => {
+    const as = (token: string, size: number) =>
+      fetch(new URL(`/dispensers/${UTI}/qr.png?size=${size}`, ctx.system.subgraphUrls.pyxis), { headers: { authorization: `Bearer ${token}` } });
+    // 120 units a minute: 24 full-size labels (sizes no other test asks for, so none is cached).
+    const statuses: number[] = [];
+    let refused: Response | undefined;
+    for (let size = 1001; size <= 1024 && !refused; size++) {
+      const res = await as(ctx.tokens.admin, size);
+      statuses.push(res.status);
+      if (res.status === 429) refused = res;
+      else await res.arrayBuffer();
+    }
+    for (let size = 990; size <= 1000 && !refused; size++) {
+      const res = await as(ctx.tokens.admin, size);
+      statuses.push(res.status);
+      if (res.status === 429) refused = res;
+      else await res.arrayBuffer();
+    }
+    expect(refused).toBeDefined();
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(20);
+    expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await refused!.json()).error).toMatch(/QR codes/);
+    const cached = await as(ctx.tokens.admin, 1001);
+    expect([cached.status, (await cached.arrayBuffer()).byteLength > 0]).toEqual([200, true]); // cached: free
+    const colleague = await as(ctx.tokens.pharmacist, 989);
+    expect([colleague.status, (await colleague.arrayBuffer()).byteLength > 0]).toEqual([200, true]);
+  }, 120_000);
 });
