@@ -76,7 +76,7 @@ describe('dispenser QR codes', () => {
     expect(refused).toBeDefined();
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(20);
     expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await refused!.json()).error).toMatch(/QR codes/);
+    expect(((await refused!.json()) as { error: string }).error).toMatch(/QR codes/);
     const cached = await as(ctx.tokens.admin, 1001);
     expect([cached.status, (await cached.arrayBuffer()).byteLength > 0]).toEqual([200, true]); // cached: free
     const colleague = await as(ctx.tokens.pharmacist, 989);
