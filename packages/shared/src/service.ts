@@ -71,6 +71,8 @@ export async function startService<TContext extends BaseContext>(
     formatError: createFormatError(logger),
     includeStacktraceInErrorResponses: false,
     introspection: !production,
+    // No "Did you mean …?" in production: it spells out the schema to strangers.
+    hideSchemaDetailsFromClientErrors: production,
     plugins: [
       ...guard.plugins,
       ...(options.apollo.plugins ?? []),

@@ -11,7 +11,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { ConfigError, loadEventsConfig, loadServiceIdentity, loadSubgraphConfig, loadTokenConfig, type SubgraphName } from './config';
-import { enforceAccess, remoteAuth, viewerOf, viewerOfAuthorization, type SubgraphAuth, type Viewer } from './auth';
+import { enforceAccess, remoteAuth, serviceSdlForServices, viewerOf, viewerOfAuthorization, type SubgraphAuth, type Viewer } from './auth';
 import { connectEvents, DEFAULT_AMQP_URL, type SubgraphEvents } from './bus';
 import { createPrismaAdapter, databaseReachable, type PrismaAdapter, type PrismaClientExtras, type PrismaLike } from './database';
 import { createLogger, type Logger } from './logger';
@@ -69,7 +69,8 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
   if (definition.background && !deps.events) throw new Error(`the ${definition.name} subgraph needs deps.events`);
   const events = deps.events;
   // Access checks first, then (outermost) nothing starts for an operation nobody waits for.
-  const schema = stopWhenAbandoned(enforceAccess(buildSubgraphSchema([{ typeDefs, resolvers }])));
+  const built = enforceAccess(buildSubgraphSchema([{ typeDefs, resolvers }]));
+  const schema = stopWhenAbandoned(deps.production ? serviceSdlForServices(built) : built);
   const service = await startService<TContext>({
     name: `${definition.name} subgraph`,
     port: deps.port,

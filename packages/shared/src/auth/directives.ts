@@ -9,7 +9,7 @@
  * @apollo/gateway refuses supergraphs that carry them, so this directive stays in
  * the subgraphs, which enforce it themselves.)
  */
-import { defaultFieldResolver, isObjectType, Kind, type ConstDirectiveNode, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, isObjectType, Kind, type ConstDirectiveNode, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { forbidden, unauthenticated } from '../errors';
 import type { Viewer } from './viewer';
 
@@ -35,17 +35,24 @@ function accessRuleOf(directives: readonly ConstDirectiveNode[] | undefined): Ac
   );
 }
 
-type EntityType = { resolveReference?: (ref: unknown, ctx: { viewer: Viewer | null }, info: unknown) => unknown };
+type ReferenceResolver = (ref: unknown, ctx: { viewer: Viewer | null }, info: unknown) => unknown;
+/** Where @apollo/subgraph 2.x keeps an entity's `__resolveReference` (not on the type itself). */
+type SubgraphExtensions = { apollo?: { subgraph?: { resolveReference?: ReferenceResolver } } };
+
+const isEntity = (type: GraphQLObjectType) => !!type.astNode?.directives?.some((d) => d.name.value === 'key');
 
 /** Wraps the resolvers of every guarded field and entity type of `schema` in place. */
 export function enforceAccess(schema: GraphQLSchema): GraphQLSchema {
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     const typeRule = accessRuleOf(type.astNode?.directives);
-    const entity = type as typeof type & EntityType;
-    if (typeRule && entity.resolveReference) {
-      const resolveReference = entity.resolveReference;
-      entity.resolveReference = (ref, ctx, info) => {
+    if (typeRule && isEntity(type)) {
+      // `_entities` must check too, or anyone can ask which ids exist; a type without a
+      // reference resolver would echo the reference, so it gets one that checks first.
+      const extensions = type.extensions as SubgraphExtensions;
+      const subgraph = ((extensions.apollo ??= {}).subgraph ??= {});
+      const resolveReference = subgraph.resolveReference ?? ((ref: unknown) => ref);
+      subgraph.resolveReference = (ref, ctx, info) => {
         checkAccess(typeRule, ctx.viewer);
         return resolveReference(ref, ctx, info);
       };
@@ -67,5 +74,22 @@ export function enforceAccess(schema: GraphQLSchema): GraphQLSchema {
       }
     }
   }
+  return schema;
+}
+
+/**
+ * `_service { sdl }` (the subgraph's whole SDL, hidden fields and all) for service
+ * callers only: composition reads the checked-in schemas and the gateway loads the
+ * supergraph file, so nobody else needs it.
+ */
+export function serviceSdlForServices(schema: GraphQLSchema): GraphQLSchema {
+  const field = schema.getQueryType()?.getFields()._service;
+  if (!field) return schema;
+  const resolve = field.resolve ?? defaultFieldResolver;
+  field.resolve = (source, args, ctx: { viewer: Viewer | null }, info) => {
+    if (!ctx.viewer) throw unauthenticated();
+    if (ctx.viewer.kind !== 'service') throw forbidden('The subgraph schema is for services');
+    return resolve(source, args, ctx, info);
+  };
   return schema;
 }
