@@ -40,3 +40,12 @@ it('never remembers a token that failed: a tampered copy of a good token is stil
   await expect(v.verify(forged)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
   await expect(v.verify(forged)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
 });
+
+it('refuses a well-signed token that never expires, or was issued more than a day ago', async () => {
+  const v = verifier();
+  const forever = jwt.sign({ sub: 'u1', role: 'NURSE', typ: 'user' }, privateKey, { algorithm: 'ES256', keyid: kid, issuer: 'asky-auth', audience: 'asky' });
+  await expect(v.verify(forever)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: 'The access token has no expiry' });
+  const old = sign(10 * 86_400, { iat: Math.floor(Date.now() / 1000) - 2 * 86_400 });
+  await expect(v.verify(old)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  await expect(v.verify(sign(900))).resolves.toMatchObject({ sub: 'u1' });
+});

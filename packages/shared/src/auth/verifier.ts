@@ -8,6 +8,9 @@ import jwt from 'jsonwebtoken';
 import { serviceUnavailable, unauthenticated } from '../errors';
 import { TOKEN_ALGORITHM, type PublicJwk, type TokenClaims } from './tokens';
 
+/** The oldest token accepted, by its `iat`, whatever its `exp` says. */
+const MAX_TOKEN_AGE = '1d';
+
 /** Finds a verification key by id. */
 export interface KeySource {
   key(kid: string): Promise<KeyObject | undefined>;
@@ -111,16 +114,22 @@ export class TokenVerifier {
         })
       : undefined;
     if (!key) throw unauthenticated('The access token is signed with an unknown key');
+    let claims: TokenClaims;
     try {
-      return jwt.verify(token, key, {
+      claims = jwt.verify(token, key, {
         algorithms: [TOKEN_ALGORITHM],
         issuer: this.options.issuer,
         audience: this.options.audience,
+        // Auth's tokens live minutes: one issued (`iat`) more than a day ago is refused.
+        maxAge: MAX_TOKEN_AGE,
       }) as TokenClaims;
     } catch (err) {
       if (err instanceof jwt.TokenExpiredError) throw unauthenticated('The access token has expired');
       throw unauthenticated('The access token is invalid');
     }
+    // A token that never expires would outlive every revocation.
+    if (typeof claims.exp !== 'number') throw unauthenticated('The access token has no expiry');
+    return claims;
   }
 
   /** Verifies the token of an `Authorization: Bearer …` header; undefined when there is none. */
