@@ -70,6 +70,21 @@ describe('a production subgraph shows its schema to nobody but services', () => 
   });
 
   it('gives no "Did you mean" hints at the gateway or a subgraph', async () => {
+    for (const url of [ctx.system.gatewayUrl, ctx.system.subgraphUrls.pyxis]) {
+      const body = await ctx.system.graphql('{ medicine(id: "x") { nme } }', {}, { url, token: ctx.tokens.nurse });
+      expect(codesOf(body)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      expect(JSON.stringify(body.errors)).not.toMatch(/Did you mean|"name"/);
+    }
+  });
+});
+
+describe('tokens', () => {
+  it("are refused without an expiry, even signed with auth's key, at the gateway and at each subgraph", async () => {
+    const file = readdirSync(ctx.system.keysDir).sort().pop()!;
+    const key = createPrivateKey(readFileSync(path.join(ctx.system.keysDir, file)));
+    const forever = jwt.sign({ typ: 'user', role: 'ADMIN' }, key, {
+      algorithm: 'ES256', keyid: jwkThumbprint(key), subject: '11111111-1111-4111-8111-000000000004', issuer: 'asky-auth', audience: 'asky',
+    });
     const { auth, pyxis, request } = ctx.system.subgraphUrls;
     const asks: [string, string][] = [[ctx.system.gatewayUrl, '{ me { id } }'], [auth, '{ me { id } }'], [pyxis, '{ dispensers { id } }'], [request, '{ requests(first: 1) { id } }']];
     for (const [url, query] of asks) {
