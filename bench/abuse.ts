@@ -66,7 +66,7 @@ async function startServices(): Promise<Services> {
   };
   try {
     processes.auth = await startProcess(entry('auth'), { ...common, AUTH_DATABASE_URL: serviceRoleUrl(database.url, 'auth').href, AUTH_PORT: String(ports.auth), AUTH_KEYS_DIR: keys, AUTH_GENERATE_KEY: "true", AUTH_SERVICE_SECRETS: `pyxis=${secrets.pyxis},request=${secrets.request}` }, ready(ports.auth));
-    processes.pyxis = await startProcess(entry('pyxis'), { ...common, ...jwks, PYXIS_DATABASE_URL: serviceRoleUrl(database.url, 'pyxis').href, PYXIS_PORT: String(ports.pyxis), PYXIS_SERVICE_SECRET: secrets.pyxis }, ready(ports.pyxis));
+    processes.pyxis = await startProcess(entry('pyxis'), { ...common, ...jwks, PYXIS_DATABASE_URL: serviceRoleUrl(database.url, 'pyxis').href, PYXIS_PORT: String(ports.pyxis), PYXIS_SERVICE_SECRET: secrets.pyxis, REQUEST_URL: urls.request }, ready(ports.pyxis));
     processes.request = await startProcess(entry('request'), { ...common, ...jwks, PYXIS_URL: urls.pyxis, REQUEST_DATABASE_URL: serviceRoleUrl(database.url, 'request').href, REQUEST_PORT: String(ports.request), REQUEST_SERVICE_SECRET: secrets.request }, ready(ports.request));
     processes.gateway = await startProcess(entry('gateway'), { ...common, ...jwks, PYXIS_URL: urls.pyxis, REQUEST_URL: urls.request, GATEWAY_PORT: String(ports.gateway) }, answersGraphQL(urls.gateway));
     return { urls, processes, stop };

@@ -210,4 +210,35 @@ CREATE TABLE "ProcessedEvent" (
 END
 $migration$;
 
+-- Migration 20261202060051_dispensed_requests
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261202060051_dispensed_requests' AND finished_at IS NOT NULL) THEN
+-- DropTable
+DROP TABLE "ProcessedEvent";
+
+-- CreateTable
+CREATE TABLE "DispensedRequest" (
+    "requestId" UUID NOT NULL,
+    "dispensedAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "DispensedRequest_pkey" PRIMARY KEY ("requestId")
+);
+
+
+-- Requests dispensed before this migration (their movement names them), so a late
+-- redelivery of an old completion does not dispense again.
+INSERT INTO "DispensedRequest" ("requestId", "dispensedAt")
+SELECT (regexp_match("reason", '^request ([0-9a-f-]{36}) completed'))[1]::uuid, min("at")
+FROM "StockMovement"
+WHERE "reason" ~ '^request [0-9a-f-]{36} completed'
+GROUP BY 1
+ON CONFLICT DO NOTHING;
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, 'd3f24e2dea131423e02b2e8bb6f539049cb54f0775c2ee73527009679a868c98', '20261202060051_dispensed_requests', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -25,7 +25,7 @@ import {
   type TokenConfig,
 } from '@asky/shared';
 import { createAuthSubgraph } from '@asky/auth';
-import { pyxisSubgraph } from '@asky/pyxis';
+import { createPyxisSubgraph, RemoteRequests } from '@asky/pyxis';
 import { createRequestSubgraph, PyxisCatalogue } from '@asky/request';
 import { createGateway, type LiveLimits } from '@asky/supergraph';
 import type { PreparedDatabase } from './database';
@@ -99,7 +99,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       tokenUrl: new URL('/oauth/token', urls.auth).href,
       userStatusTtlMs: options.userStatusTtlMs,
     });
-    await start('pyxis', pyxisSubgraph as unknown as AnySubgraph, remoteAuth(tokens, identity('pyxis')));
+    // pyxis asks request about completed requests; request's URL is known once it has started.
+    const requests = new RemoteRequests(() => urls.request, new ServiceTokenClient(identity('pyxis')));
+    await start('pyxis', createPyxisSubgraph(requests) as unknown as AnySubgraph, remoteAuth(tokens, identity('pyxis')));
     const catalogue = new PyxisCatalogue(urls.pyxis, new ServiceTokenClient(identity('request')));
     await start('request', createRequestSubgraph(catalogue) as unknown as AnySubgraph, remoteAuth(tokens, identity('request')));
     const gateway = await createGateway({

@@ -51,6 +51,7 @@ function configOf(service: Service, values: Record<string, string>): { read: Set
         loadEventsConfig(env, DEFAULT_AMQP_URL);
       }
       if (service === 'request') readSubgraphUrl('pyxis', env);
+      if (service === 'pyxis') readSubgraphUrl('request', env);
     }
     loadTokenConfig(env);
     return { read: asked, port };

@@ -114,16 +114,55 @@ describe('a connection lost under a transaction past its timeout', () => {
 });
 
 describe('messages that can never apply', () => {
-  it('dead-letters a completion that names no item instead of taking stock from some slot', async () => {
-    const before = await sql(`SELECT sum(quantity)::int AS total FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}'`);
-    const event = { eventId: randomUUID(), type: 'request.status_changed', occurredAt: new Date().toISOString(), requestId: randomUUID(), kind: 'MEDICINE', priority: 'ROUTINE', status: 'COMPLETED', previousStatus: 'IN_TRANSIT', requesterId: randomUUID(), changedById: randomUUID(), dispenserId: UTI_A, medicineId: null, materialId: null, quantity: 7 };
-    const deadBefore = await deadLetters();
+  const forge = (fields: object) => {
+    const event = { eventId: randomUUID(), type: 'request.status_changed', occurredAt: new Date().toISOString(), kind: 'MEDICINE', priority: 'STAT', status: 'COMPLETED', previousStatus: 'IN_TRANSIT', requesterId: randomUUID(), changedById: randomUUID(), dispenserId: UTI_A, materialId: null, ...fields };
     tap.channel.publish(system.topology.exchange, 'request.status_changed', Buffer.from(JSON.stringify(event)), { messageId: event.eventId, persistent: true });
+    return event;
+  };
+  const stockAt = async () => (await sql(`SELECT sum(quantity)::int AS total FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}'`)).rows[0].total as number;
+  const metric = async (reason: string) => {
+    const text = await (await fetch(new URL('/metrics', system.subgraphUrls.pyxis))).text();
+    return Number(new RegExp(`asky_events_dead_lettered_total\\{queue="pyxis.stock",reason="${reason}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+  };
+
+  it('dead-letters a forged completion of a request that does not exist: no stock taken', async () => {
+    const before = await stockAt();
+    const deadBefore = await deadLetters();
+    const slot = await slotWithStock(7);
+    forge({ requestId: randomUUID(), medicineId: slot.medicineId, quantity: 7 });
     expect(await eventually(deadLetters, (n) => n > deadBefore)).toBe(deadBefore + 1);
-    const after = await sql(`SELECT sum(quantity)::int AS total FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}'`);
-    expect(after.rows[0].total).toBe(before.rows[0].total);
-    const metrics = await (await fetch(new URL('/metrics', system.subgraphUrls.pyxis))).text();
-    expect(metrics).toMatch(/asky_events_dead_lettered_total\{queue="pyxis.stock",reason="no_item"\} [1-9]/);
+    expect(await stockAt()).toBe(before);
+    expect(await metric('unknown_request')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('dead-letters a forged COMPLETED for a request that is not completed: no stock taken', async () => {
+    const slot = await slotWithStock(5);
+    const created = await system.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', { input: { kind: 'MEDICINE', medicineId: slot.medicineId, dispenserId: UTI_A, quantity: 1 } }, { token: tokens.nurse });
+    const pending = created.data.createRequest.id as string;
+    const before = await stockAt();
+    const deadBefore = await deadLetters();
+    forge({ requestId: pending, medicineId: slot.medicineId, quantity: 5 });
+    expect(await eventually(deadLetters, (n) => n > deadBefore)).toBe(deadBefore + 1);
+    expect(await stockAt()).toBe(before);
+    expect(await metric('not_completed')).toBeGreaterThanOrEqual(1);
+  });
+
+  it("takes a completed request's own item and quantity, once, whatever copies of its message say", async () => {
+    const slot = await slotWithStock(10);
+    const id = await inTransit(slot.medicineId, 2);
+    expect((await system.graphql(REQUEST_MOVES, { id, s: 'COMPLETED' }, { token: tokens.pharmacist })).errors).toBeUndefined();
+    expect(await eventually(() => quantityOf(slot.id), (q) => q === slot.quantity - 2)).toBe(slot.quantity - 2);
+    // The same completion again with new eventIds, a bigger quantity and another item: nothing more.
+    const other = (await sql(`SELECT "medicineId" FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" IS NOT NULL AND "medicineId" <> '${slot.medicineId}' LIMIT 1`)).rows[0]?.medicineId ?? slot.medicineId;
+    const before = await stockAt();
+    forge({ requestId: id, medicineId: slot.medicineId, quantity: 2 });
+    const last = forge({ requestId: id, medicineId: other, quantity: 5 });
+    await tap.until((bodies) => bodies.some((b) => b.eventId === last.eventId));
+    await eventually(async () => (await tap.channel.checkQueue(`${system.topology.queuePrefix}pyxis.stock`)).messageCount, (n) => n === 0);
+    await new Promise((r) => setTimeout(r, 500)); // the last delivery's transaction
+    expect(await stockAt()).toBe(before);
+    const movements = await sql(`SELECT delta, "actorId" FROM pyxis."StockMovement" WHERE reason LIKE 'request ${id} completed%'`);
+    expect(movements.rows).toEqual([{ delta: -2, actorId: '11111111-1111-4111-8111-000000000002' }]); // the pharmacist who completed it
   });
 
   it('an operator moves dead letters back once the cause is fixed (npm run events:redrive)', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { SERVICE_SCOPES, SERVICE_SUBJECT_PREFIX, TOKEN_ALGORITHM, type Role, type TokenConfig } from '@asky/shared';
+import { serviceScopes, SERVICE_SUBJECT_PREFIX, TOKEN_ALGORITHM, type Role, type TokenConfig } from '@asky/shared';
 import type { KeyRing } from './keys';
 
 export interface IssuedToken {
@@ -21,7 +21,7 @@ export class TokenIssuer {
   }
 
   forService(service: string): IssuedToken {
-    return this.sign({ typ: 'service', scope: SERVICE_SCOPES.join(' ') }, `${SERVICE_SUBJECT_PREFIX}${service}`);
+    return this.sign({ typ: 'service', scope: serviceScopes(service).join(' ') }, `${SERVICE_SUBJECT_PREFIX}${service}`);
   }
 
   private sign(claims: object, subject: string): IssuedToken {

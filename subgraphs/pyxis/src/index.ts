@@ -1,4 +1,7 @@
-import { runSubgraph } from '@asky/shared';
-import { pyxisSubgraph } from './server';
+import { loadServiceIdentity, readSubgraphUrl, runSubgraph, ServiceTokenClient } from '@asky/shared';
+import { createPyxisSubgraph, RemoteRequests } from './server';
 
-runSubgraph(() => pyxisSubgraph);
+runSubgraph(() => {
+  const requestUrl = readSubgraphUrl('request');
+  return createPyxisSubgraph(new RemoteRequests(() => requestUrl, new ServiceTokenClient(loadServiceIdentity('pyxis'))));
+});

@@ -9,10 +9,12 @@ export type RequestScope = Prisma.RequestWhereInput;
  * Row-level visibility, applied inside every query so nobody reads a request they
  * should not even by id (it is simply not found). A NURSE sees her own requests;
  * staff the kinds they work, and their own; ADMIN all. Field access itself is
- * checked by `@access` before this runs.
+ * checked by `@access` before this runs. A service sees nothing, except one whose
+ * token reads requests (`requests:read`: pyxis, to dispense completed requests).
  */
 export function visibleTo(viewer: Viewer | null): RequestScope {
-  if (viewer?.kind !== 'user') return { requesterId: { in: [] } }; // not a person: nothing
+  if (viewer?.kind === 'service' && viewer.scopes.has('requests:read')) return {};
+  if (viewer?.kind !== 'user') return { requesterId: { in: [] } }; // not a person, nor a reader of requests: nothing
   if (viewer.role === 'ADMIN') return {};
   if (viewer.role === 'NURSE') return { requesterId: viewer.id };
   return { OR: [{ kind: { in: kindsHandledBy(viewer.role) } }, { requesterId: viewer.id }] };

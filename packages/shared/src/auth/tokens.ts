@@ -11,8 +11,17 @@ export const TOKEN_ALGORITHM = 'ES256' as const;
 export const ROLES = ['NURSE', 'PHARMACIST', 'TECHNICIAN', 'ADMIN'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** What a service token may do: read users (names, roles, whether active) and the catalogue. */
+/** What every service token may do: read users (names, roles, whether active) and the catalogue. */
 export const SERVICE_SCOPES = ['users:read', 'catalogue:read'] as const;
+
+/**
+ * What one service's token may do: pyxis also reads requests (`requests:read`),
+ * to take a completed request's item, quantity and actor from the request
+ * service rather than from a broker message anyone on the broker could publish.
+ */
+export function serviceScopes(service: string): readonly string[] {
+  return service === 'pyxis' ? [...SERVICE_SCOPES, 'requests:read'] : SERVICE_SCOPES;
+}
 
 export interface UserClaims {
   readonly typ: 'user';

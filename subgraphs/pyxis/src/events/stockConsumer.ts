@@ -1,16 +1,21 @@
 /**
  * Takes completed MEDICINE/MATERIAL requests out of stock. Consumes
  * `request.status_changed` from a durable queue with manual acks, one message at
- * a time; an event applies once (its eventId is recorded in the same transaction
- * as the stock change). A database that does not answer (or a serialization or
- * lock failure) pauses consumption with back-off until it does: a Postgres blip
- * never sends a real completion to the dead-letter queue. Only messages that can
- * never apply — malformed, naming no item, or failing the same way every time —
- * are dead-lettered, counted by `asky_events_dead_lettered_total`.
+ * a time. A message is only a hint: the request's status, item, quantity,
+ * dispenser and who completed it are asked of the request service (a forged
+ * message cannot dispense), and a request dispenses once (recorded in the same
+ * transaction as the stock change), whatever eventIds its messages carry. A
+ * database or request service that does not answer (or a serialization or lock
+ * failure) pauses consumption with back-off until it does: a blip never sends a
+ * real completion to the dead-letter queue. Only messages that can never apply —
+ * malformed, naming no item, a request that does not exist or is not completed,
+ * or failing the same way every time — are dead-lettered, counted by
+ * `asky_events_dead_lettered_total`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isTransientDatabaseError, isUuid, processMetrics, ROUTING_KEYS, type Delivery, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
 import type { PyxisPrisma } from '../data/client';
+import { isUnavailable, type CompletedDispense, type RequestSource } from './requests';
 
 /** Attempts before a message that keeps failing for a reason other than the database being away is dead-lettered. */
 const MAX_ATTEMPTS = 5;
@@ -24,7 +29,7 @@ class UnusableEvent extends Error {
   constructor(
     message: string,
     /** The metric's `reason` label. */
-    readonly reason: 'malformed' | 'no_item',
+    readonly reason: 'malformed' | 'no_item' | 'unknown_request' | 'not_completed',
   ) {
     super(message);
   }
@@ -45,11 +50,11 @@ function readEvent(body: unknown): RequestEvent {
   return event as RequestEvent;
 }
 
-/** The one item a completed MEDICINE/MATERIAL request dispenses; an event naming none (or both) cannot apply. */
-function itemOf(event: RequestEvent): { medicineId: string } | { materialId: string } {
-  if (event.kind === 'MEDICINE' && event.medicineId && !event.materialId) return { medicineId: event.medicineId };
-  if (event.kind === 'MATERIAL' && event.materialId && !event.medicineId) return { materialId: event.materialId };
-  throw new UnusableEvent(`a completed ${event.kind} request must name exactly one ${event.kind.toLowerCase()}`, 'no_item');
+/** The one item a completed MEDICINE/MATERIAL request dispenses; a request naming none (or both) cannot apply. */
+function itemOf(request: CompletedDispense): { medicineId: string } | { materialId: string } {
+  if (request.kind === 'MEDICINE' && request.medicineId && !request.materialId) return { medicineId: request.medicineId };
+  if (request.kind === 'MATERIAL' && request.materialId && !request.medicineId) return { materialId: request.materialId };
+  throw new UnusableEvent(`a completed ${request.kind} request must name exactly one ${request.kind.toLowerCase()}`, 'no_item');
 }
 
 export class StockConsumer {
@@ -61,6 +66,7 @@ export class StockConsumer {
     private readonly prisma: PyxisPrisma,
     private readonly bus: EventBus,
     private readonly logger: Logger,
+    private readonly requests: RequestSource,
     private readonly queuePrefix = '',
   ) {}
 
@@ -97,13 +103,13 @@ export class StockConsumer {
     for (let attempt = 1, pauses = 0; ; ) {
       try {
         await this.apply(event);
-        if (pauses) this.logger.info({ eventId: event.eventId, pauses }, 'the database answers again: consuming');
+        if (pauses) this.logger.info({ eventId: event.eventId, pauses }, 'answered again: consuming');
         delivery.ack();
         return;
       } catch (err) {
         if (err instanceof UnusableEvent) return this.deadLetter(delivery, err.reason, { eventId: event.eventId, why: err.message });
-        if (isTransientDatabaseError(err)) {
-          if (pauses++ === 0) this.logger.warn({ err, eventId: event.eventId }, 'the database does not answer: consumption paused, will retry');
+        if (isTransientDatabaseError(err) || isUnavailable(err)) {
+          if (pauses++ === 0) this.logger.warn({ err, eventId: event.eventId }, 'the database or the request service does not answer: consumption paused, will retry');
           if (this.stopping.signal.aborted) return delivery.retry(); // back to the queue, for the next consumer
           await sleep(Math.min(MAX_PAUSE_MS, 100 * 2 ** Math.min(pauses, 10)), undefined, { signal: this.stopping.signal }).catch(() => undefined);
           continue;
@@ -114,33 +120,41 @@ export class StockConsumer {
     }
   }
 
-  /** Decrements the slot holding the item, at most down to zero; once per eventId. */
+  /**
+   * Takes a completed request's item out of its dispenser's fullest slot holding
+   * it, at most down to zero; once per request. Messages for other statuses and
+   * kinds take nothing.
+   */
   async apply(event: RequestEvent): Promise<void> {
-    const dispenses = event.status === 'COMPLETED' && event.kind !== 'ASSISTANCE' && event.dispenserId && event.quantity;
-    if (!dispenses) return;
-    const item = itemOf(event);
+    if (event.status !== 'COMPLETED' || event.kind === 'ASSISTANCE') return;
+    const request = await this.requests.request(event.requestId);
+    if (!request) throw new UnusableEvent(`request ${event.requestId} does not exist`, 'unknown_request');
+    if (request.status !== 'COMPLETED') throw new UnusableEvent(`request ${event.requestId} is ${request.status}, not COMPLETED`, 'not_completed');
+    if (request.kind === 'ASSISTANCE' || !request.dispenserId || !request.quantity) return;
+    const item = itemOf(request);
+    const quantity = request.quantity;
     await this.prisma.$transaction(async (tx) => {
-      const first = await tx.processedEvent.createMany({ data: [{ eventId: event.eventId }], skipDuplicates: true });
-      if (first.count === 0) return; // delivered before: already applied
-      const slot = await tx.stockItem.findFirst({ where: { dispenserId: event.dispenserId!, ...item }, orderBy: { quantity: 'desc' } });
+      const first = await tx.dispensedRequest.createMany({ data: [{ requestId: request.requestId }], skipDuplicates: true });
+      if (first.count === 0) return; // dispensed before
+      const slot = await tx.stockItem.findFirst({ where: { dispenserId: request.dispenserId!, ...item }, orderBy: { quantity: 'desc' } });
       if (!slot) {
-        this.logger.warn({ eventId: event.eventId }, 'completed request names an item its dispenser does not hold');
+        this.logger.warn({ eventId: event.eventId, requestId: request.requestId }, 'completed request names an item its dispenser does not hold');
         return;
       }
       // Lock the row, then take what is there: stock never goes below zero.
       const [locked] = await tx.$queryRaw<{ quantity: number }[]>`SELECT quantity FROM pyxis."StockItem" WHERE id = ${slot.id}::uuid FOR UPDATE`;
-      const taken = Math.min(event.quantity!, locked!.quantity);
+      const taken = Math.min(quantity, locked!.quantity);
       const after = await tx.stockItem.update({ where: { id: slot.id }, data: { quantity: { decrement: taken } } });
-      const short = event.quantity! - taken;
+      const short = quantity - taken;
       await tx.stockMovement.create({
         data: {
           stockItemId: slot.id,
           kind: 'DISPENSE',
           delta: -taken,
           quantityAfter: after.quantity,
-          reason: `request ${event.requestId} completed${short ? ` (${short} short)` : ''}`,
+          reason: `request ${request.requestId} completed${short ? ` (${short} short)` : ''}`,
           lot: slot.lot,
-          actorId: event.changedById ?? event.requesterId,
+          actorId: request.completedById,
         },
       });
     });

@@ -1,0 +1,74 @@
+/**
+ * What pyxis needs to know of a request before it takes stock out, asked of the
+ * request service with pyxis' own token (`requests:read`). A broker message only
+ * says "look at request X": anyone who can publish on the broker could forge its
+ * item, quantity and actor, so those come from the request service, which owns them.
+ */
+import { ErrorCode, serviceUnavailable, type ServiceTokenClient } from '@asky/shared';
+
+export interface CompletedDispense {
+  readonly requestId: string;
+  readonly kind: 'MEDICINE' | 'MATERIAL' | 'ASSISTANCE';
+  readonly status: string;
+  readonly dispenserId: string | null;
+  readonly medicineId: string | null;
+  readonly materialId: string | null;
+  readonly quantity: number | null;
+  /** Who moved it to COMPLETED (the requester when the history names nobody). */
+  readonly completedById: string;
+}
+
+export interface RequestSource {
+  /** The request as the request service has it now; null when there is no such request. */
+  request(requestId: string): Promise<CompletedDispense | null>;
+}
+
+const QUERY = `query Dispense($id: ID!) {
+  request(id: $id) {
+    id kind status quantity requester { id }
+    dispenser { id } medicine { id } material { id }
+    history { toStatus changedBy { id } }
+  }
+}`;
+
+interface Answer {
+  request: {
+    id: string;
+    kind: CompletedDispense['kind'];
+    status: string;
+    quantity: number | null;
+    requester: { id: string };
+    dispenser: { id: string } | null;
+    medicine: { id: string } | null;
+    material: { id: string } | null;
+    history: { toStatus: string; changedBy: { id: string } | null }[];
+  } | null;
+}
+
+export class RemoteRequests implements RequestSource {
+  /** @param requestUrl the request subgraph's GraphQL URL (a function: in one process it is known once request has started) */
+  constructor(
+    private readonly requestUrl: () => string | undefined,
+    private readonly serviceToken: ServiceTokenClient,
+  ) {}
+
+  async request(requestId: string): Promise<CompletedDispense | null> {
+    const url = this.requestUrl();
+    if (!url) throw serviceUnavailable('the request service has not started yet');
+    const { request } = await this.serviceToken.query<Answer>(url, 'the request service', QUERY, { id: requestId });
+    if (!request) return null;
+    return {
+      requestId: request.id,
+      kind: request.kind,
+      status: request.status,
+      dispenserId: request.dispenser?.id ?? null,
+      medicineId: request.medicine?.id ?? null,
+      materialId: request.material?.id ?? null,
+      quantity: request.quantity,
+      completedById: request.history.findLast((entry) => entry.toStatus === 'COMPLETED')?.changedBy?.id ?? request.requester.id,
+    };
+  }
+}
+
+/** Whether `err` is a dependency that did not answer (worth waiting for), not a wrong answer. */
+export const isUnavailable = (err: unknown) => (err as { extensions?: { code?: unknown } })?.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE;
