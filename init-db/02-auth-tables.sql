@@ -82,4 +82,17 @@ ALTER TABLE "RefreshToken" ADD CONSTRAINT "RefreshToken_userId_fkey" FOREIGN KEY
 END
 $migration$;
 
+-- Migration 20261202060900_password_change_required
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261202060900_password_change_required' AND finished_at IS NOT NULL) THEN
+-- AlterTable
+ALTER TABLE "User" ADD COLUMN     "passwordChangeRequired" BOOLEAN NOT NULL DEFAULT false;
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, '1fba6a550cdc6516e626cebfce585507b3920e8804227ed8b62e6540fb0ae3c6', '20261202060900_password_change_required', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -18,6 +18,7 @@ import {
   onQuery,
   RabbitBus,
   SUBGRAPHS,
+  type Role,
   type SubgraphName,
 } from '@asky/shared';
 import { preparePostgres } from './database';
@@ -93,6 +94,11 @@ export interface TestSystem extends RunningSystem {
   login(email: string, password: string): Promise<string>;
   /** An access token for each mock user. */
   loginAll(): Promise<Record<keyof typeof MOCK_USERS, string>>;
+  /**
+   * A new account, as a hospital makes one: an ADMIN creates it, the person logs
+   * in and replaces the first-login password. Returns a token they can work with.
+   */
+  createPerson(role: Role, name?: string): Promise<{ id: string; email: string; password: string; token: string }>;
   /** SQL statements each subgraph sent since the last `resetQueries()`. */
   readonly queries: Readonly<Record<SubgraphName, string[]>>;
   resetQueries(): void;
@@ -162,6 +168,8 @@ export interface TestSystemOptions {
   readonly prepareKeys?: (keysDir: string) => void;
   /** Extra service clients auth accepts (id → secret). */
   readonly serviceSecrets?: Record<string, string>;
+  /** Let anyone `register` (off by default, as in production). */
+  readonly selfRegistration?: boolean;
   /** The broker the services use (e.g. a proxy in front of it). @default testAmqpUrl() */
   readonly amqpUrl?: string;
   /** A proxy the subgraphs reach Postgres through (set-up and the test's own SQL go direct). */
@@ -221,7 +229,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       // Silent unless TEST_LOG_LEVEL asks (e.g. `error`, to see what a failing test's services logged).
       logLevel: new EnvReader().oneOf('TEST_LOG_LEVEL', LOG_LEVELS, 'silent'),
       prismaExtras: { log: [{ emit: 'event', level: 'query' }] },
-      auth: { ...loadAuthConfig(new EnvReader({})), keysDir, serviceSecrets: options.serviceSecrets ?? {} },
+      auth: { ...loadAuthConfig(new EnvReader({})), keysDir, serviceSecrets: options.serviceSecrets ?? {}, selfRegistration: options.selfRegistration ?? false },
       tokens: loadTokenConfig(new EnvReader({})),
       userStatusTtlMs: options.userStatusTtlMs ?? 0,
       liveLimits: options.liveLimits,
@@ -253,6 +261,25 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       resetQueries: () => SUBGRAPHS.forEach((name) => queries[name].splice(0)),
       graphql,
       login,
+      async createPerson(role, name = 'New Person') {
+        const email = `person.${randomBytes(6).toString('hex')}@asky.local`;
+        const first = `first-login ${randomBytes(8).toString('hex')}`;
+        const password = `own passphrase ${randomBytes(8).toString('hex')}`;
+        const admin = await login(...MOCK_USERS.admin);
+        const created = await graphql<{ createUser: { id: string } }>(
+          'mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }',
+          { input: { name, email, password: first, role } },
+          { token: admin },
+        );
+        if (!created.data) throw new Error(`createUser failed: ${JSON.stringify(created.errors)}`);
+        const changed = await graphql<{ changePassword: { accessToken: string } }>(
+          'mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken } }',
+          { c: first, n: password },
+          { token: await login(email, first) },
+        );
+        if (!changed.data) throw new Error(`changePassword failed: ${JSON.stringify(changed.errors)}`);
+        return { id: created.data.createUser.id, email, password, token: changed.data.changePassword.accessToken };
+      },
       async loginAll() {
         const roles = Object.keys(MOCK_USERS) as (keyof typeof MOCK_USERS)[];
         const tokens = await Promise.all(roles.map((role) => login(MOCK_USERS[role][0], MOCK_USERS[role][1])));

@@ -18,6 +18,7 @@ let newKey: KeyObject;
 beforeAll(async () => {
   system = await startTestSystem({
     serviceSecrets: { [SERVICE.id]: SERVICE.secret },
+    selfRegistration: true, // what registration does where it is open
     // Two keys: the later one signs; tokens of the earlier one stay valid (rotation).
     prepareKeys: (dir) => {
       for (const name of ['2026-01-old.pem', '2026-02-new.pem']) {
@@ -41,16 +42,7 @@ let registered = 0;
 async function register(role?: 'PHARMACIST' | 'TECHNICIAN'): Promise<{ email: string; password: string; id: string; token: string }> {
   const email = `person${++registered}-${Date.now()}@asky.local`;
   const password = 'a sufficiently long passphrase';
-  if (role) {
-    const admin = await system.login(...MOCK_USERS.admin);
-    const created = await system.graphql(
-      'mutation ($input: CreateUserInput!) { createUser(input: $input) { id role } }',
-      { input: { name: 'Staff Person', email, password, role } },
-      { token: admin },
-    );
-    expect(created.data.createUser.role).toBe(role);
-    return { email, password, id: created.data.createUser.id, token: await system.login(email, password) };
-  }
+  if (role) return system.createPerson(role, 'Staff Person');
   const body = await system.graphql(
     `mutation ($email: String!) { register(name: "New Nurse", email: $email, password: "a sufficiently long passphrase") { ${SESSION} } }`,
     { email },
@@ -274,4 +266,27 @@ describe('brute force', () => {
     for (let i = 0; i < 20; i++) await login(`guess${i}@asky.local`, 'wrong password guess');
     expect(codeOf(await login(...MOCK_USERS.admin))).toBe('TOO_MANY_REQUESTS');
   });
+});
+
+describe('a registration storm, where registration is open', () => {
+  // A system of its own: the failed logins of the tests above count against this address.
+  let storming: TestSystem;
+  beforeAll(async () => {
+    storming = await startTestSystem({ selfRegistration: true });
+  });
+  afterAll(() => storming?.stop());
+
+  it('throttles registrations per address, tells the rest to retry, and a real login goes through', async () => {
+    const register = (i: number) =>
+      storming.graphql('mutation ($email: String!) { register(name: "Storm", email: $email, password: "a sufficiently long passphrase") { accessToken } }', { email: `storm${i}@asky.local` });
+    const login = () => storming.graphql('mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }');
+    const storm = Promise.all(Array.from({ length: 40 }, (_, i) => register(i)));
+    const [registrations, real] = await Promise.all([storm, login()]);
+    const codes = registrations.map((r) => (r.errors ? `${r.errors[0]!.extensions?.code}${r.errors[0]!.extensions?.code === 'TOO_MANY_REQUESTS' ? '' : `: ${r.errors[0]!.message}`}` : 'OK'));
+    expect(codes.filter((c) => c === 'OK').length).toBeLessThanOrEqual(10);
+    expect(codes.filter((c) => c !== 'OK' && c !== 'TOO_MANY_REQUESTS')).toEqual([]);
+    expect(registrations.find((r) => r.errors)?.errors?.[0]?.extensions?.retryAfter).toEqual(expect.any(Number));
+    expect(real.errors).toBeUndefined(); // the nurse's login went ahead of the registrations' hashing
+    expect(real.data.login.accessToken).toEqual(expect.any(String));
+  }, 120_000);
 });

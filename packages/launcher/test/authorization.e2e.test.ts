@@ -93,3 +93,57 @@ describe('tokens', () => {
     }
   });
 });
+
+describe('accounts come from an administrator', () => {
+  const REGISTER = 'mutation ($e: String!) { register(name: "Mallory", email: $e, password: "a sufficiently long passphrase") { accessToken } }';
+
+  it('refuses self-registration to everyone alike, whether or not the e-mail exists, and creates nothing', async () => {
+    const fresh = `nobody.${Date.now()}@asky.local`;
+    const answers = await Promise.all(['nurse@asky.local', fresh].map((e) => ctx.system.graphql(REGISTER, { e })));
+    expect(answers.map(codesOf)).toEqual([['FORBIDDEN'], ['FORBIDDEN']]);
+    expect(answers[0]!.errors![0]!.message).toBe(answers[1]!.errors![0]!.message);
+    const straight = await ctx.system.graphql(REGISTER, { e: fresh }, { url: ctx.system.subgraphUrls.auth });
+    expect(codesOf(straight)).toEqual(['FORBIDDEN']);
+    expect((await ctx.system.graphql('{ users { email } }', {}, { token: ctx.tokens.admin })).data.users.map((u: { email: string }) => u.email)).not.toContain(fresh);
+  });
+
+  it('with a first-login password the person must replace before doing anything else', async () => {
+    const email = `new.nurse.${Date.now()}@asky.local`;
+    const created = await ctx.system.graphql('mutation ($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { name: 'Nova', email, password: 'set by the administrator', role: 'NURSE' } }, { token: ctx.tokens.admin });
+    expect(created.errors).toBeUndefined();
+    const first = await ctx.system.graphql('mutation ($e: String!) { login(email: $e, password: "set by the administrator") { accessToken refreshToken passwordChangeRequired user { id email } } }', { e: email });
+    expect(first.data.login).toMatchObject({ passwordChangeRequired: true, user: { email } });
+    const pending = first.data.login.accessToken;
+    // Nothing else, at the gateway or straight at a subgraph.
+    expect(codesOf(await ctx.system.graphql('{ me { id } }', {}, { token: pending }))).toEqual(['FORBIDDEN']);
+    expect(codesOf(await ctx.system.graphql(`mutation { createRequest(input: { kind: ASSISTANCE, assistanceTypeId: "33333333-3333-4333-8333-000000000001", dispenserId: "44444444-4444-4444-8444-000000000001" }) { id } }`, {}, { token: pending }))).toEqual(['FORBIDDEN']);
+    expect(codesOf(await ctx.system.graphql('{ dispensers { id } }', {}, { token: pending, url: ctx.system.subgraphUrls.pyxis }))).toEqual(['FORBIDDEN']);
+    const change = (c: string, n: string) =>
+      ctx.system.graphql('mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken passwordChangeRequired } }', { c, n }, { token: pending });
+    expect(codesOf(await change('not the password at all', 'my own long passphrase'))).toEqual(['UNAUTHENTICATED']);
+    expect(codesOf(await change('set by the administrator', 'set by the administrator'))).toEqual(['BAD_USER_INPUT']);
+    const changed = await change('set by the administrator', 'my own long passphrase');
+    expect(changed.data.changePassword.passwordChangeRequired).toBe(false);
+    const me = await ctx.system.graphql('{ me { email } }', {}, { token: changed.data.changePassword.accessToken });
+    expect(me.data.me.email).toBe(email);
+    // The first-login session ended with the change.
+    const refreshed = await ctx.system.graphql('mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken } }', { t: first.data.login.refreshToken });
+    expect(codesOf(refreshed)).toEqual(['UNAUTHENTICATED']);
+    expect(codesOf(await ctx.system.graphql('mutation ($e: String!) { login(email: $e, password: "set by the administrator") { accessToken } }', { e: email }))).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe("a colleague's account", () => {
+  const PHARMACIST_ID = '11111111-1111-4111-8111-000000000002';
+
+  it('shows its name and role to staff, its e-mail only to the person and ADMIN', async () => {
+    const asNurse = await ctx.system.graphql('query ($id: ID!) { user(id: $id) { name role } }', { id: PHARMACIST_ID }, { token: ctx.tokens.nurse });
+    expect(asNurse.data.user).toEqual({ name: expect.any(String), role: 'PHARMACIST' });
+    for (const url of [ctx.system.gatewayUrl, ctx.system.subgraphUrls.auth]) {
+      const email = await ctx.system.graphql('query ($id: ID!) { user(id: $id) { email } }', { id: PHARMACIST_ID }, { token: ctx.tokens.nurse, url });
+      expect(codesOf(email)).toEqual(['FORBIDDEN']);
+    }
+    expect((await ctx.system.graphql('query ($id: ID!) { user(id: $id) { email } }', { id: PHARMACIST_ID }, { token: ctx.tokens.admin })).data.user.email).toBe('pharmacist@asky.local');
+    expect((await ctx.system.graphql('{ me { email } }', {}, { token: ctx.tokens.pharmacist })).data.me.email).toBe('pharmacist@asky.local');
+  });
+});

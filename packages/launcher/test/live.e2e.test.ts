@@ -116,10 +116,8 @@ describe('requestStatusChanged', () => {
     const first = await create(tokens.nurse);
     const second = await create(tokens.nurse);
     const one = listen(system, tokens.nurse, CHANGES, { requestId: second });
-    const stranger = await system.graphql(
-      'mutation { register(name: "Outra Enfermeira", email: "outra.' + Date.now() + '@asky.local", password: "a sufficiently long passphrase") { accessToken } }',
-    );
-    const other = listen(system, stranger.data.register.accessToken);
+    const stranger = await system.createPerson('NURSE', 'Outra Enfermeira');
+    const other = listen(system, stranger.token);
     await new Promise((r) => setTimeout(r, 300));
     await move(first, 'ACCEPTED');
     await move(second, 'ACCEPTED');
@@ -127,7 +125,7 @@ describe('requestStatusChanged', () => {
     await one.quiet(500);
     expect(one.events.map((e) => e.data.requestStatusChanged.request.id).every((id) => id === second)).toBe(true);
     expect(other.events).toEqual([]); // another nurse's requests are not hers to see
-    const hers = await create(stranger.data.register.accessToken); // …while her own are
+    const hers = await create(stranger.token); // …while her own are
     expect((await other.next()).data.requestStatusChanged.request.id).toBe(hers);
     one.dispose();
     other.dispose();

@@ -15,7 +15,7 @@ describe('the supergraph through the gateway', () => {
     const { data, errors } = await query(
       `query ($id: ID!) { request(id: $id) {
           id kind status priority
-          requester { name email role }
+          requester { name role }
           medicine { name controlled locations { quantity dispenser { code location } } }
           dispenser { code name location }
           history { fromStatus toStatus changedBy { name } }
@@ -28,7 +28,7 @@ describe('the supergraph through the gateway', () => {
       kind: 'MEDICINE',
       status: 'PENDING',
       priority: 'STAT',
-      requester: { name: 'Ana Souza', email: 'nurse@asky.local', role: 'NURSE' },
+      requester: { name: 'Ana Souza', role: 'NURSE' },
       medicine: { name: 'Morfina', controlled: true },
       dispenser: { code: 'UTI-2-A', location: 'UTI Adulto · 2º andar · Sala 201' },
       history: [{ fromStatus: null, toStatus: 'PENDING', changedBy: { name: 'Ana Souza' } }],

@@ -273,6 +273,11 @@ export interface AuthConfig {
   readonly generateKey: boolean;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /**
+   * Anyone may create a NURSE account with `register` (`AUTH_SELF_REGISTRATION`,
+   * default false): for demos only — in a hospital, accounts come from an ADMIN.
+   */
+  readonly selfRegistration: boolean;
   /** Service client ids and secrets (`AUTH_SERVICE_SECRETS=pyxis=…,request=…`). */
   readonly serviceSecrets: Readonly<Record<string, string>>;
 }
@@ -294,6 +299,7 @@ export function loadAuthConfig(env = new EnvReader()): AuthConfig {
     generateKey: env.oneOf('AUTH_GENERATE_KEY', ['true', 'false'], production ? 'false' : 'true') === 'true',
     accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 15 * 60, 60, 60 * 60),
     refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', 12 * 60 * 60, 5 * 60, 30 * 24 * 60 * 60),
+    selfRegistration: env.oneOf('AUTH_SELF_REGISTRATION', ['true', 'false'], 'false') === 'true',
     serviceSecrets,
   };
 }

@@ -20,6 +20,8 @@ export interface AuthServices {
   readonly issuer: TokenIssuer;
   readonly throttle: LoginThrottle;
   readonly refreshTokenTtlSeconds: number;
+  /** Whether `register` is open (see AuthConfig.selfRegistration). */
+  readonly selfRegistration?: boolean;
 }
 
 /** The gateway's X-Forwarded-For (first hop) or, when called directly, the socket's address. */
@@ -35,7 +37,7 @@ export function createContext(prisma: AuthPrisma, viewer: Viewer | null, req: In
   return {
     viewer,
     users,
-    sessions: new SessionService(users, refreshTokens, services.issuer, services.throttle),
+    sessions: new SessionService(users, refreshTokens, services.issuer, services.throttle, services.selfRegistration ?? false),
     clientAddress: clientAddressOf(req),
   };
 }

@@ -39,6 +39,7 @@ export function createAuthSubgraph(settings: AuthSettings): SubgraphDefinition<A
       issuer: new TokenIssuer(keys(), settings.tokens, settings.config.accessTokenTtlSeconds),
       throttle: new LoginThrottle(settings.throttle),
       refreshTokenTtlSeconds: settings.config.refreshTokenTtlSeconds,
+      selfRegistration: settings.config.selfRegistration,
     });
   return {
     name: 'auth',
@@ -48,7 +49,7 @@ export function createAuthSubgraph(settings: AuthSettings): SubgraphDefinition<A
     createContext: (prisma, viewer, req) => createContext(prisma, viewer, req, authServices()),
     localAuth: (prisma) => ({
       verifier: new TokenVerifier({ ...settings.tokens, keys: new StaticKeySource(keys().jwks) }),
-      users: { status: (id) => prisma.user.findUnique({ where: { id }, select: { id: true, role: true, active: true } }) },
+      users: { status: (id) => prisma.user.findUnique({ where: { id }, select: { id: true, role: true, active: true, passwordChangeRequired: true } }) },
     }),
     routes: (app) => authRoutes(app, keys, () => authServices().issuer, settings.config.serviceSecrets),
   };

@@ -1,8 +1,8 @@
 /**
- * Logging in and staying logged in: registration, password login with
- * throttling, refresh-token rotation and logout.
+ * Logging in and staying logged in: registration (when open), password login with
+ * throttling, the first-login password change, refresh-token rotation and logout.
  */
-import { hashPassword, tooManyRequests, unauthenticated, verifyPassword } from '@asky/shared';
+import { badUserInput, forbidden, hashPassword, tooManyRequests, unauthenticated, verifyPassword } from '@asky/shared';
 import type { User } from './generated/prisma/client';
 import type { RefreshTokenRepository } from './data/refreshTokens';
 import type { UserRepository } from './data/users';
@@ -16,6 +16,7 @@ export interface AuthSession {
   readonly refreshToken: string;
   readonly refreshExpiresIn: number;
   readonly user: User;
+  readonly passwordChangeRequired: boolean;
 }
 
 /** One message for an unknown e-mail, a wrong password and a blocked account. */
@@ -30,10 +31,16 @@ export class SessionService {
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly issuer: TokenIssuer,
     private readonly throttle: LoginThrottle,
+    private readonly selfRegistration: boolean,
   ) {}
 
-  /** Self-registration: always a NURSE (other roles come from an ADMIN); throttled per client address. */
+  /**
+   * Self-registration, when open: always a NURSE (other roles come from an ADMIN);
+   * throttled per client address. Closed (the default), every call gets the same
+   * FORBIDDEN, whatever the e-mail.
+   */
   async register(input: { name: string; email: string; password: string }, clientAddress: string): Promise<AuthSession> {
+    if (!this.selfRegistration) throw forbidden('Accounts are created by an administrator: ask yours for one');
     const wait = this.throttle.registrationRetryAfter(clientAddress);
     if (wait > 0) throw tooManyRequests(`Too many registrations from this address: try again in ${wait} s`, wait);
     this.throttle.recordRegistration(clientAddress);
@@ -64,6 +71,26 @@ export class SessionService {
     return this.open(user);
   }
 
+  /**
+   * Replaces the password (the one an administrator set, or the person's own)
+   * after checking the current one, throttled like a login; ends every other
+   * session of the account and opens a new one.
+   */
+  async changePassword(userId: string, currentPassword: string, newPassword: string, clientAddress: string): Promise<AuthSession> {
+    const user = await this.users.findById(userId);
+    if (!user?.active) throw unauthenticated('This account is not active');
+    const wait = Math.max(this.throttle.retryAfter(user.email, clientAddress), this.throttle.signInRetryAfter(user.email, clientAddress));
+    if (wait > 0) throw tooManyRequests(`Too many attempts: try again in ${wait} s`, wait);
+    if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+      this.throttle.recordFailure(user.email, clientAddress);
+      throw unauthenticated('The current password is not right');
+    }
+    checkPassword(newPassword, user.email);
+    if (newPassword === currentPassword) throw badUserInput('Choose a password other than the current one', { argument: 'newPassword' });
+    const updated = await this.users.setOwnPassword(user.id, await hashPassword(newPassword));
+    return this.open(updated);
+  }
+
   async refresh(refreshToken: string): Promise<AuthSession> {
     const { userId, next } = await this.refreshTokens.rotate(refreshToken);
     const user = await this.users.findById(userId);
@@ -90,6 +117,7 @@ export class SessionService {
       refreshToken: refresh.token,
       refreshExpiresIn: refresh.expiresIn,
       user,
+      passwordChangeRequired: user.passwordChangeRequired,
     };
   }
 }

@@ -15,6 +15,8 @@ export interface UserStatus {
   readonly id: string;
   readonly role: Role;
   readonly active: boolean;
+  /** An administrator set the password: nothing but `changePassword` until the person sets their own. */
+  readonly passwordChangeRequired?: boolean;
 }
 
 /** Answers whether users are active and what role they have now. */
@@ -24,6 +26,9 @@ export interface UserStatusSource {
 
 /** The scope every logged-in person holds (and no service). */
 export const PERSON_SCOPE = 'person';
+
+/** All a person holds while they must change the password an administrator set. */
+export const PASSWORD_CHANGE_SCOPE = 'password:change';
 
 /** The scope a role grants, as used in `@access`. */
 export const roleScope = (role: Role) => `role:${role}`;
@@ -39,13 +44,13 @@ export async function viewerFromClaims(claims: TokenClaims, users: UserStatusSou
   }
   const status = await users.status(claims.sub);
   if (!status?.active) throw unauthenticated('This account is not active');
-  return personViewer(status.id, status.role);
+  return personViewer(status.id, status.role, status.passwordChangeRequired);
 }
 
-/** A logged-in person as a viewer. */
-export const personViewer = (id: string, role: Role): Viewer => ({
+/** A logged-in person as a viewer: with their role's scopes, or only the password change they owe. */
+export const personViewer = (id: string, role: Role, passwordChangeRequired = false): Viewer => ({
   kind: 'user',
   id,
   role,
-  scopes: new Set([PERSON_SCOPE, roleScope(role)]),
+  scopes: new Set(passwordChangeRequired ? [PASSWORD_CHANGE_SCOPE] : [PERSON_SCOPE, roleScope(role)]),
 });

@@ -8,6 +8,8 @@ export interface NewUser {
   readonly email: string;
   readonly passwordHash: string;
   readonly role: Role;
+  /** The password was set by an administrator: the person must change it at first login. */
+  readonly passwordChangeRequired?: boolean;
 }
 
 const MISSING = 'No user has this id';
@@ -31,7 +33,7 @@ export class UserRepository {
   }
 
   statuses(ids: readonly string[]) {
-    return this.prisma.user.findMany({ where: { id: { in: [...ids] } }, select: { id: true, role: true, active: true } });
+    return this.prisma.user.findMany({ where: { id: { in: [...ids] } }, select: { id: true, role: true, active: true, passwordChangeRequired: true } });
   }
 
   create(user: NewUser) {
@@ -40,6 +42,15 @@ export class UserRepository {
 
   setRole(id: string, role: Role) {
     return expectingClientErrors(this.prisma.user.update({ where: { id }, data: { role } }), { missing: MISSING });
+  }
+
+  /** The person's own new password: clears the change owed and revokes every session, at once. */
+  async setOwnPassword(id: string, passwordHash: string) {
+    const [user] = await this.prisma.$transaction([
+      this.prisma.user.update({ where: { id }, data: { passwordHash, passwordChangeRequired: false } }),
+      this.prisma.refreshToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } }),
+    ]);
+    return user;
   }
 
   /** Blocks the account and revokes every refresh token it holds, at once. */

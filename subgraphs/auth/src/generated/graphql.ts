@@ -23,6 +23,11 @@ export type AuthPayload = {
   accessToken: Scalars['String']['output'];
   /** Seconds until the access token expires. */
   expiresIn: Scalars['Int']['output'];
+  /**
+   * True for an account an administrator created, until the person sets their own
+   * password with `changePassword`: this session can do nothing else meanwhile.
+   */
+  passwordChangeRequired: Scalars['Boolean']['output'];
   /** Seconds until the refresh token expires. */
   refreshExpiresIn: Scalars['Int']['output'];
   /** Opaque; trade it for new tokens with `refreshToken`. Single use. */
@@ -39,8 +44,16 @@ export type CreateUserInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Sets the logged-in person's own password (required after an administrator
+   * created the account); ends their other sessions and returns a new one.
+   */
+  changePassword: AuthPayload;
   changeUserRole: User;
-  /** A user with any role. */
+  /**
+   * A user with any role. `password` is a first-login password: the person must
+   * replace it (`changePassword`) before doing anything else.
+   */
   createUser: User;
   /** Blocks the account and ends all its sessions. */
   deactivateUser: User;
@@ -50,8 +63,18 @@ export type Mutation = {
   logout: Scalars['Boolean']['output'];
   /** Trades a refresh token for new tokens; the old refresh token stops working. */
   refreshToken: AuthPayload;
-  /** Creates a NURSE account and logs it in. */
+  /**
+   * Creates a NURSE account and logs it in — only where self-registration is open
+   * (`AUTH_SELF_REGISTRATION=true`, for demos). By default FORBIDDEN for everyone,
+   * whatever the e-mail: accounts come from an ADMIN (`createUser`).
+   */
   register: AuthPayload;
+};
+
+
+export type MutationChangePasswordArgs = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
 };
 
 
@@ -130,7 +153,7 @@ export type User = {
   __typename?: 'User';
   /** Deactivated users cannot log in, and their tokens stop working. */
   active: Scalars['Boolean']['output'];
-  /** Normalised: trimmed and lower-case. */
+  /** Normalised: trimmed and lower-case. Only for the person themselves and ADMIN (FORBIDDEN to others). */
   email: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
@@ -142,6 +165,8 @@ export type UserStatus = {
   __typename?: 'UserStatus';
   active: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
+  /** Until the person changes the password an administrator set, they may do nothing else. */
+  passwordChangeRequired: Scalars['Boolean']['output'];
   role: Role;
 };
 
@@ -242,10 +267,10 @@ export type FederationReferenceTypes = ResolversObject<{
 export type ResolversTypes = ResolversObject<{
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreateUserInput: CreateUserInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
   User: ResolverTypeWrapper<UserModel>;
@@ -257,10 +282,10 @@ export type ResolversTypes = ResolversObject<{
 export type ResolversParentTypes = ResolversObject<{
   AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   Int: Scalars['Int']['output'];
+  Boolean: Scalars['Boolean']['output'];
   CreateUserInput: CreateUserInput;
   Mutation: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
-  Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   User: UserModel;
   UserStatus: UserStatus;
@@ -276,12 +301,14 @@ export type AccessDirectiveResolver<Result, Parent, ContextType = Context, Args 
 export type AuthPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = ResolversObject<{
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   expiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  passwordChangeRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   refreshExpiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
   changeUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationChangeUserRoleArgs, 'id' | 'role'>>;
   createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
   deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
@@ -310,6 +337,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
 export type UserStatusResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UserStatus'] = ResolversParentTypes['UserStatus']> = ResolversObject<{
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  passwordChangeRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 }>;
 

@@ -1,4 +1,4 @@
-import { hashPassword, parseId, personViewer } from '@asky/shared';
+import { forbidden, hashPassword, parseId, personViewer } from '@asky/shared';
 import type { MutationResolvers } from '../generated/graphql';
 import type { Context } from '../context';
 import type { AuthSession } from '../sessions';
@@ -6,7 +6,7 @@ import { checkPassword, validEmail, validName } from '../validation';
 
 /** The rest of the operation (e.g. `AuthPayload.user`) runs as the person who just logged in. */
 function actAs(ctx: Context, session: AuthSession): AuthSession {
-  ctx.viewer = personViewer(session.user.id, session.user.role);
+  ctx.viewer = personViewer(session.user.id, session.user.role, session.user.passwordChangeRequired);
   return session;
 }
 
@@ -15,10 +15,15 @@ export const Mutation: MutationResolvers = {
   login: async (_, { email, password }, ctx) => actAs(ctx, await ctx.sessions.login(email, password, ctx.clientAddress)),
   refreshToken: async (_, { refreshToken }, ctx) => actAs(ctx, await ctx.sessions.refresh(refreshToken)),
   logout: (_, { refreshToken }, { sessions }) => sessions.logout(refreshToken),
+  changePassword: async (_, { currentPassword, newPassword }, ctx) => {
+    if (ctx.viewer?.kind !== 'user') throw forbidden('Only a person has a password');
+    return actAs(ctx, await ctx.sessions.changePassword(ctx.viewer.id, currentPassword, newPassword, ctx.clientAddress));
+  },
   createUser: async (_, { input }, { users }) => {
     const email = validEmail(input.email);
     checkPassword(input.password, email);
-    return users.create({ name: validName(input.name), email, passwordHash: await hashPassword(input.password), role: input.role });
+    // A password the administrator knows: the person picks their own at first login.
+    return users.create({ name: validName(input.name), email, passwordHash: await hashPassword(input.password), role: input.role, passwordChangeRequired: true });
   },
   changeUserRole: (_, { id, role }, { users }) => users.setRole(parseId(id), role),
   deactivateUser: (_, { id }, { users }) => users.deactivate(parseId(id)),
