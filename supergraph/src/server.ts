@@ -143,6 +143,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
             server,
             bus: deps.bus!,
             verifier,
+            authUrl: deps.subgraphUrls.auth,
             logger: deps.logger,
             limits: deps.liveLimits,
             guard,

@@ -79,7 +79,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const start = async (name: SubgraphName, definition: AnySubgraph, auth?: SubgraphAuth) => {
     prisma[name] = definition.createPrismaClient(createPrismaAdapter(database.target(name), name), options.prismaExtras);
     const logger = createLogger(name, logLevel);
-    const service = await startSubgraph(definition, { prisma: prisma[name], port: ports[name], production, logger, auth, events: options.events });
+    const service = await startSubgraph(definition, { prisma: prisma[name], port: ports[name], production, logger, auth, events: options.events, liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits } });
     services.push(service);
     urls[name] = service.url;
   };
@@ -111,7 +111,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       subgraphUrls: { ...urls },
       tokens,
       bus: options.events.bus,
-      liveLimits: options.liveLimits,
+      liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits },
       requestsPerCaller: options.requestsPerCaller,
     });
     services.push(gateway);

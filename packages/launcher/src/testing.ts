@@ -25,6 +25,7 @@ import { preparePostgres } from './database';
 import { startSystem, type RunningSystem, type SystemOptions } from './system';
 import { TcpProxy } from './tcpProxy';
 import { EventTap } from './eventTap';
+export { listen, LIVE_CHANGES, type Listener } from './liveListener';
 import { testAdminUrl, testAmqpUrl } from './testServices';
 
 export { EventTap } from './eventTap';

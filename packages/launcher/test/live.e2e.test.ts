@@ -10,64 +10,11 @@ import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
 import { createLogger, jwkThumbprint, loadTokenConfig, EnvReader, RabbitBus } from '@asky/shared';
 import { createGateway } from '@asky/supergraph';
-import { startTestSystem, testAmqpUrl, withBrokerProxy, type TestSystem } from '../src/testing';
+import { listen, LIVE_CHANGES, startTestSystem, testAmqpUrl, withBrokerProxy, type TestSystem } from '../src/testing';
 
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
 
-const CHANGES = `subscription ($requestId: ID) {
-  requestStatusChanged(requestId: $requestId) {
-    previousStatus status at
-    changedBy { name }
-    request { id status priority requester { name } medicine { name } dispenser { code location } }
-  }
-}`;
-
-interface Listener {
-  readonly events: any[];
-  readonly closed: Promise<number>;
-  next(ms?: number): Promise<any>;
-  quiet(ms?: number): Promise<boolean>;
-  dispose(): void;
-}
-
-/** A graphql-ws client subscribed to `query`, collecting what arrives. */
-function listen(system: { gatewayUrl: string }, token: string | undefined, query = CHANGES, variables: Record<string, unknown> = {}): Listener {
-  const events: any[] = [];
-  let closedWith: (code: number) => void = () => undefined;
-  const closed = new Promise<number>((resolve) => (closedWith = resolve));
-  const client: Client = createClient({
-    url: system.gatewayUrl.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-    retryAttempts: 0,
-    lazy: false,
-    on: { closed: (event) => closedWith((event as { code: number }).code) },
-    onNonLazyError: () => undefined,
-  });
-  const dispose = client.subscribe({ query, variables }, { next: (value) => events.push(value), error: (error) => events.push({ errors: [error] }), complete: () => undefined });
-  let read = 0;
-  return {
-    events,
-    closed,
-    async next(ms = 10_000) {
-      const deadline = Date.now() + ms;
-      while (events.length <= read) {
-        if (Date.now() > deadline) throw new Error(`no live event within ${ms} ms (got ${events.length})`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      return events[read++];
-    },
-    async quiet(ms = 1_000) {
-      const before = events.length;
-      await new Promise((r) => setTimeout(r, ms));
-      return events.length === before;
-    },
-    dispose() {
-      dispose();
-      void client.dispose();
-    },
-  };
-}
+const CHANGES = LIVE_CHANGES;
 
 let system: TestSystem;
 let tokens: Awaited<ReturnType<TestSystem['loginAll']>>;

@@ -155,9 +155,14 @@ export interface LiveLimits {
   readonly pendingPerSubscriber: number;
   /** `LIVE_KEEPALIVE_MS` @default 30_000 */
   readonly keepAliveMs: number;
+  /**
+   * How often each subscriber's account is checked again (active, role): a
+   * deactivated or re-roled account's sockets close within it. `USER_STATUS_TTL_MS` @default 10_000
+   */
+  readonly accountRecheckMs: number;
 }
 
-export const DEFAULT_LIVE_LIMITS: LiveLimits = Object.freeze({ subscriptionsPerConnection: 20, connectionsPerUser: 10, subscriptionsPerUser: 20, pendingPerSubscriber: 100, keepAliveMs: 30_000 });
+export const DEFAULT_LIVE_LIMITS: LiveLimits = Object.freeze({ subscriptionsPerConnection: 20, connectionsPerUser: 10, subscriptionsPerUser: 20, pendingPerSubscriber: 100, keepAliveMs: 30_000, accountRecheckMs: 10_000 });
 
 export function loadLiveLimits(env = new EnvReader()): LiveLimits {
   const d = DEFAULT_LIVE_LIMITS;
@@ -167,6 +172,7 @@ export function loadLiveLimits(env = new EnvReader()): LiveLimits {
     subscriptionsPerUser: env.int('LIVE_SUBSCRIPTIONS_PER_USER', d.subscriptionsPerUser, 1, 1_000_000),
     pendingPerSubscriber: env.int('LIVE_PENDING_PER_SUBSCRIBER', d.pendingPerSubscriber, 1, 100_000),
     keepAliveMs: env.int('LIVE_KEEPALIVE_MS', d.keepAliveMs, 1_000, 600_000),
+    accountRecheckMs: env.int('USER_STATUS_TTL_MS', d.accountRecheckMs, 0, 300_000),
   });
 }
 

@@ -10,7 +10,7 @@ import type { Express, Request } from 'express';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { ConfigError, loadEventsConfig, loadServiceIdentity, loadSubgraphConfig, loadTokenConfig, type SubgraphName } from './config';
+import { ConfigError, loadEventsConfig, loadLiveLimits, loadServiceIdentity, loadSubgraphConfig, loadTokenConfig, type LiveLimits, type SubgraphName } from './config';
 import { enforceAccess, remoteAuth, serviceSdlForServices, viewerOf, viewerOfAuthorization, type SubgraphAuth, type Viewer } from './auth';
 import { connectEvents, DEFAULT_AMQP_URL, type SubgraphEvents } from './bus';
 import { createPrismaAdapter, databaseReachable, type PrismaAdapter, type PrismaClientExtras, type PrismaLike } from './database';
@@ -50,6 +50,8 @@ export interface SubgraphDeps<TPrisma> {
   readonly auth?: SubgraphAuth;
   /** Required when the definition has `background` work. */
   readonly events?: SubgraphEvents;
+  /** Limits of the subgraph's own subscriptions, as the gateway's (default: `USER_STATUS_TTL_MS` and the LIVE_* variables). */
+  readonly liveLimits?: Partial<LiveLimits>;
 }
 
 /** The SDL a subgraph package ships as `schema.graphql`. */
@@ -94,6 +96,8 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
             schema,
             guard,
             authenticate: (authorization) => viewerOfAuthorization(authorization, auth),
+            expiresAt: async (authorization) => ((await auth.verifier.verifyHeader(authorization))?.exp ?? 0) * 1000,
+            limits: deps.liveLimits,
             context: (viewer, request) => definition.createContext(deps.prisma, viewer, request),
           })
       : undefined,
@@ -132,7 +136,7 @@ export function runSubgraph<TPrisma extends PrismaLike, TContext extends object>
     }
     const auth = definition.localAuth ? undefined : remoteAuth(loadTokenConfig(), loadServiceIdentity(definition.name));
     const events = definition.background ? await connectEvents(loadEventsConfig(undefined, DEFAULT_AMQP_URL), logger) : undefined;
-    const server = await startSubgraph(definition, { prisma, port: config.port, production: config.production, logger, auth, events });
+    const server = await startSubgraph(definition, { prisma, port: config.port, production: config.production, logger, auth, events, liveLimits: loadLiveLimits() });
     return {
       async stop() {
         await server.stop();

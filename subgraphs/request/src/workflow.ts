@@ -7,7 +7,7 @@
  *   ASSISTANCE:         PENDING → ACCEPTED → IN_PROGRESS → COMPLETED
  *   before COMPLETED:   → CANCELLED (requester, ADMIN) | → REJECTED (staff, with a reason)
  */
-import { badUserInput, conflict, forbidden, type Role, type Viewer } from '@asky/shared';
+import { badUserInput, conflict, forbidden, HANDLERS, type Viewer } from '@asky/shared';
 import type { Request, RequestKind, RequestStatus } from './generated/prisma/client';
 
 const FORWARD: Record<RequestKind, RequestStatus[]> = {
@@ -18,16 +18,7 @@ const FORWARD: Record<RequestKind, RequestStatus[]> = {
 
 export const TERMINAL: readonly RequestStatus[] = ['COMPLETED', 'CANCELLED', 'REJECTED'];
 
-/** Who works each kind of request: the pharmacy delivers medicines, supply and technicians the rest. */
-export const HANDLERS: Record<RequestKind, readonly Role[]> = {
-  MEDICINE: ['PHARMACIST', 'ADMIN'],
-  MATERIAL: ['PHARMACIST', 'TECHNICIAN', 'ADMIN'],
-  ASSISTANCE: ['TECHNICIAN', 'ADMIN'],
-};
-
-/** The kinds a role works, for queues and visibility. */
-export const kindsHandledBy = (role: Role): RequestKind[] =>
-  (Object.keys(HANDLERS) as RequestKind[]).filter((kind) => HANDLERS[kind].includes(role));
+export { HANDLERS, kindsHandledBy } from '@asky/shared';
 
 /** Where a request of `kind` in `status` may go next. */
 export function allowedTransitions(kind: RequestKind, status: RequestStatus): RequestStatus[] {

@@ -4,6 +4,9 @@
  * hub) it may see, with the fields it selected on the request resolved through
  * the supergraph with its own authorization — once per event and distinct
  * selection (and visibility), shared by every subscriber asking the same.
+ * Who may see an event is the rule of `request(id)` (`mayReadRequest`) applied to
+ * the subscriber's current account: checked at connect and every
+ * `accountRecheckMs`; a deactivated or re-roled account's sockets are closed.
  */
 import type http from 'node:http';
 import type { ApolloServer } from '@apollo/server';
@@ -17,6 +20,7 @@ import {
   LiveHub,
   liveStream,
   mapStream,
+  requestReaderGroup,
   wantsEvent,
   type EventBus,
   type LiveLimits,
@@ -29,6 +33,7 @@ import {
   type TokenVerifier,
 } from '@asky/shared';
 import { buildLiveSchema } from './schema';
+import { AccountChecks } from './accounts';
 import { buildFollowUp, VISIBILITY_KEY, type FollowUp } from './followUp';
 
 export type { LiveLimits };
@@ -40,6 +45,8 @@ export interface LiveDeps {
   readonly server: http.Server;
   readonly bus: EventBus;
   readonly verifier: TokenVerifier;
+  /** auth's GraphQL URL: where subscribers' accounts are checked. */
+  readonly authUrl: string;
   readonly logger: Logger;
   readonly limits?: Partial<LiveLimits>;
   /** The gateway's operation limits, which subscription documents must pass too. */
@@ -71,11 +78,18 @@ export const SUBSCRIBER_TOO_SLOW = 4413;
 const byResponseKey: GraphQLFieldResolver<Record<string, unknown> | null, unknown> = (source, _args, _ctx, info) =>
   source?.[info.path.key as string];
 
-/** Subscribers whose follow-up results are the same: same visibility, same query and variables. */
-function groupOf(claims: TokenClaims, followUp: FollowUp): string {
-  const visibility = claims.typ === 'user' && claims.role === 'NURSE' ? `user:${claims.sub}` : `role:${claims.typ === 'user' ? claims.role : 'service'}`;
-  return `${visibility}|${followUp.query}|${JSON.stringify(followUp.variables)}`;
-}
+/** Subscribers whose follow-up results for `event` are the same: who they are to it, same query and variables. */
+const groupOf = (subscriber: Subscriber, event: RequestEvent, followUp: FollowUp) =>
+  `${requestReaderGroup(subscriber, event)}|${followUp.query}|${JSON.stringify(followUp.variables)}`;
+
+/** Close code when an account may no longer subscribe (deactivated, re-roled, owing a password change). */
+export const ACCOUNT_CHANGED = 4403;
+/** Close code when auth cannot check the account now (WebSocket "try again later"). */
+const TRY_AGAIN_LATER = 1013;
+
+/** A follow-up refused for the account that ran it (not for the request): another subscriber must run its own. */
+const refusedTheRunner = (errors: readonly { extensions?: { code?: unknown } }[] | undefined) =>
+  !!errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED' || e.extensions?.code === 'FORBIDDEN');
 
 /** Follows the gateway's API schema; register before the gateway loads. */
 export function trackApiSchema(gateway: ApolloGateway): () => GraphQLSchema | undefined {
@@ -92,6 +106,9 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
   /** Payloads by event, then by group (see `groupOf`); an event's entry lives a few seconds. */
   const shared = new Map<string, Map<string, Promise<Record<string, unknown> | undefined>>>();
   const connectionsByUser = new Map<string, number>();
+  const accounts = new AccountChecks(deps.authUrl);
+  /** Open connections, for the account re-checks. */
+  const connections = new Set<Extra>();
   const subscriptionsByUser = new Map<string, number>();
   /** Forgets one of the connection's subscriptions, once, in its user's count too. */
   const release = (extra: Extra, id: string) => {
@@ -106,7 +123,8 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
    * for the other subscribers: they all get the same payload object, so its
    * presentation (below) is shared too.
    */
-  const payloadFor = (event: RequestEvent, followUp: FollowUp, group: string, extra: Extra): Promise<Record<string, unknown> | undefined> => {
+  const payloadFor = (event: RequestEvent, followUp: FollowUp, extra: Extra): Promise<Record<string, unknown> | undefined> => {
+    const group = groupOf(extra.subscriber!, event, followUp);
     let payloads = shared.get(event.eventId);
     if (!payloads) {
       shared.set(event.eventId, (payloads = new Map()));
@@ -126,6 +144,8 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
         .then((response) => {
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
           if (result?.errors?.length) deps.logger.warn({ errors: result.errors, eventId: event.eventId }, 'live: resolving an event failed');
+          // Run by an account refused meanwhile: not the group's answer.
+          if (refusedTheRunner(result?.errors) && payloads!.get(group) === payload) payloads!.delete(group);
           const data = result?.data;
           if (!data?.[VISIBILITY_KEY]) return undefined; // not the subscriber's to see
           return { ...data, previousStatus: event.previousStatus, status: event.status, at: event.occurredAt, __typename: 'RequestStatusChange' };
@@ -164,10 +184,9 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
     field.resolve = (payload) => payload;
     field.subscribe = (_root, args: RequestSubscriptionArgs, extra: Extra, info) => {
       const followUp = buildFollowUp(info);
-      const group = groupOf(extra.claims!, followUp);
       return liveStream<RequestEvent, Record<string, unknown>>({
         listen: (push) => hub.listen((event) => wantsEvent(args, extra.subscriber!, event) && push(event)),
-        resolve: (event) => payloadFor(event, followUp, group, extra),
+        resolve: (event) => payloadFor(event, followUp, extra),
         maxPending: limits.pendingPerSubscriber,
         onDropped: () => {
           processMetrics.liveDropped.inc();
@@ -201,13 +220,23 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
           return false;
         }
         if (claims.typ !== 'user') return false; // 4403: live updates are for people
+        const account = await accounts.current(authorization!).catch(() => undefined);
+        if (account === undefined) {
+          ctx.extra.socket.close(TRY_AGAIN_LATER, 'The account cannot be checked now: try again');
+          return false;
+        }
+        if (!account) {
+          ctx.extra.socket.close(ACCOUNT_CHANGED, 'This account may not subscribe');
+          return false;
+        }
         const open = connectionsByUser.get(claims.sub) ?? 0;
         if (open >= limits.connectionsPerUser) {
           ctx.extra.socket.close(4429, 'Too many connections');
           return false;
         }
         connectionsByUser.set(claims.sub, open + 1);
-        Object.assign(ctx.extra, { authorization, claims, subscriber: { id: claims.sub, role: claims.role } });
+        Object.assign(ctx.extra, { authorization, claims, subscriber: { id: account.id, role: account.role } });
+        connections.add(ctx.extra);
         ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(4401, 'Token expired'), claims.exp * 1000 - Date.now());
         processMetrics.liveConnections.inc();
         return true;
@@ -236,6 +265,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
       },
       onClose: (ctx) => {
         clearTimeout(ctx.extra.expiry);
+        connections.delete(ctx.extra);
         for (const id of [...subscriptionsOf(ctx.extra)]) release(ctx.extra, id);
         const sub = ctx.extra.claims?.sub;
         if (sub) {
@@ -253,6 +283,27 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
     alive.add(socket);
     socket.on('pong', () => alive.add(socket));
   });
+  /** Each subscribing person's account, once per period: closed when deactivated or re-roled. */
+  const recheck = async () => {
+    const byUser = new Map<string, Extra[]>();
+    for (const extra of connections) byUser.set(extra.subscriber!.id, [...(byUser.get(extra.subscriber!.id) ?? []), extra]);
+    await Promise.all(
+      [...byUser.values()].map(async (extras) => {
+        const account = await accounts.current(extras[0]!.authorization!).catch(() => undefined); // auth away: keep what we know
+        if (account === undefined) return;
+        for (const extra of extras) {
+          if (!account || account.role !== extra.subscriber!.role) extra.socket.close(ACCOUNT_CHANGED, account ? 'The role changed: reconnect' : 'This account is no longer active');
+        }
+      }),
+    );
+  };
+  let rechecking = false;
+  const rechecker = setInterval(() => {
+    if (rechecking) return;
+    rechecking = true;
+    recheck().finally(() => (rechecking = false));
+  }, Math.max(250, limits.accountRecheckMs)).unref();
+
   const pinger = setInterval(() => {
     for (const socket of wss.clients) {
       if (!alive.has(socket)) socket.terminate();
@@ -266,6 +317,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
   return {
     async stop() {
       clearInterval(pinger);
+      clearInterval(rechecker);
       await serverCleanup.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await hub.stop();

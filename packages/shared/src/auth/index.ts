@@ -5,3 +5,4 @@ export * from './userStatus';
 export * from './verifier';
 export * from './viewer';
 export * from './subgraphAuth';
+export * from './requestAccess';

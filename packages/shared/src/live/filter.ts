@@ -1,3 +1,5 @@
+import { mayReadRequest } from '../auth/requestAccess';
+import type { Role } from '../auth/tokens';
 import type { RequestEvent } from '../events';
 
 /** The arguments of `Subscription.requestStatusChanged`. */
@@ -10,19 +12,19 @@ export interface RequestSubscriptionArgs {
   readonly assignedToMe?: boolean | null;
 }
 
-/** Who subscribes: a user id and role (services do not subscribe). */
+/** Who subscribes: a user id and their current role (services do not subscribe). */
 export interface Subscriber {
   readonly id: string;
-  readonly role: string;
+  readonly role: Role;
 }
 
 /**
- * Cheap checks on an event before anything is read: the arguments, and a
- * nurse's own requests only. Who may see the request is decided again, for
- * real, when it is read with the subscriber's authorization.
+ * Checks on an event before anything is read: whether the subscriber may read the
+ * request at all (the rule of `request(id)`), then the arguments. The request is
+ * read again, with the subscriber's authorization, for its fields.
  */
 export function wantsEvent(args: RequestSubscriptionArgs, subscriber: Subscriber, event: RequestEvent): boolean {
-  if (subscriber.role === 'NURSE' && event.requesterId !== subscriber.id) return false;
+  if (!mayReadRequest(subscriber, event)) return false;
   if (args.requestId && args.requestId.toLowerCase() !== event.requestId) return false;
   if (args.status && args.status !== event.status) return false;
   if (args.kind && args.kind !== event.kind) return false;

@@ -1,0 +1,32 @@
+/**
+ * Who may read a request — the one rule behind `request(id)`, every request list,
+ * and every live update at the gateway and at the request subgraph: a person
+ * reads their own requests; staff the kinds they work; ADMIN all.
+ */
+import type { Role } from './tokens';
+
+export type RequestKindName = 'MEDICINE' | 'MATERIAL' | 'ASSISTANCE';
+
+/** Who works each kind of request: the pharmacy delivers medicines, supply and technicians the rest. */
+export const HANDLERS: Record<RequestKindName, readonly Role[]> = {
+  MEDICINE: ['PHARMACIST', 'ADMIN'],
+  MATERIAL: ['PHARMACIST', 'TECHNICIAN', 'ADMIN'],
+  ASSISTANCE: ['TECHNICIAN', 'ADMIN'],
+};
+
+/** The kinds a role works, for queues and visibility. */
+export const kindsHandledBy = (role: Role): RequestKindName[] =>
+  (Object.keys(HANDLERS) as RequestKindName[]).filter((kind) => HANDLERS[kind].includes(role));
+
+/** Whether `person` (their current role) may read a request with this requester and kind. */
+export function mayReadRequest(person: { readonly id: string; readonly role: Role }, request: { readonly requesterId: string; readonly kind: string }): boolean {
+  return request.requesterId === person.id || HANDLERS[request.kind as RequestKindName]?.includes(person.role) === true;
+}
+
+/**
+ * People who read a request alike: everyone of a role, except its requester, who
+ * also sees what is theirs only (their own e-mail…). Live updates resolve an event
+ * once per such group.
+ */
+export const requestReaderGroup = (person: { readonly id: string; readonly role: Role }, request: { readonly requesterId: string }) =>
+  request.requesterId === person.id ? `user:${person.id}` : `role:${person.role}`;
