@@ -171,6 +171,8 @@ export interface TestSystemOptions {
   readonly serviceSecrets?: Record<string, string>;
   /** Let anyone `register` (off by default, as in production). */
   readonly selfRegistration?: boolean;
+  /** Whose X-Forwarded-For auth believes (default: loopback, as `npm start`). */
+  readonly trustedProxies?: readonly string[];
   /** The broker the services use (e.g. a proxy in front of it). @default testAmqpUrl() */
   readonly amqpUrl?: string;
   /** A proxy the subgraphs reach Postgres through (set-up and the test's own SQL go direct). */
@@ -230,7 +232,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       // Silent unless TEST_LOG_LEVEL asks (e.g. `error`, to see what a failing test's services logged).
       logLevel: new EnvReader().oneOf('TEST_LOG_LEVEL', LOG_LEVELS, 'silent'),
       prismaExtras: { log: [{ emit: 'event', level: 'query' }] },
-      auth: { ...loadAuthConfig(new EnvReader({})), keysDir, serviceSecrets: options.serviceSecrets ?? {}, selfRegistration: options.selfRegistration ?? false },
+      auth: { ...loadAuthConfig(new EnvReader({})), keysDir, serviceSecrets: options.serviceSecrets ?? {}, selfRegistration: options.selfRegistration ?? false, trustedProxies: options.trustedProxies ?? ['loopback'] },
       tokens: loadTokenConfig(new EnvReader({})),
       userStatusTtlMs: options.userStatusTtlMs ?? 0,
       liveLimits: options.liveLimits,

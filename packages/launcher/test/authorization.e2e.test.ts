@@ -147,3 +147,38 @@ describe("a colleague's account", () => {
     expect((await ctx.system.graphql('{ me { email } }', {}, { token: ctx.tokens.pharmacist })).data.me.email).toBe('pharmacist@asky.local');
   });
 });
+
+describe('login throttling', () => {
+  const LOGIN = 'mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }';
+  /** Straight at auth, as the gateway calls it for a client at `client` (the test runs on loopback, a trusted proxy here). */
+  const loginFrom = (system: { subgraphUrls: { auth: string }; graphql: typeof ctx.system.graphql }, client: string, e: string, p: string) =>
+    system.graphql(LOGIN, { e, p }, { url: system.subgraphUrls.auth, headers: { 'x-forwarded-for': client } });
+
+  it("stops a guesser on other clients without locking the owner out of her usual one", async () => {
+    const person = await ctx.system.createPerson('NURSE', 'Owner');
+    expect((await loginFrom(ctx.system, '10.1.1.1', person.email, person.password)).errors).toBeUndefined(); // her workstation
+    for (let i = 0; i < 12; i++) await loginFrom(ctx.system, `192.0.2.${i}`, person.email, 'not her password at all');
+    expect(codesOf(await loginFrom(ctx.system, '192.0.2.200', person.email, person.password))).toEqual(['TOO_MANY_REQUESTS']);
+    expect((await loginFrom(ctx.system, '10.1.1.1', person.email, person.password)).errors).toBeUndefined();
+  });
+
+  it('lets colleagues behind one address sign in while it guesses at other accounts', async () => {
+    const colleague = await ctx.system.createPerson('NURSE', 'Colleague');
+    expect((await loginFrom(ctx.system, '10.2.2.2', colleague.email, colleague.password)).errors).toBeUndefined();
+    for (let i = 0; i < 22; i++) await loginFrom(ctx.system, '10.2.2.2', `nobody${i}@asky.local`, 'not a password at all');
+    expect(codesOf(await loginFrom(ctx.system, '10.2.2.2', 'nobody-else@asky.local', 'not a password at all'))).toEqual(['TOO_MANY_REQUESTS']);
+    expect((await loginFrom(ctx.system, '10.2.2.2', colleague.email, colleague.password)).errors).toBeUndefined();
+  });
+});
+
+describe('X-Forwarded-For from a caller that is not a trusted proxy', () => {
+  const untrusting = useTestSystem({ trustedProxies: [] });
+
+  it('is ignored: rotating it does not slip past the throttle', async () => {
+    const answers = [];
+    for (let i = 0; i < 7; i++) {
+      answers.push(await untrusting.system.graphql('mutation { login(email: "admin@asky.local", password: "not the password at all") { accessToken } }', {}, { url: untrusting.system.subgraphUrls.auth, headers: { 'x-forwarded-for': `198.51.100.${i}` } }));
+    }
+    expect(answers.map((a) => codesOf(a)[0])).toEqual([...Array(5).fill('UNAUTHENTICATED'), 'TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS']);
+  });
+});

@@ -284,6 +284,12 @@ export interface AuthConfig {
    * default false): for demos only — in a hospital, accounts come from an ADMIN.
    */
   readonly selfRegistration: boolean;
+  /**
+   * Who may tell auth a client's address in `X-Forwarded-For` (`AUTH_TRUSTED_PROXIES`:
+   * addresses, CIDRs or proxy-addr's names `loopback`, `linklocal`, `uniquelocal`;
+   * default `loopback`, the gateway of `npm start`). Anyone else's header is ignored.
+   */
+  readonly trustedProxies: readonly string[];
   /** Service client ids and secrets (`AUTH_SERVICE_SECRETS=pyxis=…,request=…`). */
   readonly serviceSecrets: Readonly<Record<string, string>>;
 }
@@ -306,6 +312,7 @@ export function loadAuthConfig(env = new EnvReader()): AuthConfig {
     accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 15 * 60, 60, 60 * 60),
     refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', 12 * 60 * 60, 5 * 60, 30 * 24 * 60 * 60),
     selfRegistration: env.oneOf('AUTH_SELF_REGISTRATION', ['true', 'false'], 'false') === 'true',
+    trustedProxies: env.string('AUTH_TRUSTED_PROXIES', 'loopback').split(',').map((s) => s.trim()).filter(Boolean),
     serviceSecrets,
   };
 }

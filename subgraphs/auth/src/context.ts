@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import proxyaddr from 'proxy-addr';
 import type { Viewer } from '@asky/shared';
 import type { AuthPrisma } from './data/client';
 import { RefreshTokenRepository } from './data/refreshTokens';
@@ -22,13 +23,17 @@ export interface AuthServices {
   readonly refreshTokenTtlSeconds: number;
   /** Whether `register` is open (see AuthConfig.selfRegistration). */
   readonly selfRegistration?: boolean;
+  /** Which peers' X-Forwarded-For is believed (compiled AuthConfig.trustedProxies). */
+  readonly trustProxy: (address: string, hop: number) => boolean;
 }
 
-/** The gateway's X-Forwarded-For (first hop) or, when called directly, the socket's address. */
-export function clientAddressOf(req: IncomingMessage): string {
-  const forwarded = req.headers['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return first || req.socket.remoteAddress || 'unknown';
+/**
+ * The client's address: the socket's, or the one a trusted proxy (the gateway)
+ * names in X-Forwarded-For — never what any caller claims (rotating the header
+ * would slip past login throttling).
+ */
+export function clientAddressOf(req: IncomingMessage, trust: (address: string, hop: number) => boolean): string {
+  return proxyaddr(req, trust) || 'unknown';
 }
 
 export function createContext(prisma: AuthPrisma, viewer: Viewer | null, req: IncomingMessage, services: AuthServices): Context {
@@ -38,6 +43,6 @@ export function createContext(prisma: AuthPrisma, viewer: Viewer | null, req: In
     viewer,
     users,
     sessions: new SessionService(users, refreshTokens, services.issuer, services.throttle, services.selfRegistration ?? false),
-    clientAddress: clientAddressOf(req),
+    clientAddress: clientAddressOf(req, services.trustProxy),
   };
 }

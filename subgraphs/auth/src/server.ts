@@ -1,3 +1,4 @@
+import proxyaddr from 'proxy-addr';
 import {
   StaticKeySource,
   TokenVerifier,
@@ -40,6 +41,7 @@ export function createAuthSubgraph(settings: AuthSettings): SubgraphDefinition<A
       throttle: new LoginThrottle(settings.throttle),
       refreshTokenTtlSeconds: settings.config.refreshTokenTtlSeconds,
       selfRegistration: settings.config.selfRegistration,
+      trustProxy: proxyaddr.compile([...settings.config.trustedProxies]),
     });
   return {
     name: 'auth',

@@ -67,7 +67,7 @@ export class SessionService {
       this.throttle.recordFailure(account, clientAddress);
       throw unauthenticated(INVALID_LOGIN);
     }
-    this.throttle.recordSuccess(account);
+    this.throttle.recordSuccess(account, clientAddress);
     return this.open(user);
   }
 

@@ -1,17 +1,22 @@
 /**
- * Slows password guessing: after `limit` failed logins within `windowMs` for one
- * account, or for one client address, further attempts are refused until the
- * oldest failure leaves the window. Registrations count per client address the
- * same way (each costs a password hash), and so does every sign-in attempt of one
- * account from one client, whatever its outcome: each costs a hash (~0.3 s of a
- * core), and a client that signs the same account in over and over (a storm of
- * correct passwords took a core) is misbehaving — apps keep a session with the
- * refresh token. In memory: each auth replica counts its own.
+ * Slows password guessing without locking the owner out. Failures count per
+ * account and client (5 in 15 minutes refuse that pair), and per account and per
+ * client address from clients the account has not signed in from before (10 and
+ * 20): a guesser on another machine, or one trying many accounts, is stopped,
+ * while the nurse at her usual workstation — behind the same NAT or not — still
+ * signs in with her password. Registrations count per client address (each costs
+ * a password hash), and so does every sign-in attempt of one account from one
+ * client, whatever its outcome: each costs a hash (~0.3 s of a core), and a
+ * client that signs the same account in over and over (a storm of correct
+ * passwords took a core) is misbehaving — apps keep a session with the refresh
+ * token. In memory: each auth replica counts its own.
  */
 export interface ThrottleLimits {
-  /** @default 5 failures per account */
+  /** @default 5 failures of one account from one client */
+  readonly perAccountAndClient?: number;
+  /** @default 10 failures of one account from clients it has not signed in from */
   readonly perAccount: number;
-  /** @default 20 failures per client address */
+  /** @default 20 failures from one client address, on accounts that have not signed in from it */
   readonly perAddress: number;
   /** @default 10 registrations per client address */
   readonly registrationsPerAddress?: number;
@@ -24,7 +29,12 @@ export interface ThrottleLimits {
 /** Past this many tracked keys, attempts outside the window are swept. */
 const SWEEP_ABOVE = 10_000;
 
-export const DEFAULT_THROTTLE: ThrottleLimits = { perAccount: 5, perAddress: 20, registrationsPerAddress: 10, windowMs: 15 * 60_000, signInsPerMinute: 10 };
+export const DEFAULT_THROTTLE: ThrottleLimits = { perAccountAndClient: 5, perAccount: 10, perAddress: 20, registrationsPerAddress: 10, windowMs: 15 * 60_000, signInsPerMinute: 10 };
+
+/** Clients remembered per account as known (signed in from), at most this many pairs. */
+const KNOWN_CLIENTS = 50_000;
+/** How long a sign-in makes a client known for an account. */
+const KNOWN_FOR_MS = 30 * 24 * 60 * 60_000;
 
 /** Attempts per key within a sliding window. */
 class SlidingWindow {
@@ -59,6 +69,8 @@ class SlidingWindow {
 export class LoginThrottle {
   private readonly failures: SlidingWindow;
   private readonly signIns = new SlidingWindow(60_000);
+  /** `account\nclient` → when the account last signed in from the client (oldest first). */
+  private readonly known = new Map<string, number>();
 
   constructor(private readonly limits: ThrottleLimits = DEFAULT_THROTTLE) {
     this.failures = new SlidingWindow(limits.windowMs);
@@ -66,7 +78,9 @@ export class LoginThrottle {
 
   /** Seconds to wait before trying again, or 0 when an attempt may go ahead. */
   retryAfter(account: string, address: string, now = Date.now()): number {
-    return Math.max(this.failures.wait(`account:${account}`, this.limits.perAccount, now), this.failures.wait(`address:${address}`, this.limits.perAddress, now));
+    const pair = this.failures.wait(`pair:${account}\n${address}`, this.limits.perAccountAndClient ?? DEFAULT_THROTTLE.perAccountAndClient!, now);
+    if (this.isKnown(account, address, now)) return pair; // the owner's usual client: only its own failures count
+    return Math.max(pair, this.failures.wait(`account:${account}`, this.limits.perAccount, now), this.failures.wait(`address:${address}`, this.limits.perAddress, now));
   }
 
   /** Seconds before `account` may sign in from `address` again, or 0; counts this attempt when it may go ahead. */
@@ -78,6 +92,8 @@ export class LoginThrottle {
   }
 
   recordFailure(account: string, address: string, now = Date.now()): void {
+    this.failures.record(`pair:${account}\n${address}`, now);
+    if (this.isKnown(account, address, now)) return; // a slip of the owner's is not a guess from elsewhere
     this.failures.record(`account:${account}`, now);
     this.failures.record(`address:${address}`, now);
   }
@@ -92,7 +108,17 @@ export class LoginThrottle {
     this.failures.record(`register:${address}`, now);
   }
 
-  recordSuccess(account: string): void {
-    this.failures.forget(`account:${account}`);
+  /** A correct password from `address`: its failures are forgotten, and it is a known client of the account. */
+  recordSuccess(account: string, address: string, now = Date.now()): void {
+    this.failures.forget(`pair:${account}\n${address}`);
+    const key = `${account}\n${address}`;
+    this.known.delete(key); // re-inserted last: the Map stays oldest first
+    if (this.known.size >= KNOWN_CLIENTS) this.known.delete(this.known.keys().next().value!);
+    this.known.set(key, now);
+  }
+
+  private isKnown(account: string, address: string, now: number): boolean {
+    const at = this.known.get(`${account}\n${address}`);
+    return at !== undefined && now - at < KNOWN_FOR_MS;
   }
 }

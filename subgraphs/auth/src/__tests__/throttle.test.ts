@@ -1,16 +1,17 @@
 import { LoginThrottle } from '../throttle';
 
-const limits = { perAccount: 3, perAddress: 5, windowMs: 60_000 };
+const limits = { perAccountAndClient: 3, perAccount: 4, perAddress: 5, windowMs: 60_000 };
 
 describe('LoginThrottle', () => {
-  it('lets attempts through until an account reaches its limit, then says how long to wait', () => {
+  it('refuses one client after its failures on an account, and says how long to wait; other clients are not refused', () => {
     const throttle = new LoginThrottle(limits);
     for (let i = 0; i < 3; i++) {
       expect(throttle.retryAfter('ana', '10.0.0.1', 1_000 * i)).toBe(0);
       throttle.recordFailure('ana', '10.0.0.1', 1_000 * i);
     }
-    expect(throttle.retryAfter('ana', '10.0.0.9', 3_000)).toBe(57); // the first failure leaves the window at 60 s
-    expect(throttle.retryAfter('bruno', '10.0.0.9', 3_000)).toBe(0); // other accounts are not affected
+    expect(throttle.retryAfter('ana', '10.0.0.1', 3_000)).toBe(57); // the first failure leaves the window at 60 s
+    expect(throttle.retryAfter('ana', '10.0.0.9', 3_000)).toBe(0); // the same account elsewhere
+    expect(throttle.retryAfter('bruno', '10.0.0.1', 3_000)).toBe(0); // other accounts are not affected
   });
 
   it('forgets failures once they leave the window', () => {
@@ -20,17 +21,27 @@ describe('LoginThrottle', () => {
     expect(throttle.retryAfter('ana', '10.0.0.1', 60_001)).toBe(0);
   });
 
-  it('counts failures per client address across accounts', () => {
+  it('stops a guesser rotating clients on one account, but not the owner at her known client', () => {
     const throttle = new LoginThrottle(limits);
-    for (let i = 0; i < 5; i++) throttle.recordFailure(`user${i}`, '10.0.0.2', 0);
-    expect(throttle.retryAfter('someone-else', '10.0.0.2', 1)).toBeGreaterThan(0);
-    expect(throttle.retryAfter('someone-else', '10.0.0.3', 1)).toBe(0);
+    throttle.recordSuccess('ana', '10.0.0.1', 0); // her workstation
+    for (let i = 0; i < 4; i++) throttle.recordFailure('ana', `192.0.2.${i}`, 1_000);
+    expect(throttle.retryAfter('ana', '192.0.2.99', 2_000)).toBeGreaterThan(0); // any new client is refused
+    expect(throttle.retryAfter('ana', '10.0.0.1', 2_000)).toBe(0); // she still signs in
   });
 
-  it('clears an account after a successful login', () => {
+  it('stops one address guessing many accounts, but not the accounts that sign in from it', () => {
+    const throttle = new LoginThrottle(limits);
+    throttle.recordSuccess('bruno', '10.0.0.2', 0); // a colleague behind the same NAT
+    for (let i = 0; i < 5; i++) throttle.recordFailure(`user${i}`, '10.0.0.2', 1_000);
+    expect(throttle.retryAfter('someone-else', '10.0.0.2', 2_000)).toBeGreaterThan(0);
+    expect(throttle.retryAfter('someone-else', '10.0.0.3', 2_000)).toBe(0);
+    expect(throttle.retryAfter('bruno', '10.0.0.2', 2_000)).toBe(0);
+  });
+
+  it("clears a client's failures on an account after a successful login", () => {
     const throttle = new LoginThrottle(limits);
     for (let i = 0; i < 2; i++) throttle.recordFailure('ana', '10.0.0.1', 0);
-    throttle.recordSuccess('ana');
+    throttle.recordSuccess('ana', '10.0.0.1', 0);
     throttle.recordFailure('ana', '10.0.0.1', 0);
     expect(throttle.retryAfter('ana', '10.0.0.1', 1)).toBe(0);
   });
