@@ -245,3 +245,15 @@ describe('router.yaml (Apollo Router)', () => {
     expect(read('subgraphs/request/schema.graphql')).toMatch(/^type Subscription \{/m);
   });
 });
+
+describe('broker users', () => {
+  const users = (JSON.parse(read('rabbitmq/definitions.json')) as { users: { name: string }[] }).users.map((u) => u.name);
+
+  it('are one per service in compose, each defined in rabbitmq/definitions.json, and guest:guest is nowhere', () => {
+    const compose = parse(read('docker-compose.yaml'), { merge: true }) as { services: Record<string, { environment?: Record<string, string> }> };
+    const userOf = (service: string) => new URL(compose.services[service]!.environment!.AMQP_URL!).username;
+    expect(['pyxis', 'request', 'gateway'].map(userOf)).toEqual(['asky_pyxis', 'asky_request', 'asky_gateway']);
+    for (const service of ['pyxis', 'request', 'gateway']) expect(users).toContain(userOf(service));
+    for (const file of ['docker-compose.yaml', 'k8s/secret.yaml', 'k8s/gateway.yaml', 'k8s/pyxis.yaml', 'k8s/request.yaml']) expect(read(file)).not.toMatch(/guest:/);
+  });
+});

@@ -30,6 +30,24 @@ export interface RabbitBusOptions {
   readonly prefetch?: number;
 }
 
+/**
+ * The exchange, checked passively (no permission needed) where the broker's
+ * definitions declared it — services' users may not configure it, so none can
+ * delete it — and declared only where nobody has (development, tests).
+ */
+async function ensureExchange(connection: ChannelModel, name: string, type: 'topic' | 'direct'): Promise<void> {
+  const probe = await connection.createChannel();
+  probe.on('error', () => undefined); // a failed check closes the channel: expected when absent
+  try {
+    await probe.checkExchange(name);
+    await probe.close();
+  } catch {
+    const declarer = await connection.createChannel();
+    await declarer.assertExchange(name, type, { durable: true });
+    await declarer.close();
+  }
+}
+
 export class RabbitBus implements EventBus {
   readonly description: string;
   private readonly exchange: string;
@@ -76,9 +94,9 @@ export class RabbitBus implements EventBus {
   lastFailure?: Error;
 
   private async setup(connection: ChannelModel, prefetch: number): Promise<void> {
+    await ensureExchange(connection, this.exchange, 'topic');
+    await ensureExchange(connection, `${this.exchange}.dead`, 'direct');
     const publisher = await connection.createConfirmChannel();
-    await publisher.assertExchange(this.exchange, 'topic', { durable: true });
-    await publisher.assertExchange(`${this.exchange}.dead`, 'direct', { durable: true });
     const channel = await connection.createChannel();
     await channel.prefetch(prefetch);
     for (const consumer of this.consumers) await this.consume(channel, consumer);
