@@ -182,3 +182,16 @@ describe('X-Forwarded-For from a caller that is not a trusted proxy', () => {
     expect(answers.map((a) => codesOf(a)[0])).toEqual([...Array(5).fill('UNAUTHENTICATED'), 'TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS']);
   });
 });
+
+describe('the dashboard page', () => {
+  it('may not be framed and runs only its own scripts, talking to its own origin', async () => {
+    const res = await fetch(new URL('/dashboard/', ctx.system.gatewayUrl));
+    expect(res.status).toBe(200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    expect(csp).toMatch(/script-src 'self'/);
+    expect(csp).toMatch(/connect-src 'self' ws:\/\/[\w.]+:\d+ wss:\/\/[\w.]+:\d+;/);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    await res.text();
+  });
+});
