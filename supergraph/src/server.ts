@@ -47,6 +47,8 @@ export interface GatewayDeps {
   /** 0 picks a free port. */
   readonly port: number;
   readonly production: boolean;
+  /** See CommonConfig.metricsToken. */
+  readonly metricsToken?: string;
   readonly logger: Logger;
   /** Where each subgraph answers; overrides the URLs in the supergraph file. */
   readonly subgraphUrls: Readonly<Record<SubgraphName, string>>;
@@ -118,6 +120,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     port: deps.port,
     portVariable: 'GATEWAY_PORT',
     production: deps.production,
+    metricsToken: deps.metricsToken,
     logger: deps.logger,
     apollo: {
       gateway,

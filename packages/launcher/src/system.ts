@@ -37,6 +37,8 @@ export interface SystemOptions {
   /** 0 picks free ports. */
   readonly ports: Readonly<Record<SubgraphName | 'gateway', number>>;
   readonly production: boolean;
+  /** See CommonConfig.metricsToken. */
+  readonly metricsToken?: string;
   readonly logLevel: LogLevel;
   readonly auth: AuthConfig;
   readonly tokens: TokenConfig;
@@ -79,7 +81,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const start = async (name: SubgraphName, definition: AnySubgraph, auth?: SubgraphAuth) => {
     prisma[name] = definition.createPrismaClient(createPrismaAdapter(database.target(name), name), options.prismaExtras);
     const logger = createLogger(name, logLevel);
-    const service = await startSubgraph(definition, { prisma: prisma[name], port: ports[name], production, logger, auth, events: options.events, liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits } });
+    const service = await startSubgraph(definition, { prisma: prisma[name], port: ports[name], production, metricsToken: options.metricsToken, logger, auth, events: options.events, liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits } });
     services.push(service);
     urls[name] = service.url;
   };
@@ -107,6 +109,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const gateway = await createGateway({
       port: ports.gateway,
       production,
+      metricsToken: options.metricsToken,
       logger: createLogger('gateway', logLevel),
       subgraphUrls: { ...urls },
       tokens,

@@ -165,6 +165,8 @@ export const MOCK_USERS = {
 
 export interface TestSystemOptions {
   readonly production?: boolean;
+  /** `/metrics` needs `Authorization: Bearer <this>` (production without it: no metrics). */
+  readonly metricsToken?: string;
   /** Called with auth's (empty) keys folder before it starts, e.g. to put keys there. */
   readonly prepareKeys?: (keysDir: string) => void;
   /** Extra service clients auth accepts (id → secret). */
@@ -229,6 +231,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         : prepared,
       ports: { gateway: 0, auth: 0, pyxis: 0, request: 0 },
       production: options.production ?? false,
+      metricsToken: options.metricsToken,
       // Silent unless TEST_LOG_LEVEL asks (e.g. `error`, to see what a failing test's services logged).
       logLevel: new EnvReader().oneOf('TEST_LOG_LEVEL', LOG_LEVELS, 'silent'),
       prismaExtras: { log: [{ emit: 'event', level: 'query' }] },

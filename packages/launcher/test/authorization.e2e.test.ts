@@ -195,3 +195,31 @@ describe('the dashboard page', () => {
     await res.text();
   });
 });
+
+describe('/metrics', () => {
+  it('is not served to anyone on a production port without a scrape token', async () => {
+    for (const url of [ctx.system.gatewayUrl, ...Object.values(ctx.system.subgraphUrls)]) {
+      const res = await fetch(new URL('/metrics', url));
+      expect(res.status).toBe(404);
+      await res.text();
+    }
+  });
+
+  describe('with METRICS_TOKEN', () => {
+    const scraped = useTestSystem({ production: true, metricsToken: 'a-scrape-token-for-tests' });
+
+    it('answers the scraper only, and names only logged-in callers’ operations', async () => {
+      const metricsOf = (token?: string) => fetch(new URL('/metrics', scraped.system.gatewayUrl), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      expect((await metricsOf()).status).toBe(404);
+      expect((await metricsOf('not-the-token')).status).toBe(404);
+      for (let i = 0; i < 3; i++) await scraped.system.graphql(`query Stranger${i} { __typename }`);
+      await scraped.system.graphql('query Dashboard { me { id } }', {}, { token: scraped.tokens.nurse });
+      const res = await metricsOf('a-scrape-token-for-tests');
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toMatch(/operation="Dashboard"/);
+      expect(text).not.toMatch(/operation="Stranger/);
+      expect(text).toMatch(/operation="unauthenticated"/);
+    });
+  });
+});

@@ -92,12 +92,18 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface CommonConfig {
   readonly production: boolean;
   readonly logLevel: LogLevel;
+  /**
+   * What a scraper sends as `Authorization: Bearer …` for `/metrics` (`METRICS_TOKEN`).
+   * Unset: `/metrics` is open in development and refused (404) in production.
+   */
+  readonly metricsToken?: string;
 }
 
 export function readCommonConfig(env = new EnvReader()): CommonConfig {
   return {
     production: env.string('NODE_ENV', 'development') === 'production',
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    metricsToken: env.string('METRICS_TOKEN') || undefined,
   };
 }
 

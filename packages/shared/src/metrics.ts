@@ -93,9 +93,12 @@ export function createServiceMetrics(service: string): ServiceMetrics {
         let type = 'unknown';
         let name = 'anonymous';
         return {
-          async didResolveOperation({ operation, operationName }) {
+          // After validation; and a name is only taken from a logged-in caller (a person or a
+          // service): strangers cannot spend the label budget.
+          async didResolveOperation({ operation, operationName, contextValue }) {
             type = operation?.operation ?? 'unknown';
-            name = operationLabel(operationName);
+            const caller = contextValue as { viewer?: unknown; authorization?: string };
+            name = caller.viewer || caller.authorization ? operationLabel(operationName) : 'unauthenticated';
           },
           async didEncounterErrors({ errors: found }) {
             for (const error of found) errors.inc({ code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });

@@ -4,6 +4,7 @@
  * that later also carries graphql-ws. `startService` is separate from process
  * wiring so tests start services on free ports in-process.
  */
+import { timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -31,6 +32,8 @@ export interface ServiceOptions<TContext extends BaseContext> {
   /** @default '0.0.0.0' */
   readonly host?: string;
   readonly production: boolean;
+  /** See CommonConfig.metricsToken. */
+  readonly metricsToken?: string;
   readonly logger: Logger;
   /** Apollo options: a subgraph's `schema` or the gateway's `gateway`. */
   readonly apollo: ApolloServerOptions<TContext>;
@@ -110,7 +113,12 @@ export async function startService<TContext extends BaseContext>(
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    // Operation names, error codes and load are for the operators' scraper, not anyone on the port.
+    if (options.metricsToken ? !bearerMatches(req.headers.authorization, options.metricsToken) : production) {
+      res.status(404).json({ error: 'Not found' });
+      return;
+    }
     const { contentType, body } = await metrics.exposition();
     res.type(contentType).send(body);
   });
@@ -176,4 +184,11 @@ function listen(server: http.Server, port: number, portVariable: string, host = 
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** Whether `header` is `Bearer <token>`, compared in constant time. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(/^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1] ?? '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

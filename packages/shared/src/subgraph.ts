@@ -45,6 +45,8 @@ export interface SubgraphDeps<TPrisma> {
   /** 0 picks a free port. */
   readonly port: number;
   readonly production: boolean;
+  /** See CommonConfig.metricsToken. */
+  readonly metricsToken?: string;
   readonly logger: Logger;
   /** Required unless the definition has `localAuth`. */
   readonly auth?: SubgraphAuth;
@@ -78,6 +80,7 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
     port: deps.port,
     portVariable: `${definition.name.toUpperCase()}_PORT`,
     production: deps.production,
+    metricsToken: deps.metricsToken,
     logger: deps.logger,
     apollo: {
       schema,
@@ -136,7 +139,7 @@ export function runSubgraph<TPrisma extends PrismaLike, TContext extends object>
     }
     const auth = definition.localAuth ? undefined : remoteAuth(loadTokenConfig(), loadServiceIdentity(definition.name));
     const events = definition.background ? await connectEvents(loadEventsConfig(undefined, DEFAULT_AMQP_URL), logger) : undefined;
-    const server = await startSubgraph(definition, { prisma, port: config.port, production: config.production, logger, auth, events, liveLimits: loadLiveLimits() });
+    const server = await startSubgraph(definition, { prisma, port: config.port, production: config.production, metricsToken: config.metricsToken, logger, auth, events, liveLimits: loadLiveLimits() });
     return {
       async stop() {
         await server.stop();
