@@ -95,4 +95,35 @@ ALTER TABLE "User" ADD COLUMN     "passwordChangeRequired" BOOLEAN NOT NULL DEFA
 END
 $migration$;
 
+-- Migration 20261202064014_shared_throttling
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261202064014_shared_throttling' AND finished_at IS NOT NULL) THEN
+-- CreateTable
+CREATE TABLE "ThrottleEvent" (
+    "id" UUID NOT NULL,
+    "key" TEXT NOT NULL,
+    "at" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "ThrottleEvent_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "KnownClient" (
+    "account" TEXT NOT NULL,
+    "client" TEXT NOT NULL,
+    "lastAt" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "KnownClient_pkey" PRIMARY KEY ("account","client")
+);
+
+-- CreateIndex
+CREATE INDEX "ThrottleEvent_key_at_idx" ON "ThrottleEvent"("key", "at");
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, '585ac5112e0c7d3147d3adfbd1e70423ba4cc25dc18d4c72c2776a6064bf3332', '20261202064014_shared_throttling', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -10,6 +10,7 @@ import {
   type TokenConfig,
 } from '@asky/shared';
 import { createContext, type AuthServices, type Context } from './context';
+import { PrismaThrottleStore } from './data/throttleStore';
 import { createPrismaClient, type AuthPrisma } from './data/client';
 import { authRoutes } from './http';
 import { loadKeyRing, type KeyRing } from './keys';
@@ -18,6 +19,8 @@ import { LoginThrottle, type ThrottleLimits } from './throttle';
 import { TokenIssuer } from './tokens';
 
 export { createPrismaClient, type AuthPrisma };
+export { LoginThrottle } from './throttle';
+export { PrismaThrottleStore } from './data/throttleStore';
 
 export interface AuthSettings {
   readonly config: AuthConfig;
@@ -35,10 +38,11 @@ export function createAuthSubgraph(settings: AuthSettings): SubgraphDefinition<A
   let keyRing: KeyRing | undefined;
   let services: AuthServices | undefined;
   const keys = () => (keyRing ??= loadKeyRing(settings.config, settings.logger));
-  const authServices = () =>
+  /** Once per process, on the first request's client (the only one there is). */
+  const authServices = (prisma: AuthPrisma) =>
     (services ??= {
       issuer: new TokenIssuer(keys(), settings.tokens, settings.config.accessTokenTtlSeconds),
-      throttle: new LoginThrottle(settings.throttle),
+      throttle: new LoginThrottle(settings.throttle, new PrismaThrottleStore(prisma)),
       refreshTokenTtlSeconds: settings.config.refreshTokenTtlSeconds,
       selfRegistration: settings.config.selfRegistration,
       trustProxy: proxyaddr.compile([...settings.config.trustedProxies]),
@@ -48,12 +52,12 @@ export function createAuthSubgraph(settings: AuthSettings): SubgraphDefinition<A
     packageName: '@asky/auth',
     resolvers,
     createPrismaClient,
-    createContext: (prisma, viewer, req) => createContext(prisma, viewer, req, authServices()),
+    createContext: (prisma, viewer, req) => createContext(prisma, viewer, req, authServices(prisma)),
     localAuth: (prisma) => ({
       verifier: new TokenVerifier({ ...settings.tokens, keys: new StaticKeySource(keys().jwks) }),
       users: { status: (id) => prisma.user.findUnique({ where: { id }, select: { id: true, role: true, active: true, passwordChangeRequired: true } }) },
     }),
-    routes: (app) => authRoutes(app, keys, () => authServices().issuer, settings.config.serviceSecrets),
+    routes: (app, prisma) => authRoutes(app, keys, () => authServices(prisma).issuer, settings.config.serviceSecrets),
   };
 }
 

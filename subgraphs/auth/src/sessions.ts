@@ -41,9 +41,9 @@ export class SessionService {
    */
   async register(input: { name: string; email: string; password: string }, clientAddress: string): Promise<AuthSession> {
     if (!this.selfRegistration) throw forbidden('Accounts are created by an administrator: ask yours for one');
-    const wait = this.throttle.registrationRetryAfter(clientAddress);
+    const wait = await this.throttle.registrationRetryAfter(clientAddress);
     if (wait > 0) throw tooManyRequests(`Too many registrations from this address: try again in ${wait} s`, wait);
-    this.throttle.recordRegistration(clientAddress);
+    await this.throttle.recordRegistration(clientAddress);
     const email = validEmail(input.email);
     checkPassword(input.password, email);
     const user = await this.users.create({
@@ -57,17 +57,17 @@ export class SessionService {
 
   async login(email: string, password: string, clientAddress: string): Promise<AuthSession> {
     const account = normaliseEmail(email);
-    const wait = this.throttle.retryAfter(account, clientAddress);
+    const wait = await this.throttle.retryAfter(account, clientAddress);
     if (wait > 0) throw tooManyRequests(`Too many failed logins: try again in ${wait} s`, wait);
     const again = this.throttle.signInRetryAfter(account, clientAddress);
     if (again > 0) throw tooManyRequests(`Too many sign-ins of this account from here: try again in ${again} s`, again);
     const user = await this.users.findByEmail(account);
     const matches = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH));
     if (!user || !matches || !user.active) {
-      this.throttle.recordFailure(account, clientAddress);
+      await this.throttle.recordFailure(account, clientAddress);
       throw unauthenticated(INVALID_LOGIN);
     }
-    this.throttle.recordSuccess(account, clientAddress);
+    await this.throttle.recordSuccess(account, clientAddress);
     return this.open(user);
   }
 
@@ -79,10 +79,10 @@ export class SessionService {
   async changePassword(userId: string, currentPassword: string, newPassword: string, clientAddress: string): Promise<AuthSession> {
     const user = await this.users.findById(userId);
     if (!user?.active) throw unauthenticated('This account is not active');
-    const wait = Math.max(this.throttle.retryAfter(user.email, clientAddress), this.throttle.signInRetryAfter(user.email, clientAddress));
+    const wait = Math.max(await this.throttle.retryAfter(user.email, clientAddress), this.throttle.signInRetryAfter(user.email, clientAddress));
     if (wait > 0) throw tooManyRequests(`Too many attempts: try again in ${wait} s`, wait);
     if (!(await verifyPassword(currentPassword, user.passwordHash))) {
-      this.throttle.recordFailure(user.email, clientAddress);
+      await this.throttle.recordFailure(user.email, clientAddress);
       throw unauthenticated('The current password is not right');
     }
     checkPassword(newPassword, user.email);

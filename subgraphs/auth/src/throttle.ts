@@ -9,7 +9,9 @@
  * client, whatever its outcome: each costs a hash (~0.3 s of a core), and a
  * client that signs the same account in over and over (a storm of correct
  * passwords took a core) is misbehaving — apps keep a session with the refresh
- * token. In memory: each auth replica counts its own.
+ * token. Failures, registrations and known clients are kept in a store shared by
+ * every auth replica (Postgres: `PrismaThrottleStore`); the sign-in rate, which only
+ * bounds one replica's hashing, in memory.
  */
 export interface ThrottleLimits {
   /** @default 5 failures of one account from one client */
@@ -66,21 +68,64 @@ class SlidingWindow {
   }
 }
 
-export class LoginThrottle {
-  private readonly failures: SlidingWindow;
-  private readonly signIns = new SlidingWindow(60_000);
-  /** `account\nclient` → when the account last signed in from the client (oldest first). */
+/** Where throttling events and known clients are kept. Times are ms since the epoch. */
+export interface ThrottleStore {
+  /** Times of the newest `limit` events of `key` after `since`, oldest first. */
+  recent(key: string, since: number, limit: number): Promise<number[]>;
+  /** One event under each key; events of those keys older than `before` may go. */
+  record(keys: readonly string[], at: number, before: number): Promise<void>;
+  forget(key: string): Promise<void>;
+  /** When `account` last signed in from `client`, if it did. */
+  lastSignIn(account: string, client: string): Promise<number | undefined>;
+  markSignIn(account: string, client: string, at: number): Promise<void>;
+}
+
+/** A store in this process only (unit tests, one replica). */
+export class MemoryThrottleStore implements ThrottleStore {
+  private readonly events = new Map<string, number[]>();
+  /** `account\nclient` → last sign-in, oldest first. */
   private readonly known = new Map<string, number>();
 
-  constructor(private readonly limits: ThrottleLimits = DEFAULT_THROTTLE) {
-    this.failures = new SlidingWindow(limits.windowMs);
+  async recent(key: string, since: number, limit: number): Promise<number[]> {
+    return (this.events.get(key) ?? []).filter((at) => at > since).slice(-limit);
   }
 
+  async record(keys: readonly string[], at: number, before: number): Promise<void> {
+    // Guessing across many e-mails must not grow memory without bound.
+    if (this.events.size > SWEEP_ABOVE) for (const [key, times] of this.events) if (times.every((t) => t <= before)) this.events.delete(key);
+    for (const key of keys) this.events.set(key, [...(this.events.get(key) ?? []).filter((t) => t > before), at]);
+  }
+
+  async forget(key: string): Promise<void> {
+    this.events.delete(key);
+  }
+
+  async lastSignIn(account: string, client: string): Promise<number | undefined> {
+    return this.known.get(`${account}\n${client}`);
+  }
+
+  async markSignIn(account: string, client: string, at: number): Promise<void> {
+    const key = `${account}\n${client}`;
+    this.known.delete(key); // re-inserted last: the Map stays oldest first
+    if (this.known.size >= KNOWN_CLIENTS) this.known.delete(this.known.keys().next().value!);
+    this.known.set(key, at);
+  }
+}
+
+export class LoginThrottle {
+  private readonly signIns = new SlidingWindow(60_000);
+
+  constructor(
+    private readonly limits: ThrottleLimits = DEFAULT_THROTTLE,
+    private readonly store: ThrottleStore = new MemoryThrottleStore(),
+  ) {}
+
   /** Seconds to wait before trying again, or 0 when an attempt may go ahead. */
-  retryAfter(account: string, address: string, now = Date.now()): number {
-    const pair = this.failures.wait(`pair:${account}\n${address}`, this.limits.perAccountAndClient ?? DEFAULT_THROTTLE.perAccountAndClient!, now);
-    if (this.isKnown(account, address, now)) return pair; // the owner's usual client: only its own failures count
-    return Math.max(pair, this.failures.wait(`account:${account}`, this.limits.perAccount, now), this.failures.wait(`address:${address}`, this.limits.perAddress, now));
+  async retryAfter(account: string, address: string, now = Date.now()): Promise<number> {
+    const pair = await this.wait(`pair:${account}\n${address}`, this.limits.perAccountAndClient ?? DEFAULT_THROTTLE.perAccountAndClient!, now);
+    if (await this.isKnown(account, address, now)) return pair; // the owner's usual client: only its own failures count
+    const [byAccount, byAddress] = await Promise.all([this.wait(`account:${account}`, this.limits.perAccount, now), this.wait(`address:${address}`, this.limits.perAddress, now)]);
+    return Math.max(pair, byAccount, byAddress);
   }
 
   /** Seconds before `account` may sign in from `address` again, or 0; counts this attempt when it may go ahead. */
@@ -91,34 +136,36 @@ export class LoginThrottle {
     return wait;
   }
 
-  recordFailure(account: string, address: string, now = Date.now()): void {
-    this.failures.record(`pair:${account}\n${address}`, now);
-    if (this.isKnown(account, address, now)) return; // a slip of the owner's is not a guess from elsewhere
-    this.failures.record(`account:${account}`, now);
-    this.failures.record(`address:${address}`, now);
+  async recordFailure(account: string, address: string, now = Date.now()): Promise<void> {
+    const pair = `pair:${account}\n${address}`;
+    // A slip of the owner's at her usual client is not a guess from elsewhere.
+    const keys = (await this.isKnown(account, address, now)) ? [pair] : [pair, `account:${account}`, `address:${address}`];
+    await this.store.record(keys, now, now - this.limits.windowMs);
   }
 
   /** Seconds before `address` may register again, or 0. */
-  registrationRetryAfter(address: string, now = Date.now()): number {
-    return this.failures.wait(`register:${address}`, this.limits.registrationsPerAddress ?? DEFAULT_THROTTLE.registrationsPerAddress!, now);
+  registrationRetryAfter(address: string, now = Date.now()): Promise<number> {
+    return this.wait(`register:${address}`, this.limits.registrationsPerAddress ?? DEFAULT_THROTTLE.registrationsPerAddress!, now);
   }
 
   /** Counts a registration attempt, whatever its outcome. */
-  recordRegistration(address: string, now = Date.now()): void {
-    this.failures.record(`register:${address}`, now);
+  recordRegistration(address: string, now = Date.now()): Promise<void> {
+    return this.store.record([`register:${address}`], now, now - this.limits.windowMs);
   }
 
   /** A correct password from `address`: its failures are forgotten, and it is a known client of the account. */
-  recordSuccess(account: string, address: string, now = Date.now()): void {
-    this.failures.forget(`pair:${account}\n${address}`);
-    const key = `${account}\n${address}`;
-    this.known.delete(key); // re-inserted last: the Map stays oldest first
-    if (this.known.size >= KNOWN_CLIENTS) this.known.delete(this.known.keys().next().value!);
-    this.known.set(key, now);
+  async recordSuccess(account: string, address: string, now = Date.now()): Promise<void> {
+    await this.store.forget(`pair:${account}\n${address}`);
+    await this.store.markSignIn(account, address, now);
   }
 
-  private isKnown(account: string, address: string, now: number): boolean {
-    const at = this.known.get(`${account}\n${address}`);
+  private async wait(key: string, limit: number, now: number): Promise<number> {
+    const recent = await this.store.recent(key, now - this.limits.windowMs, limit);
+    return recent.length >= limit ? Math.ceil((recent[0]! + this.limits.windowMs - now) / 1000) : 0;
+  }
+
+  private async isKnown(account: string, address: string, now: number): Promise<boolean> {
+    const at = await this.store.lastSignIn(account, address);
     return at !== undefined && now - at < KNOWN_FOR_MS;
   }
 }

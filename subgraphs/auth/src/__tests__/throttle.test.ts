@@ -3,60 +3,60 @@ import { LoginThrottle } from '../throttle';
 const limits = { perAccountAndClient: 3, perAccount: 4, perAddress: 5, windowMs: 60_000 };
 
 describe('LoginThrottle', () => {
-  it('refuses one client after its failures on an account, and says how long to wait; other clients are not refused', () => {
+  it('refuses one client after its failures on an account, and says how long to wait; other clients are not refused', async () => {
     const throttle = new LoginThrottle(limits);
     for (let i = 0; i < 3; i++) {
-      expect(throttle.retryAfter('ana', '10.0.0.1', 1_000 * i)).toBe(0);
-      throttle.recordFailure('ana', '10.0.0.1', 1_000 * i);
+      expect(await throttle.retryAfter('ana', '10.0.0.1', 1_000 * i)).toBe(0);
+      await throttle.recordFailure('ana', '10.0.0.1', 1_000 * i);
     }
-    expect(throttle.retryAfter('ana', '10.0.0.1', 3_000)).toBe(57); // the first failure leaves the window at 60 s
-    expect(throttle.retryAfter('ana', '10.0.0.9', 3_000)).toBe(0); // the same account elsewhere
-    expect(throttle.retryAfter('bruno', '10.0.0.1', 3_000)).toBe(0); // other accounts are not affected
+    expect(await throttle.retryAfter('ana', '10.0.0.1', 3_000)).toBe(57); // the first failure leaves the window at 60 s
+    expect(await throttle.retryAfter('ana', '10.0.0.9', 3_000)).toBe(0); // the same account elsewhere
+    expect(await throttle.retryAfter('bruno', '10.0.0.1', 3_000)).toBe(0); // other accounts are not affected
   });
 
-  it('forgets failures once they leave the window', () => {
+  it('forgets failures once they leave the window', async () => {
     const throttle = new LoginThrottle(limits);
-    for (let i = 0; i < 3; i++) throttle.recordFailure('ana', '10.0.0.1', 0);
-    expect(throttle.retryAfter('ana', '10.0.0.1', 59_999)).toBeGreaterThan(0);
-    expect(throttle.retryAfter('ana', '10.0.0.1', 60_001)).toBe(0);
+    for (let i = 0; i < 3; i++) await throttle.recordFailure('ana', '10.0.0.1', 0);
+    expect(await throttle.retryAfter('ana', '10.0.0.1', 59_999)).toBeGreaterThan(0);
+    expect(await throttle.retryAfter('ana', '10.0.0.1', 60_001)).toBe(0);
   });
 
-  it('stops a guesser rotating clients on one account, but not the owner at her known client', () => {
+  it('stops a guesser rotating clients on one account, but not the owner at her known client', async () => {
     const throttle = new LoginThrottle(limits);
-    throttle.recordSuccess('ana', '10.0.0.1', 0); // her workstation
-    for (let i = 0; i < 4; i++) throttle.recordFailure('ana', `192.0.2.${i}`, 1_000);
-    expect(throttle.retryAfter('ana', '192.0.2.99', 2_000)).toBeGreaterThan(0); // any new client is refused
-    expect(throttle.retryAfter('ana', '10.0.0.1', 2_000)).toBe(0); // she still signs in
+    await throttle.recordSuccess('ana', '10.0.0.1', 0); // her workstation
+    for (let i = 0; i < 4; i++) await throttle.recordFailure('ana', `192.0.2.${i}`, 1_000);
+    expect(await throttle.retryAfter('ana', '192.0.2.99', 2_000)).toBeGreaterThan(0); // any new client is refused
+    expect(await throttle.retryAfter('ana', '10.0.0.1', 2_000)).toBe(0); // she still signs in
   });
 
-  it('stops one address guessing many accounts, but not the accounts that sign in from it', () => {
+  it('stops one address guessing many accounts, but not the accounts that sign in from it', async () => {
     const throttle = new LoginThrottle(limits);
-    throttle.recordSuccess('bruno', '10.0.0.2', 0); // a colleague behind the same NAT
-    for (let i = 0; i < 5; i++) throttle.recordFailure(`user${i}`, '10.0.0.2', 1_000);
-    expect(throttle.retryAfter('someone-else', '10.0.0.2', 2_000)).toBeGreaterThan(0);
-    expect(throttle.retryAfter('someone-else', '10.0.0.3', 2_000)).toBe(0);
-    expect(throttle.retryAfter('bruno', '10.0.0.2', 2_000)).toBe(0);
+    await throttle.recordSuccess('bruno', '10.0.0.2', 0); // a colleague behind the same NAT
+    for (let i = 0; i < 5; i++) await throttle.recordFailure(`user${i}`, '10.0.0.2', 1_000);
+    expect(await throttle.retryAfter('someone-else', '10.0.0.2', 2_000)).toBeGreaterThan(0);
+    expect(await throttle.retryAfter('someone-else', '10.0.0.3', 2_000)).toBe(0);
+    expect(await throttle.retryAfter('bruno', '10.0.0.2', 2_000)).toBe(0);
   });
 
-  it("clears a client's failures on an account after a successful login", () => {
+  it("clears a client's failures on an account after a successful login", async () => {
     const throttle = new LoginThrottle(limits);
-    for (let i = 0; i < 2; i++) throttle.recordFailure('ana', '10.0.0.1', 0);
-    throttle.recordSuccess('ana', '10.0.0.1', 0);
-    throttle.recordFailure('ana', '10.0.0.1', 0);
-    expect(throttle.retryAfter('ana', '10.0.0.1', 1)).toBe(0);
+    for (let i = 0; i < 2; i++) await throttle.recordFailure('ana', '10.0.0.1', 0);
+    await throttle.recordSuccess('ana', '10.0.0.1', 0);
+    await throttle.recordFailure('ana', '10.0.0.1', 0);
+    expect(await throttle.retryAfter('ana', '10.0.0.1', 1)).toBe(0);
   });
 
-  it('counts registrations per client address, whatever their outcome', () => {
+  it('counts registrations per client address, whatever their outcome', async () => {
     const throttle = new LoginThrottle({ ...limits, registrationsPerAddress: 2 });
-    throttle.recordRegistration('10.0.0.4', 0);
-    expect(throttle.registrationRetryAfter('10.0.0.4', 1)).toBe(0);
-    throttle.recordRegistration('10.0.0.4', 1_000);
-    expect(throttle.registrationRetryAfter('10.0.0.4', 2_000)).toBe(58);
-    expect(throttle.registrationRetryAfter('10.0.0.5', 2_000)).toBe(0);
-    expect(throttle.retryAfter('ana', '10.0.0.4', 2_000)).toBe(0); // logins are counted apart
+    await throttle.recordRegistration('10.0.0.4', 0);
+    expect(await throttle.registrationRetryAfter('10.0.0.4', 1)).toBe(0);
+    await throttle.recordRegistration('10.0.0.4', 1_000);
+    expect(await throttle.registrationRetryAfter('10.0.0.4', 2_000)).toBe(58);
+    expect(await throttle.registrationRetryAfter('10.0.0.5', 2_000)).toBe(0);
+    expect(await throttle.retryAfter('ana', '10.0.0.4', 2_000)).toBe(0); // logins are counted apart
   });
 
-  it('counts every sign-in of one account from one client, right password or not, per minute', () => {
+  it('counts every sign-in of one account from one client, right password or not, per minute', async () => {
     const throttle = new LoginThrottle({ ...limits, signInsPerMinute: 3 });
     for (let i = 0; i < 3; i++) expect(throttle.signInRetryAfter('ana', '10.0.0.6', i * 1_000)).toBe(0);
     expect(throttle.signInRetryAfter('ana', '10.0.0.6', 10_000)).toBe(50); // the first leaves the minute at 60 s
