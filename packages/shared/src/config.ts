@@ -103,8 +103,17 @@ export function readCommonConfig(env = new EnvReader()): CommonConfig {
   return {
     production: env.string('NODE_ENV', 'development') === 'production',
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-    metricsToken: env.string('METRICS_TOKEN') || undefined,
+    metricsToken: realSecret(env.string('NODE_ENV', 'development') === 'production', 'METRICS_TOKEN', env.string('METRICS_TOKEN') ?? '') || undefined,
   };
+}
+
+/** The placeholder secrets of docker-compose.yaml and k8s/secret.yaml. */
+const DEVELOPMENT_SECRET = /change-me/i;
+
+/** In production, a placeholder secret is a deployment mistake: refuse to start with it. */
+function realSecret(production: boolean, name: string, value: string): string {
+  if (production && DEVELOPMENT_SECRET.test(value)) throw new ConfigError(`${name} is a development placeholder ("change-me"): set a real secret in production`);
+  return value;
 }
 
 export const SUBGRAPHS = ['auth', 'pyxis', 'request'] as const;
@@ -268,7 +277,7 @@ export function loadServiceIdentity(name: SubgraphName, env = new EnvReader()): 
   const ttl = env.int('USER_STATUS_TTL_MS', 10_000, 0, 300_000);
   return {
     clientId: name,
-    clientSecret: env.required(`${name.toUpperCase()}_SERVICE_SECRET`, `the ${name} service's secret, as listed in auth's AUTH_SERVICE_SECRETS`),
+    clientSecret: realSecret(readCommonConfig(env).production, `${name.toUpperCase()}_SERVICE_SECRET`, env.required(`${name.toUpperCase()}_SERVICE_SECRET`, `the ${name} service's secret, as listed in auth's AUTH_SERVICE_SECRETS`)),
     authUrl: authUrl.href,
     tokenUrl: new URL('/oauth/token', authUrl).href,
     userStatusTtlMs: ttl,
@@ -309,7 +318,7 @@ export function loadAuthConfig(env = new EnvReader()): AuthConfig {
     if (!id?.trim() || !secret?.trim() || secret.trim().length < 16) {
       throw new ConfigError('AUTH_SERVICE_SECRETS must be a list of name=secret (secrets of 16+ characters), comma-separated');
     }
-    serviceSecrets[id.trim()] = secret.trim();
+    serviceSecrets[id.trim()] = realSecret(production, `AUTH_SERVICE_SECRETS (${id.trim()})`, secret.trim());
   }
   return {
     privateKeyPem: env.string('AUTH_PRIVATE_KEY')?.replace(/\\n/g, '\n'),
@@ -332,6 +341,7 @@ export interface EventsConfig {
 
 export function loadEventsConfig(env = new EnvReader(), fallbackUrl?: string): EventsConfig {
   const raw = env.string('AMQP_URL') ?? fallbackUrl;
+  if (raw) realSecret(readCommonConfig(env).production, 'AMQP_URL', decodeURIComponent(URL.canParse(raw) ? new URL(raw).password : ''));
   return {
     amqpUrl: raw === undefined ? undefined : parseUrl('AMQP_URL', raw, ['amqp:', 'amqps:']),
     exchange: env.string('EVENTS_EXCHANGE', 'asky.events'),

@@ -41,9 +41,8 @@ export class SessionService {
    */
   async register(input: { name: string; email: string; password: string }, clientAddress: string): Promise<AuthSession> {
     if (!this.selfRegistration) throw forbidden('Accounts are created by an administrator: ask yours for one');
-    const wait = await this.throttle.registrationRetryAfter(clientAddress);
+    const wait = await this.throttle.takeRegistration(clientAddress);
     if (wait > 0) throw tooManyRequests(`Too many registrations from this address: try again in ${wait} s`, wait);
-    await this.throttle.recordRegistration(clientAddress);
     const email = validEmail(input.email);
     checkPassword(input.password, email);
     const user = await this.users.create({

@@ -143,14 +143,17 @@ export class LoginThrottle {
     await this.store.record(keys, now, now - this.limits.windowMs);
   }
 
-  /** Seconds before `address` may register again, or 0. */
-  registrationRetryAfter(address: string, now = Date.now()): Promise<number> {
-    return this.wait(`register:${address}`, this.limits.registrationsPerAddress ?? DEFAULT_THROTTLE.registrationsPerAddress!, now);
-  }
-
-  /** Counts a registration attempt, whatever its outcome. */
-  recordRegistration(address: string, now = Date.now()): Promise<void> {
-    return this.store.record([`register:${address}`], now, now - this.limits.windowMs);
+  /**
+   * Counts a registration attempt from `address`, whatever its outcome, and says
+   * how many seconds to wait when it is past the limit (0: go ahead). Counted
+   * first, then checked: of any number at once, at most the limit go ahead.
+   */
+  async takeRegistration(address: string, now = Date.now()): Promise<number> {
+    const key = `register:${address}`;
+    const limit = this.limits.registrationsPerAddress ?? DEFAULT_THROTTLE.registrationsPerAddress!;
+    await this.store.record([key], now, now - this.limits.windowMs);
+    const recent = await this.store.recent(key, now - this.limits.windowMs, limit + 1);
+    return recent.length > limit ? Math.max(1, Math.ceil((recent[0]! + this.limits.windowMs - now) / 1000)) : 0;
   }
 
   /** A correct password from `address`: its failures are forgotten, and it is a known client of the account. */

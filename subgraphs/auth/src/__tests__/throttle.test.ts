@@ -46,14 +46,16 @@ describe('LoginThrottle', () => {
     expect(await throttle.retryAfter('ana', '10.0.0.1', 1)).toBe(0);
   });
 
-  it('counts registrations per client address, whatever their outcome', async () => {
+  it('counts registrations per client address, whatever their outcome, at most the limit at once', async () => {
     const throttle = new LoginThrottle({ ...limits, registrationsPerAddress: 2 });
-    await throttle.recordRegistration('10.0.0.4', 0);
-    expect(await throttle.registrationRetryAfter('10.0.0.4', 1)).toBe(0);
-    await throttle.recordRegistration('10.0.0.4', 1_000);
-    expect(await throttle.registrationRetryAfter('10.0.0.4', 2_000)).toBe(58);
-    expect(await throttle.registrationRetryAfter('10.0.0.5', 2_000)).toBe(0);
+    expect(await throttle.takeRegistration('10.0.0.4', 0)).toBe(0);
+    expect(await throttle.takeRegistration('10.0.0.4', 1_000)).toBe(0);
+    expect(await throttle.takeRegistration('10.0.0.4', 2_000)).toBe(58); // the first leaves the window at 60 s
+    expect(await throttle.takeRegistration('10.0.0.5', 2_000)).toBe(0);
     expect(await throttle.retryAfter('ana', '10.0.0.4', 2_000)).toBe(0); // logins are counted apart
+    const burst = new LoginThrottle({ ...limits, registrationsPerAddress: 3 });
+    const waits = await Promise.all(Array.from({ length: 10 }, () => burst.takeRegistration('10.0.0.6', 5_000)));
+    expect(waits.filter((w) => w === 0).length).toBeLessThanOrEqual(3);
   });
 
   it('counts every sign-in of one account from one client, right password or not, per minute', async () => {
