@@ -6,7 +6,8 @@
  * requires is set and valid. CI builds and runs the same `dist/` entries.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import {
@@ -258,5 +259,24 @@ describe('broker users', () => {
     expect(['pyxis', 'request', 'gateway'].map(userOf)).toEqual(['asky_pyxis', 'asky_request', 'asky_gateway']);
     for (const service of ['pyxis', 'request', 'gateway']) expect(users).toContain(userOf(service));
     for (const file of ['docker-compose.yaml', 'k8s/secret.yaml', 'k8s/gateway.yaml', 'k8s/pyxis.yaml', 'k8s/request.yaml']) expect(read(file)).not.toMatch(/guest:/);
+  });
+});
+
+describe("compose's Postgres access rules (init-db/99-pg-hba.sh)", () => {
+  it('let service roles reach the asky database only, ahead of every other rule', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'asky-hba-'));
+    try {
+      writeFileSync(path.join(dir, 'pg_hba.conf'), 'local all all trust\nhost all all all scram-sha-256\n');
+      execFileSync('sh', [path.join(REPO_ROOT, 'init-db/99-pg-hba.sh')], { env: { ...process.env, PGDATA: dir, POSTGRES_DB: 'asky' } });
+      const lines = readFileSync(path.join(dir, 'pg_hba.conf'), 'utf8').trim().split('\n');
+      expect(lines.slice(0, 3)).toEqual([
+        'host asky asky_auth,asky_pyxis,asky_request all scram-sha-256',
+        'host all asky_auth,asky_pyxis,asky_request all reject',
+        'local all asky_auth,asky_pyxis,asky_request reject',
+      ]);
+      expect(lines.slice(3)).toEqual(['local all all trust', 'host all all all scram-sha-256']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
