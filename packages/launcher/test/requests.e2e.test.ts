@@ -87,6 +87,16 @@ describe('creating a request', () => {
     const { rows } = await adminQuery(`SELECT count(*) FROM request."Request" WHERE "clientKey" = '${clientKey}'`, system.database.url);
     expect(rows[0].count).toBe('1');
   });
+
+  it('answers CONFLICT when a client key comes back with another request, and keeps the first', async () => {
+    const clientKey = `reused-${Date.now()}`;
+    const first = await create(nurse, { kind: 'MEDICINE', medicineId: stockedHere, dispenserId: UTI_A, quantity: 1, clientKey });
+    const other = await create(nurse, { kind: 'MEDICINE', medicineId: stockedHere, dispenserId: UTI_A, quantity: 5, clientKey });
+    expect(other.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(other.errors?.[0]?.message).toMatch(/quantity/);
+    const { rows } = await adminQuery(`SELECT id, quantity FROM request."Request" WHERE "clientKey" = '${clientKey}'`, system.database.url);
+    expect(rows).toEqual([{ id: first.data.createRequest.id, quantity: 1 }]);
+  });
 });
 
 describe('the workflow', () => {

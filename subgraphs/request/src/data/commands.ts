@@ -20,6 +20,9 @@ export type NewRequest = Pick<
   'kind' | 'priority' | 'requesterId' | 'medicineId' | 'materialId' | 'assistanceTypeId' | 'dispenserId' | 'quantity' | 'note' | 'clientKey' | 'unit'
 >;
 
+/** What must match for a retried createRequest (same clientKey) to be the same request. */
+const SAME_REQUEST_FIELDS = ['kind', 'priority', 'medicineId', 'materialId', 'assistanceTypeId', 'dispenserId', 'quantity', 'note'] as const;
+
 export class RequestCommands {
   /**
    * @param committed called after each committed change, so the relay can publish at once
@@ -69,9 +72,13 @@ export class RequestCommands {
       this.committed();
       return request;
     }
-    // The key was used before (or raced in twice): the request it made is the answer.
+    // The key was used before (or raced in twice): the request it made is the answer —
+    // if it is the same request. A key reused for another body is a client bug that
+    // would silently drop the new request (another drug, another quantity).
     const existing = await this.byClientKey(data);
     if (!existing) throw new Error('createRequest inserted nothing and found no request with its client key');
+    const differs = SAME_REQUEST_FIELDS.filter((field) => existing[field] !== data[field]);
+    if (differs.length) throw conflict(`This clientKey was already used for a different request (${differs.join(', ')}): use a new key for a new request`);
     return existing;
   }
 
