@@ -176,6 +176,25 @@ describe('finding stock', () => {
     expect([...dates].sort()).toEqual(dates);
   });
 
+  it('ranks what to restock as a pharmacy does: empty slots, then controlled medicines, then by the fraction of par left', async () => {
+    const sql = (text: string) => adminQuery(text, system.database.url);
+    // A controlled medicine's slot emptied, and a material slot 40 short of 100 (60 % left).
+    const empty = (await sql(`SELECT s.id FROM pyxis."StockItem" s JOIN pyxis."Medicine" m ON m.id = s."medicineId" WHERE m.controlled LIMIT 1`)).rows[0].id;
+    const swabs = (await sql(`SELECT id FROM pyxis."StockItem" WHERE "materialId" IS NOT NULL LIMIT 1`)).rows[0].id;
+    await sql(`UPDATE pyxis."StockItem" SET quantity = 0 WHERE id = '${empty}'`);
+    await sql(`UPDATE pyxis."StockItem" SET "parLevel" = 100, quantity = 60 WHERE id = '${swabs}'`);
+    const { data } = await gql(nurse, '{ lowStock { id quantity parLevel medicine { controlled } } }');
+    const low = data.lowStock as { id: string; quantity: number; parLevel: number; medicine: { controlled: boolean } | null }[];
+    const at = (id: string) => low.findIndex((s) => s.id === id);
+    expect(at(empty)).toBeGreaterThanOrEqual(0);
+    expect(at(empty)).toBeLessThan(at(swabs));
+    const key = (s: (typeof low)[number]) => [s.quantity === 0 ? 0 : 1, s.medicine?.controlled ? 0 : 1, s.quantity / s.parLevel];
+    for (let i = 1; i < low.length; i++) {
+      const [a, b] = [key(low[i - 1]!), key(low[i]!)];
+      expect(a[0]! < b[0]! || (a[0] === b[0] && (a[1]! < b[1]! || (a[1] === b[1] && a[2]! <= b[2]!)))).toBe(true);
+    }
+  });
+
   it("locates a medicine with the caller's unit first", async () => {
     const { data } = await gql(nurse, `{ medicine(id: "${MORPHINE}") { locations(unit: "Pronto-Socorro") { dispenser { unit } } } }`);
     expect(data.medicine.locations[0].dispenser.unit).toBe('Pronto-Socorro');

@@ -24,10 +24,23 @@ export class StockRepository {
 
   constructor(private readonly prisma: PyxisPrisma) {}
 
-  /** Slots below par, in active dispensers, fullest shortfall first. */
+  /**
+   * Slots below par, most urgent to restock first, as a pharmacy ranks them: empty
+   * slots, then controlled medicines, then by how little of par is left (an empty
+   * Midazolam slot before 40 swabs short of 100), then by the shortfall.
+   */
   async lowStock(unit?: string | null) {
-    const slots = await this.prisma.stockItem.findMany({ where: onUnit(unit), orderBy: [{ dispenserId: 'asc' }, { slot: 'asc' }] });
-    return slots.filter((s) => s.quantity < s.parLevel).sort((a, b) => b.parLevel - b.quantity - (a.parLevel - a.quantity));
+    const [slots, controlled] = await Promise.all([
+      this.prisma.stockItem.findMany({ where: onUnit(unit), orderBy: [{ dispenserId: 'asc' }, { slot: 'asc' }] }),
+      this.prisma.medicine.findMany({ where: { controlled: true }, select: { id: true } }),
+    ]);
+    const isControlled = new Set(controlled.map((m) => m.id));
+    const rank = (s: StockItem) => [s.quantity === 0 ? 0 : 1, s.medicineId && isControlled.has(s.medicineId) ? 0 : 1, s.quantity / s.parLevel, -(s.parLevel - s.quantity)];
+    const byRank = (a: StockItem, b: StockItem) => {
+      const [x, y] = [rank(a), rank(b)];
+      return x.reduce((order, value, i) => order || value - y[i]!, 0);
+    };
+    return slots.filter((s) => s.quantity < s.parLevel).sort(byRank);
   }
 
   expiringBefore(date: Date, unit?: string | null) {

@@ -262,7 +262,7 @@ export type Query = {
   dispensers: Array<Dispenser>;
   /** Slots whose lot expires before `date` (YYYY-MM-DD), soonest first. */
   expiringBefore: Array<StockSlot>;
-  /** Slots below their par level, optionally on one unit: what to restock. */
+  /** Slots below their par level, optionally on one unit: what to restock, most urgent first (empty slots, then controlled medicines, then the smallest fraction of par left). */
   lowStock: Array<StockSlot>;
   material?: Maybe<Material>;
   /** Materials by name; `search` matches name or category, ignoring case and accents. Paged like `medicines`. */
