@@ -78,9 +78,11 @@ export const SUBSCRIBER_TOO_SLOW = 4413;
 const byResponseKey: GraphQLFieldResolver<Record<string, unknown> | null, unknown> = (source, _args, _ctx, info) =>
   source?.[info.path.key as string];
 
-/** Subscribers whose follow-up results for `event` are the same: who they are to it, same query and variables. */
-const groupOf = (subscriber: Subscriber, event: RequestEvent, followUp: FollowUp) =>
-  `${requestReaderGroup(subscriber, event)}|${followUp.query}|${JSON.stringify(followUp.variables)}`;
+/** A follow-up's query and variables as one key, computed once per subscription. */
+const selectionKey = (followUp: FollowUp) => `${followUp.query}|${JSON.stringify(followUp.variables)}`;
+
+/** Subscribers whose follow-up results for `event` are the same: who they are to it, same selection. */
+const groupOf = (subscriber: Subscriber, event: RequestEvent, selection: string) => `${requestReaderGroup(subscriber, event)}|${selection}`;
 
 /** Close code when an account may no longer subscribe (deactivated, re-roled, owing a password change). */
 export const ACCOUNT_CHANGED = 4403;
@@ -123,8 +125,8 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
    * for the other subscribers: they all get the same payload object, so its
    * presentation (below) is shared too.
    */
-  const payloadFor = (event: RequestEvent, followUp: FollowUp, extra: Extra): Promise<Record<string, unknown> | undefined> => {
-    const group = groupOf(extra.subscriber!, event, followUp);
+  const payloadFor = (event: RequestEvent, followUp: FollowUp, selection: string, extra: Extra): Promise<Record<string, unknown> | undefined> => {
+    const group = groupOf(extra.subscriber!, event, selection);
     let payloads = shared.get(event.eventId);
     if (!payloads) {
       shared.set(event.eventId, (payloads = new Map()));
@@ -184,9 +186,10 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
     field.resolve = (payload) => payload;
     field.subscribe = (_root, args: RequestSubscriptionArgs, extra: Extra, info) => {
       const followUp = buildFollowUp(info);
+      const selection = selectionKey(followUp);
       return liveStream<RequestEvent, Record<string, unknown>>({
         listen: (push) => hub.listen((event) => wantsEvent(args, extra.subscriber!, event) && push(event)),
-        resolve: (event) => payloadFor(event, followUp, extra),
+        resolve: (event) => payloadFor(event, followUp, selection, extra),
         maxPending: limits.pendingPerSubscriber,
         onDropped: () => {
           processMetrics.liveDropped.inc();
