@@ -72,6 +72,12 @@ const UNREACHABLE_DRIVER_MESSAGES =
 const UNREACHABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 
 /** Whether `error` means the database is (for now) unreachable, rather than a bad query. */
+/** Whether `error` (a GraphQLError, or an error object from another service's answer) carries one of `codes`. */
+export function hasErrorCode(error: unknown, ...codes: ErrorCode[]): boolean {
+  const code = (error as { extensions?: { code?: unknown } } | null | undefined)?.extensions?.code;
+  return codes.includes(code as ErrorCode);
+}
+
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;

@@ -56,10 +56,6 @@ class SlidingWindow {
     this.attempts.set(key, [...this.recent(key, now), now]);
   }
 
-  forget(key: string): void {
-    this.attempts.delete(key);
-  }
-
   private recent(key: string, now: number): number[] {
     const kept = (this.attempts.get(key) ?? []).filter((at) => at > now - this.windowMs);
     if (kept.length) this.attempts.set(key, kept);

@@ -4,7 +4,7 @@
  * credentials of its own. A token outlives a deactivation or a role change by up
  * to its lifetime; the account does not.
  */
-import { ErrorCode, serviceUnavailable, type Role } from '@asky/shared';
+import { ErrorCode, hasErrorCode, serviceUnavailable, type Role } from '@asky/shared';
 
 export interface Account {
   readonly id: string;
@@ -28,8 +28,7 @@ export class AccountChecks {
     } catch {
       throw serviceUnavailable('auth did not answer an account check');
     }
-    const code = body.errors?.[0]?.extensions?.code;
-    if (code === ErrorCode.UNAUTHENTICATED || code === ErrorCode.FORBIDDEN) return null;
+    if (hasErrorCode(body.errors?.[0], ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN)) return null;
     if (body.errors?.length || !body.data) throw serviceUnavailable('auth could not check the account');
     return body.data.me;
   }

@@ -16,6 +16,9 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   DEFAULT_LIVE_LIMITS,
+  ErrorCode,
+  hasErrorCode,
+  LIVE_CLOSE,
   processMetrics,
   LiveHub,
   liveStream,
@@ -68,11 +71,6 @@ interface Extra extends Record<PropertyKey, unknown> {
 
 const subscriptionsOf = (extra: Extra): Set<string> => (extra.subscriptions ??= new Set());
 
-/**
- * Close code for a subscriber that stopped reading updates: Asky's own (graphql-ws
- * uses 4408 for its init timeout) and not one graphql-ws' client treats as fatal.
- */
-export const SUBSCRIBER_TOO_SLOW = 4413;
 
 /** Subscription payloads are keyed by response key (aliases), as executed results are. */
 const byResponseKey: GraphQLFieldResolver<Record<string, unknown> | null, unknown> = (source, _args, _ctx, info) =>
@@ -84,14 +82,9 @@ const selectionKey = (followUp: FollowUp) => `${followUp.query}|${JSON.stringify
 /** Subscribers whose follow-up results for `event` are the same: who they are to it, same selection. */
 const groupOf = (subscriber: Subscriber, event: RequestEvent, selection: string) => `${requestReaderGroup(subscriber, event)}|${selection}`;
 
-/** Close code when an account may no longer subscribe (deactivated, re-roled, owing a password change). */
-export const ACCOUNT_CHANGED = 4403;
-/** Close code when auth cannot check the account now (WebSocket "try again later"). */
-const TRY_AGAIN_LATER = 1013;
-
 /** A follow-up refused for the account that ran it (not for the request): another subscriber must run its own. */
-const refusedTheRunner = (errors: readonly { extensions?: { code?: unknown } }[] | undefined) =>
-  !!errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED' || e.extensions?.code === 'FORBIDDEN');
+const refusedTheRunner = (errors: readonly unknown[] | undefined) =>
+  !!errors?.some((e) => hasErrorCode(e, ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN));
 
 /** Follows the gateway's API schema; register before the gateway loads. */
 export function trackApiSchema(gateway: ApolloGateway): () => GraphQLSchema | undefined {
@@ -194,7 +187,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
         onDropped: () => {
           processMetrics.liveDropped.inc();
           // Our own code (graphql-ws' client retries it): the client reconnects and refetches.
-          extra.socket.close(SUBSCRIBER_TOO_SLOW, 'Too slow: not reading updates');
+          extra.socket.close(LIVE_CLOSE.TOO_SLOW, 'Too slow: not reading updates');
         },
       });
     };
@@ -219,28 +212,28 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
         const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : undefined;
         const claims = await deps.verifier.verifyHeader(authorization).catch(() => undefined);
         if (!claims) {
-          ctx.extra.socket.close(4401, 'Unauthorized');
+          ctx.extra.socket.close(LIVE_CLOSE.UNAUTHORIZED, 'Unauthorized');
           return false;
         }
         if (claims.typ !== 'user') return false; // 4403: live updates are for people
         const account = await accounts.current(authorization!).catch(() => undefined);
         if (account === undefined) {
-          ctx.extra.socket.close(TRY_AGAIN_LATER, 'The account cannot be checked now: try again');
+          ctx.extra.socket.close(LIVE_CLOSE.TRY_AGAIN_LATER, 'The account cannot be checked now: try again');
           return false;
         }
         if (!account) {
-          ctx.extra.socket.close(ACCOUNT_CHANGED, 'This account may not subscribe');
+          ctx.extra.socket.close(LIVE_CLOSE.FORBIDDEN, 'This account may not subscribe');
           return false;
         }
         const open = connectionsByUser.get(claims.sub) ?? 0;
         if (open >= limits.connectionsPerUser) {
-          ctx.extra.socket.close(4429, 'Too many connections');
+          ctx.extra.socket.close(LIVE_CLOSE.TOO_MANY_CONNECTIONS, 'Too many connections');
           return false;
         }
         connectionsByUser.set(claims.sub, open + 1);
         Object.assign(ctx.extra, { authorization, claims, subscriber: { id: account.id, role: account.role } });
         connections.add(ctx.extra);
-        ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(4401, 'Token expired'), claims.exp * 1000 - Date.now());
+        ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(LIVE_CLOSE.UNAUTHORIZED, 'Token expired'), claims.exp * 1000 - Date.now());
         processMetrics.liveConnections.inc();
         return true;
       },
@@ -295,7 +288,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
         const account = await accounts.current(extras[0]!.authorization!).catch(() => undefined); // auth away: keep what we know
         if (account === undefined) return;
         for (const extra of extras) {
-          if (!account || account.role !== extra.subscriber!.role) extra.socket.close(ACCOUNT_CHANGED, account ? 'The role changed: reconnect' : 'This account is no longer active');
+          if (!account || account.role !== extra.subscriber!.role) extra.socket.close(LIVE_CLOSE.FORBIDDEN, account ? 'The role changed: reconnect' : 'This account is no longer active');
         }
       }),
     );

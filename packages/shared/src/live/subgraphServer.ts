@@ -14,7 +14,9 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Viewer } from '../auth';
 import { DEFAULT_LIVE_LIMITS, type LiveLimits } from '../config';
+import { ErrorCode, hasErrorCode } from '../errors';
 import type { OperationGuard } from '../limits';
+import { LIVE_CLOSE } from './closeCodes';
 
 export interface SubgraphSubscriptionOptions {
   readonly server: http.Server;
@@ -57,17 +59,17 @@ export function serveSubgraphSubscriptions(options: SubgraphSubscriptionOptions)
         const authorization = typeof fromInit === 'string' ? fromInit : ctx.extra.request.headers.authorization;
         const viewer = authorization ? await options.authenticate(authorization).catch(() => null) : null;
         if (!viewer || !authorization) {
-          ctx.extra.socket.close(4401, 'Unauthorized');
+          ctx.extra.socket.close(LIVE_CLOSE.UNAUTHORIZED, 'Unauthorized');
           return false;
         }
         if (viewer.kind !== 'user') return false; // 4403: live updates are for people
         if (ofUser(viewer.id).length >= limits.connectionsPerUser) {
-          ctx.extra.socket.close(4429, 'Too many connections');
+          ctx.extra.socket.close(LIVE_CLOSE.TOO_MANY_CONNECTIONS, 'Too many connections');
           return false;
         }
         const connection: Connection = { socket: ctx.extra.socket, authorization, viewer, subscriptions: new Set() };
         connections.set(ctx.extra, connection); // counted before anything else is awaited
-        connection.expiry = setTimeout(() => ctx.extra.socket.close(4401, 'Token expired'), (await options.expiresAt(authorization)) - Date.now());
+        connection.expiry = setTimeout(() => ctx.extra.socket.close(LIVE_CLOSE.UNAUTHORIZED, 'Token expired'), (await options.expiresAt(authorization)) - Date.now());
         return true;
       },
       onSubscribe: (ctx, id) => {
@@ -93,12 +95,12 @@ export function serveSubgraphSubscriptions(options: SubgraphSubscriptionOptions)
       options.authenticate(connection.authorization).then(
         (now) => {
           if (now?.kind !== 'user' || now.role !== connection.viewer.role || !now.scopes.has('person')) {
-            connection.socket.close(4403, now ? 'The role changed: reconnect' : 'This account is no longer active');
+            connection.socket.close(LIVE_CLOSE.FORBIDDEN, now ? 'The role changed: reconnect' : 'This account is no longer active');
           }
         },
-        (err: { extensions?: { code?: unknown } }) => {
+        (err: unknown) => {
           // Refused now (deactivated, unknown): closed. Auth away: keep what we know.
-          if (err?.extensions?.code === 'UNAUTHENTICATED') connection.socket.close(4403, 'This account is no longer active');
+          if (hasErrorCode(err, ErrorCode.UNAUTHENTICATED)) connection.socket.close(LIVE_CLOSE.FORBIDDEN, 'This account is no longer active');
         },
       );
     }

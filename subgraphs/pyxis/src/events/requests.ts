@@ -4,7 +4,7 @@
  * says "look at request X": anyone who can publish on the broker could forge its
  * item, quantity and actor, so those come from the request service, which owns them.
  */
-import { ErrorCode, serviceUnavailable, type ServiceTokenClient } from '@asky/shared';
+import { serviceUnavailable, type ServiceTokenClient } from '@asky/shared';
 
 export interface CompletedDispense {
   readonly requestId: string;
@@ -69,6 +69,3 @@ export class RemoteRequests implements RequestSource {
     };
   }
 }
-
-/** Whether `err` is a dependency that did not answer (worth waiting for), not a wrong answer. */
-export const isUnavailable = (err: unknown) => (err as { extensions?: { code?: unknown } })?.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE;

@@ -13,9 +13,9 @@
  * `asky_events_dead_lettered_total`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isTransientDatabaseError, isUuid, processMetrics, ROUTING_KEYS, type Delivery, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
+import { ErrorCode, hasErrorCode, isTransientDatabaseError, isUuid, processMetrics, ROUTING_KEYS, type Delivery, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
 import type { PyxisPrisma } from '../data/client';
-import { isUnavailable, type CompletedDispense, type RequestSource } from './requests';
+import type { CompletedDispense, RequestSource } from './requests';
 
 /** Attempts before a message that keeps failing for a reason other than the database being away is dead-lettered. */
 const MAX_ATTEMPTS = 5;
@@ -108,7 +108,7 @@ export class StockConsumer {
         return;
       } catch (err) {
         if (err instanceof UnusableEvent) return this.deadLetter(delivery, err.reason, { eventId: event.eventId, why: err.message });
-        if (isTransientDatabaseError(err) || isUnavailable(err)) {
+        if (isTransientDatabaseError(err) || hasErrorCode(err, ErrorCode.SERVICE_UNAVAILABLE)) {
           if (pauses++ === 0) this.logger.warn({ err, eventId: event.eventId }, 'the database or the request service does not answer: consumption paused, will retry');
           if (this.stopping.signal.aborted) return delivery.retry(); // back to the queue, for the next consumer
           await sleep(Math.min(MAX_PAUSE_MS, 100 * 2 ** Math.min(pauses, 10)), undefined, { signal: this.stopping.signal }).catch(() => undefined);
