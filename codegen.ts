@@ -33,6 +33,7 @@ const config: CodegenConfig = {
       StockLocation: '../data/stock#StockWithDispenser',
       StockSlot: model('StockItem'),
       StockMovement: model('StockMovement'),
+      CatalogueChange: model('CatalogueChange'),
     }),
     ...subgraph('request', {
       Request: model('Request'),

@@ -241,4 +241,33 @@ ON CONFLICT DO NOTHING;
 END
 $migration$;
 
+-- Migration 20261202135728_catalogue_changes
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261202135728_catalogue_changes' AND finished_at IS NOT NULL) THEN
+-- CreateTable
+CREATE TABLE "CatalogueChange" (
+    "id" UUID NOT NULL,
+    "medicineId" UUID,
+    "materialId" UUID,
+    "actorId" UUID NOT NULL,
+    "reason" TEXT,
+    "fields" JSONB NOT NULL,
+    "at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "CatalogueChange_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "CatalogueChange_medicineId_at_idx" ON "CatalogueChange"("medicineId", "at");
+
+-- CreateIndex
+CREATE INDEX "CatalogueChange_materialId_at_idx" ON "CatalogueChange"("materialId", "at");
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, 'c796e7a284ea32782093f40f1e2c58eee2ba58a8d64f7ab9fd7a281fe7440a8a', '20261202135728_catalogue_changes', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -4,6 +4,7 @@ import { CatalogueRepository } from './data/catalogue';
 import { DispenserRepository } from './data/dispensers';
 import { StockRepository } from './data/stock';
 import { StockChanges } from './data/stockChanges';
+import { CatalogueChanges } from './data/catalogueChanges';
 import { forbidden } from '@asky/shared';
 import { qrCallerKey, QrRenderBudget, type DispenserQrCodes } from './qrCodes';
 import type { CallerRate } from '@asky/shared';
@@ -18,6 +19,8 @@ export interface Context {
   readonly qrBudget: QrRenderBudget;
   /** Stock changes, recorded as made by the viewer (a person). */
   stockChanges(): StockChanges;
+  /** Catalogue writes, audited as made by the viewer (a person). */
+  catalogueChanges(): CatalogueChanges;
 }
 
 export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCodes: DispenserQrCodes, qrAllowance: CallerRate): Context {
@@ -31,6 +34,10 @@ export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCode
     stockChanges: () => {
       if (viewer?.kind !== 'user') throw forbidden('Only a person can change stock');
       return new StockChanges(prisma, viewer.id);
+    },
+    catalogueChanges: () => {
+      if (viewer?.kind !== 'user') throw forbidden('Only a person can change the catalogue');
+      return new CatalogueChanges(prisma, viewer);
     },
   };
 }

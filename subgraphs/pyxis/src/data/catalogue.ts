@@ -29,23 +29,14 @@ export class CatalogueRepository {
     return rows.filter((row): row is T => row !== null && !(row instanceof Error));
   }
 
-  createMedicine(data: Prisma.MedicineCreateInput) {
-    return expectingClientErrors(this.prisma.medicine.create({ data }), { duplicate: 'Another medicine has this barcode' });
+  /** The medicine a package's barcode names. */
+  medicineByBarcode(barcode: string) {
+    return this.prisma.medicine.findUnique({ where: { barcode } });
   }
 
-  updateMedicine(id: string, data: Prisma.MedicineUpdateInput) {
-    return expectingClientErrors(this.prisma.medicine.update({ where: { id }, data }), {
-      duplicate: 'Another medicine has this barcode',
-      missing: 'No medicine has this id',
-    });
-  }
-
-  createMaterial(data: Prisma.MaterialCreateInput) {
-    return this.prisma.material.create({ data });
-  }
-
-  updateMaterial(id: string, data: Prisma.MaterialUpdateInput) {
-    return expectingClientErrors(this.prisma.material.update({ where: { id }, data }), { missing: 'No material has this id' });
+  /** A record's audit trail, latest first. */
+  changes(item: { medicineId: string } | { materialId: string }, last: number) {
+    return this.prisma.catalogueChange.findMany({ where: item, orderBy: [{ at: 'desc' }, { id: 'desc' }], take: last });
   }
 
   createAssistanceType(data: Prisma.AssistanceTypeCreateInput) {

@@ -17,6 +17,9 @@ const TO = PLAIN + PLAIN;
 export const foldText = (text: string): string =>
   [...text].map((c) => (FROM.includes(c) ? TO[FROM.indexOf(c)] : c)).join('').toLowerCase();
 
+/** `text` (an SQL expression) folded the same way, spaces collapsed: for comparing what people typed. */
+export const foldedSql = (text: Prisma.Sql) => Prisma.sql`regexp_replace(lower(translate(trim(${text}), ${FROM}, ${TO})), '\\s+', ' ', 'g')`;
+
 /** One page of a search: what was typed, and which page. */
 export interface Page extends PageArgs {
   readonly search?: string | null;

@@ -3,7 +3,7 @@
  * (`quantity = quantity + delta` guarded against going below zero, so parallel
  * changes never lose an update) and appends the movement that explains it.
  */
-import { conflict, expectingClientErrors, notFound } from '@asky/shared';
+import { badUserInput, conflict, expectingClientErrors, notFound } from '@asky/shared';
 import type { PyxisPrisma } from './client';
 import type { StockMovementKind } from '../generated/prisma/client';
 
@@ -55,6 +55,11 @@ export class StockChanges {
 
   private change(slotId: string, kind: StockMovementKind, delta: number, reason: string | null, lot: { lot: string; expiresAt: Date | null } | null) {
     return this.prisma.$transaction(async (tx) => {
+      if (lot && !lot.expiresAt) {
+        // Without it the new lot would carry no expiry and leave every expiry list.
+        const slot = await tx.stockItem.findUnique({ where: { id: slotId }, select: { medicineId: true } });
+        if (slot?.medicineId) throw badUserInput("A medicine's lot needs its expiry date", { argument: 'expiresAt' });
+      }
       const updated = await tx.stockItem.updateMany({
         where: { id: slotId, quantity: { gte: -delta } },
         data: { quantity: { increment: delta }, ...(lot ?? {}) },

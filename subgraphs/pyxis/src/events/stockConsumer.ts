@@ -15,6 +15,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, hasErrorCode, isTransientDatabaseError, isUuid, processMetrics, ROUTING_KEYS, type Delivery, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
 import type { PyxisPrisma } from '../data/client';
+import { Prisma } from '../generated/prisma/client';
 import type { CompletedDispense, RequestSource } from './requests';
 
 /** Attempts before a message that keeps failing for a reason other than the database being away is dead-lettered. */
@@ -121,9 +122,11 @@ export class StockConsumer {
   }
 
   /**
-   * Takes a completed request's item out of its dispenser's fullest slot holding
-   * it, at most down to zero; once per request. Messages for other statuses and
-   * kinds take nothing.
+   * Takes a completed request's item out of its dispenser, first expiry first out:
+   * from the slots holding it whose lot has not expired, the soonest-expiring
+   * first (then the fullest), across as many slots as the quantity needs, one
+   * movement per slot, never below zero and never from an expired lot. Once per
+   * request. Messages for other statuses and kinds take nothing.
    */
   async apply(event: RequestEvent): Promise<void> {
     if (event.status !== 'COMPLETED' || event.kind === 'ASSISTANCE') return;
@@ -132,31 +135,39 @@ export class StockConsumer {
     if (request.status !== 'COMPLETED') throw new UnusableEvent(`request ${event.requestId} is ${request.status}, not COMPLETED`, 'not_completed');
     if (request.kind === 'ASSISTANCE' || !request.dispenserId || !request.quantity) return;
     const item = itemOf(request);
-    const quantity = request.quantity;
+    const holdsItem = 'medicineId' in item ? Prisma.sql`"medicineId" = ${item.medicineId}::uuid` : Prisma.sql`"materialId" = ${item.materialId}::uuid`;
     await this.prisma.$transaction(async (tx) => {
       const first = await tx.dispensedRequest.createMany({ data: [{ requestId: request.requestId }], skipDuplicates: true });
       if (first.count === 0) return; // dispensed before
-      const slot = await tx.stockItem.findFirst({ where: { dispenserId: request.dispenserId!, ...item }, orderBy: { quantity: 'desc' } });
-      if (!slot) {
-        this.logger.warn({ eventId: event.eventId, requestId: request.requestId }, 'completed request names an item its dispenser does not hold');
-        return;
+      // Locked in one order (by id) so two dispenses of one item cannot deadlock; then used in FEFO order.
+      const slots = await tx.$queryRaw<{ id: string; quantity: number; lot: string | null }[]>`
+        SELECT id, quantity, lot FROM (
+          SELECT id, quantity, lot, "expiresAt", slot FROM pyxis."StockItem"
+          WHERE "dispenserId" = ${request.dispenserId}::uuid AND ${holdsItem}
+            AND quantity > 0 AND ("expiresAt" IS NULL OR "expiresAt" >= current_date)
+          ORDER BY id FOR UPDATE
+        ) usable
+        ORDER BY "expiresAt" ASC NULLS LAST, quantity DESC, slot`;
+      let wanted = request.quantity!;
+      for (const [index, slot] of slots.entries()) {
+        if (wanted === 0) break;
+        const taken = Math.min(wanted, slot.quantity);
+        wanted -= taken;
+        const short = index === slots.length - 1 || wanted === 0 ? wanted : 0;
+        await tx.stockItem.update({ where: { id: slot.id }, data: { quantity: { decrement: taken } } });
+        await tx.stockMovement.create({
+          data: {
+            stockItemId: slot.id,
+            kind: 'DISPENSE',
+            delta: -taken,
+            quantityAfter: slot.quantity - taken,
+            reason: `request ${request.requestId} completed${short ? ` (${short} short)` : ''}`,
+            lot: slot.lot,
+            actorId: request.completedById,
+          },
+        });
       }
-      // Lock the row, then take what is there: stock never goes below zero.
-      const [locked] = await tx.$queryRaw<{ quantity: number }[]>`SELECT quantity FROM pyxis."StockItem" WHERE id = ${slot.id}::uuid FOR UPDATE`;
-      const taken = Math.min(quantity, locked!.quantity);
-      const after = await tx.stockItem.update({ where: { id: slot.id }, data: { quantity: { decrement: taken } } });
-      const short = quantity - taken;
-      await tx.stockMovement.create({
-        data: {
-          stockItemId: slot.id,
-          kind: 'DISPENSE',
-          delta: -taken,
-          quantityAfter: after.quantity,
-          reason: `request ${request.requestId} completed${short ? ` (${short} short)` : ''}`,
-          lot: slot.lot,
-          actorId: request.completedById,
-        },
-      });
+      if (wanted > 0) this.logger.warn({ eventId: event.eventId, requestId: request.requestId, short: wanted }, 'completed request: its dispenser holds less of the item than it asked (or only expired lots)');
     });
   }
 }

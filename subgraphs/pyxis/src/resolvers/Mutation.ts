@@ -2,6 +2,10 @@ import { badUserInput, parseId } from '@asky/shared';
 import type { MutationResolvers, MedicineInput, MaterialInput } from '../generated/graphql';
 import * as valid from '../validation';
 
+/**
+ * A medicine's fields from its input. Optional fields left out of an update are
+ * undefined (kept); sent as null they clear the value.
+ */
 const medicine = (input: MedicineInput) => ({
   name: valid.text(input.name, 'name'),
   activeIngredient: valid.text(input.activeIngredient, 'activeIngredient'),
@@ -9,9 +13,14 @@ const medicine = (input: MedicineInput) => ({
   dosageForm: valid.text(input.dosageForm, 'dosageForm', 100),
   unit: valid.text(input.unit, 'unit', 50),
   controlled: input.controlled,
-  atcCode: valid.atcCode(input.atcCode),
-  barcode: valid.optionalText(input.barcode, 'barcode', 64),
+  atcCode: input.atcCode === undefined ? undefined : valid.atcCode(input.atcCode),
+  barcode: input.barcode === undefined ? undefined : valid.optionalText(input.barcode, 'barcode', 64),
 });
+
+const newMedicine = (input: MedicineInput) => {
+  const fields = medicine(input);
+  return { ...fields, atcCode: fields.atcCode ?? null, barcode: fields.barcode ?? null };
+};
 
 const material = (input: MaterialInput) => ({
   name: valid.text(input.name, 'name'),
@@ -19,13 +28,24 @@ const material = (input: MaterialInput) => ({
   unit: valid.text(input.unit, 'unit', 50),
 });
 
+const reasonOf = (reason: string | null | undefined) => valid.optionalText(reason, 'reason', 500);
+
 const optionalDate = (value: string | null | undefined, argument: string) => (value ? valid.date(value, argument) : null);
 
+/** A lot's expiry: a lot past it cannot go into a cabinet (it would be dispensed). */
+function lotExpiry(value: string | null | undefined): Date | null {
+  const expiresAt = optionalDate(value, 'expiresAt');
+  if (expiresAt && expiresAt.toISOString().slice(0, 10) < new Date().toISOString().slice(0, 10)) {
+    throw badUserInput(`This lot expired on ${value}: it cannot be stocked`, { argument: 'expiresAt' });
+  }
+  return expiresAt;
+}
+
 export const Mutation: MutationResolvers = {
-  createMedicine: (_, { input }, { catalogue }) => catalogue.createMedicine(medicine(input)),
-  updateMedicine: (_, { id, input }, { catalogue }) => catalogue.updateMedicine(parseId(id), medicine(input)),
-  createMaterial: (_, { input }, { catalogue }) => catalogue.createMaterial(material(input)),
-  updateMaterial: (_, { id, input }, { catalogue }) => catalogue.updateMaterial(parseId(id), material(input)),
+  createMedicine: (_, { input }, ctx) => ctx.catalogueChanges().createMedicine(newMedicine(input)),
+  updateMedicine: (_, { id, input, reason }, ctx) => ctx.catalogueChanges().updateMedicine(parseId(id), medicine(input), reasonOf(reason)),
+  createMaterial: (_, { input }, ctx) => ctx.catalogueChanges().createMaterial(material(input)),
+  updateMaterial: (_, { id, input, reason }, ctx) => ctx.catalogueChanges().updateMaterial(parseId(id), material(input), reasonOf(reason)),
   createAssistanceType: (_, { input }, { catalogue }) =>
     catalogue.createAssistanceType({
       code: valid.code(input.code, 'code', valid.ASSISTANCE_CODE),
@@ -55,6 +75,7 @@ export const Mutation: MutationResolvers = {
   assignSlot: (_, { input }, ctx) => {
     if (!input.medicineId === !input.materialId) throw badUserInput('Give exactly one of medicineId and materialId', { argument: 'input' });
     const parLevel = valid.count(input.parLevel, 'parLevel', { min: 0 });
+    if (input.medicineId && input.lot?.trim() && !input.expiresAt) throw badUserInput("A medicine's lot needs its expiry date", { argument: 'expiresAt' });
     return ctx.stockChanges().assign({
       dispenserId: parseId(input.dispenserId, 'dispenserId'),
       slot: valid.code(input.slot, 'slot', /^[A-Z0-9][A-Z0-9-]{0,15}$/),
@@ -63,7 +84,7 @@ export const Mutation: MutationResolvers = {
       parLevel,
       quantity: valid.count(input.quantity ?? 0, 'quantity', { min: 0 }),
       lot: valid.optionalText(input.lot, 'lot', 40),
-      expiresAt: optionalDate(input.expiresAt, 'expiresAt'),
+      expiresAt: lotExpiry(input.expiresAt),
     });
   },
   restock: (_, { slotId, quantity, lot, expiresAt }, ctx) => {
@@ -71,7 +92,7 @@ export const Mutation: MutationResolvers = {
     if (!newLot && expiresAt) throw badUserInput('An expiry date belongs to a lot: give the lot too', { argument: 'lot' });
     return ctx
       .stockChanges()
-      .restock(parseId(slotId, 'slotId'), valid.count(quantity, 'quantity', { min: 1 }), newLot ? { lot: newLot, expiresAt: optionalDate(expiresAt, 'expiresAt') } : null);
+      .restock(parseId(slotId, 'slotId'), valid.count(quantity, 'quantity', { min: 1 }), newLot ? { lot: newLot, expiresAt: lotExpiry(expiresAt) } : null);
   },
   adjustStock: (_, { slotId, delta, reason }, ctx) => {
     if (!Number.isInteger(delta) || delta === 0 || Math.abs(delta) > 100_000) throw badUserInput('delta must be a non-zero whole number', { argument: 'delta' });

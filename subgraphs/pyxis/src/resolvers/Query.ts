@@ -1,7 +1,7 @@
 import { badUserInput, parseId, parsePage } from '@asky/shared';
 import { parseQrPayload } from '../qrCodes';
 import type { Page } from '../data/search';
-import { date as validDate } from '../validation';
+import { date as validDate, text } from '../validation';
 import type { QueryResolvers } from '../generated/graphql';
 
 export const MAX_PAGE_SIZE = 500;
@@ -16,6 +16,7 @@ export const Query: QueryResolvers = {
   medicine: (_, { id }, { catalogue }) => catalogue.medicineById.load(parseId(id)),
   materials: (_, { search, first, after }, { catalogue }) => catalogue.materials(page(search, first, after)),
   material: (_, { id }, { catalogue }) => catalogue.materialById.load(parseId(id)),
+  medicineByBarcode: (_, { barcode }, { catalogue }) => catalogue.medicineByBarcode(text(barcode, 'barcode', 64)),
   assistanceTypes: (_, __, { catalogue }) => catalogue.assistanceTypes(),
   dispensers: (_, { includeRetired }, { dispensers }) => dispensers.list(includeRetired ?? false),
   lowStock: (_, { unit }, { stock }) => stock.lowStock(unit),

@@ -2,9 +2,10 @@ import type { Resolvers } from '../generated/graphql';
 import { AssistanceType } from './AssistanceType';
 import { Dispenser } from './Dispenser';
 import { Material } from './Material';
+import { CatalogueChange } from './CatalogueChange';
 import { Medicine } from './Medicine';
 import { Query } from './Query';
 import { Mutation } from './Mutation';
 import { StockMovement, StockSlot } from './StockSlot';
 
-export const resolvers: Resolvers = { Query, Mutation, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockMovement };
+export const resolvers: Resolvers = { Query, Mutation, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockMovement, CatalogueChange };
