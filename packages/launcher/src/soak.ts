@@ -69,7 +69,7 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
   const tag = `soak-${Date.now().toString(36)}`;
   const [nurse, pharmacist] = await Promise.all([system.login(...MOCK_USERS.nurse), system.login(...MOCK_USERS.pharmacist)]);
   const { rows } = await adminQuery(
-    `SELECT "medicineId" FROM pyxis."StockItem" WHERE "dispenserId" = '${DISPENSER}' AND "medicineId" IS NOT NULL LIMIT 1`,
+    `SELECT "medicineId" FROM pyxis."StockItem" WHERE "dispenserId" = '${DISPENSER}' AND "medicineId" IS NOT NULL AND quantity > 0 ORDER BY quantity DESC LIMIT 1`,
     system.database.url,
   );
   const medicineId = rows[0].medicineId as string;

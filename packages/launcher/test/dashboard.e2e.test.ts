@@ -37,7 +37,7 @@ withBrowser('the live dashboard', () => {
 
     const { nurse, pharmacist } = await system.loginAll();
     const created = await system.graphql(
-      'mutation { createRequest(input: { kind: MEDICINE, priority: STAT, medicineId: "22222222-2222-4222-8222-000000000005", quantity: 3 }) { id } }',
+      'mutation { createRequest(input: { kind: MEDICINE, priority: STAT, medicineId: "22222222-2222-4222-8222-000000000005", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 3 }) { id } }',
       {},
       { token: nurse },
     );

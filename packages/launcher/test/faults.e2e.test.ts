@@ -81,7 +81,7 @@ describe('faults during load', () => {
     const nurses = await Promise.all([system.login(...MOCK_USERS.nurse), system.login(...MOCK_USERS.nurse)]);
     const pharmacist = await system.login(...MOCK_USERS.pharmacist);
     const { rows } = await adminQuery(
-      `SELECT "medicineId" FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" IS NOT NULL LIMIT 1`,
+      `SELECT "medicineId" FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" IS NOT NULL AND quantity > 0 ORDER BY quantity DESC LIMIT 1`,
       system.database.url,
     );
     const medicineId = rows[0].medicineId as string;

@@ -27,7 +27,7 @@ afterAll(() => system?.stop());
 const create = async (token: string) => {
   const body = await system.graphql(
     'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }',
-    { input: { kind: 'MEDICINE', priority: 'URGENT', medicineId: MORPHINE, dispenserId: undefined, quantity: 1 } },
+    { input: { kind: 'MEDICINE', priority: 'URGENT', medicineId: MORPHINE, dispenserId: '44444444-4444-4444-8444-000000000002', quantity: 1 } },
     { token },
   );
   if (!body.data) throw new Error(JSON.stringify(body.errors));
@@ -47,7 +47,7 @@ describe('requestStatusChanged', () => {
       previousStatus: null,
       status: 'PENDING',
       changedBy: { name: 'Ana Souza' },
-      request: { id, status: 'PENDING', priority: 'URGENT', requester: { name: 'Ana Souza' }, medicine: { name: 'Morfina' }, dispenser: null },
+      request: { id, status: 'PENDING', priority: 'URGENT', requester: { name: 'Ana Souza' }, medicine: { name: 'Morfina' }, dispenser: { code: 'UTI-2-B' } },
     });
     await move(id, 'ACCEPTED');
     expect((await nurse.next()).data.requestStatusChanged).toMatchObject({
@@ -159,7 +159,7 @@ describe('live delivery across a broker outage', () => {
       await new Promise((r) => setTimeout(r, 300));
       await proxy.start();
       const body = await isolated.graphql(
-        'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", quantity: 1 }) { id } }',
+        'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1 }) { id } }',
         {},
         { token },
       );
@@ -258,7 +258,7 @@ describe('after a broker outage', () => {
         const ids: string[] = [];
         // More than the 100 updates a subscriber may leave unread: all flushed at once on reconnect.
         for (let i = 0; i < 250; i++) {
-          const body = await outage.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', { input: { kind: 'MEDICINE', medicineId: MORPHINE, quantity: 1 } }, { token: nurse });
+          const body = await outage.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', { input: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId: '44444444-4444-4444-8444-000000000002', quantity: 1 } }, { token: nurse });
           ids.push(body.data.createRequest.id);
         }
         await broker.start();

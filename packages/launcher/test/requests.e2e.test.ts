@@ -22,11 +22,12 @@ beforeAll(async () => {
   system = await startTestSystem();
   ({ nurse, pharmacist, technician, admin } = await system.loginAll());
   const { rows } = await adminQuery(
-    `SELECT m.id, EXISTS (SELECT 1 FROM pyxis."StockItem" s WHERE s."medicineId" = m.id AND s."dispenserId" = '${UTI_A}') AS here
+    `SELECT m.id, EXISTS (SELECT 1 FROM pyxis."StockItem" s WHERE s."medicineId" = m.id AND s."dispenserId" = '${UTI_A}') AS here,
+       EXISTS (SELECT 1 FROM pyxis."StockItem" s WHERE s."medicineId" = m.id AND s."dispenserId" = '${UTI_A}' AND s.quantity >= 10) AS plenty
      FROM pyxis."Medicine" m ORDER BY m.id`,
     system.database.url,
   );
-  stockedHere = rows.find((r) => r.here).id;
+  stockedHere = rows.find((r) => r.plenty).id;
   notStockedHere = rows.find((r) => !r.here).id;
 });
 afterAll(() => system?.stop());
@@ -71,6 +72,43 @@ describe('creating a request', () => {
     const body = await create(nurse, { kind: 'MEDICINE', medicineId: notStockedHere, dispenserId: UTI_A, quantity: 1 });
     expect(codeOf(body)).toBe('BAD_USER_INPUT');
     expect(body.errors?.[0]?.message).toMatch(/does not stock/);
+  });
+
+  it('needs a dispenser for a medicine or material: where it is taken from', async () => {
+    const body = await create(nurse, { kind: 'MEDICINE', medicineId: stockedHere, quantity: 1 });
+    expect(codeOf(body)).toBe('BAD_USER_INPUT');
+    expect(body.errors?.[0]?.extensions?.argument).toBe('dispenserId');
+    expect(codeOf(await create(nurse, { kind: 'MATERIAL', materialId: '33333333-3333-4333-8333-000000000001', quantity: 1 }))).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses more than the dispenser holds unexpired, naming what it holds, and sees a restock at once', async () => {
+    const slot = (await adminQuery(`SELECT id, quantity FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" = '${stockedHere}'`, system.database.url)).rows[0] as { id: string; quantity: number };
+    // Asked once within what is there: the answer is kept (and must not hide a change).
+    expect((await create(nurse, { kind: 'MEDICINE', medicineId: stockedHere, dispenserId: UTI_A, quantity: 1 })).errors).toBeUndefined();
+    const tooMany = await create(nurse, { kind: 'MEDICINE', medicineId: stockedHere, dispenserId: UTI_A, quantity: slot.quantity + 1 });
+    expect(codeOf(tooMany)).toBe('BAD_USER_INPUT');
+    expect(tooMany.errors?.[0]?.extensions).toMatchObject({ argument: 'quantity', available: slot.quantity });
+    const restocked = await system.graphql(`mutation { restock(slotId: "${slot.id}", quantity: 1) { quantity } }`, {}, { token: technician });
+    expect(restocked.errors).toBeUndefined();
+    expect((await create(nurse, { kind: 'MEDICINE', medicineId: stockedHere, dispenserId: UTI_A, quantity: slot.quantity + 1 })).errors).toBeUndefined();
+    // An expired lot is not on hand (another medicine here: asked for the first time, so no answer is kept).
+    const other = (await adminQuery(`SELECT id FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" IS NOT NULL AND "medicineId" <> '${stockedHere}' AND quantity > 0 ORDER BY slot DESC LIMIT 1`, system.database.url)).rows[0].id;
+    const expire = (days: number) => adminQuery(`UPDATE pyxis."StockItem" SET "expiresAt" = current_date + ${days} WHERE id = '${other}' RETURNING "medicineId"`, system.database.url);
+    const { medicineId } = (await expire(-1)).rows[0];
+    try {
+      const expired = await create(nurse, { kind: 'MEDICINE', medicineId, dispenserId: UTI_A, quantity: 1 });
+      expect(expired.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', available: 0 });
+    } finally {
+      await expire(300);
+    }
+  });
+
+  it('takes nothing from a dispenser out of service, but still takes calls for help there', async () => {
+    const stocked = (await adminQuery(`SELECT "medicineId" FROM pyxis."StockItem" WHERE "dispenserId" = '${PED}' AND "medicineId" IS NOT NULL AND quantity > 0 LIMIT 1`, system.database.url)).rows[0].medicineId;
+    const body = await create(nurse, { kind: 'MEDICINE', medicineId: stocked, dispenserId: PED, quantity: 1 });
+    expect(codeOf(body)).toBe('BAD_USER_INPUT');
+    expect(body.errors?.[0]?.message).toMatch(/MAINTENANCE/);
+    expect((await create(nurse, { kind: 'ASSISTANCE', assistanceTypeId: STUCK_DRAWER, dispenserId: PED, note: 'gaveta 3 travada' })).errors).toBeUndefined();
   });
 
   it('creates assistance at a dispenser that offers it', async () => {

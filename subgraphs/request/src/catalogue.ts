@@ -8,6 +8,10 @@ export interface DispenserFacts {
   readonly id: string;
   readonly unit: string;
   readonly retired: boolean;
+  /** ACTIVE, MAINTENANCE or OFFLINE. */
+  readonly status: string;
+  /** What its slots hold of each medicine or material (by id), expired lots left out. */
+  readonly onHand: ReadonlyMap<string, number>;
   readonly medicineIds: ReadonlySet<string>;
   readonly materialIds: ReadonlySet<string>;
   readonly assistanceTypeIds: ReadonlySet<string>;
@@ -29,7 +33,8 @@ export interface Lookup {
 
 /** Answers whether referenced catalogue items exist and what a dispenser holds. */
 export interface Catalogue {
-  facts(lookup: Lookup): Promise<CatalogueFacts>;
+  /** @param options.fresh ask pyxis now, not an answer kept from before */
+  facts(lookup: Lookup, options?: { fresh?: boolean }): Promise<CatalogueFacts>;
 }
 
 const QUERY = `query Facts($medicineId: ID!, $materialId: ID!, $dispenserId: ID!, $withMedicine: Boolean!, $withMaterial: Boolean!, $withDispenser: Boolean!) {
@@ -37,8 +42,8 @@ const QUERY = `query Facts($medicineId: ID!, $materialId: ID!, $dispenserId: ID!
   material(id: $materialId) @include(if: $withMaterial) { id }
   assistanceTypes { id }
   dispenser(id: $dispenserId) @include(if: $withDispenser) {
-    id unit retired
-    stock { medicine { id } material { id } }
+    id unit retired status
+    stock { quantity expiresAt medicine { id } material { id } }
     assistanceTypes { id }
   }
 }`;
@@ -51,9 +56,21 @@ interface FactsAnswer {
     id: string;
     unit: string;
     retired: boolean;
-    stock: { medicine: { id: string } | null; material: { id: string } | null }[];
+    status: string;
+    stock: { quantity: number; expiresAt: string | null; medicine: { id: string } | null; material: { id: string } | null }[];
     assistanceTypes: { id: string }[];
   } | null;
+}
+
+/** Quantities per item id over a dispenser's slots, lots expired before today (UTC) left out: they are never dispensed. */
+function onHandOf(stock: NonNullable<FactsAnswer['dispenser']>['stock']): Map<string, number> {
+  const today = new Date().toISOString().slice(0, 10);
+  const onHand = new Map<string, number>();
+  for (const slot of stock) {
+    const id = slot.medicine?.id ?? slot.material?.id;
+    if (id && !(slot.expiresAt && slot.expiresAt < today)) onHand.set(id, (onHand.get(id) ?? 0) + slot.quantity);
+  }
+  return onHand;
 }
 
 const NO_ID = '00000000-0000-4000-8000-000000000000';
@@ -65,8 +82,9 @@ const MAX_CACHED = 1_000;
  * Asks pyxis, and reuses an answer for `ttlMs`: a ward asks for the same few
  * items at the same few dispensers all day, and what a dispenser stocks changes
  * far less often than that. The price: a request can name an item up to `ttlMs`
- * after pyxis stopped stocking it there (the pharmacy then rejects it, as it
- * would any request it cannot serve). Lookups in flight are shared.
+ * after pyxis stopped stocking it there, or ran short (the pharmacy then rejects
+ * it, as it would any request it cannot serve); a kept answer that would refuse
+ * a request is asked again (`fresh`) before it does. Lookups in flight are shared.
  */
 export class PyxisCatalogue implements Catalogue {
   private readonly answers = new Map<string, { readonly at: number; readonly facts: Promise<CatalogueFacts> }>();
@@ -78,11 +96,11 @@ export class PyxisCatalogue implements Catalogue {
     private readonly ttlMs = 5_000,
   ) {}
 
-  facts(lookup: Lookup): Promise<CatalogueFacts> {
+  facts(lookup: Lookup, { fresh = false } = {}): Promise<CatalogueFacts> {
     const key = [lookup.medicineId, lookup.materialId, lookup.assistanceTypeId, lookup.dispenserId].join('|');
     const now = Date.now();
     const kept = this.answers.get(key);
-    if (kept && now - kept.at < this.ttlMs) return kept.facts;
+    if (kept && !fresh && now - kept.at < this.ttlMs) return kept.facts;
     const facts = this.ask(lookup);
     this.remember(key, now, facts);
     facts.catch(() => this.answers.get(key)?.facts === facts && this.answers.delete(key)); // failures are not kept
@@ -118,6 +136,8 @@ export class PyxisCatalogue implements Catalogue {
             id: dispenser.id,
             unit: dispenser.unit,
             retired: dispenser.retired,
+            status: dispenser.status,
+            onHand: onHandOf(dispenser.stock),
             medicineIds: new Set(dispenser.stock.flatMap((s) => (s.medicine ? [s.medicine.id] : []))),
             materialIds: new Set(dispenser.stock.flatMap((s) => (s.material ? [s.material.id] : []))),
             assistanceTypeIds: new Set(dispenser.assistanceTypes.map((t) => t.id)),

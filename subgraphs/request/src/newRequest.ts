@@ -1,10 +1,11 @@
 /**
  * What makes a request valid: the fields its kind needs, and catalogue facts from
- * pyxis (the item exists, and is stocked or offered at the dispenser scanned).
+ * pyxis (the item exists; a medicine or material is asked at a dispenser in
+ * service that holds the quantity, unexpired; help is offered where it is asked).
  */
-import { badUserInput, parseId } from '@asky/shared';
+import { badUserInput, ErrorCode, hasErrorCode, parseId } from '@asky/shared';
 import type { CreateRequestInput } from './generated/graphql';
-import type { Catalogue } from './catalogue';
+import type { Catalogue, CatalogueFacts } from './catalogue';
 import type { NewRequest } from './data/commands';
 
 const MAX_QUANTITY = 1_000;
@@ -44,10 +45,12 @@ export async function validNewRequest(input: CreateRequestInput, requesterId: st
   let quantity: number | null = null;
   if (input.kind === 'MEDICINE') {
     need(ids.medicineId, 'medicineId', input.kind);
+    need(ids.dispenserId, 'dispenserId', input.kind);
     forbidFor(input, ['materialId', 'assistanceTypeId']);
     quantity = quantityOf(input);
   } else if (input.kind === 'MATERIAL') {
     need(ids.materialId, 'materialId', input.kind);
+    need(ids.dispenserId, 'dispenserId', input.kind);
     forbidFor(input, ['medicineId', 'assistanceTypeId']);
     quantity = quantityOf(input);
   } else {
@@ -57,18 +60,14 @@ export async function validNewRequest(input: CreateRequestInput, requesterId: st
     forbidFor(input, ['medicineId', 'materialId', 'quantity']);
   }
 
-  const facts = await catalogue.facts(ids);
-  if (ids.medicineId && !facts.medicineExists) throw badUserInput('No medicine has this medicineId', { argument: 'medicineId' });
-  if (ids.materialId && !facts.materialExists) throw badUserInput('No material has this materialId', { argument: 'materialId' });
-  if (ids.assistanceTypeId && !facts.assistanceTypeExists) throw badUserInput('No assistance type has this assistanceTypeId', { argument: 'assistanceTypeId' });
-  const dispenser = facts.dispenser;
-  if (ids.dispenserId) {
-    if (!dispenser || dispenser.retired) throw badUserInput('No dispenser in service has this dispenserId', { argument: 'dispenserId' });
-    const offered =
-      (ids.medicineId && dispenser.medicineIds.has(ids.medicineId)) ||
-      (ids.materialId && dispenser.materialIds.has(ids.materialId)) ||
-      (ids.assistanceTypeId && dispenser.assistanceTypeIds.has(ids.assistanceTypeId));
-    if (!offered) throw badUserInput(`This dispenser does not ${input.kind === 'ASSISTANCE' ? 'offer this help' : 'stock this item'}`, { argument: 'dispenserId' });
+  // A kept answer may be stale: one that refuses is asked again before it does.
+  const check = (facts: CatalogueFacts) => checkFacts(input.kind, ids, quantity, facts);
+  let dispenser: CatalogueFacts['dispenser'];
+  try {
+    dispenser = check(await catalogue.facts(ids));
+  } catch (err) {
+    if (!hasErrorCode(err, ErrorCode.BAD_USER_INPUT)) throw err;
+    dispenser = check(await catalogue.facts(ids, { fresh: true }));
   }
   return {
     kind: input.kind,
@@ -80,4 +79,31 @@ export async function validNewRequest(input: CreateRequestInput, requesterId: st
     clientKey,
     unit: dispenser?.unit ?? null,
   };
+}
+
+type Ids = Record<'medicineId' | 'materialId' | 'assistanceTypeId' | 'dispenserId', string | null>;
+
+/** BAD_USER_INPUT unless the catalogue has what the request names; returns its dispenser's facts. */
+function checkFacts(kind: CreateRequestInput['kind'], ids: Ids, quantity: number | null, facts: CatalogueFacts): CatalogueFacts['dispenser'] {
+  if (ids.medicineId && !facts.medicineExists) throw badUserInput('No medicine has this medicineId', { argument: 'medicineId' });
+  if (ids.materialId && !facts.materialExists) throw badUserInput('No material has this materialId', { argument: 'materialId' });
+  if (ids.assistanceTypeId && !facts.assistanceTypeExists) throw badUserInput('No assistance type has this assistanceTypeId', { argument: 'assistanceTypeId' });
+  const dispenser = facts.dispenser;
+  if (!ids.dispenserId) return dispenser;
+  if (!dispenser || dispenser.retired) throw badUserInput('No dispenser in service has this dispenserId', { argument: 'dispenserId' });
+  const offered =
+    (ids.medicineId && dispenser.medicineIds.has(ids.medicineId)) ||
+    (ids.materialId && dispenser.materialIds.has(ids.materialId)) ||
+    (ids.assistanceTypeId && dispenser.assistanceTypeIds.has(ids.assistanceTypeId));
+  if (!offered) throw badUserInput(`This dispenser does not ${kind === 'ASSISTANCE' ? 'offer this help' : 'stock this item'}`, { argument: 'dispenserId' });
+  const item = ids.medicineId ?? ids.materialId;
+  if (item && quantity !== null) {
+    // Help can be asked at a cabinet under maintenance; nothing can be taken out of one.
+    if (dispenser.status !== 'ACTIVE') throw badUserInput(`This dispenser is ${dispenser.status}: nothing can be taken from it now`, { argument: 'dispenserId', status: dispenser.status });
+    const available = dispenser.onHand.get(item) ?? 0;
+    if (available < quantity) {
+      throw badUserInput(`This dispenser holds ${available} of this item (unexpired): ask for at most that, or at another dispenser`, { argument: 'quantity', available });
+    }
+  }
+  return dispenser;
 }

@@ -13,7 +13,7 @@ function pyxis() {
       return {
         medicine: { id: 'm' },
         assistanceTypes: [],
-        dispenser: { id: 'd', unit: 'UTI', retired: state.retired, stock: [{ medicine: { id: 'm' }, material: null }], assistanceTypes: [] },
+        dispenser: { id: 'd', unit: 'UTI', retired: state.retired, status: 'ACTIVE', stock: [{ quantity: 3, expiresAt: null, medicine: { id: 'm' }, material: null }, { quantity: 9, expiresAt: '2001-01-31', medicine: { id: 'm' }, material: null }], assistanceTypes: [] },
       };
     },
   };
@@ -36,6 +36,8 @@ describe('the catalogue facts the request subgraph checks new requests against',
     await sleep(120);
     expect((await catalogue.facts(lookup)).dispenser?.retired).toBe(true); // a change shows once the TTL passed
     expect(state.asked).toBe(3);
+    expect((await catalogue.facts(lookup, { fresh: true })).dispenser?.onHand.get('m')).toBe(3); // the expired lot is not on hand
+    expect(state.asked).toBe(4);
   });
 
   it('does not keep a failure: the next lookup asks again', async () => {
