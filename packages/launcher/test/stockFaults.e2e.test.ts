@@ -69,10 +69,21 @@ describe('a Postgres blip under the stock consumer', () => {
   it('pauses consumption and applies every completion once the database answers: nothing dead-lettered', async () => {
     const slot = await slotWithStock(12);
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push(await inTransit(slot.medicineId, 1));
-    await proxy.cut(); // pyxis loses Postgres
+    for (let i = 0; i < 13; i++) ids.push(await inTransit(slot.medicineId, 1));
+    const late = ids.pop()!;
+    // The slot locked from psql: the consumer waits on it with the first completion
+    // (completing only reads the stock, so it is not held up).
+    const locker = new pg.Client({ connectionString: system.database.url.href });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query(`SELECT 1 FROM pyxis."StockItem" WHERE id = '${slot.id}' FOR UPDATE`);
     for (const id of ids) expect((await system.graphql(REQUEST_MOVES, { id, s: 'COMPLETED' }, { token: tokens.pharmacist })).errors).toBeUndefined();
     await tap.until((bodies) => ids.every((id) => bodies.some((b) => b.requestId === id && b.status === 'COMPLETED')));
+    await proxy.cut(); // pyxis loses Postgres
+    await locker.end();
+    // Pyxis cannot say what the cabinet holds: a completion waits for it (retryable), it is not taken on trust.
+    const unverified = await system.graphql(REQUEST_MOVES, { id: late, s: 'COMPLETED' }, { token: tokens.pharmacist });
+    expect(unverified.errors?.[0]?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
     await new Promise((r) => setTimeout(r, 5_000)); // the consumer meets the outage with every completion
     await proxy.start();
     expect(await eventually(() => quantityOf(slot.id), (q) => q === slot.quantity - 12)).toBe(slot.quantity - 12);
