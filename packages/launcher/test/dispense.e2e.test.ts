@@ -35,6 +35,8 @@ it('takes the soonest-expiring lot first, goes on to the next slot, and leaves a
   // A lot that has expired since it was stocked (the API refuses to stock one).
   await adminQuery(`UPDATE pyxis."StockItem" SET "expiresAt" = current_date - 1 WHERE "dispenserId" = '${dispenser.id}' AND slot = 'C'`, ctx.system.database.url);
 
+  const { dispenser: shown } = await gql(ctx.tokens.nurse, `{ dispenser(id: "${dispenser.id}") { stock { slot expired } } }`);
+  expect(shown.stock).toEqual([{ slot: 'A', expired: false }, { slot: 'B', expired: false }, { slot: 'C', expired: true }]);
   const { createRequest } = await gql(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
     input: { kind: 'MEDICINE', medicineId: DIAZEPAM, dispenserId: dispenser.id, quantity: 6 },
   });

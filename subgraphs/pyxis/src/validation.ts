@@ -37,6 +37,12 @@ export function code(value: string, argument: string, pattern: RegExp): string {
 export const DISPENSER_CODE = /^[A-Z0-9][A-Z0-9-]{1,19}$/;
 export const ASSISTANCE_CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
 
+/**
+ * Today as a date at 00:00 UTC: a lot is good through its expiry day, compared in
+ * UTC everywhere (stocking, dispensing), never in the database's time zone.
+ */
+export const todayUtc = (): Date => new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+
 /** A calendar date, YYYY-MM-DD. */
 export function date(value: string, argument: string): Date {
   const parsed = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(NaN);

@@ -43,7 +43,7 @@ const QUERY = `query Facts($medicineId: ID!, $materialId: ID!, $dispenserId: ID!
   assistanceTypes { id }
   dispenser(id: $dispenserId) @include(if: $withDispenser) {
     id unit retired status
-    stock { quantity expiresAt medicine { id } material { id } }
+    stock { quantity expired medicine { id } material { id } }
     assistanceTypes { id }
   }
 }`;
@@ -57,18 +57,17 @@ interface FactsAnswer {
     unit: string;
     retired: boolean;
     status: string;
-    stock: { quantity: number; expiresAt: string | null; medicine: { id: string } | null; material: { id: string } | null }[];
+    stock: { quantity: number; expired: boolean; medicine: { id: string } | null; material: { id: string } | null }[];
     assistanceTypes: { id: string }[];
   } | null;
 }
 
-/** Quantities per item id over a dispenser's slots, lots expired before today (UTC) left out: they are never dispensed. */
+/** Quantities per item id over a dispenser's slots, expired lots left out: they are never dispensed. */
 function onHandOf(stock: NonNullable<FactsAnswer['dispenser']>['stock']): Map<string, number> {
-  const today = new Date().toISOString().slice(0, 10);
   const onHand = new Map<string, number>();
   for (const slot of stock) {
     const id = slot.medicine?.id ?? slot.material?.id;
-    if (id && !(slot.expiresAt && slot.expiresAt < today)) onHand.set(id, (onHand.get(id) ?? 0) + slot.quantity);
+    if (id && !slot.expired) onHand.set(id, (onHand.get(id) ?? 0) + slot.quantity);
   }
   return onHand;
 }

@@ -99,7 +99,7 @@ function checkFacts(kind: CreateRequestInput['kind'], ids: Ids, quantity: number
   const item = ids.medicineId ?? ids.materialId;
   if (item && quantity !== null) {
     // Help can be asked at a cabinet under maintenance; nothing can be taken out of one.
-    if (dispenser.status !== 'ACTIVE') throw badUserInput(`This dispenser is ${dispenser.status}: nothing can be taken from it now`, { argument: 'dispenserId', status: dispenser.status });
+    if (dispenser.status !== 'ACTIVE') throw badUserInput(`This dispenser is out of service (${dispenser.status}): nothing can be taken from it now`, { argument: 'dispenserId', status: dispenser.status });
     const available = dispenser.onHand.get(item) ?? 0;
     if (available < quantity) {
       throw badUserInput(`This dispenser holds ${available} of this item (unexpired): ask for at most that, or at another dispenser`, { argument: 'quantity', available });

@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, hasErrorCode, isTransientDatabaseError, isUuid, processMetrics, ROUTING_KEYS, type Delivery, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
 import type { PyxisPrisma } from '../data/client';
 import { Prisma } from '../generated/prisma/client';
+import { todayUtc } from '../validation';
 import type { CompletedDispense, RequestSource } from './requests';
 
 /** Attempts before a message that keeps failing for a reason other than the database being away is dead-lettered. */
@@ -144,7 +145,7 @@ export class StockConsumer {
         SELECT id, quantity, lot FROM (
           SELECT id, quantity, lot, "expiresAt", slot FROM pyxis."StockItem"
           WHERE "dispenserId" = ${request.dispenserId}::uuid AND ${holdsItem}
-            AND quantity > 0 AND ("expiresAt" IS NULL OR "expiresAt" >= current_date)
+            AND quantity > 0 AND ("expiresAt" IS NULL OR "expiresAt" >= ${todayUtc().toISOString().slice(0, 10)}::date)
           ORDER BY id FOR UPDATE
         ) usable
         ORDER BY "expiresAt" ASC NULLS LAST, quantity DESC, slot`;
@@ -153,7 +154,7 @@ export class StockConsumer {
         if (wanted === 0) break;
         const taken = Math.min(wanted, slot.quantity);
         wanted -= taken;
-        const short = index === slots.length - 1 || wanted === 0 ? wanted : 0;
+        const short = index === slots.length - 1 ? wanted : 0; // noted on the last slot taken from
         await tx.stockItem.update({ where: { id: slot.id }, data: { quantity: { decrement: taken } } });
         await tx.stockMovement.create({
           data: {

@@ -427,6 +427,8 @@ export type StockSlot = {
   /** Below its par level: due for a restock. */
   belowPar: Scalars['Boolean']['output'];
   dispenser: Dispenser;
+  /** Its lot is past its expiry date (UTC): nothing is dispensed from it. */
+  expired: Scalars['Boolean']['output'];
   /** YYYY-MM-DD */
   expiresAt?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
@@ -729,6 +731,7 @@ export type StockMovementResolvers<ContextType = Context, ParentType extends Res
 export type StockSlotResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockSlot'] = ResolversParentTypes['StockSlot']> = ResolversObject<{
   belowPar?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   dispenser?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType>;
+  expired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lot?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

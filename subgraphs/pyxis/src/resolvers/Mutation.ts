@@ -35,7 +35,7 @@ const optionalDate = (value: string | null | undefined, argument: string) => (va
 /** A lot's expiry: a lot past it cannot go into a cabinet (it would be dispensed). */
 function lotExpiry(value: string | null | undefined): Date | null {
   const expiresAt = optionalDate(value, 'expiresAt');
-  if (expiresAt && expiresAt.toISOString().slice(0, 10) < new Date().toISOString().slice(0, 10)) {
+  if (expiresAt && expiresAt < valid.todayUtc()) {
     throw badUserInput(`This lot expired on ${value}: it cannot be stocked`, { argument: 'expiresAt' });
   }
   return expiresAt;

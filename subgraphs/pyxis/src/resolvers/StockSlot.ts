@@ -1,5 +1,5 @@
 import type { StockSlotResolvers, StockMovementResolvers } from '../generated/graphql';
-import { count } from '../validation';
+import { count, todayUtc } from '../validation';
 
 export const StockSlot: StockSlotResolvers = {
   dispenser: (slot, _, { dispensers }) => dispensers.byId.load(slot.dispenserId).then((d) => d!),
@@ -7,6 +7,7 @@ export const StockSlot: StockSlotResolvers = {
   material: (slot, _, { catalogue }) => (slot.materialId ? catalogue.materialById.load(slot.materialId) : null),
   belowPar: (slot) => slot.quantity < slot.parLevel,
   expiresAt: (slot) => slot.expiresAt?.toISOString().slice(0, 10) ?? null,
+  expired: (slot) => !!slot.expiresAt && slot.expiresAt < todayUtc(),
   movements: (slot, { last }, { stock }) => stock.movements(slot.id, count(last ?? 20, 'last', { min: 1, max: 200 })),
 };
 

@@ -13,7 +13,7 @@ function pyxis() {
       return {
         medicine: { id: 'm' },
         assistanceTypes: [],
-        dispenser: { id: 'd', unit: 'UTI', retired: state.retired, status: 'ACTIVE', stock: [{ quantity: 3, expiresAt: null, medicine: { id: 'm' }, material: null }, { quantity: 9, expiresAt: '2001-01-31', medicine: { id: 'm' }, material: null }], assistanceTypes: [] },
+        dispenser: { id: 'd', unit: 'UTI', retired: state.retired, status: 'ACTIVE', stock: [{ quantity: 3, expired: false, medicine: { id: 'm' }, material: null }, { quantity: 9, expired: true, medicine: { id: 'm' }, material: null }], assistanceTypes: [] },
       };
     },
   };
