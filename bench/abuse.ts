@@ -11,9 +11,9 @@
  * process went over 512 MiB and none exited. Writes bench/results/abuse.json.
  */
 import { randomBytes } from 'node:crypto';
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -29,6 +29,7 @@ const SECONDS = env.int('BENCH_SECONDS', 15, 5, 300);
 const RATE = env.int('BENCH_RATE', 10, 1, 200);
 /** `BENCH_PROFILE=DIR`: CPU profiles of every service process there. */
 const PROFILE = env.string('BENCH_PROFILE');
+const ABUSER_NICE = env.int('BENCH_ABUSER_NICE', 19, 0, 19);
 const RSS_BOUND_MIB = 512;
 const P99_BOUND = 2;
 
@@ -151,13 +152,19 @@ async function main() {
       if (child.exitCode === null && child.pid) peaks[name] = Math.max(peaks[name] ?? 0, usage(child.pid).rssMiB);
     }
   }, 250);
+  let abusers: ChildProcess | undefined;
   try {
     const { gateway, pyxis } = services.urls;
     const ward = [await login(gateway, 'nurse@asky.local', 'asky-nurse'), await login(gateway, 'pharmacist@asky.local', 'asky-pharmacist'), await login(gateway, 'admin@asky.local', 'asky-admin')];
     const technician = await login(gateway, 'technician@asky.local', 'asky-technician');
-    const asTech = { authorization: `Bearer ${technician}` };
     await normalTraffic(gateway, ward, Date.now() + 2_000); // warm-up
-    const pids = () => ({ ...Object.fromEntries(Object.entries(services.processes).map(([name, child]) => [name, child.pid])), 'load generator': process.pid });
+    // The abusers in a process of their own, as they would be on another machine: their event loop does not delay normal traffic's.
+    const abuserProcess = (abusers = fork(__filename, [], { execArgv: process.execArgv, env: { ...process.env, BENCH_ABUSER: JSON.stringify({ gateway, pyxis, technician } satisfies Abuse) } }));
+    // Niced (BENCH_ABUSER_NICE, 19 by default): on another machine their CPU would not be taken from the services.
+    // It also slows their sending when the cores are busy, so the calls they made are printed beside what they got.
+    setPriority(abuserProcess.pid!, ABUSER_NICE);
+    await new Promise((resolve) => abuserProcess.once('message', resolve)); // loaded: its start-up is not part of "before"
+    const pids = () => ({ ...Object.fromEntries(Object.entries(services.processes).map(([name, child]) => [name, child.pid])), 'load generator': process.pid, abusers: abuserProcess.pid });
     const cpuAt = [cpuByGroup(pids())];
     const before = await normalTraffic(gateway, ward, Date.now() + SECONDS * 1000);
     cpuAt.push(cpuByGroup(pids()));
@@ -165,28 +172,10 @@ async function main() {
     const until = Date.now() + SECONDS * 1000;
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     loopDelay.enable();
-    let deep = '{ id }';
-    for (let i = 0; i < 6; i++) deep = `{ stock { dispenser ${deep} } }`;
-    const qrAliases = Array.from({ length: 40 }, (_, i) => `q${i}: qrCode(size: 1024)`).join(' ');
-    const pages = Array.from({ length: 200 }, (_, i) => `m${i}: medicines(first: 500) { id name }`).join(' ');
-    let registrations = 0;
-    const shapes: [string, () => Promise<unknown>][] = [
-      ['nested lists (gateway)', () => repeat(until, 1, () => postGraphQL(gateway, '{ dispensers { stock { dispenser { stock { dispenser { stock { id } } } } } } }', {}, asTech))],
-      ['depth 13 (pyxis straight)', () => repeat(until, 1, () => postGraphQL(pyxis, `{ dispensers ${deep} }`, {}, asTech))],
-      ['40 × qrCode 1024 (pyxis straight)', () => repeat(until, 1, () => postGraphQL(pyxis, `{ dispensers { ${qrAliases} } }`, {}, asTech))],
-      ['qrCode ~1000 px per dispenser (gateway)', () => repeat(until, 1, () => postGraphQL(gateway, `{ dispensers { qrCode(size: ${900 + Math.floor(Math.random() * 124)}) } }`, {}, asTech))],
-      ['200 × medicines(first: 500) (pyxis straight)', () => repeat(until, 1, () => postGraphQL(pyxis, `{ ${pages} }`, {}, asTech))],
-      ['register storm', () => repeat(until, 4, () => postGraphQL(gateway, 'mutation ($e: String!) { register(name: "Storm", email: $e, password: "a sufficiently long passphrase") { accessToken } }', { e: `storm${registrations++}@asky.local` }))],
-      ['login storm (8 at once)', () => repeat(until, 8, () => postGraphQL(gateway, 'mutation { login(email: "pharmacist@asky.local", password: "asky-pharmacist") { accessToken } }'))],
-      ['10 × 20 subscriptions of one user', () => subscriptionFlood(gateway, technician, until)],
-    ];
-    // BENCH_ONLY=2,6 runs only those shapes (by position), to see what costs what.
-    const only = env.string('BENCH_ONLY')?.split(',').map(Number);
-    const chosen = shapes.filter((_, i) => !only || only.includes(i));
-    const [during, ...abuse] = await Promise.all([normalTraffic(gateway, ward, until), ...chosen.map(([, run]) => run())]);
+    abuserProcess.send({ until } satisfies Go);
+    const [during, abuse] = await Promise.all([normalTraffic(gateway, ward, until), new Promise<Record<string, unknown>>((resolve) => abuserProcess.once('message', resolve as (message: unknown) => void))]);
     cpuAt.push(cpuByGroup(pids()));
     loopDelay.disable();
-    const names = chosen.map(([name]) => name);
     // Cores busy per process group, before and during (CPU seconds / wall seconds).
     const cores = (from: Record<string, number>, to: Record<string, number>) =>
       Object.fromEntries(Object.keys(to).map((group) => [group, Number(((to[group]! - (from[group] ?? 0)) / SECONDS).toFixed(2))]));
@@ -198,7 +187,8 @@ async function main() {
       normalClients: 3,
       normalRatePerClient: RATE,
       normal: { before, during, p99Ratio: Number(ratio.toFixed(2)), bound: P99_BOUND },
-      abuse: Object.fromEntries(names.map((name, i) => [name, abuse[i]])),
+      abuserNice: ABUSER_NICE,
+      abuse,
       loadGeneratorLoopDelayP99Ms: Number((loopDelay.percentile(99) / 1e6).toFixed(1)),
       coresBusy: { before: cores(cpuAt[0]!, cpuAt[1]!), during: cores(cpuAt[1]!, cpuAt[2]!) },
       peakRssMiB: Object.fromEntries(Object.entries(peaks).map(([name, mib]) => [name, Math.round(mib)])),
@@ -207,6 +197,7 @@ async function main() {
       pass,
     };
     console.log(`normal traffic p99: ${before.p99.toFixed(1)} ms before, ${during.p99.toFixed(1)} ms during abuse (× ${ratio.toFixed(2)}, bound × ${P99_BOUND}); ${before.calls} / ${during.calls} calls, ${before.failed} / ${during.failed} failed`);
+    console.log(`abusers at nice ${ABUSER_NICE}:`);
     for (const [name, outcome] of Object.entries(result.abuse)) console.log(`  ${name}: ${JSON.stringify(outcome)}`);
     console.log(`load generator's event-loop delay p99 during: ${result.loadGeneratorLoopDelayP99Ms} ms`);
     console.log(`cores busy before: ${JSON.stringify(result.coresBusy.before)}\ncores busy during: ${JSON.stringify(result.coresBusy.during)}`);
@@ -214,9 +205,50 @@ async function main() {
     console.log(`${pass ? 'PASS' : 'FAIL'} — ${writeResult('abuse', result)}`);
     if (!pass) process.exitCode = 1;
   } finally {
+    abusers?.kill();
     clearInterval(sampler);
     await services.stop();
   }
 }
 
-runBench(main);
+/** The abusers' process: waits for `Go`, sends every chosen shape until then, answers with what each got. */
+async function abuse(target: Abuse) {
+  const go = new Promise<Go>((resolve) => process.once('message', resolve));
+  process.send!('loaded');
+  const { until } = await go;
+  const { gateway, pyxis, technician } = target;
+  const asTech = { authorization: `Bearer ${technician}` };
+  let deep = '{ id }';
+  for (let i = 0; i < 6; i++) deep = `{ stock { dispenser ${deep} } }`;
+  const qrAliases = Array.from({ length: 40 }, (_, i) => `q${i}: qrCode(size: 1024)`).join(' ');
+  const pages = Array.from({ length: 200 }, (_, i) => `m${i}: medicines(first: 500) { id name }`).join(' ');
+  let registrations = 0;
+  const shapes: [string, () => Promise<unknown>][] = [
+    ['nested lists (gateway)', () => repeat(until, 1, () => postGraphQL(gateway, '{ dispensers { stock { dispenser { stock { dispenser { stock { id } } } } } } }', {}, asTech))],
+    ['depth 13 (pyxis straight)', () => repeat(until, 1, () => postGraphQL(pyxis, `{ dispensers ${deep} }`, {}, asTech))],
+    ['40 × qrCode 1024 (pyxis straight)', () => repeat(until, 1, () => postGraphQL(pyxis, `{ dispensers { ${qrAliases} } }`, {}, asTech))],
+    ['qrCode ~1000 px per dispenser (gateway)', () => repeat(until, 1, () => postGraphQL(gateway, `{ dispensers { qrCode(size: ${900 + Math.floor(Math.random() * 124)}) } }`, {}, asTech))],
+    ['200 × medicines(first: 500) (pyxis straight)', () => repeat(until, 1, () => postGraphQL(pyxis, `{ ${pages} }`, {}, asTech))],
+    ['register storm', () => repeat(until, 4, () => postGraphQL(gateway, 'mutation ($e: String!) { register(name: "Storm", email: $e, password: "a sufficiently long passphrase") { accessToken } }', { e: `storm${registrations++}@asky.local` }))],
+    ['login storm (8 at once)', () => repeat(until, 8, () => postGraphQL(gateway, 'mutation { login(email: "pharmacist@asky.local", password: "asky-pharmacist") { accessToken } }'))],
+    ['10 × 20 subscriptions of one user', () => subscriptionFlood(gateway, technician, until)],
+  ];
+  // BENCH_ONLY=2,6 runs only those shapes (by position), to see what costs what.
+  const only = env.string('BENCH_ONLY')?.split(',').map(Number);
+  const chosen = shapes.filter((_, i) => !only || only.includes(i));
+  const outcomes = await Promise.all(chosen.map(([, run]) => run()));
+  process.send!(Object.fromEntries(chosen.map(([name], i) => [name, outcomes[i]])), () => process.exit(0));
+}
+
+interface Abuse {
+  readonly gateway: string;
+  readonly pyxis: string;
+  readonly technician: string;
+}
+
+interface Go {
+  readonly until: number;
+}
+
+if (process.env.BENCH_ABUSER) void abuse(JSON.parse(process.env.BENCH_ABUSER) as Abuse);
+else runBench(main);

@@ -6,8 +6,10 @@
  * hash over every answer) were ~5 % of each process's CPU. Every other request
  * (GET, Sandbox, other content types or encodings) still goes through express.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
+import { LRUCache } from 'lru-cache';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 
 /** The most a request body may hold. */
@@ -30,6 +32,50 @@ export function isJsonGraphQLPost(req: IncomingMessage): boolean {
   return !!type && /^application\/json\s*(;\s*charset=utf-8\s*)?$/i.test(type) && (!encoding || encoding === 'identity');
 }
 
+/** An answer refusing a document before execution, as sent. */
+interface Refusal {
+  readonly status: number;
+  readonly headers: [string, string][];
+  readonly body: string;
+}
+
+const REFUSED_BEFORE_EXECUTION = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
+
+/**
+ * Operations refused before execution — bad syntax, a limit, an unknown field —
+ * are refused the same way every time (they depend on the schema, the document,
+ * the operation name and the variables only), so they are remembered: a client
+ * sending one in a loop costs a hash per call, not a parse and a validation
+ * (Apollo keeps only the documents that pass). Looked up after the caller's
+ * context is made, so a caller without valid credentials is still told so.
+ */
+export class RefusedOperations {
+  private readonly answers = new LRUCache<string, Refusal>({ max: 1_000, maxSize: 4_000_000, sizeCalculation: (refusal) => refusal.body.length + 1 });
+
+  /** The key of a body with a query, or undefined (nothing to remember). */
+  key(body: unknown): string | undefined {
+    const { query, operationName, variables } = (body ?? {}) as Record<string, unknown>;
+    if (typeof query !== 'string') return undefined;
+    return createHash('sha256').update(JSON.stringify([query, operationName ?? null, variables ?? null])).digest('base64');
+  }
+
+  get(key: string): Refusal | undefined {
+    return this.answers.get(key);
+  }
+
+  /** Remembers an answer when every error in it is one refusing the document before execution. */
+  offer(key: string, refusal: Refusal): void {
+    if (refusal.status !== 400) return;
+    let errors: { extensions?: { code?: unknown } }[] | undefined;
+    try {
+      ({ errors } = JSON.parse(refusal.body) as { errors?: typeof errors });
+    } catch {
+      return;
+    }
+    if (errors?.length && errors.every((error) => REFUSED_BEFORE_EXECUTION.has(error.extensions?.code as string))) this.answers.set(key, refusal);
+  }
+}
+
 export interface GraphQLPostHandler {
   (req: IncomingMessage, res: ServerResponse): void;
 }
@@ -44,6 +90,7 @@ export function graphqlPostHandler<TContext extends BaseContext>(
   failed: (err: unknown) => void,
 ): GraphQLPostHandler {
   const parseJson = express.json({ limit: MAX_BODY });
+  const refused = new RefusedOperations();
   const answer = (res: ServerResponse, status: number, headers: Iterable<[string, string]>, body: string) => {
     res.statusCode = status;
     for (const [name, value] of headers) res.setHeader(name, value);
@@ -56,11 +103,20 @@ export function graphqlPostHandler<TContext extends BaseContext>(
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const query = req.url!.indexOf('?');
+    const made = context(req);
+    made.catch(() => undefined); // Apollo answers a failed context; this only keeps it from counting as unhandled
+    const key = refused.key(req.body);
+    const known = key && (await made.then(() => refused.get(key), () => undefined)); // a failed context is Apollo's to answer
+    if (known) return answer(res, known.status, known.headers, known.body);
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: 'POST', headers, search: query < 0 ? '' : req.url!.slice(query), body: req.body },
-      context: () => context(req),
+      context: () => made,
     });
-    if (response.body.kind === 'complete') return answer(res, response.status ?? 200, response.headers, response.body.string);
+    if (response.body.kind === 'complete') {
+      const status = response.status ?? 200;
+      if (key) refused.offer(key, { status, headers: [...response.headers], body: response.body.string });
+      return answer(res, status, response.headers, response.body.string);
+    }
     res.statusCode = response.status ?? 200;
     for (const [name, value] of response.headers) res.setHeader(name, value);
     for await (const chunk of response.body.asyncIterator) res.write(chunk);

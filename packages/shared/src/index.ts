@@ -9,6 +9,7 @@ export * from './abandoned';
 export * from './logger';
 export * from './metrics';
 export * from './password';
+export * from './threadPriority';
 export * from './process';
 export * from './requestId';
 export * from './service';

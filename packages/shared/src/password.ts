@@ -7,11 +7,13 @@
  * registrations must not run them all at once (8 in parallel took auth from 200
  * to 716 MiB, and 40 registrations made a real login wait 10 s): one fewer than
  * the cores run at a time (one at least, two at most), a login's goes ahead of a
- * new password's, and callers who would wait too long are told to retry.
+ * new password's, and callers who would wait too long are told to retry. They run
+ * on threads of lower CPU priority (`ScryptThreads`): serving comes first.
  */
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { tooManyRequests } from './errors';
+import { ScryptThreads } from './scryptThreads';
 
 const COST = { N: 2 ** 17, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
@@ -85,18 +87,16 @@ export class DerivationSlots {
 }
 
 /** One core's worth on a two-core machine: hashing must leave room for serving. */
-const slots = new DerivationSlots(Math.min(2, Math.max(1, availableParallelism() - 1)));
+const CONCURRENT = Math.min(2, Math.max(1, availableParallelism() - 1));
+const slots = new DerivationSlots(CONCURRENT);
+const threads = new ScryptThreads(CONCURRENT);
 
 function derive(password: string, salt: Buffer, options: ScryptOptions, priority: DerivationPriority): Promise<Buffer> {
   const N = options.N ?? COST.N;
   const r = options.r ?? COST.r;
   // scrypt needs 128·N·r bytes; Node's default ceiling (32 MiB) is below OWASP's cost.
   const maxmem = 256 * N * r;
-  return slots.run(priority, () => new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { ...options, maxmem }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    ),
-  ));
+  return slots.run(priority, () => threads.derive(password.normalize('NFKC'), salt, KEY_LENGTH, { ...options, maxmem }));
 }
 
 /** Hashes a password with a fresh random salt. */

@@ -56,10 +56,11 @@ export class SessionService {
 
   async login(email: string, password: string, clientAddress: string): Promise<AuthSession> {
     const account = normaliseEmail(email);
-    const wait = await this.throttle.retryAfter(account, clientAddress);
-    if (wait > 0) throw tooManyRequests(`Too many failed logins: try again in ${wait} s`, wait);
+    // The in-memory sign-in rate first: a client signing in over and over is refused without a database round trip.
     const again = this.throttle.signInRetryAfter(account, clientAddress);
     if (again > 0) throw tooManyRequests(`Too many sign-ins of this account from here: try again in ${again} s`, again);
+    const wait = await this.throttle.retryAfter(account, clientAddress);
+    if (wait > 0) throw tooManyRequests(`Too many failed logins: try again in ${wait} s`, wait);
     const user = await this.users.findByEmail(account);
     const matches = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH));
     if (!user || !matches || !user.active) {

@@ -7,19 +7,13 @@
  */
 import { Worker } from 'node:worker_threads';
 import QRCode from 'qrcode';
-import { tooManyRequests } from '@asky/shared';
+import { LOWER_THREAD_PRIORITY_SOURCE, tooManyRequests } from '@asky/shared';
 import type { QrFormat } from './qrCodes';
 
 /** Plain JavaScript (run with `eval`), so it loads the same under tsx, jest and the built dist. */
-const WORKER_SOURCE = `
+const WORKER_SOURCE = `${LOWER_THREAD_PRIORITY_SOURCE}
 const { parentPort, workerData } = require('node:worker_threads');
 const QRCode = require(workerData.qrcode);
-// Lowest CPU priority for this thread (Linux: setpriority takes a thread id), so labels
-// are rendered with what the other work leaves. Best effort elsewhere.
-try {
-  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
-  require('node:os').setPriority(tid, 19);
-} catch {}
 // One rendering at a time: the PNG encoder is asynchronous, and 32 overlapping
 // renderings of 1,000 px held ~10 MB each (pyxis went past 450 MiB).
 let previous = Promise.resolve();
@@ -54,7 +48,7 @@ export class QrWorker {
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { qrcode: require.resolve('qrcode') } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { qrcode: require.resolve('qrcode'), nice: 19 } });
     worker.unref(); // never what keeps the process alive
     worker.on('message', ({ id, png, error }: { id: number; png?: string; error?: string }) => {
       const waiting = this.pending.get(id);

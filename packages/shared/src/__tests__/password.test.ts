@@ -1,4 +1,7 @@
+import { randomBytes, scryptSync } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { DerivationSlots, hashPassword, verifyPassword } from '../password';
+import { SCRYPT_NICE, ScryptThreads } from '../scryptThreads';
 
 describe('password hashing', () => {
   it('verifies the right password and refuses a wrong one, with a fresh salt each time', async () => {
@@ -53,5 +56,21 @@ describe('DerivationSlots', () => {
     running.open();
     await first;
     await expect(slots.run('login', async () => 'no wait')).resolves.toBe('no wait');
+  });
+});
+
+describe('ScryptThreads', () => {
+  it('derives the key node:crypto derives, on a thread of lower priority (Linux)', async () => {
+    const threads = new ScryptThreads(1);
+    const salt = randomBytes(16);
+    const options = { N: 2 ** 10, r: 8, p: 1 };
+    expect((await threads.derive('é pässwörd', salt, 32, options)).equals(scryptSync('é pässwörd', salt, 32, options))).toBe(true);
+    await expect(threads.derive('x', salt, 32, { N: 3 })).rejects.toThrow(/N|param/i); // N must be a power of two
+    if (process.platform !== 'linux') return;
+    // The hashing thread is the one task of this process at the niceness it gave itself.
+    const niceOf = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const niced = readdirSync('/proc/self/task').filter((tid) => niceOf(tid) === SCRYPT_NICE);
+    expect(niced.length).toBeGreaterThanOrEqual(1);
+    expect(niceOf(String(process.pid))).toBe(0); // serving keeps its priority
   });
 });

@@ -1,4 +1,8 @@
-import { LoginThrottle } from '../throttle';
+import type { RefreshTokenRepository } from '../data/refreshTokens';
+import type { UserRepository } from '../data/users';
+import { SessionService } from '../sessions';
+import { LoginThrottle, MemoryThrottleStore, type ThrottleStore } from '../throttle';
+import type { TokenIssuer } from '../tokens';
 
 const limits = { perAccountAndClient: 3, perAccount: 4, perAddress: 5, windowMs: 60_000 };
 
@@ -67,4 +71,25 @@ describe('LoginThrottle', () => {
     expect(throttle.signInRetryAfter('ana', '10.0.0.6', 60_001)).toBe(0);
     expect(throttle.signInRetryAfter('ana', '10.0.0.6', 60_002)).toBeGreaterThan(0); // refused attempts were not counted, accepted ones are
   });
+});
+
+describe('SessionService.login under a sign-in storm', () => {
+  it('refuses past the sign-in rate before asking the shared store (no database round trip per refusal)', async () => {
+    const store = new MemoryThrottleStore();
+    let storeCalls = 0;
+    const counted: ThrottleStore = {
+      recent: (...args) => (storeCalls++, store.recent(...args)),
+      record: (...args) => (storeCalls++, store.record(...args)),
+      forget: (...args) => (storeCalls++, store.forget(...args)),
+      lastSignIn: (...args) => (storeCalls++, store.lastSignIn(...args)),
+      markSignIn: (...args) => (storeCalls++, store.markSignIn(...args)),
+    };
+    const throttle = new LoginThrottle({ ...limits, signInsPerMinute: 2 }, counted);
+    const users = { findByEmail: async () => undefined } as unknown as UserRepository; // every attempt fails: no account
+    const sessions = new SessionService(users, {} as RefreshTokenRepository, {} as TokenIssuer, throttle, false);
+    for (let i = 0; i < 2; i++) await expect(sessions.login('ana@asky.local', 'guess', '10.0.0.8')).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    const before = storeCalls;
+    await expect(sessions.login('ana@asky.local', 'guess', '10.0.0.8')).rejects.toMatchObject({ extensions: { code: 'TOO_MANY_REQUESTS' } });
+    expect(storeCalls).toBe(before);
+  }, 30_000);
 });
