@@ -270,4 +270,43 @@ CREATE INDEX "CatalogueChange_materialId_at_idx" ON "CatalogueChange"("materialI
 END
 $migration$;
 
+-- Migration 20261202180950_stock_reservations
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261202180950_stock_reservations' AND finished_at IS NOT NULL) THEN
+-- AlterEnum
+ALTER TYPE "StockMovementKind" ADD VALUE 'RETURN';
+
+-- AlterTable
+ALTER TABLE "StockItem" ADD COLUMN     "reserved" INTEGER NOT NULL DEFAULT 0;
+
+-- CreateTable
+CREATE TABLE "StockReservation" (
+    "id" UUID NOT NULL,
+    "requestId" UUID NOT NULL,
+    "stockItemId" UUID NOT NULL,
+    "quantity" INTEGER NOT NULL,
+    "actorId" UUID NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "endedAt" TIMESTAMPTZ(3),
+    "outcome" TEXT,
+
+    CONSTRAINT "StockReservation_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "StockReservation_stockItemId_idx" ON "StockReservation"("stockItemId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "StockReservation_requestId_stockItemId_key" ON "StockReservation"("requestId", "stockItemId");
+
+-- AddForeignKey
+ALTER TABLE "StockReservation" ADD CONSTRAINT "StockReservation_stockItemId_fkey" FOREIGN KEY ("stockItemId") REFERENCES "StockItem"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, '98923cf660d14f4312faefa3c0e332b3c1ff6206b806b3ad80609f6fb4197f69', '20261202180950_stock_reservations', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -81,10 +81,12 @@ describe('faults during load', () => {
     const nurses = await Promise.all([system.login(...MOCK_USERS.nurse), system.login(...MOCK_USERS.nurse)]);
     const pharmacist = await system.login(...MOCK_USERS.pharmacist);
     const { rows } = await adminQuery(
-      `SELECT "medicineId" FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" IS NOT NULL AND quantity > 0 ORDER BY quantity DESC LIMIT 1`,
+      `SELECT id, "medicineId" FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" IS NOT NULL AND quantity > 0 ORDER BY quantity DESC LIMIT 1`,
       system.database.url,
     );
     const medicineId = rows[0].medicineId as string;
+    // Each accepted request holds one: enough for every request the load makes.
+    await adminQuery(`UPDATE pyxis."StockItem" SET quantity = 100000 WHERE id = '${rows[0].id}'`, system.database.url);
     const before = Number((await adminQuery('SELECT count(*) FROM request."Request"', system.database.url)).rows[0].count);
 
     const outcomes = new Outcomes();

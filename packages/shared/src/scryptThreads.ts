@@ -1,5 +1,5 @@
 /**
- * scrypt on threads of our own at a lower CPU priority (nice 10 on Linux), so
+ * scrypt on threads of our own at a lower CPU priority (nice 5 on Linux), so
  * that a storm of sign-ins takes the cores only when serving does not need
  * them: libuv's pool runs at the priority of the rest of the process, and each
  * derivation holds a core for a few hundred ms. Workers start on first use, one
@@ -9,8 +9,12 @@ import { Worker } from 'node:worker_threads';
 import type { ScryptOptions } from 'node:crypto';
 import { LOWER_THREAD_PRIORITY_SOURCE } from './threadPriority';
 
-/** Nice increment of hashing threads: about a tenth of a core's share against a busy serving thread. */
-export const SCRYPT_NICE = 10;
+/**
+ * Nice value of hashing threads: about a third of a serving thread's share when
+ * both want a core (lower, and sign-ins on a busy machine waited past the
+ * derivation queue's bound).
+ */
+export const SCRYPT_NICE = 5;
 
 // Plain JavaScript, evaluated: the same in sources run by tsx, in jest and in the built image.
 const WORKER_SOURCE = `${LOWER_THREAD_PRIORITY_SOURCE}

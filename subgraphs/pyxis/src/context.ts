@@ -5,6 +5,7 @@ import { DispenserRepository } from './data/dispensers';
 import { StockRepository } from './data/stock';
 import { StockChanges } from './data/stockChanges';
 import { CatalogueChanges } from './data/catalogueChanges';
+import { StockReservations } from './data/reservations';
 import { forbidden } from '@asky/shared';
 import { qrCallerKey, QrRenderBudget, type DispenserQrCodes } from './qrCodes';
 import type { CallerRate } from '@asky/shared';
@@ -14,6 +15,8 @@ export interface Context {
   readonly catalogue: CatalogueRepository;
   readonly dispensers: DispenserRepository;
   readonly stock: StockRepository;
+  /** What accepted requests hold (the request service's calls). */
+  readonly reservations: StockReservations;
   readonly qrCodes: DispenserQrCodes;
   /** What this operation may still render. */
   readonly qrBudget: QrRenderBudget;
@@ -29,6 +32,7 @@ export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCode
     catalogue: new CatalogueRepository(prisma),
     dispensers: new DispenserRepository(prisma),
     stock: new StockRepository(prisma),
+    reservations: new StockReservations(prisma),
     qrCodes,
     qrBudget: new QrRenderBudget({ key: qrCallerKey(viewer), allowance: qrAllowance }),
     stockChanges: () => {

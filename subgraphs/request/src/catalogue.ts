@@ -3,6 +3,7 @@
  * over GraphQL with this service's own token (never its tables).
  */
 import type { ServiceTokenClient } from '@asky/shared';
+import { PyxisStockHolds, type StockHolds } from './stockHolds';
 
 export interface DispenserFacts {
   readonly id: string;
@@ -12,6 +13,8 @@ export interface DispenserFacts {
   readonly status: string;
   /** What its slots hold of each medicine or material (by id), expired lots left out. */
   readonly onHand: ReadonlyMap<string, number>;
+  /** What its slots hold for accepted requests, per item. */
+  readonly reserved: ReadonlyMap<string, number>;
   readonly medicineIds: ReadonlySet<string>;
   readonly materialIds: ReadonlySet<string>;
   readonly assistanceTypeIds: ReadonlySet<string>;
@@ -35,6 +38,8 @@ export interface Lookup {
 export interface Catalogue {
   /** @param options.fresh ask pyxis now, not an answer kept from before */
   facts(lookup: Lookup, options?: { fresh?: boolean }): Promise<CatalogueFacts>;
+  /** The stock accepted requests hold. */
+  readonly stock: StockHolds;
 }
 
 const QUERY = `query Facts($medicineId: ID!, $materialId: ID!, $dispenserId: ID!, $withMedicine: Boolean!, $withMaterial: Boolean!, $withDispenser: Boolean!) {
@@ -43,7 +48,7 @@ const QUERY = `query Facts($medicineId: ID!, $materialId: ID!, $dispenserId: ID!
   assistanceTypes { id }
   dispenser(id: $dispenserId) @include(if: $withDispenser) {
     id unit retired status
-    stock { quantity expired medicine { id } material { id } }
+    stock { quantity reserved expired medicine { id } material { id } }
     assistanceTypes { id }
   }
 }`;
@@ -57,20 +62,24 @@ interface FactsAnswer {
     unit: string;
     retired: boolean;
     status: string;
-    stock: { quantity: number; expired: boolean; medicine: { id: string } | null; material: { id: string } | null }[];
+    stock: { quantity: number; reserved: number; expired: boolean; medicine: { id: string } | null; material: { id: string } | null }[];
     assistanceTypes: { id: string }[];
   } | null;
 }
 
-/** Quantities per item id over a dispenser's slots, expired lots left out: they are never dispensed. */
-function onHandOf(stock: NonNullable<FactsAnswer['dispenser']>['stock']): Map<string, number> {
-  const onHand = new Map<string, number>();
+/** Sums per item id over a dispenser's slots of what `count` says of each. */
+function perItem(stock: NonNullable<FactsAnswer['dispenser']>['stock'], count: (slot: NonNullable<FactsAnswer['dispenser']>['stock'][number]) => number): Map<string, number> {
+  const sums = new Map<string, number>();
   for (const slot of stock) {
     const id = slot.medicine?.id ?? slot.material?.id;
-    if (id && !slot.expired) onHand.set(id, (onHand.get(id) ?? 0) + slot.quantity);
+    if (id) sums.set(id, (sums.get(id) ?? 0) + count(slot));
   }
-  return onHand;
+  return sums;
 }
+
+/** What a dispenser can still promise of `item`: unexpired stock less what accepted requests hold. */
+export const availableAt = (dispenser: DispenserFacts, item: string): number =>
+  Math.max(0, (dispenser.onHand.get(item) ?? 0) - (dispenser.reserved.get(item) ?? 0));
 
 const NO_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -81,19 +90,28 @@ const MAX_CACHED = 1_000;
  * Asks pyxis, and reuses an answer for `ttlMs`: a ward asks for the same few
  * items at the same few dispensers all day, and what a dispenser stocks changes
  * far less often than that. The price: a request can name an item up to `ttlMs`
- * after pyxis stopped stocking it there, or ran short (the pharmacy then rejects
- * it, as it would any request it cannot serve); a kept answer that would refuse
- * a request is asked again (`fresh`) before it does. Lookups in flight are shared.
+ * after pyxis stopped stocking it there, or ran short (its acceptance is then
+ * refused: that is where stock is held); a kept answer that would refuse a
+ * request is asked again (`fresh`) before it does, and answers about a dispenser
+ * this process has just held or released stock at are dropped. Lookups in flight are shared.
  */
 export class PyxisCatalogue implements Catalogue {
   private readonly answers = new Map<string, { readonly at: number; readonly facts: Promise<CatalogueFacts> }>();
+  readonly stock: StockHolds;
 
   /** @param ttlMs how long an answer is reused @default 5_000 */
   constructor(
     private readonly pyxisUrl: string,
     private readonly serviceToken: ServiceTokenClient,
     private readonly ttlMs = 5_000,
-  ) {}
+  ) {
+    this.stock = new PyxisStockHolds(pyxisUrl, serviceToken, (dispenserId) => this.forgetDispenser(dispenserId));
+  }
+
+  /** Drops kept answers about a dispenser whose availability this process changed (other replicas' expire with their TTL). */
+  private forgetDispenser(dispenserId: string): void {
+    for (const key of this.answers.keys()) if (key.endsWith(`|${dispenserId}`)) this.answers.delete(key);
+  }
 
   facts(lookup: Lookup, { fresh = false } = {}): Promise<CatalogueFacts> {
     const key = [lookup.medicineId, lookup.materialId, lookup.assistanceTypeId, lookup.dispenserId].join('|');
@@ -136,7 +154,8 @@ export class PyxisCatalogue implements Catalogue {
             unit: dispenser.unit,
             retired: dispenser.retired,
             status: dispenser.status,
-            onHand: onHandOf(dispenser.stock),
+            onHand: perItem(dispenser.stock, (slot) => (slot.expired ? 0 : slot.quantity)),
+            reserved: perItem(dispenser.stock, (slot) => slot.reserved),
             medicineIds: new Set(dispenser.stock.flatMap((s) => (s.medicine ? [s.medicine.id] : []))),
             materialIds: new Set(dispenser.stock.flatMap((s) => (s.material ? [s.material.id] : []))),
             assistanceTypeIds: new Set(dispenser.assistanceTypes.map((t) => t.id)),

@@ -1,25 +1,31 @@
 /**
- * A medicine or material request completes only if its dispenser holds what it
- * gives: completing 5 ampoules from a slot of 2 would leave three controlled
- * ampoules unaccounted for. Asked of pyxis at the moment of completion (never a
- * kept answer). Overrides (with a reason and a witness) are not built yet: the
- * pharmacist corrects the count or rejects the request with a reason.
+ * A medicine or material request completes only if its dispenser can give what
+ * it asks: completing 5 ampoules from a slot of 2 would leave three controlled
+ * ampoules unaccounted for. What it can give is what the request holds (its
+ * reservation, from its acceptance) plus what is still available there — never
+ * stock held for other accepted requests. Asked of pyxis at the moment of
+ * completion (never a kept answer). Overrides (with a reason and a witness) are
+ * not built yet: the pharmacist corrects the count or rejects the request.
  */
 import { conflict } from '@asky/shared';
 import type { Request } from './generated/prisma/client';
 import type { Catalogue } from './catalogue';
+import { holdsStock } from './stockHolds';
 
 export async function checkOnHandToComplete(request: Request | null | undefined, catalogue: Catalogue): Promise<void> {
   // Only from IN_TRANSIT can it complete (the workflow answers any other move; a
   // COMPLETED one is a retry, answered as a no-op); ASSISTANCE takes nothing.
-  if (!request || request.status !== 'IN_TRANSIT' || request.kind === 'ASSISTANCE' || !request.dispenserId || !request.quantity) return;
-  const item = request.medicineId ?? request.materialId;
-  if (!item) return;
-  const facts = await catalogue.facts({ medicineId: request.medicineId, materialId: request.materialId, dispenserId: request.dispenserId }, { fresh: true });
-  const available = facts.dispenser?.onHand.get(item) ?? 0;
-  if (available < request.quantity) {
+  if (!request || request.status !== 'IN_TRANSIT' || !holdsStock(request)) return;
+  const [facts, held] = await Promise.all([
+    catalogue.facts({ medicineId: request.medicineId, materialId: request.materialId, dispenserId: request.dispenserId }, { fresh: true }),
+    catalogue.stock.held(request.id),
+  ]);
+  const item = (request.medicineId ?? request.materialId)!;
+  // Unexpired stock less what other accepted requests hold (theirs: all that is held but this one's).
+  const available = Math.max(0, (facts.dispenser?.onHand.get(item) ?? 0) - ((facts.dispenser?.reserved.get(item) ?? 0) - held));
+  if (available < request.quantity!) {
     throw conflict(
-      `The dispenser holds ${available} of this item now (unexpired), not the ${request.quantity} asked: correct the count, or reject the request with a reason`,
+      `The dispenser can give ${available} of this item now (unexpired, not held for other requests), not the ${request.quantity} asked: correct the count, or reject the request with a reason`,
       { available },
     );
   }

@@ -1,4 +1,4 @@
-import { forbidden, type LiveHub, type Viewer } from '@asky/shared';
+import { forbidden, type LiveHub, type Logger, type Viewer } from '@asky/shared';
 import type { Catalogue } from './catalogue';
 import type { RequestPrisma } from './data/client';
 import { RequestCommands } from './data/commands';
@@ -24,14 +24,15 @@ export interface ContextServices {
   readonly hub?: () => LiveHub | undefined;
   /** The client request's id (`X-Request-Id`), carried into events. */
   readonly correlationId?: string;
+  readonly logger?: Logger;
 }
 
-export function createContext(prisma: RequestPrisma, viewer: Viewer | null, { catalogue, committed, hub, correlationId }: ContextServices): Context {
+export function createContext(prisma: RequestPrisma, viewer: Viewer | null, { catalogue, committed, hub, correlationId, logger }: ContextServices): Context {
   const scope = visibleTo(viewer);
   return {
     viewer,
     requests: new RequestRepository(prisma, scope),
-    commands: new RequestCommands(prisma, scope, committed, correlationId),
+    commands: new RequestCommands(prisma, scope, catalogue.stock, committed, correlationId, logger),
     catalogue,
     live: () => {
       // Only before the subgraph is ready (its /ready waits for the bus), so nobody routes here then.

@@ -5,7 +5,7 @@
  */
 import { badUserInput, ErrorCode, hasErrorCode, parseId } from '@asky/shared';
 import type { CreateRequestInput } from './generated/graphql';
-import type { Catalogue, CatalogueFacts } from './catalogue';
+import { availableAt, type Catalogue, type CatalogueFacts } from './catalogue';
 import type { NewRequest } from './data/commands';
 
 const MAX_QUANTITY = 1_000;
@@ -100,9 +100,9 @@ function checkFacts(kind: CreateRequestInput['kind'], ids: Ids, quantity: number
   if (item && quantity !== null) {
     // Help can be asked at a cabinet under maintenance; nothing can be taken out of one.
     if (dispenser.status !== 'ACTIVE') throw badUserInput(`This dispenser is out of service (${dispenser.status}): nothing can be taken from it now`, { argument: 'dispenserId', status: dispenser.status });
-    const available = dispenser.onHand.get(item) ?? 0;
+    const available = availableAt(dispenser, item);
     if (available < quantity) {
-      throw badUserInput(`This dispenser holds ${available} of this item (unexpired): ask for at most that, or at another dispenser`, { argument: 'quantity', available });
+      throw badUserInput(`This dispenser has ${available} of this item available (unexpired, not held for accepted requests): ask for at most that, or at another dispenser`, { argument: 'quantity', available });
     }
   }
   return dispenser;

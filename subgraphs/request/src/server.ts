@@ -1,4 +1,4 @@
-import { LiveHub, registerSampledGauge, requestIdOf, startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
+import { LiveHub, registerSampledGauge, requestIdOf, startSubgraph, type Logger, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
 import type { Catalogue } from './catalogue';
 import { createContext, type Context } from './context';
 import { createPrismaClient, type RequestPrisma } from './data/client';
@@ -13,15 +13,17 @@ export { PyxisCatalogue } from './catalogue';
 export function createRequestSubgraph(catalogue: Catalogue): SubgraphDefinition<RequestPrisma, Context> {
   let relay: OutboxRelay | undefined;
   let hub: LiveHub | undefined;
+  let log: Logger | undefined;
   return {
     name: 'request',
     packageName: '@asky/request',
     resolvers,
     // A committed change wakes this process's relay; other replicas' relays still poll.
-    createContext: (prisma, viewer, req) => createContext(prisma, viewer, { catalogue, committed: () => relay?.nudge(), hub: () => hub, correlationId: requestIdOf(req) }),
+    createContext: (prisma, viewer, req) => createContext(prisma, viewer, { catalogue, committed: () => relay?.nudge(), hub: () => hub, correlationId: requestIdOf(req), logger: log }),
     createPrismaClient,
     subscriptions: true,
     background: async (prisma, events, logger) => {
+      log = logger;
       hub = new LiveHub(events.bus, logger);
       await hub.start();
       relay = new OutboxRelay(prisma, events.bus, logger);

@@ -3,6 +3,7 @@
  * token at auth's `/oauth/token` (OAuth 2 client credentials) and reuses it until
  * shortly before it expires.
  */
+import { GraphQLError } from 'graphql';
 import { ErrorCode, serviceUnavailable } from '../errors';
 
 export interface ServiceCredentials {
@@ -32,10 +33,12 @@ export class ServiceTokenClient {
    * Runs a GraphQL operation on another service as this service. Only a complete
    * answer counts: a field that failed there must not read as "does not exist"
    * here. Unreachable, or failed for want of its own dependencies →
-   * SERVICE_UNAVAILABLE (retryable); any other error → an internal error naming
-   * `what` (for the log, never the client).
+   * SERVICE_UNAVAILABLE (retryable); an error whose code is one of `clientErrors`
+   * → the same error, for this service's caller (e.g. the other service's
+   * CONFLICT); any other error → an internal error naming `what` (for the log,
+   * never the client).
    */
-  async query<T>(url: string, what: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  async query<T>(url: string, what: string, query: string, variables: Record<string, unknown> = {}, clientErrors: readonly ErrorCode[] = []): Promise<T> {
     const token = await this.token();
     let body: { data?: T | null; errors?: { message: string; extensions?: { code?: unknown } }[] };
     try {
@@ -52,6 +55,8 @@ export class ServiceTokenClient {
     if (body.errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
       throw serviceUnavailable(`${what}: not available; try again shortly`);
     }
+    const passed = body.errors?.find((e) => clientErrors.includes(e.extensions?.code as ErrorCode));
+    if (passed) throw new GraphQLError(passed.message, { extensions: passed.extensions });
     if (body.errors?.length || !body.data) throw new Error(`${what}: ${body.errors?.[0]?.message ?? 'no data'}`);
     return body.data;
   }

@@ -15,12 +15,16 @@ export type Role = (typeof ROLES)[number];
 export const SERVICE_SCOPES = ['users:read', 'catalogue:read'] as const;
 
 /**
- * What one service's token may do: pyxis also reads requests (`requests:read`),
+ * What one service's token may do besides: pyxis reads requests (`requests:read`),
  * to take a completed request's item, quantity and actor from the request
- * service rather than from a broker message anyone on the broker could publish.
+ * service rather than from a broker message anyone on the broker could publish;
+ * the request service holds and releases stock for the requests it accepts
+ * (`stock:reserve`).
  */
+const OWN_SCOPES: Record<string, readonly string[]> = { pyxis: ['requests:read'], request: ['stock:reserve'] };
+
 export function serviceScopes(service: string): readonly string[] {
-  return service === 'pyxis' ? [...SERVICE_SCOPES, 'requests:read'] : SERVICE_SCOPES;
+  return [...SERVICE_SCOPES, ...(OWN_SCOPES[service] ?? [])];
 }
 
 export interface UserClaims {

@@ -8,3 +8,6 @@ export const createPrismaClient = (
   adapter: PrismaAdapter,
   options: Omit<Prisma.PrismaClientOptions, 'adapter'> = {},
 ): PyxisPrisma => new PrismaClient({ transactionOptions: TRANSACTION_OPTIONS, ...options, adapter }) as PyxisPrisma;
+
+/** The client inside an interactive transaction. */
+export type PyxisTransaction = Prisma.TransactionClient;

@@ -6,7 +6,7 @@
  */
 import { serviceUnavailable, type ServiceTokenClient } from '@asky/shared';
 
-export interface CompletedDispense {
+export interface RequestState {
   readonly requestId: string;
   readonly kind: 'MEDICINE' | 'MATERIAL' | 'ASSISTANCE';
   readonly status: string;
@@ -16,32 +16,36 @@ export interface CompletedDispense {
   readonly quantity: number | null;
   /** Who moved it to COMPLETED (the requester when the history names nobody). */
   readonly completedById: string;
+  /** The status it was in before it closed (COMPLETED, CANCELLED or REJECTED), if it has closed. */
+  readonly closedFrom: string | null;
+  /** Who closed it (the requester when the history names nobody). */
+  readonly closedById: string;
 }
 
 export interface RequestSource {
   /** The request as the request service has it now; null when there is no such request. */
-  request(requestId: string): Promise<CompletedDispense | null>;
+  request(requestId: string): Promise<RequestState | null>;
 }
 
 const QUERY = `query Dispense($id: ID!) {
   request(id: $id) {
     id kind status quantity requester { id }
     dispenser { id } medicine { id } material { id }
-    history { toStatus changedBy { id } }
+    history { fromStatus toStatus changedBy { id } }
   }
 }`;
 
 interface Answer {
   request: {
     id: string;
-    kind: CompletedDispense['kind'];
+    kind: RequestState['kind'];
     status: string;
     quantity: number | null;
     requester: { id: string };
     dispenser: { id: string } | null;
     medicine: { id: string } | null;
     material: { id: string } | null;
-    history: { toStatus: string; changedBy: { id: string } | null }[];
+    history: { fromStatus: string | null; toStatus: string; changedBy: { id: string } | null }[];
   } | null;
 }
 
@@ -52,11 +56,12 @@ export class RemoteRequests implements RequestSource {
     private readonly serviceToken: ServiceTokenClient,
   ) {}
 
-  async request(requestId: string): Promise<CompletedDispense | null> {
+  async request(requestId: string): Promise<RequestState | null> {
     const url = this.requestUrl();
     if (!url) throw serviceUnavailable('the request service has not started yet');
     const { request } = await this.serviceToken.query<Answer>(url, 'the request service', QUERY, { id: requestId });
     if (!request) return null;
+    const closing = request.history.findLast((entry) => entry.toStatus === request.status && ['COMPLETED', 'CANCELLED', 'REJECTED'].includes(entry.toStatus));
     return {
       requestId: request.id,
       kind: request.kind,
@@ -66,6 +71,8 @@ export class RemoteRequests implements RequestSource {
       materialId: request.material?.id ?? null,
       quantity: request.quantity,
       completedById: request.history.findLast((entry) => entry.toStatus === 'COMPLETED')?.changedBy?.id ?? request.requester.id,
+      closedFrom: closing?.fromStatus ?? null,
+      closedById: closing?.changedBy?.id ?? request.requester.id,
     };
   }
 }

@@ -1,23 +1,28 @@
 /**
- * Takes completed MEDICINE/MATERIAL requests out of stock. Consumes
+ * Takes completed MEDICINE/MATERIAL requests out of stock, and gives back what
+ * cancelled and rejected ones held (their reservations). Consumes
  * `request.status_changed` from a durable queue with manual acks, one message at
  * a time. A message is only a hint: the request's status, item, quantity,
  * dispenser and who completed it are asked of the request service (a forged
- * message cannot dispense), and a request dispenses once (recorded in the same
+ * message cannot dispense nor release), and a request dispenses once (recorded in the same
  * transaction as the stock change), whatever eventIds its messages carry. A
  * database or request service that does not answer (or a serialization or lock
  * failure) pauses consumption with back-off until it does: a blip never sends a
  * real completion to the dead-letter queue. Only messages that can never apply —
- * malformed, naming no item, a request that does not exist or is not completed,
+ * malformed, naming no item, a request that does not exist or is not in the
+ * status the message says,
  * or failing the same way every time — are dead-lettered, counted by
  * `asky_events_dead_lettered_total`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, hasErrorCode, isTransientDatabaseError, isUuid, processMetrics, ROUTING_KEYS, type Delivery, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
 import type { PyxisPrisma } from '../data/client';
-import { Prisma } from '../generated/prisma/client';
+import { inTransit, lockSlotsOf, StockReservations, type StockedItem } from '../data/reservations';
 import { todayUtc } from '../validation';
-import type { CompletedDispense, RequestSource } from './requests';
+import type { RequestState, RequestSource } from './requests';
+
+/** The statuses that close a request, and so end what it holds of stock. */
+const CLOSING: readonly string[] = ['COMPLETED', 'CANCELLED', 'REJECTED'];
 
 /** Attempts before a message that keeps failing for a reason other than the database being away is dead-lettered. */
 const MAX_ATTEMPTS = 5;
@@ -31,7 +36,7 @@ class UnusableEvent extends Error {
   constructor(
     message: string,
     /** The metric's `reason` label. */
-    readonly reason: 'malformed' | 'no_item' | 'unknown_request' | 'not_completed',
+    readonly reason: 'malformed' | 'no_item' | 'unknown_request' | 'not_completed' | 'status_differs',
   ) {
     super(message);
   }
@@ -53,16 +58,17 @@ function readEvent(body: unknown): RequestEvent {
 }
 
 /** The one item a completed MEDICINE/MATERIAL request dispenses; a request naming none (or both) cannot apply. */
-function itemOf(request: CompletedDispense): { medicineId: string } | { materialId: string } {
+function itemOf(request: RequestState): StockedItem {
   if (request.kind === 'MEDICINE' && request.medicineId && !request.materialId) return { medicineId: request.medicineId };
   if (request.kind === 'MATERIAL' && request.materialId && !request.medicineId) return { materialId: request.materialId };
-  throw new UnusableEvent(`a completed ${request.kind} request must name exactly one ${request.kind.toLowerCase()}`, 'no_item');
+  throw new UnusableEvent(`a ${request.kind} request must name exactly one ${request.kind.toLowerCase()}`, 'no_item');
 }
 
 export class StockConsumer {
   private subscription?: Subscription;
   private loop?: Promise<void>;
   private readonly stopping = new AbortController();
+  private readonly reservations: StockReservations;
 
   constructor(
     private readonly prisma: PyxisPrisma,
@@ -70,7 +76,9 @@ export class StockConsumer {
     private readonly logger: Logger,
     private readonly requests: RequestSource,
     private readonly queuePrefix = '',
-  ) {}
+  ) {
+    this.reservations = new StockReservations(prisma);
+  }
 
   get queue(): string {
     return `${this.queuePrefix}${STOCK_QUEUE}`;
@@ -123,32 +131,38 @@ export class StockConsumer {
   }
 
   /**
-   * Takes a completed request's item out of its dispenser, first expiry first out:
-   * from the slots holding it whose lot has not expired, the soonest-expiring
-   * first (then the fullest), across as many slots as the quantity needs, one
-   * movement per slot, never below zero and never from an expired lot. Once per
-   * request. Messages for other statuses and kinds take nothing.
+   * What a request's closing means for stock, once per request whatever its
+   * messages: COMPLETED takes the item out of its dispenser — first from the
+   * slots its reservation held, then first expiry first out across the others,
+   * one movement per slot, never below zero and never from an expired lot — and
+   * ends the reservation; CANCELLED or REJECTED releases it, and a request that
+   * was IN_TRANSIT puts back what it carried (a RETURN movement). Messages for
+   * other statuses and kinds take nothing.
    */
   async apply(event: RequestEvent): Promise<void> {
-    if (event.status !== 'COMPLETED' || event.kind === 'ASSISTANCE') return;
+    if (event.kind === 'ASSISTANCE' || !CLOSING.includes(event.status)) return;
     const request = await this.requests.request(event.requestId);
     if (!request) throw new UnusableEvent(`request ${event.requestId} does not exist`, 'unknown_request');
-    if (request.status !== 'COMPLETED') throw new UnusableEvent(`request ${event.requestId} is ${request.status}, not COMPLETED`, 'not_completed');
+    if (request.status !== event.status) {
+      throw new UnusableEvent(`request ${event.requestId} is ${request.status}, not ${event.status}`, event.status === 'COMPLETED' ? 'not_completed' : 'status_differs');
+    }
     if (request.kind === 'ASSISTANCE' || !request.dispenserId || !request.quantity) return;
     const item = itemOf(request);
-    const holdsItem = 'medicineId' in item ? Prisma.sql`"medicineId" = ${item.medicineId}::uuid` : Prisma.sql`"materialId" = ${item.materialId}::uuid`;
+    if (request.status === 'COMPLETED') return this.dispense(request, item, event.eventId);
+    // The request service released it at once, normally: this is for when it could not.
+    await this.reservations.release(request.requestId, request.closedFrom === 'IN_TRANSIT' ? { actorId: request.closedById, why: inTransit(request.requestId) } : undefined);
+  }
+
+  private async dispense(request: RequestState, item: StockedItem, eventId: string): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
       const first = await tx.dispensedRequest.createMany({ data: [{ requestId: request.requestId }], skipDuplicates: true });
       if (first.count === 0) return; // dispensed before
-      // Locked in one order (by id) so two dispenses of one item cannot deadlock; then used in FEFO order.
-      const slots = await tx.$queryRaw<{ id: string; quantity: number; lot: string | null }[]>`
-        SELECT id, quantity, lot FROM (
-          SELECT id, quantity, lot, "expiresAt", slot FROM pyxis."StockItem"
-          WHERE "dispenserId" = ${request.dispenserId}::uuid AND ${holdsItem}
-            AND quantity > 0 AND ("expiresAt" IS NULL OR "expiresAt" >= ${todayUtc().toISOString().slice(0, 10)}::date)
-          ORDER BY id FOR UPDATE
-        ) usable
-        ORDER BY "expiresAt" ASC NULLS LAST, quantity DESC, slot`;
+      const today = todayUtc();
+      const locked = await lockSlotsOf(tx, request.dispenserId!, item);
+      const held = new Map((await this.reservations.end(tx, request.requestId, 'DISPENSED')).map((r) => [r.stockItemId, r.quantity]));
+      // Its own reserved slots first; never from an expired lot.
+      const slots = locked.filter((slot) => slot.quantity > 0 && !(slot.expiresAt && slot.expiresAt < today));
+      slots.sort((a, b) => Number(held.has(b.id)) - Number(held.has(a.id)));
       let wanted = request.quantity!;
       for (const [index, slot] of slots.entries()) {
         if (wanted === 0) break;
@@ -168,7 +182,7 @@ export class StockConsumer {
           },
         });
       }
-      if (wanted > 0) this.logger.warn({ eventId: event.eventId, requestId: request.requestId, short: wanted }, 'completed request: its dispenser holds less of the item than it asked (or only expired lots)');
+      if (wanted > 0) this.logger.warn({ eventId, requestId: request.requestId, short: wanted }, 'completed request: its dispenser holds less of the item than it asked (or only expired lots)');
     });
   }
 }

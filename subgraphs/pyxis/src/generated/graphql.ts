@@ -207,6 +207,14 @@ export type Mutation = {
   createMaterial: Material;
   /** Adds a medicine; one of the same active ingredient, strength and dosage form already there is refused (CONFLICT). Audited. */
   createMedicine: Medicine;
+  /**
+   * The request service, when a request holding stock is cancelled or rejected, or
+   * its acceptance did not commit: gives the reservation back. `returnedBy`: it was
+   * in transit, and whoever closed it put the item back (a RETURN movement).
+   */
+  releaseStock: StockReservation;
+  /** The request service, accepting a request: holds its quantity (CONFLICT with `available` when the dispenser cannot promise it). Again for the same request: the same reservation. */
+  reserveStock: StockReservation;
   /** Adds `quantity` (> 0); a new lot replaces the slot's lot and expiry. A medicine's lot needs its expiry, and a lot already expired is refused (BAD_USER_INPUT). */
   restock: StockSlot;
   /** Takes a dispenser out of service for good; its stock must be empty. */
@@ -255,6 +263,17 @@ export type MutationCreateMaterialArgs = {
 
 export type MutationCreateMedicineArgs = {
   input: MedicineInput;
+};
+
+
+export type MutationReleaseStockArgs = {
+  requestId: Scalars['ID']['input'];
+  returnedBy?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationReserveStockArgs = {
+  input: ReserveStockInput;
 };
 
 
@@ -324,6 +343,8 @@ export type Query = {
    * accents. Pages: `first` (default 100, at most 500) after the `id` of the last one seen.
    */
   medicines: Array<Medicine>;
+  /** What a request holds now (the request service, completing it). */
+  stockReservation: StockReservation;
 };
 
 
@@ -391,11 +412,33 @@ export type QueryMedicinesArgs = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+
+/** All of it needs a logged-in person. */
+export type QueryStockReservationArgs = {
+  requestId: Scalars['ID']['input'];
+};
+
+export type ReserveStockInput = {
+  /** Who accepted the request. */
+  actorId: Scalars['ID']['input'];
+  dispenserId: Scalars['ID']['input'];
+  materialId?: InputMaybe<Scalars['ID']['input']>;
+  /** Exactly one of medicineId and materialId. */
+  medicineId?: InputMaybe<Scalars['ID']['input']>;
+  quantity: Scalars['Int']['input'];
+  requestId: Scalars['ID']['input'];
+};
+
 /** Where an item is stocked: a dispenser and how many are there. */
 export type StockLocation = {
   __typename?: 'StockLocation';
+  /** What can still be asked for: quantity less reserved, 0 when its lot has expired. */
+  available: Scalars['Int']['output'];
   dispenser: Dispenser;
+  /** What the slot holds (expired lots included). */
   quantity: Scalars['Int']['output'];
+  /** Held for accepted requests not completed yet. */
+  reserved: Scalars['Int']['output'];
   slot: Scalars['String']['output'];
 };
 
@@ -419,11 +462,27 @@ export type StockMovementKind =
   | 'ASSIGN'
   /** Taken out to fulfil a completed request (from the request.status_changed event). */
   | 'DISPENSE'
-  | 'RESTOCK';
+  | 'RESTOCK'
+  /** Back in the slot from a request cancelled or rejected while in transit (delta 0: it was reserved, never taken out of the count). */
+  | 'RETURN';
+
+/**
+ * What an accepted request holds of its dispenser's stock. Between the request
+ * service and pyxis only: not part of the public API.
+ */
+export type StockReservation = {
+  __typename?: 'StockReservation';
+  active: Scalars['Boolean']['output'];
+  /** What it holds now: 0 once the request completed, or was cancelled or rejected. */
+  quantity: Scalars['Int']['output'];
+  requestId: Scalars['ID']['output'];
+};
 
 /** One slot (drawer/pocket) of a dispenser and the item it holds. */
 export type StockSlot = {
   __typename?: 'StockSlot';
+  /** What can still be asked for: quantity less reserved, 0 when its lot has expired. */
+  available: Scalars['Int']['output'];
   /** Below its par level: due for a restock. */
   belowPar: Scalars['Boolean']['output'];
   dispenser: Dispenser;
@@ -440,6 +499,8 @@ export type StockSlot = {
   /** The level a restock fills the slot up to. */
   parLevel: Scalars['Int']['output'];
   quantity: Scalars['Int']['output'];
+  /** Held for accepted requests not completed yet (released when they are cancelled or rejected). */
+  reserved: Scalars['Int']['output'];
   slot: Scalars['String']['output'];
 };
 
@@ -582,9 +643,11 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   QrFormat: QrFormat;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReserveStockInput: ReserveStockInput;
   StockLocation: ResolverTypeWrapper<StockWithDispenser>;
   StockMovement: ResolverTypeWrapper<StockMovementModel>;
   StockMovementKind: StockMovementKind;
+  StockReservation: ResolverTypeWrapper<StockReservation>;
   StockSlot: ResolverTypeWrapper<StockItemModel>;
   UpdateDispenserInput: UpdateDispenserInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -608,8 +671,10 @@ export type ResolversParentTypes = ResolversObject<{
   MedicineInput: MedicineInput;
   Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
+  ReserveStockInput: ReserveStockInput;
   StockLocation: StockWithDispenser;
   StockMovement: StockMovementModel;
+  StockReservation: StockReservation;
   StockSlot: StockItemModel;
   UpdateDispenserInput: UpdateDispenserInput;
   String: Scalars['String']['output'];
@@ -690,6 +755,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createDispenser?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType, RequireFields<MutationCreateDispenserArgs, 'input'>>;
   createMaterial?: Resolver<ResolversTypes['Material'], ParentType, ContextType, RequireFields<MutationCreateMaterialArgs, 'input'>>;
   createMedicine?: Resolver<ResolversTypes['Medicine'], ParentType, ContextType, RequireFields<MutationCreateMedicineArgs, 'input'>>;
+  releaseStock?: Resolver<ResolversTypes['StockReservation'], ParentType, ContextType, RequireFields<MutationReleaseStockArgs, 'requestId'>>;
+  reserveStock?: Resolver<ResolversTypes['StockReservation'], ParentType, ContextType, RequireFields<MutationReserveStockArgs, 'input'>>;
   restock?: Resolver<ResolversTypes['StockSlot'], ParentType, ContextType, RequireFields<MutationRestockArgs, 'quantity' | 'slotId'>>;
   retireDispenser?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType, RequireFields<MutationRetireDispenserArgs, 'id'>>;
   setDispenserAssistance?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType, RequireFields<MutationSetDispenserAssistanceArgs, 'assistanceTypeIds' | 'dispenserId'>>;
@@ -710,11 +777,14 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   medicine?: Resolver<Maybe<ResolversTypes['Medicine']>, ParentType, ContextType, RequireFields<QueryMedicineArgs, 'id'>>;
   medicineByBarcode?: Resolver<Maybe<ResolversTypes['Medicine']>, ParentType, ContextType, RequireFields<QueryMedicineByBarcodeArgs, 'barcode'>>;
   medicines?: Resolver<Array<ResolversTypes['Medicine']>, ParentType, ContextType, RequireFields<QueryMedicinesArgs, 'first'>>;
+  stockReservation?: Resolver<ResolversTypes['StockReservation'], ParentType, ContextType, RequireFields<QueryStockReservationArgs, 'requestId'>>;
 }>;
 
 export type StockLocationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockLocation'] = ResolversParentTypes['StockLocation']> = ResolversObject<{
+  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   dispenser?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reserved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   slot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -728,7 +798,14 @@ export type StockMovementResolvers<ContextType = Context, ParentType extends Res
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type StockReservationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockReservation'] = ResolversParentTypes['StockReservation']> = ResolversObject<{
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type StockSlotResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockSlot'] = ResolversParentTypes['StockSlot']> = ResolversObject<{
+  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   belowPar?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   dispenser?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType>;
   expired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -740,6 +817,7 @@ export type StockSlotResolvers<ContextType = Context, ParentType extends Resolve
   movements?: Resolver<Array<ResolversTypes['StockMovement']>, ParentType, ContextType, RequireFields<StockSlotMovementsArgs, 'last'>>;
   parLevel?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reserved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   slot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -754,6 +832,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   StockLocation?: StockLocationResolvers<ContextType>;
   StockMovement?: StockMovementResolvers<ContextType>;
+  StockReservation?: StockReservationResolvers<ContextType>;
   StockSlot?: StockSlotResolvers<ContextType>;
 }>;
 

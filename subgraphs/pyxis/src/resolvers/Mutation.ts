@@ -1,6 +1,7 @@
 import { badUserInput, parseId } from '@asky/shared';
 import type { MutationResolvers, MedicineInput, MaterialInput } from '../generated/graphql';
 import * as valid from '../validation';
+import { inTransit } from '../data/reservations';
 
 /**
  * A medicine's fields from its input. Optional fields left out of an update are
@@ -93,6 +94,21 @@ export const Mutation: MutationResolvers = {
     return ctx
       .stockChanges()
       .restock(parseId(slotId, 'slotId'), valid.count(quantity, 'quantity', { min: 1 }), newLot ? { lot: newLot, expiresAt: lotExpiry(expiresAt) } : null);
+  },
+  reserveStock: (_, { input }, { reservations }) => {
+    if (!input.medicineId === !input.materialId) throw badUserInput('Give exactly one of medicineId and materialId', { argument: 'input' });
+    return reservations.reserve({
+      requestId: parseId(input.requestId, 'requestId'),
+      dispenserId: parseId(input.dispenserId, 'dispenserId'),
+      item: input.medicineId ? { medicineId: parseId(input.medicineId, 'medicineId') } : { materialId: parseId(input.materialId!, 'materialId') },
+      quantity: valid.count(input.quantity, 'quantity', { min: 1 }),
+      actorId: parseId(input.actorId, 'actorId'),
+    });
+  },
+  releaseStock: async (_, { requestId, returnedBy }, { reservations }) => {
+    const id = parseId(requestId, 'requestId');
+    await reservations.release(id, returnedBy ? { actorId: parseId(returnedBy, 'returnedBy'), why: inTransit(id) } : undefined);
+    return reservations.held(id);
   },
   adjustStock: (_, { slotId, delta, reason }, ctx) => {
     if (!Number.isInteger(delta) || delta === 0 || Math.abs(delta) > 100_000) throw badUserInput('delta must be a non-zero whole number', { argument: 'delta' });

@@ -22,6 +22,7 @@ export const Query: QueryResolvers = {
   lowStock: (_, { unit }, { stock }) => stock.lowStock(unit),
   expiringBefore: (_, { date, unit }, { stock }) => stock.expiringBefore(validDate(date, 'date'), unit),
   dispenser: (_, { id }, { dispensers }) => dispensers.byId.load(parseId(id)),
+  stockReservation: (_, { requestId }, { reservations }) => reservations.held(parseId(requestId, 'requestId')),
   dispenserByQr: async (_, { payload }, { dispensers }) => {
     const scanned = parseQrPayload(payload);
     const dispenser = await dispensers.byId.load(scanned.id);

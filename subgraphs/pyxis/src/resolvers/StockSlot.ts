@@ -1,4 +1,5 @@
-import type { StockSlotResolvers, StockMovementResolvers } from '../generated/graphql';
+import type { StockLocationResolvers, StockSlotResolvers, StockMovementResolvers } from '../generated/graphql';
+import { availableIn } from '../data/reservations';
 import { count, todayUtc } from '../validation';
 
 export const StockSlot: StockSlotResolvers = {
@@ -6,6 +7,7 @@ export const StockSlot: StockSlotResolvers = {
   medicine: (slot, _, { catalogue }) => (slot.medicineId ? catalogue.medicineById.load(slot.medicineId) : null),
   material: (slot, _, { catalogue }) => (slot.materialId ? catalogue.materialById.load(slot.materialId) : null),
   belowPar: (slot) => slot.quantity < slot.parLevel,
+  available: (slot) => availableIn(slot),
   expiresAt: (slot) => slot.expiresAt?.toISOString().slice(0, 10) ?? null,
   expired: (slot) => !!slot.expiresAt && slot.expiresAt < todayUtc(),
   movements: (slot, { last }, { stock }) => stock.movements(slot.id, count(last ?? 20, 'last', { min: 1, max: 200 })),
@@ -13,4 +15,8 @@ export const StockSlot: StockSlotResolvers = {
 
 export const StockMovement: StockMovementResolvers = {
   at: (movement) => movement.at.toISOString(),
+};
+
+export const StockLocation: StockLocationResolvers = {
+  available: (slot) => availableIn(slot),
 };

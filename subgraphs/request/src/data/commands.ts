@@ -9,8 +9,9 @@ import type { RequestPrisma } from './client';
 import type { Request, RequestStatus } from '../generated/prisma/client';
 import { outboxEvent } from '../events';
 import { checkTransition } from '../workflow';
+import { holdsStock, type StockHolds } from '../stockHolds';
 import type { RequestScope } from '../visibility';
-import type { Viewer } from '@asky/shared';
+import type { Logger, Viewer } from '@asky/shared';
 
 type Person = Extract<Viewer, { kind: 'user' }>;
 
@@ -31,8 +32,10 @@ export class RequestCommands {
   constructor(
     private readonly prisma: RequestPrisma,
     private readonly scope: RequestScope,
+    private readonly stock: StockHolds,
     private readonly committed: () => void = () => undefined,
     private readonly correlationId?: string,
+    private readonly logger?: Logger,
   ) {}
 
   /**
@@ -86,11 +89,19 @@ export class RequestCommands {
    * Moves a request to `to`; concurrent moves of one request: exactly one wins.
    * Asking again for the move the caller made last (a retry after an answer was
    * lost, e.g. SERVICE_UNAVAILABLE after the commit) answers the request as it
-   * is, with no new history entry or event.
+   * is, with no new history entry or event. Accepting a medicine or material
+   * request holds its quantity at its dispenser (pyxis refuses with CONFLICT and
+   * `available` when it cannot), under the request's row lock; an acceptance
+   * that then does not commit gives the hold back. Cancelling or rejecting one
+   * releases it once committed (in transit: the item is back, a RETURN movement);
+   * if pyxis cannot be told now, the event it consumes releases it.
    */
   async transition(id: string, to: RequestStatus, viewer: Person, note: string | null): Promise<Request> {
     let changed = true;
-    const moved = await this.prisma.$transaction(async (tx) => {
+    let reserved: Request | undefined;
+    let fromStatus: RequestStatus | undefined;
+    const moved = await this.prisma
+      .$transaction(async (tx) => {
       const current = await tx.request.findFirst({ where: { ...this.scope, id } });
       if (!current) throw notFound('No such request');
       if (current.status === to) {
@@ -101,6 +112,7 @@ export class RequestCommands {
         }
       }
       checkTransition(current, to, viewer, note);
+      fromStatus = current.status;
       const byStaff = viewer.id !== current.requesterId;
       const updated = await tx.request.updateMany({
         where: { id, status: current.status },
@@ -111,13 +123,35 @@ export class RequestCommands {
         },
       });
       if (updated.count === 0) throw conflict('The request changed meanwhile: reload it and try again');
+      if (to === 'ACCEPTED' && holdsStock(current)) {
+        await this.stock.reserve(current, viewer.id);
+        reserved = current;
+      }
       const request = await tx.request.findUniqueOrThrow({ where: { id } });
       await tx.statusHistory.create({ data: { requestId: id, fromStatus: current.status, toStatus: to, changedById: viewer.id, note } });
       await tx.outboxEvent.create({ data: outboxEvent(request, current.status, viewer.id, this.correlationId) });
       return request;
-    });
-    if (changed) this.committed();
+    })
+      .catch(async (err: unknown) => {
+        if (reserved) await this.giveBack(reserved, undefined, 'an acceptance did not commit and its stock hold could not be given back: it stays until the request closes');
+        throw err;
+      });
+    if (changed) {
+      this.committed();
+      if ((to === 'CANCELLED' || to === 'REJECTED') && holdsStock(moved)) {
+        await this.giveBack(moved, fromStatus === 'IN_TRANSIT' ? viewer.id : undefined, 'a closed request\'s stock hold could not be given back now: the event pyxis consumes will');
+      }
+    }
     return moved;
+  }
+
+  /** Best effort: a hold left behind only makes less available, until the request's closing event releases it. */
+  private async giveBack(request: Request, returnedBy: string | undefined, failure: string): Promise<void> {
+    try {
+      await this.stock.release(request, returnedBy);
+    } catch (err) {
+      this.logger?.warn({ err, requestId: request.id }, failure);
+    }
   }
 
   private byClientKey({ requesterId, clientKey }: NewRequest) {

@@ -1,0 +1,56 @@
+/**
+ * The stock an accepted request holds at its dispenser, kept by pyxis and asked
+ * for with this service's own token (`stock:reserve`; pyxis' fields for it are
+ * not part of the public API). Pyxis' refusals (CONFLICT, with `available`) reach
+ * the person accepting as they are.
+ */
+import { ErrorCode, type ServiceTokenClient } from '@asky/shared';
+import type { Request } from './generated/prisma/client';
+
+export interface StockHolds {
+  /** Holds the request's quantity at its dispenser for `actorId`'s acceptance; again for the same request: the same hold. */
+  reserve(request: Request, actorId: string): Promise<void>;
+  /** Gives back what the request holds; `returnedBy`: it was in transit, and who closed it put the item back. */
+  release(request: Request, returnedBy?: string): Promise<void>;
+  /** What the request holds now. */
+  held(requestId: string): Promise<number>;
+}
+
+/** The requests that hold stock: a medicine or material at a dispenser, with a quantity. */
+export const holdsStock = (request: Request): boolean =>
+  request.kind !== 'ASSISTANCE' && !!request.dispenserId && !!request.quantity && !!(request.medicineId ?? request.materialId);
+
+const RESERVE = `mutation Reserve($input: ReserveStockInput!) { reserveStock(input: $input) { quantity } }`;
+const RELEASE = `mutation Release($requestId: ID!, $returnedBy: ID) { releaseStock(requestId: $requestId, returnedBy: $returnedBy) { quantity } }`;
+const HELD = `query Held($requestId: ID!) { stockReservation(requestId: $requestId) { quantity } }`;
+
+export class PyxisStockHolds implements StockHolds {
+  /** @param changed told of each dispenser whose availability this process changed (kept answers about it are stale) */
+  constructor(
+    private readonly pyxisUrl: string,
+    private readonly serviceToken: ServiceTokenClient,
+    private readonly changed: (dispenserId: string) => void = () => undefined,
+  ) {}
+
+  async reserve(request: Request, actorId: string): Promise<void> {
+    const input = { requestId: request.id, dispenserId: request.dispenserId, medicineId: request.medicineId, materialId: request.materialId, quantity: request.quantity, actorId };
+    try {
+      await this.serviceToken.query(this.pyxisUrl, 'pyxis stock reservation', RESERVE, { input }, [ErrorCode.CONFLICT]);
+    } finally {
+      this.changed(request.dispenserId!);
+    }
+  }
+
+  async release(request: Request, returnedBy?: string): Promise<void> {
+    try {
+      await this.serviceToken.query(this.pyxisUrl, 'pyxis stock release', RELEASE, { requestId: request.id, returnedBy: returnedBy ?? null });
+    } finally {
+      this.changed(request.dispenserId!);
+    }
+  }
+
+  async held(requestId: string): Promise<number> {
+    const answer = await this.serviceToken.query<{ stockReservation: { quantity: number } }>(this.pyxisUrl, 'pyxis stock reservation', HELD, { requestId });
+    return answer.stockReservation.quantity;
+  }
+}
