@@ -69,10 +69,12 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
   const tag = `soak-${Date.now().toString(36)}`;
   const [nurse, pharmacist] = await Promise.all([system.login(...MOCK_USERS.nurse), system.login(...MOCK_USERS.pharmacist)]);
   const { rows } = await adminQuery(
-    `SELECT "medicineId" FROM pyxis."StockItem" WHERE "dispenserId" = '${DISPENSER}' AND "medicineId" IS NOT NULL AND quantity > 0 ORDER BY quantity DESC LIMIT 1`,
+    `SELECT id, "medicineId" FROM pyxis."StockItem" WHERE "dispenserId" = '${DISPENSER}' AND "medicineId" IS NOT NULL AND quantity > 0 ORDER BY quantity DESC LIMIT 1`,
     system.database.url,
   );
   const medicineId = rows[0].medicineId as string;
+  // Every request is accepted and none completes, so each holds one: stock for all of them.
+  await adminQuery(`UPDATE pyxis."StockItem" SET quantity = 1000000 WHERE id = '${rows[0].id}'`, system.database.url);
   const errors: Record<string, number> = {};
   const errorSamples: string[] = [];
   let calls = 0;
