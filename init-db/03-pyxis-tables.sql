@@ -309,4 +309,20 @@ ALTER TABLE "StockReservation" ADD CONSTRAINT "StockReservation_stockItemId_fkey
 END
 $migration$;
 
+-- Migration 20261202183755_movement_witness
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261202183755_movement_witness' AND finished_at IS NOT NULL) THEN
+-- AlterEnum
+ALTER TYPE "StockMovementKind" ADD VALUE 'WASTE';
+
+-- AlterTable
+ALTER TABLE "StockMovement" ADD COLUMN     "witnessId" UUID;
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, 'dc8efad13b83a63494fff446354caeea97e65b50cac6ee88e7f4fcccb3b0cede', '20261202183755_movement_witness', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -117,4 +117,17 @@ CREATE UNIQUE INDEX "Request_requesterId_clientKey_key" ON "Request"("requesterI
 END
 $migration$;
 
+-- Migration 20261202183800_history_witness
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261202183800_history_witness' AND finished_at IS NOT NULL) THEN
+-- AlterTable
+ALTER TABLE "StatusHistory" ADD COLUMN     "witnessId" UUID;
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, '69d312bf9ca0209132ce14a77fdc0a90843afe74fa8ea6d43ab4c9741382e619', '20261202183800_history_witness', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

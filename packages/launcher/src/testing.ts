@@ -95,6 +95,8 @@ export interface TestSystem extends RunningSystem {
   login(email: string, password: string): Promise<string>;
   /** An access token for each mock user. */
   loginAll(): Promise<Record<keyof typeof MOCK_USERS, string>>;
+  /** A mock user (the nurse by default) witnessing, on the screen of `actorToken`'s person, one act on `subjectId`: the witnessToken. */
+  witness(actorToken: string, subjectId: string, witness?: keyof typeof MOCK_USERS): Promise<string>;
   /**
    * A new account, as a hospital makes one: an ADMIN creates it, the person logs
    * in and replaces the first-login password. Returns a token they can work with.
@@ -290,6 +292,16 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         );
         if (!changed.data) throw new Error(`changePassword failed: ${JSON.stringify(changed.errors)}`);
         return { id: created.data.createUser.id, email, password, token: changed.data.changePassword.accessToken };
+      },
+      async witness(actorToken, subjectId, witness = 'nurse') {
+        const [email, password] = MOCK_USERS[witness];
+        const body = await graphql<{ witness: { token: string } }>(
+          'mutation ($email: String!, $password: String!, $subjectId: ID!) { witness(email: $email, password: $password, subjectId: $subjectId) { token } }',
+          { email, password, subjectId },
+          { token: actorToken },
+        );
+        if (!body.data) throw new Error(`${witness} could not witness: ${JSON.stringify(body.errors)}`);
+        return body.data.witness.token;
       },
       async loginAll() {
         const roles = Object.keys(MOCK_USERS) as (keyof typeof MOCK_USERS)[];

@@ -78,8 +78,9 @@ describe('updating a medicine', () => {
   it('refuses a unit change while a slot holds the medicine (12 ampoules must not become 12 mL)', async () => {
     const { id, atcCode: _a, barcode: _b, ...required } = (await createMedicine({ unit: 'ampoule', dosageForm: 'injectable solution' })).data.createMedicine;
     expect((await updateMedicine(ctx.tokens.pharmacist, id, { ...required, dosageForm: 'injectable solution', unit: 'vial' })).data.updateMedicine.unit).toBe('vial');
-    const slot = await gql(ctx.tokens.technician, 'mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { id } }', {
+    const slot = await gql(ctx.tokens.technician, 'mutation ($input: AssignSlotInput!, $w: String) { assignSlot(input: $input, witnessToken: $w) { id } }', {
       input: { dispenserId: UTI_A, slot: `U${made}`, medicineId: id, parLevel: 12, quantity: 12, lot: 'A1', expiresAt: '2030-01-31' },
+      w: await ctx.system.witness(ctx.tokens.technician, UTI_A), // a controlled medicine
     });
     expect(slot.errors).toBeUndefined();
     const refused = await updateMedicine(ctx.tokens.pharmacist, id, { ...required, dosageForm: 'injectable solution', unit: 'mL' });
@@ -130,7 +131,7 @@ describe('materials', () => {
 describe('lots', () => {
   const assign = (input: Record<string, unknown>) =>
     gql(ctx.tokens.technician, 'mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { id lot expiresAt } }', {
-      input: { dispenserId: UTI_A, slot: `L${made++}`, medicineId: '22222222-2222-4222-8222-000000000006', parLevel: 10, quantity: 7, ...input },
+      input: { dispenserId: UTI_A, slot: `L${made++}`, medicineId: '22222222-2222-4222-8222-000000000002', parLevel: 10, quantity: 7, ...input }, // paracetamol: not controlled
     });
   const restock = (slotId: string, lot: string, expiresAt?: string) =>
     gql(ctx.tokens.technician, 'mutation ($id: ID!, $lot: String, $exp: String) { restock(slotId: $id, quantity: 3, lot: $lot, expiresAt: $exp) { quantity lot expiresAt } }', { id: slotId, lot, exp: expiresAt });

@@ -6,7 +6,8 @@
  */
 import { adminQuery, useTestSystem } from '../src/testing';
 
-const DIAZEPAM = '22222222-2222-4222-8222-000000000006';
+/** Not controlled: custody is witness.e2e's. */
+const PARACETAMOL = '22222222-2222-4222-8222-000000000002';
 
 const ctx = useTestSystem();
 
@@ -27,7 +28,7 @@ it('takes the soonest-expiring lot first, goes on to the next slot, and leaves a
   });
   const assign = (slot: string, quantity: number, lot: string, expiresAt: string) =>
     gql(ctx.tokens.technician, 'mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { id } }', {
-      input: { dispenserId: dispenser.id, slot, medicineId: DIAZEPAM, parLevel: 10, quantity, lot, expiresAt },
+      input: { dispenserId: dispenser.id, slot, medicineId: PARACETAMOL, parLevel: 10, quantity, lot, expiresAt },
     });
   await assign('A', 5, 'LATE', '2030-01-31');
   await assign('B', 4, 'SOON', '2027-06-30');
@@ -38,7 +39,7 @@ it('takes the soonest-expiring lot first, goes on to the next slot, and leaves a
   const { dispenser: shown } = await gql(ctx.tokens.nurse, `{ dispenser(id: "${dispenser.id}") { stock { slot expired } } }`);
   expect(shown.stock).toEqual([{ slot: 'A', expired: false }, { slot: 'B', expired: false }, { slot: 'C', expired: true }]);
   const { createRequest } = await gql(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
-    input: { kind: 'MEDICINE', medicineId: DIAZEPAM, dispenserId: dispenser.id, quantity: 6 },
+    input: { kind: 'MEDICINE', medicineId: PARACETAMOL, dispenserId: dispenser.id, quantity: 6 },
   });
   for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'COMPLETED']) {
     await gql(ctx.tokens.pharmacist, 'mutation ($id: ID!, $s: RequestStatus!) { updateRequestStatus(id: $id, status: $s) { status } }', { id: createRequest.id, s: status });
@@ -63,11 +64,11 @@ it('refuses to complete more than the dispenser holds, until the count is right 
     input: { code: `SHORT-${Date.now() % 100000}`, name: 'Short', unit: 'Ala Short', floor: '1', room: '102' },
   });
   const { assignSlot: slot } = await gql(ctx.tokens.technician, 'mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { id } }', {
-    input: { dispenserId: dispenser.id, slot: 'M1', medicineId: DIAZEPAM, parLevel: 10, quantity: 5, lot: 'L5', expiresAt: '2030-01-31' },
+    input: { dispenserId: dispenser.id, slot: 'M1', medicineId: PARACETAMOL, parLevel: 10, quantity: 5, lot: 'L5', expiresAt: '2030-01-31' },
   });
   const request = async (quantity: number) => {
     const { createRequest } = await gql(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
-      input: { kind: 'MEDICINE', medicineId: DIAZEPAM, dispenserId: dispenser.id, quantity },
+      input: { kind: 'MEDICINE', medicineId: PARACETAMOL, dispenserId: dispenser.id, quantity },
     });
     return createRequest.id as string;
   };

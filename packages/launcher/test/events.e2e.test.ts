@@ -14,7 +14,7 @@ const UTI_A = '44444444-4444-4444-8444-000000000001';
 
 async function medicineInStock(system: TestSystem) {
   const { rows } = await adminQuery(
-    `SELECT id, "medicineId", quantity FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" IS NOT NULL AND quantity >= 5 ORDER BY slot LIMIT 1`,
+    `SELECT id, "medicineId", quantity FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" IN (SELECT id FROM pyxis."Medicine" WHERE NOT controlled) AND quantity >= 5 ORDER BY slot LIMIT 1`,
     system.database.url,
   );
   return rows[0] as { id: string; medicineId: string; quantity: number };

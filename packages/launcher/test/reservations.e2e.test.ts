@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { adminQuery, EventTap, useTestSystem } from '../src/testing';
 
-const DIAZEPAM = '22222222-2222-4222-8222-000000000006';
+/** Not controlled: custody is witness.e2e's. */
+const PARACETAMOL = '22222222-2222-4222-8222-000000000002';
 const MOVE = 'mutation ($id: ID!, $s: RequestStatus!, $note: String) { updateRequestStatus(id: $id, status: $s, note: $note) { status } }';
 
 const ctx = useTestSystem();
@@ -42,17 +43,17 @@ async function cabinet(name: string) {
     input: { code: `${name}-${Date.now() % 100000}`, name, unit: `Ala ${name}`, floor: '1', room: '103' },
   });
   const { assignSlot: slot } = await gql(ctx.tokens.technician, 'mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { id } }', {
-    input: { dispenserId: dispenser.id, slot: 'D1', medicineId: DIAZEPAM, parLevel: 10, quantity: 5, lot: 'L1', expiresAt: '2030-01-31' },
+    input: { dispenserId: dispenser.id, slot: 'D1', medicineId: PARACETAMOL, parLevel: 10, quantity: 5, lot: 'L1', expiresAt: '2030-01-31' },
   });
   const request = async (quantity: number) => {
     const { createRequest } = await gql(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
-      input: { kind: 'MEDICINE', medicineId: DIAZEPAM, dispenserId: dispenser.id, quantity },
+      input: { kind: 'MEDICINE', medicineId: PARACETAMOL, dispenserId: dispenser.id, quantity },
     });
     return createRequest.id as string;
   };
   /** The slot as the nurse sees it in `locations`. */
   const location = async () => {
-    const { medicine } = await gql(ctx.tokens.nurse, `{ medicine(id: "${DIAZEPAM}") { locations { dispenser { id } quantity reserved available } } }`);
+    const { medicine } = await gql(ctx.tokens.nurse, `{ medicine(id: "${PARACETAMOL}") { locations { dispenser { id } quantity reserved available } } }`);
     const { quantity, reserved, available } = medicine.locations.find((l: { dispenser: { id: string } }) => l.dispenser.id === dispenser.id);
     return { quantity, reserved, available };
   };
@@ -70,7 +71,7 @@ it('holds the quantity at acceptance, refuses what is held for others, and gives
   const refused = await move(second, 'ACCEPTED');
   expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', available: 2 });
   expect((await gql(ctx.tokens.nurse, `{ request(id: "${second}") { status } }`)).request.status).toBe('PENDING');
-  const tooMany = await ctx.system.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', { input: { kind: 'MEDICINE', medicineId: DIAZEPAM, dispenserId: (await sql(`SELECT "dispenserId" FROM request."Request" WHERE id = '${first}'`)).rows[0].dispenserId, quantity: 3 } }, { token: ctx.tokens.nurse });
+  const tooMany = await ctx.system.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', { input: { kind: 'MEDICINE', medicineId: PARACETAMOL, dispenserId: (await sql(`SELECT "dispenserId" FROM request."Request" WHERE id = '${first}'`)).rows[0].dispenserId, quantity: 3 } }, { token: ctx.tokens.nurse });
   expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', available: 2 });
 
   expect((await move(first, 'CANCELLED', ctx.tokens.nurse)).errors).toBeUndefined();
@@ -127,7 +128,7 @@ it('releases nothing for a forged cancellation of a request that is still accept
   expect((await move(id, 'ACCEPTED')).errors).toBeUndefined();
   const deadQueue = `${ctx.system.topology.queuePrefix}pyxis.stock.dead`;
   const deadBefore = (await tap.channel.checkQueue(deadQueue)).messageCount;
-  const forged = { eventId: randomUUID(), type: 'request.status_changed', occurredAt: new Date().toISOString(), requestId: id, kind: 'MEDICINE', priority: 'ROUTINE', status: 'CANCELLED', previousStatus: 'ACCEPTED', requesterId: randomUUID(), changedById: randomUUID(), dispenserId, medicineId: DIAZEPAM, materialId: null, quantity: 3 };
+  const forged = { eventId: randomUUID(), type: 'request.status_changed', occurredAt: new Date().toISOString(), requestId: id, kind: 'MEDICINE', priority: 'ROUTINE', status: 'CANCELLED', previousStatus: 'ACCEPTED', requesterId: randomUUID(), changedById: randomUUID(), dispenserId, medicineId: PARACETAMOL, materialId: null, quantity: 3 };
   tap.channel.publish(ctx.system.topology.exchange, 'request.status_changed', Buffer.from(JSON.stringify(forged)), { messageId: forged.eventId, persistent: true });
   expect(await eventually(async () => (await tap.channel.checkQueue(deadQueue)).messageCount, (n) => n > deadBefore)).toBe(deadBefore + 1);
   expect(await location()).toEqual({ quantity: 5, reserved: 3, available: 2 });

@@ -5,6 +5,8 @@
 import { adminQuery, startTestSystem, type GraphQLBody, type TestSystem } from '../src/testing';
 
 const UTI_A = '44444444-4444-4444-8444-000000000001';
+/** Not controlled: these tests are not about custody (witness.e2e is). */
+const DIPYRONE = '22222222-2222-4222-8222-000000000001';
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
 const SLOT = 'id slot quantity parLevel belowPar lot expiresAt';
 
@@ -34,7 +36,7 @@ async function newDispenser(unit = 'Ala Teste') {
 async function newSlot(quantity: number, dispenserId?: string) {
   const dispenser = dispenserId ?? (await newDispenser()).id;
   const body = await gql(technician, `mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { ${SLOT} } }`, {
-    input: { dispenserId: dispenser, slot: 'M01', medicineId: MORPHINE, parLevel: 10, quantity, lot: 'L1', expiresAt: '2030-01-31' },
+    input: { dispenserId: dispenser, slot: 'M01', medicineId: DIPYRONE, parLevel: 10, quantity, lot: 'L1', expiresAt: '2030-01-31' },
   });
   expect(body.errors).toBeUndefined();
   return body.data.assignSlot as { id: string; quantity: number };

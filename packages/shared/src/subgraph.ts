@@ -11,7 +11,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { ConfigError, loadEventsConfig, loadLiveLimits, loadServiceIdentity, loadSubgraphConfig, loadTokenConfig, type LiveLimits, type SubgraphName } from './config';
-import { enforceAccess, remoteAuth, serviceSdlForServices, viewerOf, viewerOfAuthorization, type SubgraphAuth, type Viewer } from './auth';
+import { enforceAccess, remoteAuth, serviceSdlForServices, viewerOf, viewerOfAuthorization, WitnessCheck, type SubgraphAuth, type Viewer } from './auth';
 import { connectEvents, DEFAULT_AMQP_URL, type SubgraphEvents } from './bus';
 import { createPrismaAdapter, databaseReachable, type PrismaAdapter, type PrismaClientExtras, type PrismaLike } from './database';
 import { createLogger, type Logger } from './logger';
@@ -26,8 +26,8 @@ export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends
   readonly packageName: string;
   /** Generated `Resolvers` of the subgraph. */
   readonly resolvers: object;
-  /** A fresh context (with per-request loaders) for each operation. */
-  createContext(prisma: TPrisma, viewer: Viewer | null, req: IncomingMessage): TContext;
+  /** A fresh context (with per-request loaders) for each operation; `witnesses` checks a second person's confirmations. */
+  createContext(prisma: TPrisma, viewer: Viewer | null, req: IncomingMessage, witnesses: WitnessCheck): TContext;
   /** The SDL has a Subscription type: serve it over graphql-ws on `/graphql` too (for a router in passthrough mode). */
   readonly subscriptions?: boolean;
   /** Wraps a driver adapter in the subgraph's own generated Prisma client. */
@@ -70,6 +70,7 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
   const resolvers = definition.resolvers as GraphQLResolverMap<TContext>;
   const auth = definition.localAuth?.(deps.prisma) ?? deps.auth;
   if (!auth) throw new Error(`the ${definition.name} subgraph needs deps.auth`);
+  const witnesses = new WitnessCheck(auth);
   if (definition.background && !deps.events) throw new Error(`the ${definition.name} subgraph needs deps.events`);
   const events = deps.events;
   // Access checks first, then (outermost) nothing starts for an operation nobody waits for.
@@ -87,7 +88,7 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
       // Federated tracing is for Apollo Studio, which Asky does not report to.
       plugins: [ApolloServerPluginInlineTraceDisabled()],
     },
-    context: async (req) => watchedContext(definition.createContext(deps.prisma, await viewerOf(req, auth), req), req),
+    context: async (req) => watchedContext(definition.createContext(deps.prisma, await viewerOf(req, auth), req, witnesses), req),
     // Ready = this process can serve: its own database answers. Not the broker (events wait in
     // the outbox, consumers resume), not other services.
     ready: () => databaseReachable(deps.prisma),
@@ -101,7 +102,7 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
             authenticate: (authorization) => viewerOfAuthorization(authorization, auth),
             expiresAt: async (authorization) => ((await auth.verifier.verifyHeader(authorization))?.exp ?? 0) * 1000,
             limits: deps.liveLimits,
-            context: (viewer, request) => definition.createContext(deps.prisma, viewer, request),
+            context: (viewer, request) => definition.createContext(deps.prisma, viewer, request, witnesses),
           })
       : undefined,
   });

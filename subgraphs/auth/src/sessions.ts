@@ -2,7 +2,7 @@
  * Logging in and staying logged in: registration (when open), password login with
  * throttling, the first-login password change, refresh-token rotation and logout.
  */
-import { badUserInput, forbidden, hashPassword, tooManyRequests, unauthenticated, verifyPassword } from '@asky/shared';
+import { badUserInput, forbidden, hashPassword, tooManyRequests, unauthenticated, verifyPassword, WITNESS_ROLES } from '@asky/shared';
 import type { User } from './generated/prisma/client';
 import type { RefreshTokenRepository } from './data/refreshTokens';
 import type { UserRepository } from './data/users';
@@ -55,6 +55,25 @@ export class SessionService {
   }
 
   async login(email: string, password: string, clientAddress: string): Promise<AuthSession> {
+    return this.open(await this.signIn(email, password, clientAddress));
+  }
+
+  /**
+   * A second person signs in on the actor's screen to confirm one act of
+   * theirs on `what` (custody of controlled substances): checked and throttled
+   * like a login, it opens no session — it gives a two-minute confirmation
+   * bound to the actor and to `what`. The witness is an active NURSE or
+   * PHARMACIST other than the actor.
+   */
+  async witness(actorId: string, email: string, password: string, what: string, clientAddress: string): Promise<{ token: string; expiresIn: number; user: User }> {
+    const user = await this.signIn(email, password, clientAddress);
+    if (user.id === actorId) throw badUserInput('A witness is someone other than the person acting', { argument: 'email' });
+    if (!WITNESS_ROLES.includes(user.role)) throw forbidden(`Only a ${WITNESS_ROLES.join(' or ')} can witness`);
+    return { ...this.issuer.forWitness(user, actorId, what), user };
+  }
+
+  /** The account of a right e-mail and password, throttled; one answer for every failure. */
+  private async signIn(email: string, password: string, clientAddress: string): Promise<User> {
     const account = normaliseEmail(email);
     // The in-memory sign-in rate first: a client signing in over and over is refused without a database round trip.
     const again = this.throttle.signInRetryAfter(account, clientAddress);
@@ -68,7 +87,7 @@ export class SessionService {
       throw unauthenticated(INVALID_LOGIN);
     }
     await this.throttle.recordSuccess(account, clientAddress);
-    return this.open(user);
+    return user;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { serviceScopes, SERVICE_SUBJECT_PREFIX, TOKEN_ALGORITHM, type Role, type TokenConfig } from '@asky/shared';
+import { serviceScopes, SERVICE_SUBJECT_PREFIX, TOKEN_ALGORITHM, witnessAudience, WITNESS_TTL_SECONDS, type Role, type TokenConfig } from '@asky/shared';
 import type { KeyRing } from './keys';
 
 export interface IssuedToken {
@@ -24,16 +24,21 @@ export class TokenIssuer {
     return this.sign({ typ: 'service', scope: serviceScopes(service).join(' ') }, `${SERVICE_SUBJECT_PREFIX}${service}`);
   }
 
-  private sign(claims: object, subject: string): IssuedToken {
+  /** A witness confirmation (see @asky/shared witness.ts): `witness` confirms `actorId`'s act on `what`. */
+  forWitness(witness: { id: string; role: Role }, actorId: string, what: string): IssuedToken {
+    return this.sign({ typ: 'witness', role: witness.role, act: actorId, what }, witness.id, witnessAudience(this.config.audience), WITNESS_TTL_SECONDS);
+  }
+
+  private sign(claims: object, subject: string, audience = this.config.audience, ttlSeconds = this.ttlSeconds): IssuedToken {
     const token = jwt.sign(claims, this.keys.signer.privateKey, {
       algorithm: TOKEN_ALGORITHM,
       keyid: this.keys.signer.kid,
       subject,
       issuer: this.config.issuer,
-      audience: this.config.audience,
-      expiresIn: this.ttlSeconds,
+      audience,
+      expiresIn: ttlSeconds,
       jwtid: randomUUID(),
     });
-    return { token, expiresIn: this.ttlSeconds };
+    return { token, expiresIn: ttlSeconds };
   }
 }

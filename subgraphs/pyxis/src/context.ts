@@ -1,4 +1,4 @@
-import type { Viewer } from '@asky/shared';
+import type { Viewer, WitnessCheck } from '@asky/shared';
 import type { PyxisPrisma } from './data/client';
 import { CatalogueRepository } from './data/catalogue';
 import { DispenserRepository } from './data/dispensers';
@@ -20,13 +20,13 @@ export interface Context {
   readonly qrCodes: DispenserQrCodes;
   /** What this operation may still render. */
   readonly qrBudget: QrRenderBudget;
-  /** Stock changes, recorded as made by the viewer (a person). */
+  /** Stock changes, recorded as made by the viewer (a person), with witnesses for controlled medicines. */
   stockChanges(): StockChanges;
   /** Catalogue writes, audited as made by the viewer (a person). */
   catalogueChanges(): CatalogueChanges;
 }
 
-export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCodes: DispenserQrCodes, qrAllowance: CallerRate): Context {
+export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCodes: DispenserQrCodes, qrAllowance: CallerRate, witnesses: WitnessCheck): Context {
   return {
     viewer,
     catalogue: new CatalogueRepository(prisma),
@@ -37,7 +37,7 @@ export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCode
     qrBudget: new QrRenderBudget({ key: qrCallerKey(viewer), allowance: qrAllowance }),
     stockChanges: () => {
       if (viewer?.kind !== 'user') throw forbidden('Only a person can change stock');
-      return new StockChanges(prisma, viewer.id);
+      return new StockChanges(prisma, viewer.id, witnesses);
     },
     catalogueChanges: () => {
       if (viewer?.kind !== 'user') throw forbidden('Only a person can change the catalogue');

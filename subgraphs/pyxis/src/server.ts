@@ -20,7 +20,7 @@ export function createPyxisSubgraph(requests: RequestSource): SubgraphDefinition
     name: 'pyxis',
     packageName: '@asky/pyxis',
     resolvers,
-    createContext: (prisma, viewer) => createContext(prisma, viewer, qrCodes, qrAllowance),
+    createContext: (prisma, viewer, _req, witnesses) => createContext(prisma, viewer, qrCodes, qrAllowance, witnesses),
     createPrismaClient,
     routes: (app, prisma, viewerOf) => qrRoutes(app, prisma, viewerOf, qrCodes, qrAllowance),
     background: async (prisma, events, logger) => {

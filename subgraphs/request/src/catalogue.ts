@@ -22,6 +22,8 @@ export interface DispenserFacts {
 
 export interface CatalogueFacts {
   readonly medicineExists: boolean;
+  /** A controlled substance: custody rules apply. */
+  readonly medicineControlled: boolean;
   readonly materialExists: boolean;
   readonly assistanceTypeExists: boolean;
   readonly dispenser: DispenserFacts | null;
@@ -43,7 +45,7 @@ export interface Catalogue {
 }
 
 const QUERY = `query Facts($medicineId: ID!, $materialId: ID!, $dispenserId: ID!, $withMedicine: Boolean!, $withMaterial: Boolean!, $withDispenser: Boolean!) {
-  medicine(id: $medicineId) @include(if: $withMedicine) { id }
+  medicine(id: $medicineId) @include(if: $withMedicine) { id controlled }
   material(id: $materialId) @include(if: $withMaterial) { id }
   assistanceTypes { id }
   dispenser(id: $dispenserId) @include(if: $withDispenser) {
@@ -54,7 +56,7 @@ const QUERY = `query Facts($medicineId: ID!, $materialId: ID!, $dispenserId: ID!
 }`;
 
 interface FactsAnswer {
-  medicine?: { id: string } | null;
+  medicine?: { id: string; controlled: boolean } | null;
   material?: { id: string } | null;
   assistanceTypes: { id: string }[];
   dispenser?: {
@@ -146,6 +148,7 @@ export class PyxisCatalogue implements Catalogue {
     const { medicine, material, assistanceTypes, dispenser } = facts;
     return {
       medicineExists: !!medicine,
+      medicineControlled: !!medicine?.controlled,
       materialExists: !!material,
       assistanceTypeExists: !!lookup.assistanceTypeId && assistanceTypes.some((t) => t.id === lookup.assistanceTypeId),
       dispenser: dispenser

@@ -6,16 +6,18 @@
  * stock held for other accepted requests. Asked of pyxis at the moment of
  * completion (never a kept answer). Overrides (with a reason and a witness) are
  * not built yet: the pharmacist corrects the count or rejects the request.
+ * Completing a controlled medicine is witnessed by a second person.
  */
 import { conflict } from '@asky/shared';
 import type { Request } from './generated/prisma/client';
 import type { Catalogue } from './catalogue';
 import { holdsStock } from './stockHolds';
 
-export async function checkOnHandToComplete(request: Request | null | undefined, catalogue: Catalogue): Promise<void> {
+/** Whether completing `request` needs a witness: it is to take a controlled medicine out (only the actual move from IN_TRANSIT). */
+export async function checkOnHandToComplete(request: Request | null | undefined, catalogue: Catalogue): Promise<{ controlled: boolean }> {
   // Only from IN_TRANSIT can it complete (the workflow answers any other move; a
   // COMPLETED one is a retry, answered as a no-op); ASSISTANCE takes nothing.
-  if (!request || request.status !== 'IN_TRANSIT' || !holdsStock(request)) return;
+  if (!request || request.status !== 'IN_TRANSIT' || !holdsStock(request)) return { controlled: false };
   const [facts, held] = await Promise.all([
     catalogue.facts({ medicineId: request.medicineId, materialId: request.materialId, dispenserId: request.dispenserId }, { fresh: true }),
     catalogue.stock.held(request.id),
@@ -29,4 +31,5 @@ export async function checkOnHandToComplete(request: Request | null | undefined,
       { available },
     );
   }
+  return { controlled: facts.medicineControlled };
 }

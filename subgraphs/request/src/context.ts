@@ -1,4 +1,4 @@
-import { forbidden, type LiveHub, type Logger, type Viewer } from '@asky/shared';
+import { forbidden, type LiveHub, type Logger, type Viewer, type WitnessCheck } from '@asky/shared';
 import type { Catalogue } from './catalogue';
 import type { RequestPrisma } from './data/client';
 import { RequestCommands } from './data/commands';
@@ -10,6 +10,8 @@ export interface Context {
   readonly requests: RequestRepository;
   readonly commands: RequestCommands;
   readonly catalogue: Catalogue;
+  /** Checks a second person's confirmation (completing a controlled medicine). */
+  readonly witnesses: WitnessCheck;
   /** Request events as they happen, for subscriptions. */
   live(): LiveHub;
   /** The viewer as a person; FORBIDDEN for a service. */
@@ -18,6 +20,7 @@ export interface Context {
 
 export interface ContextServices {
   readonly catalogue: Catalogue;
+  readonly witnesses: WitnessCheck;
   /** Called after each committed change (wakes the outbox relay). */
   readonly committed?: () => void;
   /** Undefined until the subgraph's background work has connected to the bus. */
@@ -27,13 +30,14 @@ export interface ContextServices {
   readonly logger?: Logger;
 }
 
-export function createContext(prisma: RequestPrisma, viewer: Viewer | null, { catalogue, committed, hub, correlationId, logger }: ContextServices): Context {
+export function createContext(prisma: RequestPrisma, viewer: Viewer | null, { catalogue, witnesses, committed, hub, correlationId, logger }: ContextServices): Context {
   const scope = visibleTo(viewer);
   return {
     viewer,
     requests: new RequestRepository(prisma, scope),
     commands: new RequestCommands(prisma, scope, catalogue.stock, committed, correlationId, logger),
     catalogue,
+    witnesses,
     live: () => {
       // Only before the subgraph is ready (its /ready waits for the bus), so nobody routes here then.
       const live = hub?.();

@@ -19,7 +19,7 @@ export function createRequestSubgraph(catalogue: Catalogue): SubgraphDefinition<
     packageName: '@asky/request',
     resolvers,
     // A committed change wakes this process's relay; other replicas' relays still poll.
-    createContext: (prisma, viewer, req) => createContext(prisma, viewer, { catalogue, committed: () => relay?.nudge(), hub: () => hub, correlationId: requestIdOf(req), logger: log }),
+    createContext: (prisma, viewer, req, witnesses) => createContext(prisma, viewer, { catalogue, witnesses, committed: () => relay?.nudge(), hub: () => hub, correlationId: requestIdOf(req), logger: log }),
     createPrismaClient,
     subscriptions: true,
     background: async (prisma, events, logger) => {

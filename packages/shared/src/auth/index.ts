@@ -6,3 +6,4 @@ export * from './verifier';
 export * from './viewer';
 export * from './subgraphAuth';
 export * from './requestAccess';
+export * from './witness';

@@ -5,8 +5,10 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { serviceUnavailable, unauthenticated } from '../errors';
+import { GraphQLError } from 'graphql';
+import { badUserInput, ErrorCode, serviceUnavailable, unauthenticated } from '../errors';
 import { TOKEN_ALGORITHM, type PublicJwk, type TokenClaims } from './tokens';
+import { witnessAudience, type WitnessClaims } from './witness';
 
 /** The oldest token accepted, by its `iat`, whatever its `exp` says. */
 const MAX_TOKEN_AGE = '1d';
@@ -96,13 +98,28 @@ export class TokenVerifier {
       this.verified.delete(token);
       throw unauthenticated('The access token has expired');
     }
-    const claims = Object.freeze(await this.check(token));
+    const claims = Object.freeze(await this.check<TokenClaims>(token, this.options.audience));
+    // Only people's and services' tokens are access tokens, whatever else auth signs.
+    if (claims.typ !== 'user' && claims.typ !== 'service') throw unauthenticated('This is not an access token');
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, claims);
     return claims;
   }
 
-  private async check(token: string): Promise<TokenClaims> {
+  /** The claims of a valid witness confirmation (see witness.ts); BAD_USER_INPUT otherwise. Never remembered: each is checked. */
+  async verifyWitness(token: string): Promise<WitnessClaims> {
+    let claims: WitnessClaims;
+    try {
+      claims = await this.check<WitnessClaims>(token, witnessAudience(this.options.audience));
+    } catch (err) {
+      if (!(err instanceof GraphQLError) || err.extensions.code !== ErrorCode.UNAUTHENTICATED) throw err;
+      throw badUserInput(`The witness confirmation is not valid: ${err.message.replace('The access token', 'it')}`, { argument: 'witnessToken' });
+    }
+    if (claims.typ !== 'witness' || typeof claims.act !== 'string' || typeof claims.what !== 'string') throw badUserInput('This is not a witness confirmation', { argument: 'witnessToken' });
+    return claims;
+  }
+
+  private async check<T extends { exp?: number }>(token: string, audience: string): Promise<T> {
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload === 'string') throw unauthenticated('The access token is malformed');
     if (decoded.header.alg !== TOKEN_ALGORITHM) throw unauthenticated('The access token is not signed with an accepted algorithm');
@@ -114,15 +131,15 @@ export class TokenVerifier {
         })
       : undefined;
     if (!key) throw unauthenticated('The access token is signed with an unknown key');
-    let claims: TokenClaims;
+    let claims: T;
     try {
       claims = jwt.verify(token, key, {
         algorithms: [TOKEN_ALGORITHM],
         issuer: this.options.issuer,
-        audience: this.options.audience,
+        audience,
         // Auth's tokens live minutes: one issued (`iat`) more than a day ago is refused.
         maxAge: MAX_TOKEN_AGE,
-      }) as TokenClaims;
+      }) as T;
     } catch (err) {
       if (err instanceof jwt.TokenExpiredError) throw unauthenticated('The access token has expired');
       throw unauthenticated('The access token is invalid');

@@ -69,6 +69,14 @@ export type Mutation = {
    * whatever the e-mail: accounts come from an ADMIN (`createUser`).
    */
   register: AuthPayload;
+  /**
+   * A witness signs in on the logged-in person's screen to confirm one act of
+   * theirs on `subjectId` — the stock slot changed, the dispenser a slot is
+   * assigned in, or the request completed. The witness must be an active NURSE or
+   * PHARMACIST other than the caller (FORBIDDEN for other roles); wrong
+   * credentials are UNAUTHENTICATED and throttled like a login. Opens no session.
+   */
+  witness: WitnessConfirmation;
 };
 
 
@@ -114,6 +122,13 @@ export type MutationRegisterArgs = {
   email: Scalars['String']['input'];
   name: Scalars['String']['input'];
   password: Scalars['String']['input'];
+};
+
+
+export type MutationWitnessArgs = {
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+  subjectId: Scalars['ID']['input'];
 };
 
 export type Query = {
@@ -168,6 +183,19 @@ export type UserStatus = {
   /** Until the person changes the password an administrator set, they may do nothing else. */
   passwordChangeRequired: Scalars['Boolean']['output'];
   role: Role;
+};
+
+/**
+ * A second person's confirmation of one act (custody of controlled substances):
+ * send `token` as the act's `witnessToken`. Valid two minutes, for the person who
+ * asked for it and for that act only; never an access token.
+ */
+export type WitnessConfirmation = {
+  __typename?: 'WitnessConfirmation';
+  /** Seconds until it expires. */
+  expiresIn: Scalars['Int']['output'];
+  token: Scalars['String']['output'];
+  witness: User;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -275,6 +303,7 @@ export type ResolversTypes = ResolversObject<{
   Role: Role;
   User: ResolverTypeWrapper<UserModel>;
   UserStatus: ResolverTypeWrapper<UserStatus>;
+  WitnessConfirmation: ResolverTypeWrapper<Omit<WitnessConfirmation, 'witness'> & { witness: ResolversTypes['User'] }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
@@ -289,6 +318,7 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   User: UserModel;
   UserStatus: UserStatus;
+  WitnessConfirmation: Omit<WitnessConfirmation, 'witness'> & { witness: ResolversParentTypes['User'] };
   String: Scalars['String']['output'];
 }>;
 
@@ -316,6 +346,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'refreshToken'>>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
   register?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'email' | 'name' | 'password'>>;
+  witness?: Resolver<ResolversTypes['WitnessConfirmation'], ParentType, ContextType, RequireFields<MutationWitnessArgs, 'email' | 'password' | 'subjectId'>>;
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
@@ -341,12 +372,19 @@ export type UserStatusResolvers<ContextType = Context, ParentType extends Resolv
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 }>;
 
+export type WitnessConfirmationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WitnessConfirmation'] = ResolversParentTypes['WitnessConfirmation']> = ResolversObject<{
+  expiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  witness?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserStatus?: UserStatusResolvers<ContextType>;
+  WitnessConfirmation?: WitnessConfirmationResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = Context> = ResolversObject<{

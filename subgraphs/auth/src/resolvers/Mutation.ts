@@ -15,6 +15,11 @@ export const Mutation: MutationResolvers = {
   login: async (_, { email, password }, ctx) => actAs(ctx, await ctx.sessions.login(email, password, ctx.clientAddress)),
   refreshToken: async (_, { refreshToken }, ctx) => actAs(ctx, await ctx.sessions.refresh(refreshToken)),
   logout: (_, { refreshToken }, { sessions }) => sessions.logout(refreshToken),
+  witness: async (_, { email, password, subjectId }, ctx) => {
+    if (ctx.viewer?.kind !== 'user') throw forbidden('Only a person acts with a witness');
+    const { token, expiresIn, user } = await ctx.sessions.witness(ctx.viewer.id, email, password, parseId(subjectId, 'subjectId'), ctx.clientAddress);
+    return { token, expiresIn, witness: user };
+  },
   changePassword: async (_, { currentPassword, newPassword }, ctx) => {
     if (ctx.viewer?.kind !== 'user') throw forbidden('Only a person has a password');
     return actAs(ctx, await ctx.sessions.changePassword(ctx.viewer.id, currentPassword, newPassword, ctx.clientAddress));

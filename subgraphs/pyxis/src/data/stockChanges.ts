@@ -1,9 +1,11 @@
 /**
  * Every change to stock: one transaction that updates the slot atomically
  * (`quantity = quantity + delta` guarded against going below zero, so parallel
- * changes never lose an update) and appends the movement that explains it.
+ * changes never lose an update) and appends the movement that explains it. A
+ * slot holding a controlled medicine changes only with a witness's confirmation
+ * for it, recorded on the movement (chain of custody).
  */
-import { badUserInput, conflict, expectingClientErrors, notFound } from '@asky/shared';
+import { badUserInput, conflict, expectingClientErrors, notFound, type WitnessCheck } from '@asky/shared';
 import type { PyxisPrisma } from './client';
 import type { StockMovementKind } from '../generated/prisma/client';
 
@@ -18,15 +20,21 @@ export interface Assignment {
   readonly expiresAt: Date | null;
 }
 
+/** A lot a restock brings in. */
+export type NewLot = { lot: string; expiresAt: Date | null } | null;
+
 export class StockChanges {
   constructor(
     private readonly prisma: PyxisPrisma,
     /** Who makes the changes (a user id). */
     private readonly actorId: string,
+    private readonly witnesses: WitnessCheck,
   ) {}
 
   /** Puts an item in a new slot, or in an existing slot that is empty. */
-  assign(a: Assignment) {
+  async assign(a: Assignment, witnessToken?: string | null) {
+    const controlled = !!a.medicineId && a.quantity > 0 && !!(await this.prisma.medicine.findUnique({ where: { id: a.medicineId }, select: { controlled: true } }))?.controlled;
+    const witnessId = await this.witness(controlled, witnessToken, a.dispenserId);
     return this.prisma.$transaction(async (tx) => {
       const existing = await tx.stockItem.findUnique({ where: { dispenserId_slot: { dispenserId: a.dispenserId, slot: a.slot } } });
       if (existing && existing.quantity > 0) throw conflict(`Slot ${a.slot} still holds stock: empty it first`);
@@ -38,37 +46,51 @@ export class StockChanges {
         { badReference: 'The dispenser, medicine or material does not exist' },
       );
       await tx.stockMovement.create({
-        data: { stockItemId: item.id, kind: 'ASSIGN', delta: a.quantity, quantityAfter: item.quantity, lot: a.lot, actorId: this.actorId },
+        data: { stockItemId: item.id, kind: 'ASSIGN', delta: a.quantity, quantityAfter: item.quantity, lot: a.lot, actorId: this.actorId, witnessId },
       });
       return item;
     });
   }
 
   /** Adds stock; a new lot replaces the slot's lot and expiry. */
-  restock(slotId: string, quantity: number, lot: { lot: string; expiresAt: Date | null } | null) {
-    return this.change(slotId, 'RESTOCK', quantity, null, lot);
+  restock(slotId: string, quantity: number, lot: NewLot, witnessToken?: string | null) {
+    return this.change(slotId, 'RESTOCK', quantity, null, lot, witnessToken);
   }
 
-  adjust(slotId: string, delta: number, reason: string) {
-    return this.change(slotId, 'ADJUST', delta, reason, null);
+  adjust(slotId: string, delta: number, reason: string, witnessToken?: string | null) {
+    return this.change(slotId, 'ADJUST', delta, reason, null, witnessToken);
   }
 
-  private change(slotId: string, kind: StockMovementKind, delta: number, reason: string | null, lot: { lot: string; expiresAt: Date | null } | null) {
+  /** Takes out what was broken, spoiled or partly used. */
+  waste(slotId: string, quantity: number, reason: string, witnessToken?: string | null) {
+    return this.change(slotId, 'WASTE', -quantity, reason, null, witnessToken);
+  }
+
+  /** The witness of a change: needed for a controlled medicine, recorded whenever one is given. */
+  private async witness(controlled: boolean, token: string | null | undefined, subject: string | readonly string[]): Promise<string | null> {
+    return controlled || token ? this.witnesses.confirm(token, this.actorId, subject) : null;
+  }
+
+  private async change(slotId: string, kind: StockMovementKind, delta: number, reason: string | null, lot: NewLot, witnessToken: string | null | undefined) {
+    const slot = await this.prisma.stockItem.findUnique({ where: { id: slotId }, select: { dispenserId: true, medicineId: true, medicine: { select: { controlled: true } } } });
+    if (!slot) throw notFound('No stock slot has this id');
+    // Without it the new lot would carry no expiry and leave every expiry list.
+    if (lot && !lot.expiresAt && slot.medicineId) throw badUserInput("A medicine's lot needs its expiry date", { argument: 'expiresAt' });
+    // For this slot, or for its whole cabinet (a witnessed restock round).
+    const witnessId = await this.witness(!!slot.medicine?.controlled, witnessToken, [slotId, slot.dispenserId]);
     return this.prisma.$transaction(async (tx) => {
-      if (lot && !lot.expiresAt) {
-        // Without it the new lot would carry no expiry and leave every expiry list.
-        const slot = await tx.stockItem.findUnique({ where: { id: slotId }, select: { medicineId: true } });
-        if (slot?.medicineId) throw badUserInput("A medicine's lot needs its expiry date", { argument: 'expiresAt' });
-      }
       const updated = await tx.stockItem.updateMany({
-        where: { id: slotId, quantity: { gte: -delta } },
+        // The item checked for a witness is the one changed.
+        where: { id: slotId, medicineId: slot.medicineId, quantity: { gte: -delta } },
         data: { quantity: { increment: delta }, ...(lot ?? {}) },
       });
-      const item = await tx.stockItem.findUnique({ where: { id: slotId } });
-      if (!item) throw notFound('No stock slot has this id');
-      if (updated.count === 0) throw conflict(`Only ${item.quantity} left in slot ${item.slot}: stock cannot go below zero`, { quantity: item.quantity });
+      const item = await tx.stockItem.findUniqueOrThrow({ where: { id: slotId } });
+      if (updated.count === 0) {
+        if (item.medicineId !== slot.medicineId) throw conflict('The slot was given another item meanwhile: reload it and try again');
+        throw conflict(`Only ${item.quantity} left in slot ${item.slot}: stock cannot go below zero`, { quantity: item.quantity });
+      }
       await tx.stockMovement.create({
-        data: { stockItemId: slotId, kind, delta, quantityAfter: item.quantity, reason, lot: lot?.lot ?? item.lot, actorId: this.actorId },
+        data: { stockItemId: slotId, kind, delta, quantityAfter: item.quantity, reason, lot: lot?.lot ?? item.lot, actorId: this.actorId, witnessId },
       });
       return item;
     });

@@ -16,6 +16,8 @@ export interface RequestState {
   readonly quantity: number | null;
   /** Who moved it to COMPLETED (the requester when the history names nobody). */
   readonly completedById: string;
+  /** Who witnessed its completion (controlled medicines). */
+  readonly completedWitnessId: string | null;
   /** The status it was in before it closed (COMPLETED, CANCELLED or REJECTED), if it has closed. */
   readonly closedFrom: string | null;
   /** Who closed it (the requester when the history names nobody). */
@@ -31,7 +33,7 @@ const QUERY = `query Dispense($id: ID!) {
   request(id: $id) {
     id kind status quantity requester { id }
     dispenser { id } medicine { id } material { id }
-    history { fromStatus toStatus changedBy { id } }
+    history { fromStatus toStatus changedBy { id } witness { id } }
   }
 }`;
 
@@ -45,7 +47,7 @@ interface Answer {
     dispenser: { id: string } | null;
     medicine: { id: string } | null;
     material: { id: string } | null;
-    history: { fromStatus: string | null; toStatus: string; changedBy: { id: string } | null }[];
+    history: { fromStatus: string | null; toStatus: string; changedBy: { id: string } | null; witness: { id: string } | null }[];
   } | null;
 }
 
@@ -71,6 +73,7 @@ export class RemoteRequests implements RequestSource {
       materialId: request.material?.id ?? null,
       quantity: request.quantity,
       completedById: request.history.findLast((entry) => entry.toStatus === 'COMPLETED')?.changedBy?.id ?? request.requester.id,
+      completedWitnessId: request.history.findLast((entry) => entry.toStatus === 'COMPLETED')?.witness?.id ?? null,
       closedFrom: closing?.fromStatus ?? null,
       closedById: closing?.changedBy?.id ?? request.requester.id,
     };

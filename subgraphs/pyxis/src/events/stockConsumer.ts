@@ -179,6 +179,7 @@ export class StockConsumer {
             reason: `request ${request.requestId} completed${short ? ` (${short} short)` : ''}`,
             lot: slot.lot,
             actorId: request.completedById,
+            witnessId: request.completedWitnessId,
           },
         });
       }

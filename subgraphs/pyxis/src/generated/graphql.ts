@@ -198,9 +198,13 @@ export type MedicineInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Corrects the count by `delta` (never below zero: CONFLICT), with a reason. */
+  /** Corrects the count by `delta` (never below zero: CONFLICT), with a reason; a witness as for `restock`. */
   adjustStock: StockSlot;
-  /** Puts an item in an empty slot (or a new slot). Lots follow `restock`'s rules. */
+  /**
+   * Puts an item in an empty slot (or a new slot). Lots follow `restock`'s rules.
+   * A controlled medicine put in with a quantity needs a witness for the dispenser
+   * (`witnessToken` from auth's `witness`, subjectId: the dispenser's id).
+   */
   assignSlot: StockSlot;
   createAssistanceType: AssistanceType;
   createDispenser: Dispenser;
@@ -215,7 +219,15 @@ export type Mutation = {
   releaseStock: StockReservation;
   /** The request service, accepting a request: holds its quantity (CONFLICT with `available` when the dispenser cannot promise it). Again for the same request: the same reservation. */
   reserveStock: StockReservation;
-  /** Adds `quantity` (> 0); a new lot replaces the slot's lot and expiry. A medicine's lot needs its expiry, and a lot already expired is refused (BAD_USER_INPUT). */
+  /**
+   * Adds `quantity` (> 0); a new lot replaces the slot's lot and expiry. A medicine's
+   * lot needs its expiry, and a lot already expired is refused (BAD_USER_INPUT).
+   * Every change of a slot holding a controlled medicine needs a witness for the
+   * slot or its dispenser (`witnessToken` from auth's `witness`, subjectId: the
+   * slot's id, or the dispenser's for a round of changes there within its two
+   * minutes), recorded on the movement; without one, BAD_USER_INPUT (`argument:
+   * witnessToken`).
+   */
   restock: StockSlot;
   /** Takes a dispenser out of service for good; its stock must be empty. */
   retireDispenser: Dispenser;
@@ -231,6 +243,8 @@ export type Mutation = {
    * medicine of the same active ingredient, strength and dosage form. Audited.
    */
   updateMedicine: Medicine;
+  /** Takes out `quantity` broken, spoiled or partly used units (a WASTE movement, never below zero: CONFLICT), with a reason; a witness as for `restock`. */
+  wasteStock: StockSlot;
 };
 
 
@@ -238,11 +252,13 @@ export type MutationAdjustStockArgs = {
   delta: Scalars['Int']['input'];
   reason: Scalars['String']['input'];
   slotId: Scalars['ID']['input'];
+  witnessToken?: InputMaybe<Scalars['String']['input']>;
 };
 
 
 export type MutationAssignSlotArgs = {
   input: AssignSlotInput;
+  witnessToken?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -282,6 +298,7 @@ export type MutationRestockArgs = {
   lot?: InputMaybe<Scalars['String']['input']>;
   quantity: Scalars['Int']['input'];
   slotId: Scalars['ID']['input'];
+  witnessToken?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -313,6 +330,14 @@ export type MutationUpdateMedicineArgs = {
   id: Scalars['ID']['input'];
   input: MedicineInput;
   reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationWasteStockArgs = {
+  quantity: Scalars['Int']['input'];
+  reason: Scalars['String']['input'];
+  slotId: Scalars['ID']['input'];
+  witnessToken?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type QrFormat =
@@ -455,6 +480,8 @@ export type StockMovement = {
   lot?: Maybe<Scalars['String']['output']>;
   quantityAfter: Scalars['Int']['output'];
   reason?: Maybe<Scalars['String']['output']>;
+  /** The second person who confirmed it (a user id): every change of a controlled medicine has one. */
+  witnessId?: Maybe<Scalars['ID']['output']>;
 };
 
 export type StockMovementKind =
@@ -464,7 +491,9 @@ export type StockMovementKind =
   | 'DISPENSE'
   | 'RESTOCK'
   /** Back in the slot from a request cancelled or rejected while in transit (delta 0: it was reserved, never taken out of the count). */
-  | 'RETURN';
+  | 'RETURN'
+  /** Broken, spoiled or partly used and discarded (`wasteStock`). */
+  | 'WASTE';
 
 /**
  * What an accepted request holds of its dispenser's stock. Between the request
@@ -763,6 +792,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   updateDispenser?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType, RequireFields<MutationUpdateDispenserArgs, 'id' | 'input'>>;
   updateMaterial?: Resolver<ResolversTypes['Material'], ParentType, ContextType, RequireFields<MutationUpdateMaterialArgs, 'id' | 'input'>>;
   updateMedicine?: Resolver<ResolversTypes['Medicine'], ParentType, ContextType, RequireFields<MutationUpdateMedicineArgs, 'id' | 'input'>>;
+  wasteStock?: Resolver<ResolversTypes['StockSlot'], ParentType, ContextType, RequireFields<MutationWasteStockArgs, 'quantity' | 'reason' | 'slotId'>>;
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
@@ -796,6 +826,7 @@ export type StockMovementResolvers<ContextType = Context, ParentType extends Res
   lot?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   quantityAfter?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  witnessId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
 }>;
 
 export type StockReservationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockReservation'] = ResolversParentTypes['StockReservation']> = ResolversObject<{

@@ -73,7 +73,7 @@ export const Mutation: MutationResolvers = {
   retireDispenser: (_, { id }, { dispensers }) => dispensers.retire(parseId(id)),
   setDispenserAssistance: (_, { dispenserId, assistanceTypeIds }, { dispensers }) =>
     dispensers.setAssistance(parseId(dispenserId, 'dispenserId'), assistanceTypeIds.map((id) => parseId(id, 'assistanceTypeIds'))),
-  assignSlot: (_, { input }, ctx) => {
+  assignSlot: (_, { input, witnessToken }, ctx) => {
     if (!input.medicineId === !input.materialId) throw badUserInput('Give exactly one of medicineId and materialId', { argument: 'input' });
     const parLevel = valid.count(input.parLevel, 'parLevel', { min: 0 });
     if (input.medicineId && input.lot?.trim() && !input.expiresAt) throw badUserInput("A medicine's lot needs its expiry date", { argument: 'expiresAt' });
@@ -86,15 +86,17 @@ export const Mutation: MutationResolvers = {
       quantity: valid.count(input.quantity ?? 0, 'quantity', { min: 0 }),
       lot: valid.optionalText(input.lot, 'lot', 40),
       expiresAt: lotExpiry(input.expiresAt),
-    });
+    }, witnessToken);
   },
-  restock: (_, { slotId, quantity, lot, expiresAt }, ctx) => {
+  restock: (_, { slotId, quantity, lot, expiresAt, witnessToken }, ctx) => {
     const newLot = valid.optionalText(lot, 'lot', 40);
     if (!newLot && expiresAt) throw badUserInput('An expiry date belongs to a lot: give the lot too', { argument: 'lot' });
     return ctx
       .stockChanges()
-      .restock(parseId(slotId, 'slotId'), valid.count(quantity, 'quantity', { min: 1 }), newLot ? { lot: newLot, expiresAt: lotExpiry(expiresAt) } : null);
+      .restock(parseId(slotId, 'slotId'), valid.count(quantity, 'quantity', { min: 1 }), newLot ? { lot: newLot, expiresAt: lotExpiry(expiresAt) } : null, witnessToken);
   },
+  wasteStock: (_, { slotId, quantity, reason, witnessToken }, ctx) =>
+    ctx.stockChanges().waste(parseId(slotId, 'slotId'), valid.count(quantity, 'quantity', { min: 1, max: 100_000 }), valid.text(reason, 'reason', 500), witnessToken),
   reserveStock: (_, { input }, { reservations }) => {
     if (!input.medicineId === !input.materialId) throw badUserInput('Give exactly one of medicineId and materialId', { argument: 'input' });
     return reservations.reserve({
@@ -110,8 +112,8 @@ export const Mutation: MutationResolvers = {
     await reservations.release(id, returnedBy ? { actorId: parseId(returnedBy, 'returnedBy'), why: inTransit(id) } : undefined);
     return reservations.held(id);
   },
-  adjustStock: (_, { slotId, delta, reason }, ctx) => {
+  adjustStock: (_, { slotId, delta, reason, witnessToken }, ctx) => {
     if (!Number.isInteger(delta) || delta === 0 || Math.abs(delta) > 100_000) throw badUserInput('delta must be a non-zero whole number', { argument: 'delta' });
-    return ctx.stockChanges().adjust(parseId(slotId, 'slotId'), delta, valid.text(reason, 'reason', 500));
+    return ctx.stockChanges().adjust(parseId(slotId, 'slotId'), delta, valid.text(reason, 'reason', 500), witnessToken);
   },
 };

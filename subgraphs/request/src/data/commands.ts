@@ -96,7 +96,7 @@ export class RequestCommands {
    * releases it once committed (in transit: the item is back, a RETURN movement);
    * if pyxis cannot be told now, the event it consumes releases it.
    */
-  async transition(id: string, to: RequestStatus, viewer: Person, note: string | null): Promise<Request> {
+  async transition(id: string, to: RequestStatus, viewer: Person, note: string | null, witnessId: string | null = null): Promise<Request> {
     let changed = true;
     let reserved: Request | undefined;
     let fromStatus: RequestStatus | undefined;
@@ -128,7 +128,7 @@ export class RequestCommands {
         reserved = current;
       }
       const request = await tx.request.findUniqueOrThrow({ where: { id } });
-      await tx.statusHistory.create({ data: { requestId: id, fromStatus: current.status, toStatus: to, changedById: viewer.id, note } });
+      await tx.statusHistory.create({ data: { requestId: id, fromStatus: current.status, toStatus: to, changedById: viewer.id, witnessId, note } });
       await tx.outboxEvent.create({ data: outboxEvent(request, current.status, viewer.id, this.correlationId) });
       return request;
     })

@@ -67,7 +67,11 @@ export type Mutation = {
    * allowed transitions. Accepting assigns the caller. A staff member's `note` becomes
    * the `feedback` the requester sees; rejecting needs one. Emits request.status_changed.
    * Asking again for the move the caller made last (a retry after a lost answer)
-   * returns the request unchanged, with no new event.
+   * returns the request unchanged, with no new event. Accepting a medicine or
+   * material holds its quantity at the dispenser (CONFLICT with `available` when it
+   * cannot); completing one a dispenser cannot give is CONFLICT; completing a
+   * controlled medicine needs a witness (`witnessToken` from auth's `witness`,
+   * subjectId: the request's id), recorded in the history.
    */
   updateRequestStatus: Request;
 };
@@ -82,6 +86,7 @@ export type MutationUpdateRequestStatusArgs = {
   id: Scalars['ID']['input'];
   note?: InputMaybe<Scalars['String']['input']>;
   status: RequestStatus;
+  witnessToken?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** FHIR request-priority, lowest to highest. */
@@ -195,6 +200,8 @@ export type RequestHistoryEntry = {
   fromStatus?: Maybe<RequestStatus>;
   note?: Maybe<Scalars['String']['output']>;
   toStatus: RequestStatus;
+  /** Who confirmed the move as a second person (completing a controlled medicine). */
+  witness?: Maybe<User>;
 };
 
 export type RequestKind =
@@ -465,6 +472,7 @@ export type RequestHistoryEntryResolvers<ContextType = Context, ParentType exten
   fromStatus?: Resolver<Maybe<ResolversTypes['RequestStatus']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   toStatus?: Resolver<ResolversTypes['RequestStatus'], ParentType, ContextType>;
+  witness?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
 }>;
 
 export type RequestStatusChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RequestStatusChange'] = ResolversParentTypes['RequestStatusChange']> = ResolversObject<{
