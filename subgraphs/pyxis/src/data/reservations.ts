@@ -22,9 +22,12 @@ export interface LockedSlot {
   readonly expiresAt: Date | null;
 }
 
+/** Whether a slot's lot is past its expiry date (UTC): nothing is promised or dispensed from it. */
+export const isExpired = (slot: { expiresAt: Date | null }, today = todayUtc()): boolean => !!slot.expiresAt && slot.expiresAt < today;
+
 /** What a slot can still promise: nothing from an expired lot, never below zero. */
 export function availableIn(slot: { quantity: number; reserved: number; expiresAt: Date | null }, today = todayUtc()): number {
-  return slot.expiresAt && slot.expiresAt < today ? 0 : Math.max(0, slot.quantity - slot.reserved);
+  return isExpired(slot, today) ? 0 : Math.max(0, slot.quantity - slot.reserved);
 }
 
 /** The dispenser's slots of `item`, locked for the transaction, first expiry first (then the fullest). */
@@ -117,7 +120,7 @@ export class StockReservations {
     });
   }
 
-  /** What the request holds now, per slot. */
+  /** What the request holds now, over its slots. */
   async held(requestId: string): Promise<Reservation> {
     const quantity = await this.heldIn(this.prisma, requestId);
     return { requestId, quantity, active: quantity > 0 };

@@ -6,6 +6,9 @@
  */
 import { serviceUnavailable, type ServiceTokenClient } from '@asky/shared';
 
+/** The statuses that close a request, and so end what it holds of stock. */
+export const CLOSING: readonly string[] = ['COMPLETED', 'CANCELLED', 'REJECTED'];
+
 export interface RequestState {
   readonly requestId: string;
   readonly kind: 'MEDICINE' | 'MATERIAL' | 'ASSISTANCE';
@@ -63,7 +66,7 @@ export class RemoteRequests implements RequestSource {
     if (!url) throw serviceUnavailable('the request service has not started yet');
     const { request } = await this.serviceToken.query<Answer>(url, 'the request service', QUERY, { id: requestId });
     if (!request) return null;
-    const closing = request.history.findLast((entry) => entry.toStatus === request.status && ['COMPLETED', 'CANCELLED', 'REJECTED'].includes(entry.toStatus));
+    const closing = request.history.findLast((entry) => entry.toStatus === request.status && CLOSING.includes(entry.toStatus));
     return {
       requestId: request.id,
       kind: request.kind,

@@ -17,12 +17,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, hasErrorCode, isTransientDatabaseError, isUuid, processMetrics, ROUTING_KEYS, type Delivery, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
 import type { PyxisPrisma } from '../data/client';
-import { inTransit, lockSlotsOf, StockReservations, type StockedItem } from '../data/reservations';
+import { inTransit, isExpired, lockSlotsOf, StockReservations, type StockedItem } from '../data/reservations';
 import { todayUtc } from '../validation';
-import type { RequestState, RequestSource } from './requests';
-
-/** The statuses that close a request, and so end what it holds of stock. */
-const CLOSING: readonly string[] = ['COMPLETED', 'CANCELLED', 'REJECTED'];
+import { CLOSING, type RequestState, type RequestSource } from './requests';
 
 /** Attempts before a message that keeps failing for a reason other than the database being away is dead-lettered. */
 const MAX_ATTEMPTS = 5;
@@ -161,7 +158,7 @@ export class StockConsumer {
       const locked = await lockSlotsOf(tx, request.dispenserId!, item);
       const held = new Map((await this.reservations.end(tx, request.requestId, 'DISPENSED')).map((r) => [r.stockItemId, r.quantity]));
       // Its own reserved slots first; never from an expired lot.
-      const slots = locked.filter((slot) => slot.quantity > 0 && !(slot.expiresAt && slot.expiresAt < today));
+      const slots = locked.filter((slot) => slot.quantity > 0 && !isExpired(slot, today));
       slots.sort((a, b) => Number(held.has(b.id)) - Number(held.has(a.id)));
       let wanted = request.quantity!;
       for (const [index, slot] of slots.entries()) {

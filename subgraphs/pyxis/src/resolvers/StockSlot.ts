@@ -1,6 +1,6 @@
 import type { StockLocationResolvers, StockSlotResolvers, StockMovementResolvers } from '../generated/graphql';
-import { availableIn } from '../data/reservations';
-import { count, todayUtc } from '../validation';
+import { availableIn, isExpired } from '../data/reservations';
+import { count } from '../validation';
 
 export const StockSlot: StockSlotResolvers = {
   dispenser: (slot, _, { dispensers }) => dispensers.byId.load(slot.dispenserId).then((d) => d!),
@@ -9,7 +9,7 @@ export const StockSlot: StockSlotResolvers = {
   belowPar: (slot) => slot.quantity < slot.parLevel,
   available: (slot) => availableIn(slot),
   expiresAt: (slot) => slot.expiresAt?.toISOString().slice(0, 10) ?? null,
-  expired: (slot) => !!slot.expiresAt && slot.expiresAt < todayUtc(),
+  expired: (slot) => isExpired(slot),
   movements: (slot, { last }, { stock }) => stock.movements(slot.id, count(last ?? 20, 'last', { min: 1, max: 200 })),
 };
 
