@@ -33,6 +33,9 @@ const config: CodegenConfig = {
       StockLocation: '../data/stock#StockWithDispenser',
       StockSlot: model('StockItem'),
       StockMovement: model('StockMovement'),
+      StockLot: '../data/stock#LotInSlot',
+      StockDiscrepancy: model('StockDiscrepancy'),
+      StockCount: '../data/stockChanges#CountResult',
       CatalogueChange: model('CatalogueChange'),
     }),
     ...subgraph('request', {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { EnvReader, RabbitBus, type RequestEvent } from '@asky/shared';
 import type { Received } from './liveClients';
 import { freePort, percentile, startAskyGateway, stopProcess, usage, writeResult, runBench } from './lib';
-import { adminQuery, startTestSystem, testAmqpUrl, type TestSystem } from '../packages/launcher/src/testing';
+import { adminQuery, fillSlots, startTestSystem, testAmqpUrl, type TestSystem } from '../packages/launcher/src/testing';
 
 const env = new EnvReader();
 const SUBSCRIBERS = env.int('BENCH_SUBSCRIBERS', 1_000, 1, 20_000);
@@ -82,7 +82,7 @@ async function main() {
   });
   const { nurse, pharmacist, admin } = await system.loginAll();
   // Every walked request is accepted and never completes, so it holds one: stock for all of them.
-  await adminQuery(`UPDATE pyxis."StockItem" SET quantity = 1000000 WHERE "dispenserId" = '44444444-4444-4444-8444-000000000002' AND "medicineId" = '22222222-2222-4222-8222-000000000003'`, system.database.url);
+  await fillSlots(system.database.url, `"dispenserId" = '44444444-4444-4444-8444-000000000002' AND "medicineId" = '22222222-2222-4222-8222-000000000003'`, 1_000_000);
   const gatewayPorts: number[] = [];
   for (let i = 0; i < GATEWAYS; i++) gatewayPorts.push(await freePort());
   // One dashboard user with many screens: the per-user connection limit is raised for the bench.

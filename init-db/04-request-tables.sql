@@ -130,4 +130,17 @@ ALTER TABLE "StatusHistory" ADD COLUMN     "witnessId" UUID;
 END
 $migration$;
 
+-- Migration 20261203105551_completion_override
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261203105551_completion_override' AND finished_at IS NOT NULL) THEN
+-- AlterTable
+ALTER TABLE "StatusHistory" ADD COLUMN     "overrideReason" TEXT;
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, 'b8998bcfab1ce82682239f2a57e7e9b7704a59a5383f2060569f59300c9a4b4d', '20261203105551_completion_override', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -87,11 +87,17 @@ FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM pyxis."Dispenser") d
 JOIN (SELECT id, row_number() OVER (ORDER BY id) AS n FROM pyxis."Material") m ON (d.n + m.n) % 3 <> 0
 ON CONFLICT DO NOTHING;
 
--- Lots and expiry dates: deterministic per slot, a few expiring within 30 days.
-UPDATE pyxis."StockItem"
-SET lot = 'L' || upper(substr(md5(id::text), 1, 6)),
-    "expiresAt" = current_date + (abs(hashtext("dispenserId"::text || slot)) % 400 + 3)
-WHERE lot IS NULL;
+-- Lots and expiry dates, deterministic per slot: what a slot holds is in one lot, or
+-- in two where it holds more than 8 (the older, smaller lot first to expire; a few
+-- expire within 30 days). Only slots that have no lots yet (a re-run adds nothing).
+INSERT INTO pyxis."StockLot" (id, "stockItemId", lot, "expiresAt", quantity)
+SELECT gen_random_uuid(), s.id, 'L' || upper(substr(md5(s.id::text || part.n), 1, 6)),
+       current_date + (abs(hashtext(s."dispenserId"::text || s.slot)) % 400 + 3) + (part.n - 1) * 180,
+       CASE WHEN s.quantity <= 8 THEN s.quantity WHEN part.n = 1 THEN s.quantity / 3 ELSE s.quantity - s.quantity / 3 END
+FROM pyxis."StockItem" s
+CROSS JOIN (VALUES (1), (2)) AS part(n)
+WHERE s.quantity > 0 AND (part.n = 1 OR s.quantity > 8)
+  AND NOT EXISTS (SELECT 1 FROM pyxis."StockLot" l WHERE l."stockItemId" = s.id);
 
 -- What help each dispenser offers: every kind, but questions only where staff are around.
 INSERT INTO pyxis."DispenserAssistance" ("dispenserId", "assistanceTypeId")

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { adminQuery, EventTap, MOCK_USERS, type TestSystem } from './testing';
+import { adminQuery, EventTap, fillSlots, MOCK_USERS, type TestSystem } from './testing';
 
 export interface SoakOptions {
   /** Where clients send queries and open subscriptions (the system's gateway, or one in its own process). */
@@ -74,7 +74,7 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
   );
   const medicineId = rows[0].medicineId as string;
   // Every request is accepted and none completes, so each holds one: stock for all of them.
-  await adminQuery(`UPDATE pyxis."StockItem" SET quantity = 1000000 WHERE id = '${rows[0].id}'`, system.database.url);
+  await fillSlots(system.database.url, `id = '${rows[0].id}'`, 1_000_000);
   const errors: Record<string, number> = {};
   const errorSamples: string[] = [];
   let calls = 0;

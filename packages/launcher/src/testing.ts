@@ -76,6 +76,24 @@ export async function adminQuery(sql: string, url = testAdminUrl()): Promise<pg.
   }
 }
 
+/**
+ * Fills the slots `where` selects (SQL over pyxis."StockItem") to `quantity`, all
+ * in one lot that expires in ten years: for loads that need more stock than the
+ * mock data holds. Keeps a slot's quantity the sum of its lots, as pyxis does.
+ */
+export async function fillSlots(url: URL, where: string, quantity: number): Promise<void> {
+  await adminQuery(
+    `BEGIN;
+     CREATE TEMP TABLE filled ON COMMIT DROP AS SELECT id FROM pyxis."StockItem" WHERE ${where};
+     UPDATE pyxis."StockItem" SET quantity = ${Number(quantity)} WHERE id IN (SELECT id FROM filled);
+     DELETE FROM pyxis."StockLot" WHERE "stockItemId" IN (SELECT id FROM filled);
+     INSERT INTO pyxis."StockLot" (id, "stockItemId", lot, "expiresAt", quantity)
+     SELECT gen_random_uuid(), id, 'LOAD', current_date + 3650, ${Number(quantity)} FROM filled;
+     COMMIT;`,
+    url,
+  );
+}
+
 /** A fresh, empty database; `drop()` removes it even while connections linger. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `asky_test_${process.pid}_${randomBytes(4).toString('hex')}`;

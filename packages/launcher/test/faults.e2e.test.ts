@@ -7,7 +7,7 @@
  * the outbox reached the exchange.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { adminQuery, EventTap, MOCK_USERS, startTestSystem, TcpProxy, type TestSystem } from '../src/testing';
+import { adminQuery, EventTap, fillSlots, MOCK_USERS, startTestSystem, TcpProxy, type TestSystem } from '../src/testing';
 
 const UTI_A = '44444444-4444-4444-8444-000000000001';
 const CALL_TIMEOUT_MS = 30_000;
@@ -86,7 +86,7 @@ describe('faults during load', () => {
     );
     const medicineId = rows[0].medicineId as string;
     // Each accepted request holds one: enough for every request the load makes.
-    await adminQuery(`UPDATE pyxis."StockItem" SET quantity = 100000 WHERE id = '${rows[0].id}'`, system.database.url);
+    await fillSlots(system.database.url, `id = '${rows[0].id}'`, 100_000);
     const before = Number((await adminQuery('SELECT count(*) FROM request."Request"', system.database.url)).rows[0].count);
 
     const outcomes = new Outcomes();

@@ -88,12 +88,12 @@ describe('creating a request', () => {
     const tooMany = await create(nurse, { kind: 'MEDICINE', medicineId: stockedHere, dispenserId: UTI_A, quantity: slot.quantity + 1 });
     expect(codeOf(tooMany)).toBe('BAD_USER_INPUT');
     expect(tooMany.errors?.[0]?.extensions).toMatchObject({ argument: 'quantity', available: slot.quantity });
-    const restocked = await system.graphql(`mutation { restock(slotId: "${slot.id}", quantity: 1) { quantity } }`, {}, { token: technician });
+    const restocked = await system.graphql(`mutation { restock(slotId: "${slot.id}", quantity: 1, lot: "NEW-1", expiresAt: "2031-01-31") { quantity } }`, {}, { token: technician });
     expect(restocked.errors).toBeUndefined();
     expect((await create(nurse, { kind: 'MEDICINE', medicineId: stockedHere, dispenserId: UTI_A, quantity: slot.quantity + 1 })).errors).toBeUndefined();
     // An expired lot is not on hand (another medicine here: asked for the first time, so no answer is kept).
     const other = (await adminQuery(`SELECT id FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" IS NOT NULL AND "medicineId" <> '${stockedHere}' AND quantity > 0 ORDER BY slot DESC LIMIT 1`, system.database.url)).rows[0].id;
-    const expire = (days: number) => adminQuery(`UPDATE pyxis."StockItem" SET "expiresAt" = current_date + ${days} WHERE id = '${other}' RETURNING "medicineId"`, system.database.url);
+    const expire = (days: number) => adminQuery(`UPDATE pyxis."StockLot" l SET "expiresAt" = current_date + ${days} FROM pyxis."StockItem" s WHERE s.id = l."stockItemId" AND s.id = '${other}' RETURNING s."medicineId"`, system.database.url);
     const { medicineId } = (await expire(-1)).rows[0];
     try {
       const expired = await create(nurse, { kind: 'MEDICINE', medicineId, dispenserId: UTI_A, quantity: 1 });

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { adminQuery, EventTap, useTestSystem } from '../src/testing';
+import { eventually } from './helpers/cabinet';
 
 /** Not controlled: custody is witness.e2e's. */
 const PARACETAMOL = '22222222-2222-4222-8222-000000000002';
@@ -26,16 +27,6 @@ const gql = async <T = any>(token: string, query: string, variables: Record<stri
   expect(body.errors).toBeUndefined();
   return body.data!;
 };
-
-/** Polls `read` until `done` holds (bounded; generous for a busy machine). */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A new cabinet with one slot of 5 diazepam. */
 async function cabinet(name: string) {

@@ -130,9 +130,11 @@ describe('stock changes', () => {
     const slot = await newSlot(2);
     await gql(technician, `mutation { restock(slotId: "${slot.id}", quantity: 8, lot: "L2", expiresAt: "2031-06-30") { quantity } }`);
     await adjust(slot.id, -1);
-    const { data } = await gql(nurse, `{ dispenser(id: "${(await slotDispenser(slot.id))}") { stock { quantity lot expiresAt movements { kind delta quantityAfter reason lot actorId at } } } }`);
+    const { data } = await gql(nurse, `{ dispenser(id: "${(await slotDispenser(slot.id))}") { stock { quantity lot expiresAt lots { lot expiresAt quantity } movements { kind delta quantityAfter reason lot actorId at } } } }`);
     const [held] = data.dispenser.stock;
-    expect(held).toMatchObject({ quantity: 9, lot: 'L2', expiresAt: '2031-06-30' });
+    // The new lot beside the first; the correction took from the first to expire, which is dispensed next.
+    expect(held).toMatchObject({ quantity: 9, lot: 'L1', expiresAt: '2030-01-31' });
+    expect(held.lots).toEqual([{ lot: 'L1', expiresAt: '2030-01-31', quantity: 1 }, { lot: 'L2', expiresAt: '2031-06-30', quantity: 8 }]);
     expect(held.movements.map((m: { kind: string; delta: number; quantityAfter: number }) => [m.kind, m.delta, m.quantityAfter])).toEqual([
       ['ADJUST', -1, 9],
       ['RESTOCK', 8, 10],
@@ -146,7 +148,7 @@ describe('stock changes', () => {
     const results = await Promise.all(Array.from({ length: 16 }, () => adjust(slot.id, -1)));
     expect(results.filter((r) => !r.errors)).toHaveLength(10);
     expect(results.filter((r) => codeOf(r) === 'CONFLICT')).toHaveLength(6);
-    await Promise.all(Array.from({ length: 12 }, () => gql(technician, `mutation { restock(slotId: "${slot.id}", quantity: 1) { quantity } }`)));
+    await Promise.all(Array.from({ length: 12 }, () => gql(technician, `mutation { restock(slotId: "${slot.id}", quantity: 1, lot: "L1", expiresAt: "2030-01-31") { quantity } }`)));
     const { rows } = await adminQuery(
       `SELECT s.quantity, count(m.*) AS movements, sum(m.delta) AS total FROM pyxis."StockItem" s JOIN pyxis."StockMovement" m ON m."stockItemId" = s.id WHERE s.id = '${slot.id}' GROUP BY s.quantity`,
       system.database.url,

@@ -6,6 +6,8 @@ import { StockRepository } from './data/stock';
 import { StockChanges } from './data/stockChanges';
 import { CatalogueChanges } from './data/catalogueChanges';
 import { StockReservations } from './data/reservations';
+import { Discrepancies } from './data/discrepancies';
+import type { StockDiscrepancy } from './generated/prisma/client';
 import { forbidden } from '@asky/shared';
 import { qrCallerKey, QrRenderBudget, type DispenserQrCodes } from './qrCodes';
 import type { CallerRate } from '@asky/shared';
@@ -24,9 +26,13 @@ export interface Context {
   stockChanges(): StockChanges;
   /** Catalogue writes, audited as made by the viewer (a person). */
   catalogueChanges(): CatalogueChanges;
+  readonly discrepancies: Discrepancies;
+  /** Closes a discrepancy as resolved by the viewer (a person), with a witness. */
+  resolveDiscrepancy(id: string, reason: string, witnessToken: string | null | undefined): Promise<StockDiscrepancy>;
 }
 
 export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCodes: DispenserQrCodes, qrAllowance: CallerRate, witnesses: WitnessCheck): Context {
+  const discrepancies = new Discrepancies(prisma);
   return {
     viewer,
     catalogue: new CatalogueRepository(prisma),
@@ -38,6 +44,11 @@ export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCode
     stockChanges: () => {
       if (viewer?.kind !== 'user') throw forbidden('Only a person can change stock');
       return new StockChanges(prisma, viewer.id, witnesses);
+    },
+    discrepancies,
+    resolveDiscrepancy: (id, reason, witnessToken) => {
+      if (viewer?.kind !== 'user') throw forbidden('Only a person can resolve a discrepancy');
+      return discrepancies.resolve(id, viewer.id, reason, witnessToken, witnesses);
     },
     catalogueChanges: () => {
       if (viewer?.kind !== 'user') throw forbidden('Only a person can change the catalogue');

@@ -50,7 +50,7 @@ const QUERY = `query Facts($medicineId: ID!, $materialId: ID!, $dispenserId: ID!
   assistanceTypes { id }
   dispenser(id: $dispenserId) @include(if: $withDispenser) {
     id unit retired status
-    stock { quantity reserved expired medicine { id } material { id } }
+    stock { unexpired reserved medicine { id } material { id } }
     assistanceTypes { id }
   }
 }`;
@@ -64,7 +64,7 @@ interface FactsAnswer {
     unit: string;
     retired: boolean;
     status: string;
-    stock: { quantity: number; reserved: number; expired: boolean; medicine: { id: string } | null; material: { id: string } | null }[];
+    stock: { unexpired: number; reserved: number; medicine: { id: string } | null; material: { id: string } | null }[];
     assistanceTypes: { id: string }[];
   } | null;
 }
@@ -157,7 +157,7 @@ export class PyxisCatalogue implements Catalogue {
             unit: dispenser.unit,
             retired: dispenser.retired,
             status: dispenser.status,
-            onHand: perItem(dispenser.stock, (slot) => (slot.expired ? 0 : slot.quantity)),
+            onHand: perItem(dispenser.stock, (slot) => slot.unexpired),
             reserved: perItem(dispenser.stock, (slot) => slot.reserved),
             medicineIds: new Set(dispenser.stock.flatMap((s) => (s.medicine ? [s.medicine.id] : []))),
             materialIds: new Set(dispenser.stock.flatMap((s) => (s.material ? [s.material.id] : []))),

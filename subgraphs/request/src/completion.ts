@@ -4,9 +4,10 @@
  * ampoules unaccounted for. What it can give is what the request holds (its
  * reservation, from its acceptance) plus what is still available there — never
  * stock held for other accepted requests. Asked of pyxis at the moment of
- * completion (never a kept answer). Overrides (with a reason and a witness) are
- * not built yet: the pharmacist corrects the count or rejects the request.
- * Completing a controlled medicine is witnessed by a second person.
+ * completion (never a kept answer). An override completes it anyway, with a
+ * reason (the item was there although the count said otherwise): pyxis then
+ * opens a discrepancy for what the count lacked. Completing a controlled
+ * medicine is witnessed by a second person, override or not.
  */
 import { conflict } from '@asky/shared';
 import type { Request } from './generated/prisma/client';
@@ -14,7 +15,7 @@ import type { Catalogue } from './catalogue';
 import { holdsStock } from './stockHolds';
 
 /** Whether completing `request` needs a witness: it is to take a controlled medicine out (only the actual move from IN_TRANSIT). */
-export async function checkOnHandToComplete(request: Request | null | undefined, catalogue: Catalogue): Promise<{ controlled: boolean }> {
+export async function checkOnHandToComplete(request: Request | null | undefined, catalogue: Catalogue, override: boolean): Promise<{ controlled: boolean }> {
   // Only from IN_TRANSIT can it complete (the workflow answers any other move; a
   // COMPLETED one is a retry, answered as a no-op); ASSISTANCE takes nothing.
   if (!request || request.status !== 'IN_TRANSIT' || !holdsStock(request)) return { controlled: false };
@@ -25,9 +26,9 @@ export async function checkOnHandToComplete(request: Request | null | undefined,
   const item = (request.medicineId ?? request.materialId)!;
   // Unexpired stock less what other accepted requests hold (theirs: all that is held but this one's).
   const available = Math.max(0, (facts.dispenser?.onHand.get(item) ?? 0) - ((facts.dispenser?.reserved.get(item) ?? 0) - held));
-  if (available < request.quantity!) {
+  if (available < request.quantity! && !override) {
     throw conflict(
-      `The dispenser can give ${available} of this item now (unexpired, not held for other requests), not the ${request.quantity} asked: correct the count, or reject the request with a reason`,
+      `The dispenser can give ${available} of this item now (unexpired, not held for other requests), not the ${request.quantity} asked: correct the count, complete it as an override (overrideReason) if the item was there, or reject the request with a reason`,
       { available },
     );
   }

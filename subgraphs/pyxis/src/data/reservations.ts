@@ -10,36 +10,43 @@ import { conflict } from '@asky/shared';
 import type { PyxisPrisma, PyxisTransaction } from './client';
 import { Prisma } from '../generated/prisma/client';
 import { todayUtc } from '../validation';
+import { recordMovements } from './stockChanges';
 
 export type StockedItem = { readonly medicineId: string } | { readonly materialId: string };
 
 export interface LockedSlot {
   readonly id: string;
   readonly slot: string;
+  readonly dispenserId: string;
+  readonly medicineId: string | null;
+  readonly materialId: string | null;
   readonly quantity: number;
   readonly reserved: number;
-  readonly lot: string | null;
-  readonly expiresAt: Date | null;
+  /** What its unexpired lots hold. */
+  readonly unexpired: number;
+  /** Its first unexpired lot's expiry. */
+  readonly firstExpiry: Date | null;
 }
 
-/** Whether a slot's lot is past its expiry date (UTC): nothing is promised or dispensed from it. */
-export const isExpired = (slot: { expiresAt: Date | null }, today = todayUtc()): boolean => !!slot.expiresAt && slot.expiresAt < today;
+/** What a slot can still promise: its unexpired lots less what is reserved, never below zero. */
+export const availableIn = (slot: { unexpired: number; reserved: number }): number => Math.max(0, slot.unexpired - slot.reserved);
 
-/** What a slot can still promise: nothing from an expired lot, never below zero. */
-export function availableIn(slot: { quantity: number; reserved: number; expiresAt: Date | null }, today = todayUtc()): number {
-  return isExpired(slot, today) ? 0 : Math.max(0, slot.quantity - slot.reserved);
-}
-
-/** The dispenser's slots of `item`, locked for the transaction, first expiry first (then the fullest). */
+/** The dispenser's slots of `item`, locked for the transaction (in id order), first expiry first (then the fullest). */
 export async function lockSlotsOf(tx: PyxisTransaction, dispenserId: string, item: StockedItem): Promise<LockedSlot[]> {
   const holdsItem = 'medicineId' in item ? Prisma.sql`"medicineId" = ${item.medicineId}::uuid` : Prisma.sql`"materialId" = ${item.materialId}::uuid`;
+  const today = todayUtc().toISOString().slice(0, 10);
   return tx.$queryRaw<LockedSlot[]>`
-    SELECT id, slot, quantity, reserved, lot, "expiresAt" FROM (
-      SELECT id, slot, quantity, reserved, lot, "expiresAt" FROM pyxis."StockItem"
+    WITH locked AS (
+      SELECT id, slot, "dispenserId", "medicineId", "materialId", quantity, reserved FROM pyxis."StockItem"
       WHERE "dispenserId" = ${dispenserId}::uuid AND ${holdsItem}
       ORDER BY id FOR UPDATE
-    ) locked
-    ORDER BY "expiresAt" ASC NULLS LAST, quantity DESC, slot`;
+    )
+    SELECT s.id, s.slot, s."dispenserId", s."medicineId", s."materialId", s.quantity, s.reserved,
+      COALESCE(SUM(l.quantity) FILTER (WHERE l."expiresAt" IS NULL OR l."expiresAt" >= ${today}::date), 0)::int AS unexpired,
+      MIN(l."expiresAt") FILTER (WHERE l."expiresAt" >= ${today}::date) AS "firstExpiry"
+    FROM locked s LEFT JOIN pyxis."StockLot" l ON l."stockItemId" = s.id
+    GROUP BY s.id, s.slot, s."dispenserId", s."medicineId", s."materialId", s.quantity, s.reserved
+    ORDER BY "firstExpiry" ASC NULLS LAST, s.quantity DESC, s.slot`;
 }
 
 /** Why a RETURN movement was written. */
@@ -78,8 +85,7 @@ export class StockReservations {
         if (held !== asked.quantity) throw conflict(`This request already holds ${held}, not ${asked.quantity}`);
         return { requestId: asked.requestId, quantity: held, active: true };
       }
-      const today = todayUtc();
-      const available = slots.reduce((sum, slot) => sum + availableIn(slot, today), 0);
+      const available = slots.reduce((sum, slot) => sum + availableIn(slot), 0);
       if (available < asked.quantity) {
         throw conflict(
           `The dispenser has ${available} of this item available (unexpired, not held for other accepted requests), not the ${asked.quantity} asked`,
@@ -88,7 +94,7 @@ export class StockReservations {
       }
       let wanted = asked.quantity;
       for (const slot of slots) {
-        const taken = Math.min(wanted, availableIn(slot, today));
+        const taken = Math.min(wanted, availableIn(slot));
         if (taken === 0) continue;
         wanted -= taken;
         const key = { requestId_stockItemId: { requestId: asked.requestId, stockItemId: slot.id } };
@@ -113,9 +119,8 @@ export class StockReservations {
       if (!returned) return;
       for (const { stockItemId, quantity } of released) {
         const slot = await tx.stockItem.findUniqueOrThrow({ where: { id: stockItemId } });
-        await tx.stockMovement.create({
-          data: { stockItemId, kind: 'RETURN', delta: 0, quantityAfter: slot.quantity, reason: `${returned.why}: ${quantity} back in the slot`, lot: slot.lot, actorId: returned.actorId },
-        });
+        const back = { kind: 'RETURN', reason: `${returned.why}: ${quantity} back in the slot`, actorId: returned.actorId, witnessId: null, requestId } as const;
+        await recordMovements(tx, slot, [{ lot: null, expiresAt: null, delta: 0 }], back);
       }
     });
   }

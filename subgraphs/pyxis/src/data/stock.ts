@@ -1,8 +1,12 @@
-import { createGroupLoader } from '@asky/shared';
+import { createByIdLoader, createGroupLoader } from '@asky/shared';
 import type { PyxisPrisma } from './client';
-import type { Dispenser, Prisma, StockItem } from '../generated/prisma/client';
+import type { Dispenser, Prisma, StockItem, StockLot } from '../generated/prisma/client';
+import { firstExpiryFirst } from './lots';
 
 export type StockWithDispenser = StockItem & { dispenser: Dispenser };
+
+/** A lot, with its slot when the query that found it read it too. */
+export type LotInSlot = StockLot & { stockItem?: StockItem };
 
 const onUnit = (unit?: string | null): Prisma.StockItemWhereInput =>
   unit ? { dispenser: { unit: { equals: unit, mode: 'insensitive' }, retiredAt: null } } : { dispenser: { retiredAt: null } };
@@ -16,6 +20,12 @@ export class StockRepository {
   readonly byMaterial = createGroupLoader(
     (ids) => this.withDispenser({ materialId: { in: ids } }),
     (row) => row.materialId,
+  );
+  readonly slotById = createByIdLoader((ids) => this.prisma.stockItem.findMany({ where: { id: { in: ids } } }));
+  /** A slot's lots, first expiry first. */
+  readonly lotsBySlot = createGroupLoader(
+    (ids) => this.prisma.stockLot.findMany({ where: { stockItemId: { in: ids } } }).then((lots) => lots.sort(firstExpiryFirst)),
+    (row) => row.stockItemId,
   );
   readonly byDispenser = createGroupLoader(
     (ids) => this.prisma.stockItem.findMany({ where: { dispenserId: { in: ids } }, orderBy: { slot: 'asc' } }),
@@ -43,10 +53,19 @@ export class StockRepository {
     return slots.filter((s) => s.quantity < s.parLevel).sort(byRank);
   }
 
-  expiringBefore(date: Date, unit?: string | null) {
-    return this.prisma.stockItem.findMany({
-      where: { ...onUnit(unit), expiresAt: { lt: date }, quantity: { gt: 0 } },
-      orderBy: [{ expiresAt: 'asc' }, { slot: 'asc' }],
+  /** Slots holding a lot that expires before `date`, the soonest first. */
+  async expiringBefore(date: Date, unit?: string | null) {
+    const lots = await this.expiringLots(date, unit);
+    const slots = new Map(lots.map((lot) => [lot.stockItemId, lot.stockItem]));
+    return [...slots.values()];
+  }
+
+  /** Every lot that expires before `date`, the soonest first. */
+  expiringLots(date: Date, unit?: string | null) {
+    return this.prisma.stockLot.findMany({
+      where: { expiresAt: { lt: date }, quantity: { gt: 0 }, stockItem: onUnit(unit) },
+      include: { stockItem: true },
+      orderBy: [{ expiresAt: 'asc' }, { stockItem: { slot: 'asc' } }, { id: 'asc' }],
     });
   }
 

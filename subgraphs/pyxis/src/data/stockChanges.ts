@@ -1,13 +1,15 @@
 /**
- * Every change to stock: one transaction that updates the slot atomically
- * (`quantity = quantity + delta` guarded against going below zero, so parallel
- * changes never lose an update) and appends the movement that explains it. A
- * slot holding a controlled medicine changes only with a witness's confirmation
- * for it, recorded on the movement (chain of custody).
+ * Every change to stock: one transaction that locks the slot, changes its lots,
+ * keeps the slot's quantity their sum (never below zero) and appends one
+ * movement per lot that explains it. A slot holding a controlled medicine
+ * changes only with a witness's confirmation for it, recorded on the movement
+ * (chain of custody).
  */
 import { badUserInput, conflict, expectingClientErrors, notFound, type WitnessCheck } from '@asky/shared';
-import type { PyxisPrisma } from './client';
-import type { StockMovementKind } from '../generated/prisma/client';
+import type { PyxisPrisma, PyxisTransaction } from './client';
+import type { StockDiscrepancy, StockItem, StockMovementKind } from '../generated/prisma/client';
+import { addToLot, lotForCorrection, takeFromLots, type LotPart } from './lots';
+import { openDiscrepancy } from './discrepancies';
 
 export interface Assignment {
   readonly dispenserId: string;
@@ -20,8 +22,44 @@ export interface Assignment {
   readonly expiresAt: Date | null;
 }
 
-/** A lot a restock brings in. */
+/** A lot a restock brings in; null: more of the slot's only lot. */
 export type NewLot = { lot: string; expiresAt: Date | null } | null;
+
+/** Who and why, for the movements of one change. */
+export interface MovementFacts {
+  readonly kind: StockMovementKind;
+  readonly reason: string | null;
+  readonly actorId: string;
+  readonly witnessId: string | null;
+  readonly requestId?: string | null;
+}
+
+type LockedItem = Pick<StockItem, 'id' | 'slot' | 'dispenserId' | 'quantity' | 'medicineId' | 'materialId'>;
+
+/** Locks the slot for the transaction (every stock change does, before its lots). */
+export async function lockSlot(tx: PyxisTransaction, id: string): Promise<LockedItem | undefined> {
+  const [row] = await tx.$queryRaw<LockedItem[]>`
+    SELECT id, slot, "dispenserId", quantity, "medicineId", "materialId" FROM pyxis."StockItem" WHERE id = ${id}::uuid FOR UPDATE`;
+  return row;
+}
+
+/** Applies `parts` to the slot's quantity and writes their movements; answers the slot after. */
+export async function recordMovements(tx: PyxisTransaction, slot: LockedItem, parts: readonly LotPart[], facts: MovementFacts): Promise<StockItem> {
+  let quantity = slot.quantity;
+  for (const part of parts) {
+    quantity += part.delta;
+    await tx.stockMovement.create({
+      data: { stockItemId: slot.id, medicineId: slot.medicineId, materialId: slot.materialId, delta: part.delta, quantityAfter: quantity, lot: part.lot, ...facts },
+    });
+  }
+  return tx.stockItem.update({ where: { id: slot.id }, data: { quantity } });
+}
+
+export interface CountResult {
+  readonly slot: StockItem;
+  /** Opened when the count differs from what the slot should hold. */
+  readonly discrepancy: StockDiscrepancy | null;
+}
 
 export class StockChanges {
   constructor(
@@ -37,33 +75,62 @@ export class StockChanges {
     const witnessId = await this.witness(controlled, witnessToken, a.dispenserId);
     return this.prisma.$transaction(async (tx) => {
       const existing = await tx.stockItem.findUnique({ where: { dispenserId_slot: { dispenserId: a.dispenserId, slot: a.slot } } });
-      if (existing && existing.quantity > 0) throw conflict(`Slot ${a.slot} still holds stock: empty it first`);
-      const data = { medicineId: a.medicineId, materialId: a.materialId, parLevel: a.parLevel, quantity: a.quantity, lot: a.lot, expiresAt: a.expiresAt };
+      if (existing && ((await lockSlot(tx, existing.id))?.quantity ?? 0) > 0) throw conflict(`Slot ${a.slot} still holds stock: empty it first`);
+      const data = { medicineId: a.medicineId, materialId: a.materialId, parLevel: a.parLevel, quantity: 0 };
       const item = await expectingClientErrors(
         existing
           ? tx.stockItem.update({ where: { id: existing.id }, data })
           : tx.stockItem.create({ data: { ...data, dispenserId: a.dispenserId, slot: a.slot } }),
         { badReference: 'The dispenser, medicine or material does not exist' },
       );
-      await tx.stockMovement.create({
-        data: { stockItemId: item.id, kind: 'ASSIGN', delta: a.quantity, quantityAfter: item.quantity, lot: a.lot, actorId: this.actorId, witnessId },
-      });
-      return item;
+      await tx.stockLot.deleteMany({ where: { stockItemId: item.id } }); // an empty slot's lots are gone
+      const parts = a.quantity > 0 ? [await addToLot(tx, item.id, a.lot, a.expiresAt, a.quantity)] : [{ lot: a.lot, expiresAt: a.expiresAt, delta: 0 }];
+      return recordMovements(tx, item, parts, { kind: 'ASSIGN', reason: null, actorId: this.actorId, witnessId });
     });
   }
 
-  /** Adds stock; a new lot replaces the slot's lot and expiry. */
+  /** Adds stock: a new lot beside the others, or more of a lot the slot holds (named, or its only one). */
   restock(slotId: string, quantity: number, lot: NewLot, witnessToken?: string | null) {
-    return this.change(slotId, 'RESTOCK', quantity, null, lot, witnessToken);
+    return this.change(slotId, witnessToken, async (tx, slot) => {
+      const into = lot ?? (await lotForCorrection(tx, slotId, undefined));
+      // Without it the units would carry no expiry and leave every expiry list.
+      if (slot.medicineId && !into.expiresAt) throw badUserInput("A medicine's units come in with their lot and expiry date", { argument: 'expiresAt' });
+      return { parts: [await addToLot(tx, slotId, into.lot, into.expiresAt, quantity)], kind: 'RESTOCK', reason: null };
+    });
   }
 
-  adjust(slotId: string, delta: number, reason: string, witnessToken?: string | null) {
-    return this.change(slotId, 'ADJUST', delta, reason, null, witnessToken);
+  /** Corrects the count: more of a lot (named, or the slot's only one), or fewer, first expiry first (or of the lot named). */
+  adjust(slotId: string, delta: number, reason: string, lot: string | null | undefined, witnessToken?: string | null) {
+    return this.change(slotId, witnessToken, async (tx, slot) => {
+      if (delta > 0) {
+        const into = await lotForCorrection(tx, slotId, lot);
+        return { parts: [await addToLot(tx, slotId, into.lot, into.expiresAt, delta)], kind: 'ADJUST', reason };
+      }
+      return { parts: await this.takeAll(tx, slot, -delta, lot), kind: 'ADJUST', reason };
+    });
   }
 
-  /** Takes out what was broken, spoiled or partly used. */
-  waste(slotId: string, quantity: number, reason: string, witnessToken?: string | null) {
-    return this.change(slotId, 'WASTE', -quantity, reason, null, witnessToken);
+  /** Takes out what was broken, spoiled, partly used or expired: first expiry first, or of the lot named. */
+  waste(slotId: string, quantity: number, reason: string, lot: string | null | undefined, witnessToken?: string | null) {
+    return this.change(slotId, witnessToken, async (tx, slot) => ({ parts: await this.takeAll(tx, slot, quantity, lot), kind: 'WASTE', reason }));
+  }
+
+  /**
+   * A count of what the slot holds, blind: the counter says what is there and is
+   * not shown what the slot should hold. A count that differs sets the slot to
+   * what was counted (missing units first expiry first; found ones in a lot
+   * marked unknown) and opens a discrepancy for a pharmacist to resolve.
+   */
+  async count(slotId: string, counted: number, witnessToken?: string | null): Promise<CountResult> {
+    let discrepancy: StockDiscrepancy | null = null;
+    const slot = await this.change(slotId, witnessToken, async (tx, locked, witnessId) => {
+      const difference = counted - locked.quantity;
+      if (difference === 0) return { parts: [{ lot: null, expiresAt: null, delta: 0 }], kind: 'COUNT', reason: `counted ${counted}, as expected` };
+      discrepancy = await openDiscrepancy(tx, { slot: locked, source: 'COUNT', expected: locked.quantity, counted, openedById: this.actorId, openedWitnessId: witnessId });
+      const parts = difference > 0 ? [await addToLot(tx, slotId, null, null, difference)] : await takeFromLots(tx, slotId, -difference, { expired: true });
+      return { parts, kind: 'COUNT', reason: `counted ${counted}, expected ${locked.quantity}` };
+    });
+    return { slot, discrepancy };
   }
 
   /** The witness of a change: needed for a controlled medicine, recorded whenever one is given. */
@@ -71,28 +138,32 @@ export class StockChanges {
     return controlled || token ? this.witnesses.confirm(token, this.actorId, subject) : null;
   }
 
-  private async change(slotId: string, kind: StockMovementKind, delta: number, reason: string | null, lot: NewLot, witnessToken: string | null | undefined) {
+  /** `quantity` out of the slot, or CONFLICT: stock never goes below zero. */
+  private async takeAll(tx: PyxisTransaction, slot: LockedItem, quantity: number, lot: string | null | undefined): Promise<LotPart[]> {
+    const parts = await takeFromLots(tx, slot.id, quantity, { lot: lot ?? undefined, expired: true });
+    const taken = -parts.reduce((sum, part) => sum + part.delta, 0);
+    if (taken < quantity) {
+      const where = lot ? `lot ${lot} of slot ${slot.slot}` : `slot ${slot.slot}`;
+      throw conflict(`Only ${lot ? taken : slot.quantity} left in ${where}: stock cannot go below zero`, { quantity: lot ? taken : slot.quantity });
+    }
+    return parts;
+  }
+
+  private async change(
+    slotId: string,
+    witnessToken: string | null | undefined,
+    lots: (tx: PyxisTransaction, slot: LockedItem, witnessId: string | null) => Promise<{ parts: LotPart[]; kind: StockMovementKind; reason: string | null }>,
+  ): Promise<StockItem> {
     const slot = await this.prisma.stockItem.findUnique({ where: { id: slotId }, select: { dispenserId: true, medicineId: true, medicine: { select: { controlled: true } } } });
     if (!slot) throw notFound('No stock slot has this id');
-    // Without it the new lot would carry no expiry and leave every expiry list.
-    if (lot && !lot.expiresAt && slot.medicineId) throw badUserInput("A medicine's lot needs its expiry date", { argument: 'expiresAt' });
     // For this slot, or for its whole cabinet (a witnessed restock round).
     const witnessId = await this.witness(!!slot.medicine?.controlled, witnessToken, [slotId, slot.dispenserId]);
     return this.prisma.$transaction(async (tx) => {
-      const updated = await tx.stockItem.updateMany({
-        // The item checked for a witness is the one changed.
-        where: { id: slotId, medicineId: slot.medicineId, quantity: { gte: -delta } },
-        data: { quantity: { increment: delta }, ...(lot ?? {}) },
-      });
-      const item = await tx.stockItem.findUniqueOrThrow({ where: { id: slotId } });
-      if (updated.count === 0) {
-        if (item.medicineId !== slot.medicineId) throw conflict('The slot was given another item meanwhile: reload it and try again');
-        throw conflict(`Only ${item.quantity} left in slot ${item.slot}: stock cannot go below zero`, { quantity: item.quantity });
-      }
-      await tx.stockMovement.create({
-        data: { stockItemId: slotId, kind, delta, quantityAfter: item.quantity, reason, lot: lot?.lot ?? item.lot, actorId: this.actorId, witnessId },
-      });
-      return item;
+      const locked = await lockSlot(tx, slotId);
+      // The item checked for a witness is the one changed.
+      if (!locked || locked.medicineId !== slot.medicineId) throw conflict('The slot was given another item meanwhile: reload it and try again');
+      const { parts, kind, reason } = await lots(tx, locked, witnessId);
+      return recordMovements(tx, locked, parts, { kind, reason, actorId: this.actorId, witnessId });
     });
   }
 }

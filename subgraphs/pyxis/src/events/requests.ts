@@ -21,6 +21,8 @@ export interface RequestState {
   readonly completedById: string;
   /** Who witnessed its completion (controlled medicines). */
   readonly completedWitnessId: string | null;
+  /** Why it was completed although the count said the dispenser could not give it. */
+  readonly overrideReason: string | null;
   /** The status it was in before it closed (COMPLETED, CANCELLED or REJECTED), if it has closed. */
   readonly closedFrom: string | null;
   /** Who closed it (the requester when the history names nobody). */
@@ -36,7 +38,7 @@ const QUERY = `query Dispense($id: ID!) {
   request(id: $id) {
     id kind status quantity requester { id }
     dispenser { id } medicine { id } material { id }
-    history { fromStatus toStatus changedBy { id } witness { id } }
+    history { fromStatus toStatus changedBy { id } witness { id } overrideReason }
   }
 }`;
 
@@ -50,7 +52,7 @@ interface Answer {
     dispenser: { id: string } | null;
     medicine: { id: string } | null;
     material: { id: string } | null;
-    history: { fromStatus: string | null; toStatus: string; changedBy: { id: string } | null; witness: { id: string } | null }[];
+    history: { fromStatus: string | null; toStatus: string; changedBy: { id: string } | null; witness: { id: string } | null; overrideReason: string | null }[];
   } | null;
 }
 
@@ -67,6 +69,7 @@ export class RemoteRequests implements RequestSource {
     const { request } = await this.serviceToken.query<Answer>(url, 'the request service', QUERY, { id: requestId });
     if (!request) return null;
     const closing = request.history.findLast((entry) => entry.toStatus === request.status && CLOSING.includes(entry.toStatus));
+    const completion = request.history.findLast((entry) => entry.toStatus === 'COMPLETED');
     return {
       requestId: request.id,
       kind: request.kind,
@@ -75,8 +78,9 @@ export class RemoteRequests implements RequestSource {
       medicineId: request.medicine?.id ?? null,
       materialId: request.material?.id ?? null,
       quantity: request.quantity,
-      completedById: request.history.findLast((entry) => entry.toStatus === 'COMPLETED')?.changedBy?.id ?? request.requester.id,
-      completedWitnessId: request.history.findLast((entry) => entry.toStatus === 'COMPLETED')?.witness?.id ?? null,
+      completedById: completion?.changedBy?.id ?? request.requester.id,
+      completedWitnessId: completion?.witness?.id ?? null,
+      overrideReason: completion?.overrideReason ?? null,
       closedFrom: closing?.fromStatus ?? null,
       closedById: closing?.changedBy?.id ?? request.requester.id,
     };

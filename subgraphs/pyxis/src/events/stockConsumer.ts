@@ -17,8 +17,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, hasErrorCode, isTransientDatabaseError, isUuid, processMetrics, ROUTING_KEYS, type Delivery, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
 import type { PyxisPrisma } from '../data/client';
-import { inTransit, isExpired, lockSlotsOf, StockReservations, type StockedItem } from '../data/reservations';
-import { todayUtc } from '../validation';
+import { inTransit, lockSlotsOf, StockReservations, type LockedSlot, type StockedItem } from '../data/reservations';
+import { takeFirstExpiring } from '../data/lots';
+import { recordMovements } from '../data/stockChanges';
+import { openDiscrepancy } from '../data/discrepancies';
 import { CLOSING, type RequestState, type RequestSource } from './requests';
 
 /** Attempts before a message that keeps failing for a reason other than the database being away is dead-lettered. */
@@ -150,37 +152,50 @@ export class StockConsumer {
     await this.reservations.release(request.requestId, request.closedFrom === 'IN_TRANSIT' ? { actorId: request.closedById, why: inTransit(request.requestId) } : undefined);
   }
 
+  /**
+   * Takes the request's quantity out of its dispenser's slots of the item, first
+   * expiry first across all of them and never from an expired lot (which slot
+   * its reservation counted against does not matter: the cabinet's totals do).
+   * What the count did not have (an override, or stock that changed after the
+   * completion's check) opens a discrepancy: the request took it, so the count
+   * was wrong.
+   */
   private async dispense(request: RequestState, item: StockedItem, eventId: string): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
       const first = await tx.dispensedRequest.createMany({ data: [{ requestId: request.requestId }], skipDuplicates: true });
       if (first.count === 0) return; // dispensed before
-      const today = todayUtc();
-      const locked = await lockSlotsOf(tx, request.dispenserId!, item);
-      const held = new Map((await this.reservations.end(tx, request.requestId, 'DISPENSED')).map((r) => [r.stockItemId, r.quantity]));
-      // Its own reserved slots first; never from an expired lot.
-      const slots = locked.filter((slot) => slot.quantity > 0 && !isExpired(slot, today));
-      slots.sort((a, b) => Number(held.has(b.id)) - Number(held.has(a.id)));
-      let wanted = request.quantity!;
-      for (const [index, slot] of slots.entries()) {
-        if (wanted === 0) break;
-        const taken = Math.min(wanted, slot.quantity);
-        wanted -= taken;
-        const short = index === slots.length - 1 ? wanted : 0; // noted on the last slot taken from
-        await tx.stockItem.update({ where: { id: slot.id }, data: { quantity: { decrement: taken } } });
-        await tx.stockMovement.create({
-          data: {
-            stockItemId: slot.id,
-            kind: 'DISPENSE',
-            delta: -taken,
-            quantityAfter: slot.quantity - taken,
-            reason: `request ${request.requestId} completed${short ? ` (${short} short)` : ''}`,
-            lot: slot.lot,
-            actorId: request.completedById,
-            witnessId: request.completedWitnessId,
-          },
-        });
+      const slots = await lockSlotsOf(tx, request.dispenserId!, item);
+      await this.reservations.end(tx, request.requestId, 'DISPENSED');
+      const taken = await takeFirstExpiring(tx, slots.map((slot) => slot.id), request.quantity!);
+      const facts = {
+        kind: 'DISPENSE',
+        reason: `request ${request.requestId} completed${request.overrideReason ? ` (override: ${request.overrideReason})` : ''}`,
+        actorId: request.completedById,
+        witnessId: request.completedWitnessId,
+        requestId: request.requestId,
+      } as const;
+      let short = request.quantity!;
+      let last: LockedSlot | undefined = slots[0];
+      for (const slot of slots) {
+        const parts = taken.get(slot.id);
+        if (!parts) continue;
+        short += parts.reduce((sum, part) => sum + part.delta, 0);
+        last = slot;
+        await recordMovements(tx, slot, parts, facts);
       }
-      if (wanted > 0) this.logger.warn({ eventId, requestId: request.requestId, short: wanted }, 'completed request: its dispenser holds less of the item than it asked (or only expired lots)');
+      if (short === 0) return;
+      this.logger.warn({ eventId, requestId: request.requestId, short, override: !!request.overrideReason }, 'completed request took more than the count had: discrepancy opened');
+      if (!last) return; // the dispenser holds no slot of the item at all: nothing to correct
+      const before = last.quantity;
+      await openDiscrepancy(tx, {
+        slot: last,
+        source: 'DISPENSE',
+        expected: before,
+        counted: before + short,
+        requestId: request.requestId,
+        openedById: request.completedById,
+        openedWitnessId: request.completedWitnessId,
+      });
     });
   }
 }

@@ -95,8 +95,10 @@ export const Mutation: MutationResolvers = {
       .stockChanges()
       .restock(parseId(slotId, 'slotId'), valid.count(quantity, 'quantity', { min: 1 }), newLot ? { lot: newLot, expiresAt: lotExpiry(expiresAt) } : null, witnessToken);
   },
-  wasteStock: (_, { slotId, quantity, reason, witnessToken }, ctx) =>
-    ctx.stockChanges().waste(parseId(slotId, 'slotId'), valid.count(quantity, 'quantity', { min: 1, max: 100_000 }), valid.text(reason, 'reason', 500), witnessToken),
+  wasteStock: (_, { slotId, quantity, reason, lot, witnessToken }, ctx) =>
+    ctx.stockChanges().waste(parseId(slotId, 'slotId'), valid.count(quantity, 'quantity', { min: 1, max: 100_000 }), valid.text(reason, 'reason', 500), valid.optionalText(lot, 'lot', 40), witnessToken),
+  countStock: (_, { slotId, counted, witnessToken }, ctx) => ctx.stockChanges().count(parseId(slotId, 'slotId'), valid.count(counted, 'counted', { min: 0, max: 100_000 }), witnessToken),
+  resolveDiscrepancy: (_, { id, reason, witnessToken }, ctx) => ctx.resolveDiscrepancy(parseId(id), valid.text(reason, 'reason', 500), witnessToken),
   reserveStock: (_, { input }, { reservations }) => {
     if (!input.medicineId === !input.materialId) throw badUserInput('Give exactly one of medicineId and materialId', { argument: 'input' });
     return reservations.reserve({
@@ -112,8 +114,8 @@ export const Mutation: MutationResolvers = {
     await reservations.release(id, returnedBy ? { actorId: parseId(returnedBy, 'returnedBy'), why: inTransit(id) } : undefined);
     return reservations.held(id);
   },
-  adjustStock: (_, { slotId, delta, reason, witnessToken }, ctx) => {
+  adjustStock: (_, { slotId, delta, reason, lot, witnessToken }, ctx) => {
     if (!Number.isInteger(delta) || delta === 0 || Math.abs(delta) > 100_000) throw badUserInput('delta must be a non-zero whole number', { argument: 'delta' });
-    return ctx.stockChanges().adjust(parseId(slotId, 'slotId'), delta, valid.text(reason, 'reason', 500), witnessToken);
+    return ctx.stockChanges().adjust(parseId(slotId, 'slotId'), delta, valid.text(reason, 'reason', 500), valid.optionalText(lot, 'lot', 40), witnessToken);
   },
 };

@@ -1,7 +1,7 @@
 import { badUserInput, parseId, parsePage } from '@asky/shared';
 import { parseQrPayload } from '../qrCodes';
 import type { Page } from '../data/search';
-import { date as validDate, text } from '../validation';
+import { count, date as validDate, text } from '../validation';
 import type { QueryResolvers } from '../generated/graphql';
 
 export const MAX_PAGE_SIZE = 500;
@@ -21,6 +21,8 @@ export const Query: QueryResolvers = {
   dispensers: (_, { includeRetired }, { dispensers }) => dispensers.list(includeRetired ?? false),
   lowStock: (_, { unit }, { stock }) => stock.lowStock(unit),
   expiringBefore: (_, { date, unit }, { stock }) => stock.expiringBefore(validDate(date, 'date'), unit),
+  expiringLots: (_, { date, unit }, { stock }) => stock.expiringLots(validDate(date, 'date'), unit),
+  discrepancies: (_, { open, unit, first }, { discrepancies }) => discrepancies.list({ open, unit }, count(first ?? 100, 'first', { min: 1, max: 500 })),
   dispenser: (_, { id }, { dispensers }) => dispensers.byId.load(parseId(id)),
   stockReservation: (_, { requestId }, { reservations }) => reservations.held(parseId(requestId, 'requestId')),
   dispenserByQr: async (_, { payload }, { dispensers }) => {

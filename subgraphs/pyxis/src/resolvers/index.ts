@@ -6,6 +6,6 @@ import { CatalogueChange } from './CatalogueChange';
 import { Medicine } from './Medicine';
 import { Query } from './Query';
 import { Mutation } from './Mutation';
-import { StockLocation, StockMovement, StockSlot } from './StockSlot';
+import { StockCount, StockDiscrepancy, StockLocation, StockLot, StockMovement, StockSlot } from './StockSlot';
 
-export const resolvers: Resolvers = { Query, Mutation, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockLocation, StockMovement, CatalogueChange };
+export const resolvers: Resolvers = { Query, Mutation, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockLocation, StockLot, StockMovement, StockDiscrepancy, StockCount, CatalogueChange };

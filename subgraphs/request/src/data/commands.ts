@@ -22,6 +22,13 @@ export type NewRequest = Pick<
 >;
 
 /** What must match for a retried createRequest (same clientKey) to be the same request. */
+/** What a completion records beyond who made it: its witness (controlled medicines) and why it overrode the count. */
+export interface Custody {
+  readonly witnessId: string | null;
+  readonly overrideReason: string | null;
+}
+const NO_CUSTODY: Custody = { witnessId: null, overrideReason: null };
+
 const SAME_REQUEST_FIELDS = ['kind', 'priority', 'medicineId', 'materialId', 'assistanceTypeId', 'dispenserId', 'quantity', 'note'] as const;
 
 export class RequestCommands {
@@ -96,7 +103,7 @@ export class RequestCommands {
    * releases it once committed (in transit: the item is back, a RETURN movement);
    * if pyxis cannot be told now, the event it consumes releases it.
    */
-  async transition(id: string, to: RequestStatus, viewer: Person, note: string | null, witnessId: string | null = null): Promise<Request> {
+  async transition(id: string, to: RequestStatus, viewer: Person, note: string | null, custody: Custody = NO_CUSTODY): Promise<Request> {
     let changed = true;
     let reserved: Request | undefined;
     let fromStatus: RequestStatus | undefined;
@@ -128,7 +135,7 @@ export class RequestCommands {
         reserved = current;
       }
       const request = await tx.request.findUniqueOrThrow({ where: { id } });
-      await tx.statusHistory.create({ data: { requestId: id, fromStatus: current.status, toStatus: to, changedById: viewer.id, witnessId, note } });
+      await tx.statusHistory.create({ data: { requestId: id, fromStatus: current.status, toStatus: to, changedById: viewer.id, note, ...custody } });
       await tx.outboxEvent.create({ data: outboxEvent(request, current.status, viewer.id, this.correlationId) });
       return request;
     })

@@ -69,9 +69,12 @@ export type Mutation = {
    * Asking again for the move the caller made last (a retry after a lost answer)
    * returns the request unchanged, with no new event. Accepting a medicine or
    * material holds its quantity at the dispenser (CONFLICT with `available` when it
-   * cannot); completing one a dispenser cannot give is CONFLICT; completing a
-   * controlled medicine needs a witness (`witnessToken` from auth's `witness`,
-   * subjectId: the request's id), recorded in the history.
+   * cannot); completing one a dispenser cannot give is CONFLICT, unless it is an
+   * override: `overrideReason` says why (the item was there although the count
+   * said otherwise), and pyxis opens a discrepancy for what the count lacked.
+   * Completing a controlled medicine, override or not, needs a witness
+   * (`witnessToken` from auth's `witness`, subjectId: the request's id), recorded
+   * in the history.
    */
   updateRequestStatus: Request;
 };
@@ -85,6 +88,7 @@ export type MutationCreateRequestArgs = {
 export type MutationUpdateRequestStatusArgs = {
   id: Scalars['ID']['input'];
   note?: InputMaybe<Scalars['String']['input']>;
+  overrideReason?: InputMaybe<Scalars['String']['input']>;
   status: RequestStatus;
   witnessToken?: InputMaybe<Scalars['String']['input']>;
 };
@@ -199,6 +203,8 @@ export type RequestHistoryEntry = {
   /** Null for the creation. */
   fromStatus?: Maybe<RequestStatus>;
   note?: Maybe<Scalars['String']['output']>;
+  /** Why it was completed although the count said the dispenser could not give it (an override). */
+  overrideReason?: Maybe<Scalars['String']['output']>;
   toStatus: RequestStatus;
   /** Who confirmed the move as a second person (completing a controlled medicine). */
   witness?: Maybe<User>;
@@ -471,6 +477,7 @@ export type RequestHistoryEntryResolvers<ContextType = Context, ParentType exten
   changedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   fromStatus?: Resolver<Maybe<ResolversTypes['RequestStatus']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  overrideReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   toStatus?: Resolver<ResolversTypes['RequestStatus'], ParentType, ContextType>;
   witness?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
 }>;

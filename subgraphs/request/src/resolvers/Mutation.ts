@@ -5,17 +5,19 @@ import { checkOnHandToComplete } from '../completion';
 
 export const Mutation: MutationResolvers = {
   createRequest: async (_, { input }, ctx) => ctx.commands.create(await validNewRequest(input, ctx.person().id, ctx.catalogue)),
-  updateRequestStatus: async (_, { id, status, note, witnessToken }, ctx) => {
+  updateRequestStatus: async (_, { id, status, note, witnessToken, overrideReason }, ctx) => {
     const text = note?.trim() || null;
     if (text && text.length > 1_000) throw badUserInput('note must have at most 1000 characters', { argument: 'note' });
     const requestId = parseId(id);
     const person = ctx.person();
     if (witnessToken && status !== 'COMPLETED') throw badUserInput('A witness confirms completing a request, not other moves', { argument: 'witnessToken' });
+    const override = overrideReason?.trim() || null;
+    if (override && (status !== 'COMPLETED' || override.length > 500)) throw badUserInput('overrideReason (at most 500 characters) is for completing a request', { argument: 'overrideReason' });
     let witnessId: string | null = null;
     if (status === 'COMPLETED') {
-      const { controlled } = await checkOnHandToComplete(await ctx.requests.byId.load(requestId), ctx.catalogue);
+      const { controlled } = await checkOnHandToComplete(await ctx.requests.byId.load(requestId), ctx.catalogue, !!override);
       if (controlled || witnessToken) witnessId = await ctx.witnesses.confirm(witnessToken, person.id, requestId);
     }
-    return ctx.commands.transition(requestId, status, person, text, witnessId);
+    return ctx.commands.transition(requestId, status, person, text, { witnessId, overrideReason: override });
   },
 };

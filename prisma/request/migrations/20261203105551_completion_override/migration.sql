@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "StatusHistory" ADD COLUMN     "overrideReason" TEXT;
+

@@ -1,0 +1,69 @@
+/**
+ * Discrepancies: a slot found holding other than it should. A blind count that
+ * differs opens one, as does a completed request that took more than the count
+ * said (an override, or stock that changed after its check). It stays open until
+ * a pharmacist resolves it with a reason and a witness, as pharmacies must for
+ * controlled substances before a shift ends.
+ */
+import { conflict, notFound, type WitnessCheck } from '@asky/shared';
+import type { PyxisPrisma, PyxisTransaction } from './client';
+import type { Prisma, StockDiscrepancy, StockItem } from '../generated/prisma/client';
+
+export type DiscrepancySource = 'COUNT' | 'DISPENSE';
+
+export interface OpeningDiscrepancy {
+  readonly slot: Pick<StockItem, 'id' | 'medicineId' | 'materialId'>;
+  readonly source: DiscrepancySource;
+  readonly expected: number;
+  readonly counted: number;
+  readonly openedById: string;
+  readonly openedWitnessId: string | null;
+  readonly requestId?: string | null;
+}
+
+export function openDiscrepancy(tx: PyxisTransaction, d: OpeningDiscrepancy): Promise<StockDiscrepancy> {
+  return tx.stockDiscrepancy.create({
+    data: {
+      stockItemId: d.slot.id,
+      medicineId: d.slot.medicineId,
+      materialId: d.slot.materialId,
+      source: d.source,
+      expected: d.expected,
+      counted: d.counted,
+      requestId: d.requestId ?? null,
+      openedById: d.openedById,
+      openedWitnessId: d.openedWitnessId,
+    },
+  });
+}
+
+export interface DiscrepancyFilter {
+  readonly open: boolean | null | undefined;
+  readonly unit: string | null | undefined;
+}
+
+/** Witnessed by one person for a whole round of resolutions: the discrepancy, or its slot's dispenser. */
+export class Discrepancies {
+  constructor(private readonly prisma: PyxisPrisma) {}
+
+  list(filter: DiscrepancyFilter, first: number): Promise<StockDiscrepancy[]> {
+    const where: Prisma.StockDiscrepancyWhereInput = {
+      ...(filter.open == null ? {} : { resolvedAt: filter.open ? null : { not: null } }),
+      ...(filter.unit ? { stockItem: { dispenser: { unit: { equals: filter.unit, mode: 'insensitive' } } } } : {}),
+    };
+    return this.prisma.stockDiscrepancy.findMany({ where, orderBy: [{ openedAt: 'asc' }, { id: 'asc' }], take: first });
+  }
+
+  /** Closes it with why the counts differed; a pharmacist and a witness distinct from her. */
+  async resolve(id: string, actorId: string, reason: string, witnessToken: string | null | undefined, witnesses: WitnessCheck): Promise<StockDiscrepancy> {
+    const found = await this.prisma.stockDiscrepancy.findUnique({ where: { id }, select: { stockItem: { select: { dispenserId: true } } } });
+    if (!found) throw notFound('No discrepancy has this id');
+    const witnessId = await witnesses.confirm(witnessToken, actorId, [id, found.stockItem.dispenserId]);
+    const closed = await this.prisma.stockDiscrepancy.updateMany({
+      where: { id, resolvedAt: null },
+      data: { resolvedAt: new Date(), resolvedById: actorId, resolvedWitnessId: witnessId, resolution: reason },
+    });
+    if (closed.count === 0) throw conflict('This discrepancy is already resolved');
+    return this.prisma.stockDiscrepancy.findUniqueOrThrow({ where: { id } });
+  }
+}
