@@ -36,6 +36,8 @@ const config: CodegenConfig = {
       StockLot: '../data/stock#LotInSlot',
       StockDiscrepancy: model('StockDiscrepancy'),
       StockCount: '../data/stockChanges#CountResult',
+      MedicineRegister: '../data/register#Register',
+      RegisterEntry: '../data/register#RegisterLine',
       CatalogueChange: model('CatalogueChange'),
     }),
     ...subgraph('request', {

@@ -99,6 +99,15 @@ CROSS JOIN (VALUES (1), (2)) AS part(n)
 WHERE s.quantity > 0 AND (part.n = 1 OR s.quantity > 8)
   AND NOT EXISTS (SELECT 1 FROM pyxis."StockLot" l WHERE l."stockItemId" = s.id);
 
+-- How each lot came in: a movement by the mock technician two months ago, so that
+-- registers (the sum of every movement) balance with what the slots hold.
+INSERT INTO pyxis."StockMovement" (id, "stockItemId", kind, delta, "quantityAfter", reason, lot, "actorId", "medicineId", "materialId", at)
+SELECT gen_random_uuid(), l."stockItemId", 'RESTOCK', l.quantity,
+       sum(l.quantity) OVER (PARTITION BY l."stockItemId" ORDER BY l."expiresAt", l.id), 'opening stock', l.lot,
+       '11111111-1111-4111-8111-000000000003', i."medicineId", i."materialId", now() - interval '60 days'
+FROM pyxis."StockLot" l JOIN pyxis."StockItem" i ON i.id = l."stockItemId"
+WHERE NOT EXISTS (SELECT 1 FROM pyxis."StockMovement" m WHERE m."stockItemId" = l."stockItemId");
+
 -- What help each dispenser offers: every kind, but questions only where staff are around.
 INSERT INTO pyxis."DispenserAssistance" ("dispenserId", "assistanceTypeId")
 SELECT d.id, t.id FROM pyxis."Dispenser" d CROSS JOIN pyxis."AssistanceType" t

@@ -157,6 +157,56 @@ describe('a blind count', () => {
   });
 });
 
+describe("a medicine's register", () => {
+  const REGISTER = `query ($id: ID!, $from: String, $to: String) { controlledRegister(medicineId: $id, from: $from, to: $to) {
+    from to openingBalance closingBalance csv entries { kind delta balance lot slot dispenser { id } actorId requestId reason } } }`;
+
+  it('lists every movement of the medicine in every cabinet with the running balance, also as CSV', async () => {
+    const strength = `${Math.floor(Math.random() * 1e6) + 1} mg`;
+    const { createMedicine } = await gql(ctx.tokens.pharmacist, 'mutation ($input: MedicineInput!) { createMedicine(input: $input) { id } }', {
+      input: { name: 'Registrado', activeIngredient: 'registerol', strength, dosageForm: 'tablet', unit: 'tablet', controlled: false },
+    });
+    const medicine = createMedicine.id as string;
+    const one = await cabinet('REG1', medicine, { A: [{ lot: 'R1', expiresAt: soon(100), quantity: 5 }] });
+    const two = await cabinet('REG2', medicine, { B: [{ lot: 'R2', expiresAt: soon(200), quantity: 3 }] });
+    const id = await request(one.id, medicine, 2);
+    for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'COMPLETED']) expect((await move(id, status)).errors).toBeUndefined();
+    await eventually(() => quantities(one.id), (q) => q.A === 3);
+    await gql(ctx.tokens.technician, `mutation { wasteStock(slotId: "${two.slots.B}", quantity: 1, reason: "=HYPERLINK(\\"http://x\\")") { quantity } }`);
+
+    const { controlledRegister: register } = await gql(ctx.tokens.pharmacist, REGISTER, { id: medicine });
+    const technician = await idOf(ctx.tokens.technician);
+    expect(register).toMatchObject({ from: soon(-30), to: soon(0), openingBalance: 0, closingBalance: 5 });
+    expect(register.entries).toEqual([
+      { kind: 'ASSIGN', delta: 5, balance: 5, lot: 'R1', slot: 'A', dispenser: { id: one.id }, actorId: technician, requestId: null, reason: null },
+      { kind: 'ASSIGN', delta: 3, balance: 8, lot: 'R2', slot: 'B', dispenser: { id: two.id }, actorId: technician, requestId: null, reason: null },
+      { kind: 'DISPENSE', delta: -2, balance: 6, lot: 'R1', slot: 'A', dispenser: { id: one.id }, actorId: await idOf(ctx.tokens.pharmacist), requestId: id, reason: `request ${id} completed` },
+      { kind: 'WASTE', delta: -1, balance: 5, lot: 'R2', slot: 'B', dispenser: { id: two.id }, actorId: technician, requestId: null, reason: '=HYPERLINK("http://x")' },
+    ]);
+    const lines = register.csv.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('at,kind,dispenser,slot,lot,delta,balance,actorId,witnessId,requestId,reason');
+    expect(lines).toHaveLength(5);
+    expect(lines[3]).toMatch(new RegExp(`,DISPENSE,REG1-\\d+,A,R1,-2,6,${await idOf(ctx.tokens.pharmacist)},,${id},request ${id} completed$`));
+    // A spreadsheet opening it runs no formula.
+    expect(lines[4]).toMatch(/,"'=HYPERLINK\(""http:\/\/x""\)"$/);
+
+    // A window after these movements opens with their balance.
+    const later = await gql(ctx.tokens.pharmacist, REGISTER, { id: medicine, from: soon(1), to: soon(2) });
+    expect(later.controlledRegister).toMatchObject({ openingBalance: 5, closingBalance: 5, entries: [] });
+  });
+
+  it('balances with what the cabinets hold, is for pharmacists and admins, and refuses a bad window', async () => {
+    const { controlledRegister } = await gql(ctx.tokens.admin, REGISTER, { id: MORPHINE, from: soon(-365), to: soon(0) });
+    const { rows } = await sql(`SELECT sum(quantity)::int AS total FROM pyxis."StockItem" WHERE "medicineId" = '${MORPHINE}'`);
+    expect(controlledRegister.closingBalance).toBe(rows[0].total);
+    for (const token of [ctx.tokens.nurse, ctx.tokens.technician]) expect(codeOf(await call(token, REGISTER, { id: MORPHINE }))).toBe('FORBIDDEN');
+    expect(codeOf(await call(ctx.tokens.pharmacist, REGISTER, { id: MORPHINE, from: soon(-400) }))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await call(ctx.tokens.pharmacist, REGISTER, { id: MORPHINE, from: soon(2), to: soon(1) }))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await call(ctx.tokens.pharmacist, REGISTER, { id: MORPHINE, to: '2026-02-30' }))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await call(ctx.tokens.pharmacist, REGISTER, { id: '00000000-0000-4000-8000-000000000000' }))).toBe('NOT_FOUND');
+  });
+});
+
 it('has mock data with slots of several lots and a short-dated lot', async () => {
   const { rows } = await sql(`SELECT
     (SELECT count(*)::int FROM (SELECT 1 FROM pyxis."StockLot" GROUP BY "stockItemId" HAVING count(*) > 1) several) AS several,

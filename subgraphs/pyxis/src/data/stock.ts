@@ -2,6 +2,7 @@ import { createByIdLoader, createGroupLoader } from '@asky/shared';
 import type { PyxisPrisma } from './client';
 import type { Dispenser, Prisma, StockItem, StockLot } from '../generated/prisma/client';
 import { firstExpiryFirst } from './lots';
+import { readRegister } from './register';
 
 export type StockWithDispenser = StockItem & { dispenser: Dispenser };
 
@@ -67,6 +68,11 @@ export class StockRepository {
       include: { stockItem: true },
       orderBy: [{ expiresAt: 'asc' }, { stockItem: { slot: 'asc' } }, { id: 'asc' }],
     });
+  }
+
+  /** A medicine's register from `from` to `to` (excluded). */
+  register(medicineId: string, from: Date, to: Date) {
+    return readRegister(this.prisma, medicineId, from, to);
   }
 
   movements(stockItemId: string, last: number) {

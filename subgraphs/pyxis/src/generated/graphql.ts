@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Medicine as MedicineModel, Material as MaterialModel, AssistanceType as AssistanceTypeModel, Dispenser as DispenserModel, StockItem as StockItemModel, StockMovement as StockMovementModel, StockDiscrepancy as StockDiscrepancyModel, CatalogueChange as CatalogueChangeModel } from './prisma/client';
 import type { StockWithDispenser, LotInSlot } from '../data/stock';
 import type { CountResult } from '../data/stockChanges';
+import type { Register, RegisterLine } from '../data/register';
 import type { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -203,6 +204,26 @@ export type MedicineInput = {
   unit: Scalars['String']['input'];
 };
 
+/**
+ * A medicine's register, as the controlled-substance book is kept: every movement
+ * of it in every cabinet, oldest first, with the running balance across the
+ * hospital. Kept for every medicine; the law asks it of controlled ones.
+ */
+export type MedicineRegister = {
+  __typename?: 'MedicineRegister';
+  closingBalance: Scalars['Int']['output'];
+  /** The entries as CSV (RFC 4180, header line; text a spreadsheet would run as a formula is escaped). */
+  csv: Scalars['String']['output'];
+  entries: Array<RegisterEntry>;
+  /** First day (YYYY-MM-DD, UTC), included. */
+  from: Scalars['String']['output'];
+  medicine: Medicine;
+  /** The balance before the first entry: every movement before `from`. */
+  openingBalance: Scalars['Int']['output'];
+  /** Last day (YYYY-MM-DD, UTC), included. */
+  to: Scalars['String']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -390,6 +411,13 @@ export type QrFormat =
 export type Query = {
   __typename?: 'Query';
   assistanceTypes: Array<AssistanceType>;
+  /**
+   * A medicine's register (the controlled-substance book): its movements from
+   * `from` to `to` (YYYY-MM-DD, both included; default the last 30 days, at most
+   * 366) with the running balance, also as CSV. At most 10,000 movements a window
+   * (more: BAD_USER_INPUT, narrow it).
+   */
+  controlledRegister: MedicineRegister;
   /** Discrepancies, oldest first: open ones unless `open` is false (resolved) or null (all). At most `first` (default 100, at most 500). */
   discrepancies: Array<StockDiscrepancy>;
   dispenser?: Maybe<Dispenser>;
@@ -416,6 +444,14 @@ export type Query = {
   medicines: Array<Medicine>;
   /** What a request holds now (the request service, completing it). */
   stockReservation: StockReservation;
+};
+
+
+/** All of it needs a logged-in person. */
+export type QueryControlledRegisterArgs = {
+  from?: InputMaybe<Scalars['String']['input']>;
+  medicineId: Scalars['ID']['input'];
+  to?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -502,6 +538,24 @@ export type QueryMedicinesArgs = {
 /** All of it needs a logged-in person. */
 export type QueryStockReservationArgs = {
   requestId: Scalars['ID']['input'];
+};
+
+/** One movement in a medicine's register. */
+export type RegisterEntry = {
+  __typename?: 'RegisterEntry';
+  actorId: Scalars['ID']['output'];
+  /** ISO-8601. */
+  at: Scalars['String']['output'];
+  /** The hospital's balance of the medicine after this movement. */
+  balance: Scalars['Int']['output'];
+  delta: Scalars['Int']['output'];
+  dispenser: Dispenser;
+  kind: StockMovementKind;
+  lot?: Maybe<Scalars['String']['output']>;
+  reason?: Maybe<Scalars['String']['output']>;
+  requestId?: Maybe<Scalars['ID']['output']>;
+  slot: Scalars['String']['output'];
+  witnessId?: Maybe<Scalars['ID']['output']>;
 };
 
 export type ReserveStockInput = {
@@ -799,9 +853,11 @@ export type ResolversTypes = ResolversObject<{
   MaterialInput: MaterialInput;
   Medicine: ResolverTypeWrapper<MedicineModel>;
   MedicineInput: MedicineInput;
+  MedicineRegister: ResolverTypeWrapper<Register>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   QrFormat: QrFormat;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RegisterEntry: ResolverTypeWrapper<RegisterLine>;
   ReserveStockInput: ReserveStockInput;
   StockCount: ResolverTypeWrapper<CountResult>;
   StockDiscrepancy: ResolverTypeWrapper<StockDiscrepancyModel>;
@@ -831,8 +887,10 @@ export type ResolversParentTypes = ResolversObject<{
   MaterialInput: MaterialInput;
   Medicine: MedicineModel;
   MedicineInput: MedicineInput;
+  MedicineRegister: Register;
   Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
+  RegisterEntry: RegisterLine;
   ReserveStockInput: ReserveStockInput;
   StockCount: CountResult;
   StockDiscrepancy: StockDiscrepancyModel;
@@ -913,6 +971,16 @@ export type MedicineResolvers<ContextType = Context, ParentType extends Resolver
   unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type MedicineRegisterResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MedicineRegister'] = ResolversParentTypes['MedicineRegister']> = ResolversObject<{
+  closingBalance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  csv?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entries?: Resolver<Array<ResolversTypes['RegisterEntry']>, ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  medicine?: Resolver<ResolversTypes['Medicine'], ParentType, ContextType>;
+  openingBalance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   adjustStock?: Resolver<ResolversTypes['StockSlot'], ParentType, ContextType, RequireFields<MutationAdjustStockArgs, 'delta' | 'reason' | 'slotId'>>;
   assignSlot?: Resolver<ResolversTypes['StockSlot'], ParentType, ContextType, RequireFields<MutationAssignSlotArgs, 'input'>>;
@@ -935,6 +1003,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   assistanceTypes?: Resolver<Array<ResolversTypes['AssistanceType']>, ParentType, ContextType>;
+  controlledRegister?: Resolver<ResolversTypes['MedicineRegister'], ParentType, ContextType, RequireFields<QueryControlledRegisterArgs, 'medicineId'>>;
   discrepancies?: Resolver<Array<ResolversTypes['StockDiscrepancy']>, ParentType, ContextType, RequireFields<QueryDiscrepanciesArgs, 'first' | 'open'>>;
   dispenser?: Resolver<Maybe<ResolversTypes['Dispenser']>, ParentType, ContextType, RequireFields<QueryDispenserArgs, 'id'>>;
   dispenserByQr?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType, RequireFields<QueryDispenserByQrArgs, 'payload'>>;
@@ -948,6 +1017,20 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   medicineByBarcode?: Resolver<Maybe<ResolversTypes['Medicine']>, ParentType, ContextType, RequireFields<QueryMedicineByBarcodeArgs, 'barcode'>>;
   medicines?: Resolver<Array<ResolversTypes['Medicine']>, ParentType, ContextType, RequireFields<QueryMedicinesArgs, 'first'>>;
   stockReservation?: Resolver<ResolversTypes['StockReservation'], ParentType, ContextType, RequireFields<QueryStockReservationArgs, 'requestId'>>;
+}>;
+
+export type RegisterEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RegisterEntry'] = ResolversParentTypes['RegisterEntry']> = ResolversObject<{
+  actorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  balance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  delta?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  dispenser?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['StockMovementKind'], ParentType, ContextType>;
+  lot?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  slot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  witnessId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
 }>;
 
 export type StockCountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockCount'] = ResolversParentTypes['StockCount']> = ResolversObject<{
@@ -1036,8 +1119,10 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   FieldChange?: FieldChangeResolvers<ContextType>;
   Material?: MaterialResolvers<ContextType>;
   Medicine?: MedicineResolvers<ContextType>;
+  MedicineRegister?: MedicineRegisterResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RegisterEntry?: RegisterEntryResolvers<ContextType>;
   StockCount?: StockCountResolvers<ContextType>;
   StockDiscrepancy?: StockDiscrepancyResolvers<ContextType>;
   StockLocation?: StockLocationResolvers<ContextType>;

@@ -5,7 +5,8 @@ import { Material } from './Material';
 import { CatalogueChange } from './CatalogueChange';
 import { Medicine } from './Medicine';
 import { Query } from './Query';
+import { MedicineRegister, RegisterEntry } from './MedicineRegister';
 import { Mutation } from './Mutation';
 import { StockCount, StockDiscrepancy, StockLocation, StockLot, StockMovement, StockSlot } from './StockSlot';
 
-export const resolvers: Resolvers = { Query, Mutation, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockLocation, StockLot, StockMovement, StockDiscrepancy, StockCount, CatalogueChange };
+export const resolvers: Resolvers = { Query, Mutation, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockLocation, StockLot, StockMovement, StockDiscrepancy, StockCount, MedicineRegister, RegisterEntry, CatalogueChange };

@@ -1,0 +1,52 @@
+/**
+ * A medicine's register (the controlled-substance book pharmacies keep): every
+ * movement of it in every cabinet, in order, with the running balance across the
+ * hospital, who acted, who witnessed and for which request. The balance starts
+ * from the sum of every movement before the window, so a window's first line
+ * carries on from the last one before it.
+ */
+import { stringify } from 'csv-stringify/sync';
+import { badUserInput, notFound } from '@asky/shared';
+import type { PyxisPrisma } from './client';
+import type { Dispenser, StockItem, StockMovement } from '../generated/prisma/client';
+
+/** A window holds at most this many movements: a longer register is read in narrower windows. */
+export const MAX_REGISTER_ENTRIES = 10_000;
+
+export type RegisterLine = StockMovement & { stockItem: StockItem & { dispenser: Dispenser }; balance: number };
+
+export interface Register {
+  readonly medicineId: string;
+  readonly from: Date;
+  readonly to: Date;
+  readonly openingBalance: number;
+  readonly closingBalance: number;
+  readonly entries: readonly RegisterLine[];
+}
+
+export async function readRegister(prisma: PyxisPrisma, medicineId: string, from: Date, to: Date): Promise<Register> {
+  if (!(from < to)) throw badUserInput('from must be before to', { argument: 'from' });
+  if (!(await prisma.medicine.findUnique({ where: { id: medicineId }, select: { id: true } }))) throw notFound('No medicine has this id');
+  const [before, movements] = await Promise.all([
+    prisma.stockMovement.aggregate({ where: { medicineId, at: { lt: from } }, _sum: { delta: true } }),
+    prisma.stockMovement.findMany({
+      where: { medicineId, at: { gte: from, lt: to } },
+      include: { stockItem: { include: { dispenser: true } } },
+      orderBy: [{ at: 'asc' }, { id: 'asc' }],
+      take: MAX_REGISTER_ENTRIES + 1,
+    }),
+  ]);
+  if (movements.length > MAX_REGISTER_ENTRIES) throw badUserInput(`More than ${MAX_REGISTER_ENTRIES} movements in this window: narrow it`, { argument: 'from' });
+  const openingBalance = before._sum.delta ?? 0;
+  let balance = openingBalance;
+  const entries = movements.map((movement) => ({ ...movement, balance: (balance += movement.delta) }));
+  return { medicineId, from, to, openingBalance, closingBalance: balance, entries };
+}
+
+const CSV_COLUMNS = ['at', 'kind', 'dispenser', 'slot', 'lot', 'delta', 'balance', 'actorId', 'witnessId', 'requestId', 'reason'];
+
+/** RFC 4180 CSV with a header line; text that a spreadsheet would run as a formula is quoted out of it. */
+export function registerCsv(register: Register): string {
+  const rows = register.entries.map((e) => [e.at.toISOString(), e.kind, e.stockItem.dispenser.code, e.stockItem.slot, e.lot, e.delta, e.balance, e.actorId, e.witnessId, e.requestId, e.reason]);
+  return stringify(rows, { header: true, columns: CSV_COLUMNS, escape_formulas: true, record_delimiter: 'windows' });
+}
