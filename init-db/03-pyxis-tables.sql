@@ -417,4 +417,29 @@ DROP COLUMN "lot";
 END
 $migration$;
 
+-- Migration 20261203110626_stock_outbox
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261203110626_stock_outbox' AND finished_at IS NOT NULL) THEN
+-- CreateTable
+CREATE TABLE "OutboxEvent" (
+    "id" UUID NOT NULL,
+    "routingKey" TEXT NOT NULL,
+    "payload" JSONB NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "sentAt" TIMESTAMPTZ(3),
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+
+    CONSTRAINT "OutboxEvent_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "OutboxEvent_sentAt_createdAt_idx" ON "OutboxEvent"("sentAt", "createdAt");
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, '19b261c32c42766273d528ac669fd2eefa3edb3747fd1d391a9bcfc089b8ec74', '20261203110626_stock_outbox', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -1,9 +1,10 @@
 /**
  * The broker users of rabbitmq/definitions.json, applied in a vhost of this test's
  * own on the machine's RabbitMQ (rabbitmqctl): each service can do what it does —
- * request publishes, pyxis consumes its queue, the gateway listens — and nothing
- * else: neither pyxis nor the gateway can publish an event, nobody can delete the
- * exchange.
+ * request publishes request events, pyxis consumes its queue and publishes stock
+ * events, the gateway listens — and nothing else: only request can publish a
+ * request event (topic permissions), only pyxis a stock event, the gateway
+ * nothing, and nobody can delete the exchange.
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -16,6 +17,7 @@ import { testAmqpUrl } from '../src/testing';
 
 interface Definitions {
   permissions: { user: string; configure: string; write: string; read: string }[];
+  topic_permissions: { user: string; exchange: string; write: string; read: string }[];
   exchanges: { name: string; type: string }[];
 }
 const definitions = JSON.parse(readFileSync(path.join(REPO_ROOT, 'rabbitmq/definitions.json'), 'utf8')) as Definitions;
@@ -41,6 +43,7 @@ beforeAll(() => {
     ctl('add_user', userOf(p.user), password);
     ctl('set_permissions', '-p', vhost, userOf(p.user), p.configure, p.write, p.read);
   }
+  for (const t of definitions.topic_permissions) ctl('set_topic_permissions', '-p', vhost, userOf(t.user), t.exchange, t.write, t.read);
 });
 afterAll(() => {
   for (const p of definitions.permissions.filter((p) => p.user !== 'asky_operator')) ctl('delete_user', userOf(p.user));
@@ -84,11 +87,16 @@ it('lets each service do its part under its own user, and no more', async () => 
     await Promise.all([pyxis.close(), gateway.close(), request.close()]);
   }
 
-  const publish = (channel: amqp.ConfirmChannel) =>
-    new Promise((resolve, reject) => channel.publish('asky.events', 'request.status_changed', Buffer.from('{}'), {}, (err) => (err ? reject(err) : resolve(undefined))));
+  const publishing = (routingKey: string) => (channel: amqp.ConfirmChannel) =>
+    new Promise((resolve, reject) => channel.publish('asky.events', routingKey, Buffer.from('{}'), {}, (err) => (err ? reject(err) : resolve(undefined))));
+  const publish = publishing('request.status_changed');
   expect(await refusal('gateway', publish)).toBe(403);
   expect(await refusal('pyxis', publish)).toBe(403);
   expect(await refusal('request', publish)).toBe(0);
+  const stockEvent = publishing('stock.movement');
+  expect(await refusal('pyxis', stockEvent)).toBe(0);
+  expect(await refusal('request', stockEvent)).toBe(403);
+  expect(await refusal('gateway', stockEvent)).toBe(403);
   for (const service of ['request', 'pyxis', 'gateway'] as const) {
     expect(await refusal(service, (channel) => channel.deleteExchange('asky.events'))).toBe(403);
   }

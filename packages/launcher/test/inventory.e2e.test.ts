@@ -4,7 +4,10 @@
  * override that completes what the count says is not there, opening a
  * discrepancy; blind counts; discrepancies resolved by a pharmacist and a witness.
  */
-import { useTestSystem } from '../src/testing';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../src/initDb';
+import { EventTap, useTestSystem } from '../src/testing';
 import { cabinets, eventually } from './helpers/cabinet';
 
 /** Not controlled: custody is witness.e2e's (and the last test's). */
@@ -204,6 +207,44 @@ describe("a medicine's register", () => {
     expect(codeOf(await call(ctx.tokens.pharmacist, REGISTER, { id: MORPHINE, from: soon(2), to: soon(1) }))).toBe('BAD_USER_INPUT');
     expect(codeOf(await call(ctx.tokens.pharmacist, REGISTER, { id: MORPHINE, to: '2026-02-30' }))).toBe('BAD_USER_INPUT');
     expect(codeOf(await call(ctx.tokens.pharmacist, REGISTER, { id: '00000000-0000-4000-8000-000000000000' }))).toBe('NOT_FOUND');
+  });
+});
+
+describe('stock events', () => {
+  let tap: EventTap;
+  beforeAll(async () => {
+    tap = await EventTap.open(ctx.system.topology.exchange, 'stock.#');
+  });
+  afterAll(() => tap?.close());
+
+  it('announce every movement and discrepancy on asky.events, as asyncapi.json describes them', async () => {
+    const cab = await cabinet('EVT', PARACETAMOL, { M: [{ lot: 'E1', expiresAt: soon(90), quantity: 6 }] });
+    const slot = cab.slots.M!;
+    const { countStock } = await gql(ctx.tokens.technician, COUNT, { id: slot, n: 4 });
+    const discrepancyId = countStock.discrepancy.id as string;
+    await gql(ctx.tokens.pharmacist, RESOLVE, { id: discrepancyId, r: 'two wasted, not recorded', w: await ctx.system.witness(ctx.tokens.pharmacist, discrepancyId) });
+    const mine = (bodies: any[]) => bodies.filter((b) => b.slotId === slot);
+    const events = mine(await tap.until((bodies) => mine(bodies).length >= 4));
+    expect(events.map((e) => [e.type, e.kind ?? e.source])).toEqual([
+      ['stock.movement', 'ASSIGN'],
+      ['stock.discrepancy_opened', 'COUNT'],
+      ['stock.movement', 'COUNT'],
+      ['stock.discrepancy_resolved', 'COUNT'],
+    ]);
+    expect(events[2]).toMatchObject({ dispenserId: cab.id, unit: 'Ala EVT', slot: 'M', medicineId: PARACETAMOL, lot: 'E1', delta: -2, quantityAfter: 4, actorId: await idOf(ctx.tokens.technician) });
+    expect(events[3]).toMatchObject({ discrepancyId, expected: 6, counted: 4, actorId: await idOf(ctx.tokens.pharmacist), witnessId: await idOf(ctx.tokens.nurse), resolution: 'two wasted, not recorded' });
+    const message = tap.messages.find((m) => JSON.parse(m.content.toString()).eventId === events[0].eventId)!;
+    expect(message.fields.routingKey).toBe('stock.movement');
+    expect(message.properties).toMatchObject({ messageId: events[0].eventId, contentType: 'application/json', deliveryMode: 2 });
+    const schemas = JSON.parse(readFileSync(path.join(REPO_ROOT, 'asyncapi.json'), 'utf8')).components.schemas;
+    for (const event of events) {
+      const schema = event.type === 'stock.movement' ? schemas.StockMovementEvent : schemas.StockDiscrepancyEvent;
+      expect(Object.keys(event).sort()).toEqual([...schema.required].sort());
+      expect(Object.keys(schema.properties).sort()).toEqual([...schema.required].sort());
+      expect(schema.properties.type.enum).toContain(event.type);
+    }
+    const { rows } = await sql(`SELECT count(*)::int AS unsent FROM pyxis."OutboxEvent" WHERE "sentAt" IS NULL AND payload->>'slotId' = '${slot}'`);
+    expect(rows[0].unsent).toBe(0);
   });
 });
 

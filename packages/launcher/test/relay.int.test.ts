@@ -4,9 +4,8 @@
  * again — at least once, never lost.
  */
 import { randomUUID } from 'node:crypto';
-import { createLogger, createPrismaAdapter, RabbitBus, type EventBus } from '@asky/shared';
+import { createLogger, createPrismaAdapter, OutboxRelay, OutboxRepository, RabbitBus, type EventBus } from '@asky/shared';
 import { createPrismaClient } from '@asky/request';
-import { OutboxRelay } from '@asky/request/relay';
 import { preparePostgres, serviceRoleUrl } from '../src/database';
 import { adminQuery, createTestDatabase, testAmqpUrl, testTopology, type TestDatabase } from '../src/testing';
 
@@ -59,11 +58,11 @@ it('publishes again an event whose publication was confirmed but not recorded', 
       database.url,
     );
     const logger = createLogger('test', 'silent');
-    await expect(new OutboxRelay(prisma, new CrashAfterConfirm(bus), logger).relayBatch()).rejects.toThrow('relay process died');
+    await expect(new OutboxRelay(new OutboxRepository(prisma, 'request'), new CrashAfterConfirm(bus), logger).relayBatch()).rejects.toThrow('relay process died');
     const { rows } = await adminQuery(`SELECT "sentAt" FROM request."OutboxEvent" WHERE id = '${eventId}'`, database.url);
     expect(rows[0].sentAt).toBeNull(); // not recorded as sent
 
-    expect(await new OutboxRelay(prisma, bus, logger).relayBatch()).toBe(1); // the next relay sends it again
+    expect(await new OutboxRelay(new OutboxRepository(prisma, 'request'), bus, logger).relayBatch()).toBe(1); // the next relay sends it again
     const received: string[] = [];
     for await (const delivery of tap) {
       received.push(delivery.messageId!);
@@ -71,7 +70,7 @@ it('publishes again an event whose publication was confirmed but not recorded', 
       if (received.length === 2) break;
     }
     expect(received).toEqual([eventId, eventId]); // at least once: twice here, never lost
-    expect(await new OutboxRelay(prisma, bus, logger).relayBatch()).toBe(0);
+    expect(await new OutboxRelay(new OutboxRepository(prisma, 'request'), bus, logger).relayBatch()).toBe(0);
   } finally {
     await tap.close();
     await bus.close();
@@ -86,7 +85,7 @@ it('relays on each commit\'s nudge, without waiting for its poll interval', asyn
   const prisma = createPrismaClient(createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'request') }, 'request'));
   const tap = await bus.subscribe({ queue: `${topology.queuePrefix}tap`, bindings: ['request.#'] });
   // A poll interval far longer than the test: only nudges can get these rows out in time.
-  const relay = new OutboxRelay(prisma, bus, createLogger('test', 'silent'), { idleMs: 600_000 });
+  const relay = new OutboxRelay(new OutboxRepository(prisma, 'request'), bus, createLogger('test', 'silent'), { idleMs: 600_000 });
   relay.start();
   const ids: string[] = Array.from({ length: 12 }, () => randomUUID());
   try {
@@ -124,7 +123,7 @@ it('lets several relays (replicas) work one outbox at once without sending any r
     const values = ids.map((id) => `('${id}', 'request.created', '${randomUUID()}', '{"eventId":"${id}"}')`).join(',');
     await adminQuery(`INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload) VALUES ${values}`, database.url);
     const logger = createLogger('test', 'silent');
-    const relays = clients.map((prisma) => new OutboxRelay(prisma, bus, logger, { batchSize: 5 }));
+    const relays = clients.map((prisma) => new OutboxRelay(new OutboxRepository(prisma, 'request'), bus, logger, { batchSize: 5 }));
     // Each replica relays batches until it finds nothing left; all three at once.
     const sent = await Promise.all(
       relays.map(async (relay) => {
@@ -161,10 +160,10 @@ it('marks only the rows before a failed publish of a batch; the rest go again, i
     await adminQuery(`INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload, "createdAt") VALUES ${rows.join(', ')}`, database.url);
     const logger = createLogger('test', 'silent');
     const third = new CrashAfterConfirm(bus, (nth) => nth === 3);
-    await expect(new OutboxRelay(prisma, third, logger).relayBatch()).rejects.toThrow('relay process died');
+    await expect(new OutboxRelay(new OutboxRepository(prisma, 'request'), third, logger).relayBatch()).rejects.toThrow('relay process died');
     const { rows: sent } = await adminQuery(`SELECT id::text FROM request."OutboxEvent" WHERE "sentAt" IS NOT NULL AND id = ANY('{${ids.join(',')}}'::uuid[])`, database.url);
     expect(sent.map((r) => r.id).sort()).toEqual(ids.slice(0, 2).sort());
-    expect(await new OutboxRelay(prisma, bus, logger).relayBatch()).toBe(3);
+    expect(await new OutboxRelay(new OutboxRepository(prisma, 'request'), bus, logger).relayBatch()).toBe(3);
     const received: string[] = [];
     for await (const delivery of tap) {
       received.push(delivery.messageId!);

@@ -1,4 +1,4 @@
-import { startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
+import { OutboxRelay, OutboxRepository, registerSampledGauge, startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
 import { createContext, type Context } from './context';
 import { createPrismaClient, type PyxisPrisma } from './data/client';
 import { RemoteRequests, type RequestSource } from './events/requests';
@@ -26,7 +26,16 @@ export function createPyxisSubgraph(requests: RequestSource): SubgraphDefinition
     background: async (prisma, events, logger) => {
       const consumer = new StockConsumer(prisma, events.bus, logger, requests, events.queuePrefix);
       await consumer.start();
-      return consumer;
+      const outbox = new OutboxRepository(prisma, 'pyxis');
+      const relay = new OutboxRelay(outbox, events.bus, logger);
+      relay.start();
+      registerSampledGauge('asky_stock_outbox_backlog', 'Stock events in the outbox not yet confirmed by the broker', () => outbox.unsentCount());
+      return {
+        async stop() {
+          await consumer.stop();
+          await relay.stop();
+        },
+      };
     },
   };
 }

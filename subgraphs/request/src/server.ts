@@ -1,9 +1,7 @@
-import { LiveHub, registerSampledGauge, requestIdOf, startSubgraph, type Logger, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
+import { LiveHub, OutboxRelay, OutboxRepository, registerSampledGauge, requestIdOf, startSubgraph, type Logger, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
 import type { Catalogue } from './catalogue';
 import { createContext, type Context } from './context';
 import { createPrismaClient, type RequestPrisma } from './data/client';
-import { OutboxRelay } from './events/relay';
-import { OutboxRepository } from './data/outbox';
 import { resolvers } from './resolvers';
 
 export { createPrismaClient, type RequestPrisma };
@@ -26,9 +24,9 @@ export function createRequestSubgraph(catalogue: Catalogue): SubgraphDefinition<
       log = logger;
       hub = new LiveHub(events.bus, logger);
       await hub.start();
-      relay = new OutboxRelay(prisma, events.bus, logger);
+      const outbox = new OutboxRepository(prisma, 'request');
+      relay = new OutboxRelay(outbox, events.bus, logger);
       relay.start();
-      const outbox = new OutboxRepository(prisma);
       registerSampledGauge('asky_outbox_backlog', 'Request events in the outbox not yet confirmed by the broker', () => outbox.unsentCount());
       return {
         async stop() {

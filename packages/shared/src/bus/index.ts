@@ -2,3 +2,4 @@ export * from './memory';
 export * from './rabbit';
 export * from './types';
 export * from './connect';
+export * from './outbox';

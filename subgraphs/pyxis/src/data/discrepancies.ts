@@ -8,11 +8,12 @@
 import { conflict, notFound, type WitnessCheck } from '@asky/shared';
 import type { PyxisPrisma, PyxisTransaction } from './client';
 import type { Prisma, StockDiscrepancy, StockItem } from '../generated/prisma/client';
+import { announceDiscrepancy } from '../events/stockEvents';
 
 export type DiscrepancySource = 'COUNT' | 'DISPENSE';
 
 export interface OpeningDiscrepancy {
-  readonly slot: Pick<StockItem, 'id' | 'medicineId' | 'materialId'>;
+  readonly slot: Pick<StockItem, 'id' | 'slot' | 'dispenserId' | 'medicineId' | 'materialId'>;
   readonly source: DiscrepancySource;
   readonly expected: number;
   readonly counted: number;
@@ -21,8 +22,8 @@ export interface OpeningDiscrepancy {
   readonly requestId?: string | null;
 }
 
-export function openDiscrepancy(tx: PyxisTransaction, d: OpeningDiscrepancy): Promise<StockDiscrepancy> {
-  return tx.stockDiscrepancy.create({
+export async function openDiscrepancy(tx: PyxisTransaction, d: OpeningDiscrepancy): Promise<StockDiscrepancy> {
+  const opened = await tx.stockDiscrepancy.create({
     data: {
       stockItemId: d.slot.id,
       medicineId: d.slot.medicineId,
@@ -35,6 +36,8 @@ export function openDiscrepancy(tx: PyxisTransaction, d: OpeningDiscrepancy): Pr
       openedWitnessId: d.openedWitnessId,
     },
   });
+  await announceDiscrepancy(tx, d.slot, opened);
+  return opened;
 }
 
 export interface DiscrepancyFilter {
@@ -59,11 +62,15 @@ export class Discrepancies {
     const found = await this.prisma.stockDiscrepancy.findUnique({ where: { id }, select: { stockItem: { select: { dispenserId: true } } } });
     if (!found) throw notFound('No discrepancy has this id');
     const witnessId = await witnesses.confirm(witnessToken, actorId, [id, found.stockItem.dispenserId]);
-    const closed = await this.prisma.stockDiscrepancy.updateMany({
-      where: { id, resolvedAt: null },
-      data: { resolvedAt: new Date(), resolvedById: actorId, resolvedWitnessId: witnessId, resolution: reason },
+    return this.prisma.$transaction(async (tx) => {
+      const closed = await tx.stockDiscrepancy.updateMany({
+        where: { id, resolvedAt: null },
+        data: { resolvedAt: new Date(), resolvedById: actorId, resolvedWitnessId: witnessId, resolution: reason },
+      });
+      if (closed.count === 0) throw conflict('This discrepancy is already resolved');
+      const resolved = await tx.stockDiscrepancy.findUniqueOrThrow({ where: { id }, include: { stockItem: true } });
+      await announceDiscrepancy(tx, resolved.stockItem, resolved);
+      return resolved;
     });
-    if (closed.count === 0) throw conflict('This discrepancy is already resolved');
-    return this.prisma.stockDiscrepancy.findUniqueOrThrow({ where: { id } });
   }
 }

@@ -10,6 +10,7 @@ import type { PyxisPrisma, PyxisTransaction } from './client';
 import type { StockDiscrepancy, StockItem, StockMovementKind } from '../generated/prisma/client';
 import { addToLot, lotForCorrection, takeFromLots, type LotPart } from './lots';
 import { openDiscrepancy } from './discrepancies';
+import { announceMovements } from '../events/stockEvents';
 
 export interface Assignment {
   readonly dispenserId: string;
@@ -34,7 +35,7 @@ export interface MovementFacts {
   readonly requestId?: string | null;
 }
 
-type LockedItem = Pick<StockItem, 'id' | 'slot' | 'dispenserId' | 'quantity' | 'medicineId' | 'materialId'>;
+export type LockedItem = Pick<StockItem, 'id' | 'slot' | 'dispenserId' | 'quantity' | 'medicineId' | 'materialId'>;
 
 /** Locks the slot for the transaction (every stock change does, before its lots). */
 export async function lockSlot(tx: PyxisTransaction, id: string): Promise<LockedItem | undefined> {
@@ -43,15 +44,19 @@ export async function lockSlot(tx: PyxisTransaction, id: string): Promise<Locked
   return row;
 }
 
-/** Applies `parts` to the slot's quantity and writes their movements; answers the slot after. */
+/** Applies `parts` to the slot's quantity and writes their movements (and their events); answers the slot after. */
 export async function recordMovements(tx: PyxisTransaction, slot: LockedItem, parts: readonly LotPart[], facts: MovementFacts): Promise<StockItem> {
   let quantity = slot.quantity;
+  const movements = [];
   for (const part of parts) {
     quantity += part.delta;
-    await tx.stockMovement.create({
-      data: { stockItemId: slot.id, medicineId: slot.medicineId, materialId: slot.materialId, delta: part.delta, quantityAfter: quantity, lot: part.lot, ...facts },
-    });
+    movements.push(
+      await tx.stockMovement.create({
+        data: { stockItemId: slot.id, medicineId: slot.medicineId, materialId: slot.materialId, delta: part.delta, quantityAfter: quantity, lot: part.lot, ...facts },
+      }),
+    );
   }
+  await announceMovements(tx, slot, movements);
   return tx.stockItem.update({ where: { id: slot.id }, data: { quantity } });
 }
 

@@ -1,0 +1,70 @@
+/**
+ * Stock events on `asky.events` (`stock.*`, asyncapi.json): every movement and
+ * every discrepancy opened or resolved, written to pyxis' outbox in the
+ * transaction of the change, so an event goes out if and only if the change
+ * committed (the relay publishes it at least once; consumers de-duplicate by
+ * eventId).
+ */
+import { randomUUID } from 'node:crypto';
+import { ROUTING_KEYS, type StockDiscrepancyEvent, type StockMovementEvent } from '@asky/shared';
+import type { PyxisTransaction } from '../data/client';
+import type { Prisma, StockDiscrepancy, StockItem, StockMovement } from '../generated/prisma/client';
+
+type Slot = Pick<StockItem, 'id' | 'slot' | 'dispenserId' | 'medicineId' | 'materialId'>;
+
+async function place(tx: PyxisTransaction, slot: Slot, at: Date) {
+  const dispenser = await tx.dispenser.findUniqueOrThrow({ where: { id: slot.dispenserId }, select: { unit: true } });
+  return {
+    eventId: randomUUID(),
+    occurredAt: at.toISOString(),
+    slotId: slot.id,
+    slot: slot.slot,
+    dispenserId: slot.dispenserId,
+    unit: dispenser.unit,
+    medicineId: slot.medicineId,
+    materialId: slot.materialId,
+  };
+}
+
+const write = (tx: PyxisTransaction, event: StockMovementEvent | StockDiscrepancyEvent) =>
+  tx.outboxEvent.create({ data: { id: event.eventId, routingKey: event.type, payload: event as unknown as Prisma.InputJsonValue } });
+
+/** Announces the movements of one change of `slot`. */
+export async function announceMovements(tx: PyxisTransaction, slot: Slot, movements: readonly StockMovement[]): Promise<void> {
+  if (movements.length === 0) return;
+  const where = await place(tx, slot, movements[0]!.at);
+  for (const m of movements) {
+    await write(tx, {
+      ...where,
+      eventId: randomUUID(),
+      occurredAt: m.at.toISOString(),
+      type: ROUTING_KEYS.stockMovement,
+      movementId: m.id,
+      kind: m.kind,
+      lot: m.lot,
+      delta: m.delta,
+      quantityAfter: m.quantityAfter,
+      actorId: m.actorId,
+      witnessId: m.witnessId,
+      requestId: m.requestId,
+      reason: m.reason,
+    });
+  }
+}
+
+/** Announces a discrepancy just opened or resolved. */
+export async function announceDiscrepancy(tx: PyxisTransaction, slot: Slot, d: StockDiscrepancy): Promise<void> {
+  const resolved = d.resolvedAt !== null;
+  await write(tx, {
+    ...(await place(tx, slot, d.resolvedAt ?? d.openedAt)),
+    type: resolved ? ROUTING_KEYS.stockDiscrepancyResolved : ROUTING_KEYS.stockDiscrepancyOpened,
+    discrepancyId: d.id,
+    source: d.source,
+    expected: d.expected,
+    counted: d.counted,
+    requestId: d.requestId,
+    actorId: (resolved ? d.resolvedById : d.openedById)!,
+    witnessId: resolved ? d.resolvedWitnessId : d.openedWitnessId,
+    resolution: d.resolution,
+  });
+}
