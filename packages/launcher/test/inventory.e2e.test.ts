@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../src/initDb';
-import { EventTap, useTestSystem } from '../src/testing';
+import { EventTap, listen, useTestSystem, type Listener } from '../src/testing';
 import { cabinets, eventually } from './helpers/cabinet';
 
 /** Not controlled: custody is witness.e2e's (and the last test's). */
@@ -245,6 +245,54 @@ describe('stock events', () => {
     }
     const { rows } = await sql(`SELECT count(*)::int AS unsent FROM pyxis."OutboxEvent" WHERE "sentAt" IS NULL AND payload->>'slotId' = '${slot}'`);
     expect(rows[0].unsent).toBe(0);
+  });
+});
+
+describe('live stock changes', () => {
+  const STOCK_CHANGED = `subscription ($unit: String, $dispenserId: ID) { stockChanged(unit: $unit, dispenserId: $dispenserId) {
+    type slotId unit movementKind lot delta quantityAfter actorId reason discrepancyId } }`;
+
+  /**
+   * Subscribed for sure: a no-change count of `slot` is repeated until the
+   * listener hears one, then everything before it was sent (the slot's earlier
+   * events may come first: the outbox is relayed after the commit).
+   */
+  async function primed(listener: Listener, slot: string) {
+    const counts = () => listener.events.filter((e) => e.data?.stockChanged.movementKind === 'COUNT').length;
+    let sent = 0;
+    await eventually(async () => {
+      await gql(ctx.tokens.technician, `mutation { countStock(slotId: "${slot}", counted: 0) { counted } }`);
+      sent++;
+      return counts();
+    }, (n) => n > 0, 15_000);
+    await eventually(async () => counts(), (n) => n >= sent);
+    listener.events.length = 0;
+  }
+
+  it('reach the subscribers of the unit or dispenser, through the gateway', async () => {
+    const ward = await cabinet('LIVE', PARACETAMOL, { M: [] });
+    const other = await cabinet('LIVEX', PARACETAMOL, { M: [] });
+    const onWard = listen(ctx.system, ctx.tokens.nurse, STOCK_CHANGED, { unit: 'ala live' });
+    const onOther = listen(ctx.system, ctx.tokens.pharmacist, STOCK_CHANGED, { dispenserId: other.id });
+    try {
+      await primed(onWard, ward.slots.M!);
+      await primed(onOther, other.slots.M!);
+      await gql(ctx.tokens.technician, `mutation { restock(slotId: "${ward.slots.M}", quantity: 4, lot: "LV1", expiresAt: "${soon(99)}") { id } }`);
+      await gql(ctx.tokens.technician, COUNT, { id: ward.slots.M, n: 3 });
+      const changes = [await onWard.next(), await onWard.next(), await onWard.next()].map((e) => e.data.stockChanged);
+      expect(changes).toEqual([
+        { type: 'MOVEMENT', slotId: ward.slots.M, unit: 'Ala LIVE', movementKind: 'RESTOCK', lot: 'LV1', delta: 4, quantityAfter: 4, actorId: await idOf(ctx.tokens.technician), reason: null, discrepancyId: null },
+        { type: 'DISCREPANCY_OPENED', slotId: ward.slots.M, unit: 'Ala LIVE', movementKind: null, lot: null, delta: null, quantityAfter: null, actorId: await idOf(ctx.tokens.technician), reason: null, discrepancyId: expect.any(String) },
+        expect.objectContaining({ type: 'MOVEMENT', movementKind: 'COUNT', delta: -1, quantityAfter: 3 }),
+      ]);
+      expect(onOther.events).toEqual([]);
+    } finally {
+      onWard.dispose();
+      onOther.dispose();
+    }
+    // Subscribing needs a person.
+    const stranger = listen(ctx.system, undefined, STOCK_CHANGED, {});
+    expect(await stranger.closed).toBe(4401);
   });
 });
 

@@ -176,7 +176,10 @@ describe('the subscription in the supergraph', () => {
     const body = await system.graphql('{ __schema { subscriptionType { name fields { name args { name } } } } }', {}, { token: tokens.admin });
     expect(body.data.__schema.subscriptionType).toEqual({
       name: 'Subscription',
-      fields: [{ name: 'requestStatusChanged', args: ['requestId', 'status', 'kind', 'priority', 'unit', 'assignedToMe'].map((name) => ({ name })) }],
+      fields: [
+        { name: 'stockChanged', args: ['unit', 'dispenserId', 'medicineId'].map((name) => ({ name })) },
+        { name: 'requestStatusChanged', args: ['requestId', 'status', 'kind', 'priority', 'unit', 'assignedToMe'].map((name) => ({ name })) },
+      ],
     });
   });
 

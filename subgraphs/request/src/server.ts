@@ -1,4 +1,4 @@
-import { LiveHub, OutboxRelay, OutboxRepository, registerSampledGauge, requestIdOf, startSubgraph, type Logger, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
+import { LiveHub, OutboxRelay, REQUEST_EVENTS, OutboxRepository, registerSampledGauge, requestIdOf, startSubgraph, type Logger, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
 import type { Catalogue } from './catalogue';
 import { createContext, type Context } from './context';
 import { createPrismaClient, type RequestPrisma } from './data/client';
@@ -22,7 +22,7 @@ export function createRequestSubgraph(catalogue: Catalogue): SubgraphDefinition<
     subscriptions: true,
     background: async (prisma, events, logger) => {
       log = logger;
-      hub = new LiveHub(events.bus, logger);
+      hub = new LiveHub(events.bus, logger, REQUEST_EVENTS);
       await hub.start();
       const outbox = new OutboxRepository(prisma, 'request');
       relay = new OutboxRelay(outbox, events.bus, logger);

@@ -1,5 +1,6 @@
 /**
- * Live updates: graphql-ws on the gateway's own port and path. Each
+ * Live updates: graphql-ws on the gateway's own port and path. `stockChanged`
+ * subscribers get pyxis' stock events as they are (see ./stock). Each
  * `requestStatusChanged` subscriber gets the events (from RabbitMQ, through the
  * hub) it may see, with the fields it selected on the request resolved through
  * the supergraph with its own authorization — once per event and distinct
@@ -11,7 +12,7 @@
 import type http from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { ApolloGateway } from '@apollo/gateway';
-import { createSourceEventStream, execute, GraphQLError, print, specifiedRules, validate, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { createSourceEventStream, execute, GraphQLError, print, specifiedRules, validate, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -22,6 +23,8 @@ import {
   processMetrics,
   LiveHub,
   liveStream,
+  REQUEST_EVENTS,
+  STOCK_EVENTS,
   mapStream,
   requestReaderGroup,
   wantsEvent,
@@ -31,6 +34,7 @@ import {
   type OperationGuard,
   type RequestEvent,
   type RequestSubscriptionArgs,
+  type StockEvent,
   type Subscriber,
   type TokenClaims,
   type TokenVerifier,
@@ -38,6 +42,7 @@ import {
 import { buildLiveSchema } from './schema';
 import { AccountChecks } from './accounts';
 import { buildFollowUp, VISIBILITY_KEY, type FollowUp } from './followUp';
+import { stockChangeOf, wantsStockChange, type StockSubscriptionArgs } from './stock';
 
 export type { LiveLimits };
 
@@ -95,9 +100,18 @@ export function trackApiSchema(gateway: ApolloGateway): () => GraphQLSchema | un
 
 export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void> }> {
   const limits = { ...DEFAULT_LIVE_LIMITS, ...deps.limits };
-  const hub = new LiveHub(deps.bus, deps.logger);
+  const hub = new LiveHub(deps.bus, deps.logger, REQUEST_EVENTS);
   if (deps.onEvent) hub.listen(deps.onEvent);
   await hub.start();
+  const stockHub = new LiveHub(deps.bus, deps.logger, STOCK_EVENTS);
+  await stockHub.start();
+  /** Each stock event's payload, one object for every subscriber (so its presentation is shared too). */
+  const stockPayloads = new WeakMap<StockEvent, Record<string, unknown>>();
+  const stockPayload = (event: StockEvent) => {
+    let payload = stockPayloads.get(event);
+    if (!payload) stockPayloads.set(event, (payload = stockChangeOf(event)));
+    return payload;
+  };
   /** Payloads by event, then by group (see `groupOf`); an event's entry lives a few seconds. */
   const shared = new Map<string, Map<string, Promise<Record<string, unknown> | undefined>>>();
   const connectionsByUser = new Map<string, number>();
@@ -184,14 +198,28 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
         listen: (push) => hub.listen((event) => wantsEvent(args, extra.subscriber!, event) && push(event)),
         resolve: (event) => payloadFor(event, followUp, selection, extra),
         maxPending: limits.pendingPerSubscriber,
-        onDropped: () => {
-          processMetrics.liveDropped.inc();
-          // Our own code (graphql-ws' client retries it): the client reconnects and refetches.
-          extra.socket.close(LIVE_CLOSE.TOO_SLOW, 'Too slow: not reading updates');
-        },
+        onDropped: () => dropSlowReader(extra),
       });
     };
+    const stock = live.getSubscriptionType()!.getFields().stockChanged;
+    if (stock) {
+      stock.resolve = (payload) => payload;
+      // The payload is keyed by field name (every subscriber shares it), not by response key.
+      for (const f of Object.values((live.getType('StockChange') as GraphQLObjectType).getFields())) f.resolve = (source: Record<string, unknown>) => source[f.name];
+      stock.subscribe = (_root, args: StockSubscriptionArgs, extra: Extra) =>
+        liveStream<StockEvent, Record<string, unknown>>({
+          listen: (push) => stockHub.listen((event) => wantsStockChange(args, event) && push(event)),
+          resolve: async (event) => stockPayload(event),
+          maxPending: limits.pendingPerSubscriber,
+          onDropped: () => dropSlowReader(extra),
+        });
+    }
     return live;
+  };
+  const dropSlowReader = (extra: Extra) => {
+    processMetrics.liveDropped.inc();
+    // Our own code (graphql-ws' client retries it): the client reconnects and refetches.
+    extra.socket.close(LIVE_CLOSE.TOO_SLOW, 'Too slow: not reading updates');
   };
 
   const wss = new WebSocketServer({ server: deps.server, path: '/graphql' });
@@ -317,6 +345,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
       await serverCleanup.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await hub.stop();
+      await stockHub.stop();
     },
   };
 }

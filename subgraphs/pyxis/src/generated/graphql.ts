@@ -569,6 +569,42 @@ export type ReserveStockInput = {
   requestId: Scalars['ID']['input'];
 };
 
+/** A change of a slot's stock, as `stock.*` events announce it (asyncapi.json). */
+export type StockChange = {
+  __typename?: 'StockChange';
+  /** Who moved it, opened or resolved the discrepancy. */
+  actorId: Scalars['ID']['output'];
+  /** ISO-8601. */
+  at: Scalars['String']['output'];
+  /** MOVEMENT: the signed change. */
+  delta?: Maybe<Scalars['Int']['output']>;
+  discrepancyId?: Maybe<Scalars['ID']['output']>;
+  dispenserId: Scalars['ID']['output'];
+  /** MOVEMENT: the lot it moved. */
+  lot?: Maybe<Scalars['String']['output']>;
+  materialId?: Maybe<Scalars['ID']['output']>;
+  medicineId?: Maybe<Scalars['ID']['output']>;
+  /** MOVEMENT: what kind. */
+  movementKind?: Maybe<StockMovementKind>;
+  /** MOVEMENT: what the slot holds after it. */
+  quantityAfter?: Maybe<Scalars['Int']['output']>;
+  /** MOVEMENT: its reason; DISCREPANCY_RESOLVED: the resolution. */
+  reason?: Maybe<Scalars['String']['output']>;
+  requestId?: Maybe<Scalars['ID']['output']>;
+  /** The slot's name in its dispenser. */
+  slot: Scalars['String']['output'];
+  slotId: Scalars['ID']['output'];
+  type: StockChangeType;
+  /** The dispenser's unit. */
+  unit: Scalars['String']['output'];
+  witnessId?: Maybe<Scalars['ID']['output']>;
+};
+
+export type StockChangeType =
+  | 'DISCREPANCY_OPENED'
+  | 'DISCREPANCY_RESOLVED'
+  | 'MOVEMENT';
+
 /** A blind count's answer. */
 export type StockCount = {
   __typename?: 'StockCount';
@@ -722,6 +758,19 @@ export type StockSlotMovementsArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Every movement and discrepancy of stock; the arguments narrow it (unit: the dispenser's unit). */
+  stockChanged: StockChange;
+};
+
+
+export type SubscriptionStockChangedArgs = {
+  dispenserId?: InputMaybe<Scalars['ID']['input']>;
+  medicineId?: InputMaybe<Scalars['ID']['input']>;
+  unit?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type UpdateDispenserInput = {
   floor?: InputMaybe<Scalars['String']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
@@ -859,6 +908,8 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterEntry: ResolverTypeWrapper<RegisterLine>;
   ReserveStockInput: ReserveStockInput;
+  StockChange: ResolverTypeWrapper<StockChange>;
+  StockChangeType: StockChangeType;
   StockCount: ResolverTypeWrapper<CountResult>;
   StockDiscrepancy: ResolverTypeWrapper<StockDiscrepancyModel>;
   StockLocation: ResolverTypeWrapper<StockWithDispenser>;
@@ -867,6 +918,7 @@ export type ResolversTypes = ResolversObject<{
   StockMovementKind: StockMovementKind;
   StockReservation: ResolverTypeWrapper<StockReservation>;
   StockSlot: ResolverTypeWrapper<StockItemModel>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdateDispenserInput: UpdateDispenserInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
@@ -892,6 +944,7 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   RegisterEntry: RegisterLine;
   ReserveStockInput: ReserveStockInput;
+  StockChange: StockChange;
   StockCount: CountResult;
   StockDiscrepancy: StockDiscrepancyModel;
   StockLocation: StockWithDispenser;
@@ -899,6 +952,7 @@ export type ResolversParentTypes = ResolversObject<{
   StockMovement: StockMovementModel;
   StockReservation: StockReservation;
   StockSlot: StockItemModel;
+  Subscription: Record<PropertyKey, never>;
   UpdateDispenserInput: UpdateDispenserInput;
   String: Scalars['String']['output'];
 }>;
@@ -1033,6 +1087,26 @@ export type RegisterEntryResolvers<ContextType = Context, ParentType extends Res
   witnessId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
 }>;
 
+export type StockChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockChange'] = ResolversParentTypes['StockChange']> = ResolversObject<{
+  actorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  delta?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  discrepancyId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  dispenserId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lot?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  materialId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  medicineId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  movementKind?: Resolver<Maybe<ResolversTypes['StockMovementKind']>, ParentType, ContextType>;
+  quantityAfter?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  slot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  slotId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['StockChangeType'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  witnessId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+}>;
+
 export type StockCountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockCount'] = ResolversParentTypes['StockCount']> = ResolversObject<{
   counted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   discrepancy?: Resolver<Maybe<ResolversTypes['StockDiscrepancy']>, ParentType, ContextType>;
@@ -1112,6 +1186,10 @@ export type StockSlotResolvers<ContextType = Context, ParentType extends Resolve
   unexpired?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  stockChanged?: SubscriptionResolver<ResolversTypes['StockChange'], "stockChanged", ParentType, ContextType, Partial<SubscriptionStockChangedArgs>>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   AssistanceType?: AssistanceTypeResolvers<ContextType>;
   CatalogueChange?: CatalogueChangeResolvers<ContextType>;
@@ -1123,6 +1201,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RegisterEntry?: RegisterEntryResolvers<ContextType>;
+  StockChange?: StockChangeResolvers<ContextType>;
   StockCount?: StockCountResolvers<ContextType>;
   StockDiscrepancy?: StockDiscrepancyResolvers<ContextType>;
   StockLocation?: StockLocationResolvers<ContextType>;
@@ -1130,6 +1209,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   StockMovement?: StockMovementResolvers<ContextType>;
   StockReservation?: StockReservationResolvers<ContextType>;
   StockSlot?: StockSlotResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = Context> = ResolversObject<{

@@ -5,8 +5,9 @@ import { Material } from './Material';
 import { CatalogueChange } from './CatalogueChange';
 import { Medicine } from './Medicine';
 import { Query } from './Query';
+import { Subscription } from './Subscription';
 import { MedicineRegister, RegisterEntry } from './MedicineRegister';
 import { Mutation } from './Mutation';
 import { StockCount, StockDiscrepancy, StockLocation, StockLot, StockMovement, StockSlot } from './StockSlot';
 
-export const resolvers: Resolvers = { Query, Mutation, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockLocation, StockLot, StockMovement, StockDiscrepancy, StockCount, MedicineRegister, RegisterEntry, CatalogueChange };
+export const resolvers: Resolvers = { Query, Mutation, Subscription, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockLocation, StockLot, StockMovement, StockDiscrepancy, StockCount, MedicineRegister, RegisterEntry, CatalogueChange };
