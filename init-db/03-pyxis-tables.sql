@@ -442,4 +442,17 @@ CREATE INDEX "OutboxEvent_sentAt_createdAt_idx" ON "OutboxEvent"("sentAt", "crea
 END
 $migration$;
 
+-- Migration 20261203111425_medicine_content
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261203111425_medicine_content' AND finished_at IS NOT NULL) THEN
+-- AlterTable
+ALTER TABLE "Medicine" ADD COLUMN     "content" TEXT;
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, 'c706f2efff0006e272443000f3f7efff1841b751568fc61688d6d96e43246ee5', '20261203111425_medicine_content', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

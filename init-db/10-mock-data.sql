@@ -41,6 +41,18 @@ INSERT INTO pyxis."Medicine" (id, name, "activeIngredient", strength, "dosageFor
   ('22222222-2222-4222-8222-000000000024', 'Clonazepam', 'clonazepam', '2 mg', 'tablet', 'tablet', true, 'N03AE01', now())
 ON CONFLICT DO NOTHING;
 
+-- What one ampoule, vial, bag or syringe holds (with a strength per mL: the dose in one).
+UPDATE pyxis."Medicine" m SET content = c.content
+FROM (VALUES ('22222222-2222-4222-8222-000000000001', '2 mL'), ('22222222-2222-4222-8222-000000000003', '1 mL'),
+             ('22222222-2222-4222-8222-000000000004', '2 mL'), ('22222222-2222-4222-8222-000000000005', '3 mL'),
+             ('22222222-2222-4222-8222-000000000007', '2 mL'), ('22222222-2222-4222-8222-000000000008', '10 mL'),
+             ('22222222-2222-4222-8222-000000000013', '2 mL'), ('22222222-2222-4222-8222-000000000014', '5 mL'),
+             ('22222222-2222-4222-8222-000000000015', '0,4 mL'), ('22222222-2222-4222-8222-000000000016', '10 mL'),
+             ('22222222-2222-4222-8222-000000000017', '2 mL'), ('22222222-2222-4222-8222-000000000018', '4 mL'),
+             ('22222222-2222-4222-8222-000000000019', '1 mL'), ('22222222-2222-4222-8222-000000000020', '500 mL'),
+             ('22222222-2222-4222-8222-000000000021', '2,5 mL'), ('22222222-2222-4222-8222-000000000023', '2 mL')) AS c(id, content)
+WHERE m.id = c.id::uuid AND m.content IS NULL;
+
 INSERT INTO pyxis."Material" (id, name, category, unit, "updatedAt") VALUES
   ('33333333-3333-4333-8333-000000000001', 'Seringa descartável 10 mL', 'syringes', 'unit', now()),
   ('33333333-3333-4333-8333-000000000002', 'Agulha hipodérmica 40x12', 'needles', 'unit', now()),

@@ -296,6 +296,42 @@ describe('live stock changes', () => {
   });
 });
 
+describe('units', () => {
+  const MEDICINE = 'mutation ($input: MedicineInput!) { createMedicine(input: $input) { id unit content } }';
+  const medicineInput = (fields: Record<string, unknown>) => ({
+    input: { name: 'Unidade', activeIngredient: 'unitol', strength: `${Math.floor(Math.random() * 1e6) + 1} mg/mL`, dosageForm: 'injectable solution', controlled: false, ...fields },
+  });
+
+  it('come from one closed set: package units and UCUM codes, with what one package holds', async () => {
+    const { dispensingUnits } = await gql(ctx.tokens.nurse, '{ dispensingUnits { code name kind } }');
+    expect(dispensingUnits).toEqual(expect.arrayContaining([{ code: 'ampoule', name: 'Ampola', kind: 'PACKAGE' }, { code: 'mL', name: 'Mililitro', kind: 'MEASURE' }]));
+    const made = await gql(ctx.tokens.pharmacist, MEDICINE, medicineInput({ unit: 'AMPOULE', content: '2 ml' }));
+    expect(made.createMedicine).toMatchObject({ unit: 'ampoule', content: '2 mL' });
+    const { medicine } = await gql(ctx.tokens.nurse, '{ medicine(id: "22222222-2222-4222-8222-000000000004") { unit content strength } }');
+    expect(medicine).toEqual({ unit: 'ampoule', content: '2 mL', strength: '50 mcg/mL' });
+    for (const [fields, argument] of [
+      [{ unit: 'ampola' }, 'unit'],
+      [{ unit: 'ampoule', content: '2 ampoules' }, 'content'],
+      [{ unit: 'ampoule', content: '-1 mL' }, 'content'],
+      [{ unit: 'mL', content: '2 mL' }, 'content'],
+    ] as const) {
+      expect((await call(ctx.tokens.pharmacist, MEDICINE, medicineInput(fields))).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument });
+    }
+    const material = await call(ctx.tokens.technician, 'mutation { createMaterial(input: { name: "Compressa", category: "dressings", unit: "pieces" }) { id } }');
+    expect(material.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'unit' });
+  });
+
+  it('and contents do not change under stock counted in them', async () => {
+    const made = await gql(ctx.tokens.pharmacist, MEDICINE, medicineInput({ unit: 'ampoule', content: '2 mL' }));
+    const id = made.createMedicine.id as string;
+    await cabinet('UNIT', id, { A: [{ lot: 'U1', expiresAt: soon(100), quantity: 12 }] });
+    const update = (content: string) =>
+      call(ctx.tokens.pharmacist, 'mutation ($id: ID!, $input: MedicineInput!) { updateMedicine(id: $id, input: $input) { content } }', { id, ...medicineInput({ unit: 'ampoule', content }) });
+    expect(codeOf(await update('5 mL'))).toBe('CONFLICT');
+    expect((await gql(ctx.tokens.nurse, `{ medicine(id: "${id}") { content } }`)).medicine.content).toBe('2 mL');
+  });
+});
+
 it('has mock data with slots of several lots and a short-dated lot', async () => {
   const { rows } = await sql(`SELECT
     (SELECT count(*)::int FROM (SELECT 1 FROM pyxis."StockLot" GROUP BY "stockItemId" HAVING count(*) > 1) several) AS several,

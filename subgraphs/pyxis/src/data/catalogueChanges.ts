@@ -65,8 +65,8 @@ export class CatalogueChanges {
         if (this.actor.role !== 'ADMIN') throw forbidden('Only an ADMIN can make a controlled medicine uncontrolled');
         if (!reason) throw badUserInput('Making a medicine uncontrolled needs a reason', { argument: 'reason' });
       }
-      if (changed.has('unit') && (await isStocked(tx, { medicineId: id }))) {
-        throw conflict(`Dispensers count this medicine in ${current.unit}: empty and unassign its slots before changing its unit`);
+      if ((changed.has('unit') || changed.has('content')) && (await isStocked(tx, { medicineId: id }))) {
+        throw conflict(`Dispensers count this medicine in ${current.unit}${current.content ? ` of ${current.content}` : ''}: empty and unassign its slots before changing its unit or content`);
       }
       if (['activeIngredient', 'strength', 'dosageForm'].some((field) => changed.has(field))) {
         await this.refuseDuplicateMedicine(tx, { ...current, ...patch }, id);

@@ -116,6 +116,22 @@ export type DispenserStatus =
   | 'MAINTENANCE'
   | 'OFFLINE';
 
+/** A unit quantities are counted in (the closed set every medicine and material uses). */
+export type DispensingUnit = {
+  __typename?: 'DispensingUnit';
+  /** What `unit` holds, e.g. ampoule, mL (UCUM codes as UCUM writes them). */
+  code: Scalars['String']['output'];
+  kind: DispensingUnitKind;
+  /** Its name in pt-BR. */
+  name: Scalars['String']['output'];
+};
+
+export type DispensingUnitKind =
+  /** A UCUM measure, drawn from a multi-dose container. */
+  | 'MEASURE'
+  /** One of something a cabinet holds: an ampoule, a tablet, a pair. */
+  | 'PACKAGE';
+
 /** A field's value before and after a change, as text (null: not set). */
 export type FieldChange = {
   __typename?: 'FieldChange';
@@ -134,6 +150,7 @@ export type Material = {
   /** Dispensers that stock it, with quantities; those on `unit` (e.g. the caller's ward) first. */
   locations: Array<StockLocation>;
   name: Scalars['String']['output'];
+  /** A code of `dispensingUnits`, e.g. unit, pair, pack. */
   unit: Scalars['String']['output'];
 };
 
@@ -152,6 +169,7 @@ export type MaterialLocationsArgs = {
 export type MaterialInput = {
   category: Scalars['String']['input'];
   name: Scalars['String']['input'];
+  /** A code of `dispensingUnits`. */
   unit: Scalars['String']['input'];
 };
 
@@ -165,6 +183,8 @@ export type Medicine = {
   barcode?: Maybe<Scalars['String']['output']>;
   /** Who changed this medicine's record, when, why and what (creation included), latest first. */
   changes: Array<CatalogueChange>;
+  /** What one package unit holds, e.g. "2 mL" for a 2 mL ampoule (with `strength` per mL: the dose in one). */
+  content?: Maybe<Scalars['String']['output']>;
   /** Controlled substance: custody rules apply. */
   controlled: Scalars['Boolean']['output'];
   /** e.g. tablet, injectable solution. */
@@ -176,7 +196,7 @@ export type Medicine = {
   name: Scalars['String']['output'];
   /** e.g. "500 mg", "10 mg/mL". */
   strength: Scalars['String']['output'];
-  /** The unit a quantity counts in, e.g. ampoule, tablet. */
+  /** The unit a quantity counts in: a code of `dispensingUnits`, e.g. ampoule, tablet, mL. */
   unit: Scalars['String']['output'];
 };
 
@@ -196,11 +216,14 @@ export type MedicineInput = {
   activeIngredient: Scalars['String']['input'];
   atcCode?: InputMaybe<Scalars['String']['input']>;
   barcode?: InputMaybe<Scalars['String']['input']>;
+  /** For a package unit: what one holds, a positive amount and a UCUM code, e.g. "2 mL". */
+  content?: InputMaybe<Scalars['String']['input']>;
   controlled: Scalars['Boolean']['input'];
   dosageForm: Scalars['String']['input'];
   name: Scalars['String']['input'];
   /** A positive amount and unit, e.g. "500 mg", "0,9%". */
   strength: Scalars['String']['input'];
+  /** A code of `dispensingUnits` (case does not matter; mcg is ug). */
   unit: Scalars['String']['input'];
 };
 
@@ -286,7 +309,7 @@ export type Mutation = {
   /**
    * Changes a medicine. Optional fields left out keep their value (send null to
    * clear one). Turning `controlled` off needs an ADMIN and a `reason`; changing
-   * `unit` while a slot holds the medicine is refused (CONFLICT), as is a second
+   * `unit` or `content` while a slot holds the medicine is refused (CONFLICT), as is a second
    * medicine of the same active ingredient, strength and dosage form. Audited.
    */
   updateMedicine: Medicine;
@@ -425,6 +448,8 @@ export type Query = {
   dispenserByQr: Dispenser;
   /** Dispensers by code; retired ones only when asked for. */
   dispensers: Array<Dispenser>;
+  /** The units medicines and materials are counted in. */
+  dispensingUnits: Array<DispensingUnit>;
   /** Slots holding a lot that expires before `date` (YYYY-MM-DD), soonest first (their `lots` say which). */
   expiringBefore: Array<StockSlot>;
   /** Every lot that expires before `date` (YYYY-MM-DD), soonest first. */
@@ -897,6 +922,8 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DispenserInput: DispenserInput;
   DispenserStatus: DispenserStatus;
+  DispensingUnit: ResolverTypeWrapper<DispensingUnit>;
+  DispensingUnitKind: DispensingUnitKind;
   FieldChange: ResolverTypeWrapper<FieldChange>;
   Material: ResolverTypeWrapper<MaterialModel>;
   MaterialInput: MaterialInput;
@@ -934,6 +961,7 @@ export type ResolversParentTypes = ResolversObject<{
   Dispenser: DispenserModel;
   Boolean: Scalars['Boolean']['output'];
   DispenserInput: DispenserInput;
+  DispensingUnit: DispensingUnit;
   FieldChange: FieldChange;
   Material: MaterialModel;
   MaterialInput: MaterialInput;
@@ -994,6 +1022,12 @@ export type DispenserResolvers<ContextType = Context, ParentType extends Resolve
   unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type DispensingUnitResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DispensingUnit'] = ResolversParentTypes['DispensingUnit']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['DispensingUnitKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type FieldChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['FieldChange'] = ResolversParentTypes['FieldChange']> = ResolversObject<{
   after?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   before?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1016,6 +1050,7 @@ export type MedicineResolvers<ContextType = Context, ParentType extends Resolver
   atcCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   barcode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   changes?: Resolver<Array<ResolversTypes['CatalogueChange']>, ParentType, ContextType, RequireFields<MedicineChangesArgs, 'last'>>;
+  content?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   controlled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   dosageForm?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1062,6 +1097,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   dispenser?: Resolver<Maybe<ResolversTypes['Dispenser']>, ParentType, ContextType, RequireFields<QueryDispenserArgs, 'id'>>;
   dispenserByQr?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType, RequireFields<QueryDispenserByQrArgs, 'payload'>>;
   dispensers?: Resolver<Array<ResolversTypes['Dispenser']>, ParentType, ContextType, RequireFields<QueryDispensersArgs, 'includeRetired'>>;
+  dispensingUnits?: Resolver<Array<ResolversTypes['DispensingUnit']>, ParentType, ContextType>;
   expiringBefore?: Resolver<Array<ResolversTypes['StockSlot']>, ParentType, ContextType, RequireFields<QueryExpiringBeforeArgs, 'date'>>;
   expiringLots?: Resolver<Array<ResolversTypes['StockLot']>, ParentType, ContextType, RequireFields<QueryExpiringLotsArgs, 'date'>>;
   lowStock?: Resolver<Array<ResolversTypes['StockSlot']>, ParentType, ContextType, Partial<QueryLowStockArgs>>;
@@ -1194,6 +1230,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   AssistanceType?: AssistanceTypeResolvers<ContextType>;
   CatalogueChange?: CatalogueChangeResolvers<ContextType>;
   Dispenser?: DispenserResolvers<ContextType>;
+  DispensingUnit?: DispensingUnitResolvers<ContextType>;
   FieldChange?: FieldChangeResolvers<ContextType>;
   Material?: MaterialResolvers<ContextType>;
   Medicine?: MedicineResolvers<ContextType>;

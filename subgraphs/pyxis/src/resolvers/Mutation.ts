@@ -2,31 +2,36 @@ import { badUserInput, parseId } from '@asky/shared';
 import type { MutationResolvers, MedicineInput, MaterialInput } from '../generated/graphql';
 import * as valid from '../validation';
 import { inTransit } from '../data/reservations';
+import { dispensingUnit, packageContent } from '../units';
 
 /**
  * A medicine's fields from its input. Optional fields left out of an update are
  * undefined (kept); sent as null they clear the value.
  */
-const medicine = (input: MedicineInput) => ({
-  name: valid.text(input.name, 'name'),
-  activeIngredient: valid.text(input.activeIngredient, 'activeIngredient'),
-  strength: valid.strength(input.strength),
-  dosageForm: valid.text(input.dosageForm, 'dosageForm', 100),
-  unit: valid.text(input.unit, 'unit', 50),
-  controlled: input.controlled,
-  atcCode: input.atcCode === undefined ? undefined : valid.atcCode(input.atcCode),
-  barcode: input.barcode === undefined ? undefined : valid.optionalText(input.barcode, 'barcode', 64),
-});
+const medicine = (input: MedicineInput) => {
+  const unit = dispensingUnit(input.unit);
+  return {
+    name: valid.text(input.name, 'name'),
+    activeIngredient: valid.text(input.activeIngredient, 'activeIngredient'),
+    strength: valid.strength(input.strength),
+    dosageForm: valid.text(input.dosageForm, 'dosageForm', 100),
+    unit: unit.code,
+    content: input.content === undefined ? undefined : packageContent(input.content, unit),
+    controlled: input.controlled,
+    atcCode: input.atcCode === undefined ? undefined : valid.atcCode(input.atcCode),
+    barcode: input.barcode === undefined ? undefined : valid.optionalText(input.barcode, 'barcode', 64),
+  };
+};
 
 const newMedicine = (input: MedicineInput) => {
   const fields = medicine(input);
-  return { ...fields, atcCode: fields.atcCode ?? null, barcode: fields.barcode ?? null };
+  return { ...fields, content: fields.content ?? null, atcCode: fields.atcCode ?? null, barcode: fields.barcode ?? null };
 };
 
 const material = (input: MaterialInput) => ({
   name: valid.text(input.name, 'name'),
   category: valid.text(input.category, 'category', 100),
-  unit: valid.text(input.unit, 'unit', 50),
+  unit: dispensingUnit(input.unit).code,
 });
 
 const reasonOf = (reason: string | null | undefined) => valid.optionalText(reason, 'reason', 500);

@@ -1,5 +1,6 @@
 import { badUserInput, parseId, parsePage } from '@asky/shared';
 import { parseQrPayload } from '../qrCodes';
+import { PACKAGE_UNITS, UCUM_UNITS } from '../units';
 import type { Page } from '../data/search';
 import { count, date as validDate, text, todayUtc } from '../validation';
 
@@ -20,6 +21,10 @@ export const Query: QueryResolvers = {
   material: (_, { id }, { catalogue }) => catalogue.materialById.load(parseId(id)),
   medicineByBarcode: (_, { barcode }, { catalogue }) => catalogue.medicineByBarcode(text(barcode, 'barcode', 64)),
   assistanceTypes: (_, __, { catalogue }) => catalogue.assistanceTypes(),
+  dispensingUnits: () => [
+    ...Object.entries(PACKAGE_UNITS).map(([code, name]) => ({ code, name, kind: 'PACKAGE' as const })),
+    ...Object.entries(UCUM_UNITS).map(([code, name]) => ({ code, name, kind: 'MEASURE' as const })),
+  ],
   dispensers: (_, { includeRetired }, { dispensers }) => dispensers.list(includeRetired ?? false),
   lowStock: (_, { unit }, { stock }) => stock.lowStock(unit),
   expiringBefore: (_, { date, unit }, { stock }) => stock.expiringBefore(validDate(date, 'date'), unit),

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Medicine" ADD COLUMN     "content" TEXT;
+
