@@ -143,4 +143,21 @@ ALTER TABLE "StatusHistory" ADD COLUMN     "overrideReason" TEXT;
 END
 $migration$;
 
+-- Migration 20261203111602_receipt_and_scan
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261203111602_receipt_and_scan' AND finished_at IS NOT NULL) THEN
+-- AlterTable
+ALTER TABLE "Request" ADD COLUMN     "receivedAt" TIMESTAMPTZ(3),
+ADD COLUMN     "receivedById" UUID;
+
+-- AlterTable
+ALTER TABLE "StatusHistory" ADD COLUMN     "scannedBarcode" TEXT;
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, 'eee3ae6208c9841830a08becebfd75428c0d3ab6c8d8baab450eddadefdc45b9', '20261203111602_receipt_and_scan', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -24,6 +24,8 @@ export interface CatalogueFacts {
   readonly medicineExists: boolean;
   /** A controlled substance: custody rules apply. */
   readonly medicineControlled: boolean;
+  /** The barcode on the medicine's package, when known: a scan at pick-up is checked against it. */
+  readonly medicineBarcode: string | null;
   readonly materialExists: boolean;
   readonly assistanceTypeExists: boolean;
   readonly dispenser: DispenserFacts | null;
@@ -45,7 +47,7 @@ export interface Catalogue {
 }
 
 const QUERY = `query Facts($medicineId: ID!, $materialId: ID!, $dispenserId: ID!, $withMedicine: Boolean!, $withMaterial: Boolean!, $withDispenser: Boolean!) {
-  medicine(id: $medicineId) @include(if: $withMedicine) { id controlled }
+  medicine(id: $medicineId) @include(if: $withMedicine) { id controlled barcode }
   material(id: $materialId) @include(if: $withMaterial) { id }
   assistanceTypes { id }
   dispenser(id: $dispenserId) @include(if: $withDispenser) {
@@ -56,7 +58,7 @@ const QUERY = `query Facts($medicineId: ID!, $materialId: ID!, $dispenserId: ID!
 }`;
 
 interface FactsAnswer {
-  medicine?: { id: string; controlled: boolean } | null;
+  medicine?: { id: string; controlled: boolean; barcode: string | null } | null;
   material?: { id: string } | null;
   assistanceTypes: { id: string }[];
   dispenser?: {
@@ -149,6 +151,7 @@ export class PyxisCatalogue implements Catalogue {
     return {
       medicineExists: !!medicine,
       medicineControlled: !!medicine?.controlled,
+      medicineBarcode: medicine?.barcode ?? null,
       materialExists: !!material,
       assistanceTypeExists: !!lookup.assistanceTypeId && assistanceTypes.some((t) => t.id === lookup.assistanceTypeId),
       dispenser: dispenser

@@ -58,10 +58,10 @@ export function cabinets(ctx: { readonly system: TestSystem; readonly tokens: To
     return createRequest.id;
   }
 
-  const move = (id: string, status: string, extra: { note?: string; witnessToken?: string; overrideReason?: string } = {}) =>
+  const move = (id: string, status: string, extra: { note?: string; witnessToken?: string; overrideReason?: string; scannedBarcode?: string } = {}) =>
     ctx.system.graphql(
-      'mutation ($id: ID!, $s: RequestStatus!, $note: String, $w: String, $o: String) { updateRequestStatus(id: $id, status: $s, note: $note, witnessToken: $w, overrideReason: $o) { status } }',
-      { id, s: status, note: extra.note, w: extra.witnessToken, o: extra.overrideReason },
+      'mutation ($id: ID!, $s: RequestStatus!, $note: String, $w: String, $o: String, $b: String) { updateRequestStatus(id: $id, status: $s, note: $note, witnessToken: $w, overrideReason: $o, scannedBarcode: $b) { status } }',
+      { id, s: status, note: extra.note, w: extra.witnessToken, o: extra.overrideReason, b: extra.scannedBarcode },
       { token: ctx.tokens.pharmacist },
     );
 

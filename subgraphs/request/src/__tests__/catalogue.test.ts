@@ -13,7 +13,7 @@ function pyxis() {
       return {
         medicine: { id: 'm' },
         assistanceTypes: [],
-        dispenser: { id: 'd', unit: 'UTI', retired: state.retired, status: 'ACTIVE', stock: [{ quantity: 3, reserved: 1, expired: false, medicine: { id: 'm' }, material: null }, { quantity: 9, reserved: 0, expired: true, medicine: { id: 'm' }, material: null }], assistanceTypes: [] },
+        dispenser: { id: 'd', unit: 'UTI', retired: state.retired, status: 'ACTIVE', stock: [{ unexpired: 3, reserved: 1, medicine: { id: 'm' }, material: null }, { unexpired: 0, reserved: 0, medicine: { id: 'm' }, material: null }], assistanceTypes: [] },
       };
     },
   };
@@ -37,7 +37,7 @@ describe('the catalogue facts the request subgraph checks new requests against',
     expect((await catalogue.facts(lookup)).dispenser?.retired).toBe(true); // a change shows once the TTL passed
     expect(state.asked).toBe(3);
     const { dispenser } = await catalogue.facts(lookup, { fresh: true });
-    expect([dispenser?.onHand.get('m'), availableAt(dispenser!, 'm')]).toEqual([3, 2]); // the expired lot is not on hand; one is held
+    expect([dispenser?.onHand.get('m'), availableAt(dispenser!, 'm')]).toEqual([3, 2]); // only unexpired lots are on hand; one is held
     expect(state.asked).toBe(4);
   });
 

@@ -4,7 +4,7 @@
  * without its change.
  */
 import { randomUUID } from 'node:crypto';
-import { conflict, notFound } from '@asky/shared';
+import { badUserInput, conflict, forbidden, notFound } from '@asky/shared';
 import type { RequestPrisma } from './client';
 import type { Request, RequestStatus } from '../generated/prisma/client';
 import { outboxEvent } from '../events';
@@ -26,8 +26,10 @@ export type NewRequest = Pick<
 export interface Custody {
   readonly witnessId: string | null;
   readonly overrideReason: string | null;
+  /** The package barcode scanned at the move, checked already. */
+  readonly scannedBarcode: string | null;
 }
-const NO_CUSTODY: Custody = { witnessId: null, overrideReason: null };
+const NO_CUSTODY: Custody = { witnessId: null, overrideReason: null, scannedBarcode: null };
 
 const SAME_REQUEST_FIELDS = ['kind', 'priority', 'medicineId', 'materialId', 'assistanceTypeId', 'dispenserId', 'quantity', 'note'] as const;
 
@@ -55,7 +57,7 @@ export class RequestCommands {
    */
   async create(data: NewRequest): Promise<Request> {
     const at = new Date();
-    const request: Request = { ...data, id: randomUUID(), status: 'PENDING', assigneeId: null, feedback: null, createdAt: at, updatedAt: at };
+    const request: Request = { ...data, id: randomUUID(), status: 'PENDING', assigneeId: null, feedback: null, receivedById: null, receivedAt: null, createdAt: at, updatedAt: at };
     const event = outboxEvent(request, null, data.requesterId, this.correlationId);
     const inserted = await this.prisma.direct.query<{ requestId: string }>(
       `WITH created AS (
@@ -150,6 +152,21 @@ export class RequestCommands {
       }
     }
     return moved;
+  }
+
+  /**
+   * The requester confirms she received what her completed request brought;
+   * once (again by her: the request as it is).
+   */
+  async confirmReceipt(id: string, viewer: Person): Promise<Request> {
+    const request = await this.prisma.request.findFirst({ where: { ...this.scope, id } });
+    if (!request) throw notFound('No such request');
+    if (request.requesterId !== viewer.id) throw forbidden('Only the requester confirms receiving what she asked for');
+    if (request.kind === 'ASSISTANCE') throw badUserInput('Assistance brings nothing to receive', { argument: 'id' });
+    if (request.status !== 'COMPLETED') throw conflict(`The request is ${request.status}: receipt is confirmed once it completed`);
+    if (request.receivedAt) return request;
+    await this.prisma.request.updateMany({ where: { id, receivedAt: null }, data: { receivedById: viewer.id, receivedAt: new Date() } });
+    return this.prisma.request.findUniqueOrThrow({ where: { id } });
   }
 
   /** Best effort: a hold left behind only makes less available, until the request's closing event releases it. */

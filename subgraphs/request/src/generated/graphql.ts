@@ -60,6 +60,12 @@ export type Medicine = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * The requester confirms she received what a completed medicine or material
+   * request brought (FHIR MedicationDispense's receiver). Once: again by her, the
+   * request as it is; CONFLICT before it completed; FORBIDDEN for anyone else.
+   */
+  confirmReceipt: Request;
   /** Asks for a medicine, a material or assistance. Emits request.created. */
   createRequest: Request;
   /**
@@ -74,9 +80,17 @@ export type Mutation = {
    * said otherwise), and pyxis opens a discrepancy for what the count lacked.
    * Completing a controlled medicine, override or not, needs a witness
    * (`witnessToken` from auth's `witness`, subjectId: the request's id), recorded
-   * in the history.
+   * in the history. Picking a medicine up (IN_TRANSIT) or completing it can be
+   * verified by scanning its package: `scannedBarcode` that is not the medicine's
+   * (or a medicine with no barcode on record) is refused with BAD_USER_INPUT
+   * (`argument: scannedBarcode`), a wrong item never leaves; the scan is recorded.
    */
   updateRequestStatus: Request;
+};
+
+
+export type MutationConfirmReceiptArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -89,6 +103,7 @@ export type MutationUpdateRequestStatusArgs = {
   id: Scalars['ID']['input'];
   note?: InputMaybe<Scalars['String']['input']>;
   overrideReason?: InputMaybe<Scalars['String']['input']>;
+  scannedBarcode?: InputMaybe<Scalars['String']['input']>;
   status: RequestStatus;
   witnessToken?: InputMaybe<Scalars['String']['input']>;
 };
@@ -174,6 +189,10 @@ export type Request = {
   note?: Maybe<Scalars['String']['output']>;
   priority: Priority;
   quantity?: Maybe<Scalars['Int']['output']>;
+  /** ISO-8601. */
+  receivedAt?: Maybe<Scalars['String']['output']>;
+  /** Who confirmed receiving what it brought (`confirmReceipt`: the requester), once it completed. */
+  receivedBy?: Maybe<User>;
   requester: User;
   status: RequestStatus;
   /** ISO-8601. */
@@ -205,6 +224,8 @@ export type RequestHistoryEntry = {
   note?: Maybe<Scalars['String']['output']>;
   /** Why it was completed although the count said the dispenser could not give it (an override). */
   overrideReason?: Maybe<Scalars['String']['output']>;
+  /** The barcode scanned on the package at this move, matching the medicine's. */
+  scannedBarcode?: Maybe<Scalars['String']['output']>;
   toStatus: RequestStatus;
   /** Who confirmed the move as a second person (completing a controlled medicine). */
   witness?: Maybe<User>;
@@ -439,6 +460,7 @@ export type MedicineResolvers<ContextType = Context, ParentType extends Resolver
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  confirmReceipt?: Resolver<ResolversTypes['Request'], ParentType, ContextType, RequireFields<MutationConfirmReceiptArgs, 'id'>>;
   createRequest?: Resolver<ResolversTypes['Request'], ParentType, ContextType, RequireFields<MutationCreateRequestArgs, 'input'>>;
   updateRequestStatus?: Resolver<ResolversTypes['Request'], ParentType, ContextType, RequireFields<MutationUpdateRequestStatusArgs, 'id' | 'status'>>;
 }>;
@@ -467,6 +489,8 @@ export type RequestResolvers<ContextType = Context, ParentType extends Resolvers
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   priority?: Resolver<ResolversTypes['Priority'], ParentType, ContextType>;
   quantity?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  receivedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  receivedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   requester?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RequestStatus'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -478,6 +502,7 @@ export type RequestHistoryEntryResolvers<ContextType = Context, ParentType exten
   fromStatus?: Resolver<Maybe<ResolversTypes['RequestStatus']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   overrideReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  scannedBarcode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   toStatus?: Resolver<ResolversTypes['RequestStatus'], ParentType, ContextType>;
   witness?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
 }>;

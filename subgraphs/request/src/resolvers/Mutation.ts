@@ -2,10 +2,11 @@ import { badUserInput, parseId } from '@asky/shared';
 import type { MutationResolvers } from '../generated/graphql';
 import { validNewRequest } from '../newRequest';
 import { checkOnHandToComplete } from '../completion';
+import { checkScan } from '../pickUp';
 
 export const Mutation: MutationResolvers = {
   createRequest: async (_, { input }, ctx) => ctx.commands.create(await validNewRequest(input, ctx.person().id, ctx.catalogue)),
-  updateRequestStatus: async (_, { id, status, note, witnessToken, overrideReason }, ctx) => {
+  updateRequestStatus: async (_, { id, status, note, witnessToken, overrideReason, scannedBarcode }, ctx) => {
     const text = note?.trim() || null;
     if (text && text.length > 1_000) throw badUserInput('note must have at most 1000 characters', { argument: 'note' });
     const requestId = parseId(id);
@@ -13,11 +14,14 @@ export const Mutation: MutationResolvers = {
     if (witnessToken && status !== 'COMPLETED') throw badUserInput('A witness confirms completing a request, not other moves', { argument: 'witnessToken' });
     const override = overrideReason?.trim() || null;
     if (override && (status !== 'COMPLETED' || override.length > 500)) throw badUserInput('overrideReason (at most 500 characters) is for completing a request', { argument: 'overrideReason' });
+    const request = scannedBarcode || status === 'COMPLETED' ? await ctx.requests.byId.load(requestId) : null;
+    const scanned = await checkScan(request, status, scannedBarcode, ctx.catalogue);
     let witnessId: string | null = null;
     if (status === 'COMPLETED') {
-      const { controlled } = await checkOnHandToComplete(await ctx.requests.byId.load(requestId), ctx.catalogue, !!override);
+      const { controlled } = await checkOnHandToComplete(request, ctx.catalogue, !!override);
       if (controlled || witnessToken) witnessId = await ctx.witnesses.confirm(witnessToken, person.id, requestId);
     }
-    return ctx.commands.transition(requestId, status, person, text, { witnessId, overrideReason: override });
+    return ctx.commands.transition(requestId, status, person, text, { witnessId, overrideReason: override, scannedBarcode: scanned });
   },
+  confirmReceipt: (_, { id }, ctx) => ctx.commands.confirmReceipt(parseId(id), ctx.person()),
 };

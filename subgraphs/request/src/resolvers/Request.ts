@@ -12,4 +12,6 @@ export const Request: RequestResolvers = {
   createdAt: (request) => request.createdAt.toISOString(),
   updatedAt: (request) => request.updatedAt.toISOString(),
   history: (request, _, { requests }) => requests.history.load(request.id),
+  receivedBy: (request) => reference(request.receivedById),
+  receivedAt: (request) => request.receivedAt?.toISOString() ?? null,
 };
