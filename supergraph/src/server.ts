@@ -25,6 +25,7 @@ import {
 } from '@asky/shared';
 import { coalesceIdenticalQueries } from './coalesce';
 import { dashboardRoutes } from './dashboard';
+import { labelRoutes } from './labels';
 import { startLive, trackApiSchema, type LiveLimits } from './live/server';
 import { readSupergraphSdl } from './supergraphFile';
 
@@ -138,7 +139,10 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     // Ready = it can serve: its schema is loaded. Not the subgraphs' readiness (one subgraph
     // down would take every gateway out of rotation, and the others' queries with it).
     ready: async () => apiSchema() !== undefined,
-    routes: (app) => dashboardRoutes(app),
+    routes: (app) => {
+      dashboardRoutes(app);
+      labelRoutes(app, deps.subgraphUrls.pyxis);
+    },
     extend: deps.bus
       ? (apollo, server, guard) => startLive({
             apollo,

@@ -83,3 +83,43 @@ describe('dispenser QR codes', () => {
     expect([colleague.status, (await colleague.arrayBuffer()).byteLength > 0]).toEqual([200, true]);
   }, 120_000);
 });
+
+describe('printable labels through the gateway', () => {
+  const atGateway = (path: string, token?: string) => fetch(new URL(path, ctx.system.gatewayUrl), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const gql = async (token: string, query: string, variables: Record<string, unknown>) => {
+    const body = await ctx.system.graphql(query, variables, { token });
+    expect(body.errors).toBeUndefined();
+    return body.data;
+  };
+
+  it('carry the code with its human-readable code, name and room under it, and the code scans', async () => {
+    const png = await atGateway(`/dispensers/${UTI}/qr.png`, ctx.tokens.nurse);
+    expect(png.status).toBe(200);
+    expect(decode(Buffer.from(await png.arrayBuffer()))).toContain('UTI-2-A');
+    const label = await atGateway(`/dispensers/${UTI}/label.svg?size=400`, ctx.tokens.nurse);
+    expect(label.status).toBe(200);
+    expect(label.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(label.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const svg = await label.text();
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="400"/);
+    for (const text of ['>UTI-2-A</text>', '>UTI Adulto A</text>', '>UTI Adulto · 2º andar · Sala 201</text>']) expect(svg).toContain(text);
+    const unauthenticated = await atGateway(`/dispensers/${UTI}/label.svg`);
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it("escape what staff typed, and answer a retired cabinet's label as gone", async () => {
+    const { createDispenser } = await gql(ctx.tokens.technician, 'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id } }', {
+      input: { code: `LBL-${Math.floor(Math.random() * 1e6)}`, name: '<script>alert(1)</script> & "B"', unit: 'Ala Rótulo', floor: '3', room: 'Sala <b>7</b>' },
+    });
+    const svg = await (await atGateway(`/dispensers/${createDispenser.id}/label.svg`, ctx.tokens.nurse)).text();
+    expect(svg).not.toContain('<script>');
+    expect(svg).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;B&quot;');
+    expect(svg).toContain('Sala &lt;b&gt;7&lt;/b&gt;');
+    await gql(ctx.tokens.technician, 'mutation ($id: ID!) { retireDispenser(id: $id) { retired } }', { id: createDispenser.id });
+    const gone = await atGateway(`/dispensers/${createDispenser.id}/label.svg`, ctx.tokens.nurse);
+    expect(gone.status).toBe(410);
+    expect((await gone.json()).error).toMatch(/retired on \d{4}-\d{2}-\d{2}/);
+    expect((await atGateway(`/dispensers/${createDispenser.id}/qr.png`, ctx.tokens.nurse)).status).toBe(410);
+  });
+});

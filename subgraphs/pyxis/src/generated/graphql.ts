@@ -82,7 +82,9 @@ export type Dispenser = {
   /**
    * A QR code carrying this dispenser's id, code, name and location (compact,
    * versioned JSON): a PNG data URL, or SVG text. `size` in pixels, 64 to 1024.
-   * Printable labels: GET /dispensers/{id}/qr.png or qr.svg on the pyxis service.
+   * Printable labels at the gateway (with a bearer token): GET /dispensers/{id}/qr.png
+   * or qr.svg (the code), label.svg (the code with code, name and location under it);
+   * a retired dispenser's: 410.
    */
   qrCode: Scalars['String']['output'];
   /** True once taken out of service for good. */
