@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { hospitalToday } from '@asky/shared';
 import { REPO_ROOT } from '../src/initDb';
 import { EventTap, listen, useTestSystem, type Listener } from '../src/testing';
 import { cabinets, eventually } from './helpers/cabinet';
@@ -179,7 +180,9 @@ describe("a medicine's register", () => {
 
     const { controlledRegister: register } = await gql(ctx.tokens.pharmacist, REGISTER, { id: medicine });
     const technician = await idOf(ctx.tokens.technician);
-    expect(register).toMatchObject({ from: soon(-30), to: soon(0), openingBalance: 0, closingBalance: 5 });
+    const today = hospitalToday().toISOString().slice(0, 10);
+    const monthAgo = new Date(Date.parse(today) - 30 * 864e5).toISOString().slice(0, 10);
+    expect(register).toMatchObject({ from: monthAgo, to: today, openingBalance: 0, closingBalance: 5 });
     expect(register.entries).toEqual([
       { kind: 'ASSIGN', delta: 5, balance: 5, lot: 'R1', slot: 'A', dispenser: { id: one.id }, actorId: technician, requestId: null, reason: null },
       { kind: 'ASSIGN', delta: 3, balance: 8, lot: 'R2', slot: 'B', dispenser: { id: two.id }, actorId: technician, requestId: null, reason: null },

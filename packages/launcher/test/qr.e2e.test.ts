@@ -119,7 +119,7 @@ describe('printable labels through the gateway', () => {
     await gql(ctx.tokens.technician, 'mutation ($id: ID!) { retireDispenser(id: $id) { retired } }', { id: createDispenser.id });
     const gone = await atGateway(`/dispensers/${createDispenser.id}/label.svg`, ctx.tokens.nurse);
     expect(gone.status).toBe(410);
-    expect((await gone.json()).error).toMatch(/retired on \d{4}-\d{2}-\d{2}/);
+    expect(((await gone.json()) as { error: string }).error).toMatch(/retired on \d{4}-\d{2}-\d{2}/);
     expect((await atGateway(`/dispensers/${createDispenser.id}/qr.png`, ctx.tokens.nurse)).status).toBe(410);
   });
 });

@@ -231,4 +231,21 @@ describe('views', () => {
     for (const r of data.requests) expect(['STAT', 'ASAP']).toContain(r.priority);
     expect(codeOf(await system.graphql('{ requests(filter: { createdAfter: "yesterday" }) { id } }', {}, { token: admin }))).toBe('BAD_USER_INPUT');
   });
+
+  it("read dates and times without an offset as the hospital's (HOSPITAL_TIME_ZONE, São Paulo by default)", async () => {
+    const { data } = await system.graphql('{ requests(first: 1, filter: { status: [PENDING] }) { id createdAt } }', {}, { token: admin });
+    const [{ id, createdAt }] = data.requests;
+    // The wall clock in São Paulo a minute before and after the request was made, without an offset.
+    const local = (ms: number) => new Date(Date.parse(createdAt) + ms - 3 * 3_600_000).toISOString().slice(0, 16);
+    const found = async (filter: Record<string, string>) =>
+      (await system.graphql('query ($f: RequestFilter) { requests(filter: $f, first: 200) { id } }', { f: { status: ['PENDING'], ...filter } }, { token: admin })).data.requests.some((r: { id: string }) => r.id === id);
+    expect(await found({ createdAfter: local(-60_000), createdBefore: local(60_000) })).toBe(true);
+    expect(await found({ createdAfter: local(60_000) })).toBe(false);
+    expect(await found({ createdBefore: local(-60_000) })).toBe(false);
+    // A date alone is its local midnight.
+    expect(await found({ createdAfter: local(0).slice(0, 10) })).toBe(true);
+    for (const bad of ['0000-01-01', '+275760-09-13T00:00:00Z', '2026-02-30']) {
+      expect(codeOf(await system.graphql('query ($a: String) { requests(filter: { createdAfter: $a }) { id } }', { a: bad }, { token: admin }))).toBe('BAD_USER_INPUT');
+    }
+  });
 });

@@ -5,6 +5,7 @@ export * from './ids';
 export * from './loaders';
 export * from './pages';
 export * from './limits';
+export * from './hospitalTime';
 export * from './abandoned';
 export * from './logger';
 export * from './metrics';

@@ -1,4 +1,4 @@
-import { badUserInput } from '@asky/shared';
+import { badUserInput, hospitalToday } from '@asky/shared';
 
 /** Trimmed, 1 to `max` characters. */
 export function text(value: string, argument: string, max = 200): string {
@@ -37,11 +37,8 @@ export function code(value: string, argument: string, pattern: RegExp): string {
 export const DISPENSER_CODE = /^[A-Z0-9][A-Z0-9-]{1,19}$/;
 export const ASSISTANCE_CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
 
-/**
- * Today as a date at 00:00 UTC: a lot is good through its expiry day, compared in
- * UTC everywhere (stocking, dispensing), never in the database's time zone.
- */
-export const todayUtc = (): Date => new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+/** Today in the hospital (`HOSPITAL_TIME_ZONE`), as a Postgres `date`: a lot is good through its expiry day there. */
+export const hospitalDay = (): Date => hospitalToday();
 
 /** A calendar date, YYYY-MM-DD. */
 export function date(value: string, argument: string): Date {

@@ -9,10 +9,10 @@
 import { badUserInput, conflict } from '@asky/shared';
 import type { PyxisTransaction } from './client';
 import type { StockLot } from '../generated/prisma/client';
-import { todayUtc } from '../validation';
+import { hospitalDay } from '../validation';
 
 /** Whether a lot is past its expiry date (UTC): nothing is promised or dispensed from it. */
-export const isExpired = (lot: { expiresAt: Date | null }, today = todayUtc()): boolean => !!lot.expiresAt && lot.expiresAt < today;
+export const isExpired = (lot: { expiresAt: Date | null }, today = hospitalDay()): boolean => !!lot.expiresAt && lot.expiresAt < today;
 
 /** First expiry first; lots without an expiry last; then the oldest received. */
 export function firstExpiryFirst(a: StockLot, b: StockLot): number {
@@ -21,7 +21,7 @@ export function firstExpiryFirst(a: StockLot, b: StockLot): number {
 }
 
 /** What units of a slot can still be dispensed: those of unexpired lots. */
-export const unexpiredIn = (lots: readonly StockLot[], today = todayUtc()): number =>
+export const unexpiredIn = (lots: readonly StockLot[], today = hospitalDay()): number =>
   lots.reduce((sum, lot) => sum + (isExpired(lot, today) ? 0 : lot.quantity), 0);
 
 /** What one change took from (or put in) one lot. */
@@ -64,7 +64,7 @@ export interface Taking {
  * lots hold less: the caller decides whether that is refused.
  */
 export async function takeFromLots(tx: PyxisTransaction, stockItemId: string, quantity: number, taking: Taking): Promise<LotPart[]> {
-  const today = todayUtc();
+  const today = hospitalDay();
   const lots = (await lotsOfSlot(tx, stockItemId)).filter((lot) => (taking.lot === undefined || lot.lot === taking.lot) && (taking.expired || !isExpired(lot, today)));
   return (await takeInOrder(tx, lots, quantity)).get(stockItemId) ?? [];
 }
@@ -75,7 +75,7 @@ export async function takeFromLots(tx: PyxisTransaction, stockItemId: string, qu
  * each slot, by slot id.
  */
 export async function takeFirstExpiring(tx: PyxisTransaction, stockItemIds: readonly string[], quantity: number): Promise<Map<string, LotPart[]>> {
-  const today = todayUtc();
+  const today = hospitalDay();
   const lots = await tx.stockLot.findMany({ where: { stockItemId: { in: [...stockItemIds] } } });
   return takeInOrder(tx, lots.filter((lot) => !isExpired(lot, today)), quantity);
 }

@@ -1,12 +1,12 @@
 /**
  * A medicine's register (the controlled-substance book pharmacies keep): every
- * movement of it in every cabinet, in order, with the running balance across the
+ * movement of it in every cabinet over some of the hospital's days, in order, with the running balance across the
  * hospital, who acted, who witnessed and for which request. The balance starts
  * from the sum of every movement before the window, so a window's first line
  * carries on from the last one before it.
  */
 import { stringify } from 'csv-stringify/sync';
-import { badUserInput, notFound } from '@asky/shared';
+import { badUserInput, notFound, parseInstant } from '@asky/shared';
 import type { PyxisPrisma } from './client';
 import type { Dispenser, StockItem, StockMovement } from '../generated/prisma/client';
 
@@ -17,15 +17,19 @@ export type RegisterLine = StockMovement & { stockItem: StockItem & { dispenser:
 
 export interface Register {
   readonly medicineId: string;
-  readonly from: Date;
-  readonly to: Date;
+  /** First and last day, YYYY-MM-DD, both included: the hospital's days. */
+  readonly firstDay: string;
+  readonly lastDay: string;
   readonly openingBalance: number;
   readonly closingBalance: number;
   readonly entries: readonly RegisterLine[];
 }
 
-export async function readRegister(prisma: PyxisPrisma, medicineId: string, from: Date, to: Date): Promise<Register> {
-  if (!(from < to)) throw badUserInput('from must be before to', { argument: 'from' });
+/** The register over the hospital's days `firstDay` to `lastDay` (YYYY-MM-DD, both included). */
+export async function readRegister(prisma: PyxisPrisma, medicineId: string, firstDay: string, lastDay: string): Promise<Register> {
+  const from = parseInstant(firstDay, 'from');
+  const to = parseInstant(new Date(Date.parse(`${lastDay}T00:00:00Z`) + 864e5).toISOString().slice(0, 10), 'to'); // the next day's local midnight
+  if (!(from < to)) throw badUserInput('from must not be after to', { argument: 'from' });
   if (!(await prisma.medicine.findUnique({ where: { id: medicineId }, select: { id: true } }))) throw notFound('No medicine has this id');
   const [before, movements] = await Promise.all([
     prisma.stockMovement.aggregate({ where: { medicineId, at: { lt: from } }, _sum: { delta: true } }),
@@ -40,7 +44,7 @@ export async function readRegister(prisma: PyxisPrisma, medicineId: string, from
   const openingBalance = before._sum.delta ?? 0;
   let balance = openingBalance;
   const entries = movements.map((movement) => ({ ...movement, balance: (balance += movement.delta) }));
-  return { medicineId, from, to, openingBalance, closingBalance: balance, entries };
+  return { medicineId, firstDay, lastDay, openingBalance, closingBalance: balance, entries };
 }
 
 const CSV_COLUMNS = ['at', 'kind', 'dispenser', 'slot', 'lot', 'delta', 'balance', 'actorId', 'witnessId', 'requestId', 'reason'];

@@ -9,7 +9,7 @@
 import { conflict } from '@asky/shared';
 import type { PyxisPrisma, PyxisTransaction } from './client';
 import { Prisma } from '../generated/prisma/client';
-import { todayUtc } from '../validation';
+import { hospitalDay } from '../validation';
 import { recordMovements } from './stockChanges';
 
 export type StockedItem = { readonly medicineId: string } | { readonly materialId: string };
@@ -34,7 +34,7 @@ export const availableIn = (slot: { unexpired: number; reserved: number }): numb
 /** The dispenser's slots of `item`, locked for the transaction (in id order), first expiry first (then the fullest). */
 export async function lockSlotsOf(tx: PyxisTransaction, dispenserId: string, item: StockedItem): Promise<LockedSlot[]> {
   const holdsItem = 'medicineId' in item ? Prisma.sql`"medicineId" = ${item.medicineId}::uuid` : Prisma.sql`"materialId" = ${item.materialId}::uuid`;
-  const today = todayUtc().toISOString().slice(0, 10);
+  const today = hospitalDay().toISOString().slice(0, 10);
   return tx.$queryRaw<LockedSlot[]>`
     WITH locked AS (
       SELECT id, slot, "dispenserId", "medicineId", "materialId", quantity, reserved FROM pyxis."StockItem"

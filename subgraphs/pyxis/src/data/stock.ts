@@ -70,9 +70,9 @@ export class StockRepository {
     });
   }
 
-  /** A medicine's register from `from` to `to` (excluded). */
-  register(medicineId: string, from: Date, to: Date) {
-    return readRegister(this.prisma, medicineId, from, to);
+  /** A medicine's register over the hospital's days `firstDay` to `lastDay`, both included. */
+  register(medicineId: string, firstDay: string, lastDay: string) {
+    return readRegister(this.prisma, medicineId, firstDay, lastDay);
   }
 
   movements(stockItemId: string, last: number) {

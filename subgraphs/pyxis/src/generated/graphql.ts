@@ -240,12 +240,12 @@ export type MedicineRegister = {
   /** The entries as CSV (RFC 4180, header line; text a spreadsheet would run as a formula is escaped). */
   csv: Scalars['String']['output'];
   entries: Array<RegisterEntry>;
-  /** First day (YYYY-MM-DD, UTC), included. */
+  /** First day (YYYY-MM-DD, the hospital's day: HOSPITAL_TIME_ZONE), included. */
   from: Scalars['String']['output'];
   medicine: Medicine;
   /** The balance before the first entry: every movement before `from`. */
   openingBalance: Scalars['Int']['output'];
-  /** Last day (YYYY-MM-DD, UTC), included. */
+  /** Last day (YYYY-MM-DD, the hospital's day), included. */
   to: Scalars['String']['output'];
 };
 
@@ -693,7 +693,7 @@ export type StockLocation = {
 /** One lot in a slot: a slot holds several, each with its quantity and expiry. */
 export type StockLot = {
   __typename?: 'StockLot';
-  /** Past its expiry date (UTC): nothing is dispensed from it; waste it. */
+  /** Past its expiry date (the hospital's day, HOSPITAL_TIME_ZONE): nothing is dispensed from it; waste it. */
   expired: Scalars['Boolean']['output'];
   /** YYYY-MM-DD */
   expiresAt?: Maybe<Scalars['String']['output']>;

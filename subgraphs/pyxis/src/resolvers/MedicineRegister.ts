@@ -1,12 +1,10 @@
 import type { MedicineRegisterResolvers, RegisterEntryResolvers } from '../generated/graphql';
 import { registerCsv } from '../data/register';
 
-const day = (date: Date) => date.toISOString().slice(0, 10);
-
 export const MedicineRegister: MedicineRegisterResolvers = {
   medicine: async (register, _, { catalogue }) => (await catalogue.medicineById.load(register.medicineId))!,
-  from: (register) => day(register.from),
-  to: (register) => day(new Date(register.to.getTime() - 864e5)), // `to` is the day after the last, excluded
+  from: (register) => register.firstDay,
+  to: (register) => register.lastDay,
   csv: (register) => registerCsv(register),
 };
 

@@ -41,7 +41,7 @@ const optionalDate = (value: string | null | undefined, argument: string) => (va
 /** A lot's expiry: a lot past it cannot go into a cabinet (it would be dispensed). */
 function lotExpiry(value: string | null | undefined): Date | null {
   const expiresAt = optionalDate(value, 'expiresAt');
-  if (expiresAt && expiresAt < valid.todayUtc()) {
+  if (expiresAt && expiresAt < valid.hospitalDay()) {
     throw badUserInput(`This lot expired on ${value}: it cannot be stocked`, { argument: 'expiresAt' });
   }
   return expiresAt;

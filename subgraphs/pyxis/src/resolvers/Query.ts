@@ -2,7 +2,7 @@ import { badUserInput, parseId, parsePage } from '@asky/shared';
 import { parseQrPayload } from '../qrCodes';
 import { PACKAGE_UNITS, UCUM_UNITS } from '../units';
 import type { Page } from '../data/search';
-import { count, date as validDate, text, todayUtc } from '../validation';
+import { count, date as validDate, text, hospitalDay } from '../validation';
 
 const DAY_MS = 864e5;
 import type { QueryResolvers } from '../generated/graphql';
@@ -32,11 +32,11 @@ export const Query: QueryResolvers = {
   discrepancies: (_, { open, unit, first }, { discrepancies }) => discrepancies.list({ open, unit }, count(first ?? 100, 'first', { min: 1, max: 500 })),
   dispenser: (_, { id }, { dispensers }) => dispensers.byId.load(parseId(id)),
   controlledRegister: (_, { medicineId, from, to }, { stock }) => {
-    const last = to ? validDate(to, 'to') : todayUtc();
+    const last = to ? validDate(to, 'to') : hospitalDay();
     const first = from ? validDate(from, 'from') : new Date(last.getTime() - 30 * DAY_MS);
     if (last.getTime() - first.getTime() > 365 * DAY_MS) throw badUserInput('A register window spans at most 366 days', { argument: 'from' });
-    if (first > last) throw badUserInput('from must not be after to', { argument: 'from' });
-    return stock.register(parseId(medicineId, 'medicineId'), first, new Date(last.getTime() + DAY_MS));
+    const day = (date: Date) => date.toISOString().slice(0, 10);
+    return stock.register(parseId(medicineId, 'medicineId'), day(first), day(last));
   },
   stockReservation: (_, { requestId }, { reservations }) => reservations.held(parseId(requestId, 'requestId')),
   dispenserByQr: async (_, { payload }, { dispensers }) => {

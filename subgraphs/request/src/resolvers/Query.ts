@@ -1,4 +1,4 @@
-import { badUserInput, parseId, parsePage } from '@asky/shared';
+import { parseId, parsePage, parseInstant } from '@asky/shared';
 import type { QueryResolvers, RequestFilter } from '../generated/graphql';
 import type { Prisma } from '../generated/prisma/client';
 import { kindsHandledBy } from '../workflow';
@@ -8,12 +8,8 @@ export const MAX_PAGE_SIZE = 200;
 const pageArgs = (first: number | null | undefined, after: string | null | undefined) =>
   parsePage(first, after, { fallback: 20, max: MAX_PAGE_SIZE });
 
-function instant(value: string | null | undefined, argument: string): Date | undefined {
-  if (!value) return undefined;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw badUserInput(`${argument} must be an ISO-8601 date-time`, { argument });
-  return date;
-}
+/** A date-time filter: without an offset, the hospital's local time (a date alone: its midnight). */
+const instant = (value: string | null | undefined, argument: string): Date | undefined => (value ? parseInstant(value, argument) : undefined);
 
 /** The filter arguments as a Prisma condition; the shorthand `status`/`kind` arguments narrow it further. */
 function whereOf(filter: RequestFilter | null | undefined): Prisma.RequestWhereInput {
