@@ -160,4 +160,20 @@ ALTER TABLE "StatusHistory" ADD COLUMN     "scannedBarcode" TEXT;
 END
 $migration$;
 
+-- Migration 20261203113211_request_patient
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261203113211_request_patient' AND finished_at IS NOT NULL) THEN
+-- AlterTable
+ALTER TABLE "Request" ADD COLUMN     "encounterId" TEXT,
+ADD COLUMN     "orderId" TEXT,
+ADD COLUMN     "patientBed" TEXT,
+ADD COLUMN     "patientIdentifier" TEXT;
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, 'f870189f9205294aabca753da474ceafa5be257fea8638fcc901b6f55007d59b', '20261203113211_request_patient', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

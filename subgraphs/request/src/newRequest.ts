@@ -42,6 +42,7 @@ export async function validNewRequest(input: CreateRequestInput, requesterId: st
     assistanceTypeId: optionalId(input.assistanceTypeId, 'assistanceTypeId'),
     dispenserId: optionalId(input.dispenserId, 'dispenserId'),
   };
+  const patient = patientOf(input);
   let quantity: number | null = null;
   if (input.kind === 'MEDICINE') {
     need(ids.medicineId, 'medicineId', input.kind);
@@ -78,6 +79,30 @@ export async function validNewRequest(input: CreateRequestInput, requesterId: st
     note,
     clientKey,
     unit: dispenser?.unit ?? null,
+    ...patient,
+  };
+}
+
+/** An identifier as the EHR prints it: 1 to 64 characters, trimmed. */
+function identifier(value: string | null | undefined, argument: string): string | null {
+  if (value == null) return null;
+  const trimmed = value.trim();
+  if (!trimmed || trimmed.length > 64) throw badUserInput(`${argument} must have 1 to 64 characters`, { argument });
+  return trimmed;
+}
+
+/** Who a MEDICINE request is for; the other kinds carry no patient. */
+function patientOf(input: CreateRequestInput) {
+  const given = { patient: input.patient, encounterId: input.encounterId, orderId: input.orderId };
+  if (input.kind !== 'MEDICINE') {
+    const named = Object.entries(given).find(([, value]) => value != null);
+    if (named) throw badUserInput(`${named[0]} is for MEDICINE requests`, { argument: named[0] });
+  }
+  return {
+    patientIdentifier: identifier(input.patient?.identifier, 'patient.identifier'),
+    patientBed: input.patient?.bed?.trim() ? identifier(input.patient.bed, 'patient.bed') : null,
+    encounterId: identifier(input.encounterId, 'encounterId'),
+    orderId: identifier(input.orderId, 'orderId'),
   };
 }
 

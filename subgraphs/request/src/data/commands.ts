@@ -18,7 +18,8 @@ type Person = Extract<Viewer, { kind: 'user' }>;
 /** A request as the requester asked for it, validated. */
 export type NewRequest = Pick<
   Request,
-  'kind' | 'priority' | 'requesterId' | 'medicineId' | 'materialId' | 'assistanceTypeId' | 'dispenserId' | 'quantity' | 'note' | 'clientKey' | 'unit'
+  | 'kind' | 'priority' | 'requesterId' | 'medicineId' | 'materialId' | 'assistanceTypeId' | 'dispenserId' | 'quantity' | 'note' | 'clientKey' | 'unit'
+  | 'patientIdentifier' | 'patientBed' | 'encounterId' | 'orderId'
 >;
 
 /** What must match for a retried createRequest (same clientKey) to be the same request. */
@@ -31,7 +32,7 @@ export interface Custody {
 }
 const NO_CUSTODY: Custody = { witnessId: null, overrideReason: null, scannedBarcode: null };
 
-const SAME_REQUEST_FIELDS = ['kind', 'priority', 'medicineId', 'materialId', 'assistanceTypeId', 'dispenserId', 'quantity', 'note'] as const;
+const SAME_REQUEST_FIELDS = ['kind', 'priority', 'medicineId', 'materialId', 'assistanceTypeId', 'dispenserId', 'quantity', 'note', 'patientIdentifier', 'patientBed', 'encounterId', 'orderId'] as const;
 
 export class RequestCommands {
   /**
@@ -62,9 +63,9 @@ export class RequestCommands {
     const inserted = await this.prisma.direct.query<{ requestId: string }>(
       `WITH created AS (
         INSERT INTO request."Request" (id, kind, status, priority, "requesterId", "medicineId", "materialId", "assistanceTypeId",
-          "dispenserId", quantity, note, unit, "clientKey", "createdAt", "updatedAt")
+          "dispenserId", quantity, note, unit, "clientKey", "createdAt", "updatedAt", "patientIdentifier", "patientBed", "encounterId", "orderId")
         VALUES ($1::uuid, $2::request."RequestKind", 'PENDING', $3::request."Priority", $4::uuid, $5::uuid, $6::uuid, $7::uuid,
-          $8::uuid, $9::int, $10::text, $11::text, $12::text, $13::timestamptz, $13::timestamptz)
+          $8::uuid, $9::int, $10::text, $11::text, $12::text, $13::timestamptz, $13::timestamptz, $18::text, $19::text, $20::text, $21::text)
         ON CONFLICT ("requesterId", "clientKey") DO NOTHING
         RETURNING id
       ), history AS (
@@ -78,6 +79,7 @@ export class RequestCommands {
         request.id, request.kind, request.priority, request.requesterId, request.medicineId, request.materialId, request.assistanceTypeId,
         request.dispenserId, request.quantity, request.note, request.unit, request.clientKey, at.toISOString(),
         randomUUID(), event.id, event.routingKey, JSON.stringify(event.payload),
+        request.patientIdentifier, request.patientBed, request.encounterId, request.orderId,
       ],
     );
     if (inserted.length === 1) {

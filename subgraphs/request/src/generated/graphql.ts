@@ -30,6 +30,8 @@ export type CreateRequestInput = {
   clientKey?: InputMaybe<Scalars['String']['input']>;
   /** Required for ASSISTANCE; when given, the item must be stocked (or the help offered) there. */
   dispenserId?: InputMaybe<Scalars['ID']['input']>;
+  /** MEDICINE only: the encounter in the hospital's records (1 to 64 characters). */
+  encounterId?: InputMaybe<Scalars['String']['input']>;
   kind: RequestKind;
   /** Required for MATERIAL. */
   materialId?: InputMaybe<Scalars['ID']['input']>;
@@ -37,6 +39,10 @@ export type CreateRequestInput = {
   medicineId?: InputMaybe<Scalars['ID']['input']>;
   /** Required for ASSISTANCE: what is wrong. */
   note?: InputMaybe<Scalars['String']['input']>;
+  /** MEDICINE only: the prescription or order it fulfils (1 to 64 characters). */
+  orderId?: InputMaybe<Scalars['String']['input']>;
+  /** MEDICINE only: who it is for. */
+  patient?: InputMaybe<PatientInput>;
   /** Default ROUTINE. */
   priority?: InputMaybe<Priority>;
   /** Required (> 0) for MEDICINE and MATERIAL. */
@@ -108,6 +114,20 @@ export type MutationUpdateRequestStatusArgs = {
   witnessToken?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Who a medicine is for, as the ward's records name the patient (no more than the pharmacy needs). */
+export type Patient = {
+  __typename?: 'Patient';
+  bed?: Maybe<Scalars['String']['output']>;
+  /** The medical record number (MRN) or other identifier. */
+  identifier: Scalars['String']['output'];
+};
+
+export type PatientInput = {
+  bed?: InputMaybe<Scalars['String']['input']>;
+  /** The medical record number (MRN) or other identifier, 1 to 64 characters. */
+  identifier: Scalars['String']['input'];
+};
+
 /** FHIR request-priority, lowest to highest. */
 export type Priority =
   | 'ASAP'
@@ -175,8 +195,16 @@ export type Request = {
   createdAt: Scalars['String']['output'];
   /** Where to pick it up, or where help is needed. */
   dispenser?: Maybe<Dispenser>;
+  /** MEDICINE: the encounter (admission, visit) in the hospital's records. */
+  encounterId?: Maybe<Scalars['String']['output']>;
   /** Staff's note to the requester. */
   feedback?: Maybe<Scalars['String']['output']>;
+  /**
+   * The request as FHIR R4 resources, a Bundle (type collection) as JSON: a
+   * MedicationRequest (MEDICINE), a SupplyRequest (MATERIAL) or a Task (ASSISTANCE),
+   * with a Task tracking its status, and a MedicationDispense once a medicine completed.
+   */
+  fhir: Scalars['String']['output'];
   /** Every status change, oldest first; the first entry is the creation. */
   history: Array<RequestHistoryEntry>;
   id: Scalars['ID']['output'];
@@ -187,6 +215,10 @@ export type Request = {
   medicine?: Maybe<Medicine>;
   /** The requester's note. */
   note?: Maybe<Scalars['String']['output']>;
+  /** MEDICINE: the prescription or order it fulfils. */
+  orderId?: Maybe<Scalars['String']['output']>;
+  /** MEDICINE: who it is for. */
+  patient?: Maybe<Patient>;
   priority: Priority;
   quantity?: Maybe<Scalars['Int']['output']>;
   /** ISO-8601. */
@@ -402,6 +434,8 @@ export type ResolversTypes = ResolversObject<{
   Material: ResolverTypeWrapper<Reference>;
   Medicine: ResolverTypeWrapper<Reference>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Patient: ResolverTypeWrapper<Patient>;
+  PatientInput: PatientInput;
   Priority: Priority;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Request: ResolverTypeWrapper<RequestModel>;
@@ -426,6 +460,8 @@ export type ResolversParentTypes = ResolversObject<{
   Material: Reference;
   Medicine: Reference;
   Mutation: Record<PropertyKey, never>;
+  Patient: Patient;
+  PatientInput: PatientInput;
   Query: Record<PropertyKey, never>;
   Request: RequestModel;
   RequestFilter: RequestFilter;
@@ -465,6 +501,11 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   updateRequestStatus?: Resolver<ResolversTypes['Request'], ParentType, ContextType, RequireFields<MutationUpdateRequestStatusArgs, 'id' | 'status'>>;
 }>;
 
+export type PatientResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Patient'] = ResolversParentTypes['Patient']> = ResolversObject<{
+  bed?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  identifier?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   assignedToMe?: Resolver<Array<ResolversTypes['Request']>, ParentType, ContextType>;
   myLastRequest?: Resolver<Maybe<ResolversTypes['Request']>, ParentType, ContextType>;
@@ -480,13 +521,17 @@ export type RequestResolvers<ContextType = Context, ParentType extends Resolvers
   assistanceType?: Resolver<Maybe<ResolversTypes['AssistanceType']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   dispenser?: Resolver<Maybe<ResolversTypes['Dispenser']>, ParentType, ContextType>;
+  encounterId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   feedback?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fhir?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   history?: Resolver<Array<ResolversTypes['RequestHistoryEntry']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['RequestKind'], ParentType, ContextType>;
   material?: Resolver<Maybe<ResolversTypes['Material']>, ParentType, ContextType>;
   medicine?: Resolver<Maybe<ResolversTypes['Medicine']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  orderId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  patient?: Resolver<Maybe<ResolversTypes['Patient']>, ParentType, ContextType>;
   priority?: Resolver<ResolversTypes['Priority'], ParentType, ContextType>;
   quantity?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   receivedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -529,6 +574,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Material?: MaterialResolvers<ContextType>;
   Medicine?: MedicineResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Patient?: PatientResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Request?: RequestResolvers<ContextType>;
   RequestHistoryEntry?: RequestHistoryEntryResolvers<ContextType>;

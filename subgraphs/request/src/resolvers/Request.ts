@@ -1,5 +1,6 @@
 import type { RequestResolvers } from '../generated/graphql';
 import { reference } from '../data/references';
+import { fhirBundle } from '../fhir';
 
 export const Request: RequestResolvers = {
   __resolveReference: (ref, { requests }) => requests.byId.load(ref.id),
@@ -12,6 +13,8 @@ export const Request: RequestResolvers = {
   createdAt: (request) => request.createdAt.toISOString(),
   updatedAt: (request) => request.updatedAt.toISOString(),
   history: (request, _, { requests }) => requests.history.load(request.id),
+  patient: (request) => (request.patientIdentifier ? { identifier: request.patientIdentifier, bed: request.patientBed } : null),
+  fhir: async (request, _, { requests }) => JSON.stringify(fhirBundle(request, await requests.history.load(request.id))),
   receivedBy: (request) => reference(request.receivedById),
   receivedAt: (request) => request.receivedAt?.toISOString() ?? null,
 };
