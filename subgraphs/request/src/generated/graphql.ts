@@ -217,7 +217,7 @@ export type Request = {
   note?: Maybe<Scalars['String']['output']>;
   /** MEDICINE: the prescription or order it fulfils. */
   orderId?: Maybe<Scalars['String']['output']>;
-  /** MEDICINE: who it is for. */
+  /** MEDICINE: who it is for (people only: no service reads it). */
   patient?: Maybe<Patient>;
   priority: Priority;
   quantity?: Maybe<Scalars['Int']['output']>;
