@@ -176,4 +176,21 @@ ADD COLUMN     "patientIdentifier" TEXT;
 END
 $migration$;
 
+-- Migration 20261203113623_escalation
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261203113623_escalation' AND finished_at IS NOT NULL) THEN
+-- AlterTable
+ALTER TABLE "Request" ADD COLUMN     "escalatedAt" TIMESTAMPTZ(3),
+ADD COLUMN     "escalationLevel" INTEGER NOT NULL DEFAULT 0;
+
+-- CreateIndex
+CREATE INDEX "Request_status_priority_createdAt_idx" ON "Request"("status", "priority", "createdAt");
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, '741e823cd25637e0d90f03089ffd9e36f52a7795e0594134cda3c989d1e6ee5f', '20261203113623_escalation', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -14,6 +14,7 @@ import {
   startSubgraph,
   type ServiceIdentityConfig,
   type AuthConfig,
+  type EscalationPolicy,
   type LogLevel,
   type PrismaClientExtras,
   type PrismaLike,
@@ -50,6 +51,8 @@ export interface SystemOptions {
   readonly events: SubgraphEvents;
   /** Overrides of the gateway's live limits. */
   readonly liveLimits?: Partial<LiveLimits>;
+  /** When unattended requests escalate. @default from the environment (loadEscalationPolicy) */
+  readonly escalation?: EscalationPolicy;
   /** Operations one caller may send the gateway per second. @default unbounded */
   readonly requestsPerCaller?: number;
 }
@@ -105,7 +108,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const requests = new RemoteRequests(() => urls.request, new ServiceTokenClient(identity('pyxis')));
     await start('pyxis', createPyxisSubgraph(requests) as unknown as AnySubgraph, remoteAuth(tokens, identity('pyxis')));
     const catalogue = new PyxisCatalogue(urls.pyxis, new ServiceTokenClient(identity('request')));
-    await start('request', createRequestSubgraph(catalogue) as unknown as AnySubgraph, remoteAuth(tokens, identity('request')));
+    await start('request', createRequestSubgraph(catalogue, options.escalation) as unknown as AnySubgraph, remoteAuth(tokens, identity('request')));
     const gateway = await createGateway({
       port: ports.gateway,
       production,

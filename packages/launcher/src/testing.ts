@@ -205,6 +205,8 @@ export interface TestSystemOptions {
   readonly userStatusTtlMs?: number;
   /** Overrides of the gateway's live limits (the live benchmark raises them). */
   readonly liveLimits?: SystemOptions['liveLimits'];
+  /** When unattended requests escalate (tests shorten it). */
+  readonly escalation?: SystemOptions['escalation'];
 }
 
 function throughProxy(target: DatabaseTarget, proxy: TcpProxy): DatabaseTarget {
@@ -259,6 +261,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       tokens: loadTokenConfig(new EnvReader({})),
       userStatusTtlMs: options.userStatusTtlMs ?? 0,
       liveLimits: options.liveLimits,
+      escalation: options.escalation,
       events: { bus, queuePrefix: topology.queuePrefix },
     });
     // The outbox relay polls in the background: its statements (and transaction

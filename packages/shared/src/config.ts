@@ -155,6 +155,25 @@ export function readPostgresUrl(name: string, env = new EnvReader()): URL | unde
   return env.url(name, POSTGRES_PROTOCOLS);
 }
 
+/**
+ * When an unattended request escalates: how long a STAT or ASAP request may wait
+ * PENDING before `request.escalated` (level 1), and again after as long once more
+ * (level 2); how often the request service looks.
+ */
+export interface EscalationPolicy {
+  /** `ESCALATE_STAT_AFTER_SECONDS` @default 120; `ESCALATE_ASAP_AFTER_SECONDS` @default 600 */
+  readonly afterSeconds: Readonly<Record<'STAT' | 'ASAP', number>>;
+  /** `ESCALATION_CHECK_MS` @default 5_000 */
+  readonly checkEveryMs: number;
+}
+
+export function loadEscalationPolicy(env = new EnvReader()): EscalationPolicy {
+  return Object.freeze({
+    afterSeconds: { STAT: env.int('ESCALATE_STAT_AFTER_SECONDS', 120, 1, 86_400), ASAP: env.int('ESCALATE_ASAP_AFTER_SECONDS', 600, 1, 86_400) },
+    checkEveryMs: env.int('ESCALATION_CHECK_MS', 5_000, 50, 600_000),
+  });
+}
+
 /** Limits on live subscriptions (graphql-ws), per gateway process. */
 export interface LiveLimits {
   /** `LIVE_SUBSCRIPTIONS_PER_CONNECTION` @default 20 */

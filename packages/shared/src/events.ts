@@ -7,6 +7,7 @@ export const EVENTS_EXCHANGE = 'asky.events';
 export const ROUTING_KEYS = {
   requestCreated: 'request.created',
   requestStatusChanged: 'request.status_changed',
+  requestEscalated: 'request.escalated',
   stockMovement: 'stock.movement',
   stockDiscrepancyOpened: 'stock.discrepancy_opened',
   stockDiscrepancyResolved: 'stock.discrepancy_resolved',
@@ -78,4 +79,23 @@ export interface StockDiscrepancyEvent extends StockPlace {
   readonly witnessId: string | null;
   /** Set once resolved. */
   readonly resolution: string | null;
+}
+
+/** The body of `request.escalated`: a STAT or ASAP request still PENDING past its priority's wait (request). */
+export interface RequestEscalatedEvent {
+  readonly eventId: string;
+  readonly type: typeof ROUTING_KEYS.requestEscalated;
+  readonly occurredAt: string;
+  readonly requestId: string;
+  readonly kind: 'MEDICINE' | 'MATERIAL' | 'ASSISTANCE';
+  readonly priority: 'ROUTINE' | 'URGENT' | 'ASAP' | 'STAT';
+  readonly status: string;
+  /** 1 the first time, 2 after a second period still unattended. */
+  readonly level: number;
+  /** How long it had waited, in seconds. */
+  readonly waitedSeconds: number;
+  readonly requesterId: string;
+  readonly dispenserId: string | null;
+  /** The dispenser's unit: whose supervisors are told. */
+  readonly unit: string | null;
 }

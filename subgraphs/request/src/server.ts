@@ -1,14 +1,16 @@
-import { LiveHub, OutboxRelay, REQUEST_EVENTS, OutboxRepository, registerSampledGauge, requestIdOf, startSubgraph, type Logger, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
+import { LiveHub, loadEscalationPolicy, OutboxRelay, OutboxRepository, REQUEST_EVENTS, type EscalationPolicy, registerSampledGauge, requestIdOf, startSubgraph, type Logger, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
 import type { Catalogue } from './catalogue';
+import { Escalator } from './escalation';
 import { createContext, type Context } from './context';
 import { createPrismaClient, type RequestPrisma } from './data/client';
 import { resolvers } from './resolvers';
 
 export { createPrismaClient, type RequestPrisma };
 export { PyxisCatalogue } from './catalogue';
+export { Escalator } from './escalation';
 
 /** The request subgraph; it learns about the catalogue from pyxis through `catalogue`. */
-export function createRequestSubgraph(catalogue: Catalogue): SubgraphDefinition<RequestPrisma, Context> {
+export function createRequestSubgraph(catalogue: Catalogue, escalation: EscalationPolicy = loadEscalationPolicy()): SubgraphDefinition<RequestPrisma, Context> {
   let relay: OutboxRelay | undefined;
   let hub: LiveHub | undefined;
   let log: Logger | undefined;
@@ -27,9 +29,12 @@ export function createRequestSubgraph(catalogue: Catalogue): SubgraphDefinition<
       const outbox = new OutboxRepository(prisma, 'request');
       relay = new OutboxRelay(outbox, events.bus, logger);
       relay.start();
+      const escalator = new Escalator(prisma, escalation, logger, () => relay?.nudge());
+      escalator.start();
       registerSampledGauge('asky_outbox_backlog', 'Request events in the outbox not yet confirmed by the broker', () => outbox.unsentCount());
       return {
         async stop() {
+          await escalator.stop();
           await relay?.stop();
           await hub?.stop();
         },

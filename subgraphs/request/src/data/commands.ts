@@ -58,7 +58,7 @@ export class RequestCommands {
    */
   async create(data: NewRequest): Promise<Request> {
     const at = new Date();
-    const request: Request = { ...data, id: randomUUID(), status: 'PENDING', assigneeId: null, feedback: null, receivedById: null, receivedAt: null, createdAt: at, updatedAt: at };
+    const request: Request = { ...data, id: randomUUID(), status: 'PENDING', assigneeId: null, feedback: null, receivedById: null, receivedAt: null, escalationLevel: 0, escalatedAt: null, createdAt: at, updatedAt: at };
     const event = outboxEvent(request, null, data.requesterId, this.correlationId);
     const inserted = await this.prisma.direct.query<{ requestId: string }>(
       `WITH created AS (

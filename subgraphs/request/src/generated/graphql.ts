@@ -197,6 +197,10 @@ export type Request = {
   dispenser?: Maybe<Dispenser>;
   /** MEDICINE: the encounter (admission, visit) in the hospital's records. */
   encounterId?: Maybe<Scalars['String']['output']>;
+  /** ISO-8601: the last escalation. */
+  escalatedAt?: Maybe<Scalars['String']['output']>;
+  /** Escalations for waiting PENDING too long (STAT, ASAP): 0 none, 1, then 2 (request.escalated). */
+  escalationLevel: Scalars['Int']['output'];
   /** Staff's note to the requester. */
   feedback?: Maybe<Scalars['String']['output']>;
   /**
@@ -522,6 +526,8 @@ export type RequestResolvers<ContextType = Context, ParentType extends Resolvers
   createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   dispenser?: Resolver<Maybe<ResolversTypes['Dispenser']>, ParentType, ContextType>;
   encounterId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  escalatedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  escalationLevel?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   feedback?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fhir?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   history?: Resolver<Array<ResolversTypes['RequestHistoryEntry']>, ParentType, ContextType>;
