@@ -126,4 +126,20 @@ CREATE INDEX "ThrottleEvent_key_at_idx" ON "ThrottleEvent"("key", "at");
 END
 $migration$;
 
+-- Migration 20261203114125_charge_nurse
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261203114125_charge_nurse' AND finished_at IS NOT NULL) THEN
+-- AlterEnum
+ALTER TYPE "Role" ADD VALUE 'CHARGE_NURSE';
+
+-- AlterTable
+ALTER TABLE "User" ADD COLUMN     "units" TEXT[] DEFAULT ARRAY[]::TEXT[];
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, '971a174585ec5fec35a37e1d002b3e91566305eeec3808fd2117985eda647d81', '20261203114125_charge_nurse', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

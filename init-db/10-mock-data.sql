@@ -1,7 +1,8 @@
 -- Development mock data (never for production). Fixed ids so requests can point at
 -- users, medicines and dispensers of the other schemas; ON CONFLICT keeps reruns
 -- harmless. Passwords (scrypt): nurse@asky.local / asky-nurse, pharmacist@… /
--- asky-pharmacist, technician@… / asky-technician, admin@… / asky-admin.
+-- asky-pharmacist, technician@… / asky-technician, admin@… / asky-admin, and
+-- charge@asky.local / asky-charge, the charge nurse of UTI Adulto (her ward board).
 
 INSERT INTO auth."User" (id, name, email, "passwordHash", role, "updatedAt") VALUES
   ('11111111-1111-4111-8111-000000000001', 'Ana Souza', 'nurse@asky.local',
@@ -12,6 +13,11 @@ INSERT INTO auth."User" (id, name, email, "passwordHash", role, "updatedAt") VAL
    'scrypt$131072$8$1$K9djtBGqs+24t1gUs2wleg==$b2mUtAKpc/QVv8fLeGc91FwKtYb6Kmn9e0eUarmYcqw=', 'TECHNICIAN', now()),
   ('11111111-1111-4111-8111-000000000004', 'Diego Rocha', 'admin@asky.local',
    'scrypt$131072$8$1$63Y2A0D5MBIgj3c0rZtiTQ==$7w5m+QDVMugGbBDImkys7s9FOhgPx1+fzf/HMPR7eGg=', 'ADMIN', now())
+ON CONFLICT DO NOTHING;
+
+INSERT INTO auth."User" (id, name, email, "passwordHash", role, units, "updatedAt") VALUES
+  ('11111111-1111-4111-8111-000000000005', 'Elisa Prado', 'charge@asky.local',
+   'scrypt$131072$8$1$YiTn1qHPKMrB7rlcEV2Q7A==$ErD89jpFh06blmRtotGyMRYuDFjkbGHUdkQUO/wWteE=', 'CHARGE_NURSE', ARRAY['UTI Adulto'], now())
 ON CONFLICT DO NOTHING;
 
 INSERT INTO pyxis."Medicine" (id, name, "activeIngredient", strength, "dosageForm", unit, controlled, "atcCode", "updatedAt") VALUES

@@ -181,6 +181,8 @@ export const MOCK_USERS = {
   pharmacist: ['pharmacist@asky.local', 'asky-pharmacist'],
   technician: ['technician@asky.local', 'asky-technician'],
   admin: ['admin@asky.local', 'asky-admin'],
+  /** The charge nurse of UTI Adulto. */
+  charge: ['charge@asky.local', 'asky-charge'],
 } as const;
 
 export interface TestSystemOptions {

@@ -28,7 +28,7 @@ describe('init-db on a real Postgres', () => {
 
   it('lets each subgraph role read and write its own tables but not change the schema', async () => {
     expect((await as('pyxis', 'SELECT count(*) FROM pyxis."Medicine"')).rows[0].count).not.toBe('0');
-    expect((await as('auth', 'SELECT count(*) FROM auth."User"')).rows[0].count).toBe('4');
+    expect((await as('auth', 'SELECT count(*) FROM auth."User"')).rows[0].count).toBe('5');
     await expect(as('pyxis', 'CREATE TABLE pyxis.intruder (id int)')).rejects.toMatchObject({ code: '42501' });
     await expect(as('pyxis', 'DROP TABLE pyxis."Medicine"')).rejects.toMatchObject({ code: '42501' });
   });
@@ -68,6 +68,7 @@ describe('init-db on a real Postgres', () => {
     const { rows } = await as('admin', 'SELECT email, role, active FROM auth."User" ORDER BY email');
     expect(rows).toEqual([
       { email: 'admin@asky.local', role: 'ADMIN', active: true },
+      { email: 'charge@asky.local', role: 'CHARGE_NURSE', active: true },
       { email: 'nurse@asky.local', role: 'NURSE', active: true },
       { email: 'pharmacist@asky.local', role: 'PHARMACIST', active: true },
       { email: 'technician@asky.local', role: 'TECHNICIAN', active: true },

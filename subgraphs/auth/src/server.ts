@@ -55,7 +55,7 @@ export function createAuthSubgraph(settings: AuthSettings): SubgraphDefinition<A
     createContext: (prisma, viewer, req) => createContext(prisma, viewer, req, authServices(prisma)),
     localAuth: (prisma) => ({
       verifier: new TokenVerifier({ ...settings.tokens, keys: new StaticKeySource(keys().jwks) }),
-      users: { status: (id) => prisma.user.findUnique({ where: { id }, select: { id: true, role: true, active: true, passwordChangeRequired: true } }) },
+      users: { status: (id) => prisma.user.findUnique({ where: { id }, select: { id: true, role: true, active: true, passwordChangeRequired: true, units: true } }) },
     }),
     routes: (app, prisma) => authRoutes(app, keys, () => authServices(prisma).issuer, settings.config.serviceSecrets),
   };

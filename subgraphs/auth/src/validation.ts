@@ -17,6 +17,14 @@ export function validName(name: string): string {
   return trimmed;
 }
 
+/** A CHARGE_NURSE's units: 1 to 100 characters each, at most 20, no repeats; other roles oversee none. */
+export function validUnits(units: readonly string[], role: string): string[] {
+  const trimmed = [...new Set(units.map((unit) => unit.trim()))];
+  if (role !== 'CHARGE_NURSE' && trimmed.length) throw badUserInput('Only a CHARGE_NURSE oversees units', { argument: 'units' });
+  if (trimmed.length > 20 || trimmed.some((unit) => !unit || unit.length > 100)) throw badUserInput('units: at most 20, each 1 to 100 characters', { argument: 'units' });
+  return trimmed;
+}
+
 /** NIST 800-63B / OWASP: length over composition rules; at most 128 so hashing stays bounded. */
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;

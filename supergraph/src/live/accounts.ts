@@ -9,6 +9,8 @@ import { ErrorCode, hasErrorCode, serviceUnavailable, type Role } from '@asky/sh
 export interface Account {
   readonly id: string;
   readonly role: Role;
+  /** CHARGE_NURSE: the units whose requests she sees. */
+  readonly units: readonly string[];
 }
 
 export class AccountChecks {
@@ -21,7 +23,7 @@ export class AccountChecks {
       const res = await fetch(this.authUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization },
-        body: JSON.stringify({ query: '{ me { id role } }' }),
+        body: JSON.stringify({ query: '{ me { id role units } }' }),
         signal: AbortSignal.timeout(5_000),
       });
       body = (await res.json()) as typeof body;

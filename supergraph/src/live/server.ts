@@ -259,7 +259,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
           return false;
         }
         connectionsByUser.set(claims.sub, open + 1);
-        Object.assign(ctx.extra, { authorization, claims, subscriber: { id: account.id, role: account.role } });
+        Object.assign(ctx.extra, { authorization, claims, subscriber: { id: account.id, role: account.role, units: account.units } });
         connections.add(ctx.extra);
         ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(LIVE_CLOSE.UNAUTHORIZED, 'Token expired'), claims.exp * 1000 - Date.now());
         processMetrics.liveConnections.inc();
@@ -316,7 +316,8 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
         const account = await accounts.current(extras[0]!.authorization!).catch(() => undefined); // auth away: keep what we know
         if (account === undefined) return;
         for (const extra of extras) {
-          if (!account || account.role !== extra.subscriber!.role) extra.socket.close(LIVE_CLOSE.FORBIDDEN, account ? 'The role changed: reconnect' : 'This account is no longer active');
+          const changed = account && (account.role !== extra.subscriber!.role || account.units.join('|') !== (extra.subscriber!.units ?? []).join('|'));
+          if (!account || changed) extra.socket.close(LIVE_CLOSE.FORBIDDEN, account ? 'The role or units changed: reconnect' : 'This account is no longer active');
         }
       }),
     );

@@ -8,7 +8,8 @@ import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'no
 /** The only algorithm accepted: ECDSA P-256 with SHA-256. */
 export const TOKEN_ALGORITHM = 'ES256' as const;
 
-export const ROLES = ['NURSE', 'PHARMACIST', 'TECHNICIAN', 'ADMIN'] as const;
+/** CHARGE_NURSE: a nurse who also sees every request of her units (her ward board). */
+export const ROLES = ['NURSE', 'CHARGE_NURSE', 'PHARMACIST', 'TECHNICIAN', 'ADMIN'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What every service token may do: read users (names, roles, whether active) and the catalogue. */

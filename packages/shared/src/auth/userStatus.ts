@@ -7,7 +7,7 @@ import DataLoader from 'dataloader';
 import type { ServiceTokenClient } from './serviceToken';
 import type { UserStatus, UserStatusSource } from './viewer';
 
-const QUERY = 'query UserStatuses($ids: [ID!]!) { userStatuses(ids: $ids) { id role active passwordChangeRequired } }';
+const QUERY = 'query UserStatuses($ids: [ID!]!) { userStatuses(ids: $ids) { id role active passwordChangeRequired units } }';
 
 export class RemoteUserStatusSource implements UserStatusSource {
   private readonly cache = new Map<string, { status: UserStatus | null; at: number }>();

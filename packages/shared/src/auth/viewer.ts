@@ -7,7 +7,7 @@ import { unauthenticated } from '../errors';
 import { SERVICE_SUBJECT_PREFIX, type Role, type TokenClaims } from './tokens';
 
 export type Viewer =
-  | { readonly kind: 'user'; readonly id: string; readonly role: Role; readonly scopes: ReadonlySet<string> }
+  | { readonly kind: 'user'; readonly id: string; readonly role: Role; readonly scopes: ReadonlySet<string>; readonly units: readonly string[] }
   | { readonly kind: 'service'; readonly service: string; readonly scopes: ReadonlySet<string> };
 
 /** A user's current standing, as auth knows it. */
@@ -17,6 +17,8 @@ export interface UserStatus {
   readonly active: boolean;
   /** An administrator set the password: nothing but `changePassword` until the person sets their own. */
   readonly passwordChangeRequired?: boolean;
+  /** The hospital units whose requests a CHARGE_NURSE sees (as dispensers name them). */
+  readonly units?: readonly string[];
 }
 
 /** Answers whether users are active and what role they have now. */
@@ -44,13 +46,14 @@ export async function viewerFromClaims(claims: TokenClaims, users: UserStatusSou
   }
   const status = await users.status(claims.sub);
   if (!status?.active) throw unauthenticated('This account is not active');
-  return personViewer(status.id, status.role, status.passwordChangeRequired);
+  return personViewer(status.id, status.role, status.passwordChangeRequired, status.units);
 }
 
 /** A logged-in person as a viewer: with their role's scopes, or only the password change they owe. */
-export const personViewer = (id: string, role: Role, passwordChangeRequired = false): Viewer => ({
+export const personViewer = (id: string, role: Role, passwordChangeRequired = false, units: readonly string[] = []): Viewer => ({
   kind: 'user',
   id,
   role,
+  units: role === 'CHARGE_NURSE' ? units : [],
   scopes: new Set(passwordChangeRequired ? [PASSWORD_CHANGE_SCOPE] : [PERSON_SCOPE, roleScope(role)]),
 });

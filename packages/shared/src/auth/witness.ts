@@ -13,7 +13,7 @@ import type { Role } from './tokens';
 import type { SubgraphAuth } from './subgraphAuth';
 
 /** Who may witness: licensed clinical staff. */
-export const WITNESS_ROLES: readonly Role[] = ['NURSE', 'PHARMACIST'];
+export const WITNESS_ROLES: readonly Role[] = ['NURSE', 'CHARGE_NURSE', 'PHARMACIST'];
 
 /** How long a confirmation lasts, in seconds. */
 export const WITNESS_TTL_SECONDS = 120;

@@ -12,10 +12,11 @@ export interface RequestSubscriptionArgs {
   readonly assignedToMe?: boolean | null;
 }
 
-/** Who subscribes: a user id and their current role (services do not subscribe). */
+/** Who subscribes: a user id, their current role and (CHARGE_NURSE) units (services do not subscribe). */
 export interface Subscriber {
   readonly id: string;
   readonly role: Role;
+  readonly units?: readonly string[];
 }
 
 /**

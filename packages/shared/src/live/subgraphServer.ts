@@ -94,7 +94,8 @@ export function serveSubgraphSubscriptions(options: SubgraphSubscriptionOptions)
     for (const connection of connections.values()) {
       options.authenticate(connection.authorization).then(
         (now) => {
-          if (now?.kind !== 'user' || now.role !== connection.viewer.role || !now.scopes.has('person')) {
+          const units = (viewer: { units?: readonly string[] }) => (viewer.units ?? []).join('|');
+          if (now?.kind !== 'user' || now.role !== connection.viewer.role || units(now) !== units(connection.viewer) || !now.scopes.has('person')) {
             connection.socket.close(LIVE_CLOSE.FORBIDDEN, now ? 'The role changed: reconnect' : 'This account is no longer active');
           }
         },

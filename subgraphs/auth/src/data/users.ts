@@ -10,6 +10,8 @@ export interface NewUser {
   readonly role: Role;
   /** The password was set by an administrator: the person must change it at first login. */
   readonly passwordChangeRequired?: boolean;
+  /** CHARGE_NURSE: the units she oversees. */
+  readonly units?: string[];
 }
 
 const MISSING = 'No user has this id';
@@ -33,15 +35,20 @@ export class UserRepository {
   }
 
   statuses(ids: readonly string[]) {
-    return this.prisma.user.findMany({ where: { id: { in: [...ids] } }, select: { id: true, role: true, active: true, passwordChangeRequired: true } });
+    return this.prisma.user.findMany({ where: { id: { in: [...ids] } }, select: { id: true, role: true, active: true, passwordChangeRequired: true, units: true } });
   }
 
   create(user: NewUser) {
     return expectingClientErrors(this.prisma.user.create({ data: user }), { duplicate: 'An account with this e-mail already exists' });
   }
 
+  setUnits(id: string, units: string[]) {
+    return expectingClientErrors(this.prisma.user.update({ where: { id }, data: { units } }), { missing: MISSING });
+  }
+
+  /** A new role; one that is not CHARGE_NURSE oversees no units. */
   setRole(id: string, role: Role) {
-    return expectingClientErrors(this.prisma.user.update({ where: { id }, data: { role } }), { missing: MISSING });
+    return expectingClientErrors(this.prisma.user.update({ where: { id }, data: { role, ...(role === 'CHARGE_NURSE' ? {} : { units: [] }) } }), { missing: MISSING });
   }
 
   /** The person's own new password: clears the change owed and revokes every session, at once. */

@@ -40,6 +40,8 @@ export type CreateUserInput = {
   name: Scalars['String']['input'];
   password: Scalars['String']['input'];
   role: Role;
+  /** CHARGE_NURSE: the units whose requests she sees, as dispensers name them (e.g. "UTI Adulto"). */
+  units?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 export type Mutation = {
@@ -69,6 +71,8 @@ export type Mutation = {
    * whatever the e-mail: accounts come from an ADMIN (`createUser`).
    */
   register: AuthPayload;
+  /** Sets the units a CHARGE_NURSE oversees (up to 20; BAD_USER_INPUT for other roles); they take effect within USER_STATUS_TTL_MS. */
+  setUserUnits: User;
   /**
    * A witness signs in on the logged-in person's screen to confirm one act of
    * theirs on `subjectId` — the stock slot changed, the dispenser a slot is
@@ -125,6 +129,12 @@ export type MutationRegisterArgs = {
 };
 
 
+export type MutationSetUserUnitsArgs = {
+  id: Scalars['ID']['input'];
+  units: Array<Scalars['String']['input']>;
+};
+
+
 export type MutationWitnessArgs = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
@@ -154,11 +164,13 @@ export type QueryUserStatusesArgs = {
 };
 
 /**
- * What a person may do in Asky. NURSE asks; PHARMACIST and TECHNICIAN answer
+ * What a person may do in Asky. NURSE asks; CHARGE_NURSE asks and sees every
+ * request of her units (`User.units`); PHARMACIST and TECHNICIAN answer
  * (medicines; materials and dispensers); ADMIN manages everything.
  */
 export type Role =
   | 'ADMIN'
+  | 'CHARGE_NURSE'
   | 'NURSE'
   | 'PHARMACIST'
   | 'TECHNICIAN';
@@ -173,6 +185,8 @@ export type User = {
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   role: Role;
+  /** CHARGE_NURSE: the units whose requests she sees, as dispensers name them (empty for other roles). */
+  units: Array<Scalars['String']['output']>;
 };
 
 /** Whether a user may still act, and as what: what services check on each call. */
@@ -183,6 +197,8 @@ export type UserStatus = {
   /** Until the person changes the password an administrator set, they may do nothing else. */
   passwordChangeRequired: Scalars['Boolean']['output'];
   role: Role;
+  /** CHARGE_NURSE: the units whose requests she sees. */
+  units: Array<Scalars['String']['output']>;
 };
 
 /**
@@ -346,6 +362,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'refreshToken'>>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
   register?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'email' | 'name' | 'password'>>;
+  setUserUnits?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserUnitsArgs, 'id' | 'units'>>;
   witness?: Resolver<ResolversTypes['WitnessConfirmation'], ParentType, ContextType, RequireFields<MutationWitnessArgs, 'email' | 'password' | 'subjectId'>>;
 }>;
 
@@ -363,6 +380,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  units?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type UserStatusResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UserStatus'] = ResolversParentTypes['UserStatus']> = ResolversObject<{
@@ -370,6 +388,7 @@ export type UserStatusResolvers<ContextType = Context, ParentType extends Resolv
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   passwordChangeRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  units?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type WitnessConfirmationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WitnessConfirmation'] = ResolversParentTypes['WitnessConfirmation']> = ResolversObject<{

@@ -1,8 +1,8 @@
-import { forbidden, hashPassword, parseId, personViewer } from '@asky/shared';
+import { forbidden, hashPassword, notFound, parseId, personViewer } from '@asky/shared';
 import type { MutationResolvers } from '../generated/graphql';
 import type { Context } from '../context';
 import type { AuthSession } from '../sessions';
-import { checkPassword, validEmail, validName } from '../validation';
+import { checkPassword, validEmail, validName, validUnits } from '../validation';
 
 /** The rest of the operation (e.g. `AuthPayload.user`) runs as the person who just logged in. */
 function actAs(ctx: Context, session: AuthSession): AuthSession {
@@ -28,7 +28,13 @@ export const Mutation: MutationResolvers = {
     const email = validEmail(input.email);
     checkPassword(input.password, email);
     // A password the administrator knows: the person picks their own at first login.
-    return users.create({ name: validName(input.name), email, passwordHash: await hashPassword(input.password), role: input.role, passwordChangeRequired: true });
+    const units = validUnits(input.units ?? [], input.role);
+    return users.create({ name: validName(input.name), email, passwordHash: await hashPassword(input.password), role: input.role, passwordChangeRequired: true, units });
+  },
+  setUserUnits: async (_, { id, units }, { users }) => {
+    const user = await users.findById(parseId(id));
+    if (!user) throw notFound('No such user');
+    return users.setUnits(user.id, validUnits(units, user.role));
   },
   changeUserRole: (_, { id, role }, { users }) => users.setRole(parseId(id), role),
   deactivateUser: (_, { id }, { users }) => users.deactivate(parseId(id)),

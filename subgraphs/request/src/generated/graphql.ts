@@ -149,7 +149,8 @@ export type Query = {
   /**
    * Requests, most urgent first (STAT, ASAP, URGENT, ROUTINE), then oldest first.
    * `first` (default 20, at most 200) and `after` (the `id` of the last request of
-   * the previous page) page through them. A NURSE sees her own; staff see the kinds
+   * the previous page) page through them. A NURSE sees her own; a CHARGE_NURSE
+   * also those of her units (her ward board: `filter: { unit }` narrows it); staff see the kinds
    * they work (PHARMACIST: MEDICINE, MATERIAL; TECHNICIAN: MATERIAL, ASSISTANCE); ADMIN all.
    */
   requests: Array<Request>;
@@ -184,7 +185,8 @@ export type QueryRequestsArgs = {
 
 /**
  * A bedside request for a medicine, a material or assistance. A NURSE sees her
- * own requests only; staff (PHARMACIST, TECHNICIAN, ADMIN) see all.
+ * own requests only; a CHARGE_NURSE hers and those of her units (the units of the
+ * dispensers they name); staff see the kinds they work; ADMIN all.
  */
 export type Request = {
   __typename?: 'Request';
