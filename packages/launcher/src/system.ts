@@ -15,6 +15,7 @@ import {
   type ServiceIdentityConfig,
   type AuthConfig,
   type EscalationPolicy,
+  type PushConfig,
   type LogLevel,
   type PrismaClientExtras,
   type PrismaLike,
@@ -53,6 +54,8 @@ export interface SystemOptions {
   readonly liveLimits?: Partial<LiveLimits>;
   /** When unattended requests escalate. @default from the environment (loadEscalationPolicy) */
   readonly escalation?: EscalationPolicy;
+  /** Web Push. @default from the environment (loadPushConfig) */
+  readonly push?: PushConfig;
   /** Operations one caller may send the gateway per second. @default unbounded */
   readonly requestsPerCaller?: number;
 }
@@ -108,7 +111,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const requests = new RemoteRequests(() => urls.request, new ServiceTokenClient(identity('pyxis')));
     await start('pyxis', createPyxisSubgraph(requests) as unknown as AnySubgraph, remoteAuth(tokens, identity('pyxis')));
     const catalogue = new PyxisCatalogue(urls.pyxis, new ServiceTokenClient(identity('request')));
-    await start('request', createRequestSubgraph(catalogue, options.escalation) as unknown as AnySubgraph, remoteAuth(tokens, identity('request')));
+    await start('request', createRequestSubgraph(catalogue, { escalation: options.escalation, push: options.push }) as unknown as AnySubgraph, remoteAuth(tokens, identity('request')));
     const gateway = await createGateway({
       port: ports.gateway,
       production,

@@ -209,6 +209,8 @@ export interface TestSystemOptions {
   readonly liveLimits?: SystemOptions['liveLimits'];
   /** When unattended requests escalate (tests shorten it). */
   readonly escalation?: SystemOptions['escalation'];
+  /** Web Push (tests run the push service). */
+  readonly push?: SystemOptions['push'];
 }
 
 function throughProxy(target: DatabaseTarget, proxy: TcpProxy): DatabaseTarget {
@@ -264,6 +266,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       userStatusTtlMs: options.userStatusTtlMs ?? 0,
       liveLimits: options.liveLimits,
       escalation: options.escalation,
+      push: options.push,
       events: { bus, queuePrefix: topology.queuePrefix },
     });
     // The outbox relay polls in the background: its statements (and transaction

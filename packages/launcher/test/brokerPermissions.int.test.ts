@@ -76,6 +76,9 @@ it('lets each service do its part under its own user, and no more', async () => 
   try {
     expect([pyxis.connected(), gateway.connected(), request.connected()]).toEqual([true, true, true]);
     const stock = await pyxis.subscribe({ queue: 'pyxis.stock', bindings: ['request.status_changed'] });
+    // request's own queue for Web Push.
+    const push = await request.subscribe({ queue: 'request.push', bindings: ['request.created', 'request.status_changed', 'request.escalated'] });
+    await push.close();
     const live = await gateway.broadcast(['request.#']);
     const messageId = randomBytes(8).toString('hex');
     await request.publish('request.status_changed', { hello: 'pyxis' }, messageId);
@@ -101,4 +104,5 @@ it('lets each service do its part under its own user, and no more', async () => 
     expect(await refusal(service, (channel) => channel.deleteExchange('asky.events'))).toBe(403);
   }
   expect(await refusal('gateway', (channel) => channel.assertQueue('pyxis.stock', { durable: true }))).toBe(403);
+  expect(await refusal('request', (channel) => channel.assertQueue('pyxis.stock', { durable: true }))).toBe(403);
 }, 60_000);

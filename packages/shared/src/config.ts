@@ -3,6 +3,7 @@
  * frozen typed object; a missing or malformed value fails fast with one clear line.
  * Nothing outside this module reads `process.env`.
  */
+import { readFileSync } from 'node:fs';
 
 /** A configuration problem a person must fix; its message is that one line. */
 export class ConfigError extends Error {
@@ -171,6 +172,35 @@ export function loadEscalationPolicy(env = new EnvReader()): EscalationPolicy {
   return Object.freeze({
     afterSeconds: { STAT: env.int('ESCALATE_STAT_AFTER_SECONDS', 120, 1, 86_400), ASAP: env.int('ESCALATE_ASAP_AFTER_SECONDS', 600, 1, 86_400) },
     checkEveryMs: env.int('ESCALATION_CHECK_MS', 5_000, 50, 600_000),
+  });
+}
+
+/** Web Push (RFC 8030/8291/8292) to staff who are not looking at a screen. */
+export interface PushConfig {
+  /** VAPID keys (base64url, as `web-push generate-vapid-keys` prints them); unset: generated for this process. */
+  readonly vapidPublicKey?: string;
+  readonly vapidPrivateKey?: string;
+  /** Who the push services contact about our pushes: `VAPID_SUBJECT` @default mailto:pharmacy@asky.local */
+  readonly vapidSubject: string;
+  /**
+   * Hosts a subscription's endpoint may name (`*.` matches subdomains): the
+   * browsers' push services. The server POSTs there, so an endpoint is never an
+   * arbitrary URL (an internal address). `PUSH_ENDPOINT_HOSTS`, comma-separated.
+   */
+  readonly endpointHosts: readonly string[];
+  /** A CA (PEM) trusted for push services besides the public ones, e.g. a hospital's own push relay: the file `PUSH_CA_FILE`. */
+  readonly extraCa?: string;
+}
+
+export const DEFAULT_PUSH_HOSTS = ['fcm.googleapis.com', 'updates.push.services.mozilla.com', 'web.push.apple.com', '*.notify.windows.com'];
+
+export function loadPushConfig(env = new EnvReader()): PushConfig {
+  return Object.freeze({
+    vapidPublicKey: env.string('VAPID_PUBLIC_KEY'),
+    vapidPrivateKey: env.string('VAPID_PRIVATE_KEY'),
+    vapidSubject: env.string('VAPID_SUBJECT', 'mailto:pharmacy@asky.local'),
+    endpointHosts: (env.string('PUSH_ENDPOINT_HOSTS') ?? DEFAULT_PUSH_HOSTS.join(',')).split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+    extraCa: env.string('PUSH_CA_FILE') ? readFileSync(env.string('PUSH_CA_FILE')!, 'utf8') : undefined,
   });
 }
 

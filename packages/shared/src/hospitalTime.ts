@@ -5,6 +5,7 @@
  * which in São Paulo turns at 21:00. `HOSPITAL_TIME_ZONE` (IANA name)
  * @default America/Sao_Paulo
  */
+import { EnvReader } from './config';
 import { badUserInput } from './errors';
 
 export const DEFAULT_TIME_ZONE = 'America/Sao_Paulo';
@@ -14,7 +15,7 @@ let zone: string | undefined;
 /** The hospital's time zone, read once from `HOSPITAL_TIME_ZONE` (an unknown zone stops the start). */
 export function hospitalTimeZone(): string {
   if (zone) return zone;
-  const named = process.env.HOSPITAL_TIME_ZONE?.trim() || DEFAULT_TIME_ZONE;
+  const named = new EnvReader().string('HOSPITAL_TIME_ZONE', DEFAULT_TIME_ZONE).trim();
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: named });
   } catch {

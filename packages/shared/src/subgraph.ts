@@ -11,7 +11,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { ConfigError, loadEventsConfig, loadLiveLimits, loadServiceIdentity, loadSubgraphConfig, loadTokenConfig, type LiveLimits, type SubgraphName } from './config';
-import { enforceAccess, remoteAuth, serviceSdlForServices, viewerOf, viewerOfAuthorization, WitnessCheck, type SubgraphAuth, type Viewer } from './auth';
+import { enforceAccess, remoteAuth, serviceSdlForServices, viewerOf, viewerOfAuthorization, WitnessCheck, type SubgraphAuth, type UserStatusSource, type Viewer } from './auth';
 import { connectEvents, DEFAULT_AMQP_URL, type SubgraphEvents } from './bus';
 import { createPrismaAdapter, databaseReachable, type PrismaAdapter, type PrismaClientExtras, type PrismaLike } from './database';
 import { createLogger, type Logger } from './logger';
@@ -35,7 +35,7 @@ export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends
   /** How auth itself checks tokens (its own keys and database); others are given `deps.auth`. */
   localAuth?(prisma: TPrisma): SubgraphAuth;
   /** Work beside the HTTP server (outbox relay, event consumers), on the event bus. */
-  background?(prisma: TPrisma, events: SubgraphEvents, logger: Logger): Promise<{ stop(): Promise<void> }>;
+  background?(prisma: TPrisma, events: SubgraphEvents, logger: Logger, users: UserStatusSource): Promise<{ stop(): Promise<void> }>;
   /** Extra HTTP routes beside `/graphql`; `viewer` tells who calls them (null: nobody valid). */
   routes?(app: Express, prisma: TPrisma, viewer: (req: Request) => Promise<Viewer | null>): void;
 }
@@ -107,7 +107,7 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
       : undefined,
   });
   const work = definition.background && events
-    ? await definition.background(deps.prisma, events, deps.logger).catch(async (err: unknown) => {
+    ? await definition.background(deps.prisma, events, deps.logger, auth.users).catch(async (err: unknown) => {
         await service.stop();
         throw err;
       })

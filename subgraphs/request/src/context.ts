@@ -1,4 +1,5 @@
-import { forbidden, type LiveHub, type Logger, type Viewer, type WitnessCheck } from '@asky/shared';
+import { forbidden, type LiveHub, type Logger, type PushConfig, type Viewer, type WitnessCheck } from '@asky/shared';
+import { PushSubscriptions } from './push/subscriptions';
 import type { Catalogue } from './catalogue';
 import type { RequestPrisma } from './data/client';
 import { RequestCommands } from './data/commands';
@@ -16,6 +17,13 @@ export interface Context {
   live(): LiveHub;
   /** The viewer as a person; FORBIDDEN for a service. */
   person(): Extract<Viewer, { kind: 'user' }>;
+  readonly push: PushServices & { readonly subscriptions: PushSubscriptions };
+}
+
+export interface PushServices {
+  readonly config: PushConfig;
+  /** Undefined until the subgraph's background work started. */
+  readonly publicKey: () => string | undefined;
 }
 
 export interface ContextServices {
@@ -28,9 +36,10 @@ export interface ContextServices {
   /** The client request's id (`X-Request-Id`), carried into events. */
   readonly correlationId?: string;
   readonly logger?: Logger;
+  readonly push: PushServices;
 }
 
-export function createContext(prisma: RequestPrisma, viewer: Viewer | null, { catalogue, witnesses, committed, hub, correlationId, logger }: ContextServices): Context {
+export function createContext(prisma: RequestPrisma, viewer: Viewer | null, { catalogue, witnesses, committed, hub, correlationId, logger, push }: ContextServices): Context {
   const scope = visibleTo(viewer);
   return {
     viewer,
@@ -38,6 +47,7 @@ export function createContext(prisma: RequestPrisma, viewer: Viewer | null, { ca
     commands: new RequestCommands(prisma, scope, catalogue.stock, committed, correlationId, logger),
     catalogue,
     witnesses,
+    push: { ...push, subscriptions: new PushSubscriptions(prisma) },
     live: () => {
       // Only before the subgraph is ready (its /ready waits for the bus), so nobody routes here then.
       const live = hub?.();

@@ -1,6 +1,7 @@
-import { LiveHub, loadEscalationPolicy, OutboxRelay, OutboxRepository, REQUEST_EVENTS, type EscalationPolicy, registerSampledGauge, requestIdOf, startSubgraph, type Logger, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
+import { LiveHub, loadEscalationPolicy, loadPushConfig, OutboxRelay, OutboxRepository, REQUEST_EVENTS, type EscalationPolicy, type PushConfig, registerSampledGauge, requestIdOf, startSubgraph, type Logger, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
 import type { Catalogue } from './catalogue';
 import { Escalator } from './escalation';
+import { PushNotifier, vapidKeys, type Vapid } from './push/notifier';
 import { createContext, type Context } from './context';
 import { createPrismaClient, type RequestPrisma } from './data/client';
 import { resolvers } from './resolvers';
@@ -8,9 +9,20 @@ import { resolvers } from './resolvers';
 export { createPrismaClient, type RequestPrisma };
 export { PyxisCatalogue } from './catalogue';
 export { Escalator } from './escalation';
+export { PUSH_QUEUE } from './push/notifier';
+
+export interface RequestSubgraphOptions {
+  /** @default from the environment (loadEscalationPolicy) */
+  readonly escalation?: EscalationPolicy;
+  /** @default from the environment (loadPushConfig) */
+  readonly push?: PushConfig;
+}
 
 /** The request subgraph; it learns about the catalogue from pyxis through `catalogue`. */
-export function createRequestSubgraph(catalogue: Catalogue, escalation: EscalationPolicy = loadEscalationPolicy()): SubgraphDefinition<RequestPrisma, Context> {
+export function createRequestSubgraph(catalogue: Catalogue, options: RequestSubgraphOptions = {}): SubgraphDefinition<RequestPrisma, Context> {
+  const escalation = options.escalation ?? loadEscalationPolicy();
+  const pushConfig = options.push ?? loadPushConfig();
+  let vapid: Vapid | undefined;
   let relay: OutboxRelay | undefined;
   let hub: LiveHub | undefined;
   let log: Logger | undefined;
@@ -19,11 +31,15 @@ export function createRequestSubgraph(catalogue: Catalogue, escalation: Escalati
     packageName: '@asky/request',
     resolvers,
     // A committed change wakes this process's relay; other replicas' relays still poll.
-    createContext: (prisma, viewer, req, witnesses) => createContext(prisma, viewer, { catalogue, witnesses, committed: () => relay?.nudge(), hub: () => hub, correlationId: requestIdOf(req), logger: log }),
+    createContext: (prisma, viewer, req, witnesses) =>
+      createContext(prisma, viewer, { catalogue, witnesses, committed: () => relay?.nudge(), hub: () => hub, correlationId: requestIdOf(req), logger: log, push: { config: pushConfig, publicKey: () => vapid?.publicKey } }),
     createPrismaClient,
     subscriptions: true,
-    background: async (prisma, events, logger) => {
+    background: async (prisma, events, logger, users) => {
       log = logger;
+      vapid = vapidKeys(pushConfig, logger);
+      const notifier = new PushNotifier(prisma, events.bus, users, vapid, logger, events.queuePrefix, pushConfig.extraCa);
+      await notifier.start();
       hub = new LiveHub(events.bus, logger, REQUEST_EVENTS);
       await hub.start();
       const outbox = new OutboxRepository(prisma, 'request');
@@ -34,6 +50,7 @@ export function createRequestSubgraph(catalogue: Catalogue, escalation: Escalati
       registerSampledGauge('asky_outbox_backlog', 'Request events in the outbox not yet confirmed by the broker', () => outbox.unsentCount());
       return {
         async stop() {
+          await notifier.stop();
           await escalator.stop();
           await relay?.stop();
           await hub?.stop();

@@ -75,6 +75,16 @@ export type Mutation = {
   /** Asks for a medicine, a material or assistance. Emits request.created. */
   createRequest: Request;
   /**
+   * Registers this browser for Web Push: new requests of the kinds the caller works
+   * (pharmacists, technicians), escalations (those and the unit's charge nurses), and
+   * the caller's own requests' status changes are pushed to it, encrypted for it
+   * (RFC 8291), with no patient data. Again for the same endpoint: its keys and owner
+   * are replaced. BAD_USER_INPUT for an endpoint that is not a browser push service's.
+   */
+  registerPush: Scalars['Boolean']['output'];
+  /** Stops pushes to this endpoint (the caller's own); false when there was none. */
+  unregisterPush: Scalars['Boolean']['output'];
+  /**
    * Moves a request along its workflow (see RequestStatus); CONFLICT names the
    * allowed transitions. Accepting assigns the caller. A staff member's `note` becomes
    * the `feedback` the requester sees; rejecting needs one. Emits request.status_changed.
@@ -102,6 +112,16 @@ export type MutationConfirmReceiptArgs = {
 
 export type MutationCreateRequestArgs = {
   input: CreateRequestInput;
+};
+
+
+export type MutationRegisterPushArgs = {
+  subscription: PushSubscriptionInput;
+};
+
+
+export type MutationUnregisterPushArgs = {
+  endpoint: Scalars['String']['input'];
 };
 
 
@@ -135,6 +155,27 @@ export type Priority =
   | 'STAT'
   | 'URGENT';
 
+export type PushKeysInput = {
+  /** The browser's authentication secret, base64url (16 bytes). */
+  auth: Scalars['String']['input'];
+  /** The browser's P-256 public key, base64url (65 bytes). */
+  p256dh: Scalars['String']['input'];
+};
+
+/** What a browser needs to subscribe to Web Push (RFC 8030) for this service. */
+export type PushSettings = {
+  __typename?: 'PushSettings';
+  /** The VAPID public key (RFC 8292), base64url: the `applicationServerKey` of `pushManager.subscribe`. */
+  publicKey: Scalars['String']['output'];
+};
+
+/** A browser's push subscription, as `PushSubscription.toJSON()` gives it. */
+export type PushSubscriptionInput = {
+  /** The push service's URL for this browser (https, at a browser's push service). */
+  endpoint: Scalars['String']['input'];
+  keys: PushKeysInput;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** Open requests the caller accepted. */
@@ -143,6 +184,8 @@ export type Query = {
   myLastRequest?: Maybe<Request>;
   /** The caller's own requests, newest first. */
   myRequests: Array<Request>;
+  /** For `pushManager.subscribe`: the VAPID public key. */
+  pushSettings: PushSettings;
   /** PENDING requests of the kinds the caller works, most urgent first: what to pick up next. */
   queue: Array<Request>;
   request?: Maybe<Request>;
@@ -440,9 +483,13 @@ export type ResolversTypes = ResolversObject<{
   Material: ResolverTypeWrapper<Reference>;
   Medicine: ResolverTypeWrapper<Reference>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Patient: ResolverTypeWrapper<Patient>;
   PatientInput: PatientInput;
   Priority: Priority;
+  PushKeysInput: PushKeysInput;
+  PushSettings: ResolverTypeWrapper<PushSettings>;
+  PushSubscriptionInput: PushSubscriptionInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Request: ResolverTypeWrapper<RequestModel>;
   RequestFilter: RequestFilter;
@@ -451,7 +498,6 @@ export type ResolversTypes = ResolversObject<{
   RequestStatus: RequestStatus;
   RequestStatusChange: ResolverTypeWrapper<StatusChange>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   User: ResolverTypeWrapper<Reference>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
@@ -466,15 +512,18 @@ export type ResolversParentTypes = ResolversObject<{
   Material: Reference;
   Medicine: Reference;
   Mutation: Record<PropertyKey, never>;
+  Boolean: Scalars['Boolean']['output'];
   Patient: Patient;
   PatientInput: PatientInput;
+  PushKeysInput: PushKeysInput;
+  PushSettings: PushSettings;
+  PushSubscriptionInput: PushSubscriptionInput;
   Query: Record<PropertyKey, never>;
   Request: RequestModel;
   RequestFilter: RequestFilter;
   RequestHistoryEntry: StatusHistoryModel;
   RequestStatusChange: StatusChange;
   Subscription: Record<PropertyKey, never>;
-  Boolean: Scalars['Boolean']['output'];
   User: Reference;
   String: Scalars['String']['output'];
 }>;
@@ -504,6 +553,8 @@ export type MedicineResolvers<ContextType = Context, ParentType extends Resolver
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   confirmReceipt?: Resolver<ResolversTypes['Request'], ParentType, ContextType, RequireFields<MutationConfirmReceiptArgs, 'id'>>;
   createRequest?: Resolver<ResolversTypes['Request'], ParentType, ContextType, RequireFields<MutationCreateRequestArgs, 'input'>>;
+  registerPush?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRegisterPushArgs, 'subscription'>>;
+  unregisterPush?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationUnregisterPushArgs, 'endpoint'>>;
   updateRequestStatus?: Resolver<ResolversTypes['Request'], ParentType, ContextType, RequireFields<MutationUpdateRequestStatusArgs, 'id' | 'status'>>;
 }>;
 
@@ -512,10 +563,15 @@ export type PatientResolvers<ContextType = Context, ParentType extends Resolvers
   identifier?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type PushSettingsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PushSettings'] = ResolversParentTypes['PushSettings']> = ResolversObject<{
+  publicKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   assignedToMe?: Resolver<Array<ResolversTypes['Request']>, ParentType, ContextType>;
   myLastRequest?: Resolver<Maybe<ResolversTypes['Request']>, ParentType, ContextType>;
   myRequests?: Resolver<Array<ResolversTypes['Request']>, ParentType, ContextType, RequireFields<QueryMyRequestsArgs, 'first'>>;
+  pushSettings?: Resolver<ResolversTypes['PushSettings'], ParentType, ContextType>;
   queue?: Resolver<Array<ResolversTypes['Request']>, ParentType, ContextType, RequireFields<QueryQueueArgs, 'first'>>;
   request?: Resolver<Maybe<ResolversTypes['Request']>, ParentType, ContextType, RequireFields<QueryRequestArgs, 'id'>>;
   requests?: Resolver<Array<ResolversTypes['Request']>, ParentType, ContextType, RequireFields<QueryRequestsArgs, 'first'>>;
@@ -583,6 +639,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Medicine?: MedicineResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Patient?: PatientResolvers<ContextType>;
+  PushSettings?: PushSettingsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Request?: RequestResolvers<ContextType>;
   RequestHistoryEntry?: RequestHistoryEntryResolvers<ContextType>;

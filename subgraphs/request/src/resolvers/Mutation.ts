@@ -3,6 +3,7 @@ import type { MutationResolvers } from '../generated/graphql';
 import { validNewRequest } from '../newRequest';
 import { checkOnHandToComplete } from '../completion';
 import { checkScan } from '../pickUp';
+import { checkEndpoint, checkKeys } from '../push/subscriptions';
 
 export const Mutation: MutationResolvers = {
   createRequest: async (_, { input }, ctx) => ctx.commands.create(await validNewRequest(input, ctx.person().id, ctx.catalogue)),
@@ -24,4 +25,11 @@ export const Mutation: MutationResolvers = {
     return ctx.commands.transition(requestId, status, person, text, { witnessId, overrideReason: override, scannedBarcode: scanned });
   },
   confirmReceipt: (_, { id }, ctx) => ctx.commands.confirmReceipt(parseId(id), ctx.person()),
+  registerPush: async (_, { subscription }, ctx) => {
+    const person = ctx.person();
+    const endpoint = checkEndpoint(subscription.endpoint, ctx.push.config);
+    await ctx.push.subscriptions.register(person, endpoint, checkKeys(subscription.keys));
+    return true;
+  },
+  unregisterPush: (_, { endpoint }, ctx) => ctx.push.subscriptions.unregister(ctx.person().id, endpoint),
 };

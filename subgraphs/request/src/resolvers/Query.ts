@@ -1,4 +1,4 @@
-import { parseId, parsePage, parseInstant } from '@asky/shared';
+import { parseId, parsePage, parseInstant, serviceUnavailable } from '@asky/shared';
 import type { QueryResolvers, RequestFilter } from '../generated/graphql';
 import type { Prisma } from '../generated/prisma/client';
 import { kindsHandledBy } from '../workflow';
@@ -25,6 +25,11 @@ function whereOf(filter: RequestFilter | null | undefined): Prisma.RequestWhereI
 }
 
 export const Query: QueryResolvers = {
+  pushSettings: (_, __, { push }) => {
+    const publicKey = push.publicKey();
+    if (!publicKey) throw serviceUnavailable('push is starting: try again');
+    return { publicKey };
+  },
   request: (_, { id }, { requests }) => requests.byId.load(parseId(id)),
   requests: (_, { status, kind, filter, first, after }, { requests }) =>
     requests.list({ AND: [whereOf(filter), { status: status ?? undefined, kind: kind ?? undefined }] }, pageArgs(first, after)),
