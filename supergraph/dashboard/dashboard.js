@@ -1,23 +1,61 @@
-// The ward / pharmacy screen: requests by priority, kept current by the
-// requestStatusChanged subscription. No build step: graphql-ws is served as is.
+// The ward / pharmacy screen: the open requests a person may see, most urgent
+// first, kept current by the requestStatusChanged subscription. It renews its
+// session before the access token expires, reconnects by itself with back-off
+// (a fresh token each time), refetches what it may have missed, and says loudly
+// when it is not live. No build step: graphql-ws is served as is.
 import { createClient } from './vendor/graphql-ws/client.js';
 
 const endpoint = new URL('/graphql', location.href);
-const FIELDS = `id kind priority status createdAt
-  requester { name } medicine { name } material { name } assistanceType { name } dispenser { code location }`;
+const OPEN = ['PENDING', 'ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'IN_PROGRESS'];
 const URGENCY = ['STAT', 'ASAP', 'URGENT', 'ROUTINE'];
-const requests = new Map();
-const $ = (id) => document.getElementById(id);
+/** Minutes a request may wait PENDING before it shows as overdue. */
+const OVERDUE_MINUTES = { STAT: 2, ASAP: 10, URGENT: 30, ROUTINE: 120 };
+/** How long a closed request stays on the screen (`?closedSeconds=` for tests). */
+const CLOSED_MS = 1000 * Number(new URLSearchParams(location.search).get('closedSeconds') ?? 60);
+const NEXT = {
+  MEDICINE: { PENDING: 'ACCEPTED', ACCEPTED: 'PREPARING', PREPARING: 'IN_TRANSIT', IN_TRANSIT: 'COMPLETED' },
+  MATERIAL: { PENDING: 'ACCEPTED', ACCEPTED: 'PREPARING', PREPARING: 'IN_TRANSIT', IN_TRANSIT: 'COMPLETED' },
+  ASSISTANCE: { PENDING: 'ACCEPTED', ACCEPTED: 'IN_PROGRESS', IN_PROGRESS: 'COMPLETED' },
+};
+const STAFF = ['PHARMACIST', 'TECHNICIAN', 'ADMIN'];
+/** Requests a page: within the gateway's cost limit for these fields. */
+const PAGE = 50;
+const FIELDS = `id kind priority status createdAt quantity feedback escalationLevel
+  requester { name } assignee { name } medicine { name unit controlled } material { name unit } assistanceType { name } dispenser { code unit location }`;
 
-async function graphql(query, variables, token) {
+const requests = new Map();
+/** When each closed request leaves the screen. */
+const leaving = new Map();
+const $ = (id) => document.getElementById(id);
+let session; // { accessToken, refreshToken, expiresAt }
+let me;
+
+async function graphql(query, variables = {}, token = session?.accessToken) {
   const res = await fetch(endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   const body = await res.json();
-  if (body.errors?.length) throw new Error(body.errors[0].message);
+  if (body.errors?.length) throw Object.assign(new Error(body.errors[0].message), { code: body.errors[0].extensions?.code });
   return body.data;
+}
+
+function keep(payload) {
+  session = { accessToken: payload.accessToken, refreshToken: payload.refreshToken, expiresAt: Date.now() + payload.expiresIn * 1000 };
+  sessionStorage.setItem('asky-session', JSON.stringify(session));
+}
+
+/** An access token good for at least another minute: renewed with the refresh token when not. */
+async function freshToken() {
+  if (session && session.expiresAt - Date.now() > 60_000) return session.accessToken;
+  const { refreshToken } = await graphql(
+    'mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken expiresIn refreshToken } }',
+    { t: session.refreshToken },
+    null,
+  );
+  keep(refreshToken);
+  return session.accessToken;
 }
 
 function age(iso) {
@@ -25,71 +63,160 @@ function age(iso) {
   return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-const itemOf = (r) => r.medicine?.name ?? r.material?.name ?? r.assistanceType?.name ?? r.kind;
+const overdue = (r) => r.status === 'PENDING' && (r.escalationLevel > 0 || Date.now() - Date.parse(r.createdAt) > OVERDUE_MINUTES[r.priority] * 60_000);
+
+function itemCell(r) {
+  const td = document.createElement('td');
+  const item = r.medicine ?? r.material ?? r.assistanceType;
+  const unit = r.medicine?.unit ?? r.material?.unit;
+  td.textContent = `${item?.name ?? r.kind}${r.quantity ? ` × ${r.quantity}${unit ? ` ${unit}` : ''}` : ''}`;
+  if (r.medicine?.controlled) td.append(Object.assign(document.createElement('span'), { className: 'controlled', textContent: 'CONTROLLED', title: 'Controlled: completing it needs a witness' }));
+  if (r.escalationLevel > 0) td.append(Object.assign(document.createElement('span'), { className: 'escalated', textContent: `▲ escalated ×${r.escalationLevel}` }));
+  return td;
+}
+
+async function move(r, status) {
+  let note;
+  if (status === 'REJECTED') {
+    note = prompt(`Why reject this ${r.kind.toLowerCase()} request? (the requester sees it)`);
+    if (!note) return;
+  }
+  try {
+    const { updateRequestStatus } = await graphql(`mutation ($id: ID!, $s: RequestStatus!, $note: String) { updateRequestStatus(id: $id, status: $s, note: $note) { ${FIELDS} } }`, { id: r.id, s: status, note });
+    upsert(updateRequestStatus);
+  } catch (err) {
+    alert(err.message);
+  }
+}
+
+function actionsCell(r) {
+  const td = document.createElement('td');
+  const next = NEXT[r.kind]?.[r.status];
+  if (!STAFF.includes(me.role) || !next) return td;
+  const button = (text, status, className) => {
+    const b = Object.assign(document.createElement('button'), { type: 'button', textContent: text, className: className ?? '' });
+    b.addEventListener('click', () => move(r, status));
+    td.append(b);
+  };
+  button(next === 'ACCEPTED' ? 'Accept' : `→ ${next.replace('_', ' ').toLowerCase()}`, next);
+  if (next !== 'COMPLETED') button('Reject', 'REJECTED', 'reject');
+  return td;
+}
+
+let alarmed = new Set();
+function beep() {
+  try {
+    const audio = new AudioContext();
+    const tone = audio.createOscillator();
+    tone.frequency.value = 880;
+    tone.connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.3);
+  } catch {
+    // no sound on this device
+  }
+}
 
 function render(changedId) {
-  const rows = [...requests.values()].sort(
-    (a, b) => URGENCY.indexOf(a.priority) - URGENCY.indexOf(b.priority) || Date.parse(a.createdAt) - Date.parse(b.createdAt),
-  );
+  const unit = $('unit').value;
+  const kind = $('kind').value;
+  const now = Date.now();
+  for (const [id, at] of leaving) if (at <= now) (requests.delete(id), leaving.delete(id));
+  const rows = [...requests.values()]
+    .filter((r) => (!unit || r.dispenser?.unit === unit) && (!kind || r.kind === kind))
+    .sort((a, b) => URGENCY.indexOf(a.priority) - URGENCY.indexOf(b.priority) || Date.parse(a.createdAt) - Date.parse(b.createdAt));
+  const newlyOverdue = rows.filter((r) => overdue(r) && !alarmed.has(r.id));
+  if (newlyOverdue.length) beep();
+  alarmed = new Set(rows.filter(overdue).map((r) => r.id));
+  $('count').textContent = `${rows.filter((r) => OPEN.includes(r.status)).length} open`;
   $('rows').replaceChildren(
     ...rows.map((r) => {
       const tr = document.createElement('tr');
       tr.dataset.id = r.id;
-      if (r.id === changedId) tr.className = 'changed';
-      const cells = [
-        [r.priority, r.priority],
-        [r.status.replace('_', ' '), `badge ${r.status}`],
-        [`${itemOf(r)} (${r.kind.toLowerCase()})`],
-        [r.requester?.name ?? ''],
-        [r.dispenser ? `${r.dispenser.code} — ${r.dispenser.location}` : ''],
-        [age(r.createdAt)],
-      ];
-      for (const [text, className] of cells) {
+      tr.className = [r.id === changedId ? 'changed' : '', overdue(r) ? 'overdue' : '', OPEN.includes(r.status) ? '' : 'closed'].join(' ').trim();
+      const text = (value, className) => {
         const td = document.createElement('td');
-        if (className) {
-          const span = document.createElement('span');
-          span.className = className;
-          span.textContent = text;
-          td.append(span);
-        } else {
-          td.textContent = text;
-        }
-        tr.append(td);
-      }
+        if (className) td.append(Object.assign(document.createElement('span'), { className, textContent: value }));
+        else td.textContent = value;
+        return td;
+      };
+      tr.append(
+        text(r.priority, r.priority),
+        text(r.status.replace('_', ' '), `badge ${r.status}`),
+        itemCell(r),
+        text(r.requester?.name ?? ''),
+        text(r.assignee?.name ?? '—'),
+        text(r.dispenser ? `${r.dispenser.code} — ${r.dispenser.location}` : ''),
+        text(r.feedback ?? ''),
+        text(age(r.createdAt)),
+        actionsCell(r),
+      );
       return tr;
     }),
   );
 }
 
-async function start(token) {
-  const { me, requests: list } = await graphql(`{ me { name role } requests(first: 100) { ${FIELDS} } }`, {}, token);
-  $('who').textContent = `${me.name} (${me.role.toLowerCase()})`;
-  for (const r of list) requests.set(r.id, r);
+function upsert(request) {
+  requests.set(request.id, request);
+  if (OPEN.includes(request.status)) leaving.delete(request.id);
+  else if (!leaving.has(request.id)) leaving.set(request.id, Date.now() + CLOSED_MS);
+  render(request.id);
+}
+
+/** Every open request the person may see, page by page: what the screen shows after (re)connecting. */
+async function loadOpenWork() {
+  const open = new Map();
+  for (let after = null; ; ) {
+    const { requests: page } = await graphql(`query ($after: String) { requests(filter: { status: [${OPEN.join(', ')}] }, first: ${PAGE}, after: $after) { ${FIELDS} } }`, { after });
+    for (const r of page) open.set(r.id, r);
+    if (page.length < PAGE) break;
+    after = page.at(-1).id;
+  }
+  for (const [id, r] of requests) if (!open.has(id) && OPEN.includes(r.status)) requests.delete(id); // closed while we were away
+  for (const r of open.values()) requests.set(r.id, r);
+  const units = [...new Set([...open.values()].map((r) => r.dispenser?.unit).filter(Boolean))].sort();
+  $('unit').replaceChildren(new Option('All units', ''), ...units.map((u) => new Option(u, u, false, u === $('unit').value)));
+  render();
+}
+
+function live(connected) {
+  $('banner').hidden = connected;
+  $('connection').textContent = connected ? 'Live' : 'Not live';
+  document.body.classList.toggle('offline', !connected);
+}
+
+async function start() {
+  await freshToken();
+  ({ me } = await graphql('{ me { name role } }'));
+  $('who').textContent = `${me.name} (${me.role.replace('_', ' ').toLowerCase()})`;
   $('login').hidden = true;
   $('board').hidden = false;
-  render();
-  setInterval(() => render(), 30_000);
+  for (const id of ['unit', 'kind']) $(id).addEventListener('change', () => render());
+  setInterval(() => render(), 15_000);
+  // Renew the session a minute before the access token expires, connected or not.
+  setInterval(() => freshToken().catch(() => undefined), 30_000);
   const client = createClient({
     url: endpoint.href.replace(/^http/, 'ws'),
-    connectionParams: { authorization: `Bearer ${token}` },
+    connectionParams: async () => ({ authorization: `Bearer ${await freshToken()}` }),
+    lazy: false,
+    retryAttempts: Infinity,
+    // Every close is retried (an expired token too: the next attempt brings a fresh one).
+    shouldRetry: () => true,
+    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** retries) * (0.5 + Math.random() / 2))),
     on: {
-      connected: () => ($('connection').textContent = 'Live'),
-      closed: (event) => {
-        $('connection').textContent = event.code === 4401 ? 'Session ended: log in again' : 'Reconnecting…';
-        if (event.code === 4401) sessionStorage.removeItem('asky-token');
+      connected: () => {
+        live(true);
+        // What changed while it was not live.
+        loadOpenWork().catch((err) => ($('connection').textContent = `Live, but the list could not be loaded: ${err.message}`));
       },
+      closed: () => live(false),
     },
   });
   client.subscribe(
     { query: `subscription { requestStatusChanged { status request { ${FIELDS} } } }` },
     {
-      next: ({ data }) => {
-        const request = data?.requestStatusChanged?.request;
-        if (!request) return;
-        requests.set(request.id, request);
-        render(request.id);
-      },
-      error: () => ($('connection').textContent = 'Connection lost'),
+      next: ({ data }) => data?.requestStatusChanged?.request && upsert(data.requestStatusChanged.request),
+      error: () => live(false),
       complete: () => undefined,
     },
   );
@@ -100,16 +227,21 @@ $('login').addEventListener('submit', async (event) => {
   const form = new FormData(event.target);
   try {
     const { login } = await graphql(
-      'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }',
+      'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken expiresIn refreshToken } }',
       { email: form.get('email'), password: form.get('password') },
+      null,
     );
-    sessionStorage.setItem('asky-token', login.accessToken);
-    await start(login.accessToken);
+    keep(login);
+    await start();
   } catch (err) {
     $('login-error').textContent = err.message;
   }
 });
 
-const saved = sessionStorage.getItem('asky-token');
-if (saved) start(saved).catch(() => ($('login').hidden = false));
-else $('login').hidden = false;
+const saved = sessionStorage.getItem('asky-session');
+if (saved) {
+  session = JSON.parse(saved);
+  start().catch(() => ($('login').hidden = false));
+} else {
+  $('login').hidden = false;
+}

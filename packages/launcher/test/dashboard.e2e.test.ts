@@ -1,9 +1,15 @@
 /**
  * The live dashboard in a real browser (Debian's Chromium driven by
- * playwright-core): log in, see a request appear, see its status change.
+ * playwright-core): log in, see a request appear, see its status change; open
+ * work only, most urgent first, overdue and controlled marked; the pharmacist's
+ * buttons; a dropped connection shown loudly, re-established by itself, and
+ * what changed meanwhile refetched; closed requests leaving the screen.
+ * `UPDATE_SCREENSHOTS=1` writes README's screenshot (docs/dashboard.png).
  * Skipped, and reported as skipped, only where Chromium is not installed.
  */
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../src/initDb';
 import { chromium, type Browser } from 'playwright-core';
 import { startTestSystem, type TestSystem } from '../src/testing';
 
@@ -24,6 +30,27 @@ withBrowser('the live dashboard', () => {
     await browser?.close();
     await system?.stop();
   });
+
+  async function loggedIn(email: string, password: string, search = '') {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(new URL(`/dashboard/${search}`, system.gatewayUrl).href);
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('Live', { exact: true }).waitFor();
+    await page.locator('#rows tr').first().waitFor();
+    return page;
+  }
+
+  async function create(token: string, medicineId: string): Promise<string> {
+    const body = await system.graphql(
+      'mutation ($m: ID!) { createRequest(input: { kind: MEDICINE, priority: STAT, medicineId: $m, dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 2 }) { id } }',
+      { m: medicineId },
+      { token },
+    );
+    expect(body.errors).toBeUndefined();
+    return body.data.createRequest.id;
+  }
 
   it('shows a new request, then its status change, without reloading', async () => {
     const page = await browser.newPage();
@@ -52,4 +79,46 @@ withBrowser('the live dashboard', () => {
     const URGENCY = ['STAT', 'ASAP', 'URGENT', 'ROUTINE'];
     expect(priorities.map((p) => URGENCY.indexOf(p))).toEqual([...priorities.map((p) => URGENCY.indexOf(p))].sort((a, b) => a - b)); // most urgent first
   }, 60_000);
+
+  it("shows open work only, marks what is overdue or controlled, and gives the pharmacist the buttons", async () => {
+    const page = await loggedIn('pharmacist@asky.local', 'asky-pharmacist', '?closedSeconds=2');
+    const statuses = await page.locator('#rows .badge').allTextContents();
+    expect(statuses.length).toBeGreaterThan(0);
+    for (const status of statuses) expect(['PENDING', 'ACCEPTED', 'PREPARING', 'IN TRANSIT', 'IN PROGRESS']).toContain(status);
+    // The mock STAT request has waited five minutes, past its two.
+    const stat = page.locator('#rows tr[data-id="66666666-6666-4666-8666-000000000001"]');
+    expect(await stat.getAttribute('class')).toContain('overdue');
+
+    const { nurse } = await system.loginAll();
+    const id = await create(nurse, '22222222-2222-4222-8222-000000000005'); // Midazolam: controlled
+    const row = page.locator(`#rows tr[data-id="${id}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/Midazolam × 2 ampouleCONTROLLED/);
+    await row.getByRole('button', { name: 'Accept' }).click();
+    await row.locator('.badge', { hasText: 'ACCEPTED' }).waitFor();
+    expect(await row.textContent()).toContain('Bruno Lima');
+
+    // Closed: dimmed, then gone.
+    await system.graphql(`mutation { updateRequestStatus(id: "${id}", status: CANCELLED) { status } }`, {}, { token: nurse });
+    await row.locator('.badge', { hasText: 'CANCELLED' }).waitFor();
+    await row.waitFor({ state: 'detached', timeout: 15_000 });
+    if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/dashboard.png'), fullPage: true });
+  }, 90_000);
+
+  it('says loudly when it is not live, reconnects by itself and refetches what changed meanwhile', async () => {
+    const page = await loggedIn('pharmacist@asky.local', 'asky-pharmacist');
+    const { nurse, admin } = await system.loginAll();
+    const role = (r: string) => system.graphql(`mutation { changeUserRole(id: "11111111-1111-4111-8111-000000000002", role: ${r}) { role } }`, {}, { token: admin });
+    try {
+      // A role change closes the person's sockets (they must reconnect with the new one).
+      await role('ADMIN');
+      await page.locator('#banner').waitFor({ state: 'visible', timeout: 15_000 });
+      const id = await create(nurse, '22222222-2222-4222-8222-000000000005');
+      await page.locator('#banner').waitFor({ state: 'hidden', timeout: 30_000 });
+      expect(await page.locator('#connection').textContent()).toBe('Live');
+      await page.locator(`#rows tr[data-id="${id}"]`).waitFor({ timeout: 15_000 });
+    } finally {
+      await role('PHARMACIST');
+    }
+  }, 90_000);
 });
