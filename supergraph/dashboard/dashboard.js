@@ -10,8 +10,11 @@ const OPEN = ['PENDING', 'ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'IN_PROGRESS'];
 const URGENCY = ['STAT', 'ASAP', 'URGENT', 'ROUTINE'];
 /** Minutes a request may wait PENDING before it shows as overdue. */
 const OVERDUE_MINUTES = { STAT: 2, ASAP: 10, URGENT: 30, ROUTINE: 120 };
+const settings = new URLSearchParams(location.search);
 /** How long a closed request stays on the screen (`?closedSeconds=` for tests). */
-const CLOSED_MS = 1000 * Number(new URLSearchParams(location.search).get('closedSeconds') ?? 60);
+const CLOSED_MS = 1000 * Number(settings.get('closedSeconds') ?? 60);
+/** The open work is read again this often too: escalations are not status changes, so they come this way. */
+const REFETCH_MS = 1000 * Number(settings.get('refetchSeconds') ?? 30);
 const NEXT = {
   MEDICINE: { PENDING: 'ACCEPTED', ACCEPTED: 'PREPARING', PREPARING: 'IN_TRANSIT', IN_TRANSIT: 'COMPLETED' },
   MATERIAL: { PENDING: 'ACCEPTED', ACCEPTED: 'PREPARING', PREPARING: 'IN_TRANSIT', IN_TRANSIT: 'COMPLETED' },
@@ -193,18 +196,28 @@ async function start() {
   $('board').hidden = false;
   for (const id of ['unit', 'kind']) $(id).addEventListener('change', () => render());
   setInterval(() => render(), 15_000);
+  setInterval(() => loadOpenWork().catch(() => undefined), REFETCH_MS);
   // Renew the session a minute before the access token expires, connected or not.
   setInterval(() => freshToken().catch(() => undefined), 30_000);
+  connect(0);
+}
+
+/**
+ * The live connection. graphql-ws retries most closes by itself, each time with
+ * a fresh token; those it treats as final (4401, when a token expired) end the
+ * subscription: then a new client is made, after a back-off, with a fresh token.
+ */
+function connect(failures) {
   const client = createClient({
     url: endpoint.href.replace(/^http/, 'ws'),
     connectionParams: async () => ({ authorization: `Bearer ${await freshToken()}` }),
     lazy: false,
     retryAttempts: Infinity,
-    // Every close is retried (an expired token too: the next attempt brings a fresh one).
     shouldRetry: () => true,
-    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** retries) * (0.5 + Math.random() / 2))),
+    retryWait: (retries) => pause(retries),
     on: {
       connected: () => {
+        failures = 0;
         live(true);
         // What changed while it was not live.
         loadOpenWork().catch((err) => ($('connection').textContent = `Live, but the list could not be loaded: ${err.message}`));
@@ -216,11 +229,18 @@ async function start() {
     { query: `subscription { requestStatusChanged { status request { ${FIELDS} } } }` },
     {
       next: ({ data }) => data?.requestStatusChanged?.request && upsert(data.requestStatusChanged.request),
-      error: () => live(false),
+      error: () => {
+        live(false);
+        client.dispose();
+        pause(failures).then(() => connect(failures + 1));
+      },
       complete: () => undefined,
     },
   );
 }
+
+/** Exponential back-off with jitter, at most 10 s. */
+const pause = (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** retries) * (0.5 + Math.random() / 2)));
 
 $('login').addEventListener('submit', async (event) => {
   event.preventDefault();

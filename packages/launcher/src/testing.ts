@@ -211,6 +211,8 @@ export interface TestSystemOptions {
   readonly escalation?: SystemOptions['escalation'];
   /** Web Push (tests run the push service). */
   readonly push?: SystemOptions['push'];
+  /** Access tokens' lifetime, below the production minimum of 60 s (tests of renewal). */
+  readonly accessTokenTtlSeconds?: number;
 }
 
 function throughProxy(target: DatabaseTarget, proxy: TcpProxy): DatabaseTarget {
@@ -261,7 +263,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       // Silent unless TEST_LOG_LEVEL asks (e.g. `error`, to see what a failing test's services logged).
       logLevel: new EnvReader().oneOf('TEST_LOG_LEVEL', LOG_LEVELS, 'silent'),
       prismaExtras: { log: [{ emit: 'event', level: 'query' }] },
-      auth: { ...loadAuthConfig(new EnvReader({})), keysDir, serviceSecrets: options.serviceSecrets ?? {}, selfRegistration: options.selfRegistration ?? false, trustedProxies: options.trustedProxies ?? ['loopback'] },
+      auth: { ...loadAuthConfig(new EnvReader({})), keysDir, serviceSecrets: options.serviceSecrets ?? {}, selfRegistration: options.selfRegistration ?? false, trustedProxies: options.trustedProxies ?? ['loopback'], ...(options.accessTokenTtlSeconds ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}) },
       tokens: loadTokenConfig(new EnvReader({})),
       userStatusTtlMs: options.userStatusTtlMs ?? 0,
       liveLimits: options.liveLimits,

@@ -31,9 +31,9 @@ withBrowser('the live dashboard', () => {
     await system?.stop();
   });
 
-  async function loggedIn(email: string, password: string, search = '') {
+  async function loggedIn(email: string, password: string, search = '', on = system) {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(new URL(`/dashboard/${search}`, system.gatewayUrl).href);
+    await page.goto(new URL(`/dashboard/${search}`, on.gatewayUrl).href);
     await page.getByLabel('E-mail').fill(email);
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Log in' }).click();
@@ -42,8 +42,8 @@ withBrowser('the live dashboard', () => {
     return page;
   }
 
-  async function create(token: string, medicineId: string): Promise<string> {
-    const body = await system.graphql(
+  async function create(token: string, medicineId: string, on = system): Promise<string> {
+    const body = await on.graphql(
       'mutation ($m: ID!) { createRequest(input: { kind: MEDICINE, priority: STAT, medicineId: $m, dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 2 }) { id } }',
       { m: medicineId },
       { token },
@@ -121,4 +121,32 @@ withBrowser('the live dashboard', () => {
       await role('PHARMACIST');
     }
   }, 90_000);
+
+  describe('with 15-second access tokens and 3-second STAT escalation', () => {
+    let short: TestSystem;
+    beforeAll(async () => {
+      short = await startTestSystem({ accessTokenTtlSeconds: 15, escalation: { afterSeconds: { STAT: 3, ASAP: 600 }, checkEveryMs: 200 } });
+    }, 60_000);
+    afterAll(() => short?.stop());
+
+    it('renews its session before the token expires, stays live past it, and shows escalations as they happen', async () => {
+      const page = await loggedIn('pharmacist@asky.local', 'asky-pharmacist', '?refetchSeconds=1', short);
+      const token = () => page.evaluate<string>("JSON.parse(sessionStorage.getItem('asky-session')).accessToken");
+      const first = await token();
+      const { nurse } = await short.loginAll();
+      const id = await create(nurse, '22222222-2222-4222-8222-000000000005', short);
+      const row = page.locator(`#rows tr[data-id="${id}"]`);
+      await row.waitFor();
+      // Nobody accepts it: escalated after 3 s, shown at the next refetch.
+      await row.getByText('▲ escalated').waitFor({ timeout: 20_000 });
+      expect(await row.getAttribute('class')).toContain('overdue');
+      // Past the first token's lifetime: renewed, and still live.
+      await page.waitForTimeout(16_000);
+      expect(await token()).not.toBe(first);
+      await page.getByText('Live', { exact: true }).waitFor();
+      const later = await create((await short.loginAll()).nurse, '22222222-2222-4222-8222-000000000005', short); // hers expired too
+      await page.locator(`#rows tr[data-id="${later}"]`).waitFor({ timeout: 15_000 });
+      expect(await page.locator('#login').isHidden()).toBe(true);
+    }, 90_000);
+  });
 });
