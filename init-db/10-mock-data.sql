@@ -1,4 +1,6 @@
--- Development mock data (never for production). Fixed ids so requests can point at
+-- Development mock data (never for production). What people read (dosage forms,
+-- categories, kinds of help) is in pt-BR, as the hospital's staff read it; codes and
+-- enum values stay in English. Fixed ids so requests can point at
 -- users, medicines and dispensers of the other schemas; ON CONFLICT keeps reruns
 -- harmless. Passwords (scrypt): nurse@asky.local / asky-nurse, pharmacist@… /
 -- asky-pharmacist, technician@… / asky-technician, admin@… / asky-admin, and
@@ -21,30 +23,30 @@ INSERT INTO auth."User" (id, name, email, "passwordHash", role, units, "updatedA
 ON CONFLICT DO NOTHING;
 
 INSERT INTO pyxis."Medicine" (id, name, "activeIngredient", strength, "dosageForm", unit, controlled, "atcCode", "updatedAt") VALUES
-  ('22222222-2222-4222-8222-000000000001', 'Dipirona sódica', 'metamizole sodium', '500 mg/mL', 'injectable solution', 'ampoule', false, 'N02BB02', now()),
-  ('22222222-2222-4222-8222-000000000002', 'Paracetamol', 'paracetamol', '500 mg', 'tablet', 'tablet', false, 'N02BE01', now()),
-  ('22222222-2222-4222-8222-000000000003', 'Morfina', 'morphine sulfate', '10 mg/mL', 'injectable solution', 'ampoule', true, 'N02AA01', now()),
-  ('22222222-2222-4222-8222-000000000004', 'Fentanil', 'fentanyl citrate', '50 mcg/mL', 'injectable solution', 'ampoule', true, 'N01AH01', now()),
-  ('22222222-2222-4222-8222-000000000005', 'Midazolam', 'midazolam', '5 mg/mL', 'injectable solution', 'ampoule', true, 'N05CD08', now()),
-  ('22222222-2222-4222-8222-000000000006', 'Diazepam', 'diazepam', '10 mg', 'tablet', 'tablet', true, 'N05BA01', now()),
-  ('22222222-2222-4222-8222-000000000007', 'Tramadol', 'tramadol hydrochloride', '50 mg/mL', 'injectable solution', 'ampoule', true, 'N02AX02', now()),
-  ('22222222-2222-4222-8222-000000000008', 'Cetamina', 'ketamine', '50 mg/mL', 'injectable solution', 'vial', true, 'N01AX03', now()),
-  ('22222222-2222-4222-8222-000000000009', 'Amoxicilina', 'amoxicillin', '500 mg', 'capsule', 'capsule', false, 'J01CA04', now()),
-  ('22222222-2222-4222-8222-000000000010', 'Ceftriaxona', 'ceftriaxone', '1 g', 'powder for injection', 'vial', false, 'J01DD04', now()),
-  ('22222222-2222-4222-8222-000000000011', 'Vancomicina', 'vancomycin', '500 mg', 'powder for injection', 'vial', false, 'J01XA01', now()),
-  ('22222222-2222-4222-8222-000000000012', 'Omeprazol', 'omeprazole', '40 mg', 'powder for injection', 'vial', false, 'A02BC01', now()),
-  ('22222222-2222-4222-8222-000000000013', 'Ondansetrona', 'ondansetron', '2 mg/mL', 'injectable solution', 'ampoule', false, 'A04AA01', now()),
-  ('22222222-2222-4222-8222-000000000014', 'Heparina sódica', 'heparin sodium', '5000 UI/mL', 'injectable solution', 'vial', false, 'B01AB01', now()),
-  ('22222222-2222-4222-8222-000000000015', 'Enoxaparina', 'enoxaparin sodium', '40 mg/0,4 mL', 'prefilled syringe', 'syringe', false, 'B01AB05', now()),
-  ('22222222-2222-4222-8222-000000000016', 'Insulina regular', 'insulin human', '100 UI/mL', 'injectable solution', 'vial', false, 'A10AB01', now()),
-  ('22222222-2222-4222-8222-000000000017', 'Furosemida', 'furosemide', '10 mg/mL', 'injectable solution', 'ampoule', false, 'C03CA01', now()),
-  ('22222222-2222-4222-8222-000000000018', 'Noradrenalina', 'norepinephrine', '1 mg/mL', 'injectable solution', 'ampoule', false, 'C01CA03', now()),
-  ('22222222-2222-4222-8222-000000000019', 'Adrenalina', 'epinephrine', '1 mg/mL', 'injectable solution', 'ampoule', false, 'C01CA24', now()),
-  ('22222222-2222-4222-8222-000000000020', 'Cloreto de sódio 0,9%', 'sodium chloride', '0,9% 500 mL', 'solution for infusion', 'bag', false, 'B05XA03', now()),
-  ('22222222-2222-4222-8222-000000000021', 'Dexametasona', 'dexamethasone', '4 mg/mL', 'injectable solution', 'ampoule', false, 'H02AB02', now()),
-  ('22222222-2222-4222-8222-000000000022', 'Captopril', 'captopril', '25 mg', 'tablet', 'tablet', false, 'C09AA01', now()),
-  ('22222222-2222-4222-8222-000000000023', 'Metoclopramida', 'metoclopramide', '5 mg/mL', 'injectable solution', 'ampoule', false, 'A03FA01', now()),
-  ('22222222-2222-4222-8222-000000000024', 'Clonazepam', 'clonazepam', '2 mg', 'tablet', 'tablet', true, 'N03AE01', now())
+  ('22222222-2222-4222-8222-000000000001', 'Dipirona sódica', 'metamizole sodium', '500 mg/mL', 'solução injetável', 'ampoule', false, 'N02BB02', now()),
+  ('22222222-2222-4222-8222-000000000002', 'Paracetamol', 'paracetamol', '500 mg', 'comprimido', 'tablet', false, 'N02BE01', now()),
+  ('22222222-2222-4222-8222-000000000003', 'Morfina', 'morphine sulfate', '10 mg/mL', 'solução injetável', 'ampoule', true, 'N02AA01', now()),
+  ('22222222-2222-4222-8222-000000000004', 'Fentanil', 'fentanyl citrate', '50 mcg/mL', 'solução injetável', 'ampoule', true, 'N01AH01', now()),
+  ('22222222-2222-4222-8222-000000000005', 'Midazolam', 'midazolam', '5 mg/mL', 'solução injetável', 'ampoule', true, 'N05CD08', now()),
+  ('22222222-2222-4222-8222-000000000006', 'Diazepam', 'diazepam', '10 mg', 'comprimido', 'tablet', true, 'N05BA01', now()),
+  ('22222222-2222-4222-8222-000000000007', 'Tramadol', 'tramadol hydrochloride', '50 mg/mL', 'solução injetável', 'ampoule', true, 'N02AX02', now()),
+  ('22222222-2222-4222-8222-000000000008', 'Cetamina', 'ketamine', '50 mg/mL', 'solução injetável', 'vial', true, 'N01AX03', now()),
+  ('22222222-2222-4222-8222-000000000009', 'Amoxicilina', 'amoxicillin', '500 mg', 'cápsula', 'capsule', false, 'J01CA04', now()),
+  ('22222222-2222-4222-8222-000000000010', 'Ceftriaxona', 'ceftriaxone', '1 g', 'pó para solução injetável', 'vial', false, 'J01DD04', now()),
+  ('22222222-2222-4222-8222-000000000011', 'Vancomicina', 'vancomycin', '500 mg', 'pó para solução injetável', 'vial', false, 'J01XA01', now()),
+  ('22222222-2222-4222-8222-000000000012', 'Omeprazol', 'omeprazole', '40 mg', 'pó para solução injetável', 'vial', false, 'A02BC01', now()),
+  ('22222222-2222-4222-8222-000000000013', 'Ondansetrona', 'ondansetron', '2 mg/mL', 'solução injetável', 'ampoule', false, 'A04AA01', now()),
+  ('22222222-2222-4222-8222-000000000014', 'Heparina sódica', 'heparin sodium', '5000 UI/mL', 'solução injetável', 'vial', false, 'B01AB01', now()),
+  ('22222222-2222-4222-8222-000000000015', 'Enoxaparina', 'enoxaparin sodium', '40 mg/0,4 mL', 'seringa preenchida', 'syringe', false, 'B01AB05', now()),
+  ('22222222-2222-4222-8222-000000000016', 'Insulina regular', 'insulin human', '100 UI/mL', 'solução injetável', 'vial', false, 'A10AB01', now()),
+  ('22222222-2222-4222-8222-000000000017', 'Furosemida', 'furosemide', '10 mg/mL', 'solução injetável', 'ampoule', false, 'C03CA01', now()),
+  ('22222222-2222-4222-8222-000000000018', 'Noradrenalina', 'norepinephrine', '1 mg/mL', 'solução injetável', 'ampoule', false, 'C01CA03', now()),
+  ('22222222-2222-4222-8222-000000000019', 'Adrenalina', 'epinephrine', '1 mg/mL', 'solução injetável', 'ampoule', false, 'C01CA24', now()),
+  ('22222222-2222-4222-8222-000000000020', 'Cloreto de sódio 0,9%', 'sodium chloride', '0,9% 500 mL', 'solução para infusão', 'bag', false, 'B05XA03', now()),
+  ('22222222-2222-4222-8222-000000000021', 'Dexametasona', 'dexamethasone', '4 mg/mL', 'solução injetável', 'ampoule', false, 'H02AB02', now()),
+  ('22222222-2222-4222-8222-000000000022', 'Captopril', 'captopril', '25 mg', 'comprimido', 'tablet', false, 'C09AA01', now()),
+  ('22222222-2222-4222-8222-000000000023', 'Metoclopramida', 'metoclopramide', '5 mg/mL', 'solução injetável', 'ampoule', false, 'A03FA01', now()),
+  ('22222222-2222-4222-8222-000000000024', 'Clonazepam', 'clonazepam', '2 mg', 'comprimido', 'tablet', true, 'N03AE01', now())
 ON CONFLICT DO NOTHING;
 
 -- What one ampoule, vial, bag or syringe holds (with a strength per mL: the dose in one).
@@ -60,26 +62,26 @@ FROM (VALUES ('22222222-2222-4222-8222-000000000001', '2 mL'), ('22222222-2222-4
 WHERE m.id = c.id::uuid AND m.content IS NULL;
 
 INSERT INTO pyxis."Material" (id, name, category, unit, "updatedAt") VALUES
-  ('33333333-3333-4333-8333-000000000001', 'Seringa descartável 10 mL', 'syringes', 'unit', now()),
-  ('33333333-3333-4333-8333-000000000002', 'Agulha hipodérmica 40x12', 'needles', 'unit', now()),
-  ('33333333-3333-4333-8333-000000000003', 'Cateter intravenoso 20G', 'catheters', 'unit', now()),
-  ('33333333-3333-4333-8333-000000000004', 'Equipo macrogotas', 'infusion sets', 'unit', now()),
-  ('33333333-3333-4333-8333-000000000005', 'Luva de procedimento M', 'gloves', 'pair', now()),
-  ('33333333-3333-4333-8333-000000000006', 'Gaze estéril 7,5 x 7,5 cm', 'dressings', 'pack', now()),
-  ('33333333-3333-4333-8333-000000000007', 'Esparadrapo 10 cm x 4,5 m', 'dressings', 'roll', now()),
-  ('33333333-3333-4333-8333-000000000008', 'Máscara cirúrgica', 'protective equipment', 'unit', now()),
-  ('33333333-3333-4333-8333-000000000009', 'Sonda vesical de demora 14Fr', 'catheters', 'unit', now()),
-  ('33333333-3333-4333-8333-000000000010', 'Curativo transparente', 'dressings', 'unit', now()),
-  ('33333333-3333-4333-8333-000000000011', 'Scalp 21G', 'needles', 'unit', now()),
-  ('33333333-3333-4333-8333-000000000012', 'Swab de álcool 70%', 'antiseptics', 'unit', now())
+  ('33333333-3333-4333-8333-000000000001', 'Seringa descartável 10 mL', 'seringas', 'unit', now()),
+  ('33333333-3333-4333-8333-000000000002', 'Agulha hipodérmica 40x12', 'agulhas', 'unit', now()),
+  ('33333333-3333-4333-8333-000000000003', 'Cateter intravenoso 20G', 'cateteres', 'unit', now()),
+  ('33333333-3333-4333-8333-000000000004', 'Equipo macrogotas', 'equipos', 'unit', now()),
+  ('33333333-3333-4333-8333-000000000005', 'Luva de procedimento M', 'luvas', 'pair', now()),
+  ('33333333-3333-4333-8333-000000000006', 'Gaze estéril 7,5 x 7,5 cm', 'curativos', 'pack', now()),
+  ('33333333-3333-4333-8333-000000000007', 'Esparadrapo 10 cm x 4,5 m', 'curativos', 'roll', now()),
+  ('33333333-3333-4333-8333-000000000008', 'Máscara cirúrgica', 'EPI', 'unit', now()),
+  ('33333333-3333-4333-8333-000000000009', 'Sonda vesical de demora 14Fr', 'cateteres', 'unit', now()),
+  ('33333333-3333-4333-8333-000000000010', 'Curativo transparente', 'curativos', 'unit', now()),
+  ('33333333-3333-4333-8333-000000000011', 'Scalp 21G', 'agulhas', 'unit', now()),
+  ('33333333-3333-4333-8333-000000000012', 'Swab de álcool 70%', 'antissépticos', 'unit', now())
 ON CONFLICT DO NOTHING;
 
 INSERT INTO pyxis."AssistanceType" (id, code, name, description) VALUES
-  ('55555555-5555-4555-8555-000000000001', 'MAINTENANCE', 'Maintenance', 'The dispenser does not work as it should'),
-  ('55555555-5555-4555-8555-000000000002', 'STUCK_DRAWER', 'Stuck drawer', 'A drawer or pocket does not open or close'),
-  ('55555555-5555-4555-8555-000000000003', 'EXPIRED_ITEM', 'Expired item', 'An item past its expiry date was found'),
-  ('55555555-5555-4555-8555-000000000004', 'STOCK_DISCREPANCY', 'Stock discrepancy', 'The count does not match what the dispenser says'),
-  ('55555555-5555-4555-8555-000000000005', 'QUESTION', 'Question', 'Help using the dispenser')
+  ('55555555-5555-4555-8555-000000000001', 'MAINTENANCE', 'Manutenção', 'O dispensário não funciona como deveria'),
+  ('55555555-5555-4555-8555-000000000002', 'STUCK_DRAWER', 'Gaveta travada', 'Uma gaveta ou bolso não abre ou não fecha'),
+  ('55555555-5555-4555-8555-000000000003', 'EXPIRED_ITEM', 'Item vencido', 'Foi encontrado um item com a validade vencida'),
+  ('55555555-5555-4555-8555-000000000004', 'STOCK_DISCREPANCY', 'Divergência de estoque', 'A contagem não confere com o que o dispensário informa'),
+  ('55555555-5555-4555-8555-000000000005', 'QUESTION', 'Dúvida', 'Ajuda para usar o dispensário')
 ON CONFLICT DO NOTHING;
 
 INSERT INTO pyxis."Dispenser" (id, code, name, unit, floor, room, status, "updatedAt") VALUES

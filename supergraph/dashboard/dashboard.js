@@ -4,6 +4,7 @@
 // (a fresh token each time), refetches what it may have missed, and says loudly
 // when it is not live. No build step: graphql-ws is served as is.
 import { createClient } from './vendor/graphql-ws/client.js';
+import { label, t, translatePage } from './labels.js';
 
 const endpoint = new URL('/graphql', location.href);
 const OPEN = ['PENDING', 'ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'IN_PROGRESS'];
@@ -72,9 +73,9 @@ function itemCell(r) {
   const td = document.createElement('td');
   const item = r.medicine ?? r.material ?? r.assistanceType;
   const unit = r.medicine?.unit ?? r.material?.unit;
-  td.textContent = `${item?.name ?? r.kind}${r.quantity ? ` × ${r.quantity}${unit ? ` ${unit}` : ''}` : ''}`;
-  if (r.medicine?.controlled) td.append(Object.assign(document.createElement('span'), { className: 'controlled', textContent: 'CONTROLLED', title: 'Controlled: completing it needs a witness' }));
-  if (r.escalationLevel > 0) td.append(Object.assign(document.createElement('span'), { className: 'escalated', textContent: `▲ escalated ×${r.escalationLevel}` }));
+  td.textContent = `${item?.name ?? label(r.kind)}${r.quantity ? ` × ${r.quantity}${unit ? ` ${label(unit)}` : ''}` : ''}`;
+  if (r.medicine?.controlled) td.append(Object.assign(document.createElement('span'), { className: 'controlled', textContent: t('CONTROLLED'), title: t('Controlled: completing it needs a witness') }));
+  if (r.escalationLevel > 0) td.append(Object.assign(document.createElement('span'), { className: 'escalated', textContent: `▲ ${t('escalated')} ×${r.escalationLevel}` }));
   return td;
 }
 
@@ -101,8 +102,8 @@ function actionsCell(r) {
     b.addEventListener('click', () => move(r, status));
     td.append(b);
   };
-  button(next === 'ACCEPTED' ? 'Accept' : `→ ${next.replace('_', ' ').toLowerCase()}`, next);
-  if (next !== 'COMPLETED') button('Reject', 'REJECTED', 'reject');
+  button(next === 'ACCEPTED' ? t('Accept') : `→ ${label(next).toLowerCase()}`, next);
+  if (next !== 'COMPLETED') button(t('Reject'), 'REJECTED', 'reject');
   return td;
 }
 
@@ -131,7 +132,7 @@ function render(changedId) {
   const newlyOverdue = rows.filter((r) => overdue(r) && !alarmed.has(r.id));
   if (newlyOverdue.length) beep();
   alarmed = new Set(rows.filter(overdue).map((r) => r.id));
-  $('count').textContent = `${rows.filter((r) => OPEN.includes(r.status)).length} open`;
+  $('count').textContent = `${rows.filter((r) => OPEN.includes(r.status)).length} ${t('open')}`;
   $('rows').replaceChildren(
     ...rows.map((r) => {
       const tr = document.createElement('tr');
@@ -144,8 +145,8 @@ function render(changedId) {
         return td;
       };
       tr.append(
-        text(r.priority, r.priority),
-        text(r.status.replace('_', ' '), `badge ${r.status}`),
+        text(label(r.priority), r.priority),
+        text(label(r.status), `badge ${r.status}`),
         itemCell(r),
         text(r.requester?.name ?? ''),
         text(r.assignee?.name ?? '—'),
@@ -178,20 +179,20 @@ async function loadOpenWork() {
   for (const [id, r] of requests) if (!open.has(id) && OPEN.includes(r.status)) requests.delete(id); // closed while we were away
   for (const r of open.values()) requests.set(r.id, r);
   const units = [...new Set([...open.values()].map((r) => r.dispenser?.unit).filter(Boolean))].sort();
-  $('unit').replaceChildren(new Option('All units', ''), ...units.map((u) => new Option(u, u, false, u === $('unit').value)));
+  $('unit').replaceChildren(new Option(t('All units'), ''), ...units.map((u) => new Option(u, u, false, u === $('unit').value)));
   render();
 }
 
 function live(connected) {
   $('banner').hidden = connected;
-  $('connection').textContent = connected ? 'Live' : 'Not live';
+  $('connection').textContent = t(connected ? 'Live' : 'Not live');
   document.body.classList.toggle('offline', !connected);
 }
 
 async function start() {
   await freshToken();
   ({ me } = await graphql('{ me { name role } }'));
-  $('who').textContent = `${me.name} (${me.role.replace('_', ' ').toLowerCase()})`;
+  $('who').textContent = `${me.name} (${label(me.role).toLowerCase()})`;
   $('login').hidden = true;
   $('board').hidden = false;
   for (const id of ['unit', 'kind']) $(id).addEventListener('change', () => render());
@@ -257,6 +258,9 @@ $('login').addEventListener('submit', async (event) => {
     $('login-error').textContent = err.message;
   }
 });
+
+translatePage();
+for (const option of $('kind').options) if (option.value) option.textContent = label(option.value);
 
 const saved = sessionStorage.getItem('asky-session');
 if (saved) {

@@ -122,6 +122,19 @@ withBrowser('the live dashboard', () => {
     }
   }, 90_000);
 
+  it("speaks the hospital's language: pt-BR labels over the same data, enum values translated", async () => {
+    const page = await browser.newPage({ locale: 'pt-BR' });
+    await page.goto(new URL('/dashboard/', system.gatewayUrl).href);
+    await page.getByLabel('Senha').fill('asky-pharmacist');
+    await page.getByLabel('E-mail').fill('pharmacist@asky.local');
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await page.getByText('Ao vivo', { exact: true }).waitFor();
+    expect(await page.locator('thead th').allTextContents()).toEqual(['Prioridade', 'Situação', 'Pedido', 'Solicitante', 'Responsável', 'Dispensário', 'Retorno', 'Espera', 'Ações']);
+    expect(await page.locator('#rows .badge').allTextContents()).toContain('Pendente');
+    expect(await page.locator('#who').textContent()).toBe('Bruno Lima (farmácia)');
+    expect(await page.locator('#rows').textContent()).toContain('ampola');
+  }, 60_000);
+
   describe('with 15-second access tokens and 3-second STAT escalation', () => {
     let short: TestSystem;
     beforeAll(async () => {

@@ -189,7 +189,7 @@ export type Medicine = {
   content?: Maybe<Scalars['String']['output']>;
   /** Controlled substance: custody rules apply. */
   controlled: Scalars['Boolean']['output'];
-  /** e.g. tablet, injectable solution. */
+  /** e.g. comprimido, solução injetável (as the hospital writes it). */
   dosageForm: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   /** Dispensers that stock it, with quantities; those on `unit` (e.g. the caller's ward) first. */
