@@ -201,6 +201,30 @@ async function start() {
   // Renew the session a minute before the access token expires, connected or not.
   setInterval(() => freshToken().catch(() => undefined), 30_000);
   connect(0);
+  offerPush();
+}
+
+/**
+ * Web Push, for when this screen is not looked at: the service worker shows
+ * what the request service pushes. Subscribing asks the browser's push service,
+ * on the person's click (browsers require one for the permission).
+ */
+async function offerPush() {
+  if (!('serviceWorker' in navigator) || !('PushManager' in window)) return;
+  const registration = await navigator.serviceWorker.register('sw.js');
+  $('notify').hidden = false;
+  $('notify').addEventListener('click', async () => {
+    try {
+      if ((await Notification.requestPermission()) !== 'granted') throw new Error('permission refused');
+      const { pushSettings } = await graphql('{ pushSettings { publicKey } }');
+      const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: pushSettings.publicKey });
+      const { endpoint, keys } = subscription.toJSON();
+      await graphql('mutation ($s: PushSubscriptionInput!) { registerPush(subscription: $s) }', { s: { endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } } });
+      $('notify-state').textContent = t('Notifications on');
+    } catch (err) {
+      $('notify-state').textContent = `${t('Notifications unavailable')}: ${err.message}`;
+    }
+  });
 }
 
 /**

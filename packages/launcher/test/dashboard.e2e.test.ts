@@ -135,6 +135,37 @@ withBrowser('the live dashboard', () => {
     expect(await page.locator('#rows').textContent()).toContain('ampola');
   }, 60_000);
 
+  it("shows a push in its service worker's notification, and says when the browser cannot subscribe", async () => {
+    const context = await browser.newContext();
+    await context.grantPermissions(['notifications'], { origin: new URL(system.gatewayUrl).origin });
+    const page = await context.newPage();
+    await page.goto(new URL('/dashboard/', system.gatewayUrl).href);
+    await page.getByLabel('E-mail').fill('pharmacist@asky.local');
+    await page.getByLabel('Password').fill('asky-pharmacist');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('Live', { exact: true }).waitFor();
+    expect(await page.evaluate<string>('navigator.serviceWorker.ready.then((r) => r.active.scriptURL)')).toMatch(/\/dashboard\/sw\.js$/);
+    // Subscribing needs the browser's push service (Google's, for Chromium): where it cannot be reached, the page says so.
+    await page.getByRole('button', { name: 'Notify me when away' }).click();
+    await page.getByText(/^Notifications (on|unavailable: .+)$/).waitFor({ timeout: 30_000 });
+
+    // A push as the request service sends it, delivered to the worker the way a push service would (DevTools protocol).
+    const cdp = await context.newCDPSession(page);
+    const registered = new Promise<string>((resolve) =>
+      cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+        const ours = registrations.find((r: { scopeURL: string }) => r.scopeURL.endsWith('/dashboard/'));
+        if (ours) resolve(ours.registrationId);
+      }),
+    );
+    await cdp.send('ServiceWorker.enable');
+    const notice = { title: 'New STAT medicine request · UTI Adulto', body: 'STAT medicine request · UTI Adulto', requestId: '66666666-6666-4666-8666-000000000001', priority: 'STAT', type: 'request.created' };
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: new URL(system.gatewayUrl).origin, registrationId: await registered, data: JSON.stringify(notice) });
+    const shown = async () => page.evaluate<{ title: string; body: string; tag: string }[]>('navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) => ns.map((n) => ({ title: n.title, body: n.body, tag: n.tag })))');
+    for (let i = 0; i < 100 && !(await shown()).length; i++) await page.waitForTimeout(100);
+    expect(await shown()).toEqual([{ title: notice.title, body: notice.body, tag: `request-${notice.requestId}` }]);
+    await context.close();
+  }, 60_000);
+
   describe('with 15-second access tokens and 3-second STAT escalation', () => {
     let short: TestSystem;
     beforeAll(async () => {
