@@ -103,6 +103,16 @@ withBrowser('the live dashboard', () => {
     await row.locator('.badge', { hasText: 'CANCELLED' }).waitFor();
     await row.waitFor({ state: 'detached', timeout: 15_000 });
     if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/dashboard.png'), fullPage: true });
+    // Filters: one unit, then one kind.
+    await page.locator('#unit').selectOption('Clínica Médica');
+    const dispensers = await page.locator('#rows tr td:nth-child(6)').allTextContents();
+    expect(dispensers.length).toBeGreaterThan(0);
+    for (const dispenser of dispensers) expect(dispenser).toMatch(/^CLIN-4-A/);
+    await page.locator('#unit').selectOption('');
+    await page.locator('#kind').selectOption('MATERIAL');
+    const items = await page.locator('#rows tr td:nth-child(3)').allTextContents();
+    expect(items.length).toBeGreaterThan(0);
+    for (const item of items) expect(item).not.toMatch(/ampoule|vial|tablet/);
   }, 90_000);
 
   it('says loudly when it is not live, reconnects by itself and refetches what changed meanwhile', async () => {
