@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../src/initDb';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { startTestSystem, type TestSystem } from '../src/testing';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -31,8 +31,8 @@ withBrowser('the live dashboard', () => {
     await system?.stop();
   });
 
-  async function loggedIn(email: string, password: string, search = '', on = system) {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  async function loggedIn(email: string, password: string, search = '', on = system, context?: BrowserContext) {
+    const page = await (context ?? browser).newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(new URL(`/dashboard/${search}`, on.gatewayUrl).href);
     await page.getByLabel('E-mail').fill(email);
     await page.getByLabel('Password').fill(password);
@@ -53,14 +53,8 @@ withBrowser('the live dashboard', () => {
   }
 
   it('shows a new request, then its status change, without reloading', async () => {
-    const page = await browser.newPage();
-    await page.goto(new URL('/dashboard', system.gatewayUrl).href);
-    await page.getByLabel('E-mail').fill('pharmacist@asky.local');
-    await page.getByLabel('Password').fill('asky-pharmacist');
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText('Live', { exact: true }).waitFor();
+    const page = await loggedIn('pharmacist@asky.local', 'asky-pharmacist');
     expect(await page.locator('#login').isHidden()).toBe(true);
-    await page.locator('#rows tr').first().waitFor();
 
     const { nurse, pharmacist } = await system.loginAll();
     const created = await system.graphql(
@@ -134,7 +128,7 @@ withBrowser('the live dashboard', () => {
 
   it("speaks the hospital's language: pt-BR labels over the same data, enum values translated", async () => {
     const page = await browser.newPage({ locale: 'pt-BR' });
-    await page.goto(new URL('/dashboard/', system.gatewayUrl).href);
+    await page.goto(new URL('/dashboard', system.gatewayUrl).href); // redirected to /dashboard/
     await page.getByLabel('Senha').fill('asky-pharmacist');
     await page.getByLabel('E-mail').fill('pharmacist@asky.local');
     await page.getByRole('button', { name: 'Entrar' }).click();
@@ -148,12 +142,7 @@ withBrowser('the live dashboard', () => {
   it("shows a push in its service worker's notification, and says when the browser cannot subscribe", async () => {
     const context = await browser.newContext();
     await context.grantPermissions(['notifications'], { origin: new URL(system.gatewayUrl).origin });
-    const page = await context.newPage();
-    await page.goto(new URL('/dashboard/', system.gatewayUrl).href);
-    await page.getByLabel('E-mail').fill('pharmacist@asky.local');
-    await page.getByLabel('Password').fill('asky-pharmacist');
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText('Live', { exact: true }).waitFor();
+    const page = await loggedIn('pharmacist@asky.local', 'asky-pharmacist', '', system, context);
     expect(await page.evaluate<string>('navigator.serviceWorker.ready.then((r) => r.active.scriptURL)')).toMatch(/\/dashboard\/sw\.js$/);
     // Subscribing needs the browser's push service (Google's, for Chromium): where it cannot be reached, the page says so.
     await page.getByRole('button', { name: 'Notify me when away' }).click();

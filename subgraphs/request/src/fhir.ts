@@ -37,20 +37,25 @@ function patient(request: Request): Reference<Patient> {
     : { display: 'Patient not recorded on the request' };
 }
 
+/** What a MedicationRequest and a SupplyRequest say alike of an order. */
+const order = (request: Request) => ({
+  id: request.id,
+  identifier: [{ system: SYSTEMS.request, value: request.id }],
+  status: REQUEST_STATUS(request.status),
+  priority: priority(request),
+  authoredOn: request.createdAt.toISOString(),
+  requester: practitioner(request.requesterId),
+});
+
 function medicationRequest(request: Request): MedicationRequest {
   return {
     resourceType: 'MedicationRequest',
-    id: request.id,
-    identifier: [{ system: SYSTEMS.request, value: request.id }],
-    status: REQUEST_STATUS(request.status),
+    ...order(request),
     intent: 'order',
-    priority: priority(request),
     medicationReference: { reference: `Medication/${request.medicineId}` },
     subject: patient(request),
     ...(request.encounterId ? { encounter: { identifier: { system: SYSTEMS.encounter, value: request.encounterId } } } : {}),
     ...(request.orderId ? { basedOn: [{ identifier: { system: SYSTEMS.order, value: request.orderId } }] } : {}),
-    authoredOn: request.createdAt.toISOString(),
-    requester: practitioner(request.requesterId),
     ...(request.note ? { note: [{ text: request.note }] } : {}),
     dispenseRequest: { quantity: { value: request.quantity ?? undefined, unit: 'unit' } },
   };
@@ -59,14 +64,9 @@ function medicationRequest(request: Request): MedicationRequest {
 function supplyRequest(request: Request): SupplyRequest {
   return {
     resourceType: 'SupplyRequest',
-    id: request.id,
-    identifier: [{ system: SYSTEMS.request, value: request.id }],
-    status: REQUEST_STATUS(request.status),
-    priority: priority(request),
+    ...order(request),
     itemReference: { reference: `Device/${request.materialId}` },
     quantity: { value: request.quantity ?? undefined },
-    authoredOn: request.createdAt.toISOString(),
-    requester: practitioner(request.requesterId),
     ...(request.dispenserId ? { deliverFrom: { reference: `Location/${request.dispenserId}` } } : {}),
   };
 }
@@ -113,8 +113,8 @@ function medicationDispense(request: Request, history: readonly StatusHistory[])
 
 /** The request's resources as a Bundle of type collection. */
 export function fhirBundle(request: Request, history: readonly StatusHistory[], now = new Date()): Bundle {
-  const order = request.kind === 'MEDICINE' ? medicationRequest(request) : request.kind === 'MATERIAL' ? supplyRequest(request) : undefined;
-  const resources: Resource[] = [...(order ? [order] : []), task(request, order, history)];
+  const placed = request.kind === 'MEDICINE' ? medicationRequest(request) : request.kind === 'MATERIAL' ? supplyRequest(request) : undefined;
+  const resources: Resource[] = [...(placed ? [placed] : []), task(request, placed, history)];
   const dispense = medicationDispense(request, history);
   if (dispense) resources.push(dispense);
   const entry: BundleEntry[] = resources.map((resource) => ({ fullUrl: `urn:asky:${resource.resourceType}:${resource.id}`, resource }));
