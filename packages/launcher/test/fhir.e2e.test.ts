@@ -13,14 +13,13 @@ import { cabinets } from './helpers/cabinet';
 const PARACETAMOL = '22222222-2222-4222-8222-000000000002';
 const SYRINGE = '33333333-3333-4333-8333-000000000001';
 const UTI_A = '44444444-4444-4444-8444-000000000001';
-const ctx = useTestSystem();
-const { gql, cabinet, move } = cabinets(ctx);
 const codeOf = (body: { errors?: { extensions?: { code?: string } }[] }) => body.errors?.[0]?.extensions?.code;
 const soon = (days: number) => new Date(Date.now() + days * 864e5).toISOString().slice(0, 10);
 const idOf = async (token: string) => (await gql(token, '{ me { id } }')).me.id as string;
 const CREATE = 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id patient { identifier bed } encounterId orderId } }';
 
 let validFhir: ValidateFunction;
+// Compiled before the system starts (registered first): a second of compiling must not stall its servers mid-test.
 beforeAll(() => {
   const schema = readJson('fhir/r4/fhir.schema.json');
   delete schema.id; // draft-04 style; its references are all local
@@ -31,6 +30,8 @@ beforeAll(() => {
   ajv.addMetaSchema(draft6);
   validFhir = ajv.compile(schema);
 });
+const ctx = useTestSystem();
+const { gql, cabinet, move } = cabinets(ctx);
 
 const bundleOf = async (token: string, id: string) => JSON.parse((await gql(token, `{ request(id: "${id}") { fhir } }`)).request.fhir);
 const expectValid = (resource: unknown) => {
