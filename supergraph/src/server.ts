@@ -15,6 +15,8 @@ import {
   requestIdOf,
   TokenVerifier,
   startService,
+  corsPolicy,
+  readCorsOrigins,
   withHttpStatus,
   type Logger,
   type RunningService,
@@ -65,6 +67,8 @@ export interface GatewayDeps {
   readonly subgraphTimeoutMs?: number;
   /** Operations one caller may send per second (see `CallerRate`). @default unbounded */
   readonly requestsPerCaller?: number;
+  /** Browser origins allowed (CORS). @default `CORS_ORIGINS`, else loopback pages in development and none in production */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** Subscriptions come over WebSocket; a subscription POSTed over HTTP gets told where to go. */
@@ -117,6 +121,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     for (const dataSource of dataSources) dataSource.closeAll();
   };
   return startService<GatewayContext>({
+    cors: corsPolicy(deps.corsOrigins ?? readCorsOrigins(), deps.production),
     name: 'gateway',
     port: deps.port,
     portVariable: 'GATEWAY_PORT',

@@ -6,6 +6,7 @@ export * from './loaders';
 export * from './pages';
 export * from './limits';
 export * from './hospitalTime';
+export * from './cors';
 export * from './abandoned';
 export * from './logger';
 export * from './metrics';

@@ -21,6 +21,7 @@ import { REQUEST_ID_HEADER, requestIdOf } from './requestId';
 import { operationGuard, type OperationGuard } from './limits';
 import { watchRequest } from './abandoned';
 import { bodyErrorAnswer, graphqlPostHandler, isJsonGraphQLPost, MAX_BODY } from './graphqlHttp';
+import type { CorsHandler } from './cors';
 
 export interface ServiceOptions<TContext extends BaseContext> {
   /** Shown in logs. */
@@ -40,6 +41,8 @@ export interface ServiceOptions<TContext extends BaseContext> {
   readonly context: (req: IncomingMessage) => Promise<TContext>;
   /** Whether the dependencies answer; `/ready` is 503 until they do. */
   readonly ready: () => Promise<boolean>;
+  /** Which browser origins may call it (the gateway's: see cors.ts); unset, none is told it may. */
+  readonly cors?: CorsHandler;
   /** Extra HTTP routes beside `/graphql` (auth's JWKS and token endpoints). */
   readonly routes?: (app: express.Express) => void;
   /** How long one operation may run before its resolvers stop. @default OPERATION_DEADLINE_MS */
@@ -140,11 +143,16 @@ export async function startService<TContext extends BaseContext>(
     res.status(status).type('application/json').send(body);
   });
 
-  const server = http.createServer((req, res) => {
-    watchRequest(req, res, options.operationDeadlineMs);
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (!isJsonGraphQLPost(req)) return app(req, res);
     observe(req, res, () => '/graphql');
     graphqlPost(req, res);
+  };
+  const server = http.createServer((req, res) => {
+    watchRequest(req, res, options.operationDeadlineMs);
+    // CORS first, on every path: a preflight is answered here (204).
+    if (options.cors) options.cors(req, res, () => serve(req, res));
+    else serve(req, res);
   });
   const port = await listen(server, options.port, options.portVariable, options.host);
   const extension = await options.extend?.(apollo, server, guard);
