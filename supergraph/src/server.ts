@@ -71,12 +71,20 @@ export interface GatewayDeps {
   readonly corsOrigins?: readonly string[];
 }
 
-/** Subscriptions come over WebSocket; a subscription POSTed over HTTP gets told where to go. */
+/**
+ * What HTTP runs: one named operation of a document with several (the planner
+ * would otherwise fail it as a server error: 400 instead); not a subscription,
+ * which comes over WebSocket (a subscription POSTed over HTTP gets told where to go).
+ */
 const subscriptionsOverWebSocketOnly: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart() {
     return {
-      async didResolveOperation({ operation }) {
-        if (operation?.operation !== 'subscription') return;
+      async didResolveOperation({ operation, request }) {
+        if (!operation) {
+          const message = request.operationName ? `No operation named "${request.operationName}" in this document` : 'Must provide operationName if the document contains several operations';
+          throw new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+        }
+        if (operation.operation !== 'subscription') return;
         throw new GraphQLError('Subscriptions are served over WebSocket: connect with graphql-ws to this same URL (ws:// or wss://)', {
           extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
         });

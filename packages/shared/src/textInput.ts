@@ -6,6 +6,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { Kind, visit, type DocumentNode } from 'graphql';
 import { badUserInput } from './errors';
+import { withHttpStatus } from './auth/subgraphAuth';
 
 /** A NUL, or half of a surrogate pair without the other half. */
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -39,7 +40,7 @@ export const refuseUnstorableText: ApolloServerPlugin<BaseContext> = {
     return {
       async didResolveOperation({ request, document }) {
         if (badText(request.variables) || badLiteral(document)) {
-          throw badUserInput('Text must be valid Unicode without NUL characters');
+          throw withHttpStatus(badUserInput('Text must be valid Unicode without NUL characters')); // refused before running: 400
         }
       },
     };

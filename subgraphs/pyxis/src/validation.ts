@@ -43,8 +43,8 @@ export const hospitalDay = (): Date => hospitalToday();
 /** A calendar date, YYYY-MM-DD. */
 export function date(value: string, argument: string): Date {
   const parsed = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(NaN);
-  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== value) {
-    throw badUserInput(`${argument} must be a date as YYYY-MM-DD`, { argument });
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== value || parsed.getUTCFullYear() < 1900) {
+    throw badUserInput(`${argument} must be a date as YYYY-MM-DD (years 1900 to 9999)`, { argument });
   }
   return parsed;
 }

@@ -1,5 +1,6 @@
 /** How a subgraph finds out who calls it: the token verified, the account checked. */
 import type { IncomingMessage } from 'node:http';
+import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { ServiceIdentityConfig, TokenConfig } from '../config';
 import { ErrorCode, isDatabaseUnavailable, serviceUnavailable } from '../errors';
@@ -43,7 +44,9 @@ const HTTP_STATUS_OF_CODE: Record<string, number> = {
 export function withHttpStatus(err: unknown): unknown {
   if (!(err instanceof GraphQLError)) return err;
   const status = HTTP_STATUS_OF_CODE[String(err.extensions.code)] ?? 400;
-  return new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status } } });
+  // RFC 6750: a 401 says which scheme it wants, and that the token given was not good.
+  const headers = status === 401 ? new HeaderMap([['www-authenticate', 'Bearer error="invalid_token"']]) : undefined;
+  return new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status, ...(headers ? { headers } : {}) } } });
 }
 
 /** Token checks for a subgraph other than auth: auth's JWKS, and user statuses asked with its own service token. */
