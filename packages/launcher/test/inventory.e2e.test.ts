@@ -295,7 +295,7 @@ describe('live stock changes', () => {
     }
     // Subscribing needs a person.
     const stranger = listen(ctx.system, undefined, STOCK_CHANGED, {});
-    expect(await stranger.closed).toBe(4401);
+    expect(await stranger.closed).toBe(4403);
   });
 });
 

@@ -78,9 +78,9 @@ describe('requestStatusChanged', () => {
     other.dispose();
   });
 
-  it('closes connections without a valid token (4401)', async () => {
-    expect(await listen(system, undefined).closed).toBe(4401);
-    expect(await listen(system, 'not.a.token').closed).toBe(4401);
+  it('closes connections without a valid token (4403)', async () => {
+    expect(await listen(system, undefined).closed).toBe(4403);
+    expect(await listen(system, 'not.a.token').closed).toBe(4403);
   });
 
   it('lets staff follow every request they work', async () => {
@@ -94,7 +94,7 @@ describe('requestStatusChanged', () => {
 });
 
 describe('live connections', () => {
-  it('end when the access token expires (4401)', async () => {
+  it('end when the access token expires (4403)', async () => {
     const file = readdirSync(system.keysDir).sort().pop()!;
     const key = createPrivateKey(readFileSync(path.join(system.keysDir, file)));
     const shortLived = jwt.sign({ typ: 'user', role: 'NURSE' }, key, {
@@ -103,7 +103,7 @@ describe('live connections', () => {
     });
     const listener = listen(system, shortLived);
     const started = Date.now();
-    expect(await listener.closed).toBe(4401);
+    expect(await listener.closed).toBe(4403);
     expect(Date.now() - started).toBeGreaterThan(1_000);
   });
 
@@ -192,7 +192,7 @@ describe('the subscription in the supergraph', () => {
 
   it('is served by the request subgraph too, for Apollo Router in passthrough mode', async () => {
     const direct = { gatewayUrl: system.subgraphUrls.request };
-    expect(await listen(direct, undefined, 'subscription { requestStatusChanged { status } }').closed).toBe(4401);
+    expect(await listen(direct, undefined, 'subscription { requestStatusChanged { status } }').closed).toBe(4403);
     const nurse = listen(direct, tokens.nurse, 'subscription { requestStatusChanged { previousStatus status changedBy { id } request { id status requester { id } } } }');
     await new Promise((r) => setTimeout(r, 300));
     const id = await create(tokens.nurse);

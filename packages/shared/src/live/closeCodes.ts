@@ -3,8 +3,13 @@
  * close a socket, the same at both.
  */
 export const LIVE_CLOSE = {
-  /** No token, a bad one, or it expired: reconnect with a fresh token. */
-  UNAUTHORIZED: 4401,
+  /**
+   * No token, a bad one, or it expired: reconnect with a fresh token. 4403, as the
+   * protocol recommends for refusing authentication, and because graphql-ws'
+   * client treats 4401 as final: with `connectionParams` a function returning a
+   * fresh token, it reconnects by itself.
+   */
+  UNAUTHORIZED: 4403,
   /** A service token, or an account that may no longer subscribe (deactivated, re-roled, owing a password change). */
   FORBIDDEN: 4403,
   /** Asky's own (graphql-ws uses 4408 for its init timeout): the subscriber stopped reading updates. */

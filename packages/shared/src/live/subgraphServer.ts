@@ -4,7 +4,7 @@
  * subscriptions to clients itself and does not come here.) The same rules as the
  * gateway's: the connection's `authorization` — from `connection_init`, else the
  * upgrade request — is checked as every HTTP request is, the socket closes when
- * the token expires (4401) and when the account is deactivated or re-roled
+ * the token expires (4403) and when the account is deactivated or re-roled
  * (4403, checked every `accountRecheckMs`), and the same limits hold per
  * connection and per person.
  */
