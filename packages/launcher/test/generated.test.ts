@@ -25,6 +25,13 @@ describe('generated files are up to date', () => {
     expect(read('k8s/supergraph.graphql')).toBe(supergraphSdl); // the ConfigMap's copy
   });
 
+  it('schema.graphql is the API schema clients see: no federation machinery, nothing inaccessible (npm run compose)', () => {
+    const { apiSchemaSdl } = composeSupergraph();
+    expect(read('schema.graphql')).toBe(apiSchemaSdl);
+    expect(apiSchemaSdl).not.toMatch(/join__|link__|reserveStock|StockReservation/);
+    expect(apiSchemaSdl).toMatch(/type Query \{/);
+  });
+
   it('resolver types match each schema.graphql (npm run codegen)', async () => {
     // The CLI's own staleness check: codegen's plugins are ESM, which jest's CommonJS cannot load.
     const cli = path.join(REPO_ROOT, 'node_modules', '@graphql-codegen', 'cli', 'cjs', 'bin.js');
