@@ -1,7 +1,7 @@
 /** How a subgraph finds out who calls it: the token verified, the account checked. */
 import type { IncomingMessage } from 'node:http';
 import { HeaderMap } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLErrorExtensions } from 'graphql';
 import type { ServiceIdentityConfig, TokenConfig } from '../config';
 import { ErrorCode, isDatabaseUnavailable, serviceUnavailable } from '../errors';
 import { ServiceTokenClient } from './serviceToken';
@@ -45,8 +45,10 @@ export function withHttpStatus(err: unknown): unknown {
   if (!(err instanceof GraphQLError)) return err;
   const status = HTTP_STATUS_OF_CODE[String(err.extensions.code)] ?? 400;
   // RFC 6750: a 401 says which scheme it wants, and that the token given was not good.
-  const headers = status === 401 ? new HeaderMap([['www-authenticate', 'Bearer error="invalid_token"']]) : undefined;
-  return new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status, ...(headers ? { headers } : {}) } } });
+  const http = status === 401 ? { status, headers: new HeaderMap([['www-authenticate', 'Bearer error="invalid_token"']]) } : { status };
+  // Apollo Server reads `http.headers` as a Map (its HeaderMap); graphql-yoga, installed for the
+  // benchmarks, re-declares it as a plain record for every program that sees its types.
+  return new GraphQLError(err.message, { extensions: { ...err.extensions, http } as unknown as GraphQLErrorExtensions });
 }
 
 /** Token checks for a subgraph other than auth: auth's JWKS, and user statuses asked with its own service token. */
