@@ -6,14 +6,15 @@
  * with VAPID (RFC 8292, verified here); a subscription the push service answers
  * 410 for is removed; an endpoint that is not a push service's is refused.
  */
-import { createECDH, createPublicKey, randomBytes } from 'node:crypto';
+import { createECDH, createPublicKey, randomBytes, randomUUID } from 'node:crypto';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import ece from 'http_ece';
 import selfsigned from 'selfsigned';
 import jwt from 'jsonwebtoken';
-import { adminQuery, useTestSystem } from '../src/testing';
+import { adminQuery, EventTap, useTestSystem } from '../src/testing';
+import { eventually } from './helpers/cabinet';
 
 /** The test push service's certificate, trusted by the system as a hospital's own push relay's would be (PUSH_CA_FILE). */
 let cert: { private: string; cert: string };
@@ -80,12 +81,6 @@ const gql = async (token: string, query: string, variables: Record<string, unkno
   expect(body.errors).toBeUndefined();
   return body.data;
 };
-async function until<T>(read: () => T, done: (value: T) => boolean, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (!done(read()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  return read();
-}
-
 it('refuses an endpoint that is not a push service, and keys that cannot encrypt', async () => {
   const good = browser(service, 'x').subscription;
   for (const [endpoint, keys, argument] of [
@@ -116,7 +111,7 @@ it('pushes new medicine requests to pharmacists and status changes to the reques
     input: { kind: 'MEDICINE', medicineId: '22222222-2222-4222-8222-000000000002', dispenserId: '44444444-4444-4444-8444-000000000001', quantity: 1, priority: 'STAT', patient: { identifier: 'MRN-SECRET-1' } },
   });
   const id = createRequest.id as string;
-  const created = (await until(pharmacist.notices, (n) => n.some((x) => x.requestId === id))).find((x) => x.requestId === id);
+  const created = (await eventually(async () => pharmacist.notices(), (n) => n.some((x) => x.requestId === id))).find((x) => x.requestId === id);
   expect(created).toMatchObject({ type: 'request.created', requestId: id, kind: 'MEDICINE', priority: 'STAT', status: 'PENDING', unit: 'UTI Adulto', title: 'New STAT medicine request · UTI Adulto' });
   expect(JSON.stringify(created)).not.toContain('MRN-SECRET-1');
 
@@ -130,7 +125,7 @@ it('pushes new medicine requests to pharmacists and status changes to the reques
   expect(jwt.verify(token!, publicKey, { algorithms: ['ES256'], audience: service.url })).toMatchObject({ sub: 'mailto:test@asky.local' });
 
   await gql(ctx.tokens.pharmacist, 'mutation ($id: ID!) { updateRequestStatus(id: $id, status: ACCEPTED) { status } }', { id });
-  const accepted = (await until(nurse.notices, (n) => n.some((x) => x.requestId === id))).find((x) => x.requestId === id);
+  const accepted = (await eventually(async () => nurse.notices(), (n) => n.some((x) => x.requestId === id))).find((x) => x.requestId === id);
   expect(accepted).toMatchObject({ type: 'request.status_changed', status: 'ACCEPTED', title: 'Your request is ACCEPTED' });
   // Events are pushed in order: by now every push of the creation went out. Technicians do not work medicines.
   expect(technician.notices().filter((x) => x.requestId === id)).toEqual([]);
@@ -153,9 +148,38 @@ it("pushes an escalation to the pharmacists and to the charge nurses of the requ
   const elsewhere = await create('44444444-4444-4444-8444-000000000003'); // Pronto-Socorro
   const onHerUnit = await create('44444444-4444-4444-8444-000000000001'); // UTI Adulto, hers
   const escalations = (notices: () => any[], id: string) => notices().filter((n) => n.type === 'request.escalated' && n.requestId === id);
-  await until(() => escalations(charge.notices, onHerUnit), (n) => n.length >= 2, 30_000);
+  await eventually(async () => escalations(charge.notices, onHerUnit), (n) => n.length >= 2, 30_000);
   expect(escalations(charge.notices, onHerUnit).map((n) => n.title)).toEqual(['Unattended STAT medicine request · UTI Adulto', 'Unattended STAT medicine request · UTI Adulto']);
   // Both escalated at the same passes: the pharmacist heard of the other one, the charge nurse did not.
-  await until(() => escalations(pharmacist.notices, elsewhere), (n) => n.length >= 2, 30_000);
+  await eventually(async () => escalations(pharmacist.notices, elsewhere), (n) => n.length >= 2, 30_000);
   expect(escalations(charge.notices, elsewhere)).toEqual([]);
+});
+
+it('pushes nothing a forged broker message says: what is pushed is read from the request itself', async () => {
+  const nurse = browser(service, 'nurse-forged');
+  const pharmacist = browser(service, 'pharmacist-forged');
+  await gql(ctx.tokens.nurse, REGISTER, { s: nurse.subscription });
+  await gql(ctx.tokens.pharmacist, REGISTER, { s: pharmacist.subscription });
+  const { createRequest } = await gql(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
+    input: { kind: 'MEDICINE', medicineId: '22222222-2222-4222-8222-000000000002', dispenserId: '44444444-4444-4444-8444-000000000001', quantity: 1, priority: 'ROUTINE' },
+  });
+  const id = createRequest.id as string;
+  await eventually(async () => pharmacist.notices(), (n) => n.some((x) => x.requestId === id));
+  const ghost = randomUUID(); // a request that does not exist
+  const tap = await EventTap.open(ctx.system.topology.exchange);
+  try {
+    const forge = (routingKey: string, body: Record<string, unknown>) =>
+      tap.channel.publish(ctx.system.topology.exchange, routingKey, Buffer.from(JSON.stringify({ eventId: randomUUID(), type: routingKey, requestId: id, occurredAt: new Date().toISOString(), ...body })), { messageId: randomUUID(), contentType: 'application/json', persistent: true });
+    forge('request.status_changed', { kind: 'MEDICINE', priority: 'STAT', status: 'REJECTED', previousStatus: 'PENDING', requesterId: '11111111-1111-4111-8111-000000000001', changedById: '11111111-1111-4111-8111-000000000002', unit: 'UTI Adulto' });
+    forge('request.escalated', { kind: 'MEDICINE', priority: 'STAT', status: 'PENDING', level: 2, waitedSeconds: 9_999, requesterId: '11111111-1111-4111-8111-000000000001', unit: 'UTI Adulto' });
+    forge('request.created', { requestId: ghost, kind: 'MEDICINE', priority: 'STAT', status: 'PENDING', requesterId: '11111111-1111-4111-8111-000000000001', unit: 'UTI Adulto' });
+  } finally {
+    await tap.close();
+  }
+  // A real change after them: by the time its push arrives, the forged ones were handled (in order).
+  await gql(ctx.tokens.pharmacist, 'mutation ($id: ID!) { updateRequestStatus(id: $id, status: ACCEPTED) { status } }', { id });
+  await eventually(async () => nurse.notices(), (n) => n.some((x) => x.requestId === id && x.status === 'ACCEPTED'));
+  expect(nurse.notices().filter((x) => x.requestId === id).map((x) => x.status)).toEqual(['ACCEPTED']);
+  expect(pharmacist.notices().filter((x) => x.type === 'request.escalated' && x.requestId === id)).toEqual([]);
+  expect(pharmacist.notices().filter((x) => x.requestId === ghost)).toEqual([]);
 });

@@ -3,8 +3,10 @@
  * notifications): consumes request events from its own durable queue and pushes
  * each to the browsers registered by who should know — a new request to the
  * roles that work its kind, an escalation to them and to the charge nurses of
- * its unit, a status change to its requester. Who someone is (active, role,
- * units) is asked at each push, not taken from when they registered. Payloads
+ * its unit, a status change to its requester. The message only names the
+ * request: what is pushed is read from the request service's own database. Who
+ * someone is (active, role, units) is asked at each push, not taken from when
+ * they registered. Payloads
  * name the request, its kind, priority, status and unit, never the patient.
  * Pushes are encrypted for each browser (RFC 8291) and signed with VAPID (RFC
  * 8292) by `web-push`; a subscription the push service no longer knows (404,
@@ -14,7 +16,7 @@
 import https from 'node:https';
 import tls from 'node:tls';
 import webpush from 'web-push';
-import { HANDLERS, ROUTING_KEYS, type EventBus, type Logger, type PushConfig, type RequestEscalatedEvent, type RequestEvent, type Role, type Subscription, type UserStatusSource } from '@asky/shared';
+import { HANDLERS, ROUTING_KEYS, type EventBus, type Logger, type PushConfig, type RequestEscalatedEvent, type RequestEvent, type Role, type Subscription, type UserStatusSource, isUuid } from '@asky/shared';
 import type { RequestPrisma } from '../data/client';
 import type { PushSubscription } from '../generated/prisma/client';
 
@@ -84,11 +86,34 @@ export class PushNotifier {
   }
 
   /** Pushes one event to whoever should know of it. */
-  async notify(event: AnyRequestEvent): Promise<void> {
-    if (typeof event?.requestId !== 'string' || typeof event.kind !== 'string') return;
+  async notify(message: AnyRequestEvent): Promise<void> {
+    if (typeof message?.requestId !== 'string' || !isUuid(message.requestId)) return;
+    const event = await this.checked(message);
+    if (!event) return;
     const targets = await this.targetsOf(event);
     const notice = noticeOf(event);
     await Promise.all(targets.map((target) => this.push(target, notice, event.priority === 'STAT' || event.priority === 'ASAP')));
+  }
+
+  /**
+   * The event as this service's own database has it: a message on the broker is
+   * only a hint (anyone who can publish there could forge one), so who, what,
+   * how urgent and where come from the request itself, and an escalation is
+   * pushed only if the request really was escalated that far and still waits.
+   */
+  private async checked(message: AnyRequestEvent): Promise<AnyRequestEvent | undefined> {
+    const request = await this.prisma.request.findUnique({ where: { id: message.requestId } });
+    if (!request) return undefined;
+    const facts = { requestId: request.id, kind: request.kind, priority: request.priority, status: request.status, unit: request.unit, requesterId: request.requesterId, dispenserId: request.dispenserId };
+    if (message.type === ROUTING_KEYS.requestEscalated) {
+      if (request.status !== 'PENDING' || request.escalationLevel < message.level) return undefined;
+      return { ...message, ...facts, level: message.level, waitedSeconds: Math.round((Date.now() - request.createdAt.getTime()) / 1000) };
+    }
+    if (message.type === ROUTING_KEYS.requestStatusChanged) {
+      const last = await this.prisma.statusHistory.findFirst({ where: { requestId: request.id }, orderBy: { at: 'desc' }, select: { changedById: true } });
+      return { ...message, ...facts, changedById: last?.changedById ?? null };
+    }
+    return message.type === ROUTING_KEYS.requestCreated ? { ...message, ...facts } : undefined;
   }
 
   private async targetsOf(event: AnyRequestEvent): Promise<PushSubscription[]> {
