@@ -51,8 +51,6 @@ export function coalesceIdenticalQueries<TContext extends BaseContext>(callerOf:
       };
       return {
         async responseForOperation(ctx) {
-          // No operation to run (several without an operationName): Apollo answers that itself.
-          if (!ctx.operation) return null;
           const caller = callerOf(ctx.contextValue);
           if (ctx.operation.operation === 'mutation' && caller !== undefined) writer = caller;
           if (ctx.operation.operation !== 'query' || caller === undefined) return null;

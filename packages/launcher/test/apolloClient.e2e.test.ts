@@ -9,6 +9,7 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { MOCK_USERS, useTestSystem } from '../src/testing';
+import { eventually } from './helpers/cabinet';
 
 const ctx = useTestSystem({ accessTokenTtlSeconds: 15 });
 
@@ -51,10 +52,7 @@ it('keeps an Apollo Client subscription alive across token expiry, reconnecting 
     const body = await ctx.system.graphql('mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000002", dispenserId: "44444444-4444-4444-8444-000000000001", quantity: 1 }) { id } }', {}, { token: await ctx.system.login(...MOCK_USERS.nurse) });
     return body.data.createRequest.id as string;
   };
-  const until = async (done: () => boolean, ms: number) => {
-    const deadline = Date.now() + ms;
-    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  };
+  const until = (done: () => boolean, ms: number) => eventually(async () => done(), (ok) => ok, ms);
   try {
     // Subscribed for sure once one creation arrives.
     let first = '';

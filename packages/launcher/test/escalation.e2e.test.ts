@@ -10,6 +10,7 @@ import { createLogger } from '@asky/shared';
 import { REPO_ROOT } from '../src/initDb';
 import { Escalator, type RequestPrisma } from '@asky/request';
 import { adminQuery, EventTap, useTestSystem } from '../src/testing';
+import { cabinets } from './helpers/cabinet';
 
 const POLICY = { afterSeconds: { STAT: 3, ASAP: 600 }, checkEveryMs: 200 };
 const ctx = useTestSystem({ escalation: POLICY });
@@ -21,11 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => tap?.close());
 
-const gql = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
-  const body = await ctx.system.graphql(query, variables, { token });
-  expect(body.errors).toBeUndefined();
-  return body.data;
-};
+const { gql } = cabinets(ctx);
 const create = async (priority: string) =>
   (await gql(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
     input: { kind: 'MEDICINE', medicineId: PARACETAMOL, dispenserId: UTI_A, quantity: 1, priority },

@@ -4,17 +4,14 @@
  * sets her units, and a change takes effect (and closes her live sockets).
  */
 import { listen, useTestSystem } from '../src/testing';
+import { cabinets } from './helpers/cabinet';
 
 const ctx = useTestSystem();
 const UTI_A = '44444444-4444-4444-8444-000000000001';
 const PS = '44444444-4444-4444-8444-000000000003';
 const CHARGE = '11111111-1111-4111-8111-000000000005';
 const PARACETAMOL = '22222222-2222-4222-8222-000000000002';
-const gql = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
-  const body = await ctx.system.graphql(query, variables, { token });
-  expect(body.errors).toBeUndefined();
-  return body.data;
-};
+const { gql } = cabinets(ctx);
 const create = async (dispenserId: string) =>
   (await gql(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
     input: { kind: 'MEDICINE', medicineId: PARACETAMOL, dispenserId, quantity: 1 },

@@ -27,6 +27,7 @@ import {
   STOCK_EVENTS,
   mapStream,
   requestReaderGroup,
+  readsAlike,
   wantsEvent,
   type EventBus,
   type LiveLimits,
@@ -316,8 +317,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
         const account = await accounts.current(extras[0]!.authorization!).catch(() => undefined); // auth away: keep what we know
         if (account === undefined) return;
         for (const extra of extras) {
-          const changed = account && (account.role !== extra.subscriber!.role || account.units.join('|') !== (extra.subscriber!.units ?? []).join('|'));
-          if (!account || changed) extra.socket.close(LIVE_CLOSE.FORBIDDEN, account ? 'The role or units changed: reconnect' : 'This account is no longer active');
+          if (!account || !readsAlike(extra.subscriber!, account)) extra.socket.close(LIVE_CLOSE.FORBIDDEN, account ? 'The role or units changed: reconnect' : 'This account is no longer active');
         }
       }),
     );

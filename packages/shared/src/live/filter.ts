@@ -19,6 +19,10 @@ export interface Subscriber {
   readonly units?: readonly string[];
 }
 
+/** Whether an account re-checked still reads requests as when it subscribed (same role, same units): otherwise its sockets close. */
+export const readsAlike = (before: Subscriber, now: Subscriber): boolean =>
+  before.role === now.role && (before.units ?? []).join('|') === (now.units ?? []).join('|');
+
 /**
  * Checks on an event before anything is read: whether the subscriber may read the
  * request at all (the rule of `request(id)`), then the arguments. The request is

@@ -17,6 +17,7 @@ import { DEFAULT_LIVE_LIMITS, type LiveLimits } from '../config';
 import { ErrorCode, hasErrorCode } from '../errors';
 import type { OperationGuard } from '../limits';
 import { LIVE_CLOSE } from './closeCodes';
+import { readsAlike } from './filter';
 
 export interface SubgraphSubscriptionOptions {
   readonly server: http.Server;
@@ -94,8 +95,7 @@ export function serveSubgraphSubscriptions(options: SubgraphSubscriptionOptions)
     for (const connection of connections.values()) {
       options.authenticate(connection.authorization).then(
         (now) => {
-          const units = (viewer: { units?: readonly string[] }) => (viewer.units ?? []).join('|');
-          if (now?.kind !== 'user' || now.role !== connection.viewer.role || units(now) !== units(connection.viewer) || !now.scopes.has('person')) {
+          if (now?.kind !== 'user' || !readsAlike(connection.viewer, now) || !now.scopes.has('person')) {
             connection.socket.close(LIVE_CLOSE.FORBIDDEN, now ? 'The role changed: reconnect' : 'This account is no longer active');
           }
         },
