@@ -12,15 +12,26 @@ import type { Prisma, StockDiscrepancy, StockItem, StockMovement } from '../gene
 
 type Slot = Pick<StockItem, 'id' | 'slot' | 'dispenserId' | 'medicineId' | 'materialId'>;
 
+/** Each transaction's dispensers' units, read once however many slots and lots it moves (a dispense touches several). */
+const unitsByTransaction = new WeakMap<PyxisTransaction, Map<string, Promise<string>>>();
+
+function unitOf(tx: PyxisTransaction, dispenserId: string): Promise<string> {
+  let units = unitsByTransaction.get(tx);
+  if (!units) unitsByTransaction.set(tx, (units = new Map()));
+  let unit = units.get(dispenserId);
+  if (!unit) units.set(dispenserId, (unit = tx.dispenser.findUniqueOrThrow({ where: { id: dispenserId }, select: { unit: true } }).then((d) => d.unit)));
+  return unit;
+}
+
 async function place(tx: PyxisTransaction, slot: Slot, at: Date) {
-  const dispenser = await tx.dispenser.findUniqueOrThrow({ where: { id: slot.dispenserId }, select: { unit: true } });
+  const unit = await unitOf(tx, slot.dispenserId);
   return {
     eventId: randomUUID(),
     occurredAt: at.toISOString(),
     slotId: slot.id,
     slot: slot.slot,
     dispenserId: slot.dispenserId,
-    unit: dispenser.unit,
+    unit,
     medicineId: slot.medicineId,
     materialId: slot.materialId,
   };
