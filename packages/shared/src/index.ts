@@ -9,6 +9,7 @@ export * from './hospitalTime';
 export * from './cors';
 export * from './abandoned';
 export * from './logger';
+export * from './accessLog';
 export * from './metrics';
 export * from './password';
 export * from './threadPriority';

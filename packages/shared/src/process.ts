@@ -8,6 +8,12 @@ import { ConfigError, EnvReader } from './config';
  * Kubernetes' 30 s grace period) exits 1 instead of hanging.
  */
 export function runMain(main: () => Promise<{ stop(): Promise<void> }>): void {
+  // Log collectors parse every line in production; a person reads them in development.
+  const json = process.env.NODE_ENV === 'production';
+  const write = (level: 'info' | 'error', msg: string, fields: object = {}, done?: () => void): void =>
+    void process.stderr.write(json ? `${JSON.stringify({ level: LEVELS[level], time: new Date().toISOString(), ...fields, msg })}\n` : `${msg}\n`, done);
+  /** Exits 1 once the line is flushed: stderr to a pipe is written asynchronously. */
+  const exitWith = (msg: string) => write('error', msg, {}, () => process.exit(1));
   let timeoutMs: number;
   try {
     timeoutMs = new EnvReader().int('SHUTDOWN_TIMEOUT_MS', 20_000, 100, 600_000);
@@ -18,7 +24,7 @@ export function runMain(main: () => Promise<{ stop(): Promise<void> }>): void {
   // (a library's timer, a connection dropped mid-call) is logged, and the service goes on.
   process.on('unhandledRejection', (reason) => {
     const err = reason instanceof Error ? { type: reason.name, message: reason.message, stack: reason.stack } : { message: String(reason) };
-    process.stderr.write(`${JSON.stringify({ level: 50, time: Date.now(), err, msg: 'unhandled rejection (the process goes on)' })}\n`);
+    process.stderr.write(`${JSON.stringify({ level: LEVELS.error, time: new Date().toISOString(), err, msg: 'unhandled rejection (the process goes on)' })}\n`);
   });
   main().then(
     (running) => {
@@ -26,24 +32,22 @@ export function runMain(main: () => Promise<{ stop(): Promise<void> }>): void {
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        process.stderr.write(`\n${signal} received, stopping…\n`);
+        const said = new Promise<void>((resolve) => write('info', `${signal} received, stopping…`, { signal }, resolve));
         setTimeout(() => exitWith(`did not stop within ${timeoutMs} ms (SHUTDOWN_TIMEOUT_MS): exiting anyway`), timeoutMs).unref();
-        running.stop().then(
+        Promise.all([running.stop(), said]).then(
           () => process.exit(0),
           (err: unknown) => exitWith(`error while stopping: ${describe(err)}`),
         );
       };
-      process.once('SIGINT', () => shutdown('SIGINT'));
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
     },
     (err: unknown) => exitWith(`Asky could not start: ${describe(err)}`),
   );
 }
 
-/** Exits 1 once `line` is flushed: stderr to a pipe is written asynchronously. */
-function exitWith(line: string): void {
-  process.stderr.write(`${line}\n`, () => process.exit(1));
-}
+/** pino's level numbers, so these lines sort with the loggers' own. */
+const LEVELS = { info: 30, error: 50 } as const;
 
 function describe(err: unknown): string {
   if (err instanceof ConfigError) return err.message;

@@ -18,6 +18,8 @@ export function requestIdOf(req: IncomingMessage): string {
     const given = req.headers[REQUEST_ID_HEADER];
     id = typeof given === 'string' && ACCEPTABLE.test(given) ? given : randomUUID();
     assigned.set(req, id);
+    // What later readers of the headers (Apollo's plugins, the gateway's forwarding) see.
+    req.headers[REQUEST_ID_HEADER] = id;
   }
   return id;
 }

@@ -18,6 +18,7 @@ import type { Logger } from './logger';
 import { createServiceMetrics } from './metrics';
 import { refuseUnstorableText } from './textInput';
 import { REQUEST_ID_HEADER, requestIdOf } from './requestId';
+import { logGraphQLRefusals, logHttpAnswer } from './accessLog';
 import { operationGuard, type OperationGuard } from './limits';
 import { watchRequest } from './abandoned';
 import { bodyErrorAnswer, graphqlPostHandler, isJsonGraphQLPost, MAX_BODY } from './graphqlHttp';
@@ -83,6 +84,7 @@ export async function startService<TContext extends BaseContext>(
       ...guard.plugins,
       ...(options.apollo.plugins ?? []),
       metrics.graphql,
+      logGraphQLRefusals(logger),
       refuseUnstorableText,
       production
         ? ApolloServerPluginLandingPageDisabled()
@@ -91,7 +93,7 @@ export async function startService<TContext extends BaseContext>(
   } as ApolloServerOptions<TContext>);
   await apollo.start();
 
-  /** Times every request, gives it its id (echoed) and logs it at debug level. */
+  /** Times every request, gives it its id (echoed) and logs it (see accessLog.ts). */
   const observe = (req: IncomingMessage, res: http.ServerResponse, route: () => string) => {
     const requestId = requestIdOf(req);
     res.setHeader(REQUEST_ID_HEADER, requestId);
@@ -101,8 +103,7 @@ export async function startService<TContext extends BaseContext>(
     res.on('finish', () => {
       const seconds = (performance.now() - started) / 1000;
       metrics.http(req.method ?? 'unknown', route(), res.statusCode, seconds);
-      // The path without its query string (a GET's query string carries the operation and its variables).
-      if (logger.isLevelEnabled('debug')) logger.debug({ requestId, method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+      logHttpAnswer(logger, req, requestId, res.statusCode, Math.round(seconds * 1000));
     });
   };
 
