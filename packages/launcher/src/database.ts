@@ -63,6 +63,10 @@ async function connectCreatingDatabase(url: URL, logger: Logger): Promise<pg.Cli
   try {
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
     logger.info({ database }, 'created database');
+  } catch (err) {
+    // Another migrator (a pod starting beside this one) created it first: 42P04, or 23505
+    // when both inserted into pg_database at the same moment.
+    if (!['42P04', '23505'].includes(String((err as { code?: string }).code))) throw err;
   } finally {
     await admin.end();
   }
@@ -76,10 +80,15 @@ export interface PrepareOptions {
   readonly rolePasswords?: Readonly<Record<string, string>>;
 }
 
+const MIGRATION_LOCK = 'asky-migrate';
+
 /** Applies init-db to a Postgres database; subgraphs then connect as their roles. */
 export async function preparePostgres(adminUrl: URL, logger: Logger, options: PrepareOptions = {}): Promise<PreparedDatabase> {
   const client = await connectCreatingDatabase(adminUrl, logger);
   try {
+    // Pods starting together migrate one at a time (the lock ends with the session); the
+    // scripts are idempotent, so the later ones find nothing to do.
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
     for (const script of initDbScripts()) {
       if (options.mockData === false && isMockData(script)) continue;
       await client.query(script.sql);

@@ -123,4 +123,19 @@ describe('npm run db:migrate (the production migration)', () => {
       await fresh.drop();
     }
   }, 60_000);
+
+  it('lets the pods of a rollout migrate at once: one at a time, each migration applied once', async () => {
+    const fresh = await createTestDatabase();
+    await fresh.drop(); // not there yet: the first migrator creates it
+    try {
+      const logger = createLogger('test', 'silent');
+      const migrators = await Promise.allSettled([1, 2, 3, 4].map(() => preparePostgres(fresh.url, logger, { mockData: false })));
+      expect(migrators.map((m) => (m.status === 'rejected' ? String(m.reason) : m.status))).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+      const applied = await adminQuery('SELECT count(*)::int AS n, count(DISTINCT migration_name)::int AS distinct FROM request._prisma_migrations', fresh.url);
+      expect(applied.rows[0].n).toBe(applied.rows[0].distinct);
+      expect(applied.rows[0].n).toBe(readdirSync(path.join(REPO_ROOT, 'prisma/request/migrations')).filter((d) => !d.endsWith('.toml')).length);
+    } finally {
+      await fresh.drop();
+    }
+  }, 60_000);
 });

@@ -90,6 +90,13 @@ describe('docker-compose.yaml', () => {
     }
   });
 
+  it('publishes ports on 127.0.0.1 only, unless ASKY_BIND says otherwise', () => {
+    const published = Object.values(services).flatMap((s: any) => (s.ports ?? []) as string[]);
+    expect(published.length).toBeGreaterThan(0);
+    for (const port of published) expect(interpolate(port)).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    for (const port of published) expect(port).toMatch(/^\$\{ASKY_BIND:-127\.0\.0\.1\}:/);
+  });
+
   it.each(SERVICES)('gives %s a build, an entry that exists, and only variables it reads — enough to start', (name) => {
     const service = services[name];
     expect(service.build).toBe('.');
@@ -213,12 +220,24 @@ describe('k8s (kustomize)', () => {
     expect(configMap.data[path.basename(file)]).toBe(read('supergraph/supergraph.graphql'));
   });
 
-  it('has a migration Job that runs the production migration with an admin URL and every role URL', () => {
-    const job = byKind('Job')[0];
-    const container = job.spec.template.spec.containers[0];
-    expect(container.command).toEqual(['node', 'packages/launcher/dist/src/migrate.js']);
-    expect(existsSync(path.join(REPO_ROOT, sourceOf(container.command[1])))).toBe(true);
-    expect(container.env.map((v: any) => v.name).sort()).toEqual(['DATABASE_URL', ...SUBGRAPHS.map((s) => `${s.toUpperCase()}_DATABASE_URL`)].sort());
+  it('migrates before any subgraph pod serves: an init container with the admin URL and every role URL, only there', () => {
+    expect(byKind('Job')).toEqual([]); // a fixed-name Job fails `kubectl apply` of a new image within its TTL
+    for (const name of SUBGRAPHS) {
+      const pod = byKind('Deployment').find((d) => d.metadata.name === name).spec.template.spec;
+      expect(pod.initContainers.map((c: any) => c.name)).toEqual(['migrate']);
+      const [migrate] = pod.initContainers;
+      expect(migrate.command).toEqual(['node', 'packages/launcher/dist/src/migrate.js']);
+      expect(existsSync(path.join(REPO_ROOT, sourceOf(migrate.command[1])))).toBe(true);
+      expect(migrate.env.map((v: any) => v.name).sort()).toEqual(['DATABASE_URL', ...SUBGRAPHS.map((s) => `${s.toUpperCase()}_DATABASE_URL`)].sort());
+      expect(pod.containers[0].env.map((v: any) => v.name)).not.toContain('DATABASE_URL'); // the serving container never holds the admin URL
+    }
+  });
+
+  it('leaves the replica count to the autoscalers', () => {
+    for (const hpa of byKind('HorizontalPodAutoscaler')) {
+      const deployment = byKind('Deployment').find((d) => d.metadata.name === hpa.spec.scaleTargetRef.name);
+      expect(deployment.spec.replicas).toBeUndefined(); // each apply would reset what the HPA scaled to
+    }
   });
 });
 
