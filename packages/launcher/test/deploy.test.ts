@@ -255,17 +255,29 @@ describe('router.yaml (Apollo Router)', () => {
     }
   });
 
-  it("checks tokens against auth's JWKS, propagates them, limits queries, and passes subscriptions to the subgraph that owns them", () => {
-    const jwks = router.authentication.router.jwt.jwks[0];
-    expect(new URL(jwks.url).pathname).toBe('/.well-known/jwks.json');
-    expect(jwks).toMatchObject({ issuer: loadTokenConfig(new EnvReader({})).issuer, algorithms: ['ES256'] });
-    expect(router.headers.all.request).toContainEqual({ propagate: { named: 'authorization' } });
-    expect(router.limits).toMatchObject({ max_depth: expect.any(Number), max_aliases: expect.any(Number), http_max_request_bytes: expect.any(Number) });
+  // What needs a GraphOS Enterprise licence (the Router refuses to start with it unlicensed).
+  const ENTERPRISE = ['authentication.router.jwt', 'subscription', 'limits.max_depth', 'limits.max_height', 'limits.max_aliases', 'limits.max_root_fields', 'authorization', 'coprocessor', 'persisted_queries', 'demand_control', 'preview_entity_cache', 'traffic_shaping.router.global_rate_limit'];
+  const at = (keyPath: string) => keyPath.split('.').reduce<any>((node, key) => node?.[key], router);
+
+  it('is written for one pinned Router version, the one README names', () => {
+    const version = /^# router-version: (v\d+\.\d+\.\d+)$/m.exec(read('router.yaml'))?.[1];
+    expect(version).toBeDefined();
+    expect(read('router.yaml')).toContain(`ghcr.io/apollographql/router:${version}`);
+    expect(read('README.md')).toContain(`Router ${version}`);
+  });
+
+  it('starts without a licence: no Enterprise-only feature', () => {
+    expect(ENTERPRISE.filter((keyPath) => at(keyPath) !== undefined)).toEqual([]);
+    expect(router.limits).toMatchObject({ parser_max_tokens: expect.any(Number), http_max_request_bytes: expect.any(Number) });
+  });
+
+  it("passes the subgraphs' errors through with their codes, and the token and request id to them", () => {
+    expect(router.include_subgraph_errors.all).toBe(true); // false: "Subgraph errors redacted", no extensions.code
+    expect(router.include_subgraph_errors.subgraphs).toBeUndefined();
+    expect(router.headers.all.request).toEqual(expect.arrayContaining([{ propagate: { named: 'authorization' } }, { propagate: { named: 'x-request-id' } }]));
     expect(router.telemetry.exporters.metrics.prometheus.enabled).toBe(true);
-    const passthrough = router.subscription.mode.passthrough.subgraphs;
-    expect(Object.keys(passthrough)).toEqual(['request']);
-    expect(passthrough.request.protocol).toBe('graphql_ws');
-    expect(read('subgraphs/request/schema.graphql')).toMatch(/^type Subscription \{/m);
+    expect(router.cors.allow_any_origin).toBeUndefined();
+    expect(router.cors.policies.flatMap((p: any) => p.origins)).not.toContain('*');
   });
 });
 
