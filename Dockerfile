@@ -8,7 +8,14 @@ COPY subgraphs ./subgraphs
 COPY supergraph ./supergraph
 COPY init-db ./init-db
 # npm ci runs `prisma generate` (postinstall); the build compiles every package to dist/.
-RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-audit --no-fund
+# Then only what the processes run stays: the prune drops dev packages and the optional
+# ones (the prisma CLI and typescript, optional peers of @prisma/client; PGlite, which
+# only `npm start` uses), and the compiled tests and test harness go (image.test.ts
+# checks that no entry of the image loads any of it).
+RUN npm ci --no-audit --no-fund && npm run build \
+  && npm prune --omit=dev --omit=optional --no-audit --no-fund \
+  && rm -rf packages/shared/dist/__tests__ subgraphs/auth/dist/src/__tests__ subgraphs/pyxis/dist/src/__tests__ subgraphs/request/dist/src/__tests__ packages/launcher/dist/test supergraph/dist/test packages/launcher/dist/src/testing.* packages/launcher/dist/src/testServices.* packages/launcher/dist/src/tcpProxy.* packages/launcher/dist/src/eventTap.* packages/launcher/dist/src/liveListener.* packages/launcher/dist/src/soak.* packages/launcher/dist/src/embedded.* \
+  && find . -name '*.tsbuildinfo' -not -path './node_modules/*' -delete
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

@@ -1,10 +1,8 @@
 /**
- * Gets a database ready for the whole system: a Postgres server given by an admin
- * URL (created if missing), or the embedded PGlite. Either way init-db is applied,
- * and each subgraph gets its own connection target.
+ * Gets a Postgres server ready for the whole system, given an admin URL (the
+ * database is created if missing): init-db is applied, and each subgraph gets its
+ * own connection target. The embedded PGlite default is in embedded.ts.
  */
-import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { ConfigError, type DatabaseTarget, type Logger, type SubgraphName } from '@asky/shared';
 import { initDbScripts, isMockData } from './initDb';
@@ -112,20 +110,4 @@ export function serviceRoleUrl(adminUrl: URL, subgraph: SubgraphName): URL {
   url.username = `asky_${subgraph}`;
   url.password = `asky_${subgraph}`;
   return url;
-}
-
-/**
- * The embedded default: PGlite (Postgres compiled to wasm) in this process, its
- * files under `dataDir`. One instance serves every subgraph, so the per-role
- * separation of a real server does not apply here.
- */
-export async function prepareEmbedded(dataDir: string): Promise<PreparedDatabase> {
-  mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create({ dataDir });
-  for (const script of initDbScripts()) await pglite.exec(script.sql);
-  return {
-    description: `embedded PGlite in ${dataDir} (set DATABASE_URL to use a Postgres server)`,
-    target: () => ({ kind: 'embedded', pglite }),
-    close: () => pglite.close(),
-  };
 }

@@ -1,6 +1,7 @@
 /** `npm start`: migrations and mock data, then every service, in this process. */
 import { connectEvents, createLogger, loadAuthConfig, loadEventsConfig, loadLiveLimits, loadSystemConfig, loadTokenConfig, runMain } from '@asky/shared';
-import { prepareEmbedded, preparePostgres } from './database';
+import { preparePostgres } from './database';
+import { prepareEmbedded } from './embedded';
 import { startSystem } from './system';
 
 runMain(async () => {

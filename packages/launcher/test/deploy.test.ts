@@ -127,7 +127,7 @@ describe('Dockerfile', () => {
 
   it('builds in one stage and runs production dependencies only, as a non-root user, with a healthcheck', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    expect(lines.join('\n')).toMatch(/npm ci .*&& npm run build && npm prune --omit=dev/);
+    expect(lines.join('\n')).toMatch(/npm ci .*&& npm run build\s+&& npm prune --omit=dev/);
     expect(final).toContain('ENV NODE_ENV=production');
     expect(final.find((l) => l.startsWith('USER '))).toBe('USER node');
     expect(final.some((l) => l.startsWith('HEALTHCHECK ') && l.includes('/health'))).toBe(true);

@@ -3,15 +3,14 @@
  * the subgraph's own role) or the embedded PGlite shared by every subgraph of a
  * single-process `npm start`.
  */
-import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { IsolationLevel, SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
 import type { SubgraphName } from './config';
 
 export type DatabaseTarget =
   | { readonly kind: 'postgres'; readonly url: URL }
-  | { readonly kind: 'embedded'; readonly pglite: PGlite };
+  /** PGlite's adapter, made by the launcher: the only part that loads PGlite (not in images). */
+  | { readonly kind: 'embedded'; readonly adapter: SqlDriverAdapterFactory };
 
 
 /**
@@ -64,7 +63,7 @@ export class PrismaAdapter implements SqlDriverAdapterFactory {
 
 /** The driver adapter for one subgraph's Prisma client. */
 export function createPrismaAdapter(target: DatabaseTarget, schema: SubgraphName): PrismaAdapter {
-  if (target.kind === 'embedded') return new PrismaAdapter(new PrismaPGlite(target.pglite));
+  if (target.kind === 'embedded') return new PrismaAdapter(target.adapter);
   return new PrismaAdapter(
     new ReleasingAdapterFactory(new PrismaPg({ connectionString: target.url.href, max: 10, connectionTimeoutMillis: 5_000 }, { schema })),
   );
