@@ -89,3 +89,8 @@ it('stores unusual but valid text exactly as given', async () => {
   const read = await ctx.system.graphql<{ request: { note: string } }>('query ($id: ID!) { request(id: $id) { note } }', { id: body.data!.createRequest.id }, { token: ctx.tokens.nurse });
   expect(read.data!.request.note).toBe(note);
 });
+
+it('names the argument a request lacks, in a sentence a person can read', async () => {
+  const body = await ctx.system.graphql(createRequest, { input: { kind: 'ASSISTANCE', assistanceTypeId: '55555555-5555-4555-8555-000000000002', dispenserId: '44444444-4444-4444-8444-000000000001' } }, { token: ctx.tokens.nurse });
+  expect(body.errors?.[0]).toMatchObject({ message: 'An ASSISTANCE request needs a note saying what is wrong', extensions: { code: 'BAD_USER_INPUT', argument: 'note' } });
+});

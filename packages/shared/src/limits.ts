@@ -6,7 +6,7 @@
  * which Apollo answers with HTTP 500); the cost is
  * graphql-query-complexity's over the schema, so variables count and every list
  * has a weight: its `first`/`last`, the number of ids or representations it is
- * asked for, or `defaultListSize`. Over a limit: `GRAPHQL_VALIDATION_FAILED`,
+ * asked for, or `defaultListSize` (a Relay connection weighs as the list it pages). Over a limit: `GRAPHQL_VALIDATION_FAILED`,
  * HTTP 400, before any resolver runs.
  */
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -53,11 +53,16 @@ function listSize(args: Record<string, unknown>, fallback: number): number {
   return fallback;
 }
 
+/** A Relay connection's type: its `first` sizes it, so its `edges` list is counted once. */
+const isConnection = (name: string) => name.endsWith('Connection');
+
 function estimator(defaultListSize: number): ComplexityEstimator {
-  return ({ field, args, childComplexity }) => {
+  return ({ type, field, args, childComplexity }) => {
     const own = isLeafType(getNamedType(field.type)) ? SCALAR_COST : OBJECT_COST + DEPTH_FACTOR * childComplexity;
     const expensive = field.name === 'qrCode' ? qrCodeCost(args) : 0;
-    const times = isListType(getNullableType(field.type)) ? listSize(args, defaultListSize) : 1;
+    let times = 1;
+    if (isConnection(getNamedType(field.type).name)) times = listSize(args, defaultListSize);
+    else if (isListType(getNullableType(field.type))) times = isConnection(type.name) && field.name === 'edges' ? 1 : listSize(args, defaultListSize);
     return (own + expensive) * times;
   };
 }

@@ -20,3 +20,37 @@ export function parsePage(
   }
   return { first: size, after: after ? parseId(after, 'after') : null };
 }
+
+/** Relay's page information (`PageInfo` in the schemas). */
+export interface PageInfo {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+  readonly startCursor: string | null;
+  readonly endCursor: string | null;
+}
+
+/** A Relay connection: the page's items as edges, each with its cursor. */
+export interface Connection<T> {
+  readonly edges: { readonly cursor: string; readonly node: T }[];
+  readonly pageInfo: PageInfo;
+}
+
+/**
+ * The page `page` asks for, read with `read` (the list field's own query), as a
+ * connection. One more item than asked is read to know whether another page
+ * follows. A cursor is the item's id, so the list fields' `after` takes it too.
+ */
+export async function connectionOf<T extends { readonly id: string }>(page: PageArgs, read: (page: PageArgs) => Promise<T[]>): Promise<Connection<T>> {
+  const rows = await read({ ...page, first: page.first + 1 });
+  const edges = rows.slice(0, page.first).map((node) => ({ cursor: node.id, node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > page.first,
+      // Paging forward, a page after a cursor has one before it (the cursor's item).
+      hasPreviousPage: page.after !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

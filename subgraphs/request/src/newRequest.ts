@@ -10,14 +10,18 @@ import type { NewRequest } from './data/commands';
 
 const MAX_QUANTITY = 1_000;
 
-function need<T>(value: T | null | undefined, argument: string, kind: string): T {
-  if (value === null || value === undefined || value === '') throw badUserInput(`A ${kind} request needs ${argument}`, { argument });
+/** "A MEDICINE request", "An ASSISTANCE request". */
+const aRequestOf = (kind: string) => `${/^[AEIOU]/.test(kind) ? 'An' : 'A'} ${kind} request`;
+
+/** `argument` must be given; `what` names it in the message when the name alone says too little. */
+function need<T>(value: T | null | undefined, argument: string, kind: string, what = argument): T {
+  if (value === null || value === undefined || value === '') throw badUserInput(`${aRequestOf(kind)} needs ${what}`, { argument });
   return value;
 }
 
 function forbidFor(input: CreateRequestInput, fields: (keyof CreateRequestInput)[]) {
   for (const field of fields) {
-    if (input[field] != null) throw badUserInput(`A ${input.kind} request has no ${field}`, { argument: field });
+    if (input[field] != null) throw badUserInput(`${aRequestOf(input.kind)} has no ${field}`, { argument: field });
   }
 }
 
@@ -57,7 +61,7 @@ export async function validNewRequest(input: CreateRequestInput, requesterId: st
   } else {
     need(ids.assistanceTypeId, 'assistanceTypeId', input.kind);
     need(ids.dispenserId, 'dispenserId', input.kind);
-    need(note, 'a note saying what is wrong', input.kind);
+    need(note, 'note', input.kind, 'a note saying what is wrong');
     forbidFor(input, ['medicineId', 'materialId', 'quantity']);
   }
 

@@ -7,6 +7,7 @@ import type { Register, RegisterLine } from '../data/register';
 import type { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -168,6 +169,19 @@ export type MaterialLocationsArgs = {
   unit?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A page of Materials (Relay connection). */
+export type MaterialConnection = {
+  __typename?: 'MaterialConnection';
+  edges: Array<MaterialEdge>;
+  pageInfo: PageInfo;
+};
+
+export type MaterialEdge = {
+  __typename?: 'MaterialEdge';
+  cursor: Scalars['String']['output'];
+  node: Material;
+};
+
 export type MaterialInput = {
   category: Scalars['String']['input'];
   name: Scalars['String']['input'];
@@ -212,6 +226,19 @@ export type MedicineChangesArgs = {
 /** A medicine of the hospital's catalogue. Owned by the pyxis subgraph. */
 export type MedicineLocationsArgs = {
   unit?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A page of Medicines (Relay connection). */
+export type MedicineConnection = {
+  __typename?: 'MedicineConnection';
+  edges: Array<MedicineEdge>;
+  pageInfo: PageInfo;
+};
+
+export type MedicineEdge = {
+  __typename?: 'MedicineEdge';
+  cursor: Scalars['String']['output'];
+  node: Medicine;
 };
 
 export type MedicineInput = {
@@ -428,6 +455,19 @@ export type MutationWasteStockArgs = {
   witnessToken?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * Relay's page information, for the `…Connection` fields. Cursors are opaque
+ * strings: pass `endCursor` as `after` for the next page.
+ */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  /** Paging forward: whether the page started after a cursor. */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  startCursor?: Maybe<Scalars['String']['output']>;
+};
+
 export type QrFormat =
   | 'PNG'
   | 'SVG';
@@ -461,6 +501,8 @@ export type Query = {
   material?: Maybe<Material>;
   /** Materials by name; `search` matches name or category, ignoring case and accents. Paged like `medicines`. */
   materials: Array<Material>;
+  /** `materials` as a Relay connection. */
+  materialsConnection: MaterialConnection;
   medicine?: Maybe<Medicine>;
   /** The medicine whose package carries this barcode (GTIN/EAN as printed), or null. */
   medicineByBarcode?: Maybe<Medicine>;
@@ -469,6 +511,8 @@ export type Query = {
    * accents. Pages: `first` (default 100, at most 500) after the `id` of the last one seen.
    */
   medicines: Array<Medicine>;
+  /** `medicines` as a Relay connection: the same search, order and pages; `after` takes an edge's cursor. */
+  medicinesConnection: MedicineConnection;
   /** What a request holds now (the request service, completing it). */
   stockReservation: StockReservation;
 };
@@ -543,6 +587,14 @@ export type QueryMaterialsArgs = {
 
 
 /** All of it needs a logged-in person. */
+export type QueryMaterialsConnectionArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** All of it needs a logged-in person. */
 export type QueryMedicineArgs = {
   id: Scalars['ID']['input'];
 };
@@ -557,6 +609,14 @@ export type QueryMedicineByBarcodeArgs = {
 /** All of it needs a logged-in person. */
 export type QueryMedicinesArgs = {
   after?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** All of it needs a logged-in person. */
+export type QueryMedicinesConnectionArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
 };
@@ -928,11 +988,16 @@ export type ResolversTypes = ResolversObject<{
   DispensingUnitKind: DispensingUnitKind;
   FieldChange: ResolverTypeWrapper<FieldChange>;
   Material: ResolverTypeWrapper<MaterialModel>;
+  MaterialConnection: ResolverTypeWrapper<Omit<MaterialConnection, 'edges'> & { edges: Array<ResolversTypes['MaterialEdge']> }>;
+  MaterialEdge: ResolverTypeWrapper<Omit<MaterialEdge, 'node'> & { node: ResolversTypes['Material'] }>;
   MaterialInput: MaterialInput;
   Medicine: ResolverTypeWrapper<MedicineModel>;
+  MedicineConnection: ResolverTypeWrapper<Omit<MedicineConnection, 'edges'> & { edges: Array<ResolversTypes['MedicineEdge']> }>;
+  MedicineEdge: ResolverTypeWrapper<Omit<MedicineEdge, 'node'> & { node: ResolversTypes['Medicine'] }>;
   MedicineInput: MedicineInput;
   MedicineRegister: ResolverTypeWrapper<Register>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   QrFormat: QrFormat;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterEntry: ResolverTypeWrapper<RegisterLine>;
@@ -966,11 +1031,16 @@ export type ResolversParentTypes = ResolversObject<{
   DispensingUnit: DispensingUnit;
   FieldChange: FieldChange;
   Material: MaterialModel;
+  MaterialConnection: Omit<MaterialConnection, 'edges'> & { edges: Array<ResolversParentTypes['MaterialEdge']> };
+  MaterialEdge: Omit<MaterialEdge, 'node'> & { node: ResolversParentTypes['Material'] };
   MaterialInput: MaterialInput;
   Medicine: MedicineModel;
+  MedicineConnection: Omit<MedicineConnection, 'edges'> & { edges: Array<ResolversParentTypes['MedicineEdge']> };
+  MedicineEdge: Omit<MedicineEdge, 'node'> & { node: ResolversParentTypes['Medicine'] };
   MedicineInput: MedicineInput;
   MedicineRegister: Register;
   Mutation: Record<PropertyKey, never>;
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RegisterEntry: RegisterLine;
   ReserveStockInput: ReserveStockInput;
@@ -1046,6 +1116,16 @@ export type MaterialResolvers<ContextType = Context, ParentType extends Resolver
   unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type MaterialConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MaterialConnection'] = ResolversParentTypes['MaterialConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['MaterialEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type MaterialEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MaterialEdge'] = ResolversParentTypes['MaterialEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Material'], ParentType, ContextType>;
+}>;
+
 export type MedicineResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Medicine'] = ResolversParentTypes['Medicine'], FederationReferenceType extends FederationReferenceTypes['Medicine'] = FederationReferenceTypes['Medicine']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Medicine']> | FederationReferenceType, FederationReferenceType, ContextType>;
   activeIngredient?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1060,6 +1140,16 @@ export type MedicineResolvers<ContextType = Context, ParentType extends Resolver
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   strength?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type MedicineConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MedicineConnection'] = ResolversParentTypes['MedicineConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['MedicineEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type MedicineEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MedicineEdge'] = ResolversParentTypes['MedicineEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Medicine'], ParentType, ContextType>;
 }>;
 
 export type MedicineRegisterResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MedicineRegister'] = ResolversParentTypes['MedicineRegister']> = ResolversObject<{
@@ -1092,6 +1182,13 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   wasteStock?: Resolver<ResolversTypes['StockSlot'], ParentType, ContextType, RequireFields<MutationWasteStockArgs, 'quantity' | 'reason' | 'slotId'>>;
 }>;
 
+export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   assistanceTypes?: Resolver<Array<ResolversTypes['AssistanceType']>, ParentType, ContextType>;
   controlledRegister?: Resolver<ResolversTypes['MedicineRegister'], ParentType, ContextType, RequireFields<QueryControlledRegisterArgs, 'medicineId'>>;
@@ -1105,9 +1202,11 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   lowStock?: Resolver<Array<ResolversTypes['StockSlot']>, ParentType, ContextType, Partial<QueryLowStockArgs>>;
   material?: Resolver<Maybe<ResolversTypes['Material']>, ParentType, ContextType, RequireFields<QueryMaterialArgs, 'id'>>;
   materials?: Resolver<Array<ResolversTypes['Material']>, ParentType, ContextType, RequireFields<QueryMaterialsArgs, 'first'>>;
+  materialsConnection?: Resolver<ResolversTypes['MaterialConnection'], ParentType, ContextType, RequireFields<QueryMaterialsConnectionArgs, 'first'>>;
   medicine?: Resolver<Maybe<ResolversTypes['Medicine']>, ParentType, ContextType, RequireFields<QueryMedicineArgs, 'id'>>;
   medicineByBarcode?: Resolver<Maybe<ResolversTypes['Medicine']>, ParentType, ContextType, RequireFields<QueryMedicineByBarcodeArgs, 'barcode'>>;
   medicines?: Resolver<Array<ResolversTypes['Medicine']>, ParentType, ContextType, RequireFields<QueryMedicinesArgs, 'first'>>;
+  medicinesConnection?: Resolver<ResolversTypes['MedicineConnection'], ParentType, ContextType, RequireFields<QueryMedicinesConnectionArgs, 'first'>>;
   stockReservation?: Resolver<ResolversTypes['StockReservation'], ParentType, ContextType, RequireFields<QueryStockReservationArgs, 'requestId'>>;
 }>;
 
@@ -1235,9 +1334,14 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   DispensingUnit?: DispensingUnitResolvers<ContextType>;
   FieldChange?: FieldChangeResolvers<ContextType>;
   Material?: MaterialResolvers<ContextType>;
+  MaterialConnection?: MaterialConnectionResolvers<ContextType>;
+  MaterialEdge?: MaterialEdgeResolvers<ContextType>;
   Medicine?: MedicineResolvers<ContextType>;
+  MedicineConnection?: MedicineConnectionResolvers<ContextType>;
+  MedicineEdge?: MedicineEdgeResolvers<ContextType>;
   MedicineRegister?: MedicineRegisterResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RegisterEntry?: RegisterEntryResolvers<ContextType>;
   StockChange?: StockChangeResolvers<ContextType>;

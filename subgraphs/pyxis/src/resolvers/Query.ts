@@ -1,4 +1,4 @@
-import { badUserInput, parseId, parsePage } from '@asky/shared';
+import { badUserInput, connectionOf, parseId, parsePage } from '@asky/shared';
 import { parseQrPayload } from '../qrCodes';
 import { PACKAGE_UNITS, UCUM_UNITS } from '../units';
 import type { Page } from '../data/search';
@@ -18,6 +18,8 @@ export const Query: QueryResolvers = {
   medicines: (_, { search, first, after }, { catalogue }) => catalogue.medicines(page(search, first, after)),
   medicine: (_, { id }, { catalogue }) => catalogue.medicineById.load(parseId(id)),
   materials: (_, { search, first, after }, { catalogue }) => catalogue.materials(page(search, first, after)),
+  medicinesConnection: (_, { search, first, after }, { catalogue }) => connectionOf(page(search, first, after), (p) => catalogue.medicines({ search, ...p })),
+  materialsConnection: (_, { search, first, after }, { catalogue }) => connectionOf(page(search, first, after), (p) => catalogue.materials({ search, ...p })),
   material: (_, { id }, { catalogue }) => catalogue.materialById.load(parseId(id)),
   medicineByBarcode: (_, { barcode }, { catalogue }) => catalogue.medicineByBarcode(text(barcode, 'barcode', 64)),
   assistanceTypes: (_, __, { catalogue }) => catalogue.assistanceTypes(),

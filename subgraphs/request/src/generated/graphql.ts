@@ -6,6 +6,7 @@ import type { Reference } from '../data/references';
 import type { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -134,6 +135,19 @@ export type MutationUpdateRequestStatusArgs = {
   witnessToken?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * Relay's page information, for the `…Connection` fields. Cursors are opaque
+ * strings: pass `endCursor` as `after` for the next page.
+ */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  /** Paging forward: whether the page started after a cursor. */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  startCursor?: Maybe<Scalars['String']['output']>;
+};
+
 /** Who a medicine is for, as the ward's records name the patient (no more than the pharmacy needs). */
 export type Patient = {
   __typename?: 'Patient';
@@ -184,10 +198,14 @@ export type Query = {
   myLastRequest?: Maybe<Request>;
   /** The caller's own requests, newest first. */
   myRequests: Array<Request>;
+  /** `myRequests` as a Relay connection. */
+  myRequestsConnection: RequestConnection;
   /** For `pushManager.subscribe`: the VAPID public key. */
   pushSettings: PushSettings;
   /** PENDING requests of the kinds the caller works, most urgent first: what to pick up next. */
   queue: Array<Request>;
+  /** `queue` as a Relay connection. */
+  queueConnection: RequestConnection;
   request?: Maybe<Request>;
   /**
    * Requests, most urgent first (STAT, ASAP, URGENT, ROUTINE), then oldest first.
@@ -197,10 +215,19 @@ export type Query = {
    * they work (PHARMACIST: MEDICINE, MATERIAL; TECHNICIAN: MATERIAL, ASSISTANCE); ADMIN all.
    */
   requests: Array<Request>;
+  /** `requests` as a Relay connection: the same filters, order and pages; `after` takes an edge's cursor. */
+  requestsConnection: RequestConnection;
 };
 
 
 export type QueryMyRequestsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<Array<RequestStatus>>;
+};
+
+
+export type QueryMyRequestsConnectionArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<Array<RequestStatus>>;
@@ -213,12 +240,27 @@ export type QueryQueueArgs = {
 };
 
 
+export type QueryQueueConnectionArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryRequestArgs = {
   id: Scalars['ID']['input'];
 };
 
 
 export type QueryRequestsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<RequestFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kind?: InputMaybe<RequestKind>;
+  status?: InputMaybe<RequestStatus>;
+};
+
+
+export type QueryRequestsConnectionArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<RequestFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -278,6 +320,19 @@ export type Request = {
   status: RequestStatus;
   /** ISO-8601. */
   updatedAt: Scalars['String']['output'];
+};
+
+/** A page of Requests (Relay connection). */
+export type RequestConnection = {
+  __typename?: 'RequestConnection';
+  edges: Array<RequestEdge>;
+  pageInfo: PageInfo;
+};
+
+export type RequestEdge = {
+  __typename?: 'RequestEdge';
+  cursor: Scalars['String']['output'];
+  node: Request;
 };
 
 export type RequestFilter = {
@@ -484,6 +539,7 @@ export type ResolversTypes = ResolversObject<{
   Medicine: ResolverTypeWrapper<Reference>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Patient: ResolverTypeWrapper<Patient>;
   PatientInput: PatientInput;
   Priority: Priority;
@@ -492,6 +548,8 @@ export type ResolversTypes = ResolversObject<{
   PushSubscriptionInput: PushSubscriptionInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Request: ResolverTypeWrapper<RequestModel>;
+  RequestConnection: ResolverTypeWrapper<Omit<RequestConnection, 'edges'> & { edges: Array<ResolversTypes['RequestEdge']> }>;
+  RequestEdge: ResolverTypeWrapper<Omit<RequestEdge, 'node'> & { node: ResolversTypes['Request'] }>;
   RequestFilter: RequestFilter;
   RequestHistoryEntry: ResolverTypeWrapper<StatusHistoryModel>;
   RequestKind: RequestKind;
@@ -513,6 +571,7 @@ export type ResolversParentTypes = ResolversObject<{
   Medicine: Reference;
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
+  PageInfo: PageInfo;
   Patient: Patient;
   PatientInput: PatientInput;
   PushKeysInput: PushKeysInput;
@@ -520,6 +579,8 @@ export type ResolversParentTypes = ResolversObject<{
   PushSubscriptionInput: PushSubscriptionInput;
   Query: Record<PropertyKey, never>;
   Request: RequestModel;
+  RequestConnection: Omit<RequestConnection, 'edges'> & { edges: Array<ResolversParentTypes['RequestEdge']> };
+  RequestEdge: Omit<RequestEdge, 'node'> & { node: ResolversParentTypes['Request'] };
   RequestFilter: RequestFilter;
   RequestHistoryEntry: StatusHistoryModel;
   RequestStatusChange: StatusChange;
@@ -558,6 +619,13 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   updateRequestStatus?: Resolver<ResolversTypes['Request'], ParentType, ContextType, RequireFields<MutationUpdateRequestStatusArgs, 'id' | 'status'>>;
 }>;
 
+export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type PatientResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Patient'] = ResolversParentTypes['Patient']> = ResolversObject<{
   bed?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   identifier?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -571,10 +639,13 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   assignedToMe?: Resolver<Array<ResolversTypes['Request']>, ParentType, ContextType>;
   myLastRequest?: Resolver<Maybe<ResolversTypes['Request']>, ParentType, ContextType>;
   myRequests?: Resolver<Array<ResolversTypes['Request']>, ParentType, ContextType, RequireFields<QueryMyRequestsArgs, 'first'>>;
+  myRequestsConnection?: Resolver<ResolversTypes['RequestConnection'], ParentType, ContextType, RequireFields<QueryMyRequestsConnectionArgs, 'first'>>;
   pushSettings?: Resolver<ResolversTypes['PushSettings'], ParentType, ContextType>;
   queue?: Resolver<Array<ResolversTypes['Request']>, ParentType, ContextType, RequireFields<QueryQueueArgs, 'first'>>;
+  queueConnection?: Resolver<ResolversTypes['RequestConnection'], ParentType, ContextType, RequireFields<QueryQueueConnectionArgs, 'first'>>;
   request?: Resolver<Maybe<ResolversTypes['Request']>, ParentType, ContextType, RequireFields<QueryRequestArgs, 'id'>>;
   requests?: Resolver<Array<ResolversTypes['Request']>, ParentType, ContextType, RequireFields<QueryRequestsArgs, 'first'>>;
+  requestsConnection?: Resolver<ResolversTypes['RequestConnection'], ParentType, ContextType, RequireFields<QueryRequestsConnectionArgs, 'first'>>;
 }>;
 
 export type RequestResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Request'] = ResolversParentTypes['Request'], FederationReferenceType extends FederationReferenceTypes['Request'] = FederationReferenceTypes['Request']> = ResolversObject<{
@@ -603,6 +674,16 @@ export type RequestResolvers<ContextType = Context, ParentType extends Resolvers
   requester?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RequestStatus'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type RequestConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RequestConnection'] = ResolversParentTypes['RequestConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['RequestEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type RequestEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RequestEdge'] = ResolversParentTypes['RequestEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Request'], ParentType, ContextType>;
 }>;
 
 export type RequestHistoryEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RequestHistoryEntry'] = ResolversParentTypes['RequestHistoryEntry']> = ResolversObject<{
@@ -638,10 +719,13 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Material?: MaterialResolvers<ContextType>;
   Medicine?: MedicineResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Patient?: PatientResolvers<ContextType>;
   PushSettings?: PushSettingsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Request?: RequestResolvers<ContextType>;
+  RequestConnection?: RequestConnectionResolvers<ContextType>;
+  RequestEdge?: RequestEdgeResolvers<ContextType>;
   RequestHistoryEntry?: RequestHistoryEntryResolvers<ContextType>;
   RequestStatusChange?: RequestStatusChangeResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;

@@ -1,4 +1,4 @@
-import { parseId, parsePage, parseInstant, serviceUnavailable } from '@asky/shared';
+import { connectionOf, parseId, parsePage, parseInstant, serviceUnavailable } from '@asky/shared';
 import type { QueryResolvers, RequestFilter } from '../generated/graphql';
 import type { Prisma } from '../generated/prisma/client';
 import { kindsHandledBy } from '../workflow';
@@ -10,6 +10,11 @@ const pageArgs = (first: number | null | undefined, after: string | null | undef
 
 /** A date-time filter: without an offset, the hospital's local time (a date alone: its midnight). */
 const instant = (value: string | null | undefined, argument: string): Date | undefined => (value ? parseInstant(value, argument) : undefined);
+
+/** `requests`' condition: the filter and the shorthand `status`/`kind`. */
+const listWhere = (args: { status?: Prisma.RequestWhereInput['status'] | null; kind?: Prisma.RequestWhereInput['kind'] | null; filter?: RequestFilter | null }) => ({
+  AND: [whereOf(args.filter), { status: args.status ?? undefined, kind: args.kind ?? undefined }],
+});
 
 /** The filter arguments as a Prisma condition; the shorthand `status`/`kind` arguments narrow it further. */
 function whereOf(filter: RequestFilter | null | undefined): Prisma.RequestWhereInput {
@@ -31,11 +36,14 @@ export const Query: QueryResolvers = {
     return { publicKey };
   },
   request: (_, { id }, { requests }) => requests.byId.load(parseId(id)),
-  requests: (_, { status, kind, filter, first, after }, { requests }) =>
-    requests.list({ AND: [whereOf(filter), { status: status ?? undefined, kind: kind ?? undefined }] }, pageArgs(first, after)),
+  requests: (_, args, { requests }) => requests.list(listWhere(args), pageArgs(args.first, args.after)),
+  requestsConnection: (_, args, { requests }) => connectionOf(pageArgs(args.first, args.after), (page) => requests.list(listWhere(args), page)),
   myRequests: (_, { status, first, after }, ctx) =>
     ctx.requests.mine(ctx.person().id, { status: status ? { in: status } : undefined }, pageArgs(first, after)),
+  myRequestsConnection: (_, { status, first, after }, ctx) =>
+    connectionOf(pageArgs(first, after), (page) => ctx.requests.mine(ctx.person().id, { status: status ? { in: status } : undefined }, page)),
   myLastRequest: (_, __, ctx) => ctx.requests.lastOf(ctx.person().id),
   queue: (_, { first, after }, ctx) => ctx.requests.queue(kindsHandledBy(ctx.person().role), pageArgs(first, after)),
+  queueConnection: (_, { first, after }, ctx) => connectionOf(pageArgs(first, after), (page) => ctx.requests.queue(kindsHandledBy(ctx.person().role), page)),
   assignedToMe: (_, __, ctx) => ctx.requests.assignedTo(ctx.person().id),
 };
