@@ -207,7 +207,11 @@ export interface TestSystemOptions {
   readonly userStatusTtlMs?: number;
   /** Overrides of the gateway's live limits (the live benchmark raises them). */
   readonly liveLimits?: SystemOptions['liveLimits'];
-  /** When unattended requests escalate (tests shorten it). */
+  /**
+   * When unattended requests escalate (tests shorten it). Unset: no pass within a
+   * test's time — the mock STAT request is old enough to escalate at the first
+   * pass, which would change rows under tests that compare them.
+   */
   readonly escalation?: SystemOptions['escalation'];
   /** Web Push (tests run the push service). */
   readonly push?: SystemOptions['push'];
@@ -267,7 +271,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       tokens: loadTokenConfig(new EnvReader({})),
       userStatusTtlMs: options.userStatusTtlMs ?? 0,
       liveLimits: options.liveLimits,
-      escalation: options.escalation,
+      escalation: options.escalation ?? { afterSeconds: { STAT: 120, ASAP: 600 }, checkEveryMs: 600_000 },
       push: options.push,
       events: { bus, queuePrefix: topology.queuePrefix },
     });
