@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { QrWorker } from './qrRenderer';
 import { badUserInput, CallerRate, isUuid, type Viewer } from '@asky/shared';
 import type { Dispenser } from './generated/prisma/client';
@@ -107,15 +108,17 @@ export const qrCallerKey = (viewer: Viewer | null) => (viewer?.kind === 'user' ?
  * size: rendering costs milliseconds, and labels rarely change.
  */
 export class DispenserQrCodes {
-  private readonly cache = new Map<string, { version: number; rendered: Promise<string> }>();
+  private readonly cache: LRUCache<string, { version: number; rendered: Promise<string> }>;
 
   /**
-   * @param maxEntries cached codes kept @default 1000
+   * @param maxEntries cached codes kept (the least recently used go first) @default 1000
    */
   constructor(
     private readonly render: QrRenderer = renderQr,
-    private readonly maxEntries = 1_000,
-  ) {}
+    maxEntries = 1_000,
+  ) {
+    this.cache = new LRUCache({ max: maxEntries });
+  }
 
   /** The code, from the cache or rendered (charged to `budget` when one is given). */
   async code(dispenser: Dispenser, format: QrFormat = 'PNG', size: number = QR_SIZE.default, budget?: QrRenderBudget): Promise<string> {
@@ -128,9 +131,9 @@ export class DispenserQrCodes {
     const meanwhile = cached();
     if (meanwhile) return meanwhile;
     const rendered = this.render(JSON.stringify(qrPayload(dispenser)), format, size);
-    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, { version, rendered });
-    rendered.catch(() => this.cache.delete(key));
+    const entry = { version, rendered };
+    this.cache.set(key, entry);
+    rendered.catch(() => this.cache.peek(key) === entry && this.cache.delete(key));
     return rendered;
   }
 }

@@ -2,6 +2,7 @@
  * What the request subgraph needs to know of pyxis' catalogue, asked of pyxis
  * over GraphQL with this service's own token (never its tables).
  */
+import { LRUCache } from 'lru-cache';
 import type { ServiceTokenClient } from '@asky/shared';
 import { PyxisStockHolds, type StockHolds } from './stockHolds';
 
@@ -87,7 +88,7 @@ export const availableAt = (dispenser: DispenserFacts, item: string): number =>
 
 const NO_ID = '00000000-0000-4000-8000-000000000000';
 
-/** Answers kept at most; past this, expired ones are dropped, then the oldest. */
+/** Answers kept at most; past this, the least recently used go. */
 const MAX_CACHED = 1_000;
 
 /**
@@ -100,15 +101,16 @@ const MAX_CACHED = 1_000;
  * this process has just held or released stock at are dropped. Lookups in flight are shared.
  */
 export class PyxisCatalogue implements Catalogue {
-  private readonly answers = new Map<string, { readonly at: number; readonly facts: Promise<CatalogueFacts> }>();
+  private readonly answers: LRUCache<string, Promise<CatalogueFacts>>;
   readonly stock: StockHolds;
 
   /** @param ttlMs how long an answer is reused @default 5_000 */
   constructor(
     private readonly pyxisUrl: string,
     private readonly serviceToken: ServiceTokenClient,
-    private readonly ttlMs = 5_000,
+    ttlMs = 5_000,
   ) {
+    this.answers = new LRUCache({ max: MAX_CACHED, ttl: Math.max(ttlMs, 1) });
     this.stock = new PyxisStockHolds(pyxisUrl, serviceToken, (dispenserId) => this.forgetDispenser(dispenserId));
   }
 
@@ -119,22 +121,12 @@ export class PyxisCatalogue implements Catalogue {
 
   facts(lookup: Lookup, { fresh = false } = {}): Promise<CatalogueFacts> {
     const key = [lookup.medicineId, lookup.materialId, lookup.assistanceTypeId, lookup.dispenserId].join('|');
-    const now = Date.now();
-    const kept = this.answers.get(key);
-    if (kept && !fresh && now - kept.at < this.ttlMs) return kept.facts;
+    const kept = fresh ? undefined : this.answers.get(key);
+    if (kept) return kept;
     const facts = this.ask(lookup);
-    this.remember(key, now, facts);
-    facts.catch(() => this.answers.get(key)?.facts === facts && this.answers.delete(key)); // failures are not kept
+    this.answers.set(key, facts);
+    facts.catch(() => this.answers.peek(key) === facts && this.answers.delete(key)); // failures are not kept
     return facts;
-  }
-
-  private remember(key: string, at: number, facts: Promise<CatalogueFacts>) {
-    this.answers.delete(key); // re-inserted last: the Map stays in age order
-    if (this.answers.size >= MAX_CACHED) {
-      for (const [old, answer] of this.answers) if (at - answer.at >= this.ttlMs) this.answers.delete(old);
-      if (this.answers.size >= MAX_CACHED) this.answers.delete(this.answers.keys().next().value!);
-    }
-    this.answers.set(key, { at, facts });
   }
 
   private async ask(lookup: Lookup): Promise<CatalogueFacts> {

@@ -9,6 +9,7 @@
  * the subscriber's current account: checked at connect and every
  * `accountRecheckMs`; a deactivated or re-roled account's sockets are closed.
  */
+import { LRUCache } from 'lru-cache';
 import type http from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { ApolloGateway } from '@apollo/gateway';
@@ -114,7 +115,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
     return payload;
   };
   /** Payloads by event, then by group (see `groupOf`); an event's entry lives a few seconds. */
-  const shared = new Map<string, Map<string, Promise<Record<string, unknown> | undefined>>>();
+  const shared = new LRUCache<string, Map<string, Promise<Record<string, unknown> | undefined>>>({ max: 10_000, ttl: 5_000 });
   const connectionsByUser = new Map<string, number>();
   const accounts = new AccountChecks(deps.authUrl);
   /** Open connections, for the account re-checks. */
@@ -136,10 +137,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
   const payloadFor = (event: RequestEvent, followUp: FollowUp, selection: string, extra: Extra): Promise<Record<string, unknown> | undefined> => {
     const group = groupOf(extra.subscriber!, event, selection);
     let payloads = shared.get(event.eventId);
-    if (!payloads) {
-      shared.set(event.eventId, (payloads = new Map()));
-      setTimeout(() => shared.delete(event.eventId), 5_000).unref();
-    }
+    if (!payloads) shared.set(event.eventId, (payloads = new Map()));
     let payload = payloads.get(group);
     if (!payload) {
       payload = deps.apollo

@@ -4,13 +4,15 @@
  * every subgraph within that time (auth itself reads its database every time).
  */
 import DataLoader from 'dataloader';
+import { LRUCache } from 'lru-cache';
 import type { ServiceTokenClient } from './serviceToken';
 import type { UserStatus, UserStatusSource } from './viewer';
 
 const QUERY = 'query UserStatuses($ids: [ID!]!) { userStatuses(ids: $ids) { id role active passwordChangeRequired units } }';
 
 export class RemoteUserStatusSource implements UserStatusSource {
-  private readonly cache = new Map<string, { status: UserStatus | null; at: number }>();
+  /** Bounded: one entry per person who called lately (null: no such account). */
+  private readonly cache: LRUCache<string, { status: UserStatus | null }>;
   private readonly loader = new DataLoader<string, UserStatus | null>((ids) => this.fetchStatuses(ids), { cache: false });
 
   /**
@@ -21,13 +23,15 @@ export class RemoteUserStatusSource implements UserStatusSource {
     private readonly authUrl: string,
     private readonly serviceToken: ServiceTokenClient,
     private readonly ttlMs = 10_000,
-  ) {}
+  ) {
+    this.cache = new LRUCache({ max: 50_000, ttl: Math.max(ttlMs, 1) });
+  }
 
   async status(userId: string): Promise<UserStatus | null> {
-    const hit = this.cache.get(userId);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.status;
+    const hit = this.ttlMs > 0 ? this.cache.get(userId) : undefined;
+    if (hit) return hit.status;
     const status = await this.loader.load(userId);
-    this.cache.set(userId, { status, at: Date.now() });
+    if (this.ttlMs > 0) this.cache.set(userId, { status });
     return status;
   }
 

@@ -5,6 +5,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { LRUCache } from 'lru-cache';
 import { GraphQLError } from 'graphql';
 import { badUserInput, ErrorCode, serviceUnavailable, unauthenticated } from '../errors';
 import { TOKEN_ALGORITHM, type PublicJwk, type TokenClaims } from './tokens';
@@ -86,7 +87,8 @@ const VERIFIED_CACHE_SIZE = 10_000;
  * caught by the account-status check, which is not cached here.
  */
 export class TokenVerifier {
-  private readonly verified = new Map<string, TokenClaims>();
+  /** Each kept until its token expires; the least recently used go first past the bound. */
+  private readonly verified = new LRUCache<string, TokenClaims>({ max: VERIFIED_CACHE_SIZE });
 
   constructor(private readonly options: VerifierOptions) {}
 
@@ -101,8 +103,7 @@ export class TokenVerifier {
     const claims = Object.freeze(await this.check<TokenClaims>(token, this.options.audience));
     // Only people's and services' tokens are access tokens, whatever else auth signs.
     if (claims.typ !== 'user' && claims.typ !== 'service') throw unauthenticated('This is not an access token');
-    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, claims);
+    this.verified.set(token, claims, { ttl: Math.max(claims.exp * 1000 - Date.now(), 1) });
     return claims;
   }
 
