@@ -70,7 +70,7 @@ async function main() {
     const memoryOk = judged.every((m) => m.ratio <= GROWTH_BOUND);
     const ok = errors === 0 && Object.values(lost).every((n) => n === 0) && memoryOk;
     console.log(`soak bench: ${SECONDS} s, 5 creates/s (each accepted), 10 dashboard reads/s, ${SUBSCRIBERS} live dashboards`);
-    console.log(`  ${report.calls} calls, ${errors} errors ${JSON.stringify(report.errors)}`);
+    console.log(`  ${report.calls} calls, ${errors} errors ${JSON.stringify(report.errors)}, retried ${JSON.stringify(report.retried)}`);
     for (const sample of report.errorSamples) console.log(`    ${sample}`);
     console.log(`  created ${report.created} / stored ${report.stored}; accepted ${report.accepted} / stored ${report.storedAccepted}`);
     console.log(`  events on the broker ${report.brokerEvents} of ${expectedEvents}; live events missing over all dashboards: ${lost.liveEvents}`);

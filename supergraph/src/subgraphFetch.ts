@@ -1,10 +1,10 @@
 /**
  * How the gateway's data sources reach subgraphs: Node's `http` over keep-alive
  * agents, answering with just the part of a fetch `Response` that
- * `RemoteGraphQLDataSource` reads. Profiled under load, Node 20's `fetch` (undici
- * behind WHATWG streams, plus an `AbortSignal.timeout` per call) took ~14 % of
- * the gateway's CPU, more than planning and result shaping together;
- * make-fetch-happen, @apollo/gateway's default, costs more still.
+ * `RemoteGraphQLDataSource` reads: under load Node 20's `fetch` (undici behind
+ * WHATWG streams, plus an `AbortSignal.timeout` per call) cost the gateway more
+ * CPU than planning and result shaping together, and make-fetch-happen,
+ * @apollo/gateway's default, more still (bench/README.md).
  * Bounded: a subgraph that hangs fails the call after `timeoutMs`. A subgraph
  * that cannot be reached or does not answer in time is SERVICE_UNAVAILABLE
  * (retryable), not an internal error.

@@ -28,8 +28,10 @@ export interface SoakOptions {
 export interface SoakReport {
   readonly seconds: number;
   readonly calls: number;
-  /** Calls that got an error, by code (must stay empty). */
+  /** Calls that got an error, by code, after retrying what said `retryable` (must stay empty). */
   readonly errors: Record<string, number>;
+  /** Retryable errors (a busy or briefly unavailable dependency) that a retry got past, by code. */
+  readonly retried: Record<string, number>;
   /** The first few errors' operation, code and message, to say what went wrong. */
   readonly errorSamples: readonly string[];
   readonly created: number;
@@ -49,6 +51,8 @@ const ACCEPT = 'mutation ($id: ID!) { updateRequestStatus(id: $id, status: ACCEP
 const DASHBOARD = '{ requests(first: 50) { id status priority createdAt requester { name } assignee { name } medicine { name } dispenser { code location } } }';
 const LIVE = 'subscription { requestStatusChanged { status previousStatus request { id status requester { name } medicine { name } } } }';
 const DISPENSER = '44444444-4444-4444-8444-000000000001';
+/** Tries of one call when its errors are all retryable. */
+const MAX_ATTEMPTS = 4;
 
 /** Calls `tick` `perSecond` times a second (open loop: a slow answer does not slow the rate) until `until`. */
 async function steady(perSecond: number, until: number, tick: () => Promise<void>): Promise<void> {
@@ -78,12 +82,21 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
   const errors: Record<string, number> = {};
   const errorSamples: string[] = [];
   let calls = 0;
+  const retried: Record<string, number> = {};
+  /** One client call; retried as apps do when every error says `retryable` (creates carry a clientKey, accepts repeat harmlessly). */
   const call = async (token: string, query: string, variables: object = {}) => {
     calls++;
-    const body = await system.graphql(query, variables as Record<string, unknown>, { url: gatewayUrl, token }).catch((err: Error) => ({
-      data: undefined,
-      errors: [{ message: err.message, extensions: { code: 'NO_ANSWER' } }],
-    }));
+    let body: { data?: any; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] };
+    for (let attempt = 1; ; attempt++) {
+      body = await system.graphql(query, variables as Record<string, unknown>, { url: gatewayUrl, token }).catch((err: Error) => ({
+        data: undefined,
+        errors: [{ message: err.message, extensions: { code: 'NO_ANSWER' } }],
+      }));
+      const retryable = !!body.errors?.length && body.errors.every((e) => e.extensions?.retryable === true);
+      if (!retryable || attempt === MAX_ATTEMPTS) break;
+      for (const error of body.errors!) retried[String(error.extensions?.code)] = (retried[String(error.extensions?.code)] ?? 0) + 1;
+      await sleep(500 * attempt);
+    }
     for (const error of body.errors ?? []) {
       const code = String(error.extensions?.code);
       errors[code] = (errors[code] ?? 0) + 1;
@@ -131,6 +144,7 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
       seconds,
       calls,
       errors,
+      retried,
       errorSamples,
       created,
       accepted,

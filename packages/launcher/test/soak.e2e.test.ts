@@ -1,7 +1,9 @@
 /**
  * A short soak (20 s here; `npm run bench:soak` runs minutes and watches memory):
  * mixed reads, writes and live dashboards at a steady rate through the gateway —
- * no error, and nothing lost or doubled, counted at both ends.
+ * no error a client's retry does not get past (on a busy machine a dependency
+ * can answer SERVICE_UNAVAILABLE, retryable, as documented), and nothing lost or
+ * doubled, counted at both ends.
  */
 import { runSoak } from '../src/soak';
 import { useTestSystem } from '../src/testing';

@@ -16,9 +16,8 @@ export type DatabaseTarget =
 /**
  * Statements sent straight to the driver adapter under a subgraph's Prisma client
  * (the same pool, the same error types), without Prisma's query compiler and
- * interpreter: for the hottest single statements only. Profiled under the writes
- * benchmark, Prisma's runtime and wasm compiler cost ~0.6 ms of CPU for each
- * `$queryRaw` of `createRequest`. Arguments are strings, numbers, booleans or
+ * interpreter, whose CPU per statement dominated the writes benchmark's profile:
+ * for the hottest single statements only. Arguments are strings, numbers, booleans or
  * null (dates as ISO text): cast them in the SQL.
  */
 export interface DirectSql {

@@ -2,8 +2,9 @@
  * `POST /graphql` with a JSON body, served straight from Node's `http` server:
  * the same body parser express uses (`express.json`) and the same Apollo entry
  * point its integration calls (`executeHTTPGraphQLRequest`), without express's
- * router and response helpers — profiled under load, those (with the ETag they
- * hash over every answer) were ~5 % of each process's CPU. Every other request
+ * router and response helpers, which (with the ETag they hash over every answer)
+ * showed in every process's profile under load (bench/README.md, "Profiles behind
+ * the code"). Every other request
  * (GET, Sandbox, other content types or encodings) still goes through express.
  */
 import { createHash } from 'node:crypto';

@@ -4,8 +4,8 @@
  * so the cost can be raised later without invalidating existing hashes.
  *
  * Each derivation takes 128 MiB for a few hundred ms, so a storm of logins or
- * registrations must not run them all at once (8 in parallel took auth from 200
- * to 716 MiB, and 40 registrations made a real login wait 10 s): one fewer than
+ * registrations must not run them all at once (memory grows with each one in
+ * parallel, and a real login waits behind the storm): one fewer than
  * the cores run at a time (one at least, two at most), a login's goes ahead of a
  * new password's, and callers who would wait too long are told to retry. They run
  * on threads of lower CPU priority (`ScryptThreads`): serving comes first.

@@ -2,11 +2,9 @@ import proxyaddr from 'proxy-addr';
 import {
   StaticKeySource,
   TokenVerifier,
-  startSubgraph,
   type AuthConfig,
   type Logger,
   type SubgraphDefinition,
-  type SubgraphDeps,
   type TokenConfig,
 } from '@asky/shared';
 import { createContext, type AuthServices, type Context } from './context';
@@ -61,6 +59,3 @@ export function createAuthSubgraph(settings: AuthSettings): SubgraphDefinition<A
   };
 }
 
-/** Starts the auth subgraph; the caller owns `deps.prisma`. */
-export const createServer = (settings: AuthSettings, deps: SubgraphDeps<AuthPrisma>) =>
-  startSubgraph(createAuthSubgraph(settings), deps);

@@ -1,4 +1,4 @@
-import { OutboxRelay, OutboxRepository, registerSampledGauge, startSubgraph, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
+import { OutboxRelay, OutboxRepository, registerSampledGauge, type SubgraphDefinition } from '@asky/shared';
 import { createContext, type Context } from './context';
 import { createPrismaClient, type PyxisPrisma } from './data/client';
 import { RemoteRequests, type RequestSource } from './events/requests';
@@ -40,5 +40,3 @@ export function createPyxisSubgraph(requests: RequestSource): SubgraphDefinition
   };
 }
 
-/** Starts the pyxis subgraph; the caller owns `deps.prisma`. */
-export const createServer = (requests: RequestSource, deps: SubgraphDeps<PyxisPrisma>) => startSubgraph(createPyxisSubgraph(requests), deps);

@@ -1,4 +1,4 @@
-import { LiveHub, loadEscalationPolicy, loadPushConfig, OutboxRelay, OutboxRepository, REQUEST_EVENTS, type EscalationPolicy, type PushConfig, registerSampledGauge, requestIdOf, startSubgraph, type Logger, type SubgraphDefinition, type SubgraphDeps } from '@asky/shared';
+import { LiveHub, loadEscalationPolicy, loadPushConfig, OutboxRelay, OutboxRepository, REQUEST_EVENTS, type EscalationPolicy, type PushConfig, registerSampledGauge, requestIdOf, type Logger, type SubgraphDefinition } from '@asky/shared';
 import type { Catalogue } from './catalogue';
 import { Escalator } from './escalation';
 import { PushNotifier, vapidKeys, type Vapid } from './push/notifier';
@@ -60,5 +60,3 @@ export function createRequestSubgraph(catalogue: Catalogue, options: RequestSubg
   };
 }
 
-/** Starts the request subgraph; the caller owns `deps.prisma`. */
-export const createServer = (catalogue: Catalogue, deps: SubgraphDeps<RequestPrisma>) => startSubgraph(createRequestSubgraph(catalogue), deps);

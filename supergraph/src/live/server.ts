@@ -298,14 +298,10 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
       },
     },
     wss,
+    // graphql-ws' keep-alive: a ping every period; a peer that does not answer within one is cut.
+    limits.keepAliveMs,
   );
 
-  // Keep-alive: a peer that does not answer a ping within one period is cut.
-  const alive = new WeakSet<WebSocket>();
-  wss.on('connection', (socket) => {
-    alive.add(socket);
-    socket.on('pong', () => alive.add(socket));
-  });
   /** Each subscribing person's account, once per period: closed when deactivated or re-roled. */
   const recheck = async () => {
     const byUser = new Map<string, Extra[]>();
@@ -327,19 +323,8 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
     recheck().finally(() => (rechecking = false));
   }, Math.max(250, limits.accountRecheckMs)).unref();
 
-  const pinger = setInterval(() => {
-    for (const socket of wss.clients) {
-      if (!alive.has(socket)) socket.terminate();
-      else {
-        alive.delete(socket);
-        socket.ping();
-      }
-    }
-  }, limits.keepAliveMs).unref();
-
   return {
     async stop() {
-      clearInterval(pinger);
       clearInterval(rechecker);
       await serverCleanup.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -89,6 +89,7 @@ export function serveSubgraphSubscriptions(options: SubgraphSubscriptionOptions)
       context: (ctx) => options.context(connections.get(ctx.extra)!.viewer, ctx.extra.request),
     },
     wss,
+    limits.keepAliveMs, // graphql-ws' keep-alive, as at the gateway
   );
   /** Each connection's account again: closed when it is no longer active or its role changed. */
   const rechecker = setInterval(() => {

@@ -52,9 +52,9 @@ export class RequestCommands {
    * Creates a request with its first history entry and its outbox event; with a
    * client key this requester already used, returns that request instead.
    * One statement (three inserts chained by a CTE, atomic as any statement), sent
-   * straight to the driver: it is the hottest write of a ward; as an interactive
-   * Prisma transaction it took six round trips and four compiled queries, and
-   * through `$queryRaw` Prisma's compiler still cost ~0.6 ms of CPU.
+   * straight to the driver: it is the hottest write of a ward, and an interactive
+   * Prisma transaction (round trips, compiled queries) or `$queryRaw` (the query
+   * compiler) cost more per create than the rest of it.
    */
   async create(data: NewRequest): Promise<Request> {
     const at = new Date();
