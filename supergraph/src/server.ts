@@ -63,6 +63,8 @@ export interface GatewayDeps {
   readonly bus?: EventBus;
   /** Overrides of the live limits (benchmarks raise connections per user). */
   readonly liveLimits?: Partial<LiveLimits>;
+  /** Told each time a live subscription starts running. */
+  readonly onLiveSubscribed?: () => void;
   /** How long a subgraph may take to answer one fetch. @default 10_000 */
   readonly subgraphTimeoutMs?: number;
   /** Operations one caller may send per second (see `CallerRate`). @default unbounded */
@@ -168,6 +170,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
             limits: deps.liveLimits,
             guard,
             onEvent: changed,
+            onSubscribed: deps.onLiveSubscribed,
           })
       : undefined,
   });

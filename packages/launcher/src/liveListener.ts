@@ -36,16 +36,21 @@ export function listen(system: { gatewayUrl: string }, token: string | undefined
     on: { closed: (event) => closedWith((event as { code: number }).code) },
     onNonLazyError: () => undefined,
   });
-  const dispose = client.subscribe({ query, variables }, { next: (value) => events.push(value), error: (error) => events.push({ errors: [error] }), complete: () => undefined });
+  /** Wakes a waiting `next()` when something arrives. */
+  let arrived: () => void = () => undefined;
+  const push = (value: unknown) => (events.push(value), arrived());
+  const dispose = client.subscribe({ query, variables }, { next: push, error: (error) => push({ errors: [error] }), complete: () => undefined });
   let read = 0;
   return {
     events,
     closed,
     async next(ms = 10_000) {
-      const deadline = Date.now() + ms;
-      while (events.length <= read) {
-        if (Date.now() > deadline) throw new Error(`no live event within ${ms} ms (got ${events.length})`);
-        await new Promise((r) => setTimeout(r, 20));
+      if (events.length <= read) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => (arrived = resolve)),
+          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no live event within ${ms} ms (got ${events.length})`)), ms))),
+        ]).finally(() => clearTimeout(timer));
       }
       return events[read++];
     },

@@ -52,6 +52,8 @@ export interface SystemOptions {
   readonly events: SubgraphEvents;
   /** Overrides of the gateway's live limits. */
   readonly liveLimits?: Partial<LiveLimits>;
+  /** Told each time a live subscription starts running at the gateway. */
+  readonly onLiveSubscribed?: () => void;
   /** When unattended requests escalate. @default from the environment (loadEscalationPolicy) */
   readonly escalation?: EscalationPolicy;
   /** Web Push. @default from the environment (loadPushConfig) */
@@ -121,6 +123,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       tokens,
       bus: options.events.bus,
       liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits },
+      onLiveSubscribed: options.onLiveSubscribed,
       requestsPerCaller: options.requestsPerCaller,
     });
     services.push(gateway);

@@ -122,6 +122,11 @@ export interface TestSystem extends RunningSystem {
   createPerson(role: Role, name?: string): Promise<{ id: string; email: string; password: string; token: string }>;
   /** SQL statements each subgraph sent since the last `resetQueries()`. */
   readonly queries: Readonly<Record<SubgraphName, string[]>>;
+  /**
+   * Resolves once `n` more live subscriptions have started running at the gateway
+   * than when called: call it, subscribe, await it (instead of sleeping).
+   */
+  subscriptionsStarted(n?: number): Promise<void>;
   resetQueries(): void;
   /** POSTs a GraphQL operation to `url` (default: the gateway) and returns the JSON body. */
   graphql<T = any>(query: string, variables?: Record<string, unknown>, options?: GraphQLCallOptions): Promise<GraphQLBody<T>>;
@@ -253,6 +258,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   options.prepareKeys?.(keysDir);
   const topology = testTopology();
   const queries = Object.fromEntries(SUBGRAPHS.map((name) => [name, [] as string[]])) as Record<SubgraphName, string[]>;
+  const live = subscriptionSignal();
   try {
     const prepared = await preparePostgres(database.url, createLogger('test', 'silent'));
     const bus = await RabbitBus.connect({ url: options.amqpUrl ?? testAmqpUrl(), exchange: topology.exchange }, 3_000);
@@ -274,6 +280,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       escalation: options.escalation ?? { afterSeconds: { STAT: 120, ASAP: 600 }, checkEveryMs: 600_000 },
       push: options.push,
       events: { bus, queuePrefix: topology.queuePrefix },
+      onLiveSubscribed: () => live.started(),
     });
     // The outbox relay polls in the background: its statements (and transaction
     // control, which carries no data) are not what a test counts.
@@ -291,8 +298,10 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
           { email, password },
         );
         if (body.data) return body.data.login.accessToken;
-        // Hashing is busy (a loaded machine): as a client would, wait as told and try again.
-        const retryAfter = body.errors?.[0]?.extensions?.code === 'TOO_MANY_REQUESTS' ? Number(body.errors[0].extensions.retryAfter) : NaN;
+        // Hashing is busy or a service did not answer in time (a loaded machine): as a
+        // client would, wait as told (or a moment) and try again.
+        const error = body.errors?.[0]?.extensions;
+        const retryAfter = error?.code === 'TOO_MANY_REQUESTS' ? Number(error.retryAfter) : error?.retryable === true ? 1 : NaN;
         if (!(retryAfter <= 10) || attempt === 5) throw new Error(`login as ${email} failed: ${JSON.stringify(body.errors)}`);
         await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
       }
@@ -304,6 +313,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       topology,
       queries,
       resetQueries: () => SUBGRAPHS.forEach((name) => queries[name].splice(0)),
+      subscriptionsStarted: live.next,
       graphql,
       login,
       async createPerson(role, name = 'New Person') {
@@ -352,4 +362,26 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     rmSync(keysDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * The gateway's own signal that subscriptions started: `next(n)` resolves once
+ * `n` more have started running than when it was called, so a test subscribes,
+ * then awaits it, instead of sleeping.
+ */
+function subscriptionSignal() {
+  let count = 0;
+  const waiters: { at: number; resolve(): void }[] = [];
+  return {
+    started() {
+      count++;
+      for (const waiter of waiters.filter((w) => count >= w.at)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    },
+    next(n = 1): Promise<void> {
+      return new Promise((resolve) => waiters.push({ at: count + n, resolve }));
+    },
+  };
 }

@@ -38,8 +38,9 @@ const move = (id: string, status: string) =>
 
 describe('requestStatusChanged', () => {
   it('delivers a creation (previousStatus null) and each transition, with fields from every subgraph', async () => {
+    const subscribed = system.subscriptionsStarted();
     const nurse = listen(system, tokens.nurse);
-    await new Promise((r) => setTimeout(r, 300)); // subscribed
+    await subscribed;
     const id = await create(tokens.nurse);
     const created = await nurse.next();
     expect(created.errors).toBeUndefined();
@@ -62,10 +63,11 @@ describe('requestStatusChanged', () => {
   it('narrows to one request, and shows a nurse only her own requests', async () => {
     const first = await create(tokens.nurse);
     const second = await create(tokens.nurse);
-    const one = listen(system, tokens.nurse, CHANGES, { requestId: second });
     const stranger = await system.createPerson('NURSE', 'Outra Enfermeira');
+    const subscribed = system.subscriptionsStarted(2);
+    const one = listen(system, tokens.nurse, CHANGES, { requestId: second });
     const other = listen(system, stranger.token);
-    await new Promise((r) => setTimeout(r, 300));
+    await subscribed;
     await move(first, 'ACCEPTED');
     await move(second, 'ACCEPTED');
     for (let event = await one.next(); event.data.requestStatusChanged.status !== 'ACCEPTED'; event = await one.next());
@@ -84,8 +86,9 @@ describe('requestStatusChanged', () => {
   });
 
   it('lets staff follow every request they work', async () => {
+    const subscribed = system.subscriptionsStarted();
     const pharmacist = listen(system, tokens.pharmacist, 'subscription { requestStatusChanged(status: PENDING) { status request { requester { name } } } }');
-    await new Promise((r) => setTimeout(r, 300));
+    await subscribed;
     await create(tokens.nurse);
     const got = await pharmacist.next();
     expect(got.data.requestStatusChanged).toEqual({ status: 'PENDING', request: { requester: { name: 'Ana Souza' } } });
@@ -129,11 +132,14 @@ describe('live connections', () => {
   it('are served by every gateway replica, each with its own queue', async () => {
     const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: system.topology.exchange });
     const tokens2 = { ...loadTokenConfig(new EnvReader({})), jwksUrl: new URL('/.well-known/jwks.json', system.subgraphUrls.auth).href };
-    const replica = await createGateway({ port: 0, production: false, logger: createLogger('replica', 'silent'), subgraphUrls: system.subgraphUrls, tokens: tokens2, bus });
+    let replicaSubscribed: () => void = () => undefined;
+    const onReplica = new Promise<void>((resolve) => (replicaSubscribed = resolve));
+    const replica = await createGateway({ port: 0, production: false, logger: createLogger('replica', 'silent'), subgraphUrls: system.subgraphUrls, tokens: tokens2, bus, onLiveSubscribed: () => replicaSubscribed() });
     try {
+      const onFirst = system.subscriptionsStarted();
       const first = listen(system, tokens.admin);
       const second = listen({ gatewayUrl: replica.url }, tokens.admin);
-      await new Promise((r) => setTimeout(r, 500));
+      await Promise.all([onFirst, onReplica]);
       const id = await create(tokens.nurse);
       for (const listener of [first, second]) {
         let event = await listener.next();
@@ -153,8 +159,9 @@ describe('live delivery across a broker outage', () => {
   it('resumes once the gateway has reconnected to RabbitMQ', async () => {
     await withBrokerProxy(async (isolated, proxy) => {
       const { nurse: token } = await isolated.loginAll();
+      const subscribed = isolated.subscriptionsStarted();
       const listener = listen(isolated, token);
-      await new Promise((r) => setTimeout(r, 300));
+      await subscribed;
       await proxy.cut();
       await new Promise((r) => setTimeout(r, 300));
       await proxy.start();
@@ -209,8 +216,9 @@ describe('the subscription in the supergraph', () => {
 
 describe('live limits', () => {
   it('refuse an 11th connection of one user (4429) while the first ten keep working', async () => {
+    const subscribed = system.subscriptionsStarted(10);
     const open = Array.from({ length: 10 }, () => listen(system, tokens.technician, 'subscription { requestStatusChanged(kind: MATERIAL) { status } }'));
-    await new Promise((r) => setTimeout(r, 500));
+    await subscribed;
     const eleventh = listen(system, tokens.technician);
     expect(await eleventh.closed).toBe(4429);
     expect(await Promise.race([open[0]!.closed, new Promise((r) => setTimeout(() => r('open'), 300))])).toBe('open');
@@ -234,14 +242,16 @@ describe('live limits', () => {
     const first = connect();
     const second = connect();
     try {
+      const subscribed = system.subscriptionsStarted(20);
       const twenty = Array.from({ length: 20 }, (_, i) => subscribe(first, i));
-      await new Promise((r) => setTimeout(r, 500));
+      await subscribed;
       const refused = subscribe(second, 20);
       expect(JSON.stringify(await refused.error)).toMatch(/TOO_MANY_REQUESTS.*|At most 20 subscriptions per user/);
       twenty[0]!.stop(); // one ends: its place is free
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 500)); // the end reaches the gateway (another connection's message)
+      const started = system.subscriptionsStarted();
       const again = subscribe(second, 21);
-      expect(await Promise.race([again.error, new Promise((r) => setTimeout(() => r('subscribed'), 1_000))])).toBe('subscribed');
+      expect(await Promise.race([again.error.then(() => 'refused'), started.then(() => 'subscribed')])).toBe('subscribed');
     } finally {
       await first.dispose();
       await second.dispose();
@@ -254,9 +264,10 @@ describe('after a broker outage', () => {
     await withBrokerProxy(async (outage, broker) => {
       const nurse = await outage.login('nurse@asky.local', 'asky-nurse');
       const pharmacist = await outage.login('pharmacist@asky.local', 'asky-pharmacist');
+      const subscribed = outage.subscriptionsStarted();
       const dashboard = listen(outage, pharmacist);
       try {
-        await new Promise((r) => setTimeout(r, 500)); // subscribed
+        await subscribed;
         await broker.cut();
         const ids: string[] = [];
         // More than the 100 updates a subscriber may leave unread: all flushed at once on reconnect.

@@ -63,6 +63,8 @@ export interface LiveDeps {
   readonly guard?: OperationGuard;
   /** Told of every request event as it arrives, before any subscriber. */
   readonly onEvent?: (event: RequestEvent) => void;
+  /** Told each time a subscription starts running (tests wait on it instead of sleeping). */
+  readonly onSubscribed?: () => void;
 }
 
 interface Extra extends Record<PropertyKey, unknown> {
@@ -278,6 +280,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
       },
       onOperation: () => {
         processMetrics.liveSubscriptions.inc(); // every running operation ends with onComplete
+        deps.onSubscribed?.();
       },
       onError: (ctx, id) => {
         release(ctx.extra, id); // refused before running (validation)
