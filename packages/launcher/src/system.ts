@@ -32,7 +32,6 @@ import { createRequestSubgraph, PyxisCatalogue } from '@asky/request';
 import { createGateway, type LiveLimits } from '@asky/supergraph';
 import type { PreparedDatabase } from './database';
 
-type AnySubgraph = SubgraphDefinition<PrismaLike, object>;
 
 export interface SystemOptions {
   readonly database: PreparedDatabase;
@@ -86,10 +85,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     await Promise.all(Object.values(prisma).map((client) => client.$disconnect()));
     await database.close();
   };
-  const start = async (name: SubgraphName, definition: AnySubgraph, auth?: SubgraphAuth) => {
-    prisma[name] = definition.createPrismaClient(createPrismaAdapter(database.target(name), name), options.prismaExtras);
+  const start = async <TPrisma extends PrismaLike, TContext extends object>(definition: SubgraphDefinition<TPrisma, TContext>, auth?: SubgraphAuth) => {
+    const { name } = definition;
+    const client = definition.createPrismaClient(createPrismaAdapter(database.target(name), name), options.prismaExtras);
+    prisma[name] = client;
     const logger = createLogger(name, logLevel);
-    const service = await startSubgraph(definition, { prisma: prisma[name], port: ports[name], production, metricsToken: options.metricsToken, logger, auth, events: options.events, liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits } });
+    const service = await startSubgraph(definition, { prisma: client, port: ports[name], production, metricsToken: options.metricsToken, logger, auth, events: options.events, liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits } });
     services.push(service);
     urls[name] = service.url;
   };
@@ -99,7 +100,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       tokens: options.tokens,
       logger: createLogger('auth', logLevel),
     });
-    await start('auth', authDefinition as unknown as AnySubgraph);
+    await start(authDefinition);
     // The auth port may have been picked at random: verify against the one that runs.
     const tokens = { ...options.tokens, jwksUrl: new URL('/.well-known/jwks.json', urls.auth).href };
     const identity = (name: 'pyxis' | 'request'): ServiceIdentityConfig => ({
@@ -111,9 +112,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     });
     // pyxis asks request about completed requests; request's URL is known once it has started.
     const requests = new RemoteRequests(() => urls.request, new ServiceTokenClient(identity('pyxis')));
-    await start('pyxis', createPyxisSubgraph(requests) as unknown as AnySubgraph, remoteAuth(tokens, identity('pyxis')));
+    await start(createPyxisSubgraph(requests), remoteAuth(tokens, identity('pyxis')));
     const catalogue = new PyxisCatalogue(urls.pyxis, new ServiceTokenClient(identity('request')));
-    await start('request', createRequestSubgraph(catalogue, { escalation: options.escalation, push: options.push }) as unknown as AnySubgraph, remoteAuth(tokens, identity('request')));
+    await start(createRequestSubgraph(catalogue, { escalation: options.escalation, push: options.push }), remoteAuth(tokens, identity('request')));
     const gateway = await createGateway({
       port: ports.gateway,
       production,
