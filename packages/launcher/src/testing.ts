@@ -385,3 +385,17 @@ function subscriptionSignal() {
     },
   };
 }
+
+/**
+ * Polls `read` until `done` holds, or `ms` have passed (generous for a busy
+ * machine), and returns the last value read: for waits on state (rows, stock)
+ * that sends no signal of its own.
+ */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

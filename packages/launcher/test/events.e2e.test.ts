@@ -8,7 +8,7 @@ import amqp from 'amqplib';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../src/initDb';
-import { adminQuery, EventTap, MOCK_USERS, startTestSystem, testAmqpUrl, withBrokerProxy, type TestSystem } from '../src/testing';
+import { adminQuery, eventually, EventTap, MOCK_USERS, startTestSystem, testAmqpUrl, withBrokerProxy, type TestSystem } from '../src/testing';
 
 const UTI_A = '44444444-4444-4444-8444-000000000001';
 
@@ -75,9 +75,7 @@ describe('events', () => {
     const [completed] = (await tap.until((bodies) => bodies.some((b) => b.requestId === id && b.status === 'COMPLETED'))).filter(
       (b) => b.requestId === id && b.status === 'COMPLETED',
     );
-    const deadline = Date.now() + 10_000;
-    while ((await stockOf(system, slot.id)) !== slot.quantity - 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(await stockOf(system, slot.id)).toBe(slot.quantity - 2);
+    expect(await eventually(() => stockOf(system, slot.id), (n) => n === slot.quantity - 2)).toBe(slot.quantity - 2);
 
     // At least once: the same event delivered again must not take stock again.
     tap.channel.publish(system.topology.exchange, 'request.status_changed', Buffer.from(JSON.stringify(completed)), { messageId: completed.eventId, persistent: true });
@@ -93,20 +91,12 @@ describe('events', () => {
     const dead = `${system.topology.queuePrefix}pyxis.stock.dead`;
     tap.channel.publish(system.topology.exchange, 'request.status_changed', Buffer.from('{"not": "an event"'), { messageId: 'broken-1' });
     tap.channel.publish(system.topology.exchange, 'request.status_changed', Buffer.from(JSON.stringify({ eventId: 'x', status: 5 })), { messageId: 'broken-2' });
-    const deadline = Date.now() + 10_000;
-    let count = 0;
-    while (Date.now() < deadline && count < 2) {
-      count = (await tap.channel.checkQueue(dead)).messageCount;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(count).toBe(2);
+    expect(await eventually(async () => (await tap.channel.checkQueue(dead)).messageCount, (n) => n >= 2)).toBe(2);
     // still consuming: a valid completion is applied
     const slot = await medicineInStock(system);
     const id = await createRequest(slot.medicineId, 1);
     for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'COMPLETED']) await move(id, status);
-    const until = Date.now() + 10_000;
-    while ((await stockOf(system, slot.id)) !== slot.quantity - 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    expect(await stockOf(system, slot.id)).toBe(slot.quantity - 1);
+    expect(await eventually(() => stockOf(system, slot.id), (n) => n === slot.quantity - 1)).toBe(slot.quantity - 1);
   });
 });
 

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { TRANSACTION_OPTIONS } from '@asky/shared';
 import { REPO_ROOT } from '../src/initDb';
-import { adminQuery, EventTap, startTestSystem, TcpProxy, testAmqpUrl, type TestSystem } from '../src/testing';
+import { adminQuery, eventually, EventTap, startTestSystem, TcpProxy, testAmqpUrl, type TestSystem } from '../src/testing';
 
 const UTI_A = '44444444-4444-4444-8444-000000000001';
 const REQUEST_MOVES = 'mutation ($id: ID!, $s: RequestStatus!) { updateRequestStatus(id: $id, status: $s) { status } }';
@@ -42,15 +42,6 @@ const sql = (text: string) => adminQuery(text, system.database.url);
 const quantityOf = async (slotId: string) => (await sql(`SELECT quantity FROM pyxis."StockItem" WHERE id = '${slotId}'`)).rows[0].quantity as number;
 const deadLetters = async () => (await tap.channel.checkQueue(`${system.topology.queuePrefix}pyxis.stock.dead`)).messageCount;
 
-/** Polls `read` until `done` holds (bounded; generous for a busy machine). */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function slotWithStock(minimum: number) {
   // Not a controlled medicine: completing one needs a witness, which these faults are not about.

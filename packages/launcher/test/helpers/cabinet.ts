@@ -2,7 +2,9 @@
  * Cabinets made for one test: a fresh dispenser with the slots and lots a test
  * needs, requests moved along their workflow, and waiting for pyxis' consumer.
  */
-import { adminQuery, type TestSystem } from '../../src/testing';
+import { adminQuery, eventually, type TestSystem } from '../../src/testing';
+
+export { eventually };
 
 type Tokens = Record<'nurse' | 'pharmacist' | 'technician' | 'admin', string>;
 
@@ -10,16 +12,6 @@ export interface LotIn {
   readonly lot: string;
   readonly expiresAt: string;
   readonly quantity: number;
-}
-
-/** Polls `read` until `done` holds (bounded; generous for a busy machine). */
-export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 export function cabinets(ctx: { readonly system: TestSystem; readonly tokens: Tokens }) {
