@@ -8,7 +8,7 @@ module.exports = {
   },
   testMatch: ['<rootDir>/{packages,subgraphs,supergraph}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  globalSetup: '<rootDir>/packages/launcher/test/globalSetup.ts',
+  globalSetup: '<rootDir>/packages/e2e/test/globalSetup.ts',
   maxWorkers: 2,
   testTimeout: 30_000,
 };

@@ -20,8 +20,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createLogger, EnvReader } from '@asky/shared';
-import { preparePostgres, serviceRoleUrl } from '../packages/launcher/src/database';
-import { createTestDatabase, postGraphQL, testAmqpUrl, testTopology } from '../packages/launcher/src/testing';
+import { preparePostgres, serviceRoleUrl } from '@asky/launcher';
+import { createTestDatabase, postGraphQL, testAmqpUrl, testTopology } from '@asky/testing';
 import { answersGraphQL, cpuByGroup, freePort, percentile, runBench, startProcess as startChild, stopProcess, usage, writeResult } from './lib';
 
 const env = new EnvReader();

@@ -16,7 +16,7 @@ import type autocannon from 'autocannon';
 import type { LoadOrder } from './loadClient';
 import { EnvReader } from '@asky/shared';
 import { readSupergraphSdl } from '../supergraph/src/supergraphFile';
-import { MOCK_USERS, startTestSystem, type TestSystem } from '../packages/launcher/src/testing';
+import { MOCK_USERS, startTestSystem, type TestSystem } from '@asky/testing';
 import { answersGraphQL, barChart, freePort, RESULTS_DIR, startAskyGateway, startProcess, stopProcess, usage, writeResult, runBench } from './lib';
 
 const env = new EnvReader();

@@ -3,7 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { testAmqpUrl, type TestSystem } from '../packages/launcher/src/testing';
+import { testAmqpUrl, type TestSystem } from '@asky/testing';
 
 export const RESULTS_DIR = path.join(__dirname, 'results');
 

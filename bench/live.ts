@@ -14,7 +14,7 @@ import path from 'node:path';
 import { EnvReader, RabbitBus, type RequestEvent } from '@asky/shared';
 import type { Received } from './liveClients';
 import { freePort, percentile, startAskyGateway, stopProcess, usage, writeResult, runBench } from './lib';
-import { fillSlots, startTestSystem, testAmqpUrl, type TestSystem } from '../packages/launcher/src/testing';
+import { fillSlots, startTestSystem, testAmqpUrl, type TestSystem } from '@asky/testing';
 
 const env = new EnvReader();
 const SUBSCRIBERS = env.int('BENCH_SUBSCRIBERS', 1_000, 1, 20_000);

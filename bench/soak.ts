@@ -11,8 +11,8 @@
  */
 import path from 'node:path';
 import { EnvReader } from '@asky/shared';
-import { runSoak } from '../packages/launcher/src/soak';
-import { startTestSystem } from '../packages/launcher/src/testing';
+import { runSoak } from '@asky/testing';
+import { startTestSystem } from '@asky/testing';
 import { freePort, startAskyGateway, stopProcess, usage, writeResult, runBench } from './lib';
 
 const env = new EnvReader();

@@ -12,7 +12,7 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import type autocannon from 'autocannon';
 import { EnvReader, RabbitBus, type RequestEvent } from '@asky/shared';
-import { adminQuery, startTestSystem, testAmqpUrl } from '../packages/launcher/src/testing';
+import { adminQuery, startTestSystem, testAmqpUrl } from '@asky/testing';
 import { cpus } from 'node:os';
 import { cpuByGroup, freePort, startAskyGateway, stopProcess, writeResult, runBench } from './lib';
 import type { LoadOrder } from './loadClient';

@@ -1,0 +1,137 @@
+/**
+ * Accepting a medicine or material request holds its quantity at its dispenser
+ * (issue 16): available = unexpired on hand − reserved, shown in `locations`;
+ * released when the request is cancelled or rejected (in transit: a RETURN
+ * movement), taken by the dispense at COMPLETED; an acceptance that does not
+ * commit gives its hold back; a forged cancellation releases nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { adminQuery, EventTap, useTestSystem } from '@asky/testing';
+import { eventually } from './helpers/cabinet';
+
+/** Not controlled: custody is witness.e2e's. */
+const PARACETAMOL = '22222222-2222-4222-8222-000000000002';
+const MOVE = 'mutation ($id: ID!, $s: RequestStatus!, $note: String) { updateRequestStatus(id: $id, status: $s, note: $note) { status } }';
+
+const ctx = useTestSystem();
+let tap: EventTap;
+beforeAll(async () => {
+  tap = await EventTap.open(ctx.system.topology.exchange);
+});
+afterAll(() => tap?.close());
+
+const sql = (text: string) => adminQuery(text, ctx.system.database.url);
+
+const gql = async <T = any>(token: string, query: string, variables: Record<string, unknown> = {}) => {
+  const body = await ctx.system.graphql<T>(query, variables, { token });
+  expect(body.errors).toBeUndefined();
+  return body.data!;
+};
+
+/** A new cabinet with one slot of 5 diazepam. */
+async function cabinet(name: string) {
+  const { createDispenser: dispenser } = await gql(ctx.tokens.technician, 'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id } }', {
+    input: { code: `${name}-${Date.now() % 100000}`, name, unit: `Ala ${name}`, floor: '1', room: '103' },
+  });
+  const { assignSlot: slot } = await gql(ctx.tokens.technician, 'mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { id } }', {
+    input: { dispenserId: dispenser.id, slot: 'D1', medicineId: PARACETAMOL, parLevel: 10, quantity: 5, lot: 'L1', expiresAt: '2030-01-31' },
+  });
+  const request = async (quantity: number) => {
+    const { createRequest } = await gql(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
+      input: { kind: 'MEDICINE', medicineId: PARACETAMOL, dispenserId: dispenser.id, quantity },
+    });
+    return createRequest.id as string;
+  };
+  /** The slot as the nurse sees it in `locations`. */
+  const location = async () => {
+    const { medicine } = await gql(ctx.tokens.nurse, `{ medicine(id: "${PARACETAMOL}") { locations { dispenser { id } quantity reserved available } } }`);
+    const { quantity, reserved, available } = medicine.locations.find((l: { dispenser: { id: string } }) => l.dispenser.id === dispenser.id);
+    return { quantity, reserved, available };
+  };
+  return { dispenserId: dispenser.id as string, slotId: slot.id as string, request, location };
+}
+
+const move = (id: string, s: string, token = ctx.tokens.pharmacist, note?: string) => ctx.system.graphql(MOVE, { id, s, note }, { token });
+
+it('holds the quantity at acceptance, refuses what is held for others, and gives it back at once on cancellation', async () => {
+  const { request, location } = await cabinet('HOLD');
+  const [first, second] = [await request(3), await request(3)]; // both asked while 5 are free
+  expect((await move(first, 'ACCEPTED')).errors).toBeUndefined();
+  expect(await location()).toEqual({ quantity: 5, reserved: 3, available: 2 });
+
+  const refused = await move(second, 'ACCEPTED');
+  expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', available: 2 });
+  expect((await gql(ctx.tokens.nurse, `{ request(id: "${second}") { status } }`)).request.status).toBe('PENDING');
+  const tooMany = await ctx.system.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', { input: { kind: 'MEDICINE', medicineId: PARACETAMOL, dispenserId: (await sql(`SELECT "dispenserId" FROM request."Request" WHERE id = '${first}'`)).rows[0].dispenserId, quantity: 3 } }, { token: ctx.tokens.nurse });
+  expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', available: 2 });
+
+  expect((await move(first, 'CANCELLED', ctx.tokens.nurse)).errors).toBeUndefined();
+  expect(await location()).toEqual({ quantity: 5, reserved: 0, available: 5 }); // no waiting for an event
+  expect((await move(second, 'ACCEPTED')).errors).toBeUndefined();
+  expect((await move(second, 'REJECTED', ctx.tokens.pharmacist, 'patient discharged')).errors).toBeUndefined();
+  expect(await location()).toEqual({ quantity: 5, reserved: 0, available: 5 });
+});
+
+it('puts back what a request carried when it is cancelled in transit (a RETURN movement, once), and dispenses what is held at COMPLETED', async () => {
+  const { request, location, slotId } = await cabinet('BACK');
+  const carried = await request(2);
+  for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT']) expect((await move(carried, status)).errors).toBeUndefined();
+  expect(await location()).toEqual({ quantity: 5, reserved: 2, available: 3 });
+  expect((await move(carried, 'CANCELLED', ctx.tokens.nurse)).errors).toBeUndefined();
+  expect(await location()).toEqual({ quantity: 5, reserved: 0, available: 5 });
+  // The closing event reaches pyxis too: it finds the hold ended and writes nothing more.
+  await tap.until((bodies) => bodies.some((b) => b.requestId === carried && b.status === 'CANCELLED'));
+  const completedOther = await request(5);
+  for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'COMPLETED']) expect((await move(completedOther, status)).errors).toBeUndefined();
+  expect(await eventually(location, (l) => l.quantity === 0)).toEqual({ quantity: 0, reserved: 0, available: 0 });
+  const { rows } = await sql(`SELECT kind, delta, "quantityAfter", reason FROM pyxis."StockMovement" WHERE "stockItemId" = '${slotId}' AND kind IN ('RETURN', 'DISPENSE') ORDER BY at`);
+  expect(rows).toEqual([
+    { kind: 'RETURN', delta: 0, quantityAfter: 5, reason: `request ${carried} closed in transit: 2 back in the slot` },
+    { kind: 'DISPENSE', delta: -5, quantityAfter: 0, reason: `request ${completedOther} completed` },
+  ]);
+  const { rows: holds } = await sql(`SELECT "requestId", outcome FROM pyxis."StockReservation" WHERE "stockItemId" = '${slotId}' ORDER BY "createdAt"`);
+  expect(holds).toEqual([{ requestId: carried, outcome: 'RELEASED' }, { requestId: completedOther, outcome: 'DISPENSED' }]);
+});
+
+it('gives the hold back when the acceptance does not commit', async () => {
+  const { request, location } = await cabinet('UNDO');
+  const id = await request(4);
+  // The acceptance fails after pyxis held the stock: its history entry cannot be written.
+  await sql(`CREATE FUNCTION request.refuse_${id.slice(0, 8)}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      IF NEW."requestId" = '${id}' THEN RAISE EXCEPTION 'history refused'; END IF; RETURN NEW; END $$;
+    CREATE TRIGGER refuse_${id.slice(0, 8)} BEFORE INSERT ON request."StatusHistory" FOR EACH ROW EXECUTE FUNCTION request.refuse_${id.slice(0, 8)}()`);
+  try {
+    const failed = await move(id, 'ACCEPTED');
+    expect(failed.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(JSON.stringify(failed.errors)).not.toMatch(/history refused|StatusHistory/);
+  } finally {
+    await sql(`DROP TRIGGER refuse_${id.slice(0, 8)} ON request."StatusHistory"; DROP FUNCTION request.refuse_${id.slice(0, 8)}()`);
+  }
+  expect((await gql(ctx.tokens.nurse, `{ request(id: "${id}") { status } }`)).request.status).toBe('PENDING');
+  expect(await location()).toEqual({ quantity: 5, reserved: 0, available: 5 });
+  expect((await move(id, 'ACCEPTED')).errors).toBeUndefined(); // and it can be accepted once the fault is gone
+  expect(await location()).toEqual({ quantity: 5, reserved: 4, available: 1 });
+});
+
+it('releases nothing for a forged cancellation of a request that is still accepted', async () => {
+  const { request, location, dispenserId } = await cabinet('FORGE');
+  const id = await request(3);
+  expect((await move(id, 'ACCEPTED')).errors).toBeUndefined();
+  const deadQueue = `${ctx.system.topology.queuePrefix}pyxis.stock.dead`;
+  const deadBefore = (await tap.channel.checkQueue(deadQueue)).messageCount;
+  const forged = { eventId: randomUUID(), type: 'request.status_changed', occurredAt: new Date().toISOString(), requestId: id, kind: 'MEDICINE', priority: 'ROUTINE', status: 'CANCELLED', previousStatus: 'ACCEPTED', requesterId: randomUUID(), changedById: randomUUID(), dispenserId, medicineId: PARACETAMOL, materialId: null, quantity: 3 };
+  tap.channel.publish(ctx.system.topology.exchange, 'request.status_changed', Buffer.from(JSON.stringify(forged)), { messageId: forged.eventId, persistent: true });
+  expect(await eventually(async () => (await tap.channel.checkQueue(deadQueue)).messageCount, (n) => n > deadBefore)).toBe(deadBefore + 1);
+  expect(await location()).toEqual({ quantity: 5, reserved: 3, available: 2 });
+});
+
+it('keeps the reservation fields away from people and from the public API', async () => {
+  const asNurse = await ctx.system.graphql(`{ stockReservation(requestId: "${randomUUID()}") { quantity } }`, {}, { token: ctx.tokens.nurse });
+  expect(asNurse.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED'); // not in the supergraph's API
+  const straight = await fetch(ctx.system.subgraphUrls.pyxis, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.pharmacist}` },
+    body: JSON.stringify({ query: `mutation { releaseStock(requestId: "${randomUUID()}") { quantity } }` }),
+  });
+  expect(((await straight.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('FORBIDDEN');
+});

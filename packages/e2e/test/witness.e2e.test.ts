@@ -1,0 +1,123 @@
+/**
+ * Chain of custody for controlled medicines (issue 16): every change of a
+ * controlled slot, and completing a controlled request, needs a second person —
+ * a NURSE or PHARMACIST other than the actor — who signs in on the actor's
+ * screen (auth's `witness`); the confirmation is bound to the actor and the act,
+ * is never an access token, and is recorded on the movement or the history.
+ */
+import { adminQuery, useTestSystem } from '@asky/testing';
+
+const MORPHINE = '22222222-2222-4222-8222-000000000003';
+const DIPYRONE = '22222222-2222-4222-8222-000000000001';
+const SLOT_FIELDS = 'id quantity movements(last: 1) { kind delta witnessId }';
+
+const ctx = useTestSystem();
+const gql = (token: string, query: string, variables: Record<string, unknown> = {}) => ctx.system.graphql(query, variables, { token });
+const ok = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
+  const body = await gql(token, query, variables);
+  expect(body.errors).toBeUndefined();
+  return body.data;
+};
+const codeOf = (body: { errors?: { extensions?: { code?: string } }[] }) => body.errors?.[0]?.extensions?.code;
+const idOf = async (token: string) => (await ok(token, '{ me { id } }')).me.id as string;
+
+async function cabinetWith(medicineId: string, witness?: string) {
+  const { createDispenser } = await ok(ctx.tokens.technician, 'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id } }', {
+    input: { code: `WIT-${Math.floor(Math.random() * 1e6)}`, name: 'Witnessed', unit: 'Ala Custódia', floor: '2', room: '204' },
+  });
+  const assign = (witnessToken?: string) =>
+    gql(ctx.tokens.technician, `mutation ($input: AssignSlotInput!, $w: String) { assignSlot(input: $input, witnessToken: $w) { ${SLOT_FIELDS} } }`, {
+      input: { dispenserId: createDispenser.id, slot: 'C1', medicineId, parLevel: 10, quantity: 10, lot: 'W1', expiresAt: '2030-01-31' },
+      w: witnessToken,
+    });
+  return { dispenserId: createDispenser.id as string, assign, witness };
+}
+
+describe('a witness confirmation', () => {
+  it('comes from a NURSE or PHARMACIST other than the actor, with the right password, and is never an access token', async () => {
+    const subject = '44444444-4444-4444-8444-000000000001';
+    const ask = (email: string, password: string, token = ctx.tokens.technician) =>
+      gql(token, 'mutation ($e: String!, $p: String!, $s: ID!) { witness(email: $e, password: $p, subjectId: $s) { token expiresIn witness { id role } } }', { e: email, p: password, s: subject });
+    const given = await ask('nurse@asky.local', 'asky-nurse');
+    expect(given.data.witness).toMatchObject({ expiresIn: 120, witness: { id: await idOf(ctx.tokens.nurse), role: 'NURSE' } });
+    const asAccess = await fetch(ctx.system.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${given.data.witness.token}` }, body: '{"query":"{ me { id } }"}' });
+    expect(asAccess.status).toBe(401);
+    expect(codeOf(await ask('nurse@asky.local', 'wrong password'))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await ask('technician@asky.local', 'asky-technician', ctx.tokens.pharmacist))).toBe('FORBIDDEN'); // not a clinical witness
+    expect(codeOf(await ask('pharmacist@asky.local', 'asky-pharmacist', ctx.tokens.pharmacist))).toBe('BAD_USER_INPUT'); // oneself
+    const anonymous = await ctx.system.graphql('mutation { witness(email: "nurse@asky.local", password: "asky-nurse", subjectId: "44444444-4444-4444-8444-000000000001") { token } }');
+    expect(['UNAUTHENTICATED', 'FORBIDDEN']).toContain(codeOf(anonymous));
+  });
+});
+
+describe('controlled stock', () => {
+  it('changes only with a witness for that act, recorded on the movement; other medicines need none', async () => {
+    const nurseId = await idOf(ctx.tokens.nurse);
+    const { dispenserId, assign } = await cabinetWith(MORPHINE);
+    const missing = await assign();
+    expect(missing.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'witnessToken' });
+    const slot = (await assign(await ctx.system.witness(ctx.tokens.technician, dispenserId))).data.assignSlot;
+    expect(slot.movements).toEqual([{ kind: 'ASSIGN', delta: 10, witnessId: nurseId }]);
+
+    const adjust = (token: string, witnessToken?: string) =>
+      gql(token, `mutation ($id: ID!, $w: String) { adjustStock(slotId: $id, delta: -1, reason: "recount", witnessToken: $w) { ${SLOT_FIELDS} } }`, { id: slot.id, w: witnessToken });
+    expect(codeOf(await adjust(ctx.tokens.pharmacist))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await adjust(ctx.tokens.pharmacist, await ctx.system.witness(ctx.tokens.pharmacist, MORPHINE)))).toBe('BAD_USER_INPUT'); // for another act
+    expect(codeOf(await adjust(ctx.tokens.pharmacist, await ctx.system.witness(ctx.tokens.technician, slot.id, 'pharmacist')))).toBe('BAD_USER_INPUT'); // given to someone else
+    expect(codeOf(await adjust(ctx.tokens.pharmacist, 'not.a.token'))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await adjust(ctx.tokens.pharmacist, ctx.tokens.nurse))).toBe('BAD_USER_INPUT'); // an access token is no confirmation
+    // The pharmacist, legally responsible for the register, corrects the count herself (with a witness).
+    const adjusted = (await adjust(ctx.tokens.pharmacist, await ctx.system.witness(ctx.tokens.pharmacist, slot.id))).data.adjustStock;
+    expect(adjusted).toMatchObject({ quantity: 9, movements: [{ kind: 'ADJUST', delta: -1, witnessId: nurseId }] });
+
+    const waste = (witnessToken?: string) =>
+      gql(ctx.tokens.pharmacist, `mutation ($id: ID!, $w: String) { wasteStock(slotId: $id, quantity: 2, reason: "ampoules broken in the drawer", witnessToken: $w) { ${SLOT_FIELDS} } }`, { id: slot.id, w: witnessToken });
+    expect(codeOf(await waste())).toBe('BAD_USER_INPUT');
+    const wasted = (await waste(await ctx.system.witness(ctx.tokens.pharmacist, slot.id))).data.wasteStock;
+    expect(wasted).toMatchObject({ quantity: 7, movements: [{ kind: 'WASTE', delta: -2, witnessId: nurseId }] });
+
+    const restock = (witnessToken?: string) =>
+      gql(ctx.tokens.technician, `mutation ($id: ID!, $w: String) { restock(slotId: $id, quantity: 3, witnessToken: $w) { ${SLOT_FIELDS} } }`, { id: slot.id, w: witnessToken });
+    expect(codeOf(await restock())).toBe('BAD_USER_INPUT');
+    // A witness for the cabinet covers a round of changes there (within its two minutes).
+    const round = await ctx.system.witness(ctx.tokens.technician, dispenserId, 'pharmacist');
+    expect((await restock(round)).data.restock.quantity).toBe(10);
+    expect((await restock(round)).data.restock.movements).toEqual([{ kind: 'RESTOCK', delta: 3, witnessId: await idOf(ctx.tokens.pharmacist) }]);
+
+    const plain = await cabinetWith(DIPYRONE);
+    const plainSlot = (await plain.assign()).data.assignSlot;
+    const plainWaste = await ok(ctx.tokens.technician, `mutation ($id: ID!) { wasteStock(slotId: $id, quantity: 1, reason: "expired in the ward") { ${SLOT_FIELDS} } }`, { id: plainSlot.id });
+    expect(plainWaste.wasteStock.movements).toEqual([{ kind: 'WASTE', delta: -1, witnessId: null }]);
+  });
+});
+
+describe('completing a controlled request', () => {
+  it('needs a witness for that request, recorded in its history and on the dispense', async () => {
+    const nurseId = await idOf(ctx.tokens.nurse);
+    const { dispenserId, assign } = await cabinetWith(MORPHINE);
+    const slot = (await assign(await ctx.system.witness(ctx.tokens.technician, dispenserId, 'pharmacist'))).data.assignSlot;
+    const { createRequest } = await ok(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
+      input: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId, quantity: 2 },
+    });
+    const id = createRequest.id as string;
+    const move = (status: string, witnessToken?: string) =>
+      gql(ctx.tokens.pharmacist, 'mutation ($id: ID!, $s: RequestStatus!, $w: String) { updateRequestStatus(id: $id, status: $s, witnessToken: $w) { status } }', { id, s: status, w: witnessToken });
+    expect(codeOf(await move('ACCEPTED', await ctx.system.witness(ctx.tokens.pharmacist, id)))).toBe('BAD_USER_INPUT'); // a witness is for completing
+    for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT']) expect((await move(status)).errors).toBeUndefined();
+    const alone = await move('COMPLETED');
+    expect(alone.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'witnessToken' });
+    expect((await ok(ctx.tokens.nurse, `{ request(id: "${id}") { status } }`)).request.status).toBe('IN_TRANSIT');
+    expect(codeOf(await move('COMPLETED', await ctx.system.witness(ctx.tokens.pharmacist, slot.id)))).toBe('BAD_USER_INPUT'); // for the slot, not this request
+
+    expect((await move('COMPLETED', await ctx.system.witness(ctx.tokens.pharmacist, id))).data.updateRequestStatus.status).toBe('COMPLETED');
+    const { request } = await ok(ctx.tokens.nurse, `{ request(id: "${id}") { history { toStatus witness { id } } } }`);
+    expect(request.history.at(-1)).toEqual({ toStatus: 'COMPLETED', witness: { id: nurseId } });
+    const deadline = Date.now() + 20_000;
+    let rows: { delta: number; witnessId: string }[] = [];
+    while (!rows.length && Date.now() < deadline) {
+      ({ rows } = await adminQuery(`SELECT delta, "witnessId" FROM pyxis."StockMovement" WHERE "stockItemId" = '${slot.id}' AND kind = 'DISPENSE'`, ctx.system.database.url));
+      if (!rows.length) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(rows).toEqual([{ delta: -2, witnessId: nurseId }]);
+  });
+});
