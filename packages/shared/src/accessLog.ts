@@ -13,6 +13,7 @@ import { REQUEST_ID_HEADER } from './requestId';
 const REFUSED_STATUSES = new Set([401, 403, 429]);
 const REFUSAL_CODES = new Set<string>([ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.TOO_MANY_REQUESTS]);
 const FAILURE_CODES = new Set<string>([ErrorCode.INTERNAL_SERVER_ERROR, ErrorCode.SERVICE_UNAVAILABLE]);
+const MAX_LOGGED_NAME = 100;
 
 /** An HTTP answer, once sent: logged if it failed or refused the caller. */
 export function logHttpAnswer(logger: Logger, req: IncomingMessage, requestId: string, status: number, ms: number): void {
@@ -34,7 +35,8 @@ export function logGraphQLRefusals(logger: Logger): ApolloServerPlugin<BaseConte
         async willSendResponse({ request, response, operationName }) {
           if ((response.http.status ?? 200) >= 400 || response.body.kind !== 'single') return;
           const codes = [...new Set((response.body.singleResult.errors ?? []).map((e) => String(e.extensions?.code)))];
-          const line = { requestId: request.http?.headers.get(REQUEST_ID_HEADER), operation: operationName ?? null, codes };
+          // The name is the caller's text: bounded, so a refused stranger cannot write megabytes of log.
+          const line = { requestId: request.http?.headers.get(REQUEST_ID_HEADER), operation: operationName?.slice(0, MAX_LOGGED_NAME) ?? null, codes };
           if (codes.some((code) => FAILURE_CODES.has(code))) logger.error(line, 'operation failed');
           else if (codes.some((code) => REFUSAL_CODES.has(code))) logger.info(line, 'operation refused');
         },

@@ -62,6 +62,11 @@ describe('access logs at info', () => {
     expect(linesOf(requestId)).toEqual([expect.objectContaining({ level: 30, msg: 'operation refused', operation: 'Login', codes: ['UNAUTHENTICATED'] })]);
   });
 
+  it("logs at most 100 characters of a caller's operation name", async () => {
+    const { requestId } = await ask(`query ${'A'.repeat(5_000)} { refused }`);
+    expect(linesOf(requestId)).toEqual([expect.objectContaining({ operation: 'A'.repeat(100) })]);
+  });
+
   it('logs an internal error with its request id, at error', async () => {
     const { requestId } = await ask('{ broken }');
     expect(linesOf(requestId)).toEqual([expect.objectContaining({ level: 50, msg: 'operation failed', codes: ['INTERNAL_SERVER_ERROR'] })]);
