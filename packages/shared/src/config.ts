@@ -226,6 +226,12 @@ export interface LiveLimits {
   readonly accountRecheckMs: number;
 }
 
+/**
+ * `USER_STATUS_TTL_MS` (@default 10_000): how long an account's status is reused,
+ * and so how often live sockets re-check it — one reading for every process part.
+ */
+export const readUserStatusTtlMs = (env: EnvReader): number => env.int('USER_STATUS_TTL_MS', 10_000, 0, 300_000);
+
 export const DEFAULT_LIVE_LIMITS: LiveLimits = Object.freeze({ subscriptionsPerConnection: 20, connectionsPerUser: 10, subscriptionsPerUser: 20, pendingPerSubscriber: 100, keepAliveMs: 30_000, accountRecheckMs: 10_000 });
 
 export function loadLiveLimits(env = new EnvReader()): LiveLimits {
@@ -236,7 +242,7 @@ export function loadLiveLimits(env = new EnvReader()): LiveLimits {
     subscriptionsPerUser: env.int('LIVE_SUBSCRIPTIONS_PER_USER', d.subscriptionsPerUser, 1, 1_000_000),
     pendingPerSubscriber: env.int('LIVE_PENDING_PER_SUBSCRIBER', d.pendingPerSubscriber, 1, 100_000),
     keepAliveMs: env.int('LIVE_KEEPALIVE_MS', d.keepAliveMs, 1_000, 600_000),
-    accountRecheckMs: env.int('USER_STATUS_TTL_MS', d.accountRecheckMs, 0, 300_000),
+    accountRecheckMs: readUserStatusTtlMs(env),
   });
 }
 
@@ -289,7 +295,7 @@ export function loadSystemConfig(env = new EnvReader()): SystemConfig {
     databaseUrl: readPostgresUrl('DATABASE_URL', env),
     embeddedDataDir: env.string('ASKY_DATA_DIR', '.asky/pglite'),
     ports: Object.freeze({ gateway: port('gateway'), auth: port('auth'), pyxis: port('pyxis'), request: port('request') }),
-    userStatusTtlMs: env.int('USER_STATUS_TTL_MS', 10_000, 0, 300_000),
+    userStatusTtlMs: readUserStatusTtlMs(env),
     requestsPerCaller: readRequestsPerCaller(env),
   });
 }
@@ -323,7 +329,7 @@ export interface ServiceIdentityConfig {
 
 export function loadServiceIdentity(name: SubgraphName, env = new EnvReader()): ServiceIdentityConfig {
   const authUrl = new URL(readSubgraphUrl('auth', env));
-  const ttl = env.int('USER_STATUS_TTL_MS', 10_000, 0, 300_000);
+  const ttl = readUserStatusTtlMs(env);
   return {
     clientId: name,
     clientSecret: realSecret(readCommonConfig(env).production, `${name.toUpperCase()}_SERVICE_SECRET`, env.required(`${name.toUpperCase()}_SERVICE_SECRET`, `the ${name} service's secret, as listed in auth's AUTH_SERVICE_SECRETS`)),
