@@ -104,7 +104,9 @@ describe('without DATABASE_URL', () => {
       REQUEST_PORT: '0',
     };
     const { DATABASE_URL: _unset, ...inherited } = process.env;
-    const launcher = launch({ ...env, ...(inherited as Record<string, string>) });
+    // NODE_ENV as `npm start` has it (jest sets `test`, under which Apollo Server installs no
+    // signal handlers of its own: with them, Ctrl-C hung, or was cut short with 130).
+    const launcher = launch({ ...env, ...(inherited as Record<string, string>), NODE_ENV: 'development' });
     try {
       const gatewayUrl = await launcher.up;
       const login = await postGraphQL<any>(gatewayUrl, 'mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }');
@@ -133,6 +135,8 @@ describe('without DATABASE_URL', () => {
       const exit = await launcher.exit;
       rmSync(dataDir, { recursive: true, force: true });
       expect(exit.code).toBe(0);
+      expect(exit.stderr).toContain('SIGINT received, stopping');
+      expect(exit.stderr).not.toContain('did not stop within');
     }
   }, 60_000);
 });

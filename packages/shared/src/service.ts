@@ -77,6 +77,9 @@ export async function startService<TContext extends BaseContext>(
     parseOptions: { ...options.apollo.parseOptions, ...guard.parseOptions },
     formatError: createFormatError(logger),
     includeStacktraceInErrorResponses: false,
+    // runMain owns SIGINT/SIGTERM: Apollo's own handlers (on outside NODE_ENV=test) would
+    // stop each server beside our drain and re-raise the signal, cutting it short.
+    stopOnTerminationSignals: false,
     introspection: !production,
     // No "Did you mean …?" in production: it spells out the schema to strangers.
     hideSchemaDetailsFromClientErrors: production,
