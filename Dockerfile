@@ -14,7 +14,7 @@ COPY init-db ./init-db
 # checks that no entry of the image loads any of it).
 RUN npm ci --no-audit --no-fund && npm run build \
   && npm prune --omit=dev --omit=optional --no-audit --no-fund \
-  && rm -rf packages/testing/dist packages/e2e/dist packages/shared/dist/__tests__ subgraphs/auth/dist/src/__tests__ subgraphs/pyxis/dist/src/__tests__ subgraphs/request/dist/src/__tests__ supergraph/dist/test packages/launcher/dist/src/embedded.* \
+  && rm -rf packages/testing/dist packages/e2e/dist packages/shared/dist/__tests__ subgraphs/auth/dist/src/__tests__ subgraphs/pyxis/dist/src/__tests__ subgraphs/request/dist/src/__tests__ supergraph/dist/src/__tests__ packages/launcher/dist/src/embedded.* \
   && find . -name '*.tsbuildinfo' -not -path './node_modules/*' -delete
 
 FROM node:20-bookworm-slim

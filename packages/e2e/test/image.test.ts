@@ -110,7 +110,7 @@ describe('the runtime image', () => {
 
   it('deletes the compiled tests and the test harness, none of which those entries load', () => {
     const deleted = /rm -rf ([^&]+)/.exec(buildLine)?.[1]?.trim().split(/\s+/) ?? [];
-    expect(deleted).toEqual(expect.arrayContaining(['packages/testing/dist', 'packages/e2e/dist', 'packages/shared/dist/__tests__', 'supergraph/dist/test']));
+    expect(deleted).toEqual(expect.arrayContaining(['packages/testing/dist', 'packages/e2e/dist', 'packages/shared/dist/__tests__', 'supergraph/dist/src/__tests__']));
     const deletedSources = deleted.flatMap((pattern) => {
       const source = pattern.replace(/\/dist$/, '').replace('/dist/src/', '/src/').replace('/dist/', '/').replace(/\.\*$/, '.ts');
       return source.includes('*') ? [] : [source];

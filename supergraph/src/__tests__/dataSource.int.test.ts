@@ -5,8 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { GraphQLError } from 'graphql';
-import { AuthForwardingDataSource } from '../src/dataSource';
-import { fetchWithin } from '../src/subgraphFetch';
+import { AuthForwardingDataSource } from '../dataSource';
+import { fetchWithin } from '../subgraphFetch';
 
 let server: Server;
 let received: { authorization?: string; body: string }[] = [];

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fetchWithin } from '../src/subgraphFetch';
+import { fetchWithin } from '../subgraphFetch';
 
 let server: net.Server;
 let url: string;

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import amqp from 'amqplib';
 import jwt from 'jsonwebtoken';
 import { createLogger, RabbitBus, ROUTING_KEYS, toPublicJwk, type RequestEvent, type RunningService } from '@asky/shared';
-import { createGateway } from '../src/server';
+import { createGateway } from '../server';
 
 interface StandIn {
   readonly url: string;

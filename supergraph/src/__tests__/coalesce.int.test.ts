@@ -5,7 +5,7 @@
  * resolvers are slow and count their runs.
  */
 import { ApolloServer } from '@apollo/server';
-import { coalesceIdenticalQueries } from '../src/coalesce';
+import { coalesceIdenticalQueries } from '../coalesce';
 
 interface Caller {
   readonly authorization: string;
