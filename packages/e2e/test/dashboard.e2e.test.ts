@@ -160,7 +160,8 @@ withBrowser('the live dashboard', () => {
     const notice = { title: 'New STAT medicine request · UTI Adulto', body: 'STAT medicine request · UTI Adulto', requestId: '66666666-6666-4666-8666-000000000001', priority: 'STAT', type: 'request.created' };
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: new URL(system.gatewayUrl).origin, registrationId: await registered, data: JSON.stringify(notice) });
     const shown = async () => page.evaluate<{ title: string; body: string; tag: string }[]>('navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) => ns.map((n) => ({ title: n.title, body: n.body, tag: n.tag })))');
-    for (let i = 0; i < 100 && !(await shown()).length; i++) await page.waitForTimeout(100);
+    // The worker wakes, parses and shows it in its own time: generous on a busy machine.
+    for (const deadline = Date.now() + 30_000; !(await shown()).length && Date.now() < deadline; ) await page.waitForTimeout(100);
     expect(await shown()).toEqual([{ title: notice.title, body: notice.body, tag: `request-${notice.requestId}` }]);
     await context.close();
   }, 60_000);
