@@ -2,7 +2,8 @@
  * Errors clients can cause, as GraphQL errors with an `extensions.code`, and the
  * one place that decides what an unexpected error looks like to a client.
  */
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { HeaderMap } from '@apollo/server';
+import { GraphQLError, type GraphQLErrorExtensions, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from './logger';
 import { tokenLimitMessage } from './limits';
@@ -171,4 +172,22 @@ export function createFormatError(logger: Logger) {
 /** Errors from Prisma or the Postgres driver, whatever code Apollo gave them. */
 function isDriverError(error: Error): boolean {
   return error.name.startsWith('Prisma') || error.name === 'DriverAdapterError';
+}
+
+const HTTP_STATUS_OF_CODE: Record<string, number> = {
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.TOO_MANY_REQUESTS]: 429,
+  [ErrorCode.SERVICE_UNAVAILABLE]: 503,
+};
+
+/** A client error that fails a whole HTTP request, given the HTTP status its code stands for. */
+export function withHttpStatus(err: unknown): unknown {
+  if (!(err instanceof GraphQLError)) return err;
+  const status = HTTP_STATUS_OF_CODE[String(err.extensions.code)] ?? 400;
+  // RFC 6750: a 401 says which scheme it wants, and that the token given was not good.
+  const http = status === 401 ? { status, headers: new HeaderMap([['www-authenticate', 'Bearer error="invalid_token"']]) } : { status };
+  // Apollo Server reads `http.headers` as a Map (its HeaderMap); graphql-yoga, installed for the
+  // benchmarks, re-declares it as a plain record for every program that sees its types.
+  return new GraphQLError(err.message, { extensions: { ...err.extensions, http } as unknown as GraphQLErrorExtensions });
 }

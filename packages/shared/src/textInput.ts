@@ -5,8 +5,7 @@
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { Kind, visit, type DocumentNode } from 'graphql';
-import { badUserInput } from './errors';
-import { withHttpStatus } from './auth/subgraphAuth';
+import { badUserInput, withHttpStatus } from './errors';
 
 /** A NUL, or half of a surrogate pair without the other half. */
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -7,8 +7,7 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import pino from 'pino';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { withHttpStatus } from '../auth/subgraphAuth';
-import { unauthenticated } from '../errors';
+import { unauthenticated, withHttpStatus } from '../errors';
 import { startService, type RunningService } from '../service';
 
 const typeDefs = parse('type Query { refused: String  broken: String  fine: String }');
