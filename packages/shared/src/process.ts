@@ -39,8 +39,9 @@ export function runMain(main: () => Promise<{ stop(): Promise<void> }>): void {
           (err: unknown) => exitWith(`error while stopping: ${describe(err)}`),
         );
       };
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      // Once: a second signal while draining takes the default action (a second Ctrl-C quits at once).
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
     },
     (err: unknown) => exitWith(`Asky could not start: ${describe(err)}`),
   );
