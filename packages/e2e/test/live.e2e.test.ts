@@ -200,8 +200,9 @@ describe('the subscription in the supergraph', () => {
   it('is served by the request subgraph too, for Apollo Router in passthrough mode', async () => {
     const direct = { gatewayUrl: system.subgraphUrls.request };
     expect(await listen(direct, undefined, 'subscription { requestStatusChanged { status } }').closed).toBe(4403);
+    const subscribed = system.subscriptionsStarted();
     const nurse = listen(direct, tokens.nurse, 'subscription { requestStatusChanged { previousStatus status changedBy { id } request { id status requester { id } } } }');
-    await new Promise((r) => setTimeout(r, 300));
+    await subscribed;
     const id = await create(tokens.nurse);
     const created = await nurse.next();
     expect(created.data.requestStatusChanged).toEqual({

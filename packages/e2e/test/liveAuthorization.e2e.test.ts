@@ -44,9 +44,10 @@ describe.each([
 ])('live updates at %s', (_, endpoint) => {
   it("give a pharmacist a colleague's own ASSISTANCE request only if the colleague is the one listening", async () => {
     const colleague = await system.createPerson('PHARMACIST', 'Gabriel');
+    const subscribed = system.subscriptionsStarted(2);
     const own = listen(endpoint(), tokens.pharmacist, CHANGES); // subscribes first
     const other = listen(endpoint(), colleague.token, CHANGES);
-    await new Promise((r) => setTimeout(r, 400));
+    await subscribed;
     const mine = await assistance(tokens.pharmacist);
     const forBoth = await medicine(tokens.nurse); // a kind both work: both get it
     for (let e = await own.next(); !idsOf(own).includes(forBoth); e = await own.next()) void e;
@@ -61,9 +62,10 @@ describe.each([
   it("close a deactivated account's socket, refuse it a new one, and keep a colleague's going", async () => {
     const leaving = await system.createPerson('PHARMACIST', 'Leaving');
     const staying = await system.createPerson('PHARMACIST', 'Staying');
+    const subscribed = system.subscriptionsStarted(2);
     const gone = listen(endpoint(), leaving.token, CHANGES); // subscribes first
     const colleague = listen(endpoint(), staying.token, CHANGES);
-    await new Promise((r) => setTimeout(r, 400));
+    await subscribed;
     expect((await admin('mutation ($id: ID!) { deactivateUser(id: $id) { active } }', { id: leaving.id })).data.deactivateUser.active).toBe(false);
     expect(await gone.closed).toBe(4403);
     const again = listen(endpoint(), leaving.token, CHANGES);
@@ -76,13 +78,15 @@ describe.each([
 
   it("close a demoted pharmacist's socket: as a nurse she sees only her own", async () => {
     const demoted = await system.createPerson('PHARMACIST', 'Demoted');
+    const subscribed = system.subscriptionsStarted();
     const listener = listen(endpoint(), demoted.token, CHANGES);
-    await new Promise((r) => setTimeout(r, 400));
+    await subscribed;
     await admin('mutation ($id: ID!) { changeUserRole(id: $id, role: NURSE) { role } }', { id: demoted.id });
     expect(await listener.closed).toBe(4403);
     const renewed = await system.login(demoted.email, demoted.password);
+    const resubscribed = system.subscriptionsStarted();
     const asNurse = listen(endpoint(), renewed, CHANGES);
-    await new Promise((r) => setTimeout(r, 400));
+    await resubscribed;
     const someoneElses = await medicine(tokens.nurse);
     const hers = await medicine(renewed);
     for (let e = await asNurse.next(); !idsOf(asNurse).includes(hers); e = await asNurse.next()) void e;

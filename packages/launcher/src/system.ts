@@ -51,7 +51,7 @@ export interface SystemOptions {
   readonly events: SubgraphEvents;
   /** Overrides of the gateway's live limits. */
   readonly liveLimits?: Partial<LiveLimits>;
-  /** Told each time a live subscription starts running at the gateway. */
+  /** Told each time a live subscription starts running (at the gateway or the request subgraph). */
   readonly onLiveSubscribed?: () => void;
   /** When unattended requests escalate. @default from the environment (loadEscalationPolicy) */
   readonly escalation?: EscalationPolicy;
@@ -90,7 +90,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const client = definition.createPrismaClient(createPrismaAdapter(database.target(name), name), options.prismaExtras);
     prisma[name] = client;
     const logger = createLogger(name, logLevel);
-    const service = await startSubgraph(definition, { prisma: client, port: ports[name], production, metricsToken: options.metricsToken, logger, auth, events: options.events, liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits } });
+    const service = await startSubgraph(definition, { prisma: client, port: ports[name], production, metricsToken: options.metricsToken, logger, auth, events: options.events, liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits }, onLiveSubscribed: options.onLiveSubscribed });
     services.push(service);
     urls[name] = service.url;
   };

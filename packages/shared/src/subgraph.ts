@@ -11,13 +11,13 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { ConfigError, loadEventsConfig, loadLiveLimits, loadServiceIdentity, loadSubgraphConfig, loadTokenConfig, type LiveLimits, type SubgraphName } from './config';
-import { enforceAccess, remoteAuth, serviceSdlForServices, viewerOf, viewerOfAuthorization, WitnessCheck, type SubgraphAuth, type UserStatusSource, type Viewer } from './auth';
+import { enforceAccess, remoteAuth, serviceSdlForServices, subscribingPerson, viewerOf, WitnessCheck, type SubgraphAuth, type UserStatusSource, type Viewer } from './auth';
 import { connectEvents, DEFAULT_AMQP_URL, type SubgraphEvents } from './bus';
 import { createPrismaAdapter, databaseReachable, type PrismaAdapter, type PrismaClientExtras, type PrismaLike } from './database';
 import { createLogger, type Logger } from './logger';
 import { runMain } from './process';
 import { startService, type RunningService } from './service';
-import { serveSubgraphSubscriptions } from './live';
+import { serveLive } from './live';
 import { stopWhenAbandoned, watchedContext } from './abandoned';
 
 export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends object> {
@@ -54,6 +54,8 @@ export interface SubgraphDeps<TPrisma> {
   readonly events?: SubgraphEvents;
   /** Limits of the subgraph's own subscriptions, as the gateway's (default: `USER_STATUS_TTL_MS` and the LIVE_* variables). */
   readonly liveLimits?: Partial<LiveLimits>;
+  /** Told each time one of its own subscriptions starts running. */
+  readonly onLiveSubscribed?: () => void;
 }
 
 /** The SDL a subgraph package ships as `schema.graphql`. */
@@ -95,14 +97,16 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
     routes: definition.routes && ((app) => definition.routes!(app, deps.prisma, (req) => viewerOf(req, auth).catch(() => null))),
     extend: definition.subscriptions
       ? async (_apollo, server, guard) =>
-          serveSubgraphSubscriptions({
+          serveLive({
             server,
             schema,
             guard,
-            authenticate: (authorization) => viewerOfAuthorization(authorization, auth),
-            expiresAt: async (authorization) => ((await auth.verifier.verifyHeader(authorization))?.exp ?? 0) * 1000,
+            verifier: auth.verifier,
+            account: (authorization) => subscribingPerson(authorization, auth),
+            upgradeAuthorization: true,
             limits: deps.liveLimits,
-            context: (viewer, request) => definition.createContext(deps.prisma, viewer, request, witnesses),
+            onSubscribed: deps.onLiveSubscribed,
+            context: (connection, request) => definition.createContext(deps.prisma, connection.account, request, witnesses),
           })
       : undefined,
   });

@@ -122,7 +122,7 @@ export interface TestSystem extends RunningSystem {
   /** SQL statements each subgraph sent since the last `resetQueries()`. */
   readonly queries: Readonly<Record<SubgraphName, string[]>>;
   /**
-   * Resolves once `n` more live subscriptions have started running at the gateway
+   * Resolves once `n` more live subscriptions have started running (gateway or request subgraph)
    * than when called: call it, subscribe, await it (instead of sleeping).
    */
   subscriptionsStarted(n?: number): Promise<void>;

@@ -3,7 +3,7 @@
  * passthrough mode): each event the subscriber wants, with the request read
  * again under the subscriber's visibility — not visible, not sent.
  */
-import { liveStream, wantsEvent, type LiveHub, type RequestEvent, type RequestSubscriptionArgs } from '@asky/shared';
+import { requestStatusStream, type LiveHub, type RequestSubscriptionArgs } from '@asky/shared';
 import type { Context } from './context';
 import type { Request } from './generated/prisma/client';
 import { reference, type Reference } from './data/references';
@@ -16,19 +16,13 @@ export interface StatusChange {
   readonly at: string;
 }
 
-/** Events pending for one subscriber before it is dropped as too slow. */
-const MAX_PENDING = 100;
-
 export function requestStatusChanges(hub: LiveHub, args: RequestSubscriptionArgs, ctx: Context): AsyncIterableIterator<StatusChange> {
-  const person = ctx.person();
-  return liveStream<RequestEvent, StatusChange>({
-    listen: (push) => hub.listen((event) => wantsEvent(args, person, event) && push(event)),
+  return requestStatusStream<StatusChange>(hub, args, ctx.person(), {
     resolve: async (event) => {
       const request = await ctx.requests.current(event.requestId);
       if (!request) return undefined;
       return { request, previousStatus: event.previousStatus, status: event.status, changedBy: reference(event.changedById ?? event.requesterId), at: event.occurredAt };
     },
-    maxPending: MAX_PENDING,
     onDropped: () => undefined, // the stream ends: graphql-ws completes the subscription
   });
 }

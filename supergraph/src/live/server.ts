@@ -13,24 +13,22 @@ import { LRUCache } from 'lru-cache';
 import type http from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { ApolloGateway } from '@apollo/gateway';
-import { createSourceEventStream, execute, GraphQLError, print, specifiedRules, validate, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import {
+  closeSlowReader,
   DEFAULT_LIVE_LIMITS,
   ErrorCode,
   hasErrorCode,
-  LIVE_CLOSE,
-  processMetrics,
   LiveHub,
   liveStream,
   REQUEST_EVENTS,
   STOCK_EVENTS,
   mapStream,
   requestReaderGroup,
-  readsAlike,
-  wantsEvent,
+  requestStatusStream,
+  serveLive,
   type EventBus,
+  type LiveConnection,
   type LiveLimits,
   type Logger,
   type OperationGuard,
@@ -38,11 +36,10 @@ import {
   type RequestSubscriptionArgs,
   type StockEvent,
   type Subscriber,
-  type TokenClaims,
   type TokenVerifier,
 } from '@asky/shared';
 import { buildLiveSchema } from './schema';
-import { AccountChecks } from './accounts';
+import { AccountChecks, type Account } from './accounts';
 import { buildFollowUp, VISIBILITY_KEY, type FollowUp } from './followUp';
 import { stockChangeOf, wantsStockChange, type StockSubscriptionArgs } from './stock';
 
@@ -67,19 +64,8 @@ export interface LiveDeps {
   readonly onSubscribed?: () => void;
 }
 
-interface Extra extends Record<PropertyKey, unknown> {
-  socket: WebSocket;
-  authorization?: string;
-  claims?: TokenClaims;
-  /** Who the connection is: only people subscribe. */
-  subscriber?: Subscriber;
-  /** Ids of this connection's subscriptions, from subscribe until completed or failed. */
-  subscriptions?: Set<string>;
-  expiry?: NodeJS.Timeout;
-}
-
-const subscriptionsOf = (extra: Extra): Set<string> => (extra.subscriptions ??= new Set());
-
+/** A subscription's context: its connection. */
+type Connection = LiveConnection<Account>;
 
 /** Subscription payloads are keyed by response key (aliases), as executed results are. */
 const byResponseKey: GraphQLFieldResolver<Record<string, unknown> | null, unknown> = (source, _args, _ctx, info) =>
@@ -118,26 +104,15 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
   };
   /** Payloads by event, then by group (see `groupOf`); an event's entry lives a few seconds. */
   const shared = new LRUCache<string, Map<string, Promise<Record<string, unknown> | undefined>>>({ max: 10_000, ttl: 5_000 });
-  const connectionsByUser = new Map<string, number>();
   const accounts = new AccountChecks(deps.authUrl);
-  /** Open connections, for the account re-checks. */
-  const connections = new Set<Extra>();
-  const subscriptionsByUser = new Map<string, number>();
-  /** Forgets one of the connection's subscriptions, once, in its user's count too. */
-  const release = (extra: Extra, id: string) => {
-    if (!subscriptionsOf(extra).delete(id)) return;
-    const user = extra.claims!.sub;
-    subscriptionsByUser.set(user, (subscriptionsByUser.get(user) ?? 1) - 1);
-    if (subscriptionsByUser.get(user)! <= 0) subscriptionsByUser.delete(user);
-  };
 
   /**
    * One follow-up execution per event, selection and visibility, kept briefly
    * for the other subscribers: they all get the same payload object, so its
    * presentation (below) is shared too.
    */
-  const payloadFor = (event: RequestEvent, followUp: FollowUp, selection: string, extra: Extra): Promise<Record<string, unknown> | undefined> => {
-    const group = groupOf(extra.subscriber!, event, selection);
+  const payloadFor = (event: RequestEvent, followUp: FollowUp, selection: string, connection: Connection): Promise<Record<string, unknown> | undefined> => {
+    const group = groupOf(connection.account, event, selection);
     let payloads = shared.get(event.eventId);
     if (!payloads) shared.set(event.eventId, (payloads = new Map()));
     let payload = payloads.get(group);
@@ -149,7 +124,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
             variables: { ...followUp.variables, __requestId: event.requestId, __changedBy: event.changedById ?? event.requesterId, __withChangedBy: !!event.changedById },
           },
           // Fresh: read after this event, never an answer begun before it.
-          { contextValue: { authorization: extra.authorization, fresh: true } },
+          { contextValue: { authorization: connection.authorization, fresh: true } },
         )
         .then((response) => {
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
@@ -192,14 +167,13 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
   const withSubscribe = (live: GraphQLSchema): GraphQLSchema => {
     const field = live.getSubscriptionType()!.getFields().requestStatusChanged!;
     field.resolve = (payload) => payload;
-    field.subscribe = (_root, args: RequestSubscriptionArgs, extra: Extra, info) => {
+    field.subscribe = (_root, args: RequestSubscriptionArgs, connection: Connection, info) => {
       const followUp = buildFollowUp(info);
       const selection = selectionKey(followUp);
-      return liveStream<RequestEvent, Record<string, unknown>>({
-        listen: (push) => hub.listen((event) => wantsEvent(args, extra.subscriber!, event) && push(event)),
-        resolve: (event) => payloadFor(event, followUp, selection, extra),
+      return requestStatusStream<Record<string, unknown>>(hub, args, connection.account, {
+        resolve: (event) => payloadFor(event, followUp, selection, connection),
         maxPending: limits.pendingPerSubscriber,
-        onDropped: () => dropSlowReader(extra),
+        onDropped: () => closeSlowReader(connection.socket),
       });
     };
     const stock = live.getSubscriptionType()!.getFields().stockChanged;
@@ -207,130 +181,36 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
       stock.resolve = (payload) => payload;
       // The payload is keyed by field name (every subscriber shares it), not by response key.
       for (const f of Object.values((live.getType('StockChange') as GraphQLObjectType).getFields())) f.resolve = (source: Record<string, unknown>) => source[f.name];
-      stock.subscribe = (_root, args: StockSubscriptionArgs, extra: Extra) =>
+      stock.subscribe = (_root, args: StockSubscriptionArgs, connection: Connection) =>
         liveStream<StockEvent, Record<string, unknown>>({
           listen: (push) => stockHub.listen((event) => wantsStockChange(args, event) && push(event)),
           resolve: async (event) => stockPayload(event),
           maxPending: limits.pendingPerSubscriber,
-          onDropped: () => dropSlowReader(extra),
+          onDropped: () => closeSlowReader(connection.socket),
         });
     }
     return live;
   };
-  const dropSlowReader = (extra: Extra) => {
-    processMetrics.liveDropped.inc();
-    // Our own code (graphql-ws' client retries it): the client reconnects and refetches.
-    extra.socket.close(LIVE_CLOSE.TOO_SLOW, 'Too slow: not reading updates');
-  };
-
-  const wss = new WebSocketServer({ server: deps.server, path: '/graphql' });
-  const serverCleanup = useServer<Record<string, unknown> | undefined, Extra>(
-    {
-      schema: liveSchema,
-      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...(deps.guard?.validationRules ?? [])]),
-      subscribe: async (args) => {
-        const refusal = deps.guard?.costRefusal({ schema: args.schema, document: args.document, variables: args.variableValues, operationName: args.operationName });
-        if (refusal) return refusal;
-        const source = await createSourceEventStream({ ...args, fieldResolver: byResponseKey });
-        if (!(Symbol.asyncIterator in source)) return source; // errors before the stream started
-        const operationKey = `${args.operationName ?? ''}|${print(args.document)}|${JSON.stringify(args.variableValues ?? {})}`;
-        return mapStream(source as AsyncIterableIterator<Record<string, unknown>>, (payload) => present(payload, operationKey, args));
-      },
-      context: (ctx) => ctx.extra,
-      onConnect: async (ctx) => {
-        const authorization = typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : undefined;
-        const claims = await deps.verifier.verifyHeader(authorization).catch(() => undefined);
-        if (!claims) {
-          ctx.extra.socket.close(LIVE_CLOSE.UNAUTHORIZED, 'Unauthorized');
-          return false;
-        }
-        if (claims.typ !== 'user') return false; // 4403: live updates are for people
-        const account = await accounts.current(authorization!).catch(() => undefined);
-        if (account === undefined) {
-          ctx.extra.socket.close(LIVE_CLOSE.TRY_AGAIN_LATER, 'The account cannot be checked now: try again');
-          return false;
-        }
-        if (!account) {
-          ctx.extra.socket.close(LIVE_CLOSE.FORBIDDEN, 'This account may not subscribe');
-          return false;
-        }
-        const open = connectionsByUser.get(claims.sub) ?? 0;
-        if (open >= limits.connectionsPerUser) {
-          ctx.extra.socket.close(LIVE_CLOSE.TOO_MANY_CONNECTIONS, 'Too many connections');
-          return false;
-        }
-        connectionsByUser.set(claims.sub, open + 1);
-        Object.assign(ctx.extra, { authorization, claims, subscriber: { id: account.id, role: account.role, units: account.units } });
-        connections.add(ctx.extra);
-        ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(LIVE_CLOSE.UNAUTHORIZED, 'Token expired'), claims.exp * 1000 - Date.now());
-        processMetrics.liveConnections.inc();
-        return true;
-      },
-      onSubscribe: (ctx, id) => {
-        if (subscriptionsOf(ctx.extra).size >= limits.subscriptionsPerConnection) {
-          return [new GraphQLError(`At most ${limits.subscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'TOO_MANY_REQUESTS' } })];
-        }
-        const user = ctx.extra.claims!.sub;
-        const ofUser = subscriptionsByUser.get(user) ?? 0;
-        if (ofUser >= limits.subscriptionsPerUser) {
-          return [new GraphQLError(`At most ${limits.subscriptionsPerUser} subscriptions per user across connections`, { extensions: { code: 'TOO_MANY_REQUESTS' } })];
-        }
-        subscriptionsOf(ctx.extra).add(id);
-        subscriptionsByUser.set(user, ofUser + 1);
-      },
-      onOperation: () => {
-        processMetrics.liveSubscriptions.inc(); // every running operation ends with onComplete
-        deps.onSubscribed?.();
-      },
-      onError: (ctx, id) => {
-        release(ctx.extra, id); // refused before running (validation)
-      },
-      onComplete: (ctx, id) => {
-        release(ctx.extra, id);
-        processMetrics.liveSubscriptions.dec();
-      },
-      onClose: (ctx) => {
-        clearTimeout(ctx.extra.expiry);
-        connections.delete(ctx.extra);
-        for (const id of [...subscriptionsOf(ctx.extra)]) release(ctx.extra, id);
-        const sub = ctx.extra.claims?.sub;
-        if (sub) {
-          connectionsByUser.set(sub, Math.max(0, (connectionsByUser.get(sub) ?? 1) - 1));
-          processMetrics.liveConnections.dec();
-        }
-      },
+  const live = serveLive<Account>({
+    server: deps.server,
+    schema: liveSchema,
+    verifier: deps.verifier,
+    account: (authorization) => accounts.current(authorization),
+    guard: deps.guard,
+    limits: deps.limits,
+    subscribe: async (args) => {
+      const source = await createSourceEventStream({ ...args, fieldResolver: byResponseKey });
+      if (!(Symbol.asyncIterator in source)) return source; // errors before the stream started
+      const operationKey = `${args.operationName ?? ''}|${print(args.document)}|${JSON.stringify(args.variableValues ?? {})}`;
+      return mapStream(source as AsyncIterableIterator<Record<string, unknown>>, (payload) => present(payload, operationKey, args));
     },
-    wss,
-    // graphql-ws' keep-alive: a ping every period; a peer that does not answer within one is cut.
-    limits.keepAliveMs,
-  );
-
-  /** Each subscribing person's account, once per period: closed when deactivated or re-roled. */
-  const recheck = async () => {
-    const byUser = new Map<string, Extra[]>();
-    for (const extra of connections) byUser.set(extra.subscriber!.id, [...(byUser.get(extra.subscriber!.id) ?? []), extra]);
-    await Promise.all(
-      [...byUser.values()].map(async (extras) => {
-        const account = await accounts.current(extras[0]!.authorization!).catch(() => undefined); // auth away: keep what we know
-        if (account === undefined) return;
-        for (const extra of extras) {
-          if (!account || !readsAlike(extra.subscriber!, account)) extra.socket.close(LIVE_CLOSE.FORBIDDEN, account ? 'The role or units changed: reconnect' : 'This account is no longer active');
-        }
-      }),
-    );
-  };
-  let rechecking = false;
-  const rechecker = setInterval(() => {
-    if (rechecking) return;
-    rechecking = true;
-    recheck().finally(() => (rechecking = false));
-  }, Math.max(250, limits.accountRecheckMs)).unref();
+    context: (connection) => connection,
+    onSubscribed: deps.onSubscribed,
+  });
 
   return {
     async stop() {
-      clearInterval(rechecker);
-      await serverCleanup.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await live.stop();
       await hub.stop();
       await stockHub.stop();
     },

@@ -1,18 +1,17 @@
 /** How a subgraph finds out who calls it: the token verified, the account checked. */
 import type { IncomingMessage } from 'node:http';
 import type { ServiceIdentityConfig, TokenConfig } from '../config';
-import { isDatabaseUnavailable, serviceUnavailable, withHttpStatus } from '../errors';
+import { ErrorCode, hasErrorCode, isDatabaseUnavailable, serviceUnavailable, withHttpStatus } from '../errors';
 import { ServiceTokenClient } from './serviceToken';
 import { RemoteUserStatusSource } from './userStatus';
 import { JwksKeySource, TokenVerifier } from './verifier';
-import { viewerFromClaims, type UserStatusSource, type Viewer } from './viewer';
+import { PERSON_SCOPE, viewerFromClaims, type UserStatusSource, type Viewer } from './viewer';
 
 /** How a subgraph checks who calls it. */
 export interface SubgraphAuth {
   readonly verifier: TokenVerifier;
   readonly users: UserStatusSource;
 }
-
 
 /** Who sent `req`: null without a token; a bad token fails the whole request with 401. */
 export const viewerOf = (req: IncomingMessage, auth: SubgraphAuth): Promise<Viewer | null> => viewerOfAuthorization(req.headers.authorization, auth);
@@ -39,3 +38,16 @@ export function remoteAuth(tokens: TokenConfig, identity: ServiceIdentityConfig)
   };
 }
 
+
+/**
+ * The person an `Authorization` value stands for, as a live subscriber: null when
+ * refused (a service, deactivated, owing a password change); throws when the
+ * account cannot be read now.
+ */
+export async function subscribingPerson(authorization: string, auth: SubgraphAuth): Promise<Extract<Viewer, { kind: 'user' }> | null> {
+  const viewer = await viewerOfAuthorization(authorization, auth).catch((err: unknown) => {
+    if (hasErrorCode(err, ErrorCode.UNAUTHENTICATED)) return null;
+    throw err;
+  });
+  return viewer?.kind === 'user' && viewer.scopes.has(PERSON_SCOPE) ? viewer : null;
+}

@@ -1,6 +1,9 @@
 import { mayReadRequest } from '../auth/requestAccess';
 import type { Role } from '../auth/tokens';
+import { DEFAULT_LIVE_LIMITS } from '../config';
 import type { RequestEvent } from '../events';
+import type { LiveHub } from './hub';
+import { liveStream, type StreamOptions } from './stream';
 
 /** The arguments of `Subscription.requestStatusChanged`. */
 export interface RequestSubscriptionArgs {
@@ -37,4 +40,23 @@ export function wantsEvent(args: RequestSubscriptionArgs, subscriber: Subscriber
   if (args.unit && args.unit.toLowerCase() !== (event.unit ?? '').toLowerCase()) return false;
   if (args.assignedToMe && event.assigneeId !== subscriber.id) return false;
   return true;
+}
+
+/**
+ * One subscriber's `requestStatusChanged`, at the gateway and at the request
+ * subgraph alike: the hub's events it may see and asked for, each resolved
+ * (read again with its own authorization) into its payload.
+ */
+export function requestStatusStream<P>(
+  hub: LiveHub,
+  args: RequestSubscriptionArgs,
+  subscriber: Subscriber,
+  options: Pick<StreamOptions<RequestEvent, P>, 'resolve' | 'onDropped'> & { readonly maxPending?: number },
+): AsyncIterableIterator<P> {
+  return liveStream<RequestEvent, P>({
+    listen: (push) => hub.listen((event) => wantsEvent(args, subscriber, event) && push(event)),
+    resolve: options.resolve,
+    maxPending: options.maxPending ?? DEFAULT_LIVE_LIMITS.pendingPerSubscriber,
+    onDropped: options.onDropped,
+  });
 }

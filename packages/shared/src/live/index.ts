@@ -1,5 +1,5 @@
 export * from './filter';
 export * from './hub';
 export * from './stream';
-export * from './subgraphServer';
+export * from './server';
 export * from './closeCodes';
