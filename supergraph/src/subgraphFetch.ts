@@ -91,6 +91,8 @@ export const fetchWithin =
       const { [ABORT_HEADER]: abortKey, ...headers } = init.headers ?? {};
       const signal = abortKey === undefined ? undefined : abortSignals.get(abortKey);
       if (abortKey !== undefined) abortSignals.delete(abortKey);
+      // Before anything is started (a timer left behind would fire on no request).
+      if (signal?.aborted) return reject(serviceUnavailable('The caller went away'));
       let request: http.ClientRequest;
       let timedOut = false;
       let hungUp = false;
@@ -101,9 +103,8 @@ export const fetchWithin =
       // Nobody waits for the answer any more: closing the connection stops the subgraph's work too.
       const abandon = () => {
         hungUp = true;
-        request?.destroy();
+        request.destroy();
       };
-      if (signal?.aborted) return reject(serviceUnavailable('The caller went away'));
       signal?.addEventListener('abort', abandon, { once: true });
       const send = (retry: boolean) => {
         request = (protocol === 'https:' ? https : http).request(

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fetchWithin } from '../subgraphFetch';
+import { ABORT_HEADER, abortKeyFor, fetchWithin } from '../subgraphFetch';
 
 let server: net.Server;
 let url: string;
@@ -45,3 +45,13 @@ it('retries a call whose kept-alive socket the subgraph closed meanwhile, and no
   }
   expect(outcomes.filter((o) => o !== '{"data":{"ok":true}}')).toEqual([]);
 }, 30_000);
+
+it('fails at once, and for good, a call whose caller had already gone away', async () => {
+  const gone = new AbortController();
+  gone.abort();
+  const fetcher = fetchWithin(50);
+  const failure = await fetcher(url, { method: 'POST', headers: { [ABORT_HEADER]: abortKeyFor(gone.signal) }, body: '{"query":"{ ok }"}' }).catch((err: Error) => err);
+  expect(failure).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
+  await sleep(200); // past the call's timeout: nothing of it may still fire (it took the process down)
+  expect(await fetcher(url, { method: 'POST', body: '{"query":"{ ok }"}' }).then((res) => res.json())).toEqual({ data: { ok: true } });
+});
