@@ -171,7 +171,7 @@ async function main() {
     for (const r of runs.filter((r) => r.query === SINGLE)) console.log(line(r));
     console.log(`  Asky gateway / direct: ${ratio(ours, directSingle).toFixed(2)} (target ≥ 0.6)`);
     for (const peer of PEERS) console.log(`  Asky gateway / ${peer}: ${ratio(ours, find(peer, SINGLE)).toFixed(2)} (target ≥ 1.0)`);
-    console.log(`  (${CONNECTIONS} connections of one user asking the same: gateways that share identical in-flight subgraph fetches gain)`);
+    console.log(`  (${CONNECTIONS} connections of one user asking the same: gateways that share identical work in flight gain)`);
     console.log(`single-subgraph query, every request different ${UNIQUE}`);
     for (const r of runs.filter((r) => r.query === UNIQUE)) console.log(line(r));
     const oursUnique = find('Asky gateway', UNIQUE);

@@ -40,10 +40,8 @@ export interface GatewayContext {
   readonly requestId?: string;
   /** A read that must start after the event it answers (a live follow-up): never joins a query in flight. */
   readonly fresh?: boolean;
-  /** Aborted when the client hangs up: the subgraph calls only it waits for are cut. */
+  /** Aborted when the client hangs up: its subgraph calls are cut. */
   readonly hangUp?: AbortSignal;
-  /** What aborts this one subgraph call (set by the data source). */
-  readonly abortFetch?: AbortSignal;
 }
 
 export interface GatewayDeps {
@@ -112,24 +110,19 @@ const headerValue = (headers: IncomingHttpHeaders, name: string) => {
 export async function createGateway(deps: GatewayDeps): Promise<RunningService> {
   const urls = deps.subgraphUrls as Record<string, string>;
   const verifier = new TokenVerifier({ ...deps.tokens, keys: new JwksKeySource(deps.tokens.jwksUrl) });
-  const dataSources: AuthForwardingDataSource[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: deps.supergraphSdl ?? readSupergraphSdl(),
-    buildService: ({ name, url }) => {
-      const dataSource = new AuthForwardingDataSource({ url: urls[name] ?? url, fetcher: fetchWithin(deps.subgraphTimeoutMs ?? 10_000) as never });
-      dataSources.push(dataSource);
-      return dataSource;
-    },
+    buildService: ({ name, url }) =>
+      new AuthForwardingDataSource({ url: urls[name] ?? url, fetcher: fetchWithin(deps.subgraphTimeoutMs ?? 10_000) as never }),
     logger: deps.logger,
   });
   const apiSchema = trackApiSchema(gateway);
   const callerRate = deps.requestsPerCaller ? new CallerRate(deps.requestsPerCaller, 'Too many operations from this caller') : undefined;
-  const coalescing = coalesceIdenticalQueries<GatewayContext>((context) => (context.fresh ? undefined : (context.authorization ?? '')));
-  /** A request changed: reads in flight may predate it, so later ones share none of them. */
-  const changed = () => {
-    coalescing.closeAll();
-    for (const dataSource of dataSources) dataSource.closeAll();
-  };
+  const coalescing = coalesceIdenticalQueries<GatewayContext>({
+    callerOf: (context) => (context.fresh ? undefined : (context.authorization ?? '')),
+    requestIdOf: (context) => context.requestId,
+    maxWaitMs: deps.subgraphTimeoutMs ?? 10_000,
+  });
   return startService<GatewayContext>({
     cors: corsPolicy(deps.corsOrigins ?? readCorsOrigins(), deps.production),
     name: 'gateway',
@@ -169,7 +162,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
             logger: deps.logger,
             limits: deps.liveLimits,
             guard,
-            onEvent: changed,
+            onEvent: () => coalescing.closeAll(), // a request changed: queries in flight may predate it
             onSubscribed: deps.onLiveSubscribed,
           })
       : undefined,

@@ -5,6 +5,7 @@
  * resolver a subgraph's schema defines — not the default property reads —
  * checks before it starts, so an abandoned operation reads no more data.
  */
+import { setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultFieldResolver, isObjectType, type GraphQLSchema } from 'graphql';
 import { serviceUnavailable } from './errors';
@@ -39,7 +40,10 @@ export function watchRequest(req: IncomingMessage, res: ServerResponse, deadline
 export function hangUpSignal(req: IncomingMessage): AbortSignal | undefined {
   const watch = byRequest.get(req);
   if (!watch) return undefined;
-  watch.controller ??= new AbortController();
+  if (!watch.controller) {
+    watch.controller = new AbortController();
+    setMaxListeners(0, watch.controller.signal); // one listener per subgraph call of the operation
+  }
   if (watch.gone) watch.controller.abort();
   return watch.controller.signal;
 }

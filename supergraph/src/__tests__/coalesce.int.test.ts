@@ -10,12 +10,14 @@ import { coalesceIdenticalQueries } from '../coalesce';
 interface Caller {
   readonly authorization: string;
   readonly fresh?: boolean;
+  readonly requestId?: string;
 }
 
 let runs: string[] = [];
 let failNext = false;
 const after = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
-const coalescing = coalesceIdenticalQueries<Caller>((caller) => (caller.fresh ? undefined : caller.authorization));
+const coalescing = coalesceIdenticalQueries<Caller>({ callerOf: (caller) => (caller.fresh ? undefined : caller.authorization), requestIdOf: (caller) => caller.requestId });
+const debug: string[] = [];
 const server = new ApolloServer<Caller>({
   typeDefs: 'type Query { shelf(code: String): String } type Mutation { restock: Boolean }',
   resolvers: {
@@ -37,13 +39,14 @@ const server = new ApolloServer<Caller>({
     },
   },
   plugins: [coalescing.plugin],
+  logger: { debug: (message: string) => debug.push(message), info: () => undefined, warn: () => undefined, error: () => undefined },
 });
 beforeAll(() => server.start());
 afterAll(() => server.stop());
 beforeEach(() => (runs = []));
 
-const ask = async (authorization: string, query: string, variables?: Record<string, unknown>, fresh?: boolean) => {
-  const { body } = await server.executeOperation({ query, variables }, { contextValue: { authorization, fresh } });
+const ask = async (authorization: string, query: string, variables?: Record<string, unknown>, fresh?: boolean, requestId?: string) => {
+  const { body } = await server.executeOperation({ query, variables }, { contextValue: { authorization, fresh, requestId } });
   if (body.kind !== 'single') throw new Error('expected a single result');
   return body.singleResult;
 };
@@ -110,4 +113,28 @@ it('never shares mutations', async () => {
   const answers = await Promise.all(Array.from({ length: 3 }, () => ask('a', 'mutation { restock }')));
   expect(runs).toEqual(['restock:a', 'restock:a', 'restock:a']);
   for (const answer of answers) expect(answer.data).toEqual({ restock: true });
+});
+
+it("names, for a query answered so, the request whose execution answered it (the one the subgraphs saw)", async () => {
+  debug.length = 0;
+  await Promise.all([ask('a', SHELF, { code: 'D4' }, false, 'first-id'), ask('a', SHELF, { code: 'D4' }, false, 'second-id')]);
+  expect(runs).toEqual(['a:D4']);
+  expect(debug.map((line) => JSON.parse(line))).toEqual([{ requestId: 'second-id', answeredWith: 'first-id' }]);
+});
+
+describe('a query waiting for an identical one', () => {
+  const bounded = coalesceIdenticalQueries<Caller>({ callerOf: (caller) => caller.authorization, maxWaitMs: 100 });
+  const slow = new ApolloServer<Caller>({
+    typeDefs: 'type Query { count: Int }',
+    resolvers: { Query: { count: () => (runs.push('count'), after(2_000, 7)) } },
+    plugins: [bounded.plugin],
+  });
+  beforeAll(() => slow.start());
+  afterAll(() => slow.stop());
+
+  it('waits no longer than maxWaitMs: past it, it runs on its own', async () => {
+    const answers = await Promise.all([0, 1].map(() => slow.executeOperation({ query: '{ count }' }, { contextValue: { authorization: 'a' } })));
+    expect(runs).toEqual(['count', 'count']);
+    for (const { body } of answers) expect(body.kind === 'single' && body.singleResult.data).toEqual({ count: 7 });
+  });
 });

@@ -1,7 +1,7 @@
 /**
- * Subgraph calls: identical queries of one caller in flight share one fetch;
- * other callers and mutations never share. Against a real HTTP server that
- * answers slowly and counts what it receives.
+ * Subgraph calls: what a subgraph's failed answer becomes at the gateway.
+ * Against a real HTTP server. (Identical queries in flight are shared whole,
+ * before any fetch: coalesce.int.test.ts.)
  */
 import { createServer, type Server } from 'node:http';
 import type { GraphQLError } from 'graphql';
@@ -35,61 +35,13 @@ beforeEach(() => (received = []));
 
 const source = (url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`) =>
   new AuthForwardingDataSource({ url, fetcher: fetchWithin(5_000) as never });
-const call = (ds: AuthForwardingDataSource, query: string, authorization: string, fresh?: boolean) =>
+const call = (ds: AuthForwardingDataSource, query: string, authorization: string) =>
   ds.process({
     kind: 'incoming operation' as never,
     request: { query, variables: {}, http: { method: 'POST', url: '', headers: new Headers() as never } },
     incomingRequestContext: {} as never,
-    context: { authorization, fresh },
+    context: { authorization },
   });
-const sent = (query: string) => received.filter((r) => r.body.includes(query)).length;
-
-it('shares one fetch among identical queries of one caller in flight, each with its own copy', async () => {
-  const ds = source();
-  const answers = await Promise.all(Array.from({ length: 5 }, () => call(ds, '{ dispensers { code } }', 'Bearer a')));
-  expect(received).toHaveLength(1);
-  expect(answers.every((a) => a.data?.dispensers[0].code === 'UTI-2-A')).toBe(true);
-  expect(answers[0]!.data).not.toBe(answers[1]!.data);
-  await call(ds, '{ dispensers { code } }', 'Bearer a'); // once answered, the next one goes out again
-  expect(received).toHaveLength(2);
-});
-
-it('never shares between callers, nor for mutations', async () => {
-  const ds = source();
-  await Promise.all([call(ds, '{ dispensers { code } }', 'Bearer a'), call(ds, '{ dispensers { code } }', 'Bearer b')]);
-  expect(received.map((r) => r.authorization).sort()).toEqual(['Bearer a', 'Bearer b']);
-  received = [];
-  await Promise.all(Array.from({ length: 3 }, () => call(ds, 'mutation { restock(slotId: "x", quantity: 1) { quantity } }', 'Bearer a')));
-  expect(received).toHaveLength(3);
-});
-
-describe('never shares a fetch that may have read before something the caller knows of', () => {
-  const SLOW = '{ slow { code } }';
-
-  it("after the caller's own mutation", async () => {
-    const ds = source();
-    const before = [call(ds, SLOW, 'Bearer a'), call(ds, SLOW, 'Bearer b')];
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await call(ds, 'mutation { restock(slotId: "x", quantity: 1) { quantity } }', 'Bearer a'); // done while both are in flight
-    await Promise.all([...before, call(ds, SLOW, 'Bearer a'), call(ds, SLOW, 'Bearer b')]);
-    expect(received.filter((r) => r.body.includes('slow')).map((r) => r.authorization)).toEqual(['Bearer a', 'Bearer b', 'Bearer a']);
-  });
-
-  it('after a request event (closeAll)', async () => {
-    const ds = source();
-    const before = call(ds, SLOW, 'Bearer a');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    ds.closeAll();
-    await Promise.all([before, call(ds, SLOW, 'Bearer a')]);
-    expect(sent('slow')).toBe(2);
-  });
-
-  it('for a fresh read (a live follow-up)', async () => {
-    const ds = source();
-    await Promise.all([call(ds, SLOW, 'Bearer a'), call(ds, SLOW, 'Bearer a', true)]);
-    expect(sent('slow')).toBe(2);
-  });
-});
 
 describe('a subgraph that fails the whole call', () => {
   const failure = (ds: AuthForwardingDataSource, query: string) => call(ds, query, 'Bearer a').then(() => undefined, (err: GraphQLError) => err);
