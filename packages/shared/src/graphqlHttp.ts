@@ -1,11 +1,12 @@
 /**
- * `POST /graphql` with a JSON body, served straight from Node's `http` server:
- * the same body parser express uses (`express.json`) and the same Apollo entry
- * point its integration calls (`executeHTTPGraphQLRequest`), without express's
- * router and response helpers, which (with the ETag they hash over every answer)
- * showed in every process's profile under load (bench/README.md, "Profiles behind
- * the code"). Every other request
- * (GET, Sandbox, other content types or encodings) still goes through express.
+ * Every request to `/graphql` (POST, GET, Sandbox's landing page), served
+ * straight from Node's `http` server: the body parser express uses
+ * (`express.json`, which also inflates encoded bodies and leaves other content
+ * types to Apollo to refuse) and the Apollo entry point its integration calls
+ * (`executeHTTPGraphQLRequest`), without express's router and response helpers,
+ * which (with the ETag they hash over every answer) showed in every process's
+ * profile under load (bench/README.md, "Profiles behind the code"). The other
+ * routes (health, metrics, the subgraphs' own) are express'.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,7 +15,7 @@ import { LRUCache } from 'lru-cache';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 
 /** The most a request body may hold. */
-export const MAX_BODY = '1mb';
+const MAX_BODY = '1mb';
 
 /** What a request body express (body-parser) could not read is answered with: never a stack. */
 export function bodyErrorAnswer(err: { status?: number; type?: string }): { status: number; body: string } {
@@ -25,13 +26,8 @@ export function bodyErrorAnswer(err: { status?: number; type?: string }): { stat
   return { status, body: JSON.stringify({ errors: [{ message, extensions: { code } }] }) };
 }
 
-/** Whether `req` is a GraphQL POST with a plain JSON body (what the fast path serves). */
-export function isJsonGraphQLPost(req: IncomingMessage): boolean {
-  if (req.method !== 'POST' || !(req.url === '/graphql' || req.url?.startsWith('/graphql?'))) return false;
-  const type = req.headers['content-type'];
-  const encoding = req.headers['content-encoding'];
-  return !!type && /^application\/json\s*(;\s*charset=utf-8\s*)?$/i.test(type) && (!encoding || encoding === 'identity');
-}
+/** Whether `req` is for the GraphQL endpoint. */
+export const isGraphQLRequest = (req: IncomingMessage): boolean => req.url === '/graphql' || !!req.url?.startsWith('/graphql?');
 
 /** An answer refusing a document before execution, as sent. */
 interface Refusal {
@@ -77,19 +73,19 @@ export class RefusedOperations {
   }
 }
 
-export interface GraphQLPostHandler {
+export interface GraphQLHandler {
   (req: IncomingMessage, res: ServerResponse): void;
 }
 
 /**
- * Serves a request `isJsonGraphQLPost` accepted. `failed` hears of errors
+ * Serves a request `isGraphQLRequest` accepted. `failed` hears of errors
  * outside GraphQL (the answer is then a plain 500).
  */
-export function graphqlPostHandler<TContext extends BaseContext>(
+export function graphqlHandler<TContext extends BaseContext>(
   apollo: ApolloServer<TContext>,
   context: (req: IncomingMessage) => Promise<TContext>,
   failed: (err: unknown) => void,
-): GraphQLPostHandler {
+): GraphQLHandler {
   const parseJson = express.json({ limit: MAX_BODY });
   const refused = new RefusedOperations();
   const answer = (res: ServerResponse, status: number, headers: Iterable<[string, string]>, body: string) => {
@@ -110,7 +106,7 @@ export function graphqlPostHandler<TContext extends BaseContext>(
     const known = key && (await made.then(() => refused.get(key), () => undefined)); // a failed context is Apollo's to answer
     if (known) return answer(res, known.status, known.headers, known.body);
     const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: 'POST', headers, search: query < 0 ? '' : req.url!.slice(query), body: req.body },
+      httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: query < 0 ? '' : req.url!.slice(query), body: req.body },
       context: () => made,
     });
     if (response.body.kind === 'complete') {

@@ -9,7 +9,6 @@ import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ApolloServer, type ApolloServerOptions, type BaseContext } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ConfigError } from './config';
@@ -21,7 +20,7 @@ import { REQUEST_ID_HEADER, requestIdOf } from './requestId';
 import { logGraphQLRefusals, logHttpAnswer } from './accessLog';
 import { operationGuard, type OperationGuard } from './limits';
 import { watchRequest } from './abandoned';
-import { bodyErrorAnswer, graphqlPostHandler, isJsonGraphQLPost, MAX_BODY } from './graphqlHttp';
+import { bodyErrorAnswer, graphqlHandler, isGraphQLRequest } from './graphqlHttp';
 import type { CorsHandler } from './cors';
 
 export interface ServiceOptions<TContext extends BaseContext> {
@@ -135,9 +134,7 @@ export async function startService<TContext extends BaseContext>(
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
   });
   options.routes?.(app);
-  const graphqlPost = graphqlPostHandler(apollo, options.context, (err) => logger.error({ err }, 'request failed outside GraphQL'));
-  // Other GraphQL requests (GET, other content types) through Apollo's express integration.
-  app.use('/graphql', express.json({ limit: MAX_BODY }), expressMiddleware(apollo, { context: ({ req }) => options.context(req) }));
+  const graphql = graphqlHandler(apollo, options.context, (err) => logger.error({ err }, 'request failed outside GraphQL'));
 
   // Bodies express could not read (malformed JSON, too large…): a GraphQL-shaped
   // client error with the right status, never express's HTML page with a stack.
@@ -148,9 +145,9 @@ export async function startService<TContext extends BaseContext>(
   });
 
   const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (!isJsonGraphQLPost(req)) return app(req, res);
+    if (!isGraphQLRequest(req)) return app(req, res);
     observe(req, res, () => '/graphql');
-    graphqlPost(req, res);
+    graphql(req, res);
   };
   const server = http.createServer((req, res) => {
     watchRequest(req, res, options.operationDeadlineMs);

@@ -1,10 +1,11 @@
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { graphqlPostHandler } from '../graphqlHttp';
+import { graphqlHandler } from '../graphqlHttp';
 import { operationGuard } from '../limits';
 
-describe('graphqlPostHandler', () => {
+describe('graphqlHandler', () => {
   let server: http.Server;
   let url: string;
   let pipelines = 0;
@@ -20,7 +21,7 @@ describe('graphqlPostHandler', () => {
       parseOptions: guard.parseOptions,
     });
     await apollo.start();
-    const handle = graphqlPostHandler(
+    const handle = graphqlHandler(
       apollo,
       async (req) => {
         contexts++;
@@ -72,5 +73,15 @@ describe('graphqlPostHandler', () => {
     const after = pipelines;
     await post({ query, variables: { n: 5 } });
     expect(pipelines).toBe(after + 1);
+  });
+
+  it('serves every kind of GraphQL request on the one path: GET, a gzip body, a content type it refuses', async () => {
+    const got = await fetch(`${url}?query=${encodeURIComponent('{ hello(name: "get") }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(await got.json()).toEqual({ data: { hello: 'hello get' } });
+    const zipped = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify({ query: '{ hello(name: "zip") }' })) });
+    expect(await zipped.json()).toEqual({ data: { hello: 'hello zip' } });
+    const text = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{ hello }' });
+    expect(text.status).toBe(400);
+    expect(await text.text()).not.toMatch(/at .*\.(ts|js):\d+/); // a clear refusal, no stack
   });
 });
