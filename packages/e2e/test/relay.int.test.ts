@@ -85,11 +85,13 @@ it('relays on each commit\'s nudge, without waiting for its poll interval', asyn
   const prisma = createPrismaClient(createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'request') }, 'request'));
   const tap = await bus.subscribe({ queue: `${topology.queuePrefix}tap`, bindings: ['request.#'] });
   // A poll interval far longer than the test: only nudges can get these rows out in time.
-  const relay = new OutboxRelay(new OutboxRepository(prisma, 'request'), bus, createLogger('test', 'silent'), { idleMs: 600_000 });
+  let idle: () => void = () => undefined;
+  const asleep = new Promise<void>((resolve) => (idle = resolve));
+  const relay = new OutboxRelay(new OutboxRepository(prisma, 'request'), bus, createLogger('test', 'silent'), { idleMs: 600_000, onIdle: () => idle() });
   relay.start();
   const ids: string[] = Array.from({ length: 12 }, () => randomUUID());
   try {
-    await new Promise((r) => setTimeout(r, 200)); // the relay has found nothing and sleeps
+    await asleep; // the relay has found nothing and sleeps
     for (const id of ids) {
       await adminQuery(`INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload) VALUES ('${id}', 'request.created', '${randomUUID()}', '{"eventId":"${id}"}')`, database.url);
       relay.nudge();

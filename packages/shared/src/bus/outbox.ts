@@ -79,6 +79,8 @@ export interface RelayOptions {
   readonly idleMs?: number;
   /** Rows per transaction. @default 100 */
   readonly batchSize?: number;
+  /** Told each time the relay goes to sleep, having found nothing to send (tests wait on it instead of sleeping). */
+  readonly onIdle?: () => void;
 }
 
 export class OutboxRelay {
@@ -136,7 +138,7 @@ export class OutboxRelay {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
+    const asleep = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wake = () => {
         this.wake = undefined;
@@ -144,5 +146,7 @@ export class OutboxRelay {
         resolve();
       };
     });
+    this.options.onIdle?.();
+    return asleep;
   }
 }
