@@ -10,7 +10,7 @@ import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
 import { createLogger, jwkThumbprint, loadTokenConfig, EnvReader, RabbitBus } from '@asky/shared';
 import { createGateway } from '@asky/supergraph';
-import { listen, LIVE_CHANGES, startTestSystem, testAmqpUrl, withBrokerProxy, type TestSystem } from '@asky/testing';
+import { eventually, listen, LIVE_CHANGES, startTestSystem, testAmqpUrl, withBrokerProxy, type TestSystem } from '@asky/testing';
 
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
 
@@ -121,8 +121,7 @@ describe('live connections', () => {
     const disposers = Array.from({ length: 21 }, () =>
       client.subscribe({ query: 'subscription { requestStatusChanged { status } }' }, { next: () => undefined, error: (e) => errors.push(e), complete: () => undefined }),
     );
-    const deadline = Date.now() + 5_000;
-    while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await eventually(async () => errors.length, (n) => n > 0, 5_000);
     expect(errors).toHaveLength(1);
     expect(JSON.stringify(errors[0])).toContain('TOO_MANY_REQUESTS');
     disposers.forEach((dispose) => dispose());
@@ -163,7 +162,7 @@ describe('live delivery across a broker outage', () => {
       const listener = listen(isolated, token);
       await subscribed;
       await proxy.cut();
-      await new Promise((r) => setTimeout(r, 300));
+      await eventually(async () => isolated.brokerConnected(), (up) => !up); // the services saw the outage
       await proxy.start();
       const body = await isolated.graphql(
         'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1 }) { id } }',
@@ -277,9 +276,8 @@ describe('after a broker outage', () => {
           ids.push(body.data.createRequest.id);
         }
         await broker.start();
-        const deadline = Date.now() + 60_000;
         const seen = () => new Set(dashboard.events.map((e) => e.data?.requestStatusChanged?.request?.id));
-        while (ids.some((id) => !seen().has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        await eventually(async () => ids.filter((id) => !seen().has(id)).length, (missing) => missing === 0, 60_000);
         expect(ids.filter((id) => !seen().has(id))).toEqual([]);
         expect(dashboard.events.filter((e) => e.errors)).toEqual([]);
         expect(await Promise.race([dashboard.closed, new Promise((r) => setTimeout(() => r('open'), 300))])).toBe('open');

@@ -108,6 +108,8 @@ export interface TestSystem extends RunningSystem {
   readonly keysDir: string;
   /** This system's exchange and queue names on the broker. */
   readonly topology: TestTopology;
+  /** Whether the services' connection to the broker is up (tests of an outage wait on it). */
+  brokerConnected(): boolean;
   /** Logs in through the gateway and returns the access token. */
   login(email: string, password: string): Promise<string>;
   /** An access token for each mock user. */
@@ -313,6 +315,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       queries,
       resetQueries: () => SUBGRAPHS.forEach((name) => queries[name].splice(0)),
       subscriptionsStarted: live.next,
+      brokerConnected: () => bus.connected(),
       graphql,
       login,
       async createPerson(role, name = 'New Person') {
