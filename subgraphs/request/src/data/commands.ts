@@ -54,7 +54,8 @@ export class RequestCommands {
    * One statement (three inserts chained by a CTE, atomic as any statement), sent
    * straight to the driver: it is the hottest write of a ward, and an interactive
    * Prisma transaction (round trips, compiled queries) or `$queryRaw` (the query
-   * compiler) cost more per create than the rest of it.
+   * compiler) cost more per create than the rest of it. Positional, cast by hand:
+   * rows passed as JSON (`jsonb_populate_record`) cost Postgres more (bench/README.md).
    */
   async create(data: NewRequest): Promise<Request> {
     const at = new Date();
