@@ -1,6 +1,7 @@
 -- Rules the database enforces whatever writes to it. Kept out of the Prisma
 -- migrations: Prisma cannot express CHECK constraints, and the offline (wasm)
 -- schema engine crashes ("unreachable") introspecting a schema that has them.
+-- Upstream: prisma/specs#344 (CHECK constraints in the schema language, open).
 DO $constraints$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'StockItem_quantity_nonnegative') THEN

@@ -26,7 +26,10 @@ export interface DirectSql {
 
 /**
  * What a subgraph's Prisma client connects through: one adapter (one pool) per
- * client, which `sql` shares.
+ * client, which `sql` shares. The adapter is handed out with its `dispose`
+ * overridden (an object whose prototype is the adapter: every other method is
+ * the adapter's own), so a client connecting again after `$disconnect()` gets a
+ * new pool rather than the ended one (as prisma/orm#27157 reports of PrismaPg).
  */
 export class PrismaAdapter implements SqlDriverAdapterFactory {
   readonly provider: SqlDriverAdapterFactory['provider'];
@@ -75,7 +78,10 @@ export function createPrismaAdapter(target: DatabaseTarget, schema: SubgraphName
  * connection is never released, and each such loss shrinks the pool for good —
  * until every query waits for a connection and `$disconnect()` hangs. This
  * factory's transactions release (and so discard) the connection when their
- * closing statement fails.
+ * closing statement fails, and at most once (upstream: prisma/orm#29952, a
+ * transaction settled twice when its timeout cuts a COMMIT; adapter side in
+ * prisma/orm#29954). adapter-pg exposes no way to discard a transaction's
+ * connection: its `client` (the pool client) is the one reach inside.
  */
 class ReleasingAdapterFactory implements SqlDriverAdapterFactory {
   readonly provider: SqlDriverAdapterFactory['provider'];
