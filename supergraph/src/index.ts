@@ -1,8 +1,9 @@
-import { connectEvents, createLogger, DEFAULT_AMQP_URL, loadEventsConfig, loadGatewayConfig, loadTokenConfig, runMain } from '@asky/shared';
+import { checkEnv, connectEvents, createLogger, DEFAULT_AMQP_URL, GATEWAY_PROCESS_ENV, loadEventsConfig, loadGatewayConfig, loadTokenConfig, runMain } from '@asky/shared';
 import { createGateway } from './server';
 import { readSupergraphFile } from './supergraphFile';
 
 runMain(async () => {
+  checkEnv(GATEWAY_PROCESS_ENV);
   const config = loadGatewayConfig();
   const supergraphSdl = config.supergraphPath ? readSupergraphFile(config.supergraphPath) : undefined;
   const logger = createLogger('gateway', config.logLevel);

@@ -11,8 +11,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import {
+  checkEnv,
+  GATEWAY_PROCESS_ENV,
+  subgraphProcessEnv,
   DEFAULT_AMQP_URL,
-  EnvReader,
   loadAuthConfig,
   loadEventsConfig,
   loadGatewayConfig,
@@ -38,8 +40,9 @@ const SHELL_VARIABLES = ['SHUTDOWN_TIMEOUT_MS', 'HEALTH_PORT'];
  */
 function configOf(service: Service, values: Record<string, string>): { read: Set<string>; error?: string; port?: number } {
   const asked = new Set<string>(SHELL_VARIABLES);
-  const env = new EnvReader(new Proxy(values, { get: (target, name: string) => (asked.add(name), target[name]) }));
+  const env = new Proxy(values, { get: (target, name) => (typeof name === 'string' && asked.add(name), target[name as string]) });
   try {
+    checkEnv(service === 'gateway' ? GATEWAY_PROCESS_ENV : subgraphProcessEnv(service), env);
     let port: number;
     if (service === 'gateway') {
       port = loadGatewayConfig(env).port;
@@ -95,6 +98,12 @@ describe('docker-compose.yaml', () => {
     expect(published.length).toBeGreaterThan(0);
     for (const port of published) expect(interpolate(port)).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
     for (const port of published) expect(port).toMatch(/^\$\{ASKY_BIND:-127\.0\.0\.1\}:/);
+  });
+
+  it.each(SERVICES)("declares every variable %s reads in its process's environment schema", (name) => {
+    const declared = new Set([...Object.keys(name === 'gateway' ? GATEWAY_PROCESS_ENV : subgraphProcessEnv(name)), ...SHELL_VARIABLES]);
+    const { read } = configOf(name, services[name].environment as Record<string, string>);
+    expect([...read].filter((variable) => !declared.has(variable))).toEqual([]);
   });
 
   it.each(SERVICES)('gives %s a build, an entry that exists, and only variables it reads — enough to start', (name) => {

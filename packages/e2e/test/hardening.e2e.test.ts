@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createLogger, EnvReader, loadTokenConfig } from '@asky/shared';
+import { createLogger, loadTokenConfig } from '@asky/shared';
 import { createGateway } from '@asky/supergraph';
 import { useTestSystem } from '@asky/testing';
 
@@ -110,7 +110,7 @@ const extraGateway = ({ pyxis, ...options }: { pyxis?: string } & Partial<Parame
     production: true,
     logger: createLogger('extra-gateway', 'silent'),
     subgraphUrls: { ...ctx.system.subgraphUrls, ...(pyxis ? { pyxis } : {}) },
-    tokens: { ...loadTokenConfig(new EnvReader({})), jwksUrl: new URL('/.well-known/jwks.json', ctx.system.subgraphUrls.auth).href },
+    tokens: { ...loadTokenConfig({}), jwksUrl: new URL('/.well-known/jwks.json', ctx.system.subgraphUrls.auth).href },
     ...options,
   });
 const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
-import { createLogger, jwkThumbprint, loadTokenConfig, EnvReader, RabbitBus } from '@asky/shared';
+import { createLogger, jwkThumbprint, loadTokenConfig, RabbitBus } from '@asky/shared';
 import { createGateway } from '@asky/supergraph';
 import { eventually, listen, LIVE_CHANGES, startTestSystem, testAmqpUrl, withBrokerProxy, type TestSystem } from '@asky/testing';
 
@@ -130,7 +130,7 @@ describe('live connections', () => {
 
   it('are served by every gateway replica, each with its own queue', async () => {
     const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: system.topology.exchange });
-    const tokens2 = { ...loadTokenConfig(new EnvReader({})), jwksUrl: new URL('/.well-known/jwks.json', system.subgraphUrls.auth).href };
+    const tokens2 = { ...loadTokenConfig({}), jwksUrl: new URL('/.well-known/jwks.json', system.subgraphUrls.auth).href };
     let replicaSubscribed: () => void = () => undefined;
     const onReplica = new Promise<void>((resolve) => (replicaSubscribed = resolve));
     const replica = await createGateway({ port: 0, production: false, logger: createLogger('replica', 'silent'), subgraphUrls: system.subgraphUrls, tokens: tokens2, bus, onLiveSubscribed: () => replicaSubscribed() });

@@ -1,11 +1,12 @@
 /** `npm start`: migrations and mock data, then every service, in this process. */
-import { connectEvents, createLogger, loadAuthConfig, loadEventsConfig, loadLiveLimits, loadSystemConfig, loadTokenConfig, runMain } from '@asky/shared';
+import { checkEnv, connectEvents, createLogger, loadAuthConfig, loadEventsConfig, loadLiveLimits, loadSystemConfig, loadTokenConfig, runMain, SYSTEM_PROCESS_ENV } from '@asky/shared';
 import { preparePostgres } from './database';
 import { prepareEmbedded } from './embedded';
 import { startSystem } from './system';
 
 runMain(async () => {
   const startedAt = performance.now();
+  checkEnv(SYSTEM_PROCESS_ENV);
   const config = loadSystemConfig();
   const auth = loadAuthConfig();
   const tokens = loadTokenConfig();

@@ -6,16 +6,17 @@
  * With `<SUBGRAPH>_DATABASE_URL` set, that subgraph's role gets the password in
  * it, so the services' own secrets define their roles' passwords. Idempotent.
  */
-import { ConfigError, createLogger, EnvReader, readPostgresUrl, runMain, SUBGRAPHS } from '@asky/shared';
+import { ConfigError, createLogger, postgresUrl, readEnv, runMain, SUBGRAPHS } from '@asky/shared';
 import { preparePostgres } from './database';
 
 runMain(async () => {
-  const env = new EnvReader();
-  const adminUrl = readPostgresUrl('DATABASE_URL', env);
+  // This tool's own environment: the admin connection, and each role's (for its password).
+  const env = readEnv(Object.fromEntries(['DATABASE_URL', ...SUBGRAPHS.map((s) => `${s.toUpperCase()}_DATABASE_URL`)].map((name) => [name, postgresUrl()])));
+  const adminUrl = env.DATABASE_URL as URL | undefined;
   if (!adminUrl) throw new ConfigError('DATABASE_URL is required: an admin connection, e.g. postgresql://postgres@127.0.0.1:5432/asky');
   const rolePasswords: Record<string, string> = {};
   for (const subgraph of SUBGRAPHS) {
-    const url = readPostgresUrl(`${subgraph.toUpperCase()}_DATABASE_URL`, env);
+    const url = env[`${subgraph.toUpperCase()}_DATABASE_URL`] as URL | undefined;
     if (url?.password) rolePasswords[`asky_${subgraph}`] = decodeURIComponent(url.password);
   }
   const logger = createLogger('migrate', 'info');

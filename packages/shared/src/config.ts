@@ -1,90 +1,14 @@
 /**
- * Environment parsing. Each process reads its environment once, at start-up, into a
- * frozen typed object; a missing or malformed value fails fast with one clear line.
- * Nothing outside this module reads `process.env`.
+ * What each process is configured with, from its environment: every variable
+ * declared once, in the shape of its concern (`*_ENV`, see ./env), and each
+ * process's whole environment (`*_PROCESS_ENV`, the shapes it reads) checked at
+ * start-up, every problem at once. Nothing outside ./env and this module reads
+ * `process.env`.
  */
 import { readFileSync } from 'node:fs';
+import { ConfigError, named, readEnv, variable, type Env, type EnvShape } from './env';
 
-/** A configuration problem a person must fix; its message is that one line. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-export type Env = Readonly<Record<string, string | undefined>>;
-
-/** Reads typed values from an environment, defaulting to `process.env`. */
-export class EnvReader {
-  constructor(private readonly env: Env = process.env) {}
-
-  /** A string, or `fallback` when unset or empty. */
-  string(name: string, fallback: string): string;
-  string(name: string): string | undefined;
-  string(name: string, fallback?: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value ? value : fallback;
-  }
-
-  /** A string that must be set. */
-  required(name: string, why: string): string {
-    const value = this.string(name);
-    if (!value) throw new ConfigError(`${name} is not set: ${why}`);
-    return value;
-  }
-
-  /** A TCP port, 0 meaning "any free port". */
-  port(name: string, fallback: number): number {
-    const raw = this.string(name);
-    if (raw === undefined) return fallback;
-    const port = Number(raw);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new ConfigError(`${name}="${raw}" is not a port number (0-65535)`);
-    }
-    return port;
-  }
-
-  /** A whole number within [min, max]. */
-  int(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.string(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new ConfigError(`${name}="${raw}" must be a whole number from ${min} to ${max}`);
-    }
-    return value;
-  }
-
-  /** A URL with one of the given protocols (e.g. `postgresql:`). */
-  url(name: string, protocols: string[]): URL | undefined;
-  url(name: string, protocols: string[], fallback: string): URL;
-  url(name: string, protocols: string[], fallback?: string): URL | undefined {
-    const raw = this.string(name) ?? fallback;
-    if (raw === undefined) return undefined;
-    return parseUrl(name, raw, protocols);
-  }
-
-  /** One of a fixed set of values. */
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const raw = this.string(name) ?? fallback;
-    if (!allowed.includes(raw as T)) {
-      throw new ConfigError(`${name}="${raw}" must be one of: ${allowed.join(', ')}`);
-    }
-    return raw as T;
-  }
-}
-
-/** Parses `raw` as a URL of one of `protocols`, naming `name` when it is not. */
-export function parseUrl(name: string, raw: string, protocols: string[]): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} is not a valid URL (expected ${protocols[0]}//…)`);
-  }
-  if (!protocols.includes(url.protocol)) {
-    throw new ConfigError(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
-  }
-  return url;
-}
+export { ConfigError, EnvReader, parseUrl, readEnv, readVariable, variable, type Env, type EnvShape, type EnvValues } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -100,12 +24,20 @@ export interface CommonConfig {
   readonly metricsToken?: string;
 }
 
-export function readCommonConfig(env = new EnvReader()): CommonConfig {
-  return {
-    production: env.string('NODE_ENV', 'development') === 'production',
-    logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-    metricsToken: realSecret(env.string('NODE_ENV', 'development') === 'production', 'METRICS_TOKEN', env.string('METRICS_TOKEN') ?? '') || undefined,
-  };
+export const COMMON_ENV = {
+  NODE_ENV: variable.textOr('development'),
+  LOG_LEVEL: variable.oneOf(LOG_LEVELS as unknown as [LogLevel, ...LogLevel[]], 'info'),
+  METRICS_TOKEN: variable.text(),
+  SHUTDOWN_TIMEOUT_MS: variable.int(20_000, 100, 600_000),
+  HOSPITAL_TIME_ZONE: variable.text(),
+} satisfies EnvShape;
+
+const isProduction = (env: Env) => readEnv({ NODE_ENV: COMMON_ENV.NODE_ENV }, env).NODE_ENV === 'production';
+
+export function readCommonConfig(env: Env = process.env): CommonConfig {
+  const values = readEnv(COMMON_ENV, env);
+  const production = values.NODE_ENV === 'production';
+  return { production, logLevel: values.LOG_LEVEL, metricsToken: realSecret(production, 'METRICS_TOKEN', values.METRICS_TOKEN ?? '') || undefined };
 }
 
 /** The placeholder secrets of docker-compose.yaml and k8s/secret.yaml. */
@@ -136,25 +68,24 @@ export interface SubgraphConfig extends CommonConfig {
 
 const POSTGRES_PROTOCOLS = ['postgresql:', 'postgres:'];
 
-export function loadSubgraphConfig(name: SubgraphName, env = new EnvReader()): SubgraphConfig {
-  const prefix = name.toUpperCase();
-  const urlName = `${prefix}_DATABASE_URL`;
-  return Object.freeze({
-    ...readCommonConfig(env),
-    name,
-    port: env.port(`${prefix}_PORT`, DEFAULT_PORTS[name]),
-    databaseUrl: parseUrl(
-      urlName,
-      env.required(urlName, `the ${name} subgraph connects to Postgres as its own role, e.g. postgresql://asky_${name}:asky_${name}@127.0.0.1:5432/asky`),
-      POSTGRES_PROTOCOLS,
-    ),
-  });
+/** A subgraph's own variables: `<NAME>_PORT`, `<NAME>_DATABASE_URL`. */
+const upper = <N extends string>(name: N) => name.toUpperCase() as Uppercase<N>;
+
+export const subgraphEnv = <N extends SubgraphName>(name: N) => ({
+  ...named(`${upper(name)}_PORT`, variable.port(DEFAULT_PORTS[name])),
+  ...named(
+    `${upper(name)}_DATABASE_URL`,
+    variable.requiredUrl(POSTGRES_PROTOCOLS, `the ${name} subgraph connects to Postgres as its own role, e.g. postgresql://asky_${name}:asky_${name}@127.0.0.1:5432/asky`),
+  ),
+});
+
+export function loadSubgraphConfig(name: SubgraphName, env: Env = process.env): SubgraphConfig {
+  const values = readEnv(subgraphEnv(name), env) as Readonly<Record<string, unknown>>;
+  return Object.freeze({ ...readCommonConfig(env), name, port: values[`${upper(name)}_PORT`] as number, databaseUrl: values[`${upper(name)}_DATABASE_URL`] as URL });
 }
 
 /** Optional Postgres URL (e.g. DATABASE_URL): undefined when unset. */
-export function readPostgresUrl(name: string, env = new EnvReader()): URL | undefined {
-  return env.url(name, POSTGRES_PROTOCOLS);
-}
+export const postgresUrl = () => variable.url(POSTGRES_PROTOCOLS);
 
 /**
  * When an unattended request escalates: how long a STAT or ASAP request may wait
@@ -168,11 +99,15 @@ export interface EscalationPolicy {
   readonly checkEveryMs: number;
 }
 
-export function loadEscalationPolicy(env = new EnvReader()): EscalationPolicy {
-  return Object.freeze({
-    afterSeconds: { STAT: env.int('ESCALATE_STAT_AFTER_SECONDS', 120, 1, 86_400), ASAP: env.int('ESCALATE_ASAP_AFTER_SECONDS', 600, 1, 86_400) },
-    checkEveryMs: env.int('ESCALATION_CHECK_MS', 5_000, 50, 600_000),
-  });
+export const ESCALATION_ENV = {
+  ESCALATE_STAT_AFTER_SECONDS: variable.int(120, 1, 86_400),
+  ESCALATE_ASAP_AFTER_SECONDS: variable.int(600, 1, 86_400),
+  ESCALATION_CHECK_MS: variable.int(5_000, 50, 600_000),
+} satisfies EnvShape;
+
+export function loadEscalationPolicy(env: Env = process.env): EscalationPolicy {
+  const values = readEnv(ESCALATION_ENV, env);
+  return Object.freeze({ afterSeconds: { STAT: values.ESCALATE_STAT_AFTER_SECONDS, ASAP: values.ESCALATE_ASAP_AFTER_SECONDS }, checkEveryMs: values.ESCALATION_CHECK_MS });
 }
 
 /** Web Push (RFC 8030/8291/8292) to staff who are not looking at a screen. */
@@ -194,13 +129,22 @@ export interface PushConfig {
 
 export const DEFAULT_PUSH_HOSTS = ['fcm.googleapis.com', 'updates.push.services.mozilla.com', 'web.push.apple.com', '*.notify.windows.com'];
 
-export function loadPushConfig(env = new EnvReader()): PushConfig {
+export const PUSH_ENV = {
+  VAPID_PUBLIC_KEY: variable.text(),
+  VAPID_PRIVATE_KEY: variable.text(),
+  VAPID_SUBJECT: variable.textOr('mailto:pharmacy@asky.local'),
+  PUSH_ENDPOINT_HOSTS: variable.list(DEFAULT_PUSH_HOSTS),
+  PUSH_CA_FILE: variable.text(),
+} satisfies EnvShape;
+
+export function loadPushConfig(env: Env = process.env): PushConfig {
+  const values = readEnv(PUSH_ENV, env);
   return Object.freeze({
-    vapidPublicKey: env.string('VAPID_PUBLIC_KEY'),
-    vapidPrivateKey: env.string('VAPID_PRIVATE_KEY'),
-    vapidSubject: env.string('VAPID_SUBJECT', 'mailto:pharmacy@asky.local'),
-    endpointHosts: (env.string('PUSH_ENDPOINT_HOSTS') ?? DEFAULT_PUSH_HOSTS.join(',')).split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
-    extraCa: env.string('PUSH_CA_FILE') ? readFileSync(env.string('PUSH_CA_FILE')!, 'utf8') : undefined,
+    vapidPublicKey: values.VAPID_PUBLIC_KEY,
+    vapidPrivateKey: values.VAPID_PRIVATE_KEY,
+    vapidSubject: values.VAPID_SUBJECT,
+    endpointHosts: values.PUSH_ENDPOINT_HOSTS.map((host) => host.toLowerCase()),
+    extraCa: values.PUSH_CA_FILE ? readFileSync(values.PUSH_CA_FILE, 'utf8') : undefined,
   });
 }
 
@@ -230,19 +174,29 @@ export interface LiveLimits {
  * `USER_STATUS_TTL_MS` (@default 10_000): how long an account's status is reused,
  * and so how often live sockets re-check it — one reading for every process part.
  */
-export const readUserStatusTtlMs = (env: EnvReader): number => env.int('USER_STATUS_TTL_MS', 10_000, 0, 300_000);
+export const USER_STATUS_ENV = { USER_STATUS_TTL_MS: variable.int(10_000, 0, 300_000) } satisfies EnvShape;
 
 export const DEFAULT_LIVE_LIMITS: LiveLimits = Object.freeze({ subscriptionsPerConnection: 20, connectionsPerUser: 10, subscriptionsPerUser: 20, pendingPerSubscriber: 100, keepAliveMs: 30_000, accountRecheckMs: 10_000 });
 
-export function loadLiveLimits(env = new EnvReader()): LiveLimits {
-  const d = DEFAULT_LIVE_LIMITS;
+const d = DEFAULT_LIVE_LIMITS;
+export const LIVE_ENV = {
+  LIVE_SUBSCRIPTIONS_PER_CONNECTION: variable.int(d.subscriptionsPerConnection, 1, 1_000),
+  LIVE_CONNECTIONS_PER_USER: variable.int(d.connectionsPerUser, 1, 100_000),
+  LIVE_SUBSCRIPTIONS_PER_USER: variable.int(d.subscriptionsPerUser, 1, 1_000_000),
+  LIVE_PENDING_PER_SUBSCRIBER: variable.int(d.pendingPerSubscriber, 1, 100_000),
+  LIVE_KEEPALIVE_MS: variable.int(d.keepAliveMs, 1_000, 600_000),
+  ...USER_STATUS_ENV,
+} satisfies EnvShape;
+
+export function loadLiveLimits(env: Env = process.env): LiveLimits {
+  const values = readEnv(LIVE_ENV, env);
   return Object.freeze({
-    subscriptionsPerConnection: env.int('LIVE_SUBSCRIPTIONS_PER_CONNECTION', d.subscriptionsPerConnection, 1, 1_000),
-    connectionsPerUser: env.int('LIVE_CONNECTIONS_PER_USER', d.connectionsPerUser, 1, 100_000),
-    subscriptionsPerUser: env.int('LIVE_SUBSCRIPTIONS_PER_USER', d.subscriptionsPerUser, 1, 1_000_000),
-    pendingPerSubscriber: env.int('LIVE_PENDING_PER_SUBSCRIBER', d.pendingPerSubscriber, 1, 100_000),
-    keepAliveMs: env.int('LIVE_KEEPALIVE_MS', d.keepAliveMs, 1_000, 600_000),
-    accountRecheckMs: readUserStatusTtlMs(env),
+    subscriptionsPerConnection: values.LIVE_SUBSCRIPTIONS_PER_CONNECTION,
+    connectionsPerUser: values.LIVE_CONNECTIONS_PER_USER,
+    subscriptionsPerUser: values.LIVE_SUBSCRIPTIONS_PER_USER,
+    pendingPerSubscriber: values.LIVE_PENDING_PER_SUBSCRIBER,
+    keepAliveMs: values.LIVE_KEEPALIVE_MS,
+    accountRecheckMs: values.USER_STATUS_TTL_MS,
   });
 }
 
@@ -257,21 +211,32 @@ export interface GatewayConfig extends CommonConfig {
   readonly requestsPerCaller: number;
 }
 
-const readRequestsPerCaller = (env: EnvReader) => env.int('GATEWAY_REQUESTS_PER_CALLER', 50, 1, 1_000_000);
+const REQUESTS_PER_CALLER_ENV = { GATEWAY_REQUESTS_PER_CALLER: variable.int(50, 1, 1_000_000) } satisfies EnvShape;
 
 /** Where a subgraph's GraphQL endpoint is: `<NAME>_URL`, by default on localhost at its port. */
-export const readSubgraphUrl = (name: SubgraphName, env = new EnvReader()): string =>
-  env.url(`${name.toUpperCase()}_URL`, ['http:', 'https:'], `http://localhost:${DEFAULT_PORTS[name]}/graphql`).href;
+const subgraphUrlEnv = <N extends SubgraphName>(name: N) => named(`${upper(name)}_URL`, variable.urlOr(['http:', 'https:'], `http://localhost:${DEFAULT_PORTS[name]}/graphql`));
 
-export function loadGatewayConfig(env = new EnvReader()): GatewayConfig {
-  const urlOf = (name: SubgraphName) => readSubgraphUrl(name, env);
+export const readSubgraphUrl = (name: SubgraphName, env: Env = process.env): string =>
+  ((readEnv(subgraphUrlEnv(name), env) as Readonly<Record<string, unknown>>)[`${upper(name)}_URL`] as URL).href;
+
+export const GATEWAY_ENV = {
+  GATEWAY_PORT: variable.port(DEFAULT_PORTS.gateway),
+  ...subgraphUrlEnv('auth'),
+  ...subgraphUrlEnv('pyxis'),
+  ...subgraphUrlEnv('request'),
+  SUPERGRAPH_PATH: variable.text(),
+  ...REQUESTS_PER_CALLER_ENV,
+} satisfies EnvShape;
+
+export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  const values = readEnv(GATEWAY_ENV, env);
   return Object.freeze({
     ...readCommonConfig(env),
-    port: env.port('GATEWAY_PORT', DEFAULT_PORTS.gateway),
-    subgraphUrls: Object.freeze({ auth: urlOf('auth'), pyxis: urlOf('pyxis'), request: urlOf('request') }),
+    port: values.GATEWAY_PORT,
+    subgraphUrls: Object.freeze({ auth: readSubgraphUrl('auth', env), pyxis: readSubgraphUrl('pyxis', env), request: readSubgraphUrl('request', env) }),
     liveLimits: loadLiveLimits(env),
-    supergraphPath: env.string('SUPERGRAPH_PATH'),
-    requestsPerCaller: readRequestsPerCaller(env),
+    supergraphPath: values.SUPERGRAPH_PATH,
+    requestsPerCaller: values.GATEWAY_REQUESTS_PER_CALLER,
   });
 }
 
@@ -288,15 +253,26 @@ export interface SystemConfig extends CommonConfig {
   readonly requestsPerCaller: number;
 }
 
-export function loadSystemConfig(env = new EnvReader()): SystemConfig {
-  const port = (name: SubgraphName | 'gateway') => env.port(`${name.toUpperCase()}_PORT`, DEFAULT_PORTS[name]);
+export const SYSTEM_ENV = {
+  DATABASE_URL: postgresUrl(),
+  ASKY_DATA_DIR: variable.textOr('.asky/pglite'),
+  GATEWAY_PORT: variable.port(DEFAULT_PORTS.gateway),
+  AUTH_PORT: variable.port(DEFAULT_PORTS.auth),
+  PYXIS_PORT: variable.port(DEFAULT_PORTS.pyxis),
+  REQUEST_PORT: variable.port(DEFAULT_PORTS.request),
+  ...USER_STATUS_ENV,
+  ...REQUESTS_PER_CALLER_ENV,
+} satisfies EnvShape;
+
+export function loadSystemConfig(env: Env = process.env): SystemConfig {
+  const values = readEnv(SYSTEM_ENV, env);
   return Object.freeze({
     ...readCommonConfig(env),
-    databaseUrl: readPostgresUrl('DATABASE_URL', env),
-    embeddedDataDir: env.string('ASKY_DATA_DIR', '.asky/pglite'),
-    ports: Object.freeze({ gateway: port('gateway'), auth: port('auth'), pyxis: port('pyxis'), request: port('request') }),
-    userStatusTtlMs: readUserStatusTtlMs(env),
-    requestsPerCaller: readRequestsPerCaller(env),
+    databaseUrl: values.DATABASE_URL,
+    embeddedDataDir: values.ASKY_DATA_DIR,
+    ports: Object.freeze({ gateway: values.GATEWAY_PORT, auth: values.AUTH_PORT, pyxis: values.PYXIS_PORT, request: values.REQUEST_PORT }),
+    userStatusTtlMs: values.USER_STATUS_TTL_MS,
+    requestsPerCaller: values.GATEWAY_REQUESTS_PER_CALLER,
   });
 }
 
@@ -307,12 +283,15 @@ export interface TokenConfig {
   readonly jwksUrl: string;
 }
 
-export function loadTokenConfig(env = new EnvReader()): TokenConfig {
-  return {
-    issuer: env.string('JWT_ISSUER', 'asky-auth'),
-    audience: env.string('JWT_AUDIENCE', 'asky'),
-    jwksUrl: env.url('AUTH_JWKS_URL', ['http:', 'https:'], `http://localhost:${DEFAULT_PORTS.auth}/.well-known/jwks.json`).href,
-  };
+export const TOKEN_ENV = {
+  JWT_ISSUER: variable.textOr('asky-auth'),
+  JWT_AUDIENCE: variable.textOr('asky'),
+  AUTH_JWKS_URL: variable.urlOr(['http:', 'https:'], `http://localhost:${DEFAULT_PORTS.auth}/.well-known/jwks.json`),
+} satisfies EnvShape;
+
+export function loadTokenConfig(env: Env = process.env): TokenConfig {
+  const values = readEnv(TOKEN_ENV, env);
+  return { issuer: values.JWT_ISSUER, audience: values.JWT_AUDIENCE, jwksUrl: values.AUTH_JWKS_URL.href };
 }
 
 /** A subgraph's own identity towards auth: `<NAME>_SERVICE_SECRET`, and where auth answers. */
@@ -327,15 +306,21 @@ export interface ServiceIdentityConfig {
   readonly userStatusTtlMs: number;
 }
 
-export function loadServiceIdentity(name: SubgraphName, env = new EnvReader()): ServiceIdentityConfig {
-  const authUrl = new URL(readSubgraphUrl('auth', env));
-  const ttl = readUserStatusTtlMs(env);
+export const serviceIdentityEnv = <N extends SubgraphName>(name: N) => ({
+  ...named(`${upper(name)}_SERVICE_SECRET`, variable.required(`the ${name} service's secret, as listed in auth's AUTH_SERVICE_SECRETS`)),
+  ...subgraphUrlEnv('auth'),
+  ...USER_STATUS_ENV,
+});
+
+export function loadServiceIdentity(name: SubgraphName, env: Env = process.env): ServiceIdentityConfig {
+  const secretName = `${upper(name)}_SERVICE_SECRET`;
+  const values = readEnv(serviceIdentityEnv(name), env);
   return {
     clientId: name,
-    clientSecret: realSecret(readCommonConfig(env).production, `${name.toUpperCase()}_SERVICE_SECRET`, env.required(`${name.toUpperCase()}_SERVICE_SECRET`, `the ${name} service's secret, as listed in auth's AUTH_SERVICE_SECRETS`)),
-    authUrl: authUrl.href,
-    tokenUrl: new URL('/oauth/token', authUrl).href,
-    userStatusTtlMs: ttl,
+    clientSecret: realSecret(isProduction(env), secretName, (values as Readonly<Record<string, unknown>>)[secretName] as string),
+    authUrl: values.AUTH_URL.href,
+    tokenUrl: new URL('/oauth/token', values.AUTH_URL).href,
+    userStatusTtlMs: values.USER_STATUS_TTL_MS,
   };
 }
 
@@ -364,11 +349,22 @@ export interface AuthConfig {
   readonly serviceSecrets: Readonly<Record<string, string>>;
 }
 
-export function loadAuthConfig(env = new EnvReader()): AuthConfig {
-  const production = readCommonConfig(env).production;
-  const secrets = env.string('AUTH_SERVICE_SECRETS', '');
+export const AUTH_ENV = {
+  AUTH_SERVICE_SECRETS: variable.textOr(''),
+  AUTH_PRIVATE_KEY: variable.text(),
+  AUTH_KEYS_DIR: variable.textOr('.asky/keys'),
+  AUTH_GENERATE_KEY: variable.flag(),
+  ACCESS_TOKEN_TTL_SECONDS: variable.int(15 * 60, 60, 60 * 60),
+  REFRESH_TOKEN_TTL_SECONDS: variable.int(12 * 60 * 60, 5 * 60, 30 * 24 * 60 * 60),
+  AUTH_SELF_REGISTRATION: variable.flag(),
+  AUTH_TRUSTED_PROXIES: variable.list(['loopback']),
+} satisfies EnvShape;
+
+export function loadAuthConfig(env: Env = process.env): AuthConfig {
+  const production = isProduction(env);
+  const values = readEnv(AUTH_ENV, env);
   const serviceSecrets: Record<string, string> = {};
-  for (const pair of secrets.split(',').filter(Boolean)) {
+  for (const pair of values.AUTH_SERVICE_SECRETS.split(',').filter(Boolean)) {
     const [id, secret] = pair.split('=');
     if (!id?.trim() || !secret?.trim() || secret.trim().length < 16) {
       throw new ConfigError('AUTH_SERVICE_SECRETS must be a list of name=secret (secrets of 16+ characters), comma-separated');
@@ -376,13 +372,13 @@ export function loadAuthConfig(env = new EnvReader()): AuthConfig {
     serviceSecrets[id.trim()] = realSecret(production, `AUTH_SERVICE_SECRETS (${id.trim()})`, secret.trim());
   }
   return {
-    privateKeyPem: env.string('AUTH_PRIVATE_KEY')?.replace(/\\n/g, '\n'),
-    keysDir: env.string('AUTH_KEYS_DIR', '.asky/keys'),
-    generateKey: env.oneOf('AUTH_GENERATE_KEY', ['true', 'false'], production ? 'false' : 'true') === 'true',
-    accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 15 * 60, 60, 60 * 60),
-    refreshTokenTtlSeconds: env.int('REFRESH_TOKEN_TTL_SECONDS', 12 * 60 * 60, 5 * 60, 30 * 24 * 60 * 60),
-    selfRegistration: env.oneOf('AUTH_SELF_REGISTRATION', ['true', 'false'], 'false') === 'true',
-    trustedProxies: env.string('AUTH_TRUSTED_PROXIES', 'loopback').split(',').map((s) => s.trim()).filter(Boolean),
+    privateKeyPem: values.AUTH_PRIVATE_KEY?.replace(/\\n/g, '\n'),
+    keysDir: values.AUTH_KEYS_DIR,
+    generateKey: values.AUTH_GENERATE_KEY ?? !production,
+    accessTokenTtlSeconds: values.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: values.REFRESH_TOKEN_TTL_SECONDS,
+    selfRegistration: values.AUTH_SELF_REGISTRATION ?? false,
+    trustedProxies: values.AUTH_TRUSTED_PROXIES,
     serviceSecrets,
   };
 }
@@ -394,12 +390,37 @@ export interface EventsConfig {
   readonly queuePrefix: string;
 }
 
-export function loadEventsConfig(env = new EnvReader(), fallbackUrl?: string): EventsConfig {
-  const raw = env.string('AMQP_URL') ?? fallbackUrl;
-  if (raw) realSecret(readCommonConfig(env).production, 'AMQP_URL', decodeURIComponent(URL.canParse(raw) ? new URL(raw).password : ''));
-  return {
-    amqpUrl: raw === undefined ? undefined : parseUrl('AMQP_URL', raw, ['amqp:', 'amqps:']),
-    exchange: env.string('EVENTS_EXCHANGE', 'asky.events'),
-    queuePrefix: env.string('EVENTS_QUEUE_PREFIX', ''),
-  };
+export const EVENTS_ENV = {
+  AMQP_URL: variable.url(['amqp:', 'amqps:']),
+  EVENTS_EXCHANGE: variable.textOr('asky.events'),
+  EVENTS_QUEUE_PREFIX: variable.textOr(''),
+} satisfies EnvShape;
+
+export function loadEventsConfig(env: Env = process.env, fallbackUrl?: string): EventsConfig {
+  const values = readEnv(EVENTS_ENV, env);
+  const amqpUrl = values.AMQP_URL ?? (fallbackUrl === undefined ? undefined : new URL(fallbackUrl));
+  if (amqpUrl) realSecret(isProduction(env), 'AMQP_URL', decodeURIComponent(amqpUrl.password));
+  return { amqpUrl, exchange: values.EVENTS_EXCHANGE, queuePrefix: values.EVENTS_QUEUE_PREFIX };
+}
+
+/**
+ * Each process's whole environment, checked at its start (`checkEnv`): every
+ * variable it reads, and every problem reported at once.
+ */
+export const GATEWAY_PROCESS_ENV = { ...COMMON_ENV, ...GATEWAY_ENV, ...LIVE_ENV, ...TOKEN_ENV, ...EVENTS_ENV } satisfies EnvShape;
+export const subgraphProcessEnv = (name: SubgraphName): EnvShape => ({
+  ...COMMON_ENV,
+  ...subgraphEnv(name),
+  ...TOKEN_ENV,
+  ...LIVE_ENV,
+  ...EVENTS_ENV,
+  ...(name === 'auth' ? AUTH_ENV : serviceIdentityEnv(name)),
+  ...(name === 'request' ? { ...ESCALATION_ENV, ...PUSH_ENV, ...subgraphUrlEnv('pyxis') } : {}),
+  ...(name === 'pyxis' ? subgraphUrlEnv('request') : {}),
+});
+export const SYSTEM_PROCESS_ENV = { ...COMMON_ENV, ...SYSTEM_ENV, ...AUTH_ENV, ...TOKEN_ENV, ...LIVE_ENV, ...EVENTS_ENV, ...ESCALATION_ENV, ...PUSH_ENV } satisfies EnvShape;
+
+/** Checks a process's whole environment before anything starts: a ConfigError listing every problem. */
+export function checkEnv(shape: EnvShape, env: Env = process.env): void {
+  readEnv(shape, env);
 }

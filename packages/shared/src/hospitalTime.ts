@@ -5,7 +5,7 @@
  * which in São Paulo turns at 21:00. `HOSPITAL_TIME_ZONE` (IANA name)
  * @default America/Sao_Paulo
  */
-import { EnvReader } from './config';
+import { COMMON_ENV, readEnv } from './config';
 import { badUserInput } from './errors';
 
 export const DEFAULT_TIME_ZONE = 'America/Sao_Paulo';
@@ -15,7 +15,7 @@ let zone: string | undefined;
 /** The hospital's time zone, read once from `HOSPITAL_TIME_ZONE` (an unknown zone stops the start). */
 export function hospitalTimeZone(): string {
   if (zone) return zone;
-  const named = new EnvReader().string('HOSPITAL_TIME_ZONE', DEFAULT_TIME_ZONE).trim();
+  const named = readEnv({ HOSPITAL_TIME_ZONE: COMMON_ENV.HOSPITAL_TIME_ZONE }).HOSPITAL_TIME_ZONE ?? DEFAULT_TIME_ZONE;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: named });
   } catch {

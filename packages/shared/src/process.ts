@@ -1,4 +1,4 @@
-import { ConfigError, EnvReader } from './config';
+import { COMMON_ENV, ConfigError, readEnv } from './config';
 
 /**
  * Runs a process's main: a ConfigError (or any start-up failure) becomes one clear
@@ -16,7 +16,7 @@ export function runMain(main: () => Promise<{ stop(): Promise<void> }>): void {
   const exitWith = (msg: string) => write('error', msg, {}, () => process.exit(1));
   let timeoutMs: number;
   try {
-    timeoutMs = new EnvReader().int('SHUTDOWN_TIMEOUT_MS', 20_000, 100, 600_000);
+    timeoutMs = readEnv({ SHUTDOWN_TIMEOUT_MS: COMMON_ENV.SHUTDOWN_TIMEOUT_MS }).SHUTDOWN_TIMEOUT_MS;
   } catch (err) {
     return exitWith(`Asky could not start: ${describe(err)}`);
   }

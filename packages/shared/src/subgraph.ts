@@ -10,7 +10,7 @@ import type { Express, Request } from 'express';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { ConfigError, loadEventsConfig, loadLiveLimits, loadServiceIdentity, loadSubgraphConfig, loadTokenConfig, type LiveLimits, type SubgraphName } from './config';
+import { checkEnv, ConfigError, loadEventsConfig, subgraphProcessEnv, loadLiveLimits, loadServiceIdentity, loadSubgraphConfig, loadTokenConfig, type LiveLimits, type SubgraphName } from './config';
 import { enforceAccess, remoteAuth, serviceSdlForServices, subscribingPerson, viewerOf, WitnessCheck, type SubgraphAuth, type UserStatusSource, type Viewer } from './auth';
 import { connectEvents, DEFAULT_AMQP_URL, type SubgraphEvents } from './bus';
 import { createPrismaAdapter, databaseReachable, type PrismaAdapter, type PrismaClientExtras, type PrismaLike } from './database';
@@ -131,6 +131,7 @@ export function runSubgraph<TPrisma extends PrismaLike, TContext extends object>
 ): void {
   runMain(async () => {
     const definition = define();
+    checkEnv(subgraphProcessEnv(definition.name));
     const config = loadSubgraphConfig(definition.name);
     const logger = createLogger(definition.name, config.logLevel);
     const prisma = definition.createPrismaClient(

@@ -274,8 +274,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       // Silent unless TEST_LOG_LEVEL asks (e.g. `error`, to see what a failing test's services logged).
       logLevel: new EnvReader().oneOf('TEST_LOG_LEVEL', LOG_LEVELS, 'silent'),
       prismaExtras: { log: [{ emit: 'event', level: 'query' }] },
-      auth: { ...loadAuthConfig(new EnvReader({})), keysDir, serviceSecrets: options.serviceSecrets ?? {}, selfRegistration: options.selfRegistration ?? false, trustedProxies: options.trustedProxies ?? ['loopback'], ...(options.accessTokenTtlSeconds ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}) },
-      tokens: loadTokenConfig(new EnvReader({})),
+      auth: { ...loadAuthConfig({}), keysDir, serviceSecrets: options.serviceSecrets ?? {}, selfRegistration: options.selfRegistration ?? false, trustedProxies: options.trustedProxies ?? ['loopback'], ...(options.accessTokenTtlSeconds ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}) },
+      tokens: loadTokenConfig({}),
       userStatusTtlMs: options.userStatusTtlMs ?? 0,
       liveLimits: options.liveLimits,
       escalation: options.escalation ?? { afterSeconds: { STAT: 120, ASAP: 600 }, checkEveryMs: 600_000 },

@@ -1,6 +1,6 @@
-import { ConfigError, EnvReader, loadGatewayConfig, loadSubgraphConfig, loadSystemConfig } from '../config';
+import { checkEnv, ConfigError, GATEWAY_PROCESS_ENV, loadGatewayConfig, loadSubgraphConfig, loadSystemConfig } from '../config';
 
-const env = (values: Record<string, string>) => new EnvReader(values);
+const env = (values: Record<string, string>) => values;
 
 describe('configuration', () => {
   it('uses the documented defaults when nothing is set', () => {
@@ -38,5 +38,24 @@ describe('configuration', () => {
     const config = loadSubgraphConfig('pyxis', env({ PYXIS_DATABASE_URL: 'postgresql://asky_pyxis@db/asky', PYXIS_PORT: '0' }));
     expect(config.databaseUrl.username).toBe('asky_pyxis');
     expect(config.port).toBe(0);
+  });
+
+  it("reports every problem of a process's environment at once, one line each, never a URL's value", () => {
+    const bad = { GATEWAY_PORT: 'x', LOG_LEVEL: 'loud', AMQP_URL: 'http://guest:s3cret@mq:5672', LIVE_KEEPALIVE_MS: '5' };
+    let message = '';
+    try {
+      checkEnv(GATEWAY_PROCESS_ENV, bad);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message.split('\n').sort()).toEqual([
+      'AMQP_URL must start with amqp:// or amqps://',
+      'GATEWAY_PORT="x" is not a port number (0-65535)',
+      'LIVE_KEEPALIVE_MS="5" must be a whole number from 1000 to 600000',
+      'LOG_LEVEL="loud" must be one of: fatal, error, warn, info, debug, trace, silent',
+    ]);
+    expect(message).not.toContain('s3cret');
+    expect(() => checkEnv(GATEWAY_PROCESS_ENV, {})).not.toThrow();
   });
 });
