@@ -225,6 +225,8 @@ export const GATEWAY_ENV = {
   ...subgraphUrlEnv('pyxis'),
   ...subgraphUrlEnv('request'),
   SUPERGRAPH_PATH: variable.text(),
+  /** Browser origins allowed (see cors.ts). */
+  CORS_ORIGINS: variable.text(),
   ...REQUESTS_PER_CALLER_ENV,
 } satisfies EnvShape;
 

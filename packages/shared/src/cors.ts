@@ -7,13 +7,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
-import { EnvReader } from './config';
+import { GATEWAY_ENV, readEnv, type Env } from './config';
 
 const LOOPBACK = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
 
 /** `CORS_ORIGINS`, or undefined (the default for the mode). */
-export function readCorsOrigins(env = new EnvReader()): readonly string[] | undefined {
-  const listed = env.string('CORS_ORIGINS');
+export function readCorsOrigins(env: Env = process.env): readonly string[] | undefined {
+  const listed = readEnv({ CORS_ORIGINS: GATEWAY_ENV.CORS_ORIGINS }, env).CORS_ORIGINS;
   return listed === undefined ? undefined : listed.split(',').map((origin) => origin.trim().replace(/\/$/, '')).filter(Boolean);
 }
 
