@@ -18,6 +18,8 @@ import { EnvReader } from '@asky/shared';
 import { readSupergraphSdl } from '../supergraph/src/supergraphFile';
 import { MOCK_USERS, startTestSystem, type TestSystem } from '@asky/testing';
 import { answersGraphQL, barChart, freePort, RESULTS_DIR, startAskyGateway, startProcess, stopProcess, usage, writeResult, runBench } from './lib';
+import { grafbaseBinary, startGrafbase } from './peers/grafbase';
+import { signedSessions } from './sessions';
 
 const env = new EnvReader();
 const SECONDS = env.int('BENCH_SECONDS', 3, 1, 60); // per pass: each target is measured twice
@@ -30,6 +32,8 @@ const ONLY = env.string('BENCH_ONLY'); // "single": only the single-subgraph run
 const SINGLE = '{ dispensers { code name unit status } }';
 /** Every request differs (a search no medicine matches): no in-flight sharing possible anywhere. */
 const UNIQUE = 'query ($unique: String) { medicines(search: $unique) { name } }';
+/** A charge nurse's ward list, each request with its own token (as many screens, each its own session): nothing to share. */
+const WARD_LIST = '{ requests(first: 20) { id status priority createdAt requester { name } medicine { name } dispenser { code location } } }';
 const dashboard = (size: number) =>
   `{ requests(first: ${size}) { id status priority createdAt requester { name } assignee { name } medicine { name } dispenser { code location } } }`;
 
@@ -105,13 +109,15 @@ function supergraphFor(system: TestSystem): string {
 
 async function main() {
   const system = await startTestSystem({ production: true, userStatusTtlMs: 60_000 });
-  const { technician, admin, nurse } = await system.loginAll();
+  const { technician, admin, nurse, charge } = await system.loginAll();
   // Enough requests for the largest page.
   for (let i = 0; i < 200; i++) {
     await system.graphql('mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1 }) { id } }', {}, { token: nurse });
   }
   const supergraphFile = supergraphFor(system);
-  const ports = { asky: await freePort(), apollo: await freePort(), hive: await freePort(), hiveRust: await freePort() };
+  const ports = { asky: await freePort(), apollo: await freePort(), hive: await freePort(), hiveRust: await freePort(), grafbase: await freePort() };
+  const grafbase = grafbaseBinary();
+  if ('missing' in grafbase) console.log(`(Grafbase Gateway skipped: ${grafbase.missing})`);
   const url = (port: number) => `http://127.0.0.1:${port}/graphql`;
   const peers = {
     'Asky gateway': await startAskyGateway(system, ports.asky, {}, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []),
@@ -122,15 +128,17 @@ async function main() {
       { PORT: String(ports.hiveRust), SUPERGRAPH_FILE: supergraphFile, HIVE_RUST_PLANNER: '1' },
       answersGraphQL(url(ports.hiveRust)),
     ),
+    ...('file' in grafbase ? { 'Grafbase Gateway': await startGrafbase(grafbase.file, system, ports.grafbase) } : {}),
   };
-  const urls: Record<keyof typeof peers, string> = {
+  const urls: Record<string, string> = {
     'Asky gateway': url(ports.asky),
     '@apollo/gateway (defaults)': url(ports.apollo),
     'Hive Gateway': url(ports.hive),
     'Hive Gateway, Rust planner': url(ports.hiveRust),
+    'Grafbase Gateway': url(ports.grafbase),
   };
   const PEERS = Object.keys(peers).filter((name) => name !== 'Asky gateway');
-  const gateways = Object.entries(peers).map(([target, child]) => ({ target, url: urls[target as keyof typeof peers], pid: child.pid }));
+  const gateways = Object.entries(peers).map(([target, child]) => ({ target, url: urls[target]!, pid: child.pid }));
   const loader = fork(path.join(__dirname, 'loadClient.ts'), [], { execArgv: ['--conditions=typescript', '--import', 'tsx'] });
   await new Promise((resolve) => loader.once('message', resolve));
   const runs: Run[] = [];
@@ -157,8 +165,15 @@ async function main() {
     return combined;
   };
   const ratio = (a: Run, b: Run) => a.requestsPerSecond / b.requestsPerSecond;
+  /** Requests per second of CPU the gateway's process used (Grafbase's per-core figure: it carries across machines). */
+  const perCoreSecond = (r: Run) => (r.cpuPercent ? r.requestsPerSecond / (r.cpuPercent / 100) : undefined);
   const line = (r: Run) =>
-    `  ${r.target.padEnd(28)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(0).padStart(4)} ms  p99 ${String(r.p99Ms).padStart(4)} ms${r.cpuPercent === undefined ? '' : `  CPU ${r.cpuPercent.toFixed(0)}% (${((r.cpuPercent * 10) / r.requestsPerSecond).toFixed(2)} ms per request)`}${r.errors ? `  ${r.errors} ERRORS` : ''}`;
+    `  ${r.target.padEnd(28)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(0).padStart(4)} ms  p99 ${String(r.p99Ms).padStart(4)} ms${r.cpuPercent === undefined ? '' : `  CPU ${r.cpuPercent.toFixed(0)}% (${((r.cpuPercent * 10) / r.requestsPerSecond).toFixed(2)} ms per request, ${perCoreSecond(r)!.toFixed(0)} per core-second)`}${r.errors ? `  ${r.errors} ERRORS` : ''}`;
+  /** Asky against a peer: in req/s and in requests per core-second. */
+  const versus = (ours: Run, peer: Run) => {
+    const cores = perCoreSecond(ours) && perCoreSecond(peer) ? ` · per core-second ${(perCoreSecond(ours)! / perCoreSecond(peer)!).toFixed(2)}` : '';
+    return `  Asky gateway / ${peer.target}: ${ratio(ours, peer).toFixed(2)}${cores} (target ≥ 1.0)`;
+  };
   const singleSubgraphRuns = async () => {
     const direct = { target: 'pyxis subgraph, direct', url: system.subgraphUrls.pyxis };
     await compare([direct, ...gateways], SINGLE, technician);
@@ -170,13 +185,13 @@ async function main() {
     console.log(`single-subgraph query ${SINGLE}`);
     for (const r of runs.filter((r) => r.query === SINGLE)) console.log(line(r));
     console.log(`  Asky gateway / direct: ${ratio(ours, directSingle).toFixed(2)} (target ≥ 0.6)`);
-    for (const peer of PEERS) console.log(`  Asky gateway / ${peer}: ${ratio(ours, find(peer, SINGLE)).toFixed(2)} (target ≥ 1.0)`);
+    for (const peer of PEERS) console.log(versus(ours, find(peer, SINGLE)));
     console.log(`  (${CONNECTIONS} connections of one user asking the same: gateways that share identical work in flight gain)`);
     console.log(`single-subgraph query, every request different ${UNIQUE}`);
     for (const r of runs.filter((r) => r.query === UNIQUE)) console.log(line(r));
     const oursUnique = find('Asky gateway', UNIQUE);
     console.log(`  Asky gateway / direct: ${ratio(oursUnique, find('pyxis subgraph, direct', UNIQUE)).toFixed(2)} (target ≥ 0.6)`);
-    for (const peer of PEERS) console.log(`  Asky gateway / ${peer}: ${ratio(oursUnique, find(peer, UNIQUE)).toFixed(2)} (target ≥ 1.0)`);
+    for (const peer of PEERS) console.log(versus(oursUnique, find(peer, UNIQUE)));
   };
   try {
     if (ONLY !== 'dashboard') await singleSubgraphRuns();
@@ -197,6 +212,7 @@ async function main() {
     const sessions: string[] = [];
     for (let i = 0; i < CONNECTIONS; i++) sessions.push(await signIn(i)); // one at a time: hashing is bounded
     const separateRuns = await compare(gateways, dashboard(50), sessions, `${dashboard(50)} (${CONNECTIONS} sessions)`);
+    const wardRuns = await compare(gateways, WARD_LIST, signedSessions(system, charge, 500), `${WARD_LIST} (a token per request)`);
     const pages = [];
     for (const size of [10, 50, 200]) {
       await check(urls['Asky gateway'], dashboard(size), admin, 'Asky gateway');
@@ -214,22 +230,26 @@ async function main() {
 
     console.log('dashboard query (50 requests with requester, assignee, medicine, dispenser: all three subgraphs)');
     for (const r of dashboardRuns) console.log(line(r));
-    for (const peer of dashboardRuns.slice(1)) console.log(`  Asky gateway / ${peer.target}: ${ratio(dashboardRuns[0]!, peer).toFixed(2)} (target ≥ 1.0)`);
+    for (const peer of dashboardRuns.slice(1)) console.log(versus(dashboardRuns[0]!, peer));
     console.log(`  (${CONNECTIONS} connections of one admin session: gateways that share identical work in flight gain)`);
     console.log(`dashboard query, one admin session per connection (nothing identical to share: each gateway's own cost)`);
     for (const r of separateRuns) console.log(line(r));
-    for (const peer of separateRuns.slice(1)) console.log(`  Asky gateway / ${peer.target}: ${ratio(separateRuns[0]!, peer).toFixed(2)} (target ≥ 1.0)`);
+    for (const peer of separateRuns.slice(1)) console.log(versus(separateRuns[0]!, peer));
+    console.log("a charge nurse's ward list (20 requests, all three subgraphs), a different token per request (nothing to share anywhere)");
+    for (const r of wardRuns) console.log(line(r));
+    for (const peer of wardRuns.slice(1)) console.log(versus(wardRuns[0]!, peer));
     console.log('dashboard page sizes through the Asky gateway (cost must grow sub-linearly)');
     for (const p of pages) console.log(`  first: ${String(p.size).padStart(3)}  ${p.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${p.p99Ms} ms  ${p.sqlQueriesPerOperation} SQL queries per operation`);
-    const file = writeResult('gateways', { connections: CONNECTIONS, seconds: SECONDS, runs, dashboard: dashboardRuns, dashboardSeparateSessions: separateRuns, pages });
+    const withCores = (list: readonly Run[]) => list.map((r) => ({ ...r, requestsPerCoreSecond: perCoreSecond(r) }));
+    const file = writeResult('gateways', { connections: CONNECTIONS, seconds: SECONDS, runs: withCores(runs), dashboard: withCores(dashboardRuns), dashboardSeparateSessions: withCores(separateRuns), wardList: withCores(wardRuns), pages });
     const chart = path.join(RESULTS_DIR, 'gateways.svg');
     writeFileSync(
       chart,
       barChart(
         `req/s, ${CONNECTIONS} connections (${new Date().toISOString().slice(0, 10)})`,
         'req/s',
-        [...runs.filter((r) => r.query === SINGLE || r.query === UNIQUE), ...dashboardRuns, ...separateRuns].map((r) => ({
-          label: `${r.target}${r.query === SINGLE ? '' : r.query === UNIQUE ? ' · unique' : r.query === dashboard(50) ? ' · dashboard' : ' · dashboard, sessions'}`,
+        [...runs.filter((r) => r.query === SINGLE || r.query === UNIQUE), ...dashboardRuns, ...separateRuns, ...wardRuns].map((r) => ({
+          label: `${r.target}${r.query === SINGLE ? '' : r.query === UNIQUE ? ' · unique' : r.query === dashboard(50) ? ' · dashboard' : wardRuns.includes(r) ? ' · ward list, token per request' : ' · dashboard, sessions'}`,
           value: r.requestsPerSecond,
         })),
       ),

@@ -1,5 +1,5 @@
 /** What the benchmarks share: free ports, server processes, /proc usage, percentiles, result files. */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -26,9 +26,17 @@ export const answersGraphQL = (url: string) => () =>
  * node, as containers run it — and resolves once `ready` (a URL answering 200,
  * or a check) says so.
  */
-export async function startProcess(entry: string, env: Record<string, string>, ready: string | (() => Promise<boolean>), execArgv: string[] = []): Promise<ChildProcess> {
+export function startProcess(entry: string, env: Record<string, string>, ready: string | (() => Promise<boolean>), execArgv: string[] = []): Promise<ChildProcess> {
   const loader = entry.endsWith('.ts') ? ['--conditions=typescript', '--import', 'tsx'] : [];
-  const child = fork(entry, [], { execArgv: [...loader, ...execArgv], env: { ...process.env, ...env } });
+  return untilReady(fork(entry, [], { execArgv: [...loader, ...execArgv], env: { ...process.env, ...env } }), path.basename(entry), ready);
+}
+
+/** A native program (a peer shipped as a binary), its CPU its own. */
+export function startBinary(file: string, args: string[], env: Record<string, string>, ready: string | (() => Promise<boolean>)): Promise<ChildProcess> {
+  return untilReady(spawn(file, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }), path.basename(file), ready);
+}
+
+async function untilReady(child: ChildProcess, name: string, ready: string | (() => Promise<boolean>)): Promise<ChildProcess> {
   const isReady = typeof ready === 'string' ? () => fetch(ready).then((r) => r.ok, () => false) : ready;
   for (let i = 0; i < 150; i++) {
     if (await isReady()) return child;
@@ -36,7 +44,7 @@ export async function startProcess(entry: string, env: Record<string, string>, r
     await new Promise((r) => setTimeout(r, 200));
   }
   child.kill();
-  throw new Error(`${path.basename(entry)} did not get ready`);
+  throw new Error(`${name} did not get ready`);
 }
 
 /** Asky's gateway as its own process (`supergraph/src/index.ts`), on this system's subgraphs and exchange. */
