@@ -63,6 +63,8 @@ export interface GatewayDeps {
   readonly liveLimits?: Partial<LiveLimits>;
   /** Told each time a live subscription starts running. */
   readonly onLiveSubscribed?: () => void;
+  /** Told each time a live subscription ends or a live connection closes. */
+  readonly onLiveEnded?: (what: 'subscription' | 'connection') => void;
   /** How long a subgraph may take to answer one fetch. @default 10_000 */
   readonly subgraphTimeoutMs?: number;
   /** Operations one caller may send per second (see `CallerRate`). @default unbounded */
@@ -164,6 +166,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
             guard,
             onEvent: () => coalescing.closeAll(), // a request changed: queries in flight may predate it
             onSubscribed: deps.onLiveSubscribed,
+            onEnded: deps.onLiveEnded,
           })
       : undefined,
   });

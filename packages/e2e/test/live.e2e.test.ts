@@ -222,9 +222,9 @@ describe('live limits', () => {
     const eleventh = listen(system, tokens.technician);
     expect(await eleventh.closed).toBe(4429);
     expect(await Promise.race([open[0]!.closed, new Promise((r) => setTimeout(() => r('open'), 300))])).toBe('open');
+    const closed = system.connectionsClosed(10);
     open.forEach((l) => l.dispose());
-    // Closed connections free their places.
-    await new Promise((r) => setTimeout(r, 300));
+    await closed; // closed connections free their places
     const again = listen(system, tokens.technician);
     expect(await Promise.race([again.closed, new Promise((r) => setTimeout(() => r('open'), 500))])).toBe('open');
     again.dispose();
@@ -247,8 +247,9 @@ describe('live limits', () => {
       await subscribed;
       const refused = subscribe(second, 20);
       expect(JSON.stringify(await refused.error)).toMatch(/TOO_MANY_REQUESTS.*|At most 20 subscriptions per user/);
+      const ended = system.subscriptionsEnded();
       twenty[0]!.stop(); // one ends: its place is free
-      await new Promise((r) => setTimeout(r, 500)); // the end reaches the gateway (another connection's message)
+      await ended; // the end reached the gateway (another connection's message)
       const started = system.subscriptionsStarted();
       const again = subscribe(second, 21);
       expect(await Promise.race([again.error.then(() => 'refused'), started.then(() => 'subscribed')])).toBe('subscribed');

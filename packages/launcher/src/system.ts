@@ -53,6 +53,8 @@ export interface SystemOptions {
   readonly liveLimits?: Partial<LiveLimits>;
   /** Told each time a live subscription starts running (at the gateway or the request subgraph). */
   readonly onLiveSubscribed?: () => void;
+  /** Told each time a live subscription ends or a live connection closes (gateway or request subgraph). */
+  readonly onLiveEnded?: (what: 'subscription' | 'connection') => void;
   /** When unattended requests escalate. @default from the environment (loadEscalationPolicy) */
   readonly escalation?: EscalationPolicy;
   /** Web Push. @default from the environment (loadPushConfig) */
@@ -90,7 +92,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const client = definition.createPrismaClient(createPrismaAdapter(database.target(name), name), options.prismaExtras);
     prisma[name] = client;
     const logger = createLogger(name, logLevel);
-    const service = await startSubgraph(definition, { prisma: client, port: ports[name], production, metricsToken: options.metricsToken, logger, auth, events: options.events, liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits }, onLiveSubscribed: options.onLiveSubscribed });
+    const service = await startSubgraph(definition, { prisma: client, port: ports[name], production, metricsToken: options.metricsToken, logger, auth, events: options.events, liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits }, onLiveSubscribed: options.onLiveSubscribed, onLiveEnded: options.onLiveEnded });
     services.push(service);
     urls[name] = service.url;
   };
@@ -125,6 +127,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       bus: options.events.bus,
       liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits },
       onLiveSubscribed: options.onLiveSubscribed,
+      onLiveEnded: options.onLiveEnded,
       requestsPerCaller: options.requestsPerCaller,
     });
     services.push(gateway);

@@ -56,6 +56,8 @@ export interface SubgraphDeps<TPrisma> {
   readonly liveLimits?: Partial<LiveLimits>;
   /** Told each time one of its own subscriptions starts running. */
   readonly onLiveSubscribed?: () => void;
+  /** Told each time one of its subscriptions ends or a live connection closes. */
+  readonly onLiveEnded?: (what: 'subscription' | 'connection') => void;
 }
 
 /** The SDL a subgraph package ships as `schema.graphql`. */
@@ -106,6 +108,7 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
             upgradeAuthorization: true,
             limits: deps.liveLimits,
             onSubscribed: deps.onLiveSubscribed,
+            onEnded: deps.onLiveEnded,
             context: (connection, request) => definition.createContext(deps.prisma, connection.account, request, witnesses),
           })
       : undefined,

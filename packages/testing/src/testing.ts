@@ -128,6 +128,10 @@ export interface TestSystem extends RunningSystem {
    * than when called: call it, subscribe, await it (instead of sleeping).
    */
   subscriptionsStarted(n?: number): Promise<void>;
+  /** Resolves once `n` more live subscriptions have ended (as `subscriptionsStarted`). */
+  subscriptionsEnded(n?: number): Promise<void>;
+  /** Resolves once `n` more accepted live connections have closed (as `subscriptionsStarted`). */
+  connectionsClosed(n?: number): Promise<void>;
   resetQueries(): void;
   /** POSTs a GraphQL operation to `url` (default: the gateway) and returns the JSON body. */
   graphql<T = any>(query: string, variables?: Record<string, unknown>, options?: GraphQLCallOptions): Promise<GraphQLBody<T>>;
@@ -259,7 +263,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   options.prepareKeys?.(keysDir);
   const topology = testTopology();
   const queries = Object.fromEntries(SUBGRAPHS.map((name) => [name, [] as string[]])) as Record<SubgraphName, string[]>;
-  const live = subscriptionSignal();
+  const live = { started: countSignal(), ended: countSignal(), closed: countSignal() };
   try {
     const prepared = await preparePostgres(database.url, createLogger('test', 'silent'));
     const bus = await RabbitBus.connect({ url: options.amqpUrl ?? testAmqpUrl(), exchange: topology.exchange }, 3_000);
@@ -281,7 +285,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       escalation: options.escalation ?? { afterSeconds: { STAT: 120, ASAP: 600 }, checkEveryMs: 600_000 },
       push: options.push,
       events: { bus, queuePrefix: topology.queuePrefix },
-      onLiveSubscribed: () => live.started(),
+      onLiveSubscribed: () => live.started.tick(),
+      onLiveEnded: (what) => (what === 'subscription' ? live.ended : live.closed).tick(),
     });
     // The outbox relay polls in the background: its statements (and transaction
     // control, which carries no data) are not what a test counts.
@@ -314,7 +319,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       topology,
       queries,
       resetQueries: () => SUBGRAPHS.forEach((name) => queries[name].splice(0)),
-      subscriptionsStarted: live.next,
+      subscriptionsStarted: live.started.next,
+      subscriptionsEnded: live.ended.next,
+      connectionsClosed: live.closed.next,
       brokerConnected: () => bus.connected(),
       graphql,
       login,
@@ -371,11 +378,12 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
  * `n` more have started running than when it was called, so a test subscribes,
  * then awaits it, instead of sleeping.
  */
-function subscriptionSignal() {
+/** Counts something the system tells of; `next(n)` resolves once it has happened `n` more times. */
+function countSignal() {
   let count = 0;
   const waiters: { at: number; resolve(): void }[] = [];
   return {
-    started() {
+    tick() {
       count++;
       for (const waiter of waiters.filter((w) => count >= w.at)) {
         waiters.splice(waiters.indexOf(waiter), 1);

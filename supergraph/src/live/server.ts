@@ -62,6 +62,8 @@ export interface LiveDeps {
   readonly onEvent?: (event: RequestEvent) => void;
   /** Told each time a subscription starts running (tests wait on it instead of sleeping). */
   readonly onSubscribed?: () => void;
+  /** Told each time a subscription ends or a connection closes. */
+  readonly onEnded?: (what: 'subscription' | 'connection') => void;
 }
 
 /** A subscription's context: its connection. */
@@ -206,6 +208,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
     },
     context: (connection) => connection,
     onSubscribed: deps.onSubscribed,
+    onEnded: deps.onEnded,
   });
 
   return {

@@ -47,6 +47,8 @@ export interface LiveServerOptions<A extends Subscriber> {
   context(connection: LiveConnection<A>, request: http.IncomingMessage): object;
   /** Told each time a subscription starts running (tests wait on it instead of sleeping). */
   readonly onSubscribed?: () => void;
+  /** Told each time a running subscription ends, and each time an accepted connection closes. */
+  readonly onEnded?: (what: 'subscription' | 'connection') => void;
 }
 
 const tooMany = (message: string) => [new GraphQLError(message, { extensions: { code: 'TOO_MANY_REQUESTS' } })];
@@ -112,6 +114,7 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
       onComplete: (ctx, id) => {
         connections.get(ctx.extra)?.subscriptions.delete(id);
         processMetrics.liveSubscriptions.dec();
+        options.onEnded?.('subscription');
       },
       onClose: (ctx) => {
         const connection = connections.get(ctx.extra);
@@ -119,6 +122,7 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
         clearTimeout(connection.expiry);
         connections.delete(ctx.extra);
         processMetrics.liveConnections.dec();
+        options.onEnded?.('connection');
       },
       context: (ctx) => options.context(connections.get(ctx.extra)!, ctx.extra.request),
     },
