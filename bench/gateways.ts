@@ -241,7 +241,14 @@ async function main() {
     console.log('dashboard page sizes through the Asky gateway (cost must grow sub-linearly)');
     for (const p of pages) console.log(`  first: ${String(p.size).padStart(3)}  ${p.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${p.p99Ms} ms  ${p.sqlQueriesPerOperation} SQL queries per operation`);
     const withCores = (list: readonly Run[]) => list.map((r) => ({ ...r, requestsPerCoreSecond: perCoreSecond(r) }));
-    const file = writeResult('gateways', { connections: CONNECTIONS, seconds: SECONDS, runs: withCores(runs), dashboard: withCores(dashboardRuns), dashboardSeparateSessions: withCores(separateRuns), wardList: withCores(wardRuns), pages });
+    const classes = [
+      { name: 'single-subgraph, identical (one user, 20 connections)', runs: withCores(runs.filter((r) => r.query === SINGLE)) },
+      { name: 'single-subgraph, every request different', runs: withCores(runs.filter((r) => r.query === UNIQUE)) },
+      { name: 'dashboard, 50 requests across all three subgraphs, one admin session', runs: withCores(dashboardRuns) },
+      { name: 'the same dashboard, one session per connection', runs: withCores(separateRuns) },
+      { name: "a charge nurse's ward list, a different token per request (nothing to share)", runs: withCores(wardRuns) },
+    ];
+    const file = writeResult('gateways', { connections: CONNECTIONS, seconds: SECONDS, classes, pages });
     const chart = path.join(RESULTS_DIR, 'gateways.svg');
     writeFileSync(
       chart,

@@ -12,7 +12,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { serviceUnavailable } from '@asky/shared';
+import { callerGone, serviceUnavailable } from '@asky/shared';
 
 /**
  * Idle connections are closed before the subgraphs' servers would close them
@@ -93,7 +93,7 @@ export const fetchWithin =
       const signal = abortKey === undefined ? undefined : abortSignals.get(abortKey);
       if (abortKey !== undefined) abortSignals.delete(abortKey);
       // Before anything is started (a timer left behind would fire on no request).
-      if (signal?.aborted) return reject(serviceUnavailable('The caller went away'));
+      if (signal?.aborted) return reject(callerGone());
       let request: http.ClientRequest;
       let timedOut = false;
       let hungUp = false;
@@ -132,7 +132,7 @@ export const fetchWithin =
       const fail = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', abandon);
-        if (hungUp) return reject(serviceUnavailable('The caller went away'));
+        if (hungUp) return reject(callerGone());
         const why = timedOut ? `did not answer within ${timeoutMs} ms` : 'could not be reached';
         reject(serviceUnavailable(`A service behind the gateway ${why}; try again shortly`));
       };

@@ -13,7 +13,19 @@ import { testAdminUrl } from '@asky/testing';
 
 const read = (file: string) => readFileSync(path.resolve(REPO_ROOT, file), 'utf8');
 
+/** bench/report.ts (outside this package's sources): README's benchmark block from bench/results. */
+interface BenchReport {
+  readmeWith(readme: string, result: unknown): string;
+  readGatewaysResult(): unknown;
+}
+
 describe('generated files are up to date', () => {
+  it("README's gateway figures are those of bench/results/gateways.json (npm run bench:report)", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const report = require(path.join(REPO_ROOT, 'bench', 'report.ts')) as BenchReport;
+    expect(read('README.md')).toBe(report.readmeWith(read('README.md'), report.readGatewaysResult()));
+  });
+
   it.each(SUBGRAPHS)('init-db holds the %s tables exactly as the Prisma migrations make them (npm run db:init-sql)', (subgraph) => {
     expect(read(path.join(INIT_DB_DIR, tablesScriptName(subgraph)))).toBe(renderTablesScript(subgraph));
   });

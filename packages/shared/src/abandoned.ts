@@ -8,7 +8,7 @@
 import { setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultFieldResolver, isObjectType, type GraphQLSchema } from 'graphql';
-import { serviceUnavailable } from './errors';
+import { callerGone, serviceUnavailable } from './errors';
 
 /** How long one operation may run in a subgraph (the gateway's subgraph timeout). */
 export const OPERATION_DEADLINE_MS = 10_000;
@@ -65,7 +65,7 @@ export function abandonment(context: unknown): 'caller gone' | 'deadline passed'
 
 function checkWanted(context: unknown): void {
   const why = abandonment(context);
-  if (why === 'caller gone') throw serviceUnavailable('The caller went away: the operation was stopped');
+  if (why === 'caller gone') throw callerGone();
   if (why) throw serviceUnavailable('The operation ran past its deadline and was stopped: ask for less');
 }
 

@@ -34,10 +34,14 @@ export function logGraphQLRefusals(logger: Logger): ApolloServerPlugin<BaseConte
       return {
         async willSendResponse({ request, response, operationName }) {
           if ((response.http.status ?? 200) >= 400 || response.body.kind !== 'single') return;
-          const codes = [...new Set((response.body.singleResult.errors ?? []).map((e) => String(e.extensions?.code)))];
+          const errors = response.body.singleResult.errors ?? [];
+          const codes = [...new Set(errors.map((e) => String(e.extensions?.code)))];
           // The name is the caller's text: bounded, so a refused stranger cannot write megabytes of log.
           const line = { requestId: request.http?.headers.get(REQUEST_ID_HEADER), operation: operationName?.slice(0, MAX_LOGGED_NAME) ?? null, codes };
-          if (codes.some((code) => FAILURE_CODES.has(code))) logger.error(line, 'operation failed');
+          const failures = errors.filter((e) => FAILURE_CODES.has(String(e.extensions?.code)));
+          // Stopped because its caller left: nothing failed, nobody reads the answer.
+          if (failures.length && failures.every((e) => e.extensions?.callerGone === true)) logger.info(line, 'operation abandoned: the caller went away');
+          else if (failures.length) logger.error(line, 'operation failed');
           else if (codes.some((code) => REFUSAL_CODES.has(code))) logger.info(line, 'operation refused');
         },
       };

@@ -56,6 +56,13 @@ export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
 export const serviceUnavailable = (message = 'A service Asky depends on did not answer; try again shortly') =>
   clientError(ErrorCode.SERVICE_UNAVAILABLE, message, { retryable: true });
 
+/**
+ * Nobody waits for the answer any more (the client hung up, or its deadline
+ * passed): the operation is stopped. Not a failure of Asky's — logged as such.
+ */
+export const callerGone = (message = 'The caller went away: the operation was stopped') =>
+  clientError(ErrorCode.SERVICE_UNAVAILABLE, message, { retryable: true, callerGone: true });
+
 /** Prisma codes for a database that cannot be reached or dropped the connection. */
 const UNREACHABLE_PRISMA_CODES = new Set([
   'P1001', // cannot reach the server

@@ -7,10 +7,10 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import pino from 'pino';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { unauthenticated, withHttpStatus } from '../errors';
+import { callerGone, unauthenticated, withHttpStatus } from '../errors';
 import { startService, type RunningService } from '../service';
 
-const typeDefs = parse('type Query { refused: String  broken: String  fine: String }');
+const typeDefs = parse('type Query { refused: String  broken: String  fine: String  left: String }');
 const schema = buildSubgraphSchema([
   {
     typeDefs,
@@ -23,6 +23,9 @@ const schema = buildSubgraphSchema([
           throw new Error('connection to 10.0.0.7 reset');
         },
         fine: () => 'ok',
+        left: () => {
+          throw callerGone();
+        },
       },
     },
   },
@@ -64,6 +67,11 @@ describe('access logs at info', () => {
   it("logs at most 100 characters of a caller's operation name", async () => {
     const { requestId } = await ask(`query ${'A'.repeat(5_000)} { refused }`);
     expect(linesOf(requestId)).toEqual([expect.objectContaining({ operation: 'A'.repeat(100) })]);
+  });
+
+  it('logs an operation stopped because its caller left at info, not as a failure', async () => {
+    const { requestId } = await ask('{ left }');
+    expect(linesOf(requestId)).toEqual([expect.objectContaining({ level: 30, msg: 'operation abandoned: the caller went away', codes: ['SERVICE_UNAVAILABLE'] })]);
   });
 
   it('logs an internal error with its request id, at error', async () => {
