@@ -92,6 +92,8 @@ async function main() {
     ),
   );
   process.stderr.write('bench: system and gateway up, opening subscriptions…\n');
+  await walkRequest(system, nurse, pharmacist); // warm before the idle reading: planned, compiled, connected
+  const idle = gateways.map((g) => usage(g.pid!).rssMiB);
   const children = await openSubscribers(gatewayPorts.map((port) => `ws://127.0.0.1:${port}/graphql`), admin);
 
   // When the broker delivered each event: the moment the gateway's own queue gets it too.
@@ -140,7 +142,11 @@ async function main() {
   console.log(`  publish→client latency p50 ${percentile(fromPublish, 50)} ms, p99 ${percentile(fromPublish, 99)} ms, max ${fromPublish.at(-1)} ms (target p99 < 50 ms)`);
   console.log(`  commit→client latency  p50 ${percentile(fromCommit, 50)} ms, p99 ${percentile(fromCommit, 99)} ms (adds the outbox relay)`);
   console.log(`  follow-up executions per event: ${(followUps / (expected / SUBSCRIBERS)).toFixed(2)} (same selection for all ${SUBSCRIBERS} subscribers; one per gateway)`);
-  after.forEach((a, i) => console.log(`  gateway process ${i + 1}/${GATEWAYS}: CPU ${(((a.cpuSeconds - before[i]!.cpuSeconds) / seconds) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s, RSS ${a.rssMiB.toFixed(0)} MiB`));
+  /** RSS the subscribers added, per 1,000 of them (a gateway's share: SUBSCRIBERS / GATEWAYS). */
+  const perThousand = (a: { rssMiB: number }, i: number) => ((a.rssMiB - idle[i]!) / (SUBSCRIBERS / GATEWAYS)) * 1000;
+  after.forEach((a, i) =>
+    console.log(`  gateway process ${i + 1}/${GATEWAYS}: CPU ${(((a.cpuSeconds - before[i]!.cpuSeconds) / seconds) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s, RSS ${a.rssMiB.toFixed(0)} MiB (idle ${idle[i]!.toFixed(0)}: ${perThousand(a, i).toFixed(1)} MiB per 1,000 subscribers)`),
+  );
   console.log(`  elsewhere: subgraphs + writes ${((((benchCpu.user + benchCpu.system) / 1e6) / seconds) * 100).toFixed(0)}%, client processes ${((clientCpu / seconds) * 100).toFixed(0)}% of one core`);
   const file = writeResult('live', {
     subscribers: SUBSCRIBERS,
@@ -151,7 +157,7 @@ async function main() {
     publishToClientMs: { p50: percentile(fromPublish, 50), p99: percentile(fromPublish, 99), max: fromPublish.at(-1) },
     commitToClientMs: { p50: percentile(fromCommit, 50), p99: percentile(fromCommit, 99) },
     followUpsPerEvent: followUps / (expected / SUBSCRIBERS),
-    gateways: after.map((a, i) => ({ cpuPercentOfOneCore: ((a.cpuSeconds - before[i]!.cpuSeconds) / seconds) * 100, rssMiB: a.rssMiB })),
+    gateways: after.map((a, i) => ({ cpuPercentOfOneCore: ((a.cpuSeconds - before[i]!.cpuSeconds) / seconds) * 100, rssMiB: a.rssMiB, idleRssMiB: idle[i], rssMiBPerThousandSubscribers: perThousand(a, i) })),
   });
   console.log(`  written to ${path.relative(process.cwd(), file)}`);
   await Promise.all(gateways.map(stopProcess));

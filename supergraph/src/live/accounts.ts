@@ -4,7 +4,10 @@
  * credentials of its own. A token outlives a deactivation or a role change by up
  * to its lifetime; the account does not.
  */
+import { LRUCache } from 'lru-cache';
 import { ErrorCode, hasErrorCode, serviceUnavailable, type Role } from '@asky/shared';
+
+const REFUSED = Symbol('refused');
 
 export interface Account {
   readonly id: string;
@@ -13,11 +16,32 @@ export interface Account {
   readonly units: readonly string[];
 }
 
+/**
+ * One question to auth per token in flight, and its answer kept for `ttlMs`: a
+ * reconnect storm (every dashboard of a ward back at once after a restart) asks
+ * auth once per session, not once per socket. Refusals and failures are not kept.
+ */
 export class AccountChecks {
-  constructor(private readonly authUrl: string) {}
+  private readonly answers: LRUCache<string, Account | typeof REFUSED>;
+
+  constructor(
+    private readonly authUrl: string,
+    ttlMs: number,
+  ) {
+    this.answers = new LRUCache({ max: 10_000, ttl: Math.max(1, ttlMs), fetchMethod: async (authorization) => (await this.ask(authorization)) ?? REFUSED });
+  }
 
   /** The account, or null when auth refuses it (deactivated, unknown, owing a password change); SERVICE_UNAVAILABLE when auth does not answer. */
   async current(authorization: string): Promise<Account | null> {
+    const answer = await this.answers.fetch(authorization);
+    if (answer === REFUSED || answer === undefined) {
+      this.answers.delete(authorization); // asked again next time: a refusal may be lifted
+      return null;
+    }
+    return answer;
+  }
+
+  private async ask(authorization: string): Promise<Account | null> {
     let body: { data?: { me: Account | null } | null; errors?: { extensions?: { code?: string } }[] };
     try {
       const res = await fetch(this.authUrl, {

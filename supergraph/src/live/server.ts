@@ -106,7 +106,8 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
   };
   /** Payloads by event, then by group (see `groupOf`); an event's entry lives a few seconds. */
   const shared = new LRUCache<string, Map<string, Promise<Record<string, unknown> | undefined>>>({ max: 10_000, ttl: 5_000 });
-  const accounts = new AccountChecks(deps.authUrl);
+  // Kept half a re-check period: a deactivation still closes sockets within one and a half.
+  const accounts = new AccountChecks(deps.authUrl, Math.min(5_000, limits.accountRecheckMs / 2));
 
   /**
    * One follow-up execution per event, selection and visibility, kept briefly
