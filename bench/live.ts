@@ -64,6 +64,23 @@ async function openSubscribers(wsUrls: string[], token: string): Promise<ChildPr
   return children;
 }
 
+/** Events received so far by every client process (the warm-up request's included). */
+const receivedSoFar = (children: ChildProcess[]) =>
+  Promise.all(
+    children.map(
+      (child) =>
+        new Promise<number>((resolve) => {
+          const answer = (m: { type: string; count: number }) => {
+            if (m.type !== 'count') return;
+            child.off('message', answer);
+            resolve(m.count);
+          };
+          child.on('message', answer);
+          child.send({ type: 'count' });
+        }),
+    ),
+  ).then((counts) => counts.reduce((a, b) => a + b, 0));
+
 const collect = (children: ChildProcess[]) =>
   Promise.all(
     children.map(
@@ -125,7 +142,11 @@ async function main() {
     const walks = Array.from({ length: CHANGES / 4 }, (_, i) => walkRequest(system, nurse, pharmacist, (n) => due(i * 4 + n)));
     for (const id of await Promise.all(walks)) measured.add(id);
   }
-  await new Promise((r) => setTimeout(r, 3_000)); // let the last events arrive
+  // Until every subscriber has every event (bounded: a gateway that loses some must not hang the bench).
+  const expectedNow = SUBSCRIBERS * measured.size * 4;
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline && (await receivedSoFar(children)) < expectedNow + SUBSCRIBERS * 4; ) {
+    await new Promise((r) => setTimeout(r, 250));
+  }
   const seconds = (performance.now() - started) / 1000;
   const after = gateways.map((g) => usage(g.pid!));
   const clientCpu = children.reduce((sum, c, i) => sum + usage(c.pid!).cpuSeconds - clientsBefore[i]!, 0);

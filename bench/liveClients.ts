@@ -38,6 +38,7 @@ process.once('message', async (message: { url: string; token: string; count: num
     client.on('connected', () => ++subscribed === clients.length && process.send!({ type: 'ready' }));
   }
   process.on('message', async (command: { type: string }) => {
+    if (command.type === 'count') return process.send!({ type: 'count', count: received.length });
     if (command.type !== 'report') return;
     await Promise.all(clients.map((c) => c.dispose()));
     // Exit only once the report is through the IPC channel: it can be large.
