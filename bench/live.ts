@@ -169,7 +169,7 @@ async function main() {
     console.log(`  gateway process ${i + 1}/${GATEWAYS}: CPU ${(((a.cpuSeconds - before[i]!.cpuSeconds) / seconds) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s, RSS ${a.rssMiB.toFixed(0)} MiB (idle ${idle[i]!.toFixed(0)}: ${perThousand(a, i).toFixed(1)} MiB per 1,000 subscribers)`),
   );
   console.log(`  elsewhere: subgraphs + writes ${((((benchCpu.user + benchCpu.system) / 1e6) / seconds) * 100).toFixed(0)}%, client processes ${((clientCpu / seconds) * 100).toFixed(0)}% of one core`);
-  const file = writeResult('live', {
+  const file = writeResult(SUBSCRIBERS === 1000 && GATEWAYS === 1 ? 'live' : `live-${SUBSCRIBERS}-over-${GATEWAYS}`, {
     subscribers: SUBSCRIBERS,
     events: expected / SUBSCRIBERS,
     ratePerSecond: RATE,
