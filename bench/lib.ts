@@ -36,7 +36,12 @@ export function startBinary(file: string, args: string[], env: Record<string, st
   return untilReady(spawn(file, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }), path.basename(file), ready);
 }
 
+/** Every process a bench started: none outlives it, whatever ends it (a peer that failed to start included). */
+const started = new Set<ChildProcess>();
+process.on('exit', () => started.forEach((child) => child.exitCode === null && child.kill('SIGKILL')));
+
 async function untilReady(child: ChildProcess, name: string, ready: string | (() => Promise<boolean>)): Promise<ChildProcess> {
+  started.add(child);
   const isReady = typeof ready === 'string' ? () => fetch(ready).then((r) => r.ok, () => false) : ready;
   for (let i = 0; i < 150; i++) {
     if (await isReady()) return child;
