@@ -420,7 +420,7 @@ export const subgraphProcessEnv = (name: SubgraphName): EnvShape => ({
   ...(name === 'request' ? { ...ESCALATION_ENV, ...PUSH_ENV, ...subgraphUrlEnv('pyxis') } : {}),
   ...(name === 'pyxis' ? subgraphUrlEnv('request') : {}),
 });
-export const SYSTEM_PROCESS_ENV = { ...COMMON_ENV, ...SYSTEM_ENV, ...AUTH_ENV, ...TOKEN_ENV, ...LIVE_ENV, ...EVENTS_ENV, ...ESCALATION_ENV, ...PUSH_ENV } satisfies EnvShape;
+export const SYSTEM_PROCESS_ENV = { ...COMMON_ENV, ...SYSTEM_ENV, CORS_ORIGINS: GATEWAY_ENV.CORS_ORIGINS, ...AUTH_ENV, ...TOKEN_ENV, ...LIVE_ENV, ...EVENTS_ENV, ...ESCALATION_ENV, ...PUSH_ENV } satisfies EnvShape;
 
 /** Checks a process's whole environment before anything starts: a ConfigError listing every problem. */
 export function checkEnv(shape: EnvShape, env: Env = process.env): void {
