@@ -133,6 +133,7 @@ withBrowser('the live dashboard', () => {
     await page.getByLabel('E-mail').fill('pharmacist@asky.local');
     await page.getByRole('button', { name: 'Entrar' }).click();
     await page.getByText('Ao vivo', { exact: true }).waitFor();
+    await page.locator('#rows tr').first().waitFor(); // the list loads once live (as loggedIn waits)
     expect(await page.locator('thead th').allTextContents()).toEqual(['Prioridade', 'Situação', 'Pedido', 'Solicitante', 'Responsável', 'Dispensário', 'Retorno', 'Espera', 'Ações']);
     expect(await page.locator('#rows .badge').allTextContents()).toContain('Pendente');
     expect(await page.locator('#who').textContent()).toBe('Bruno Lima (farmácia)');
