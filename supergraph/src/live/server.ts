@@ -6,8 +6,9 @@
  * the supergraph with its own authorization — once per event and distinct
  * selection (and visibility), shared by every subscriber asking the same.
  * Who may see an event is the rule of `request(id)` (`mayReadRequest`) applied to
- * the subscriber's current account: checked at connect and every
- * `accountRecheckMs`; a deactivated or re-roled account's sockets are closed.
+ * the subscriber's current account (`requestStatusStream`); the connection rules
+ * — accounts checked at connect and every `accountRecheckMs`, limits, expiry —
+ * are `serveLive`'s, the same as at the request subgraph.
  */
 import { LRUCache } from 'lru-cache';
 import type http from 'node:http';
