@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, named, readEnv, variable, type Env, type EnvShape } from './env';
 
-export { ConfigError, EnvReader, parseUrl, readEnv, readVariable, variable, type Env, type EnvShape, type EnvValues } from './env';
+export { ConfigError, EnvReader, readEnv, variable, type Env, type EnvShape, type EnvValues } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -68,9 +68,9 @@ export interface SubgraphConfig extends CommonConfig {
 
 const POSTGRES_PROTOCOLS = ['postgresql:', 'postgres:'];
 
-/** A subgraph's own variables: `<NAME>_PORT`, `<NAME>_DATABASE_URL`. */
 const upper = <N extends string>(name: N) => name.toUpperCase() as Uppercase<N>;
 
+/** A subgraph's own variables: `<NAME>_PORT`, `<NAME>_DATABASE_URL`. */
 export const subgraphEnv = <N extends SubgraphName>(name: N) => ({
   ...named(`${upper(name)}_PORT`, variable.port(DEFAULT_PORTS[name])),
   ...named(
@@ -235,7 +235,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   return Object.freeze({
     ...readCommonConfig(env),
     port: values.GATEWAY_PORT,
-    subgraphUrls: Object.freeze({ auth: readSubgraphUrl('auth', env), pyxis: readSubgraphUrl('pyxis', env), request: readSubgraphUrl('request', env) }),
+    subgraphUrls: Object.freeze({ auth: values.AUTH_URL.href, pyxis: values.PYXIS_URL.href, request: values.REQUEST_URL.href }),
     liveLimits: loadLiveLimits(env),
     supergraphPath: values.SUPERGRAPH_PATH,
     requestsPerCaller: values.GATEWAY_REQUESTS_PER_CALLER,

@@ -40,14 +40,16 @@ function parsedUrl(protocols: readonly string[]) {
   };
 }
 
+/** A string that must be set; `why` tells what it is. */
+const required = (why: string) => z.preprocess(blank, z.string({ error: ` is not set: ${why}` }));
+
 /** Schemas for one variable each. */
 export const variable = {
   /** A string, undefined when unset. */
   text: () => raw,
   /** A string, `fallback` when unset. */
   textOr: (fallback: string) => withDefault(fallback),
-  /** A string that must be set; `why` tells what it is. */
-  required: (why: string) => z.preprocess(blank, z.string({ error: ` is not set: ${why}` })),
+  required,
   /** A TCP port, 0 meaning "any free port". */
   port: (fallback: number) => {
     const error = `="${RAW}" is not a port number (0-65535)`;
@@ -68,18 +70,13 @@ export const variable = {
   /** A URL with one of `protocols`, `fallback` when unset. */
   urlOr: (protocols: readonly string[], fallback: string) => withDefault(fallback).transform(parsedUrl(protocols)),
   /** A URL with one of `protocols` that must be set; `why` tells what it is. */
-  requiredUrl: (protocols: readonly string[], why: string) => z.preprocess(blank, z.string({ error: ` is not set: ${why}` })).transform(parsedUrl(protocols)),
+  requiredUrl: (protocols: readonly string[], why: string) => required(why).transform(parsedUrl(protocols)),
   /** A comma-separated list, `fallback` when unset. */
   list: (fallback: readonly string[]) => withDefault(fallback.join(',')).transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean)),
 };
 
 /** A shape of one variable whose name is computed (`PYXIS_URL`), keeping its type. */
 export const named = <K extends string, T extends z.ZodType>(key: K, schema: T) => ({ [key]: schema }) as { readonly [P in K]: T };
-
-/** Parses `value` as a URL of one of `protocols`, naming `name` when it is not. */
-export function parseUrl(name: string, value: string, protocols: readonly string[]): URL {
-  return readEnv({ [name]: variable.urlOr(protocols, value) }, {})[name]!;
-}
 
 /** The variables of `shape`, parsed; a ConfigError listing every problem otherwise. */
 export function readEnv<S extends EnvShape>(shape: S, env: Env = process.env): EnvValues<S> {
@@ -93,7 +90,7 @@ export function readEnv<S extends EnvShape>(shape: S, env: Env = process.env): E
 }
 
 /** One variable read on its own (tools and benchmarks; services read their shapes with `readEnv`). */
-export function readVariable<T extends z.ZodType>(name: string, schema: T, env: Env = process.env): z.output<T> {
+function readVariable<T extends z.ZodType>(name: string, schema: T, env: Env = process.env): z.output<T> {
   return readEnv({ [name]: schema }, env)[name] as z.output<T>;
 }
 
