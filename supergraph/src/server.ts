@@ -18,6 +18,7 @@ import {
   corsPolicy,
   readCorsOrigins,
   withHttpStatus,
+  type LiveSignal,
   type Logger,
   type RunningService,
   type SubgraphName,
@@ -61,10 +62,8 @@ export interface GatewayDeps {
   readonly bus?: EventBus;
   /** Overrides of the live limits (benchmarks raise connections per user). */
   readonly liveLimits?: Partial<LiveLimits>;
-  /** Told each time a live subscription starts running. */
-  readonly onLiveSubscribed?: () => void;
-  /** Told each time a live subscription ends or a live connection closes. */
-  readonly onLiveEnded?: (what: 'subscription' | 'connection') => void;
+  /** Told as live subscriptions start and end and live connections close. */
+  readonly onLiveSignal?: (signal: LiveSignal) => void;
   /** How long a subgraph may take to answer one fetch. @default 10_000 */
   readonly subgraphTimeoutMs?: number;
   /** Operations one caller may send per second (see `CallerRate`). @default unbounded */
@@ -165,8 +164,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
             limits: deps.liveLimits,
             guard,
             onEvent: () => coalescing.closeAll(), // a request changed: queries in flight may predate it
-            onSubscribed: deps.onLiveSubscribed,
-            onEnded: deps.onLiveEnded,
+            onSignal: deps.onLiveSignal,
           })
       : undefined,
   });

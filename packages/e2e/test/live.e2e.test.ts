@@ -2,15 +2,11 @@
  * Live updates through the gateway's graphql-ws endpoint, fed by RabbitMQ: the
  * fields of every subgraph resolved per event, filters, and who may listen.
  */
-import { createPrivateKey } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
-import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
-import { createLogger, jwkThumbprint, loadTokenConfig, RabbitBus } from '@asky/shared';
+import { createLogger, loadTokenConfig, RabbitBus } from '@asky/shared';
 import { createGateway } from '@asky/supergraph';
-import { eventually, listen, LIVE_CHANGES, startTestSystem, testAmqpUrl, withBrokerProxy, type TestSystem } from '@asky/testing';
+import { eventually, listen, LIVE_CHANGES, signUserToken, startTestSystem, testAmqpUrl, withBrokerProxy, type TestSystem } from '@asky/testing';
 
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
 
@@ -98,12 +94,7 @@ describe('requestStatusChanged', () => {
 
 describe('live connections', () => {
   it('end when the access token expires (4403)', async () => {
-    const file = readdirSync(system.keysDir).sort().pop()!;
-    const key = createPrivateKey(readFileSync(path.join(system.keysDir, file)));
-    const shortLived = jwt.sign({ typ: 'user', role: 'NURSE' }, key, {
-      algorithm: 'ES256', keyid: jwkThumbprint(key), subject: '11111111-1111-4111-8111-000000000001',
-      issuer: 'asky-auth', audience: 'asky', expiresIn: 2,
-    });
+    const shortLived = signUserToken(system.keysDir, { subject: '11111111-1111-4111-8111-000000000001', role: 'NURSE', expiresIn: 2 });
     const listener = listen(system, shortLived);
     const started = Date.now();
     expect(await listener.closed).toBe(4403);
@@ -133,7 +124,7 @@ describe('live connections', () => {
     const tokens2 = { ...loadTokenConfig({}), jwksUrl: new URL('/.well-known/jwks.json', system.subgraphUrls.auth).href };
     let replicaSubscribed: () => void = () => undefined;
     const onReplica = new Promise<void>((resolve) => (replicaSubscribed = resolve));
-    const replica = await createGateway({ port: 0, production: false, logger: createLogger('replica', 'silent'), subgraphUrls: system.subgraphUrls, tokens: tokens2, bus, onLiveSubscribed: () => replicaSubscribed() });
+    const replica = await createGateway({ port: 0, production: false, logger: createLogger('replica', 'silent'), subgraphUrls: system.subgraphUrls, tokens: tokens2, bus, onLiveSignal: (signal) => signal === 'subscribed' && replicaSubscribed() });
     try {
       const onFirst = system.subscriptionsStarted();
       const first = listen(system, tokens.admin);

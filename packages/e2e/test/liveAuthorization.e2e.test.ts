@@ -3,12 +3,7 @@
  * may read the request — at the gateway and at the request subgraph's own
  * graphql-ws — and a deactivated or re-roled account's sockets close.
  */
-import { createPrivateKey } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import jwt from 'jsonwebtoken';
-import { jwkThumbprint } from '@asky/shared';
-import { listen, startTestSystem, type Listener, type TestSystem } from '@asky/testing';
+import { listen, signUserToken, startTestSystem, type Listener, type TestSystem } from '@asky/testing';
 
 const UTI_A = '44444444-4444-4444-8444-000000000001';
 const WHEELCHAIR = '55555555-5555-4555-8555-000000000001';
@@ -103,8 +98,7 @@ describe("the request subgraph's own graphql-ws", () => {
     const refusedOne = await Promise.race([...sockets.map((s) => s.closed), new Promise<number>((r) => setTimeout(() => r(0), 5_000))]);
     expect(refusedOne).toBe(4429);
     for (const socket of sockets) socket.dispose();
-    const key = createPrivateKey(readFileSync(path.join(system.keysDir, readdirSync(system.keysDir).sort().pop()!)));
-    const shortLived = jwt.sign({ typ: 'user', role: 'NURSE' }, key, { algorithm: 'ES256', keyid: jwkThumbprint(key), subject: person.id, issuer: 'asky-auth', audience: 'asky', expiresIn: 2 });
+    const shortLived = signUserToken(system.keysDir, { subject: person.id, role: 'NURSE', expiresIn: 2 });
     const expiring = listen(requestWs(), shortLived, CHANGES);
     const started = Date.now();
     expect(await expiring.closed).toBe(4403);

@@ -17,6 +17,7 @@ import {
   type EscalationPolicy,
   type PushConfig,
   type LogLevel,
+  type LiveSignal,
   type PrismaClientExtras,
   type PrismaLike,
   type RunningService,
@@ -51,10 +52,8 @@ export interface SystemOptions {
   readonly events: SubgraphEvents;
   /** Overrides of the gateway's live limits. */
   readonly liveLimits?: Partial<LiveLimits>;
-  /** Told each time a live subscription starts running (at the gateway or the request subgraph). */
-  readonly onLiveSubscribed?: () => void;
-  /** Told each time a live subscription ends or a live connection closes (gateway or request subgraph). */
-  readonly onLiveEnded?: (what: 'subscription' | 'connection') => void;
+  /** Told as live subscriptions start and end and live connections close (gateway and request subgraph). */
+  readonly onLiveSignal?: (signal: LiveSignal) => void;
   /** When unattended requests escalate. @default from the environment (loadEscalationPolicy) */
   readonly escalation?: EscalationPolicy;
   /** Web Push. @default from the environment (loadPushConfig) */
@@ -92,7 +91,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const client = definition.createPrismaClient(createPrismaAdapter(database.target(name), name), options.prismaExtras);
     prisma[name] = client;
     const logger = createLogger(name, logLevel);
-    const service = await startSubgraph(definition, { prisma: client, port: ports[name], production, metricsToken: options.metricsToken, logger, auth, events: options.events, liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits }, onLiveSubscribed: options.onLiveSubscribed, onLiveEnded: options.onLiveEnded });
+    const service = await startSubgraph(definition, { prisma: client, port: ports[name], production, metricsToken: options.metricsToken, logger, auth, events: options.events, liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits }, onLiveSignal: options.onLiveSignal });
     services.push(service);
     urls[name] = service.url;
   };
@@ -126,8 +125,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       tokens,
       bus: options.events.bus,
       liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits },
-      onLiveSubscribed: options.onLiveSubscribed,
-      onLiveEnded: options.onLiveEnded,
+      onLiveSignal: options.onLiveSignal,
       requestsPerCaller: options.requestsPerCaller,
     });
     services.push(gateway);

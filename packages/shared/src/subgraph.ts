@@ -17,7 +17,7 @@ import { createPrismaAdapter, databaseReachable, type PrismaAdapter, type Prisma
 import { createLogger, type Logger } from './logger';
 import { runMain } from './process';
 import { startService, type RunningService } from './service';
-import { serveLive } from './live';
+import { serveLive, type LiveSignal } from './live';
 import { stopWhenAbandoned, watchedContext } from './abandoned';
 
 export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends object> {
@@ -54,10 +54,8 @@ export interface SubgraphDeps<TPrisma> {
   readonly events?: SubgraphEvents;
   /** Limits of the subgraph's own subscriptions, as the gateway's (default: `USER_STATUS_TTL_MS` and the LIVE_* variables). */
   readonly liveLimits?: Partial<LiveLimits>;
-  /** Told each time one of its own subscriptions starts running. */
-  readonly onLiveSubscribed?: () => void;
-  /** Told each time one of its subscriptions ends or a live connection closes. */
-  readonly onLiveEnded?: (what: 'subscription' | 'connection') => void;
+  /** Told as its own live subscriptions start and end and live connections close. */
+  readonly onLiveSignal?: (signal: LiveSignal) => void;
 }
 
 /** The SDL a subgraph package ships as `schema.graphql`. */
@@ -107,8 +105,7 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
             account: (authorization) => subscribingPerson(authorization, auth),
             upgradeAuthorization: true,
             limits: deps.liveLimits,
-            onSubscribed: deps.onLiveSubscribed,
-            onEnded: deps.onLiveEnded,
+            onSignal: deps.onLiveSignal,
             context: (connection, request) => definition.createContext(deps.prisma, connection.account, request, witnesses),
           })
       : undefined,

@@ -29,6 +29,7 @@ import { testAdminUrl, testAmqpUrl } from './testServices';
 
 export { EventTap } from './eventTap';
 export { TcpProxy } from './tcpProxy';
+export { signUserToken, type SignedUser } from './tokens';
 export { testAdminUrl, testAmqpUrl } from './testServices';
 
 /** A test's own exchange and queue names on the shared broker, and their removal. */
@@ -285,8 +286,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       escalation: options.escalation ?? { afterSeconds: { STAT: 120, ASAP: 600 }, checkEveryMs: 600_000 },
       push: options.push,
       events: { bus, queuePrefix: topology.queuePrefix },
-      onLiveSubscribed: () => live.started.tick(),
-      onLiveEnded: (what) => (what === 'subscription' ? live.ended : live.closed).tick(),
+      onLiveSignal: (signal) => ({ subscribed: live.started, 'subscription ended': live.ended, 'connection closed': live.closed })[signal].tick(),
     });
     // The outbox relay polls in the background: its statements (and transaction
     // control, which carries no data) are not what a test counts.

@@ -31,6 +31,7 @@ import {
   type EventBus,
   type LiveConnection,
   type LiveLimits,
+  type LiveSignal,
   type Logger,
   type OperationGuard,
   type RequestEvent,
@@ -61,10 +62,8 @@ export interface LiveDeps {
   readonly guard?: OperationGuard;
   /** Told of every request event as it arrives, before any subscriber. */
   readonly onEvent?: (event: RequestEvent) => void;
-  /** Told each time a subscription starts running (tests wait on it instead of sleeping). */
-  readonly onSubscribed?: () => void;
-  /** Told each time a subscription ends or a connection closes. */
-  readonly onEnded?: (what: 'subscription' | 'connection') => void;
+  /** Told as subscriptions start and end and connections close (tests wait on it instead of sleeping). */
+  readonly onSignal?: (signal: LiveSignal) => void;
 }
 
 /** A subscription's context: its connection. */
@@ -209,8 +208,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
       return mapStream(source as AsyncIterableIterator<Record<string, unknown>>, (payload) => present(payload, operationKey, args));
     },
     context: (connection) => connection,
-    onSubscribed: deps.onSubscribed,
-    onEnded: deps.onEnded,
+    onSignal: deps.onSignal,
   });
 
   return {

@@ -45,11 +45,12 @@ export interface LiveServerOptions<A extends Subscriber> {
   subscribe?(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
   /** What resolvers get as context. */
   context(connection: LiveConnection<A>, request: http.IncomingMessage): object;
-  /** Told each time a subscription starts running (tests wait on it instead of sleeping). */
-  readonly onSubscribed?: () => void;
-  /** Told each time a running subscription ends, and each time an accepted connection closes. */
-  readonly onEnded?: (what: 'subscription' | 'connection') => void;
+  /** Told as subscriptions start and end and accepted connections close (tests wait on it instead of sleeping). */
+  readonly onSignal?: (signal: LiveSignal) => void;
 }
+
+/** What a live endpoint tells of as it happens. */
+export type LiveSignal = 'subscribed' | 'subscription ended' | 'connection closed';
 
 const tooMany = (message: string) => [new GraphQLError(message, { extensions: { code: 'TOO_MANY_REQUESTS' } })];
 
@@ -63,7 +64,17 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
   const limits = { ...DEFAULT_LIVE_LIMITS, ...options.limits };
   const wss = new WebSocketServer({ server: options.server, path: '/graphql' });
   const connections = new Map<object, LiveConnection<A> & { expiry?: NodeJS.Timeout }>();
-  const ofUser = (id: string) => [...connections.values()].filter((c) => c.claims.sub === id);
+  /** Each person's open connections and running subscriptions, kept as they change: a connect or subscribe costs no scan. */
+  const people = new Map<string, { connections: Set<LiveConnection<A>>; subscriptions: number }>();
+  const personOf = (sub: string) => {
+    let person = people.get(sub);
+    if (!person) people.set(sub, (person = { connections: new Set(), subscriptions: 0 }));
+    return person;
+  };
+  /** Forgets one of a connection's subscriptions, once, in its person's count too. */
+  const release = (connection: LiveConnection<A> | undefined, id: string) => {
+    if (connection?.subscriptions.delete(id)) personOf(connection.claims.sub).subscriptions--;
+  };
   const cleanup = useServer(
     {
       schema: typeof options.schema === 'function' ? (options.schema as () => GraphQLSchema) : options.schema,
@@ -90,39 +101,46 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
           ctx.extra.socket.close(LIVE_CLOSE.FORBIDDEN, 'This account may not subscribe');
           return false;
         }
-        if (ofUser(claims.sub).length >= limits.connectionsPerUser) {
+        if ((people.get(claims.sub)?.connections.size ?? 0) >= limits.connectionsPerUser) {
           ctx.extra.socket.close(LIVE_CLOSE.TOO_MANY_CONNECTIONS, 'Too many connections');
           return false;
         }
         const expiry = setTimeout(() => ctx.extra.socket.close(LIVE_CLOSE.UNAUTHORIZED, 'Token expired'), claims.exp * 1000 - Date.now());
-        connections.set(ctx.extra, { socket: ctx.extra.socket, authorization, claims, account, subscriptions: new Set(), expiry });
+        const connection = { socket: ctx.extra.socket, authorization, claims, account, subscriptions: new Set<string>(), expiry };
+        connections.set(ctx.extra, connection);
+        personOf(claims.sub).connections.add(connection);
         processMetrics.liveConnections.inc();
         return true;
       },
       onSubscribe: (ctx, id) => {
         const connection = connections.get(ctx.extra)!;
         if (connection.subscriptions.size >= limits.subscriptionsPerConnection) return tooMany(`At most ${limits.subscriptionsPerConnection} subscriptions per connection`);
-        const ofPerson = ofUser(connection.claims.sub).reduce((n, c) => n + c.subscriptions.size, 0);
-        if (ofPerson >= limits.subscriptionsPerUser) return tooMany(`At most ${limits.subscriptionsPerUser} subscriptions per user across connections`);
+        const person = personOf(connection.claims.sub);
+        if (person.subscriptions >= limits.subscriptionsPerUser) return tooMany(`At most ${limits.subscriptionsPerUser} subscriptions per user across connections`);
         connection.subscriptions.add(id);
+        person.subscriptions++;
       },
       onOperation: () => {
         processMetrics.liveSubscriptions.inc(); // every running operation ends with onComplete
-        options.onSubscribed?.();
+        options.onSignal?.('subscribed');
       },
-      onError: (ctx, id) => void connections.get(ctx.extra)?.subscriptions.delete(id), // refused before running
+      onError: (ctx, id) => release(connections.get(ctx.extra), id), // refused before running
       onComplete: (ctx, id) => {
-        connections.get(ctx.extra)?.subscriptions.delete(id);
+        release(connections.get(ctx.extra), id);
         processMetrics.liveSubscriptions.dec();
-        options.onEnded?.('subscription');
+        options.onSignal?.('subscription ended');
       },
       onClose: (ctx) => {
         const connection = connections.get(ctx.extra);
         if (!connection) return;
         clearTimeout(connection.expiry);
         connections.delete(ctx.extra);
+        for (const id of [...connection.subscriptions]) release(connection, id);
+        const person = personOf(connection.claims.sub);
+        person.connections.delete(connection);
+        if (!person.connections.size) people.delete(connection.claims.sub);
         processMetrics.liveConnections.dec();
-        options.onEnded?.('connection');
+        options.onSignal?.('connection closed');
       },
       context: (ctx) => options.context(connections.get(ctx.extra)!, ctx.extra.request),
     },
@@ -133,11 +151,11 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
 
   /** Each subscribing person's account, once per period and person: closed when it no longer reads as it did. */
   const recheck = async () => {
-    const byUser = new Map<string, LiveConnection<A>[]>();
-    for (const c of connections.values()) byUser.set(c.claims.sub, [...(byUser.get(c.claims.sub) ?? []), c]);
     await Promise.all(
-      [...byUser.values()].map(async (ofPerson) => {
-        const account = await options.account(ofPerson[0]!.authorization).catch(() => undefined); // cannot check: keep what we know
+      [...people.values()].map(async ({ connections: ofPerson }) => {
+        const first = ofPerson.values().next().value;
+        if (!first) return;
+        const account = await options.account(first.authorization).catch(() => undefined); // cannot check: keep what we know
         if (account === undefined) return;
         for (const c of ofPerson) {
           if (!account || !readsAlike(c.account, account)) c.socket.close(LIVE_CLOSE.FORBIDDEN, account ? 'The role or units changed: reconnect' : 'This account is no longer active');
