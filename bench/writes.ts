@@ -20,6 +20,8 @@ import type { LoadOrder } from './loadClient';
 const env = new EnvReader();
 const SECONDS = env.int('BENCH_SECONDS', 10, 1, 120);
 const CONNECTIONS = env.int('BENCH_CONNECTIONS', 20, 1, 500);
+/** `BENCH_PROFILE=dir`: the gateway's CPU profile there. */
+const PROFILE = env.string('BENCH_PROFILE');
 // Each request its own idempotency key, so none is a retry of another.
 const CREATE = 'mutation ($unique: String) { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, clientKey: $unique }) { id } }';
 
@@ -27,7 +29,7 @@ async function main() {
   const system = await startTestSystem({ production: true, userStatusTtlMs: 60_000 });
   const { nurse } = await system.loginAll();
   const port = await freePort();
-  const gateway = await startAskyGateway(system, port);
+  const gateway = await startAskyGateway(system, port, {}, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []);
   const tapBus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: system.topology.exchange });
   const tap = await tapBus.subscribe({ queue: `${system.topology.queuePrefix}bench.writes`, bindings: ['request.created'] });
   const events = new Map<string, number>();

@@ -11,7 +11,8 @@
  */
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { getNamedType, getNullableType, GraphQLError, isLeafType, isListType, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { LRUCache } from 'lru-cache';
+import { getNamedType, getNullableType, GraphQLError, isLeafType, isListType, visit, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 
 export interface OperationLimits {
@@ -46,11 +47,68 @@ function qrCodeCost(args: Record<string, unknown>): number {
   return Math.ceil((size / 64) ** 2) * 2;
 }
 
+/** Arguments that bound a list by a count, and by the ids they name. */
+const COUNT_ARGUMENTS = ['first', 'last'] as const;
+const ID_LIST_ARGUMENTS = ['ids', 'representations'] as const;
+/** The only arguments the cost reads (with @skip/@include's `if`): a variable bound to another cannot change it. */
+const PRICED_ARGUMENTS = new Set<string>([...COUNT_ARGUMENTS, ...ID_LIST_ARGUMENTS, 'format', 'size', 'if']);
+
 /** How many items a list field may return, as far as its arguments tell. */
 function listSize(args: Record<string, unknown>, fallback: number): number {
-  for (const name of ['first', 'last']) if (typeof args[name] === 'number') return Math.max(1, args[name] as number);
-  for (const name of ['ids', 'representations']) if (Array.isArray(args[name])) return Math.max(1, (args[name] as unknown[]).length);
+  for (const name of COUNT_ARGUMENTS) if (typeof args[name] === 'number') return Math.max(1, args[name] as number);
+  for (const name of ID_LIST_ARGUMENTS) if (Array.isArray(args[name])) return Math.max(1, (args[name] as unknown[]).length);
   return fallback;
+}
+
+/** The variables of a document bound (anywhere in a value) to an argument the cost reads. */
+function pricedVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(argument) {
+      if (!PRICED_ARGUMENTS.has(argument.name.value)) return false;
+      visit(argument.value, { Variable: (v) => void names.add(v.name.value) });
+      return false;
+    },
+  });
+  return [...names];
+}
+
+/** What of a priced variable's value the cost can depend on: a list's length, any other value whole (unset is not null: a default may apply). */
+const pricedPart = (value: unknown) => (value === undefined ? { unset: true } : Array.isArray(value) ? { length: value.length } : value);
+
+/**
+ * Operations' costs already computed, by schema, document, operation and the
+ * values of its priced variables: Apollo hands the same parsed document for the
+ * same query text, and a subgraph's entity fetches or a ward's dashboards send
+ * the same few documents all day with other ids. The pass over the schema
+ * showed in every process's profile (bench/README.md).
+ */
+class KnownCosts {
+  private readonly ids = new WeakMap<object, number>();
+  private readonly priced = new WeakMap<DocumentNode, string[]>();
+  private readonly costs = new LRUCache<string, number>({ max: 10_000 });
+  private next = 0;
+
+  key({ schema, document, variables, operationName }: OperationCost): string {
+    let names = this.priced.get(document);
+    if (!names) this.priced.set(document, (names = pricedVariables(document)));
+    const values = names.length ? JSON.stringify(names.map((name) => pricedPart(variables?.[name]))) : '';
+    return `${this.idOf(schema)}|${this.idOf(document)}|${operationName ?? ''}|${values}`;
+  }
+
+  get(key: string): number | undefined {
+    return this.costs.get(key);
+  }
+
+  set(key: string, cost: number): void {
+    this.costs.set(key, cost);
+  }
+
+  private idOf(object: object): number {
+    let id = this.ids.get(object);
+    if (id === undefined) this.ids.set(object, (id = this.next++));
+    return id;
+  }
 }
 
 /** A Relay connection's type: its `first` sizes it, so its `edges` list is counted once. */
@@ -101,8 +159,12 @@ export function operationGuard(limits: OperationLimits = DEFAULT_OPERATION_LIMIT
     blockFieldSuggestion: { enabled: production },
   }).protect();
   const estimators = [estimator(limits.defaultListSize)];
-  const checkCost = ({ schema, document, variables, operationName }: OperationCost): number => {
-    let cost: number;
+  const known = new KnownCosts();
+  const checkCost = (operation: OperationCost): number => {
+    const { schema, document, variables, operationName } = operation;
+    const key = known.key(operation);
+    let cost = known.get(key);
+    if (cost !== undefined) return cost; // only costs within the limit are kept
     try {
       cost = getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operationName ?? undefined, estimators });
     } catch {
@@ -111,6 +173,7 @@ export function operationGuard(limits: OperationLimits = DEFAULT_OPERATION_LIMIT
     if (cost > limits.maxCost) {
       throw refused(`Query cost limit of ${limits.maxCost} exceeded, found ${Math.ceil(cost)}: ask for smaller pages or fewer fields`, { cost: Math.ceil(cost), maxCost: limits.maxCost });
     }
+    known.set(key, cost);
     return cost;
   };
   const costPlugin: ApolloServerPlugin = {
