@@ -6,6 +6,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { IsolationLevel, SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
 import type { SubgraphName } from './config';
+import { isUuid } from './ids';
 
 export type DatabaseTarget =
   | { readonly kind: 'postgres'; readonly url: URL }
@@ -22,6 +23,32 @@ export type DatabaseTarget =
  */
 export interface DirectSql {
   query<T extends object>(sql: string, args: readonly (string | number | boolean | null)[]): Promise<T[]>;
+}
+
+/**
+ * Rows of one table by id, in one statement sent straight to the driver: the
+ * entity loads behind every federated read (each `_entities` fetch, each live
+ * follow-up), where Prisma's query compiler cost a subgraph more CPU per fetch
+ * than the rest of its query (bench/README.md, "Profiles behind the code").
+ * `columns` are the model's scalar fields; `dates` those of them that are
+ * `DateTime`, read as epoch milliseconds (unambiguous on every driver) and
+ * returned as Dates, as Prisma's client returns them.
+ */
+export function rowsById<T extends { id: string }>(
+  table: string,
+  columns: readonly (keyof T & string)[],
+  dates: readonly (keyof T & string)[] = [],
+): (sql: DirectSql, ids: readonly string[]) => Promise<T[]> {
+  const selected = columns.map((column) => (dates.includes(column) ? `(extract(epoch from "${column}") * 1000)::float8 AS "${column}"` : `"${column}"`));
+  // Only UUIDs are sent (below), so one comma-joined text parameter carries them.
+  const statement = `SELECT ${selected.join(', ')} FROM ${table} WHERE id = ANY(string_to_array($1::text, ',')::uuid[])`;
+  return async (sql, ids) => {
+    const valid = ids.filter(isUuid); // anything else names no row (and never reaches the statement)
+    if (!valid.length) return [];
+    const rows = await sql.query<Record<string, unknown>>(statement, [valid.join(',')]);
+    for (const row of rows) for (const column of dates) if (row[column] !== null) row[column] = new Date(row[column] as number);
+    return rows as T[];
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import {
 } from '@asky/shared';
 import { createContext, type AuthServices, type Context } from './context';
 import { PrismaThrottleStore } from './data/throttleStore';
+import { userStatus } from './data/users';
 import { createPrismaClient, type AuthPrisma } from './data/client';
 import { authRoutes } from './http';
 import { loadKeyRing, type KeyRing } from './keys';
@@ -53,7 +54,7 @@ export function createAuthSubgraph(settings: AuthSettings): SubgraphDefinition<A
     createContext: (prisma, viewer, req) => createContext(prisma, viewer, req, authServices(prisma)),
     localAuth: (prisma) => ({
       verifier: new TokenVerifier({ ...settings.tokens, keys: new StaticKeySource(keys().jwks) }),
-      users: { status: (id) => prisma.user.findUnique({ where: { id }, select: { id: true, role: true, active: true, passwordChangeRequired: true, units: true } }) },
+      users: { status: (id) => userStatus(prisma, id) },
     }),
     routes: (app, prisma) => authRoutes(app, keys, () => authServices(prisma).issuer, settings.config.serviceSecrets),
   };

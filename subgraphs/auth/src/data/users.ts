@@ -1,6 +1,6 @@
-import { createByIdLoader, expectingClientErrors } from '@asky/shared';
+import { createByIdLoader, expectingClientErrors, rowsById } from '@asky/shared';
 import type { AuthPrisma } from './client';
-import type { Role } from '../generated/prisma/client';
+import type { Role, User } from '../generated/prisma/client';
 
 export interface NewUser {
   readonly name: string;
@@ -16,9 +16,22 @@ export interface NewUser {
 
 const MISSING = 'No user has this id';
 
-/** Users; lookups by id are batched per request. */
+const userRows = rowsById<User>(
+  'auth."User"',
+  ['id', 'name', 'email', 'passwordHash', 'role', 'active', 'passwordChangeRequired', 'units', 'createdAt', 'updatedAt'],
+  ['createdAt', 'updatedAt'],
+);
+
+/** What each request's token is checked against (`UserStatusSource`). */
+type UserStatus = Pick<User, 'id' | 'role' | 'active' | 'passwordChangeRequired' | 'units'>;
+const statusRows = rowsById<UserStatus>('auth."User"', ['id', 'role', 'active', 'passwordChangeRequired', 'units']);
+
+/** A user's status, read straight to the driver: auth checks its callers' on every request. */
+export const userStatus = (prisma: AuthPrisma, id: string): Promise<UserStatus | null> => statusRows(prisma.direct, [id]).then((rows) => rows[0] ?? null);
+
+/** Users; lookups by id are batched per request (straight to the driver: `rowsById`). */
 export class UserRepository {
-  private readonly byId = createByIdLoader((ids) => this.prisma.user.findMany({ where: { id: { in: ids } } }));
+  private readonly byId = createByIdLoader((ids) => userRows(this.prisma.direct, ids));
 
   constructor(private readonly prisma: AuthPrisma) {}
 
@@ -35,7 +48,7 @@ export class UserRepository {
   }
 
   statuses(ids: readonly string[]) {
-    return this.prisma.user.findMany({ where: { id: { in: [...ids] } }, select: { id: true, role: true, active: true, passwordChangeRequired: true, units: true } });
+    return statusRows(this.prisma.direct, ids);
   }
 
   create(user: NewUser) {

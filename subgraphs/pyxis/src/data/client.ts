@@ -1,13 +1,14 @@
-import { TRANSACTION_OPTIONS, type PrismaAdapter } from '@asky/shared';
+import { TRANSACTION_OPTIONS, type DirectSql, type PrismaAdapter } from '@asky/shared';
 import { PrismaClient, type Prisma } from '../generated/prisma/client';
 
-export type PyxisPrisma = PrismaClient;
+/** The pyxis schema's Prisma client, and `direct` statements on its pool for the hottest reads. */
+export type PyxisPrisma = PrismaClient & { readonly direct: DirectSql };
 
 /** The pyxis schema's Prisma client over a driver adapter (created once per process). */
 export const createPrismaClient = (
   adapter: PrismaAdapter,
   options: Omit<Prisma.PrismaClientOptions, 'adapter'> = {},
-): PyxisPrisma => new PrismaClient({ transactionOptions: TRANSACTION_OPTIONS, ...options, adapter }) as PyxisPrisma;
+): PyxisPrisma => Object.assign(new PrismaClient({ transactionOptions: TRANSACTION_OPTIONS, ...options, adapter }), { direct: adapter.sql });
 
 /** The client inside an interactive transaction. */
 export type PyxisTransaction = Prisma.TransactionClient;
