@@ -23,6 +23,8 @@ export type DatabaseTarget =
  */
 export interface DirectSql {
   query<T extends object>(sql: string, args: readonly (string | number | boolean | null)[]): Promise<T[]>;
+  /** Tells `listener` of each statement sent (see `onQuery`). */
+  observe(listener: (sql: string) => void): void;
 }
 
 /**
@@ -80,13 +82,17 @@ export class PrismaAdapter implements SqlDriverAdapterFactory {
     return this.adapter;
   }
 
+  private readonly observers: ((sql: string) => void)[] = [];
+
   readonly sql: DirectSql = {
     query: async <T extends object>(sql: string, args: readonly (string | number | boolean | null)[]) => {
+      for (const observer of this.observers) observer(sql);
       const adapter = await this.connect();
       const argTypes = args.map(() => ({ scalarType: 'unknown' as const, arity: 'scalar' as const }));
       const { columnNames, rows } = await adapter.queryRaw({ sql, args: [...args], argTypes });
       return rows.map((row) => Object.fromEntries(columnNames.map((name, i) => [name, row[i]])) as T);
     },
+    observe: (listener) => void this.observers.push(listener),
   };
 }
 
@@ -213,8 +219,9 @@ export interface PrismaClientExtras {
   readonly log?: { emit: 'event'; level: 'query' }[];
 }
 
-/** Calls `listener` with every SQL statement a client created with `log: query events` sends. */
+/** Calls `listener` with every SQL statement a client created with `log: query events` sends, its `direct` ones included. */
 export function onQuery(prisma: PrismaLike, listener: (sql: string) => void): void {
-  const withEvents = prisma as unknown as { $on(event: 'query', cb: (e: { query: string }) => void): void };
+  const withEvents = prisma as unknown as { $on(event: 'query', cb: (e: { query: string }) => void): void; direct?: DirectSql };
   withEvents.$on('query', (event) => listener(event.query));
+  withEvents.direct?.observe(listener);
 }
