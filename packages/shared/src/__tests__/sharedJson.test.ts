@@ -83,12 +83,15 @@ describe('shared serialisation of live results', () => {
     expect(sharedPayload({ data: { tick: { n: 2 } } })).not.toBe(sharedPayload(result));
   });
 
-  it('sends a message that merely ends like the placeholder as it is', async () => {
+  it('never splices a payload into a message other than its own', async () => {
     const server = http.createServer();
     const wss = new WebSocketServer({ server });
-    const sneaky = JSON.stringify({ id: 'x', type: 'next', payload: '\u0000asky:shared-payload' });
+    // A message ending with another stand-in's placeholder, sent while a stale one (written for a closed socket) is pending.
+    const other = JSON.parse(JSON.stringify(sharedPayload({ data: { n: 1 } }))) as string;
+    const sneaky = JSON.stringify({ id: 'x', type: 'next', payload: other });
     wss.on('connection', (socket) => {
       spliceSharedPayloads(socket);
+      JSON.stringify({ payload: sharedPayload({ data: { secret: 'for someone else' } }) });
       socket.send(sneaky);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -13,19 +13,22 @@
 import type { ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
 
-/** Where a shared payload's bytes go: what `JSON.stringify` writes for the stand-in. */
-const PLACEHOLDER = '\u0000asky:shared-payload';
-/** How a `next` message carrying the stand-in ends, as graphql-ws writes it. */
-const PLACEHOLDER_END = `"payload":${JSON.stringify(PLACEHOLDER)}}`;
+const PAYLOAD_KEY = '"payload":';
 const CLOSING_BRACE = Buffer.from('}');
+let serials = 0;
 
 /** A result's message payload, serialised once: what graphql-ws would have written for it. */
 class SerialisedPayload {
+  /** What `JSON.stringify` writes for this stand-in: a placeholder naming it alone. */
+  private readonly placeholder = `\u0000asky:shared-payload:${serials++}`;
+  /** How a `next` message carrying it ends, as graphql-ws writes it. */
+  readonly messageEnd = `${PAYLOAD_KEY}${JSON.stringify(this.placeholder)}}`;
+
   constructor(readonly bytes: Buffer) {}
 
   toJSON(): string {
     splicing = this;
-    return PLACEHOLDER;
+    return this.placeholder;
   }
 }
 
@@ -62,8 +65,9 @@ export function spliceSharedPayloads(socket: WebSocket): void {
     const callback = typeof optionsOrDone === 'function' ? (optionsOrDone as Done) : done;
     const payload = splicing;
     splicing = undefined;
-    if (payload && typeof data === 'string' && data.endsWith(PLACEHOLDER_END)) {
-      const head = Buffer.from(data.slice(0, data.length - PLACEHOLDER_END.length + '"payload":'.length));
+    // Only the message that stand-in was just written into: a stale one (its socket had closed) never matches another.
+    if (payload && typeof data === 'string' && data.endsWith(payload.messageEnd)) {
+      const head = Buffer.from(data.slice(0, data.length - payload.messageEnd.length + PAYLOAD_KEY.length));
       return send(Buffer.concat([head, payload.bytes, CLOSING_BRACE]), { ...options, binary: false }, callback);
     }
     return send(data, options, callback);
