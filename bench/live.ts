@@ -53,10 +53,13 @@ async function openSubscribers(wsUrls: string[], token: string): Promise<ChildPr
   await Promise.all(
     children.map((child, i) => {
       const count = Math.floor(SUBSCRIBERS / PROCESSES) + (i < SUBSCRIBERS % PROCESSES ? 1 : 0);
-      return new Promise<void>((resolve) => {
-        child.on('message', (m: { type: string }) => {
+      return new Promise<void>((resolve, reject) => {
+        child.on('message', (m: { type: string; failed?: string[] }) => {
           if (m.type === 'started') child.send({ url: wsUrls[i % wsUrls.length], token, count });
-          if (m.type === 'ready') resolve();
+          if (m.type !== 'ready') return;
+          if (!m.failed?.length) return resolve();
+          const reasons = [...new Set(m.failed)].slice(0, 5).join('; ');
+          reject(new Error(`${m.failed.length} of ${count} subscribers of client process ${i + 1} could not connect (closed with: ${reasons})`));
         });
       });
     }),

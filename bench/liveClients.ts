@@ -16,14 +16,20 @@ export interface Received {
   readonly at: number;
 }
 
+process.on('disconnect', () => process.exit(0)); // the bench ended, however: nothing to report to
 process.send?.({ type: 'started' });
 process.once('message', async (message: { url: string; token: string; count: number }) => {
   const received: Received[] = [];
+  // Opened all at once, a connect storm larger than the server's accept backlog: like dashboards, they retry (graphql-ws' randomised back-off).
   const clients = Array.from({ length: message.count }, () =>
-    createClient({ url: message.url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${message.token}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined }),
+    createClient({ url: message.url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${message.token}` }, retryAttempts: 5, lazy: false, onNonLazyError: () => undefined }),
   );
-  let subscribed = 0;
+  // Ready once every client connected or gave up: the parent is told how many failed, and why.
+  let connected = 0;
+  const failed: string[] = [];
+  const settle = () => connected + failed.length === clients.length && process.send!({ type: 'ready', failed });
   for (const client of clients) {
+    let up = false;
     client.subscribe(
       { query: QUERY },
       {
@@ -31,11 +37,22 @@ process.once('message', async (message: { url: string; token: string; count: num
           const change = value.data.requestStatusChanged;
           received.push({ requestId: change.request.id, status: change.status, committedAt: Date.parse(change.at), at: Date.now() });
         },
-        error: () => undefined,
+        // Retries exhausted (or refused): this subscriber never gets its events.
+        error: (err: unknown) => {
+          if (up) return;
+          const { code, reason, message } = (err ?? {}) as { code?: number; reason?: string; message?: string };
+          failed.push(code !== undefined ? `${code} ${reason ?? ''}`.trim() : (message ?? String(err)));
+          settle();
+        },
         complete: () => undefined,
       },
     );
-    client.on('connected', () => ++subscribed === clients.length && process.send!({ type: 'ready' }));
+    client.on('connected', () => {
+      if (up) return; // a later reconnect
+      up = true;
+      connected++;
+      settle();
+    });
   }
   process.on('message', async (command: { type: string }) => {
     if (command.type === 'count') return process.send!({ type: 'count', count: received.length });

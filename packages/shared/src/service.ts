@@ -178,6 +178,14 @@ export async function startService<TContext extends BaseContext>(
   };
 }
 
+/**
+ * Connections the kernel queues while the process is busy accepting others (it
+ * caps this at `net.core.somaxconn`). Node's default, 511, overflowed when a
+ * gateway replica's dashboards all reconnected at once: 10,000 subscribers over
+ * two replicas got connections reset mid-handshake (bench:live, 2026-12-07).
+ */
+const LISTEN_BACKLOG = 4_096;
+
 function listen(server: http.Server, port: number, portVariable: string, host = '0.0.0.0'): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
@@ -189,7 +197,7 @@ function listen(server: http.Server, port: number, portVariable: string, host = 
         reject(err);
       }
     });
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       resolve((server.address() as AddressInfo).port);
     });
   });
