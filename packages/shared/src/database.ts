@@ -27,6 +27,12 @@ export interface DirectSql {
   observe(listener: (sql: string) => void): void;
 }
 
+/** A subgraph's Prisma client with `direct` statements on its own pool. */
+export type WithDirectSql<C> = C & { readonly direct: DirectSql };
+
+/** `client`, created over `adapter`, with `direct` statements on the same pool. */
+export const withDirectSql = <C extends object>(client: C, adapter: PrismaAdapter): WithDirectSql<C> => Object.assign(client, { direct: adapter.sql });
+
 /**
  * Rows of one table by id, in one statement sent straight to the driver: the
  * entity loads behind every federated read (each `_entities` fetch, each live
