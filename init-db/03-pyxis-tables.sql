@@ -455,4 +455,17 @@ ALTER TABLE "Medicine" ADD COLUMN     "content" TEXT;
 END
 $migration$;
 
+-- Migration 20261207190418_outbox_lease
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261207190418_outbox_lease' AND finished_at IS NOT NULL) THEN
+-- AlterTable
+ALTER TABLE "OutboxEvent" ADD COLUMN     "claimedUntil" TIMESTAMPTZ(3);
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, 'a0bcd06654e344cc079f4c6d21586092fbae4d4a27aa36cc4d889104bcbc4083', '20261207190418_outbox_lease', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -225,4 +225,21 @@ CREATE INDEX "PushSubscription_userId_idx" ON "PushSubscription"("userId");
 END
 $migration$;
 
+-- Migration 20261207190416_accept_claim_outbox_lease
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261207190416_accept_claim_outbox_lease' AND finished_at IS NOT NULL) THEN
+-- AlterTable
+ALTER TABLE "OutboxEvent" ADD COLUMN     "claimedUntil" TIMESTAMPTZ(3);
+
+-- AlterTable
+ALTER TABLE "Request" ADD COLUMN     "acceptingId" UUID,
+ADD COLUMN     "acceptingUntil" TIMESTAMPTZ(3);
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, '8341cd4d772cf6eff68c71cd3077b141139e2e2475bb584b2b8e9efc899027ce', '20261207190416_accept_claim_outbox_lease', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

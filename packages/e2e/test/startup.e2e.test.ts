@@ -2,55 +2,12 @@
  * `npm start` as a newcomer meets it: the embedded default, and one clear line
  * (never a stack trace) for configuration that cannot work.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '@asky/launcher';
 import { createTestDatabase, postGraphQL } from '@asky/testing';
-
-interface Exit {
-  readonly code: number | null;
-  readonly stderr: string;
-}
-
-interface Launch {
-  /** The gateway URL, once the launcher prints that it is up. */
-  readonly up: Promise<string>;
-  readonly exit: Promise<Exit>;
-  interrupt(): void;
-  terminate(): void;
-}
-
-/** Runs the launcher as `npm start` does, with `env` added. */
-function launch(env: Record<string, string>): Launch {
-  const child = spawn(process.execPath, ['--conditions=typescript', '--import', 'tsx', 'packages/launcher/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-  const exit = new Promise<Exit>((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stderr });
-    }),
-  );
-  const up = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const url = /Asky is up in [\d.]+s: (\S+)/.exec(stdout)?.[1];
-      if (url) resolve(url);
-    });
-    void exit.then(() => reject(new Error(`launcher exited before it was up: ${stderr}`)));
-  });
-  up.catch(() => undefined);
-  return { up, exit, interrupt: () => child.kill('SIGINT'), terminate: () => child.kill('SIGTERM') };
-}
+import { launch, type Exit } from './helpers/launcher';
 
 const start = (env: Record<string, string>) => launch(env).exit;
 

@@ -63,56 +63,84 @@ export const serviceUnavailable = (message = 'A service Asky depends on did not 
 export const callerGone = (message = 'The caller went away: the operation was stopped') =>
   clientError(ErrorCode.SERVICE_UNAVAILABLE, message, { retryable: true, callerGone: true });
 
-/** Prisma codes for a database that cannot be reached or dropped the connection. */
-const UNREACHABLE_PRISMA_CODES = new Set([
+/**
+ * Why a database call failed, when trying it again later may succeed:
+ * `unavailable` — the database cannot be reached, dropped the connection, is
+ * starting or shutting down, or has no connection slot left; `contention` — the
+ * transaction lost a race (serialization, deadlock, lock timeout). Anything else
+ * (a bad query, a constraint) comes again every time: undefined.
+ */
+export type TransientDatabaseFailure = 'unavailable' | 'contention';
+
+/** Prisma codes for a database that cannot be reached, dropped the connection or has no slot left. */
+const UNAVAILABLE_PRISMA_CODES = new Set([
   'P1001', // cannot reach the server
   'P1002', // the server timed out
   'P1008', // operation timed out
   'P1017', // the server closed the connection
   'P2024', // timed out waiting for a pooled connection
   'P2028', // a transaction could not start or was closed under us
+  'P2037', // too many database connections opened
 ]);
+/** The driver adapter's kinds for the same (alone, or inside a raw query's P2010). */
+const UNAVAILABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+/**
+ * SQLSTATEs of the same: connection exceptions (class 08), insufficient
+ * resources (class 53: 53300 too many connections), and the server shutting
+ * down or starting up (57P01–57P03).
+ */
+const UNAVAILABLE_SQLSTATES = /^(08...|53...|57P0[123])$/;
 /** What node-postgres says when a connection dies outside a socket error Prisma maps. */
-const UNREACHABLE_DRIVER_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed and is not queryable/i;
+const UNAVAILABLE_DRIVER_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed and is not queryable|too many clients already|remaining connection slots are reserved/i;
+/** Lost races: serialization failure, deadlock, lock timeout. */
+const CONTENTION_SQLSTATES = new Set(['40001', '40P01', '55P03']);
 
-/** The driver adapter's own kinds for the same (thrown unwrapped, e.g. by a COMMIT). */
-const UNREACHABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+/** The codes, adapter kinds and messages of `error` and of the errors it wraps (Prisma's `meta.driverAdapterError`, `cause`). */
+function facetsOf(error: unknown): { codes: string[]; kinds: string[]; messages: string[] } {
+  const facets = { codes: [] as string[], kinds: [] as string[], messages: [] as string[] };
+  const seen = new Set<unknown>();
+  const visit = (value: unknown, depth: number): void => {
+    if (typeof value !== 'object' || value === null || seen.has(value) || depth > 4) return;
+    seen.add(value);
+    const { code, originalCode, kind, message, cause, meta } = value as Record<string, unknown>;
+    for (const c of [code, originalCode]) if (typeof c === 'string') facets.codes.push(c);
+    if (typeof kind === 'string') facets.kinds.push(kind);
+    if (typeof message === 'string') facets.messages.push(message);
+    visit(cause, depth + 1);
+    visit(meta, depth + 1);
+    visit((meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError, depth + 1);
+  };
+  visit(error, 0);
+  return facets;
+}
 
-/** Whether `error` means the database is (for now) unreachable, rather than a bad query. */
+/** The one classification of database errors: API errors, consumer retries and readiness all use it. */
+export function transientDatabaseFailure(error: unknown): TransientDatabaseFailure | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { codes, kinds, messages } = facetsOf(error);
+  if (
+    codes.some((code) => UNAVAILABLE_PRISMA_CODES.has(code) || UNAVAILABLE_SQLSTATES.test(code)) ||
+    kinds.some((kind) => UNAVAILABLE_ADAPTER_KINDS.has(kind)) ||
+    messages.some((message) => UNAVAILABLE_DRIVER_MESSAGES.test(message))
+  ) {
+    return 'unavailable';
+  }
+  if (codes.some((code) => code === 'P2034' || CONTENTION_SQLSTATES.has(code)) || kinds.includes('TransactionWriteConflict')) return 'contention';
+  return undefined;
+}
+
 /** Whether `error` (a GraphQLError, or an error object from another service's answer) carries one of `codes`. */
 export function hasErrorCode(error: unknown, ...codes: ErrorCode[]): boolean {
   const code = (error as { extensions?: { code?: unknown } } | null | undefined)?.extensions?.code;
   return codes.includes(code as ErrorCode);
 }
 
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  const kind = (error as { cause?: { kind?: unknown } }).cause?.kind;
-  return (
-    (typeof code === 'string' && UNREACHABLE_PRISMA_CODES.has(code)) ||
-    (error.name === 'DriverAdapterError' && typeof kind === 'string' && UNREACHABLE_ADAPTER_KINDS.has(kind)) ||
-    UNREACHABLE_DRIVER_MESSAGES.test(error.message)
-  );
-}
+/** Whether `error` means the database is (for now) unreachable or out of connections, rather than a bad query. */
+export const isDatabaseUnavailable = (error: unknown): boolean => transientDatabaseFailure(error) === 'unavailable';
 
-/** Postgres states that pass when the same work is tried again: serialization failure, deadlock, lock timeout. */
-const RETRYABLE_SQLSTATES = /\b(40001|40P01|55P03)\b/;
-
-/**
- * Whether trying the same work again later may succeed: the database is
- * unreachable, or the transaction lost a race (serialization, deadlock, lock
- * timeout — Prisma's P2034, or the SQLSTATE in a driver error).
- */
-export function isTransientDatabaseError(error: unknown): boolean {
-  if (isDatabaseUnavailable(error)) return true;
-  if (!(error instanceof Error)) return false;
-  const { code, cause, meta } = error as { code?: unknown; cause?: { code?: unknown; originalCode?: unknown }; meta?: { code?: unknown } };
-  if (code === 'P2034') return true;
-  const states = [cause?.code, cause?.originalCode, meta?.code].filter((s) => typeof s === 'string') as string[];
-  return states.some((s) => RETRYABLE_SQLSTATES.test(s)) || (code === 'P2010' && RETRYABLE_SQLSTATES.test(error.message));
-}
+/** Whether trying the same work again later may succeed: the database is unavailable, or the transaction lost a race. */
+export const isTransientDatabaseError = (error: unknown): boolean => transientDatabaseFailure(error) !== undefined;
 
 /** Prisma's known request errors that a client's input can cause. */
 const PRISMA_CODES: Record<string, { code: ErrorCode; message: string }> = {
@@ -123,7 +151,7 @@ const PRISMA_CODES: Record<string, { code: ErrorCode; message: string }> = {
 
 /** Maps a Prisma error to a client error, or returns undefined when it is not one. */
 export function fromPrismaError(error: unknown): GraphQLError | undefined {
-  if (isDatabaseUnavailable(error)) return serviceUnavailable();
+  if (isTransientDatabaseError(error)) return serviceUnavailable();
   const code = (error as { code?: unknown } | null)?.code;
   const known = typeof code === 'string' ? PRISMA_CODES[code] : undefined;
   return known ? clientError(known.code, known.message) : undefined;

@@ -19,7 +19,7 @@ import { refuseUnstorableText } from './textInput';
 import { REQUEST_ID_HEADER, requestIdOf } from './requestId';
 import { logGraphQLRefusals, logHttpAnswer } from './accessLog';
 import { operationGuard, type OperationGuard } from './limits';
-import { watchRequest } from './abandoned';
+import { OPERATION_DEADLINE_MS, watchRequest } from './abandoned';
 import { bodyErrorAnswer, graphqlHandler, isGraphQLRequest } from './graphqlHttp';
 import type { CorsHandler } from './cors';
 
@@ -59,8 +59,21 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Graceful shutdown waits this long for in-flight requests before cutting them. */
-const DRAIN_TIMEOUT_MS = 5_000;
+/** Graceful shutdown waits this long for in-flight requests before cutting them: longer than an operation may run. */
+const DRAIN_TIMEOUT_MS = OPERATION_DEADLINE_MS + 2_000;
+
+/** Paths a draining server still answers: probes, so orchestrators see it go unready rather than vanish. */
+const PROBES = new Set(['/health', '/ready']);
+
+/**
+ * What a request arriving on an open connection while the server drains gets:
+ * 503 before any work, and the connection closed, so the client's retry (the
+ * code says it may) goes to another replica or to this one restarted.
+ */
+function refuseWhileDraining(res: http.ServerResponse): void {
+  const body = JSON.stringify({ errors: [{ message: 'This server is shutting down: try again, another will answer', extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } }] });
+  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close' }).end(body);
+}
 
 export async function startService<TContext extends BaseContext>(
   options: ServiceOptions<TContext>,
@@ -149,7 +162,13 @@ export async function startService<TContext extends BaseContext>(
     observe(req, res, () => '/graphql');
     graphql(req, res);
   };
+  // Answers under way: once draining starts, each closes its connection when it is done.
+  const answering = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
+    if (draining && !PROBES.has(req.url?.split('?')[0] ?? '')) return refuseWhileDraining(res);
+    answering.add(res);
+    res.once('close', () => answering.delete(res));
+    if (draining) res.setHeader('connection', 'close');
     watchRequest(req, res, options.operationDeadlineMs);
     // CORS first, on every path: a preflight is answered here (204).
     if (options.cors) options.cors(req, res, () => serve(req, res));
@@ -165,6 +184,7 @@ export async function startService<TContext extends BaseContext>(
     port,
     async stop() {
       draining = true;
+      for (const res of answering) if (!res.headersSent) res.setHeader('connection', 'close');
       await extension?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

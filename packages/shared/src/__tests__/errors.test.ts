@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { createLogger } from '../logger';
-import { badUserInput, createFormatError, fromPrismaError, isDatabaseUnavailable, isTransientDatabaseError } from '../errors';
+import { badUserInput, createFormatError, fromPrismaError, isDatabaseUnavailable, isTransientDatabaseError, transientDatabaseFailure } from '../errors';
 import { parseId } from '../ids';
 
 const formatError = createFormatError(createLogger('test', 'silent'));
@@ -68,6 +68,32 @@ describe('isTransientDatabaseError', () => {
     expect(isTransientDatabaseError(Object.assign(new Error('write conflict'), { code: 'P2034' }))).toBe(true);
     expect(isTransientDatabaseError(driverError({ kind: 'postgres', code: '40001' }))).toBe(true); // serialization
     expect(isTransientDatabaseError(driverError({ kind: 'postgres', originalCode: '55P03' }))).toBe(true); // lock timeout
+    expect(isTransientDatabaseError(driverError({ kind: 'postgres', code: '40P01' }))).toBe(true); // deadlock
+  });
+
+  it('holds for what the driver adapter says inside a raw query\'s P2010, as a cut mid-statement throws it', () => {
+    const rawQueryFailed = (cause: object) =>
+      Object.assign(new Error('Raw query failed. Code: `N/A`.'), { name: 'PrismaClientKnownRequestError', code: 'P2010', meta: { driverAdapterError: driverError(cause) } });
+    expect(transientDatabaseFailure(rawQueryFailed({ kind: 'DatabaseNotReachable', host: '127.0.0.1', port: 5432 }))).toBe('unavailable');
+    expect(transientDatabaseFailure(rawQueryFailed({ kind: 'ConnectionClosed' }))).toBe('unavailable');
+    expect(transientDatabaseFailure(rawQueryFailed({ kind: 'postgres', code: '40P01' }))).toBe('contention');
+    expect(transientDatabaseFailure(rawQueryFailed({ kind: 'postgres', code: '23505' }))).toBeUndefined();
+  });
+
+  it('holds for a server out of connection slots, starting up or shutting down', () => {
+    expect(transientDatabaseFailure(driverError({ kind: 'TooManyConnections', originalCode: '53300' }))).toBe('unavailable');
+    expect(transientDatabaseFailure(Object.assign(new Error('Too many database connections opened'), { code: 'P2037' }))).toBe('unavailable');
+    expect(transientDatabaseFailure(new Error('sorry, too many clients already'))).toBe('unavailable');
+    expect(transientDatabaseFailure(driverError({ kind: 'postgres', code: '57P01' }))).toBe('unavailable'); // admin shutdown
+    expect(transientDatabaseFailure(driverError({ kind: 'postgres', code: '57P03' }))).toBe('unavailable'); // starting up
+    expect(transientDatabaseFailure(driverError({ kind: 'postgres', code: '08006' }))).toBe('unavailable'); // connection failure
+  });
+
+  it('answers clients SERVICE_UNAVAILABLE, retryable, for every transient failure', () => {
+    const deadlock = driverError({ kind: 'postgres', code: '40P01' });
+    expect(format(new GraphQLError('x', { originalError: deadlock, path: ['updateRequestStatus'] })).extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+    const full = driverError({ kind: 'TooManyConnections' });
+    expect(format(new GraphQLError('x', { originalError: full, path: ['createRequest'] })).extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retryable: true });
   });
 
   it('does not hold for errors that come again every time', () => {

@@ -1,7 +1,7 @@
 /** How a subgraph finds out who calls it: the token verified, the account checked. */
 import type { IncomingMessage } from 'node:http';
 import type { ServiceIdentityConfig, TokenConfig } from '../config';
-import { ErrorCode, hasErrorCode, isDatabaseUnavailable, serviceUnavailable, withHttpStatus } from '../errors';
+import { ErrorCode, hasErrorCode, isTransientDatabaseError, serviceUnavailable, withHttpStatus } from '../errors';
 import { ServiceTokenClient } from './serviceToken';
 import { RemoteUserStatusSource } from './userStatus';
 import { JwksKeySource, TokenVerifier } from './verifier';
@@ -26,7 +26,7 @@ export async function viewerOfAuthorization(authorization: string | undefined, a
     const claims = await auth.verifier.verifyHeader(authorization);
     return claims ? await viewerFromClaims(claims, auth.users) : null;
   } catch (err) {
-    throw withHttpStatus(isDatabaseUnavailable(err) ? serviceUnavailable() : err);
+    throw withHttpStatus(isTransientDatabaseError(err) ? serviceUnavailable() : err);
   }
 }
 

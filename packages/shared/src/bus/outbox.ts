@@ -4,20 +4,22 @@
  * publishes them in creation order with publisher confirms, marking them sent
  * only once the broker confirmed. Broker down → rows wait and go out on
  * reconnect; a crash between publish and mark → the row is published again (at
- * least once; consumers de-duplicate by eventId). Rows are claimed with FOR
- * UPDATE SKIP LOCKED, so several replicas can relay safely.
+ * least once; consumers de-duplicate by eventId). A relay leases the rows it
+ * publishes (`claimedUntil`, taken in one statement with SKIP LOCKED), so several
+ * replicas relay safely, and it holds no transaction or row lock while it waits
+ * for the broker: a broker that hangs never holds a database connection.
  */
 import type { EventBus } from './types';
 import type { Logger } from '../logger';
 
 /** What the outbox needs of a Prisma client: raw SQL, and interactive transactions. */
-interface RawSql {
+export interface OutboxDatabase {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
-export interface OutboxDatabase extends RawSql {
-  $transaction<R>(fn: (tx: RawSql) => Promise<R>, options?: { timeout?: number }): Promise<R>;
-}
+
+/** How long a relay may take to publish a batch before another relay may take its rows. */
+const LEASE_SECONDS = 60;
 
 export interface OutboxRow {
   readonly id: string;
@@ -44,33 +46,32 @@ export class OutboxRepository {
   }
 
   /**
-   * Claims up to `limit` unsent rows, oldest first, `send`s them in order and
-   * marks sent those `send` resolved for — in one transaction, so a row is
-   * marked only once confirmed and stays locked until then. The sends go out
-   * together (publisher confirms pipelined: one round trip per batch, not per
-   * row); after a failed one only the rows before it are marked, so the rest is
-   * sent again, in order (at least once). The first failure is rethrown once
-   * those marks are committed.
+   * Leases up to `limit` unsent rows that no live lease holds, oldest first,
+   * `send`s them in order and marks sent those `send` resolved for. The sends go
+   * out together (publisher confirms pipelined: one round trip per batch, not per
+   * row); after a failed one only the rows before it are marked and the others'
+   * lease is given back, so they are sent again, in order (at least once). The
+   * first failure is rethrown once those marks are written.
    */
   async relayUnsent(limit: number, send: (row: OutboxRow) => Promise<void>): Promise<number> {
-    const { sent, failure } = await this.db.$transaction(
-      async (tx) => {
-        // One statement claims and reads: the relay wakes on every commit, so its cost is per event.
-        const rows = await tx.$queryRawUnsafe<OutboxRow[]>(
-          `SELECT id::text, "routingKey", payload FROM ${this.table} WHERE "sentAt" IS NULL ORDER BY "createdAt", id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-          limit,
-        );
-        const outcomes = await Promise.allSettled(rows.map((row) => send(row)));
-        const failed = outcomes.findIndex((outcome) => outcome.status === 'rejected');
-        const sent = rows.slice(0, failed === -1 ? rows.length : failed).map((row) => row.id);
-        if (sent.length) await tx.$executeRawUnsafe(`UPDATE ${this.table} SET "sentAt" = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[])`, sent);
-        // Returned, not thrown: throwing here would roll back the rows marked above.
-        return { sent: sent.length, failure: failed === -1 ? undefined : { reason: (outcomes[failed] as PromiseRejectedResult).reason as unknown } };
-      },
-      { timeout: 60_000 },
+    // One statement leases and reads: the relay wakes on every commit, so its cost is per event.
+    const leased = await this.db.$queryRawUnsafe<(OutboxRow & { at: number })[]>(
+      `UPDATE ${this.table} SET "claimedUntil" = now() + $2::int * interval '1 second' WHERE id IN (
+         SELECT id FROM ${this.table} WHERE "sentAt" IS NULL AND ("claimedUntil" IS NULL OR "claimedUntil" < now())
+         ORDER BY "createdAt", id LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING id::text, "routingKey", payload, (extract(epoch from "createdAt") * 1000)::float8 AS at`,
+      limit,
+      LEASE_SECONDS,
     );
-    if (failure) throw failure.reason;
-    return sent;
+    const rows = leased.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1)); // RETURNING keeps no order
+    const outcomes = await Promise.allSettled(rows.map((row) => send(row)));
+    const failed = outcomes.findIndex((outcome) => outcome.status === 'rejected');
+    const sent = rows.slice(0, failed === -1 ? rows.length : failed).map((row) => row.id);
+    const unsent = rows.slice(sent.length).map((row) => row.id);
+    if (sent.length) await this.db.$executeRawUnsafe(`UPDATE ${this.table} SET "sentAt" = now(), "claimedUntil" = NULL, attempts = attempts + 1 WHERE id = ANY($1::uuid[])`, sent);
+    if (unsent.length) await this.db.$executeRawUnsafe(`UPDATE ${this.table} SET "claimedUntil" = NULL WHERE id = ANY($1::uuid[])`, unsent);
+    if (failed !== -1) throw (outcomes[failed] as PromiseRejectedResult).reason;
+    return sent.length;
   }
 }
 

@@ -32,6 +32,9 @@ export interface Custody {
 }
 const NO_CUSTODY: Custody = { witnessId: null, overrideReason: null, scannedBarcode: null };
 
+/** How long an acceptance may take to reserve its stock before another may take over (longer than a peer call may last). */
+const ACCEPTANCE_LEASE_MS = 30_000;
+
 const SAME_REQUEST_FIELDS = ['kind', 'priority', 'medicineId', 'materialId', 'assistanceTypeId', 'dispenserId', 'quantity', 'note', 'patientIdentifier', 'patientBed', 'encounterId', 'orderId'] as const;
 
 export class RequestCommands {
@@ -59,7 +62,7 @@ export class RequestCommands {
    */
   async create(data: NewRequest): Promise<Request> {
     const at = new Date();
-    const request: Request = { ...data, id: randomUUID(), status: 'PENDING', assigneeId: null, feedback: null, receivedById: null, receivedAt: null, escalationLevel: 0, escalatedAt: null, createdAt: at, updatedAt: at };
+    const request: Request = { ...data, id: randomUUID(), status: 'PENDING', assigneeId: null, feedback: null, receivedById: null, receivedAt: null, escalationLevel: 0, escalatedAt: null, acceptingId: null, acceptingUntil: null, createdAt: at, updatedAt: at };
     const event = outboxEvent(request, null, data.requesterId, this.correlationId);
     const inserted = await this.prisma.direct.query<{ requestId: string }>(
       `WITH created AS (
@@ -102,18 +105,85 @@ export class RequestCommands {
    * Asking again for the move the caller made last (a retry after an answer was
    * lost, e.g. SERVICE_UNAVAILABLE after the commit) answers the request as it
    * is, with no new history entry or event. Accepting a medicine or material
-   * request holds its quantity at its dispenser (pyxis refuses with CONFLICT and
-   * `available` when it cannot), under the request's row lock; an acceptance
-   * that then does not commit gives the hold back. Cancelling or rejecting one
-   * releases it once committed (in transit: the item is back, a RETURN movement);
-   * if pyxis cannot be told now, the event it consumes releases it.
+   * request holds its quantity at its dispenser first (see `acceptHolding`);
+   * cancelling or rejecting one releases it once committed (in transit: the item
+   * is back, a RETURN movement); if pyxis cannot be told now, the event it
+   * consumes releases it. No call to another service is made while a
+   * transaction or a row lock is held.
    */
   async transition(id: string, to: RequestStatus, viewer: Person, note: string | null, custody: Custody = NO_CUSTODY): Promise<Request> {
+    if (to === 'ACCEPTED') {
+      const current = await this.prisma.request.findFirst({ where: { ...this.scope, id } });
+      if (current && current.status !== to && holdsStock(current)) return this.acceptHolding(current, viewer, note, custody);
+    }
+    const { request, changed, from } = await this.move(id, to, viewer, note, custody);
+    if (changed && (to === 'CANCELLED' || to === 'REJECTED') && holdsStock(request)) {
+      await this.giveBack(request, from === 'IN_TRANSIT' ? viewer.id : undefined, "a closed request's stock hold could not be given back now: the event pyxis consumes will");
+    }
+    return request;
+  }
+
+  /**
+   * Accepts a request that holds stock: (1) leases the acceptance on the request
+   * row (only this acceptance may commit while the lease lives: a second
+   * pharmacist gets CONFLICT at once), (2) asks pyxis for the hold with no lock
+   * held (pyxis refuses with CONFLICT and `available` when it cannot), (3)
+   * commits the move. When (3) fails, the hold is given back unless the request
+   * may now need it (see `undoAcceptance`).
+   */
+  private async acceptHolding(current: Request, viewer: Person, note: string | null, custody: Custody): Promise<Request> {
+    checkTransition(current, 'ACCEPTED', viewer, note); // refused moves reserve nothing
+    const acceptance = { id: randomUUID(), until: new Date(Date.now() + ACCEPTANCE_LEASE_MS) };
+    const now = new Date();
+    const leased = await this.prisma.request.updateMany({
+      where: { id: current.id, status: current.status, OR: [{ acceptingId: null }, { acceptingUntil: { lt: now } }] },
+      data: { acceptingId: acceptance.id, acceptingUntil: acceptance.until },
+    });
+    if (leased.count === 0) throw conflict('The request changed meanwhile, or someone else is accepting it now: reload it and try again');
+    try {
+      await this.stock.reserve(current, viewer.id);
+    } catch (err) {
+      await this.endLease(current.id, acceptance.id);
+      throw err;
+    }
+    try {
+      return (await this.move(current.id, 'ACCEPTED', viewer, note, custody, acceptance.id)).request;
+    } catch (err) {
+      await this.undoAcceptance(current, acceptance.id);
+      throw err;
+    }
+  }
+
+  /**
+   * After an acceptance whose move failed: gives the hold back when the request
+   * is still PENDING under no other live acceptance, or closed. When the outcome
+   * cannot be read (the database is away: the move may have committed), the hold
+   * stays — stock held too long is safe, a request accepted with nothing held is
+   * not; a retried acceptance reuses it and the request's closing releases it.
+   */
+  private async undoAcceptance(request: Request, acceptanceId: string): Promise<void> {
+    try {
+      const now = await this.prisma.request.findUnique({ where: { id: request.id }, select: { status: true, acceptingId: true, acceptingUntil: true } });
+      const othersLease = !!now?.acceptingId && now.acceptingId !== acceptanceId && !!now.acceptingUntil && now.acceptingUntil > new Date();
+      const needsHold = !now || (now.status === 'PENDING' ? othersLease : !['CANCELLED', 'REJECTED'].includes(now.status));
+      await this.endLease(request.id, acceptanceId);
+      if (!needsHold) await this.giveBack(request, undefined, 'an acceptance did not commit and its stock hold could not be given back: it stays until the request closes');
+    } catch (err) {
+      this.logger?.warn({ err, requestId: request.id }, 'an acceptance failed with its outcome unknown: its stock hold stays until the request is accepted again or closes');
+    }
+  }
+
+  private async endLease(requestId: string, acceptanceId: string): Promise<void> {
+    await this.prisma.request.updateMany({ where: { id: requestId, acceptingId: acceptanceId }, data: { acceptingId: null, acceptingUntil: null } }).catch((err: unknown) => {
+      this.logger?.warn({ err, requestId }, 'an acceptance lease could not be ended: it lapses by itself');
+    });
+  }
+
+  /** The move itself, in one transaction with its history entry and event; `acceptanceId`: only under that acceptance's lease. */
+  private async move(id: string, to: RequestStatus, viewer: Person, note: string | null, custody: Custody, acceptanceId?: string) {
     let changed = true;
-    let reserved: Request | undefined;
-    let fromStatus: RequestStatus | undefined;
-    const moved = await this.prisma
-      .$transaction(async (tx) => {
+    let from: RequestStatus | undefined;
+    const request = await this.prisma.$transaction(async (tx) => {
       const current = await tx.request.findFirst({ where: { ...this.scope, id } });
       if (!current) throw notFound('No such request');
       if (current.status === to) {
@@ -124,37 +194,24 @@ export class RequestCommands {
         }
       }
       checkTransition(current, to, viewer, note);
-      fromStatus = current.status;
+      from = current.status;
       const byStaff = viewer.id !== current.requesterId;
       const updated = await tx.request.updateMany({
-        where: { id, status: current.status },
+        where: { id, status: current.status, ...(acceptanceId ? { acceptingId: acceptanceId } : {}) },
         data: {
           status: to,
-          ...(to === 'ACCEPTED' ? { assigneeId: viewer.id } : {}),
+          ...(to === 'ACCEPTED' ? { assigneeId: viewer.id, acceptingId: null, acceptingUntil: null } : {}),
           ...(byStaff && note ? { feedback: note } : {}),
         },
       });
       if (updated.count === 0) throw conflict('The request changed meanwhile: reload it and try again');
-      if (to === 'ACCEPTED' && holdsStock(current)) {
-        await this.stock.reserve(current, viewer.id);
-        reserved = current;
-      }
-      const request = await tx.request.findUniqueOrThrow({ where: { id } });
+      const moved = await tx.request.findUniqueOrThrow({ where: { id } });
       await tx.statusHistory.create({ data: { requestId: id, fromStatus: current.status, toStatus: to, changedById: viewer.id, note, ...custody } });
-      await tx.outboxEvent.create({ data: outboxEvent(request, current.status, viewer.id, this.correlationId) });
-      return request;
-    })
-      .catch(async (err: unknown) => {
-        if (reserved) await this.giveBack(reserved, undefined, 'an acceptance did not commit and its stock hold could not be given back: it stays until the request closes');
-        throw err;
-      });
-    if (changed) {
-      this.committed();
-      if ((to === 'CANCELLED' || to === 'REJECTED') && holdsStock(moved)) {
-        await this.giveBack(moved, fromStatus === 'IN_TRANSIT' ? viewer.id : undefined, 'a closed request\'s stock hold could not be given back now: the event pyxis consumes will');
-      }
-    }
-    return moved;
+      await tx.outboxEvent.create({ data: outboxEvent(moved, current.status, viewer.id, this.correlationId) });
+      return moved;
+    });
+    if (changed) this.committed();
+    return { request, changed, from };
   }
 
   /**

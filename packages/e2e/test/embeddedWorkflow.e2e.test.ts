@@ -1,0 +1,108 @@
+/**
+ * README's quick start is the whole product, not a demo: on the embedded default
+ * (`npm start` with no DATABASE_URL: one PGlite, one connection, the in-process
+ * bus) a pharmacist accepts a medicine request with its stock held, prepares,
+ * picks up and completes it, and the cabinet's count goes down; a cancelled one
+ * gives its hold back.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { eventually, MOCK_USERS, postGraphQL } from '@asky/testing';
+import { launch, type Launch } from './helpers/launcher';
+
+const DIPIRONA = '22222222-2222-4222-8222-000000000001';
+
+let launcher: Launch;
+let gatewayUrl: string;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'asky-embedded-'));
+  const { DATABASE_URL: _unset, AMQP_URL: _inProcessBus, ...inherited } = process.env;
+  launcher = launch(
+    {
+      ...(inherited as Record<string, string>),
+      NODE_ENV: 'development',
+      ASKY_DATA_DIR: dataDir,
+      AUTH_KEYS_DIR: path.join(dataDir, 'keys'),
+      GATEWAY_PORT: '0',
+      AUTH_PORT: '0',
+      PYXIS_PORT: '0',
+      REQUEST_PORT: '0',
+    },
+    170_000,
+  );
+  gatewayUrl = await launcher.up;
+}, 120_000);
+
+afterAll(async () => {
+  launcher?.interrupt();
+  await launcher?.exit;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const call = async <T = any>(token: string | null, query: string, variables: Record<string, unknown> = {}) => {
+  const body = await postGraphQL<T>(gatewayUrl, query, variables, token ? { authorization: `Bearer ${token}` } : {});
+  expect(body.errors).toBeUndefined();
+  return body.data!;
+};
+
+const login = async (who: keyof typeof MOCK_USERS) => {
+  const [email, password] = MOCK_USERS[who];
+  const data = await call<{ login: { accessToken: string } }>(null, 'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }', { email, password });
+  return data.login.accessToken;
+};
+
+interface Location {
+  dispenser: { id: string; status?: string };
+  quantity: number;
+  reserved: number;
+  available: number;
+}
+
+/** Dipirona at one dispenser (by default the working one with the most available), summed over its slots there. */
+async function stockAt(token: string, dispenserId?: string): Promise<Location> {
+  const { medicines } = await call<{ medicines: { id: string; locations: Location[] }[] }>(
+    token,
+    '{ medicines(search: "Dipirona", first: 5) { id locations { dispenser { id status } quantity reserved available } } }',
+  );
+  const locations = medicines.find((m) => m.id === DIPIRONA)!.locations;
+  const id = dispenserId ?? locations.filter((l) => l.dispenser.status === 'ACTIVE').sort((a, b) => b.available - a.available)[0]!.dispenser.id;
+  const here = locations.filter((l) => l.dispenser.id === id);
+  return { dispenser: { id }, ...Object.fromEntries((['quantity', 'reserved', 'available'] as const).map((k) => [k, here.reduce((sum, l) => sum + l[k], 0)])) } as Location;
+}
+
+const MOVE = 'mutation ($id: ID!, $status: RequestStatus!) { updateRequestStatus(id: $id, status: $status) { status } }';
+
+describe('on the embedded default, the whole request workflow', () => {
+  it('accepts with a hold, prepares, picks up and completes a medicine request, taking it out of the cabinet', async () => {
+    const [nurse, pharmacist] = [await login('nurse'), await login('pharmacist')];
+    const before = await stockAt(pharmacist);
+    expect(before.available).toBeGreaterThanOrEqual(2);
+    const { createRequest } = await call(nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id status } }', {
+      input: { kind: 'MEDICINE', priority: 'URGENT', medicineId: DIPIRONA, dispenserId: before.dispenser.id, quantity: 2 },
+    });
+    const accepted = await postGraphQL<any>(gatewayUrl, MOVE, { id: createRequest.id, status: 'ACCEPTED' }, { authorization: `Bearer ${pharmacist}` });
+    expect(accepted.errors).toBeUndefined();
+    expect(accepted.data.updateRequestStatus.status).toBe('ACCEPTED');
+    expect(await stockAt(pharmacist, before.dispenser.id)).toMatchObject({ quantity: before.quantity, reserved: before.reserved + 2 });
+    for (const status of ['PREPARING', 'IN_TRANSIT', 'COMPLETED']) {
+      expect((await call(pharmacist, MOVE, { id: createRequest.id, status })).updateRequestStatus.status).toBe(status);
+    }
+    const after = await eventually(() => stockAt(pharmacist, before.dispenser.id), (s) => s.quantity === before.quantity - 2);
+    expect(after).toMatchObject({ quantity: before.quantity - 2, reserved: before.reserved });
+  }, 60_000);
+
+  it('gives back the hold of a request cancelled after its acceptance', async () => {
+    const [nurse, pharmacist] = [await login('nurse'), await login('pharmacist')];
+    const before = await stockAt(pharmacist);
+    const { createRequest } = await call(nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
+      input: { kind: 'MEDICINE', priority: 'ROUTINE', medicineId: DIPIRONA, dispenserId: before.dispenser.id, quantity: 1 },
+    });
+    await call(pharmacist, MOVE, { id: createRequest.id, status: 'ACCEPTED' });
+    expect((await stockAt(pharmacist, before.dispenser.id)).reserved).toBe(before.reserved + 1);
+    expect((await call(nurse, MOVE, { id: createRequest.id, status: 'CANCELLED' })).updateRequestStatus.status).toBe('CANCELLED');
+    expect(await stockAt(pharmacist, before.dispenser.id)).toMatchObject({ quantity: before.quantity, reserved: before.reserved });
+  }, 60_000);
+});

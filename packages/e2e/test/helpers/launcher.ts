@@ -1,0 +1,49 @@
+/**
+ * The launcher run as `npm start` runs it, in a child process: tests of what a
+ * newcomer or an operator meets (configuration errors, the embedded default, signals).
+ */
+import { spawn } from 'node:child_process';
+import { REPO_ROOT } from '@asky/launcher';
+
+export interface Exit {
+  readonly code: number | null;
+  readonly stderr: string;
+}
+
+export interface Launch {
+  /** The gateway URL, once the launcher prints that it is up. */
+  readonly up: Promise<string>;
+  readonly exit: Promise<Exit>;
+  interrupt(): void;
+  terminate(): void;
+}
+
+/** Runs the launcher as `npm start` does, with `env` added; killed after `killAfterMs`. */
+export function launch(env: Record<string, string>, killAfterMs = 40_000): Launch {
+  const child = spawn(process.execPath, ['--conditions=typescript', '--import', 'tsx', 'packages/launcher/src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  const exit = new Promise<Exit>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stderr });
+    }),
+  );
+  const up = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const url = /Asky is up in [\d.]+s: (\S+)/.exec(stdout)?.[1];
+      if (url) resolve(url);
+    });
+    void exit.then(() => reject(new Error(`launcher exited before it was up: ${stderr}`)));
+  });
+  up.catch(() => undefined);
+  return { up, exit, interrupt: () => child.kill('SIGINT'), terminate: () => child.kill('SIGTERM') };
+}
+

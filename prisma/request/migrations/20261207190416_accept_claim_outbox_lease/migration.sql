@@ -1,0 +1,7 @@
+-- AlterTable
+ALTER TABLE "OutboxEvent" ADD COLUMN     "claimedUntil" TIMESTAMPTZ(3);
+
+-- AlterTable
+ALTER TABLE "Request" ADD COLUMN     "acceptingId" UUID,
+ADD COLUMN     "acceptingUntil" TIMESTAMPTZ(3);
+
