@@ -6,6 +6,7 @@
  * commit gives its hold back; a forged cancellation releases nothing.
  */
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { adminQuery, EventTap, useTestSystem } from '@asky/testing';
 import { eventually } from './helpers/cabinet';
 
@@ -111,6 +112,42 @@ it('gives the hold back when the acceptance does not commit', async () => {
   expect(await location()).toEqual({ quantity: 5, reserved: 0, available: 5 });
   expect((await move(id, 'ACCEPTED')).errors).toBeUndefined(); // and it can be accepted once the fault is gone
   expect(await location()).toEqual({ quantity: 5, reserved: 4, available: 1 });
+});
+
+it('lets exactly one of two pharmacists accepting at once win, holding the quantity once', async () => {
+  const { request, location } = await cabinet('RACE');
+  const id = await request(2);
+  const [a, b] = await Promise.all([move(id, 'ACCEPTED'), move(id, 'ACCEPTED', ctx.tokens.admin)]);
+  const codes = [a, b].map((answer) => answer.errors?.[0]?.extensions?.code ?? 'OK').sort();
+  expect(codes).toEqual(['CONFLICT', 'OK']);
+  expect(await location()).toEqual({ quantity: 5, reserved: 2, available: 3 });
+});
+
+it('holds no lock on the request while pyxis reserves: the requester cancels meanwhile, and the late hold is given back', async () => {
+  const { request, location, dispenserId } = await cabinet('SLOW');
+  const id = await request(3);
+  // Pyxis is slow: its slots are locked, so the reservation waits.
+  const blocker = new pg.Client({ connectionString: ctx.system.database.url.href });
+  await blocker.connect();
+  try {
+    await blocker.query('BEGIN');
+    await blocker.query(`SELECT id FROM pyxis."StockItem" WHERE "dispenserId" = $1 FOR UPDATE`, [dispenserId]);
+    let acceptanceAnswered = false;
+    const accepting = move(id, 'ACCEPTED').finally(() => (acceptanceAnswered = true));
+    await eventually(
+      async () => (await sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n,
+      (waiting) => waiting > 0,
+    );
+    const cancelled = await move(id, 'CANCELLED', ctx.tokens.nurse);
+    expect(cancelled.errors).toBeUndefined();
+    expect(acceptanceAnswered).toBe(false); // the cancellation did not wait for the acceptance
+    await blocker.query('COMMIT');
+    expect((await accepting).errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  } finally {
+    await blocker.end();
+  }
+  expect((await gql(ctx.tokens.nurse, `{ request(id: "${id}") { status } }`)).request.status).toBe('CANCELLED');
+  expect(await eventually(location, (l) => l.reserved === 0)).toEqual({ quantity: 5, reserved: 0, available: 5 });
 });
 
 it('releases nothing for a forged cancellation of a request that is still accepted', async () => {
