@@ -225,19 +225,20 @@ CREATE INDEX "PushSubscription_userId_idx" ON "PushSubscription"("userId");
 END
 $migration$;
 
--- Migration 20261207190416_accept_claim_outbox_lease
+-- Migration 20261207191153_accept_lease_outbox_lease
 DO $migration$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261207190416_accept_claim_outbox_lease' AND finished_at IS NOT NULL) THEN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261207191153_accept_lease_outbox_lease' AND finished_at IS NOT NULL) THEN
 -- AlterTable
 ALTER TABLE "OutboxEvent" ADD COLUMN     "claimedUntil" TIMESTAMPTZ(3);
 
 -- AlterTable
-ALTER TABLE "Request" ADD COLUMN     "acceptingId" UUID,
+ALTER TABLE "Request" ADD COLUMN     "acceptingById" UUID,
+ADD COLUMN     "acceptingId" UUID,
 ADD COLUMN     "acceptingUntil" TIMESTAMPTZ(3);
 
     INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
-    VALUES (gen_random_uuid()::text, '8341cd4d772cf6eff68c71cd3077b141139e2e2475bb584b2b8e9efc899027ce', '20261207190416_accept_claim_outbox_lease', now(), 1);
+    VALUES (gen_random_uuid()::text, '568564fa37ae5f53118ed480efa4751cc42a2d442d9a4e052c295b43f1c5485a', '20261207191153_accept_lease_outbox_lease', now(), 1);
   END IF;
 END
 $migration$;

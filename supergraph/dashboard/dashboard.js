@@ -217,6 +217,8 @@ async function offerPush() {
     try {
       if ((await Notification.requestPermission()) !== 'granted') throw new Error('permission refused');
       const { pushSettings } = await graphql('{ pushSettings { publicKey } }');
+      // A fresh endpoint: one left by someone else on this browser stays hers until she unregisters it.
+      await (await registration.pushManager.getSubscription())?.unsubscribe();
       const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: pushSettings.publicKey });
       const { endpoint, keys } = subscription.toJSON();
       await graphql('mutation ($s: PushSubscriptionInput!) { registerPush(subscription: $s) }', { s: { endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } } });

@@ -234,6 +234,16 @@ describe('roles', () => {
     expect(codeOf(promote)).toBe('FORBIDDEN');
   });
 
+  it('refuses an account whose e-mail differs from another only by an invisible or look-alike character', async () => {
+    const admin = await system.login(...MOCK_USERS.admin);
+    const create = (email: string) =>
+      system.graphql('mutation ($input: CreateUserInput!) { createUser(input: $input) { email } }', { input: { name: 'Look Alike', email, password: 'a sufficiently long passphrase', role: 'NURSE' } }, { token: admin });
+    expect(codeOf(await create('nur\u200Bse@asky.local'))).toBe('CONFLICT'); // a zero-width space: the mock nurse's e-mail
+    expect(codeOf(await create('\uFF4Eurse@asky.local'))).toBe('CONFLICT'); // a fullwidth n
+    const cyrillic = await create('nurse@\u0430sky.local'); // a Cyrillic a
+    expect(cyrillic.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'email' });
+  });
+
   it("applies a role change to the person's existing token at once", async () => {
     const person = await register('TECHNICIAN');
     const admin = await system.login(...MOCK_USERS.admin);

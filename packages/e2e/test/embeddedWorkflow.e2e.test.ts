@@ -105,4 +105,14 @@ describe('on the embedded default, the whole request workflow', () => {
     expect((await call(nurse, MOVE, { id: createRequest.id, status: 'CANCELLED' })).updateRequestStatus.status).toBe('CANCELLED');
     expect(await stockAt(pharmacist, before.dispenser.id)).toMatchObject({ quantity: before.quantity, reserved: before.reserved });
   }, 60_000);
+
+  it("refuses one logged-in caller's operations past 50 a second, as README documents, and not another caller's", async () => {
+    const [nurse, pharmacist] = [await login('nurse'), await login('pharmacist')];
+    const ask = (token: string) =>
+      fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ me { id } }"}' }).then((r) => r.status);
+    const statuses = await Promise.all(Array.from({ length: 150 }, () => ask(nurse)));
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    expect(await ask(pharmacist)).toBe(200);
+  }, 60_000);
 });

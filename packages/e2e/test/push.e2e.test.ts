@@ -96,6 +96,20 @@ it('refuses an endpoint that is not a push service, and keys that cannot encrypt
   }
 });
 
+it('keeps an endpoint with the person who registered it first, until she unregisters it', async () => {
+  const nurses = browser(service, 'shared-screen');
+  expect(await gql(ctx.tokens.nurse, REGISTER, { s: nurses.subscription })).toEqual({ registerPush: true });
+  expect(await gql(ctx.tokens.nurse, REGISTER, { s: nurses.subscription })).toEqual({ registerPush: true }); // hers again: fine
+  const taken = await ctx.system.graphql(REGISTER, { s: nurses.subscription }, { token: ctx.tokens.pharmacist });
+  expect(taken.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  const { rows } = await adminQuery(`SELECT "userId"::text, p256dh FROM request."PushSubscription" WHERE endpoint = '${nurses.subscription.endpoint}'`, ctx.system.database.url);
+  const { me } = await gql(ctx.tokens.nurse, '{ me { id } }');
+  expect(rows).toEqual([{ userId: me.id, p256dh: nurses.subscription.keys.p256dh }]);
+  expect(await gql(ctx.tokens.nurse, 'mutation ($e: String!) { unregisterPush(endpoint: $e) }', { e: nurses.subscription.endpoint })).toEqual({ unregisterPush: true });
+  expect(await gql(ctx.tokens.pharmacist, REGISTER, { s: nurses.subscription })).toEqual({ registerPush: true });
+  await gql(ctx.tokens.pharmacist, 'mutation ($e: String!) { unregisterPush(endpoint: $e) }', { e: nurses.subscription.endpoint });
+});
+
 it('pushes new medicine requests to pharmacists and status changes to the requester, encrypted and VAPID-signed, without patient data', async () => {
   const pharmacist = browser(service, 'pharmacist');
   const technician = browser(service, 'technician');

@@ -123,6 +123,17 @@ it('lets exactly one of two pharmacists accepting at once win, holding the quant
   expect(await location()).toEqual({ quantity: 5, reserved: 2, available: 3 });
 });
 
+it("lets the person whose acceptance died retry at once, and keeps others out while her attempt may still be alive", async () => {
+  const { request, location } = await cabinet('RETRY');
+  const id = await request(2);
+  const { me } = await gql(ctx.tokens.pharmacist, '{ me { id } }');
+  // Her first attempt lost the database before it could end its lease.
+  await sql(`UPDATE request."Request" SET "acceptingId" = gen_random_uuid(), "acceptingById" = '${me.id}', "acceptingUntil" = now() + interval '30 seconds' WHERE id = '${id}'`);
+  expect((await move(id, 'ACCEPTED', ctx.tokens.admin)).errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  expect((await move(id, 'ACCEPTED')).errors).toBeUndefined();
+  expect(await location()).toEqual({ quantity: 5, reserved: 2, available: 3 });
+});
+
 it('holds no lock on the request while pyxis reserves: the requester cancels meanwhile, and the late hold is given back', async () => {
   const { request, location, dispenserId } = await cabinet('SLOW');
   const id = await request(3);

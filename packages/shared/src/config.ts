@@ -344,7 +344,9 @@ export interface AuthConfig {
   /**
    * Who may tell auth a client's address in `X-Forwarded-For` (`AUTH_TRUSTED_PROXIES`:
    * addresses, CIDRs or proxy-addr's names `loopback`, `linklocal`, `uniquelocal`;
-   * default `loopback`, the gateway of `npm start`). Anyone else's header is ignored.
+   * default `loopback` — the gateway of `npm start` — outside production, and none in
+   * production, where any process on a host could otherwise pose as any client).
+   * Anyone else's header is ignored.
    */
   readonly trustedProxies: readonly string[];
   /** Service client ids and secrets (`AUTH_SERVICE_SECRETS=pyxis=…,request=…`). */
@@ -359,7 +361,7 @@ export const AUTH_ENV = {
   ACCESS_TOKEN_TTL_SECONDS: variable.int(15 * 60, 60, 60 * 60),
   REFRESH_TOKEN_TTL_SECONDS: variable.int(12 * 60 * 60, 5 * 60, 30 * 24 * 60 * 60),
   AUTH_SELF_REGISTRATION: variable.flag(),
-  AUTH_TRUSTED_PROXIES: variable.list(['loopback']),
+  AUTH_TRUSTED_PROXIES: variable.text(),
 } satisfies EnvShape;
 
 export function loadAuthConfig(env: Env = process.env): AuthConfig {
@@ -380,7 +382,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     accessTokenTtlSeconds: values.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: values.REFRESH_TOKEN_TTL_SECONDS,
     selfRegistration: values.AUTH_SELF_REGISTRATION ?? false,
-    trustedProxies: values.AUTH_TRUSTED_PROXIES,
+    trustedProxies: (values.AUTH_TRUSTED_PROXIES ?? (production ? '' : 'loopback')).split(',').map((item) => item.trim()).filter(Boolean),
     serviceSecrets,
   };
 }

@@ -17,11 +17,34 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 /** The most a request body may hold. */
 const MAX_BODY = '1mb';
 
+/** How deep a request body's JSON may nest: far beyond any input type, far below what recursion over it (hashing, coercion) survives. */
+export const MAX_BODY_DEPTH = 64;
+
+/** Whether `value` nests arrays or objects deeper than `max` (iterative: the check itself must not overflow the stack). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length) {
+    const [node, depth] = pending.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(node)) if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** What a request body express (body-parser) could not read is answered with: never a stack. */
 export function bodyErrorAnswer(err: { status?: number; type?: string }): { status: number; body: string } {
   const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
   const message =
-    err.type === 'entity.parse.failed' ? 'The request body is not valid JSON' : err.type === 'entity.too.large' ? 'The request body is too large' : status === 500 ? 'Internal server error' : 'Bad request';
+    err.type === 'entity.parse.failed'
+      ? 'The request body is not valid JSON'
+      : err.type === 'entity.too.large'
+        ? 'The request body is too large'
+        : err.type === 'entity.too.deep'
+          ? `The request body nests deeper than ${MAX_BODY_DEPTH} levels`
+          : status === 500
+            ? 'Internal server error'
+            : 'Bad request';
   const code = status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
   return { status, body: JSON.stringify({ errors: [{ message, extensions: { code } }] }) };
 }
@@ -120,7 +143,8 @@ export function graphqlHandler<TContext extends BaseContext>(
     res.end();
   };
   return (req, res) => {
-    parseJson(req as express.Request, res as express.Response, (err?: { status?: number; type?: string }) => {
+    parseJson(req as express.Request, res as express.Response, (parseError?: { status?: number; type?: string }) => {
+      const err = parseError ?? (nestsDeeperThan((req as { body?: unknown }).body, MAX_BODY_DEPTH) ? { status: 400, type: 'entity.too.deep' } : undefined);
       if (err) {
         if (!err.status || err.status >= 500) failed(err);
         const { status, body } = bodyErrorAnswer(err);

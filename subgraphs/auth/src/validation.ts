@@ -1,13 +1,24 @@
 import { badUserInput } from '@asky/shared';
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Printable ASCII only: a look-alike letter of another script (Cyrillic а for Latin a) is refused, not stored as another person. */
+const EMAIL = /^[!-?A-~]+@[!-?A-~]+\.[!-?A-~]+$/;
 
-/** Trimmed and lower-case: the one form e-mails are stored and compared in. */
-export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
+/**
+ * The one form e-mails are stored and compared in: NFKC (fullwidth ａ is a),
+ * without invisible characters (a zero-width space), trimmed, lower-case.
+ */
+export const normaliseEmail = (email: string): string => email.normalize('NFKC').replace(/\p{Default_Ignorable_Code_Point}/gu, '').trim().toLowerCase();
 
+/**
+ * A new account's e-mail, normalised; BAD_USER_INPUT unless it is printable
+ * ASCII once normalised (an internationalised domain in its xn-- form), so two
+ * accounts can never differ by a character that looks like another.
+ */
 export function validEmail(email: string): string {
   const normalised = normaliseEmail(email);
-  if (!EMAIL.test(normalised) || normalised.length > 254) throw badUserInput('email is not a valid e-mail address', { argument: 'email' });
+  if (!EMAIL.test(normalised) || normalised.length > 254) {
+    throw badUserInput('email is not a valid e-mail address (letters of the Latin alphabet, digits and punctuation; a domain in its xn-- form)', { argument: 'email' });
+  }
   return normalised;
 }
 

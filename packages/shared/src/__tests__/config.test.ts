@@ -1,4 +1,4 @@
-import { checkEnv, ConfigError, GATEWAY_PROCESS_ENV, loadGatewayConfig, loadSubgraphConfig, loadSystemConfig } from '../config';
+import { checkEnv, ConfigError, GATEWAY_PROCESS_ENV, loadAuthConfig, loadGatewayConfig, loadSubgraphConfig, loadSystemConfig } from '../config';
 
 const env = (values: Record<string, string>) => values;
 
@@ -57,5 +57,11 @@ describe('configuration', () => {
     ]);
     expect(message).not.toContain('s3cret');
     expect(() => checkEnv(GATEWAY_PROCESS_ENV, {})).not.toThrow();
+  });
+
+  it("believes no one's X-Forwarded-For in production unless told whose, and loopback's elsewhere", () => {
+    expect(loadAuthConfig({ NODE_ENV: 'production' }).trustedProxies).toEqual([]);
+    expect(loadAuthConfig({}).trustedProxies).toEqual(['loopback']);
+    expect(loadAuthConfig({ NODE_ENV: 'production', AUTH_TRUSTED_PROXIES: 'uniquelocal, 10.1.2.3' }).trustedProxies).toEqual(['uniquelocal', '10.1.2.3']);
   });
 });

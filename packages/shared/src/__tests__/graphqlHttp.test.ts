@@ -84,4 +84,14 @@ describe('graphqlHandler', () => {
     expect(text.status).toBe(400);
     expect(await text.text()).not.toMatch(/at .*\.(ts|js):\d+/); // a clear refusal, no stack
   });
+
+  it('refuses a body nested 100,000 deep with 400 BAD_REQUEST before any work, and serves the next request', async () => {
+    const deep = `{"query":"{ hello }","variables":{"v":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`;
+    const before = contexts;
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ errors: [{ message: expect.stringMatching(/nests deeper than 64 levels/), extensions: { code: 'BAD_REQUEST' } }] });
+    expect(contexts).toBe(before);
+    expect((await post({ query: '{ hello(name: "next") }', variables: { v: { a: [[{ b: 1 }]] } } })).body).toBe('{"data":{"hello":"hello next"}}\n');
+  });
 });

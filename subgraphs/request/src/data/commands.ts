@@ -62,7 +62,7 @@ export class RequestCommands {
    */
   async create(data: NewRequest): Promise<Request> {
     const at = new Date();
-    const request: Request = { ...data, id: randomUUID(), status: 'PENDING', assigneeId: null, feedback: null, receivedById: null, receivedAt: null, escalationLevel: 0, escalatedAt: null, acceptingId: null, acceptingUntil: null, createdAt: at, updatedAt: at };
+    const request: Request = { ...data, id: randomUUID(), status: 'PENDING', assigneeId: null, feedback: null, receivedById: null, receivedAt: null, escalationLevel: 0, escalatedAt: null, acceptingId: null, acceptingById: null, acceptingUntil: null, createdAt: at, updatedAt: at };
     const event = outboxEvent(request, null, data.requesterId, this.correlationId);
     const inserted = await this.prisma.direct.query<{ requestId: string }>(
       `WITH created AS (
@@ -126,7 +126,7 @@ export class RequestCommands {
   /**
    * Accepts a request that holds stock: (1) leases the acceptance on the request
    * row (only this acceptance may commit while the lease lives: a second
-   * pharmacist gets CONFLICT at once), (2) asks pyxis for the hold with no lock
+   * pharmacist gets CONFLICT at once; the same person retrying takes it over), (2) asks pyxis for the hold with no lock
    * held (pyxis refuses with CONFLICT and `available` when it cannot), (3)
    * commits the move. When (3) fails, the hold is given back unless the request
    * may now need it (see `undoAcceptance`).
@@ -136,8 +136,9 @@ export class RequestCommands {
     const acceptance = { id: randomUUID(), until: new Date(Date.now() + ACCEPTANCE_LEASE_MS) };
     const now = new Date();
     const leased = await this.prisma.request.updateMany({
-      where: { id: current.id, status: current.status, OR: [{ acceptingId: null }, { acceptingUntil: { lt: now } }] },
-      data: { acceptingId: acceptance.id, acceptingUntil: acceptance.until },
+      // A retry by the same person takes over her own lease: her earlier attempt failed, or is superseded.
+      where: { id: current.id, status: current.status, OR: [{ acceptingId: null }, { acceptingUntil: { lt: now } }, { acceptingById: viewer.id }] },
+      data: { acceptingId: acceptance.id, acceptingById: viewer.id, acceptingUntil: acceptance.until },
     });
     if (leased.count === 0) throw conflict('The request changed meanwhile, or someone else is accepting it now: reload it and try again');
     try {
@@ -174,7 +175,7 @@ export class RequestCommands {
   }
 
   private async endLease(requestId: string, acceptanceId: string): Promise<void> {
-    await this.prisma.request.updateMany({ where: { id: requestId, acceptingId: acceptanceId }, data: { acceptingId: null, acceptingUntil: null } }).catch((err: unknown) => {
+    await this.prisma.request.updateMany({ where: { id: requestId, acceptingId: acceptanceId }, data: { acceptingId: null, acceptingById: null, acceptingUntil: null } }).catch((err: unknown) => {
       this.logger?.warn({ err, requestId }, 'an acceptance lease could not be ended: it lapses by itself');
     });
   }
@@ -200,7 +201,7 @@ export class RequestCommands {
         where: { id, status: current.status, ...(acceptanceId ? { acceptingId: acceptanceId } : {}) },
         data: {
           status: to,
-          ...(to === 'ACCEPTED' ? { assigneeId: viewer.id, acceptingId: null, acceptingUntil: null } : {}),
+          ...(to === 'ACCEPTED' ? { assigneeId: viewer.id, acceptingId: null, acceptingById: null, acceptingUntil: null } : {}),
           ...(byStaff && note ? { feedback: note } : {}),
         },
       });

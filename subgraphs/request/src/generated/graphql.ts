@@ -79,8 +79,11 @@ export type Mutation = {
    * Registers this browser for Web Push: new requests of the kinds the caller works
    * (pharmacists, technicians), escalations (those and the unit's charge nurses), and
    * the caller's own requests' status changes are pushed to it, encrypted for it
-   * (RFC 8291), with no patient data. Again for the same endpoint: its keys and owner
-   * are replaced. BAD_USER_INPUT for an endpoint that is not a browser push service's.
+   * (RFC 8291), with no patient data. Again by the same person for the same endpoint:
+   * its keys are replaced. An endpoint belongs to whoever registered it first until she
+   * unregisters it: CONFLICT for anyone else (unsubscribe in the browser and subscribe
+   * again for a new endpoint). BAD_USER_INPUT for an endpoint that is not a browser
+   * push service's.
    */
   registerPush: Scalars['Boolean']['output'];
   /** Stops pushes to this endpoint (the caller's own); false when there was none. */

@@ -4,7 +4,7 @@
  * never an address inside the hospital's network. Keys are checked for what RFC
  * 8291 needs (a P-256 point, a 16-byte secret) so a push never fails on them.
  */
-import { badUserInput, type PushConfig } from '@asky/shared';
+import { badUserInput, conflict, type PushConfig } from '@asky/shared';
 import type { RequestPrisma } from '../data/client';
 
 export interface PushKeys {
@@ -41,10 +41,18 @@ export function checkKeys(keys: PushKeys): PushKeys {
 export class PushSubscriptions {
   constructor(private readonly prisma: RequestPrisma) {}
 
-  /** This endpoint now pushes to `user` (another login in the same browser takes it over). */
+  /**
+   * This endpoint now pushes to `user`; again by her: its keys and role are
+   * replaced. An endpoint belongs to whoever registered it first until she
+   * unregisters it: anyone else gets CONFLICT (so nobody can silence another's
+   * notifications by claiming her endpoint). A browser shared at a shift change
+   * gets a new endpoint by unsubscribing and subscribing again.
+   */
   async register(user: { id: string; role: string }, endpoint: string, keys: PushKeys): Promise<void> {
     const data = { userId: user.id, role: user.role, p256dh: keys.p256dh, auth: keys.auth };
-    await this.prisma.pushSubscription.upsert({ where: { endpoint }, create: { endpoint, ...data }, update: data });
+    await this.prisma.pushSubscription.createMany({ data: [{ endpoint, ...data }], skipDuplicates: true });
+    const own = await this.prisma.pushSubscription.updateMany({ where: { endpoint, userId: user.id }, data });
+    if (own.count === 0) throw conflict('This push endpoint is registered to another person: unsubscribe in the browser (pushManager.unsubscribe) and subscribe again');
   }
 
   async unregister(userId: string, endpoint: string): Promise<boolean> {
