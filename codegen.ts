@@ -39,11 +39,12 @@ const config: CodegenConfig = {
       MedicineRegister: '../data/register#Register',
       RegisterEntry: '../data/register#RegisterLine',
       CatalogueChange: model('CatalogueChange'),
+      StockChange: '../data/recordedStockChanges#RecordedStockChange',
     }),
     ...subgraph('request', {
       Request: model('Request'),
       RequestHistoryEntry: model('StatusHistory'),
-      RequestStatusChange: '../live#StatusChange',
+      RequestChange: '../data/changes#RecordedChange',
       User: '../data/references#Reference',
       Medicine: '../data/references#Reference',
       Material: '../data/references#Reference',

@@ -14,7 +14,7 @@ const OVERDUE_MINUTES = { STAT: 2, ASAP: 10, URGENT: 30, ROUTINE: 120 };
 const settings = new URLSearchParams(location.search);
 /** How long a closed request stays on the screen (`?closedSeconds=` for tests). */
 const CLOSED_MS = 1000 * Number(settings.get('closedSeconds') ?? 60);
-/** The open work is read again this often too: escalations are not status changes, so they come this way. */
+/** The open work is read again this often too, in case an update was missed. */
 const REFETCH_MS = 1000 * Number(settings.get('refetchSeconds') ?? 30);
 const NEXT = {
   MEDICINE: { PENDING: 'ACCEPTED', ACCEPTED: 'PREPARING', PREPARING: 'IN_TRANSIT', IN_TRANSIT: 'COMPLETED' },
@@ -253,9 +253,14 @@ function connect(failures) {
     },
   });
   client.subscribe(
-    { query: `subscription { requestStatusChanged { status request { ${FIELDS} } } }` },
+    // Creations, moves and escalations alike: the request as it is now.
+    { query: `subscription { requestStatusChanged { type status request { ${FIELDS} } } }` },
     {
-      next: ({ data }) => data?.requestStatusChanged?.request && upsert(data.requestStatusChanged.request),
+      next: ({ data, errors }) => {
+        if (data?.requestStatusChanged?.request) return upsert(data.requestStatusChanged.request);
+        // An update Asky could not read now: this screen may be out of date until the list loads again.
+        if (errors?.some((e) => e.extensions?.refetch)) refetchUntilLoaded(0);
+      },
       error: () => {
         live(false);
         client.dispose();
@@ -263,6 +268,15 @@ function connect(failures) {
       },
       complete: () => undefined,
     },
+  );
+}
+
+/** Shows the screen as not live and loads the list again, with back-off, until it loads. */
+function refetchUntilLoaded(retries) {
+  live(false);
+  loadOpenWork().then(
+    () => live(true),
+    () => pause(retries).then(() => refetchUntilLoaded(retries + 1)),
   );
 }
 

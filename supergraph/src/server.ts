@@ -118,6 +118,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     logger: deps.logger,
   });
   const apiSchema = trackApiSchema(gateway);
+  let live: Awaited<ReturnType<typeof startLive>> | undefined;
   const callerRate = deps.requestsPerCaller ? new CallerRate(deps.requestsPerCaller, 'Too many operations from this caller') : undefined;
   const coalescing = coalesceIdenticalQueries<GatewayContext>({
     callerOf: (context) => (context.fresh ? undefined : (context.authorization ?? '')),
@@ -145,15 +146,15 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
       });
       return { authorization, clientAddress: req.socket.remoteAddress, requestId: requestIdOf(req), hangUp: hangUpSignal(req) };
     },
-    // Ready = it can serve: its schema is loaded. Not the subgraphs' readiness (one subgraph
-    // down would take every gateway out of rotation, and the others' queries with it).
-    ready: async () => apiSchema() !== undefined,
+    // Ready = it can serve: its schema is loaded and its live updates still consume events. Not the
+    // subgraphs' readiness (one subgraph down would take every gateway out of rotation, and the others' queries with it).
+    ready: async () => apiSchema() !== undefined && (live?.healthy() ?? true),
     routes: (app) => {
       dashboardRoutes(app);
       labelRoutes(app, deps.subgraphUrls.pyxis);
     },
     extend: deps.bus
-      ? (apollo, server, guard) => startLive({
+      ? async (apollo, server, guard) => (live = await startLive({
             apollo,
             apiSchema,
             server,
@@ -165,7 +166,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
             guard,
             onEvent: () => coalescing.closeAll(), // a request changed: queries in flight may predate it
             onSignal: deps.onLiveSignal,
-          })
+          }))
       : undefined,
   });
 }

@@ -31,12 +31,9 @@ const medicine = async (token: string) => {
   return body.data.createRequest.id as string;
 };
 const idsOf = (listener: Listener) => listener.events.map((e) => e.data?.requestStatusChanged?.request?.id);
-const requestWs = () => ({ gatewayUrl: system.subgraphUrls.request });
+const gatewayWs = () => ({ gatewayUrl: system.gatewayUrl });
 
-describe.each([
-  ['the gateway', () => ({ gatewayUrl: system.gatewayUrl })],
-  ["the request subgraph's own graphql-ws", requestWs],
-])('live updates at %s', (_, endpoint) => {
+describe.each([['the gateway', gatewayWs]])('live updates at %s', (_, endpoint) => {
   it("give a pharmacist a colleague's own ASSISTANCE request only if the colleague is the one listening", async () => {
     const colleague = await system.createPerson('PHARMACIST', 'Gabriel');
     const subscribed = system.subscriptionsStarted(2);
@@ -90,21 +87,21 @@ describe.each([
   });
 });
 
-describe("the request subgraph's own graphql-ws", () => {
-  it('closes when the token expires, and holds the same limits as the gateway', async () => {
+describe("the gateway's graphql-ws", () => {
+  it('closes when the token expires, refuses an 11th socket with a code clients retry, and holds the operation limits', async () => {
     const person = await system.createPerson('NURSE', 'Many Sockets');
-    const sockets = Array.from({ length: 11 }, () => listen(requestWs(), person.token, CHANGES));
+    const sockets = Array.from({ length: 11 }, () => listen(gatewayWs(), person.token, CHANGES));
     // One of the eleven (whichever connects last) is refused.
     const refusedOne = await Promise.race([...sockets.map((s) => s.closed), new Promise<number>((r) => setTimeout(() => r(0), 5_000))]);
-    expect(refusedOne).toBe(4429);
+    expect(refusedOne).toBe(1013);
     for (const socket of sockets) socket.dispose();
     const shortLived = signUserToken(system.keysDir, { subject: person.id, role: 'NURSE', expiresIn: 2 });
-    const expiring = listen(requestWs(), shortLived, CHANGES);
+    const expiring = listen(gatewayWs(), shortLived, CHANGES);
     const started = Date.now();
     expect(await expiring.closed).toBe(4403);
     expect(Date.now() - started).toBeGreaterThan(1_000);
     const aliases = Array.from({ length: 30 }, (_, i) => `a${i}: status`).join(' ');
-    const wide = listen(requestWs(), person.token, `subscription { requestStatusChanged { ${aliases} } }`);
+    const wide = listen(gatewayWs(), person.token, `subscription { requestStatusChanged { ${aliases} } }`);
     const refused = await wide.next();
     expect(refused.errors?.[0]?.[0]?.message ?? JSON.stringify(refused.errors)).toMatch(/alias/i);
     wide.dispose();

@@ -118,7 +118,7 @@ describe('a connection lost under a transaction past its timeout', () => {
 
 describe('messages that can never apply', () => {
   const forge = (fields: object) => {
-    const event = { eventId: randomUUID(), type: 'request.status_changed', occurredAt: new Date().toISOString(), kind: 'MEDICINE', priority: 'STAT', status: 'COMPLETED', previousStatus: 'IN_TRANSIT', requesterId: randomUUID(), changedById: randomUUID(), dispenserId: UTI_A, materialId: null, ...fields };
+    const event = { eventId: randomUUID(), type: 'request.status_changed', occurredAt: new Date().toISOString(), kind: 'MEDICINE', priority: 'STAT', status: 'COMPLETED', previousStatus: 'IN_TRANSIT', requesterId: randomUUID(), changedById: randomUUID(), dispenserId: UTI_A, medicineId: null, materialId: null, quantity: 1, unit: 'UTI Adulto', assigneeId: null, ...fields };
     tap.channel.publish(system.topology.exchange, 'request.status_changed', Buffer.from(JSON.stringify(event)), { messageId: event.eventId, persistent: true });
     return event;
   };
@@ -127,6 +127,14 @@ describe('messages that can never apply', () => {
     const text = await (await fetch(new URL('/metrics', system.subgraphUrls.pyxis))).text();
     return Number(new RegExp(`asky_events_dead_lettered_total\\{queue="pyxis.stock",reason="${reason}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
   };
+
+  it('dead-letters a message that does not match its schema, before anything is read', async () => {
+    const deadBefore = await deadLetters();
+    const before = await metric('malformed');
+    forge({ requestId: randomUUID(), quantity: '7', unit: 5 });
+    expect(await eventually(deadLetters, (n) => n > deadBefore)).toBe(deadBefore + 1);
+    expect(await metric('malformed')).toBe(before + 1);
+  });
 
   it('dead-letters a forged completion of a request that does not exist: no stock taken', async () => {
     const before = await stockAt();

@@ -91,7 +91,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const client = definition.createPrismaClient(createPrismaAdapter(database.target(name), name), options.prismaExtras);
     prisma[name] = client;
     const logger = createLogger(name, logLevel);
-    const service = await startSubgraph(definition, { prisma: client, port: ports[name], production, metricsToken: options.metricsToken, logger, auth, events: options.events, liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits }, onLiveSignal: options.onLiveSignal });
+    const service = await startSubgraph(definition, { prisma: client, port: ports[name], production, metricsToken: options.metricsToken, logger, auth, events: options.events });
     services.push(service);
     urls[name] = service.url;
   };

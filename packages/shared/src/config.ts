@@ -416,7 +416,6 @@ export const subgraphProcessEnv = (name: SubgraphName): EnvShape => ({
   ...COMMON_ENV,
   ...subgraphEnv(name),
   ...TOKEN_ENV,
-  ...LIVE_ENV,
   ...EVENTS_ENV,
   ...(name === 'auth' ? AUTH_ENV : serviceIdentityEnv(name)),
   ...(name === 'request' ? { ...ESCALATION_ENV, ...PUSH_ENV, ...subgraphUrlEnv('pyxis') } : {}),

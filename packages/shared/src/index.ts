@@ -22,3 +22,4 @@ export * from './events';
 export * from './bus';
 export * from './live';
 export * from './callerRate';
+export { parseEvent, REQUEST_KINDS, PRIORITIES, REQUEST_STATUSES, type EventOf } from './eventSchemas';

@@ -22,6 +22,9 @@ export const processMetrics = {
   liveConnections: new Gauge({ name: 'asky_live_connections', help: 'Open graphql-ws connections (acknowledged)', registers: [processRegistry] }),
   liveSubscriptions: new Gauge({ name: 'asky_live_subscriptions', help: 'Open live subscriptions', registers: [processRegistry] }),
   liveDropped: new Counter({ name: 'asky_live_dropped_total', help: 'Subscribers closed for not reading their updates (4413)', registers: [processRegistry] }),
+  liveEventsRefused: new Counter({ name: 'asky_live_events_refused_total', help: 'Broker messages live updates ignored: not matching their routing key\'s schema, or too large', labelNames: ['hub'], registers: [processRegistry] }),
+  liveListenerFailures: new Counter({ name: 'asky_live_listener_failures_total', help: 'Live listeners that threw on an event (the others still got it)', labelNames: ['hub'], registers: [processRegistry] }),
+  liveUnreadable: new Counter({ name: 'asky_live_unreadable_total', help: 'Live updates that could not be read from their service now (subscribers told to refetch)', registers: [processRegistry] }),
 };
 
 /** A gauge read when scraped (e.g. the outbox backlog, counted in the database). */

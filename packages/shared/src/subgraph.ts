@@ -10,14 +10,13 @@ import type { Express, Request } from 'express';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { checkEnv, ConfigError, loadEventsConfig, subgraphProcessEnv, loadLiveLimits, loadServiceIdentity, loadSubgraphConfig, loadTokenConfig, type LiveLimits, type SubgraphName } from './config';
-import { enforceAccess, remoteAuth, serviceSdlForServices, subscribingPerson, viewerOf, WitnessCheck, type SubgraphAuth, type UserStatusSource, type Viewer } from './auth';
+import { checkEnv, ConfigError, loadEventsConfig, subgraphProcessEnv, loadServiceIdentity, loadSubgraphConfig, loadTokenConfig, type SubgraphName } from './config';
+import { enforceAccess, remoteAuth, serviceSdlForServices, viewerOf, WitnessCheck, type SubgraphAuth, type UserStatusSource, type Viewer } from './auth';
 import { connectEvents, DEFAULT_AMQP_URL, type SubgraphEvents } from './bus';
 import { createPrismaAdapter, databaseReachable, type PrismaAdapter, type PrismaClientExtras, type PrismaLike } from './database';
 import { createLogger, type Logger } from './logger';
 import { runMain } from './process';
 import { startService, type RunningService } from './service';
-import { serveLive, type LiveSignal } from './live';
 import { stopWhenAbandoned, watchedContext } from './abandoned';
 
 export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends object> {
@@ -28,8 +27,6 @@ export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends
   readonly resolvers: object;
   /** A fresh context (with per-request loaders) for each operation; `witnesses` checks a second person's confirmations. */
   createContext(prisma: TPrisma, viewer: Viewer | null, req: IncomingMessage, witnesses: WitnessCheck): TContext;
-  /** The SDL has a Subscription type: serve it over graphql-ws on `/graphql` too (for a router in passthrough mode). */
-  readonly subscriptions?: boolean;
   /** Wraps a driver adapter in the subgraph's own generated Prisma client. */
   createPrismaClient(adapter: PrismaAdapter, extras?: PrismaClientExtras): TPrisma;
   /** How auth itself checks tokens (its own keys and database); others are given `deps.auth`. */
@@ -52,10 +49,6 @@ export interface SubgraphDeps<TPrisma> {
   readonly auth?: SubgraphAuth;
   /** Required when the definition has `background` work. */
   readonly events?: SubgraphEvents;
-  /** Limits of the subgraph's own subscriptions, as the gateway's (default: `USER_STATUS_TTL_MS` and the LIVE_* variables). */
-  readonly liveLimits?: Partial<LiveLimits>;
-  /** Told as its own live subscriptions start and end and live connections close. */
-  readonly onLiveSignal?: (signal: LiveSignal) => void;
 }
 
 /** The SDL a subgraph package ships as `schema.graphql`. */
@@ -95,20 +88,6 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
     // the outbox, consumers resume), not other services.
     ready: () => databaseReachable(deps.prisma),
     routes: definition.routes && ((app) => definition.routes!(app, deps.prisma, (req) => viewerOf(req, auth).catch(() => null))),
-    extend: definition.subscriptions
-      ? async (_apollo, server, guard) =>
-          serveLive({
-            server,
-            schema,
-            guard,
-            verifier: auth.verifier,
-            account: (authorization) => subscribingPerson(authorization, auth),
-            upgradeAuthorization: true,
-            limits: deps.liveLimits,
-            onSignal: deps.onLiveSignal,
-            context: (connection, request) => definition.createContext(deps.prisma, connection.account, request, witnesses),
-          })
-      : undefined,
   });
   const work = definition.background && events
     ? await definition.background(deps.prisma, events, deps.logger, auth.users).catch(async (err: unknown) => {
@@ -145,7 +124,7 @@ export function runSubgraph<TPrisma extends PrismaLike, TContext extends object>
     }
     const auth = definition.localAuth ? undefined : remoteAuth(loadTokenConfig(), loadServiceIdentity(definition.name));
     const events = definition.background ? await connectEvents(loadEventsConfig(undefined, DEFAULT_AMQP_URL), logger) : undefined;
-    const server = await startSubgraph(definition, { prisma, port: config.port, production: config.production, metricsToken: config.metricsToken, logger, auth, events, liveLimits: loadLiveLimits() });
+    const server = await startSubgraph(definition, { prisma, port: config.port, production: config.production, metricsToken: config.metricsToken, logger, auth, events });
     return {
       async stop() {
         await server.stop();

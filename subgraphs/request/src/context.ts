@@ -1,4 +1,4 @@
-import { forbidden, type LiveHub, type Logger, type PushConfig, type Viewer, type WitnessCheck } from '@asky/shared';
+import { forbidden, type Logger, type PushConfig, type Viewer, type WitnessCheck } from '@asky/shared';
 import { PushSubscriptions } from './push/subscriptions';
 import type { Catalogue } from './catalogue';
 import type { RequestPrisma } from './data/client';
@@ -13,8 +13,6 @@ export interface Context {
   readonly catalogue: Catalogue;
   /** Checks a second person's confirmation (completing a controlled medicine). */
   readonly witnesses: WitnessCheck;
-  /** Request events as they happen, for subscriptions. */
-  live(): LiveHub;
   /** The viewer as a person; FORBIDDEN for a service. */
   person(): Extract<Viewer, { kind: 'user' }>;
   readonly push: PushServices & { readonly subscriptions: PushSubscriptions };
@@ -31,15 +29,13 @@ export interface ContextServices {
   readonly witnesses: WitnessCheck;
   /** Called after each committed change (wakes the outbox relay). */
   readonly committed?: () => void;
-  /** Undefined until the subgraph's background work has connected to the bus. */
-  readonly hub?: () => LiveHub | undefined;
   /** The client request's id (`X-Request-Id`), carried into events. */
   readonly correlationId?: string;
   readonly logger?: Logger;
   readonly push: PushServices;
 }
 
-export function createContext(prisma: RequestPrisma, viewer: Viewer | null, { catalogue, witnesses, committed, hub, correlationId, logger, push }: ContextServices): Context {
+export function createContext(prisma: RequestPrisma, viewer: Viewer | null, { catalogue, witnesses, committed, correlationId, logger, push }: ContextServices): Context {
   const scope = visibleTo(viewer);
   return {
     viewer,
@@ -48,12 +44,6 @@ export function createContext(prisma: RequestPrisma, viewer: Viewer | null, { ca
     catalogue,
     witnesses,
     push: { ...push, subscriptions: new PushSubscriptions(prisma) },
-    live: () => {
-      // Only before the subgraph is ready (its /ready waits for the bus), so nobody routes here then.
-      const live = hub?.();
-      if (!live) throw new Error('live updates have not started yet');
-      return live;
-    },
     person: () => {
       if (viewer?.kind !== 'user') throw forbidden('Only a person can do this');
       return viewer;

@@ -1,4 +1,4 @@
-import { LiveHub, loadEscalationPolicy, loadPushConfig, OutboxRelay, OutboxRepository, REQUEST_EVENTS, type EscalationPolicy, type PushConfig, registerSampledGauge, requestIdOf, type Logger, type SubgraphDefinition } from '@asky/shared';
+import { loadEscalationPolicy, loadPushConfig, OutboxRelay, OutboxRepository, type EscalationPolicy, type PushConfig, registerSampledGauge, requestIdOf, type Logger, type SubgraphDefinition } from '@asky/shared';
 import type { Catalogue } from './catalogue';
 import { Escalator } from './escalation';
 import { PushNotifier, vapidKeys, type Vapid } from './push/notifier';
@@ -24,7 +24,6 @@ export function createRequestSubgraph(catalogue: Catalogue, options: RequestSubg
   const pushConfig = options.push ?? loadPushConfig();
   let vapid: Vapid | undefined;
   let relay: OutboxRelay | undefined;
-  let hub: LiveHub | undefined;
   let log: Logger | undefined;
   return {
     name: 'request',
@@ -32,16 +31,13 @@ export function createRequestSubgraph(catalogue: Catalogue, options: RequestSubg
     resolvers,
     // A committed change wakes this process's relay; other replicas' relays still poll.
     createContext: (prisma, viewer, req, witnesses) =>
-      createContext(prisma, viewer, { catalogue, witnesses, committed: () => relay?.nudge(), hub: () => hub, correlationId: requestIdOf(req), logger: log, push: { config: pushConfig, publicKey: () => vapid?.publicKey } }),
+      createContext(prisma, viewer, { catalogue, witnesses, committed: () => relay?.nudge(), correlationId: requestIdOf(req), logger: log, push: { config: pushConfig, publicKey: () => vapid?.publicKey } }),
     createPrismaClient,
-    subscriptions: true,
     background: async (prisma, events, logger, users) => {
       log = logger;
       vapid = vapidKeys(pushConfig, logger);
       const notifier = new PushNotifier(prisma, events.bus, users, vapid, logger, events.queuePrefix, pushConfig.extraCa);
       await notifier.start();
-      hub = new LiveHub(events.bus, logger, REQUEST_EVENTS);
-      await hub.start();
       const outbox = new OutboxRepository(prisma, 'request');
       relay = new OutboxRelay(outbox, events.bus, logger);
       relay.start();
@@ -53,7 +49,6 @@ export function createRequestSubgraph(catalogue: Catalogue, options: RequestSubg
           await notifier.stop();
           await escalator.stop();
           await relay?.stop();
-          await hub?.stop();
         },
       };
     },

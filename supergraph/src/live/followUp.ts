@@ -1,7 +1,8 @@
 /**
  * Turns what a subscriber selected on `request` and `changedBy` into one query
  * through the supergraph, so every subgraph's fields resolve (requester from
- * auth, medicine from pyxis…). Built once per subscription; the same printed
+ * auth, medicine from pyxis…), with the change itself read from the request
+ * service's record of it (`Request.change(eventId)`), never from the event. Built once per subscription; the same printed
  * query for the same selection lets subscribers share one execution per event.
  */
 import {
@@ -11,18 +12,21 @@ import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  type NameNode,
   type GraphQLResolveInfo,
   type SelectionSetNode,
   type VariableDefinitionNode,
 } from 'graphql';
 
 export interface FollowUp {
-  /** Printed query taking `$__requestId`, `$__changedBy` and `$__withChangedBy`. */
+  /** Printed query taking `$__requestId` and `$__eventId`. */
   readonly query: string;
   /** The subscriber's variables the selection uses. */
   readonly variables: Record<string, unknown>;
   /** Response key of `request` in the result. */
   readonly requestKeys: string[];
+  /** Response keys of `changedBy`, read inside the recorded change. */
+  readonly changedByKeys: string[];
 }
 
 function variable(name: string, type: string): VariableDefinitionNode {
@@ -72,29 +76,37 @@ const rename = (field: FieldNode, name: string, argument: string): FieldNode => 
   arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'id' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: argument } } }],
 });
 
-/** `__visible: request(id: $__requestId) { id }` */
+/** Response keys of what every follow-up asks besides the subscriber's selection. */
 export const VISIBILITY_KEY = '__visible';
-const VISIBILITY_PROBE: FieldNode = rename(
-  {
-    kind: Kind.FIELD,
-    alias: { kind: Kind.NAME, value: VISIBILITY_KEY },
-    name: { kind: Kind.NAME, value: 'request' },
-    selectionSet: { kind: Kind.SELECTION_SET, selections: [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: 'id' } }] },
-  },
-  'request',
-  '__requestId',
-);
+export const CHANGE_KEY = '__change';
+
+const field = (name: string, selections?: readonly FieldNode[], alias?: string): FieldNode => ({
+  kind: Kind.FIELD,
+  ...(alias ? { alias: { kind: Kind.NAME, value: alias } } : {}),
+  name: { kind: Kind.NAME, value: name },
+  ...(selections ? { selectionSet: { kind: Kind.SELECTION_SET, selections } } : {}),
+});
+
+/**
+ * `__visible: request(id: $__requestId) { id kind priority unit assignee { id }
+ * __change: change(eventId: $__eventId) { type previousStatus status at
+ * escalationLevel changedBy {…} } }`: null when the subscriber may not read the
+ * request, `__change` null when the event names no change the request service
+ * recorded (a forged one). The subscriber's `changedBy` selections ride in it.
+ */
+function visibilityProbe(changedBy: readonly FieldNode[]): FieldNode {
+  const change: FieldNode = {
+    ...field('change', [field('type'), field('previousStatus'), field('status'), field('at'), field('escalationLevel'), ...changedBy.map((f): FieldNode => ({ ...f, alias: { kind: Kind.NAME, value: f.alias?.value ?? f.name.value } as NameNode }))], CHANGE_KEY),
+    arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'eventId' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: '__eventId' } } }],
+  };
+  return rename(field('request', [field('id'), field('kind'), field('priority'), field('unit'), field('assignee', [field('id')]), change], VISIBILITY_KEY), 'request', '__requestId');
+}
 
 export function buildFollowUp(info: GraphQLResolveInfo): FollowUp {
   const fields = fieldsOf(info.fieldNodes[0]?.selectionSet, info);
   const requests = fields.filter((f) => f.name.value === 'request');
   const changedBy = fields.filter((f) => f.name.value === 'changedBy');
   const { fragments, variables } = usedBy([...requests, ...changedBy], info);
-  const skipChangedBy = {
-    kind: Kind.DIRECTIVE,
-    name: { kind: Kind.NAME, value: 'include' },
-    arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'if' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: '__withChangedBy' } } }],
-  } as const;
   const document: DocumentNode = {
     kind: Kind.DOCUMENT,
     definitions: [
@@ -104,18 +116,13 @@ export function buildFollowUp(info: GraphQLResolveInfo): FollowUp {
         name: { kind: Kind.NAME, value: 'LiveFollowUp' },
         variableDefinitions: [
           variable('__requestId', 'ID!'),
-          // Declared only when used: GraphQL refuses unused variables.
-          ...(changedBy.length ? [variable('__changedBy', 'ID!'), variable('__withChangedBy', 'Boolean!')] : []),
+          variable('__eventId', 'ID!'),
           ...(info.operation.variableDefinitions ?? []).filter((d) => variables.has(d.variable.name.value)),
         ],
         selectionSet: {
           kind: Kind.SELECTION_SET,
-          selections: [
-            // Always asked: null when the subscriber may not see the request.
-            VISIBILITY_PROBE,
-            ...requests.map((f) => rename(f, 'request', '__requestId')),
-            ...changedBy.map((f) => ({ ...rename(f, 'user', '__changedBy'), directives: [...(f.directives ?? []), skipChangedBy] })),
-          ],
+          // Always asked: null when the subscriber may not see the request.
+          selections: [visibilityProbe(changedBy), ...requests.map((f) => rename(f, 'request', '__requestId'))],
         },
       },
       ...fragments,
@@ -125,5 +132,6 @@ export function buildFollowUp(info: GraphQLResolveInfo): FollowUp {
     query: print(document),
     variables: Object.fromEntries([...variables].map((name) => [name, info.variableValues[name]])),
     requestKeys: requests.map((f) => f.alias?.value ?? f.name.value),
+    changedByKeys: changedBy.map((f) => f.alias?.value ?? f.name.value),
   };
 }

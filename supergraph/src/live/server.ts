@@ -1,10 +1,13 @@
 /**
- * Live updates: graphql-ws on the gateway's own port and path. `stockChanged`
- * subscribers get pyxis' stock events as they are (see ./stock). Each
- * `requestStatusChanged` subscriber gets the events (from RabbitMQ, through the
- * hub) it may see, with the fields it selected on the request resolved through
- * the supergraph with its own authorization — once per event and distinct
- * selection (and visibility), shared by every subscriber asking the same.
+ * Live updates: graphql-ws on the gateway's own port and path. Events (from
+ * RabbitMQ, through the hubs) are hints: each `requestStatusChanged` subscriber
+ * gets the changes it may see, read through the supergraph with its own
+ * authorization — the change from the request service's record of it, the
+ * request's fields from every subgraph — once per event and distinct selection
+ * (and visibility), shared by every subscriber asking the same; `stockChanged`
+ * subscribers get pyxis' record of each stock change (see ./stock). An update
+ * that cannot be read now reaches its subscribers as a SERVICE_UNAVAILABLE error
+ * telling them to refetch (see ./unreadable).
  * Who may see an event is the rule of `request(id)` (`mayReadRequest`) applied to
  * the subscriber's current account (`requestStatusStream`); the connection rules
  * — accounts checked at connect and every `accountRecheckMs`, limits, expiry —
@@ -35,7 +38,9 @@ import {
   type LiveSignal,
   type Logger,
   type OperationGuard,
-  type RequestEvent,
+  type RequestFacts,
+  matchesArgs,
+  type RequestChangeEvent,
   type RequestSubscriptionArgs,
   type StockEvent,
   type Subscriber,
@@ -43,8 +48,9 @@ import {
 } from '@asky/shared';
 import { buildLiveSchema } from './schema';
 import { AccountChecks, type Account } from './accounts';
-import { buildFollowUp, VISIBILITY_KEY, type FollowUp } from './followUp';
-import { stockChangeOf, wantsStockChange, type StockSubscriptionArgs } from './stock';
+import { buildFollowUp, CHANGE_KEY, VISIBILITY_KEY, type FollowUp } from './followUp';
+import { STOCK_CHANGE_QUERY, wantsStockChange, type StockSubscriptionArgs } from './stock';
+import { isUnreadable, unreadable, unreadableResult, type Unreadable } from './unreadable';
 
 export type { LiveLimits };
 
@@ -62,7 +68,7 @@ export interface LiveDeps {
   /** The gateway's operation limits, which subscription documents must pass too. */
   readonly guard?: OperationGuard;
   /** Told of every request event as it arrives, before any subscriber. */
-  readonly onEvent?: (event: RequestEvent) => void;
+  readonly onEvent?: (event: RequestChangeEvent) => void;
   /** Told as subscriptions start and end and connections close (tests wait on it instead of sleeping). */
   readonly onSignal?: (signal: LiveSignal) => void;
 }
@@ -82,7 +88,7 @@ const byResponseKey: GraphQLFieldResolver<Record<string, unknown> | null, unknow
 const selectionKey = (followUp: FollowUp) => createHash('sha256').update(`${followUp.query}|${JSON.stringify(followUp.variables)}`).digest('base64');
 
 /** Subscribers whose follow-up results for `event` are the same: who they are to it, same selection. */
-const groupOf = (subscriber: Subscriber, event: RequestEvent, selection: string) => `${requestReaderGroup(subscriber, event)}|${selection}`;
+const groupOf = (subscriber: Subscriber, event: RequestChangeEvent, selection: string) => `${requestReaderGroup(subscriber, event)}|${selection}`;
 
 /** A follow-up refused for the account that ran it (not for the request): another subscriber must run its own. */
 const refusedTheRunner = (errors: readonly unknown[] | undefined) =>
@@ -95,57 +101,104 @@ export function trackApiSchema(gateway: ApolloGateway): () => GraphQLSchema | un
   return () => current;
 }
 
-export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void> }> {
+/** A follow-up answer that is not the subscriber's data: the request or a subgraph could not be read. */
+const failedToRead = (errors: readonly { extensions?: Record<string, unknown> }[] | undefined) =>
+  !!errors?.some((e) => !hasErrorCode(e, ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND));
+
+const UNREADABLE_REQUEST = 'A change of a request could not be read now (a service Asky depends on did not answer): refetch the requests';
+const UNREADABLE_STOCK = 'A stock change could not be read now (a service Asky depends on did not answer): refetch the stock';
+
+/** What a request update is, read back: the payload, and the facts its subscribers' arguments are checked on. */
+interface ReadBack {
+  readonly payload: Record<string, unknown>;
+  readonly facts: RequestFacts;
+}
+
+export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>; healthy(): boolean }> {
   const limits = { ...DEFAULT_LIVE_LIMITS, ...deps.limits };
   const hub = new LiveHub(deps.bus, deps.logger, REQUEST_EVENTS);
   if (deps.onEvent) hub.listen(deps.onEvent);
   await hub.start();
   const stockHub = new LiveHub(deps.bus, deps.logger, STOCK_EVENTS);
   await stockHub.start();
-  /** Each stock event's payload, one object for every subscriber (so its presentation is shared too). */
-  const stockPayloads = new WeakMap<StockEvent, Record<string, unknown>>();
-  const stockPayload = (event: StockEvent) => {
-    let payload = stockPayloads.get(event);
-    if (!payload) stockPayloads.set(event, (payload = stockChangeOf(event)));
-    return payload;
-  };
   /** Payloads by event, then by group (see `groupOf`); an event's entry lives a few seconds. */
-  const shared = new LRUCache<string, Map<string, Promise<Record<string, unknown> | undefined>>>({ max: 10_000, ttl: 5_000 });
+  const shared = new LRUCache<string, Map<string, Promise<ReadBack | Unreadable | undefined>>>({ max: 10_000, ttl: 5_000 });
+  /** Each stock change as pyxis recorded it, read once for every subscriber (so its presentation is shared too). */
+  const stockChanges = new LRUCache<string, Promise<Record<string, unknown> | Unreadable | undefined>>({ max: 10_000, ttl: 5_000 });
   // Kept half a re-check period: a deactivation still closes sockets within one and a half.
   const accounts = new AccountChecks(deps.authUrl, Math.min(5_000, limits.accountRecheckMs / 2));
+
+  /** Runs `query` through the supergraph as `connection`'s person, fresh (never an answer begun before the event). */
+  const read = async (query: string, variables: Record<string, unknown>, connection: Connection) => {
+    const response = await deps.apollo.executeOperation({ query, variables }, { contextValue: { authorization: connection.authorization, fresh: true } });
+    return response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'incremental delivery', extensions: {} }] };
+  };
 
   /**
    * One follow-up execution per event, selection and visibility, kept briefly
    * for the other subscribers: they all get the same payload object, so its
    * presentation (below) is shared too.
    */
-  const payloadFor = (event: RequestEvent, followUp: FollowUp, selection: string, connection: Connection): Promise<Record<string, unknown> | undefined> => {
+  const payloadFor = (event: RequestChangeEvent, followUp: FollowUp, selection: string, connection: Connection): Promise<ReadBack | Unreadable | undefined> => {
     const group = groupOf(connection.account, event, selection);
     let payloads = shared.get(event.eventId);
     if (!payloads) shared.set(event.eventId, (payloads = new Map()));
     let payload = payloads.get(group);
     if (!payload) {
-      payload = deps.apollo
-        .executeOperation(
-          {
-            query: followUp.query,
-            variables: { ...followUp.variables, __requestId: event.requestId, __changedBy: event.changedById ?? event.requesterId, __withChangedBy: !!event.changedById },
-          },
-          // Fresh: read after this event, never an answer begun before it.
-          { contextValue: { authorization: connection.authorization, fresh: true } },
-        )
-        .then((response) => {
-          const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          if (result?.errors?.length) deps.logger.warn({ errors: result.errors, eventId: event.eventId }, 'live: resolving an event failed');
+      payload = read(followUp.query, { ...followUp.variables, __requestId: event.requestId, __eventId: event.eventId }, connection).then(
+        (result) => {
           // Run by an account refused meanwhile: not the group's answer.
-          if (refusedTheRunner(result?.errors) && payloads!.get(group) === payload) payloads!.delete(group);
-          const data = result?.data;
-          if (!data?.[VISIBILITY_KEY]) return undefined; // not the subscriber's to see
-          return { ...data, previousStatus: event.previousStatus, status: event.status, at: event.occurredAt, __typename: 'RequestStatusChange' };
-        });
+          if (refusedTheRunner(result.errors) && payloads!.get(group) === payload) payloads!.delete(group);
+          if (failedToRead(result.errors as never)) {
+            deps.logger.warn({ errors: result.errors, eventId: event.eventId }, 'live: reading a change failed: its subscribers are told to refetch');
+            return unreadable(UNREADABLE_REQUEST);
+          }
+          return readBack(result.data, followUp);
+        },
+        (err: unknown) => {
+          deps.logger.warn({ err, eventId: event.eventId }, 'live: reading a change failed: its subscribers are told to refetch');
+          return unreadable(UNREADABLE_REQUEST);
+        },
+      );
       payloads.set(group, payload);
     }
     return payload;
+  };
+
+  /** The subscriber's payload from a follow-up's data: undefined when it may not see the request, or the event names no recorded change. */
+  const readBack = (data: Record<string, unknown> | null | undefined, followUp: FollowUp): ReadBack | undefined => {
+    const visible = data?.[VISIBILITY_KEY] as (Record<string, unknown> & { assignee: { id: string } | null }) | null | undefined;
+    if (!visible) return undefined; // not the subscriber's to see
+    const change = visible[CHANGE_KEY] as Record<string, unknown> | null;
+    if (!change) {
+      deps.logger.warn({ requestId: visible.id }, 'live: an event named no change the request service recorded (forged?): nothing sent');
+      return undefined;
+    }
+    const { [VISIBILITY_KEY]: _probe, ...requestFields } = data!;
+    const changedBy = Object.fromEntries(followUp.changedByKeys.map((key) => [key, change[key] ?? null]));
+    return {
+      payload: { ...requestFields, ...changedBy, type: change.type, previousStatus: change.previousStatus, status: change.status, at: change.at, escalationLevel: change.escalationLevel, __typename: 'RequestStatusChange' },
+      facts: { requestId: visible.id as string, kind: visible.kind as string, priority: visible.priority as string, unit: (visible.unit as string | null) ?? null, status: change.status as string, assigneeId: visible.assignee?.id ?? null },
+    };
+  };
+
+  /** Pyxis' record of a stock change, read once per event for everyone. */
+  const stockChangeFor = (event: StockEvent, connection: Connection): Promise<Record<string, unknown> | Unreadable | undefined> => {
+    let change = stockChanges.get(event.eventId);
+    if (!change) {
+      change = read(STOCK_CHANGE_QUERY, { __eventId: event.eventId }, connection).then(
+        (result) => {
+          if (refusedTheRunner(result.errors) && stockChanges.get(event.eventId) === change) stockChanges.delete(event.eventId);
+          if (failedToRead(result.errors as never)) return unreadable(UNREADABLE_STOCK);
+          const recorded = (result.data?.stockChange as Record<string, unknown> | null | undefined) ?? undefined;
+          if (!recorded) deps.logger.warn({ eventId: event.eventId }, 'live: a stock event named no change pyxis recorded (forged?): nothing sent');
+          return recorded && { ...recorded, __typename: 'StockChange' };
+        },
+        () => unreadable(UNREADABLE_STOCK),
+      );
+      stockChanges.set(event.eventId, change);
+    }
+    return change;
   };
 
   /**
@@ -153,7 +206,8 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
    * the same payload: executed once, not once per subscriber.
    */
   const presented = new WeakMap<object, Map<string, ExecutionResult>>();
-  const present = (payload: Record<string, unknown>, operationKey: string, args: ExecutionArgs): ExecutionResult => {
+  const present = (payload: Record<string, unknown> | Unreadable, operationKey: string, args: ExecutionArgs): ExecutionResult => {
+    if (isUnreadable(payload)) return unreadableResult(payload);
     let results = presented.get(payload);
     if (!results) presented.set(payload, (results = new Map()));
     let result = results.get(operationKey);
@@ -178,8 +232,13 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
     field.subscribe = (_root, args: RequestSubscriptionArgs, connection: Connection, info) => {
       const followUp = buildFollowUp(info);
       const selection = selectionKey(followUp);
-      return requestStatusStream<Record<string, unknown>>(hub, args, connection.account, {
-        resolve: (event) => payloadFor(event, followUp, selection, connection),
+      return requestStatusStream<Record<string, unknown> | Unreadable>(hub, args, connection.account, {
+        // The arguments checked again on what was read: the event only claimed it.
+        resolve: async (event) => {
+          const read = await payloadFor(event, followUp, selection, connection);
+          if (!read || isUnreadable(read)) return read;
+          return matchesArgs(args, connection.account, read.facts) ? read.payload : undefined;
+        },
         maxPending: limits.pendingPerSubscriber,
         onDropped: () => closeSlowReader(connection.socket),
       });
@@ -190,9 +249,12 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
       // The payload is keyed by field name (every subscriber shares it), not by response key.
       for (const f of Object.values((live.getType('StockChange') as GraphQLObjectType).getFields())) f.resolve = (source: Record<string, unknown>) => source[f.name];
       stock.subscribe = (_root, args: StockSubscriptionArgs, connection: Connection) =>
-        liveStream<StockEvent, Record<string, unknown>>({
+        liveStream<StockEvent, Record<string, unknown> | Unreadable>({
           listen: (push) => stockHub.listen((event) => wantsStockChange(args, event) && push(event)),
-          resolve: async (event) => stockPayload(event),
+          resolve: async (event) => {
+            const change = await stockChangeFor(event, connection);
+            return !change || isUnreadable(change) || wantsStockChange(args, change as never) ? change : undefined;
+          },
           maxPending: limits.pendingPerSubscriber,
           onDropped: () => closeSlowReader(connection.socket),
         });
@@ -210,7 +272,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
       const source = await createSourceEventStream({ ...args, fieldResolver: byResponseKey });
       if (!(Symbol.asyncIterator in source)) return source; // errors before the stream started
       const operationKey = `${args.operationName ?? ''}|${print(args.document)}|${JSON.stringify(args.variableValues ?? {})}`;
-      return mapStream(source as AsyncIterableIterator<Record<string, unknown>>, (payload) => present(payload, operationKey, args));
+      return mapStream(source as AsyncIterableIterator<Record<string, unknown> | Unreadable>, (payload) => present(payload, operationKey, args));
     },
     context: (connection) => connection,
     onSignal: deps.onSignal,
@@ -222,5 +284,6 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
       await hub.stop();
       await stockHub.stop();
     },
+    healthy: () => hub.healthy() && stockHub.healthy(),
   };
 }

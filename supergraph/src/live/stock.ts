@@ -1,8 +1,9 @@
 /**
- * `stockChanged`: the stock events (pyxis' `stock.*`) as live updates. Stock is
- * the hospital's to see for any person (as `dispensers { stock }` is), so a
- * change goes to every subscriber whose arguments it matches, as the event
- * carries it: no follow-up read. What a blind count expected is not in it.
+ * `stockChanged`: pyxis' stock events as live updates. Stock is the hospital's to
+ * see for any person (as `dispensers { stock }` is), so a change goes to every
+ * subscriber whose arguments it matches. What is sent is read from pyxis' own
+ * record of the change (`stockChange(eventId)`), once per event for everyone, and
+ * the arguments are checked again on it: a broker message is only a hint.
  */
 import type { StockEvent } from '@asky/shared';
 
@@ -12,33 +13,17 @@ export interface StockSubscriptionArgs {
   readonly medicineId?: string | null;
 }
 
-export function wantsStockChange(args: StockSubscriptionArgs, event: StockEvent): boolean {
-  if (args.unit && args.unit.toLowerCase() !== event.unit.toLowerCase()) return false;
-  if (args.dispenserId && args.dispenserId.toLowerCase() !== event.dispenserId) return false;
-  if (args.medicineId && args.medicineId.toLowerCase() !== event.medicineId) return false;
+/** Where a stock change happened and to what: what the arguments are checked against. */
+type StockPlace = Pick<StockEvent, 'unit' | 'dispenserId' | 'medicineId'>;
+
+export function wantsStockChange(args: StockSubscriptionArgs, change: StockPlace): boolean {
+  if (args.unit && args.unit.toLowerCase() !== change.unit.toLowerCase()) return false;
+  if (args.dispenserId && args.dispenserId.toLowerCase() !== change.dispenserId) return false;
+  if (args.medicineId && args.medicineId.toLowerCase() !== change.medicineId) return false;
   return true;
 }
 
-const TYPES = { 'stock.movement': 'MOVEMENT', 'stock.discrepancy_opened': 'DISCREPANCY_OPENED', 'stock.discrepancy_resolved': 'DISCREPANCY_RESOLVED' } as const;
-
-/** The `StockChange` an event is, by field name. */
-export function stockChangeOf(event: StockEvent): Record<string, unknown> {
-  const common = {
-    __typename: 'StockChange',
-    type: TYPES[event.type],
-    slotId: event.slotId,
-    slot: event.slot,
-    dispenserId: event.dispenserId,
-    unit: event.unit,
-    medicineId: event.medicineId,
-    materialId: event.materialId,
-    actorId: event.actorId,
-    witnessId: event.witnessId,
-    requestId: event.requestId,
-    at: event.occurredAt,
-  };
-  if (event.type === 'stock.movement') {
-    return { ...common, movementKind: event.kind, lot: event.lot, delta: event.delta, quantityAfter: event.quantityAfter, reason: event.reason, discrepancyId: null };
-  }
-  return { ...common, movementKind: null, lot: null, delta: null, quantityAfter: null, reason: event.resolution, discrepancyId: event.discrepancyId };
-}
+/** Every field of `StockChange`, read by the event's id. */
+export const STOCK_CHANGE_QUERY = `query LiveStockChange($__eventId: ID!) {
+  stockChange(eventId: $__eventId) { type slotId slot dispenserId unit medicineId materialId movementKind lot delta quantityAfter actorId witnessId requestId reason discrepancyId at }
+}`;

@@ -31,7 +31,7 @@ const onUnitsOf = (person: RequestReader, unit: string | null | undefined) => pe
 
 /** Whether `person` (their current role) may read a request with this requester, kind and unit. */
 export function mayReadRequest(person: RequestReader, request: { readonly requesterId: string; readonly kind: string; readonly unit?: string | null }): boolean {
-  return request.requesterId === person.id || onUnitsOf(person, request.unit) || HANDLERS[request.kind as RequestKindName]?.includes(person.role) === true;
+  return request.requesterId === person.id || onUnitsOf(person, request.unit) || (Object.hasOwn(HANDLERS, request.kind) && HANDLERS[request.kind as RequestKindName].includes(person.role));
 }
 
 /**

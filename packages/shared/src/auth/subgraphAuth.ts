@@ -1,11 +1,11 @@
 /** How a subgraph finds out who calls it: the token verified, the account checked. */
 import type { IncomingMessage } from 'node:http';
 import type { ServiceIdentityConfig, TokenConfig } from '../config';
-import { ErrorCode, hasErrorCode, isTransientDatabaseError, serviceUnavailable, withHttpStatus } from '../errors';
+import { isTransientDatabaseError, serviceUnavailable, withHttpStatus } from '../errors';
 import { ServiceTokenClient } from './serviceToken';
 import { RemoteUserStatusSource } from './userStatus';
 import { JwksKeySource, TokenVerifier } from './verifier';
-import { PERSON_SCOPE, viewerFromClaims, type UserStatusSource, type Viewer } from './viewer';
+import { viewerFromClaims, type UserStatusSource, type Viewer } from './viewer';
 
 /** How a subgraph checks who calls it. */
 export interface SubgraphAuth {
@@ -39,15 +39,3 @@ export function remoteAuth(tokens: TokenConfig, identity: ServiceIdentityConfig)
 }
 
 
-/**
- * The person an `Authorization` value stands for, as a live subscriber: null when
- * refused (a service, deactivated, owing a password change); throws when the
- * account cannot be read now.
- */
-export async function subscribingPerson(authorization: string, auth: SubgraphAuth): Promise<Extract<Viewer, { kind: 'user' }> | null> {
-  const viewer = await viewerOfAuthorization(authorization, auth).catch((err: unknown) => {
-    if (hasErrorCode(err, ErrorCode.UNAUTHENTICATED)) return null;
-    throw err;
-  });
-  return viewer?.kind === 'user' && viewer.scopes.has(PERSON_SCOPE) ? viewer : null;
-}

@@ -1,6 +1,7 @@
 /**
- * How Asky's live endpoints (the gateway's and the request subgraph's graphql-ws)
- * close a socket, the same at both.
+ * How Asky's live endpoint (the gateway's graphql-ws) closes a socket: only with
+ * codes graphql-ws' client retries by itself, with back-off (it treats 4400,
+ * 4401, 4406, 4409, 4429, 4500… as final, whatever `shouldRetry` says).
  */
 export const LIVE_CLOSE = {
   /**
@@ -14,8 +15,8 @@ export const LIVE_CLOSE = {
   FORBIDDEN: 4403,
   /** Asky's own (graphql-ws uses 4408 for its init timeout): the subscriber stopped reading updates. */
   TOO_SLOW: 4413,
-  /** Past the connections one person may hold. */
-  TOO_MANY_CONNECTIONS: 4429,
+  /** Past the connections one person may hold: WebSocket "try again later", retried (4429 would end the client for good). */
+  TOO_MANY_CONNECTIONS: 1013,
   /** WebSocket "try again later": auth could not check the account now. */
   TRY_AGAIN_LATER: 1013,
 } as const;

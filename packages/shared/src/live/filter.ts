@@ -1,8 +1,7 @@
 import { mayReadRequest } from '../auth/requestAccess';
 import type { Role } from '../auth/tokens';
 import { DEFAULT_LIVE_LIMITS } from '../config';
-import type { RequestEvent } from '../events';
-import type { LiveHub } from './hub';
+import type { LiveHub, RequestChangeEvent } from './hub';
 import { liveStream, type StreamOptions } from './stream';
 
 /** The arguments of `Subscription.requestStatusChanged`. */
@@ -26,34 +25,49 @@ export interface Subscriber {
 export const readsAlike = (before: Subscriber, now: Subscriber): boolean =>
   before.role === now.role && (before.units ?? []).join('|') === (now.units ?? []).join('|');
 
-/**
- * Checks on an event before anything is read: whether the subscriber may read the
- * request at all (the rule of `request(id)`), then the arguments. The request is
- * read again, with the subscriber's authorization, for its fields.
- */
-export function wantsEvent(args: RequestSubscriptionArgs, subscriber: Subscriber, event: RequestEvent): boolean {
-  if (!mayReadRequest(subscriber, event)) return false;
-  if (args.requestId && args.requestId.toLowerCase() !== event.requestId) return false;
-  if (args.status && args.status !== event.status) return false;
-  if (args.kind && args.kind !== event.kind) return false;
-  if (args.priority && args.priority !== event.priority) return false;
-  if (args.unit && args.unit.toLowerCase() !== (event.unit ?? '').toLowerCase()) return false;
-  if (args.assignedToMe && event.assigneeId !== subscriber.id) return false;
+/** What an update's arguments are checked against: an event's claims first, then the request as read. */
+export interface RequestFacts {
+  readonly requestId: string;
+  readonly kind: string;
+  readonly status: string;
+  readonly priority: string;
+  readonly unit: string | null;
+  readonly assigneeId?: string | null;
+}
+
+/** Whether a change of a request with these facts is one the subscription's arguments ask for. */
+export function matchesArgs(args: RequestSubscriptionArgs, subscriber: Subscriber, facts: RequestFacts): boolean {
+  if (args.requestId && args.requestId.toLowerCase() !== facts.requestId) return false;
+  if (args.status && args.status !== facts.status) return false;
+  if (args.kind && args.kind !== facts.kind) return false;
+  if (args.priority && args.priority !== facts.priority) return false;
+  if (args.unit && args.unit.toLowerCase() !== (facts.unit ?? '').toLowerCase()) return false;
+  if (args.assignedToMe && facts.assigneeId !== subscriber.id) return false;
   return true;
 }
 
 /**
- * One subscriber's `requestStatusChanged`, at the gateway and at the request
- * subgraph alike: the hub's events it may see and asked for, each resolved
- * (read again with its own authorization) into its payload.
+ * Checks on an event before anything is read, on what it claims (a hint: it was
+ * checked against its schema, not believed): whether the subscriber may read
+ * the request at all (the rule of `request(id)`), then the arguments. What is
+ * sent is read again, with the subscriber's authorization, and the arguments
+ * checked again on it.
+ */
+export function wantsEvent(args: RequestSubscriptionArgs, subscriber: Subscriber, event: RequestChangeEvent): boolean {
+  return mayReadRequest(subscriber, event) && matchesArgs(args, subscriber, { ...event, assigneeId: 'assigneeId' in event ? event.assigneeId : undefined });
+}
+
+/**
+ * One subscriber's `requestStatusChanged`: the hub's events it may see and asked
+ * for, each resolved (read again with its own authorization) into its payload.
  */
 export function requestStatusStream<P>(
-  hub: LiveHub,
+  hub: LiveHub<RequestChangeEvent>,
   args: RequestSubscriptionArgs,
   subscriber: Subscriber,
-  options: Pick<StreamOptions<RequestEvent, P>, 'resolve' | 'onDropped'> & { readonly maxPending?: number },
+  options: Pick<StreamOptions<RequestChangeEvent, P>, 'resolve' | 'onDropped'> & { readonly maxPending?: number },
 ): AsyncIterableIterator<P> {
-  return liveStream<RequestEvent, P>({
+  return liveStream<RequestChangeEvent, P>({
     listen: (push) => hub.listen((event) => wantsEvent(args, subscriber, event) && push(event)),
     resolve: options.resolve,
     maxPending: options.maxPending ?? DEFAULT_LIVE_LIMITS.pendingPerSubscriber,

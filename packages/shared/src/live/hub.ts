@@ -1,36 +1,52 @@
 /**
- * One broadcast subscription per process (gateway, or request subgraph for a
- * router), fanned out in process to every live subscriber: N replicas each get
- * every event. Listeners must not block: the consumer never waits for them.
+ * One broadcast subscription per gateway process, fanned out in process to every
+ * live subscriber: N replicas each get every event. Each message is checked
+ * against its routing key's schema before any listener hears of it (a malformed
+ * one is logged, counted and skipped), and each listener runs on its own: one
+ * that throws is logged and counted, never ends delivery for the others.
+ * Listeners must not block: the consumer never waits for them. A hub whose
+ * consumption ended without being stopped is not `healthy` (readiness fails).
  */
+import { LRUCache } from 'lru-cache';
 import type { EventBus, Subscription } from '../bus';
-import { ROUTING_KEYS, type RequestEvent, type StockDiscrepancyEvent, type StockMovementEvent } from '../events';
+import { ROUTING_KEYS } from '../events';
+import { parseEvent, type RequestChangeEvent, type StockEvent } from '../eventSchemas';
 import type { Logger } from '../logger';
+import { processMetrics } from '../metrics';
 
-export type Listener<E = RequestEvent> = (event: E) => void;
+export type Listener<E> = (event: E) => void;
 
-/** Which events a hub carries: their routing keys, and what a usable one has. */
+/** Far above any event Asky writes (about 1 kB): a larger message is not one of ours. */
+const MAX_EVENT_BYTES = 64 * 1024;
+
+export type { RequestChangeEvent, StockEvent };
+
+/** Which events a hub carries: their routing keys. */
 export interface HubEvents<E> {
+  readonly name: string;
   readonly keys: readonly string[];
-  readonly usable: (event: E) => boolean;
+  /** Only for the type: events are parsed by their routing key's schema. */
+  readonly _event?: E;
 }
 
-export const REQUEST_EVENTS: HubEvents<RequestEvent> = {
-  keys: [ROUTING_KEYS.requestCreated, ROUTING_KEYS.requestStatusChanged],
-  usable: (event) => typeof event.requestId === 'string',
+export const REQUEST_EVENTS: HubEvents<RequestChangeEvent> = {
+  name: 'requests',
+  keys: [ROUTING_KEYS.requestCreated, ROUTING_KEYS.requestStatusChanged, ROUTING_KEYS.requestEscalated],
 };
-
-export type StockEvent = StockMovementEvent | StockDiscrepancyEvent;
 
 export const STOCK_EVENTS: HubEvents<StockEvent> = {
+  name: 'stock',
   keys: [ROUTING_KEYS.stockMovement, ROUTING_KEYS.stockDiscrepancyOpened, ROUTING_KEYS.stockDiscrepancyResolved],
-  usable: (event) => typeof event.slotId === 'string' && typeof event.unit === 'string',
 };
 
-export class LiveHub<E extends { eventId: string } = RequestEvent> {
+export class LiveHub<E extends { eventId: string }> {
   private readonly listeners = new Set<Listener<E>>();
   private subscription?: Subscription;
   private loop?: Promise<void>;
+  private stopping = false;
+  private consuming = false;
+  /** Events already told of: the broker delivers at least once, and a replayed message is not news. */
+  private readonly seen = new LRUCache<string, true>({ max: 50_000 });
 
   constructor(
     private readonly bus: EventBus,
@@ -40,17 +56,16 @@ export class LiveHub<E extends { eventId: string } = RequestEvent> {
 
   async start(): Promise<void> {
     this.subscription = await this.bus.broadcast([...this.events.keys]);
-    this.loop = (async () => {
-      for await (const delivery of this.subscription!) {
-        const event = delivery.body as E | undefined;
-        delivery.ack();
-        if (typeof event !== 'object' || event === null || !event.eventId || !this.events.usable(event)) {
-          this.logger.warn({ messageId: delivery.messageId }, 'live: ignored a malformed event');
-          continue;
-        }
-        for (const listener of this.listeners) listener(event);
-      }
-    })();
+    this.consuming = true;
+    this.loop = this.consume(this.subscription).finally(() => {
+      this.consuming = false;
+      if (!this.stopping) this.logger.error({ hub: this.events.name }, 'live: the event consumer ended: updates stop until restart (readiness now fails)');
+    });
+  }
+
+  /** Whether it still consumes events (false once its consumer ended without being stopped). */
+  healthy(): boolean {
+    return this.consuming || this.stopping;
   }
 
   listen(listener: Listener<E>): () => void {
@@ -63,7 +78,38 @@ export class LiveHub<E extends { eventId: string } = RequestEvent> {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.subscription?.close();
     await this.loop;
+  }
+
+  private async consume(subscription: Subscription): Promise<void> {
+    try {
+      for await (const delivery of subscription) {
+        delivery.ack();
+        const parsed = delivery.raw.length > MAX_EVENT_BYTES ? { refused: `larger than ${MAX_EVENT_BYTES} bytes` } : parseEvent(delivery.routingKey, delivery.body);
+        if ('refused' in parsed) {
+          processMetrics.liveEventsRefused.inc({ hub: this.events.name });
+          this.logger.warn({ messageId: delivery.messageId, routingKey: delivery.routingKey, why: parsed.refused }, 'live: ignored an event that does not match its schema');
+          continue;
+        }
+        if (this.seen.has(parsed.event.eventId)) continue;
+        this.seen.set(parsed.event.eventId, true);
+        this.tell(parsed.event as unknown as E);
+      }
+    } catch (err) {
+      this.logger.error({ err, hub: this.events.name }, 'live: consuming events failed');
+    }
+  }
+
+  private tell(event: E): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        processMetrics.liveListenerFailures.inc({ hub: this.events.name });
+        this.logger.error({ err, eventId: event.eventId }, 'live: a listener failed on an event (the others still got it)');
+      }
+    }
   }
 }

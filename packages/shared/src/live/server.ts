@@ -1,7 +1,5 @@
 /**
- * Asky's live endpoint rules, one implementation for both places that serve
- * graphql-ws: the gateway (for clients) and the request subgraph (for Apollo
- * Router in passthrough mode). A connection is a person's: its token is checked
+ * Asky's live endpoint rules (the gateway's graphql-ws). A connection is a person's: its token is checked
  * at connect, its account is asked (`account`) at connect and every
  * `accountRecheckMs` — deactivated, re-roled or re-united, its sockets close —,
  * the socket closes when the token expires, and the same limits hold per
@@ -37,8 +35,6 @@ export interface LiveServerOptions<A extends Subscriber> {
   readonly verifier: TokenVerifier;
   /** The person's account now: null when it may not subscribe (deactivated, unknown, owing a password change); throws when it cannot be checked now. */
   account(authorization: string): Promise<A | null>;
-  /** Also take the upgrade request's `Authorization` (a router forwards the client's headers), after `connection_init`'s. */
-  readonly upgradeAuthorization?: boolean;
   /** The same operation limits as over HTTP. */
   readonly guard?: OperationGuard;
   readonly limits?: Partial<LiveLimits>;
@@ -77,6 +73,19 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
   const release = (connection: LiveConnection<A> | undefined, id: string) => {
     if (connection?.subscriptions.delete(id)) personOf(connection.claims.sub).subscriptions--;
   };
+  /** Forgets a closed connection, once: its subscriptions, its slot in its person's count. */
+  const forget = (key: object) => {
+    const connection = connections.get(key);
+    if (!connection) return;
+    clearTimeout(connection.expiry);
+    connections.delete(key);
+    for (const id of [...connection.subscriptions]) release(connection, id);
+    const person = personOf(connection.claims.sub);
+    person.connections.delete(connection);
+    if (!person.connections.size) people.delete(connection.claims.sub);
+    processMetrics.liveConnections.dec();
+    options.onSignal?.('connection closed');
+  };
   const cleanup = useServer(
     {
       schema: typeof options.schema === 'function' ? (options.schema as () => GraphQLSchema) : options.schema,
@@ -87,7 +96,7 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
         (options.subscribe ?? subscribe)(args),
       onConnect: async (ctx) => {
         const fromInit = ctx.connectionParams?.authorization;
-        const authorization = typeof fromInit === 'string' ? fromInit : options.upgradeAuthorization ? ctx.extra.request.headers.authorization : undefined;
+        const authorization = typeof fromInit === 'string' ? fromInit : undefined;
         const claims = authorization ? await options.verifier.verifyHeader(authorization).catch(() => undefined) : undefined;
         if (!claims || !authorization) {
           ctx.extra.socket.close(LIVE_CLOSE.UNAUTHORIZED, 'Unauthorized');
@@ -103,6 +112,8 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
           ctx.extra.socket.close(LIVE_CLOSE.FORBIDDEN, 'This account may not subscribe');
           return false;
         }
+        // Closed while its token and account were checked: nothing to count (or it would hold a slot for good).
+        if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
         if ((people.get(claims.sub)?.connections.size ?? 0) >= limits.connectionsPerUser) {
           ctx.extra.socket.close(LIVE_CLOSE.TOO_MANY_CONNECTIONS, 'Too many connections');
           return false;
@@ -112,6 +123,8 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
         connections.set(ctx.extra, connection);
         personOf(claims.sub).connections.add(connection);
         processMetrics.liveConnections.inc();
+        // The socket's own event, whatever graphql-ws tells of a socket it had not acknowledged yet.
+        ctx.extra.socket.once('close', () => forget(ctx.extra));
         return true;
       },
       onSubscribe: (ctx, id) => {
@@ -134,18 +147,7 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
         processMetrics.liveSubscriptions.dec();
         options.onSignal?.('subscription ended');
       },
-      onClose: (ctx) => {
-        const connection = connections.get(ctx.extra);
-        if (!connection) return;
-        clearTimeout(connection.expiry);
-        connections.delete(ctx.extra);
-        for (const id of [...connection.subscriptions]) release(connection, id);
-        const person = personOf(connection.claims.sub);
-        person.connections.delete(connection);
-        if (!person.connections.size) people.delete(connection.claims.sub);
-        processMetrics.liveConnections.dec();
-        options.onSignal?.('connection closed');
-      },
+      onClose: (ctx) => forget(ctx.extra),
       context: (ctx) => options.context(connections.get(ctx.extra)!, ctx.extra.request),
     },
     wss,

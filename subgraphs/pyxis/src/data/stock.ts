@@ -1,3 +1,4 @@
+import { recordedStockChange } from './recordedStockChanges';
 import { createByIdLoader, createGroupLoader } from '@asky/shared';
 import type { PyxisPrisma } from './client';
 import type { Dispenser, Prisma, StockItem, StockLot } from '../generated/prisma/client';
@@ -52,6 +53,11 @@ export class StockRepository {
       return x.reduce((order, value, i) => order || value - y[i]!, 0);
     };
     return slots.filter((s) => s.quantity < s.parLevel).sort(byRank);
+  }
+
+  /** The change a stock event announced, as recorded (see recordedStockChanges.ts). */
+  recordedChange(eventId: string) {
+    return recordedStockChange(this.prisma, eventId);
   }
 
   /** Slots holding a lot that expires before `date`, the soonest first. */

@@ -15,7 +15,7 @@
  * `asky_events_dead_lettered_total`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, hasErrorCode, isTransientDatabaseError, isUuid, processMetrics, ROUTING_KEYS, type Delivery, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
+import { ErrorCode, hasErrorCode, isTransientDatabaseError, parseEvent, processMetrics, ROUTING_KEYS, type Delivery, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
 import type { PyxisPrisma } from '../data/client';
 import { inTransit, lockSlotsOf, StockReservations, type LockedSlot, type StockedItem } from '../data/reservations';
 import { takeFirstExpiring } from '../data/lots';
@@ -42,18 +42,11 @@ class UnusableEvent extends Error {
 }
 
 /** The fields this consumer relies on, checked before anything is applied. */
+/** A status change, checked against its schema (by what it is: one moved back from the dead-letter queue comes with the queue's name as its routing key). */
 function readEvent(body: unknown): RequestEvent {
-  const event = body as Partial<RequestEvent> | undefined;
-  const idOrNull = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && isUuid(v));
-  const ok =
-    typeof event === 'object' && event !== null &&
-    typeof event.eventId === 'string' && isUuid(event.eventId) &&
-    typeof event.requestId === 'string' && isUuid(event.requestId) &&
-    typeof event.status === 'string' && typeof event.kind === 'string' &&
-    idOrNull(event.dispenserId) && idOrNull(event.medicineId) && idOrNull(event.materialId) && idOrNull(event.changedById) &&
-    (event.quantity === null || event.quantity === undefined || (Number.isInteger(event.quantity) && event.quantity > 0));
-  if (!ok) throw new UnusableEvent('malformed event', 'malformed');
-  return event as RequestEvent;
+  const parsed = parseEvent(ROUTING_KEYS.requestStatusChanged, body);
+  if ('refused' in parsed) throw new UnusableEvent(`malformed event: ${parsed.refused}`, 'malformed');
+  return parsed.event as RequestEvent;
 }
 
 /** The one item a completed MEDICINE/MATERIAL request dispenses; a request naming none (or both) cannot apply. */

@@ -4,6 +4,7 @@ import type { Medicine as MedicineModel, Material as MaterialModel, AssistanceTy
 import type { StockWithDispenser, LotInSlot } from '../data/stock';
 import type { CountResult } from '../data/stockChanges';
 import type { Register, RegisterLine } from '../data/register';
+import type { RecordedStockChange } from '../data/recordedStockChanges';
 import type { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -513,6 +514,12 @@ export type Query = {
   medicines: Array<Medicine>;
   /** `medicines` as a Relay connection: the same search, order and pages; `after` takes an edge's cursor. */
   medicinesConnection: MedicineConnection;
+  /**
+   * The stock change the event `eventId` announced, as pyxis recorded it when it
+   * made it; null when it announced none. Live updates (`stockChanged`) read it: a
+   * broker message is only a hint.
+   */
+  stockChange?: Maybe<StockChange>;
   /** What a request holds now (the request service, completing it). */
   stockReservation: StockReservation;
 };
@@ -623,6 +630,12 @@ export type QueryMedicinesConnectionArgs = {
 
 
 /** All of it needs a logged-in person. */
+export type QueryStockChangeArgs = {
+  eventId: Scalars['ID']['input'];
+};
+
+
+/** All of it needs a logged-in person. */
 export type QueryStockReservationArgs = {
   requestId: Scalars['ID']['input'];
 };
@@ -656,7 +669,7 @@ export type ReserveStockInput = {
   requestId: Scalars['ID']['input'];
 };
 
-/** A change of a slot's stock, as `stock.*` events announce it (asyncapi.json). */
+/** A change of a slot's stock, as pyxis recorded it when it announced it in a `stock.*` event (asyncapi.json). */
 export type StockChange = {
   __typename?: 'StockChange';
   /** Who moved it, opened or resolved the discrepancy. */
@@ -1002,7 +1015,7 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterEntry: ResolverTypeWrapper<RegisterLine>;
   ReserveStockInput: ReserveStockInput;
-  StockChange: ResolverTypeWrapper<StockChange>;
+  StockChange: ResolverTypeWrapper<RecordedStockChange>;
   StockChangeType: StockChangeType;
   StockCount: ResolverTypeWrapper<CountResult>;
   StockDiscrepancy: ResolverTypeWrapper<StockDiscrepancyModel>;
@@ -1044,7 +1057,7 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   RegisterEntry: RegisterLine;
   ReserveStockInput: ReserveStockInput;
-  StockChange: StockChange;
+  StockChange: RecordedStockChange;
   StockCount: CountResult;
   StockDiscrepancy: StockDiscrepancyModel;
   StockLocation: StockWithDispenser;
@@ -1207,6 +1220,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   medicineByBarcode?: Resolver<Maybe<ResolversTypes['Medicine']>, ParentType, ContextType, RequireFields<QueryMedicineByBarcodeArgs, 'barcode'>>;
   medicines?: Resolver<Array<ResolversTypes['Medicine']>, ParentType, ContextType, RequireFields<QueryMedicinesArgs, 'first'>>;
   medicinesConnection?: Resolver<ResolversTypes['MedicineConnection'], ParentType, ContextType, RequireFields<QueryMedicinesConnectionArgs, 'first'>>;
+  stockChange?: Resolver<Maybe<ResolversTypes['StockChange']>, ParentType, ContextType, RequireFields<QueryStockChangeArgs, 'eventId'>>;
   stockReservation?: Resolver<ResolversTypes['StockReservation'], ParentType, ContextType, RequireFields<QueryStockReservationArgs, 'requestId'>>;
 }>;
 

@@ -29,6 +29,7 @@ export const Query: QueryResolvers = {
   ],
   dispensers: (_, { includeRetired }, { dispensers }) => dispensers.list(includeRetired ?? false),
   lowStock: (_, { unit }, { stock }) => stock.lowStock(unit),
+  stockChange: (_, { eventId }, { stock }) => stock.recordedChange(eventId),
   expiringBefore: (_, { date, unit }, { stock }) => stock.expiringBefore(validDate(date, 'date'), unit),
   expiringLots: (_, { date, unit }, { stock }) => stock.expiringLots(validDate(date, 'date'), unit),
   discrepancies: (_, { open, unit, first }, { discrepancies }) => discrepancies.list({ open, unit }, count(first ?? 100, 'first', { min: 1, max: 500 })),

@@ -1,3 +1,4 @@
+import { recordedChange } from './changes';
 import { createByIdLoader, createGroupLoader, type PageArgs } from '@asky/shared';
 import type { RequestPrisma } from './client';
 import type { Prisma, RequestKind } from '../generated/prisma/client';
@@ -25,9 +26,9 @@ export class RequestRepository {
     private readonly scope: RequestScope,
   ) {}
 
-  /** The request as stored now (no per-operation cache: a subscription's context outlives many changes). */
-  current(id: string) {
-    return this.prisma.request.findFirst({ where: { ...this.scope, id } });
+  /** The change an event announced for a request the viewer reads (see changes.ts). */
+  change(requestId: string, eventId: string) {
+    return recordedChange(this.prisma, requestId, eventId);
   }
 
   /** Filtered, most urgent first, keyset-paginated so pages never skip or repeat. */

@@ -16,7 +16,8 @@
 import https from 'node:https';
 import tls from 'node:tls';
 import webpush from 'web-push';
-import { HANDLERS, ROUTING_KEYS, type EventBus, type Logger, type PushConfig, type RequestEscalatedEvent, type RequestEvent, type Role, type Subscription, type UserStatusSource, isUuid } from '@asky/shared';
+import { HANDLERS, parseEvent, ROUTING_KEYS, type EventBus, type Logger, type PushConfig, type RequestEscalatedEvent, type RequestEvent, type Role, type Subscription, type UserStatusSource } from '@asky/shared';
+import { recordedChange } from '../data/changes';
 import type { RequestPrisma } from '../data/client';
 import type { PushSubscription } from '../generated/prisma/client';
 
@@ -74,7 +75,9 @@ export class PushNotifier {
     });
     this.loop = (async () => {
       for await (const delivery of this.subscription!) {
-        await this.notify(delivery.body as AnyRequestEvent).catch((err: unknown) => this.logger.warn({ err, messageId: delivery.messageId }, 'push: an event could not be pushed'));
+        const parsed = parseEvent(delivery.routingKey, delivery.body);
+        if ('refused' in parsed) this.logger.warn({ messageId: delivery.messageId, why: parsed.refused }, 'push: ignored an event that does not match its schema');
+        else await this.notify(parsed.event as AnyRequestEvent).catch((err: unknown) => this.logger.warn({ err, messageId: delivery.messageId }, 'push: an event could not be pushed'));
         delivery.ack();
       }
     })();
@@ -87,7 +90,8 @@ export class PushNotifier {
 
   /** Pushes one event to whoever should know of it. */
   async notify(message: AnyRequestEvent): Promise<void> {
-    if (typeof message?.requestId !== 'string' || !isUuid(message.requestId)) return;
+    // Only a change this service recorded (the event it wrote in the change's transaction) is pushed.
+    if (!(await recordedChange(this.prisma, message.requestId, message.eventId))) return;
     const event = await this.checked(message);
     if (!event) return;
     const targets = await this.targetsOf(event);

@@ -2,7 +2,7 @@ import type { Resolvers } from '../generated/graphql';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
 import { Request } from './Request';
+import { RequestChange } from './RequestChange';
 import { RequestHistoryEntry } from './RequestHistoryEntry';
-import { Subscription } from './Subscription';
 
-export const resolvers: Resolvers = { Query, Mutation, Subscription, Request, RequestHistoryEntry };
+export const resolvers: Resolvers = { Query, Mutation, Request, RequestChange, RequestHistoryEntry };
