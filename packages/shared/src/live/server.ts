@@ -15,7 +15,6 @@ import type { OperationGuard } from '../limits';
 import { processMetrics } from '../metrics';
 import { LIVE_CLOSE } from './closeCodes';
 import { readsAlike, type Subscriber } from './filter';
-import { sharedPayload, spliceSharedPayloads } from './sharedJson';
 
 /** One open, accepted connection: whose it is and what runs on it. */
 export interface LiveConnection<A extends Subscriber = Subscriber> {
@@ -60,7 +59,6 @@ export function closeSlowReader(socket: WebSocket): void {
 export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): { stop(): Promise<void> } {
   const limits = { ...DEFAULT_LIVE_LIMITS, ...options.limits };
   const wss = new WebSocketServer({ server: options.server, path: '/graphql' });
-  wss.on('connection', spliceSharedPayloads); // before graphql-ws' own listener: see sharedJson
   const connections = new Map<object, LiveConnection<A> & { expiry?: NodeJS.Timeout }>();
   /** Each person's open connections and running subscriptions, kept as they change: a connect or subscribe costs no scan. */
   const people = new Map<string, { connections: Set<LiveConnection<A>>; subscriptions: number }>();
@@ -135,8 +133,6 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
         connection.subscriptions.add(id);
         person.subscriptions++;
       },
-      // Subscribers sharing a result object share its serialisation too.
-      onNext: (_ctx, _id, _payload, _args, result) => sharedPayload(result) as never,
       onOperation: () => {
         processMetrics.liveSubscriptions.inc(); // every running operation ends with onComplete
         options.onSignal?.('subscribed');
