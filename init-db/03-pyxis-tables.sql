@@ -468,4 +468,30 @@ ALTER TABLE "OutboxEvent" ADD COLUMN     "claimedUntil" TIMESTAMPTZ(3);
 END
 $migration$;
 
+-- Migration 20261207194732_witness_uses
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261207194732_witness_uses' AND finished_at IS NOT NULL) THEN
+-- CreateTable
+CREATE TABLE "WitnessUse" (
+    "id" UUID NOT NULL,
+    "witnessId" UUID NOT NULL,
+    "actorId" UUID NOT NULL,
+    "act" TEXT NOT NULL,
+    "subjectId" UUID NOT NULL,
+    "quantity" INTEGER,
+    "usedAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "WitnessUse_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "WitnessUse_witnessId_usedAt_idx" ON "WitnessUse"("witnessId", "usedAt");
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, '22100f4303d5b287988f88de5aec1f580e703822177548dde7fa0517a3a2ad2c', '20261207194732_witness_uses', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

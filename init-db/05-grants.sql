@@ -17,3 +17,10 @@ REVOKE UPDATE, DELETE ON TABLE request."StatusHistory" FROM asky_request;
 
 -- Stock movements are append-only: the log of who changed what is never rewritten.
 REVOKE UPDATE, DELETE ON TABLE pyxis."StockMovement" FROM asky_pyxis;
+
+-- A witness confirmation is used once, and the record of its use is never rewritten.
+REVOKE UPDATE, DELETE ON TABLE pyxis."WitnessUse" FROM asky_pyxis;
+REVOKE UPDATE, DELETE ON TABLE request."WitnessUse" FROM asky_request;
+
+-- Catalogue audit rows are append-only, as stock movements are.
+REVOKE UPDATE, DELETE ON TABLE pyxis."CatalogueChange" FROM asky_pyxis;

@@ -5,6 +5,7 @@
  * screen (auth's `witness`); the confirmation is bound to the actor and the act,
  * is never an access token, and is recorded on the movement or the history.
  */
+import { serviceRoleUrl } from '@asky/launcher';
 import { adminQuery, useTestSystem } from '@asky/testing';
 
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
@@ -79,15 +80,61 @@ describe('controlled stock', () => {
     const restock = (witnessToken?: string) =>
       gql(ctx.tokens.technician, `mutation ($id: ID!, $w: String) { restock(slotId: $id, quantity: 3, witnessToken: $w) { ${SLOT_FIELDS} } }`, { id: slot.id, w: witnessToken });
     expect(codeOf(await restock())).toBe('BAD_USER_INPUT');
-    // A witness for the cabinet covers a round of changes there (within its two minutes).
-    const round = await ctx.system.witness(ctx.tokens.technician, dispenserId, 'pharmacist');
-    expect((await restock(round)).data.restock.quantity).toBe(10);
-    expect((await restock(round)).data.restock.movements).toEqual([{ kind: 'RESTOCK', delta: 3, witnessId: await idOf(ctx.tokens.pharmacist) }]);
+    // A witness at the cabinet confirms one act there: used again, it is refused and nothing moves.
+    const once = await ctx.system.witness(ctx.tokens.technician, dispenserId, 'pharmacist');
+    expect((await restock(once)).data.restock.movements).toEqual([{ kind: 'RESTOCK', delta: 3, witnessId: await idOf(ctx.tokens.pharmacist) }]);
+    const replayed = await restock(once);
+    expect(replayed.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', argument: 'witnessToken' });
+    expect((await adminQuery(`SELECT quantity FROM pyxis."StockItem" WHERE id = '${slot.id}'`, ctx.system.database.url)).rows[0].quantity).toBe(10);
 
     const plain = await cabinetWith(DIPYRONE);
     const plainSlot = (await plain.assign()).data.assignSlot;
     const plainWaste = await ok(ctx.tokens.technician, `mutation ($id: ID!) { wasteStock(slotId: $id, quantity: 1, reason: "expired in the ward") { ${SLOT_FIELDS} } }`, { id: plainSlot.id });
     expect(plainWaste.wasteStock.movements).toEqual([{ kind: 'WASTE', delta: -1, witnessId: null }]);
+  });
+});
+
+describe('a confirmation naming its act', () => {
+  it('covers that act and that quantity only, once', async () => {
+    const { dispenserId, assign } = await cabinetWith(MORPHINE);
+    const slot = (await assign(await ctx.system.witness(ctx.tokens.technician, dispenserId, 'charge', { act: 'ASSIGN', quantity: 10 }))).data.assignSlot;
+    const adjust = (delta: number, witnessToken: string) =>
+      ctx.system.graphql(`mutation ($id: ID!, $d: Int!, $w: String) { adjustStock(slotId: $id, delta: $d, reason: "recount", witnessToken: $w) { quantity } }`, { id: slot.id, d: delta, w: witnessToken }, { token: ctx.tokens.pharmacist });
+    const waste = (quantity: number, witnessToken: string) =>
+      ctx.system.graphql(`mutation ($id: ID!, $q: Int!, $w: String) { wasteStock(slotId: $id, quantity: $q, reason: "broken", witnessToken: $w) { quantity } }`, { id: slot.id, q: quantity, w: witnessToken }, { token: ctx.tokens.pharmacist });
+    // Seen: "adjust −1". Not a waste of 2, not an adjustment of −4.
+    const seen = await ctx.system.witness(ctx.tokens.pharmacist, slot.id, 'charge', { act: 'ADJUST', quantity: -1 });
+    expect((await waste(2, seen)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'witnessToken' });
+    expect((await adjust(-4, seen)).errors?.[0]?.message).toMatch(/confirmed -1, not -4/);
+    expect((await adjust(-1, seen)).data.adjustStock.quantity).toBe(9);
+    expect((await adjust(-1, seen)).errors?.[0]?.extensions?.code).toBe('CONFLICT'); // once
+    const { rows } = await adminQuery(`SELECT count(*)::int AS n FROM pyxis."StockMovement" WHERE "stockItemId" = '${slot.id}' AND "witnessId" IS NOT NULL`, ctx.system.database.url);
+    expect(rows[0].n).toBe(2); // the assignment and the one adjustment: nothing else carries her name
+  });
+
+  it('opens a discrepancy for every controlled correction down, for a pharmacist to resolve', async () => {
+    const { dispenserId, assign } = await cabinetWith(MORPHINE);
+    // One sign-in of the witness for the round she sees: each confirmation covers its own act.
+    const round = await ctx.system.graphql(
+      'mutation ($acts: [WitnessedActInput!]!) { witnessRound(email: "charge@asky.local", password: "asky-charge", acts: $acts) { token witness { role } } }',
+      { acts: [{ subjectId: dispenserId, act: 'ASSIGN', quantity: 10 }, { subjectId: dispenserId, act: 'ADJUST', quantity: -2 }] },
+      { token: ctx.tokens.technician },
+    );
+    const [assigning, adjusting] = round.data.witnessRound.map((c: { token: string }) => c.token);
+    const slot = (await assign(assigning)).data.assignSlot;
+    const adjusted = await ctx.system.graphql(`mutation ($id: ID!, $w: String) { adjustStock(slotId: $id, delta: -2, reason: "not found", witnessToken: $w) { quantity } }`, { id: slot.id, w: adjusting }, { token: ctx.tokens.technician });
+    expect(adjusted.errors).toBeUndefined();
+    const { discrepancies } = await ok(ctx.tokens.pharmacist, `{ discrepancies(open: true) { source expected counted slot { id } } }`);
+    expect(discrepancies.filter((d: { slot: { id: string } }) => d.slot.id === slot.id)).toEqual([{ source: 'ADJUST', expected: 10, counted: 8, slot: { id: slot.id } }]);
+  });
+});
+
+describe('audit rows', () => {
+  it('are append-only for the pyxis service role: catalogue changes as stock movements', async () => {
+    const asPyxis = serviceRoleUrl(ctx.system.database.url, 'pyxis');
+    for (const statement of ['UPDATE pyxis."CatalogueChange" SET reason = \'rewritten\'', 'DELETE FROM pyxis."CatalogueChange"', 'UPDATE pyxis."WitnessUse" SET quantity = 0', 'DELETE FROM pyxis."StockMovement"']) {
+      await expect(adminQuery(statement, asPyxis)).rejects.toThrow(/permission denied/);
+    }
   });
 });
 

@@ -115,8 +115,8 @@ export interface TestSystem extends RunningSystem {
   login(email: string, password: string): Promise<string>;
   /** An access token for each mock user. */
   loginAll(): Promise<Record<keyof typeof MOCK_USERS, string>>;
-  /** A mock user (the nurse by default) witnessing, on the screen of `actorToken`'s person, one act on `subjectId`: the witnessToken. */
-  witness(actorToken: string, subjectId: string, witness?: keyof typeof MOCK_USERS): Promise<string>;
+  /** A mock user (the nurse by default) witnessing, on the screen of `actorToken`'s person, one act on `subjectId` (named: `deed`): the witnessToken. */
+  witness(actorToken: string, subjectId: string, witness?: keyof typeof MOCK_USERS, deed?: { act: string; quantity?: number }): Promise<string>;
   /**
    * A new account, as a hospital makes one: an ADMIN creates it, the person logs
    * in and replaces the first-login password. Returns a token they can work with.
@@ -344,11 +344,11 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         if (!changed.data) throw new Error(`changePassword failed: ${JSON.stringify(changed.errors)}`);
         return { id: created.data.createUser.id, email, password, token: changed.data.changePassword.accessToken };
       },
-      async witness(actorToken, subjectId, witness = 'nurse') {
+      async witness(actorToken, subjectId, witness = 'nurse', deed) {
         const [email, password] = MOCK_USERS[witness];
         const body = await graphql<{ witness: { token: string } }>(
-          'mutation ($email: String!, $password: String!, $subjectId: ID!) { witness(email: $email, password: $password, subjectId: $subjectId) { token } }',
-          { email, password, subjectId },
+          'mutation ($email: String!, $password: String!, $subjectId: ID!, $act: WitnessedAct, $quantity: Int) { witness(email: $email, password: $password, subjectId: $subjectId, act: $act, quantity: $quantity) { token } }',
+          { email, password, subjectId, act: deed?.act ?? null, quantity: deed?.quantity ?? null },
           { token: actorToken },
         );
         if (!body.data) throw new Error(`${witness} could not witness: ${JSON.stringify(body.errors)}`);

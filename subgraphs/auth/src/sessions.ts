@@ -7,7 +7,7 @@ import type { User } from './generated/prisma/client';
 import type { RefreshTokenRepository } from './data/refreshTokens';
 import type { UserRepository } from './data/users';
 import type { LoginThrottle } from './throttle';
-import type { TokenIssuer } from './tokens';
+import type { TokenIssuer, WitnessedDeed } from './tokens';
 import { checkPassword, normaliseEmail, validEmail, validName } from './validation';
 
 export interface AuthSession {
@@ -65,11 +65,11 @@ export class SessionService {
    * bound to the actor and to `what`. The witness is an active NURSE or
    * PHARMACIST other than the actor.
    */
-  async witness(actorId: string, email: string, password: string, what: string, clientAddress: string): Promise<{ token: string; expiresIn: number; user: User }> {
+  async witness(actorId: string, email: string, password: string, deeds: readonly WitnessedDeed[], clientAddress: string): Promise<{ token: string; expiresIn: number; witness: User }[]> {
     const user = await this.signIn(email, password, clientAddress);
     if (user.id === actorId) throw badUserInput('A witness is someone other than the person acting', { argument: 'email' });
     if (!WITNESS_ROLES.includes(user.role)) throw forbidden(`Only a ${WITNESS_ROLES.join(' or ')} can witness`);
-    return { ...this.issuer.forWitness(user, actorId, what), user };
+    return deeds.map((deed) => ({ ...this.issuer.forWitness(user, actorId, deed), witness: user }));
   }
 
   /** The account of a right e-mail and password, throttled; one answer for every failure. */

@@ -116,7 +116,7 @@ export class TokenVerifier {
       if (!(err instanceof GraphQLError) || err.extensions.code !== ErrorCode.UNAUTHENTICATED) throw err;
       throw badUserInput(`The witness confirmation is not valid: ${err.message.replace('The access token', 'it')}`, { argument: 'witnessToken' });
     }
-    if (claims.typ !== 'witness' || typeof claims.act !== 'string' || typeof claims.what !== 'string') throw badUserInput('This is not a witness confirmation', { argument: 'witnessToken' });
+    if (claims.typ !== 'witness' || typeof claims.act !== 'string' || typeof claims.what !== 'string' || typeof claims.jti !== 'string') throw badUserInput('This is not a witness confirmation', { argument: 'witnessToken' });
     return claims;
   }
 

@@ -76,11 +76,20 @@ export type Mutation = {
   /**
    * A witness signs in on the logged-in person's screen to confirm one act of
    * theirs on `subjectId` — the stock slot changed, the dispenser a slot is
-   * assigned in, or the request completed. The witness must be an active NURSE or
-   * PHARMACIST other than the caller (FORBIDDEN for other roles); wrong
-   * credentials are UNAUTHENTICATED and throttled like a login. Opens no session.
+   * assigned in, the discrepancy resolved, or the request completed. Name the act
+   * and its quantity as the witness sees them (`act`, `quantity`): the act is then
+   * refused unless it is that one. The confirmation covers one act: used again,
+   * CONFLICT. The witness must be an active NURSE or PHARMACIST other than the
+   * caller (FORBIDDEN for other roles); wrong credentials are UNAUTHENTICATED and
+   * throttled like a login. Opens no session.
    */
   witness: WitnessConfirmation;
+  /**
+   * One sign-in of a witness for a round of acts she sees (a cabinet's restock
+   * round): one confirmation per act, in order, each covering that act once. 1 to
+   * 50 acts; otherwise as `witness`.
+   */
+  witnessRound: Array<WitnessConfirmation>;
 };
 
 
@@ -136,9 +145,18 @@ export type MutationSetUserUnitsArgs = {
 
 
 export type MutationWitnessArgs = {
+  act?: InputMaybe<WitnessedAct>;
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
+  quantity?: InputMaybe<Scalars['Int']['input']>;
   subjectId: Scalars['ID']['input'];
+};
+
+
+export type MutationWitnessRoundArgs = {
+  acts: Array<WitnessedActInput>;
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
 };
 
 export type Query = {
@@ -212,6 +230,24 @@ export type WitnessConfirmation = {
   expiresIn: Scalars['Int']['output'];
   token: Scalars['String']['output'];
   witness: User;
+};
+
+/** What a witness confirms: one act on controlled stock or a controlled request. */
+export type WitnessedAct =
+  | 'ADJUST'
+  | 'ASSIGN'
+  | 'COUNT'
+  | 'DISPENSE'
+  | 'RESOLVE'
+  | 'RESTOCK'
+  | 'RETURN'
+  | 'WASTE';
+
+/** One act of a witnessed round: on what, which act, how many. */
+export type WitnessedActInput = {
+  act: WitnessedAct;
+  quantity?: InputMaybe<Scalars['Int']['input']>;
+  subjectId: Scalars['ID']['input'];
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -320,6 +356,8 @@ export type ResolversTypes = ResolversObject<{
   User: ResolverTypeWrapper<UserModel>;
   UserStatus: ResolverTypeWrapper<UserStatus>;
   WitnessConfirmation: ResolverTypeWrapper<Omit<WitnessConfirmation, 'witness'> & { witness: ResolversTypes['User'] }>;
+  WitnessedAct: WitnessedAct;
+  WitnessedActInput: WitnessedActInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
@@ -335,6 +373,7 @@ export type ResolversParentTypes = ResolversObject<{
   User: UserModel;
   UserStatus: UserStatus;
   WitnessConfirmation: Omit<WitnessConfirmation, 'witness'> & { witness: ResolversParentTypes['User'] };
+  WitnessedActInput: WitnessedActInput;
   String: Scalars['String']['output'];
 }>;
 
@@ -364,6 +403,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   register?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'email' | 'name' | 'password'>>;
   setUserUnits?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserUnitsArgs, 'id' | 'units'>>;
   witness?: Resolver<ResolversTypes['WitnessConfirmation'], ParentType, ContextType, RequireFields<MutationWitnessArgs, 'email' | 'password' | 'subjectId'>>;
+  witnessRound?: Resolver<Array<ResolversTypes['WitnessConfirmation']>, ParentType, ContextType, RequireFields<MutationWitnessRoundArgs, 'acts' | 'email' | 'password'>>;
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{

@@ -1,8 +1,23 @@
-import { forbidden, hashPassword, notFound, parseId, personViewer } from '@asky/shared';
+import { badUserInput, forbidden, hashPassword, notFound, parseId, personViewer, type WitnessedAct } from '@asky/shared';
 import type { MutationResolvers } from '../generated/graphql';
 import type { Context } from '../context';
 import type { AuthSession } from '../sessions';
+import type { WitnessedDeed } from '../tokens';
 import { checkPassword, validEmail, validName, validUnits } from '../validation';
+
+/** The most acts one witness sign-in confirms (a cabinet's restock round). */
+const MAX_ROUND = 50;
+
+const actorOf = (ctx: Context): string => {
+  if (ctx.viewer?.kind !== 'user') throw forbidden('Only a person acts with a witness');
+  return ctx.viewer.id;
+};
+
+/** What a witness confirms, checked: the subject, and the act and its quantity when named. */
+function witnessedDeed(subjectId: string, act: WitnessedAct | null | undefined, quantity: number | null | undefined): WitnessedDeed {
+  if (quantity !== null && quantity !== undefined && Math.abs(quantity) > 100_000) throw badUserInput('quantity must be between -100000 and 100000 (an adjustment is signed)', { argument: 'quantity' });
+  return { what: parseId(subjectId, 'subjectId'), ...(act ? { deed: act } : {}), ...(quantity !== null && quantity !== undefined ? { qty: quantity } : {}) };
+}
 
 /** The rest of the operation (e.g. `AuthPayload.user`) runs as the person who just logged in. */
 function actAs(ctx: Context, session: AuthSession): AuthSession {
@@ -15,10 +30,13 @@ export const Mutation: MutationResolvers = {
   login: async (_, { email, password }, ctx) => actAs(ctx, await ctx.sessions.login(email, password, ctx.clientAddress)),
   refreshToken: async (_, { refreshToken }, ctx) => actAs(ctx, await ctx.sessions.refresh(refreshToken)),
   logout: (_, { refreshToken }, { sessions }) => sessions.logout(refreshToken),
-  witness: async (_, { email, password, subjectId }, ctx) => {
-    if (ctx.viewer?.kind !== 'user') throw forbidden('Only a person acts with a witness');
-    const { token, expiresIn, user } = await ctx.sessions.witness(ctx.viewer.id, email, password, parseId(subjectId, 'subjectId'), ctx.clientAddress);
-    return { token, expiresIn, witness: user };
+  witness: async (_, { email, password, subjectId, act, quantity }, ctx) => {
+    const [confirmation] = await ctx.sessions.witness(actorOf(ctx), email, password, [witnessedDeed(subjectId, act, quantity)], ctx.clientAddress);
+    return confirmation!;
+  },
+  witnessRound: async (_, { email, password, acts }, ctx) => {
+    if (acts.length < 1 || acts.length > MAX_ROUND) throw badUserInput(`A round names 1 to ${MAX_ROUND} acts`, { argument: 'acts' });
+    return ctx.sessions.witness(actorOf(ctx), email, password, acts.map((a) => witnessedDeed(a.subjectId, a.act, a.quantity)), ctx.clientAddress);
   },
   changePassword: async (_, { currentPassword, newPassword }, ctx) => {
     if (ctx.viewer?.kind !== 'user') throw forbidden('Only a person has a password');

@@ -1,16 +1,18 @@
 /**
  * Discrepancies: a slot found holding other than it should. A blind count that
  * differs opens one, as does a completed request that took more than the count
- * said (an override, or stock that changed after its check). It stays open until
+ * said (an override, or stock that changed after its check), and any correction
+ * down of a controlled medicine's slot. It stays open until
  * a pharmacist resolves it with a reason and a witness, as pharmacies must for
  * controlled substances before a shift ends.
  */
-import { conflict, notFound, type WitnessCheck } from '@asky/shared';
+import { conflict, notFound, useWitness, type WitnessCheck } from '@asky/shared';
 import type { PyxisPrisma, PyxisTransaction } from './client';
 import type { Prisma, StockDiscrepancy, StockItem } from '../generated/prisma/client';
 import { announceDiscrepancy } from '../events/stockEvents';
 
-export type DiscrepancySource = 'COUNT' | 'DISPENSE';
+/** COUNT: a count found other; DISPENSE: a request took more than the count said; ADJUST: a controlled slot corrected down. */
+export type DiscrepancySource = 'COUNT' | 'DISPENSE' | 'ADJUST';
 
 export interface OpeningDiscrepancy {
   readonly slot: Pick<StockItem, 'id' | 'slot' | 'dispenserId' | 'medicineId' | 'materialId'>;
@@ -61,8 +63,10 @@ export class Discrepancies {
   async resolve(id: string, actorId: string, reason: string, witnessToken: string | null | undefined, witnesses: WitnessCheck): Promise<StockDiscrepancy> {
     const found = await this.prisma.stockDiscrepancy.findUnique({ where: { id }, select: { stockItem: { select: { dispenserId: true } } } });
     if (!found) throw notFound('No discrepancy has this id');
-    const witnessId = await witnesses.confirm(witnessToken, actorId, [id, found.stockItem.dispenserId]);
+    const witnessed = await witnesses.confirm(witnessToken, actorId, [id, found.stockItem.dispenserId], { act: 'RESOLVE' });
+    const witnessId = witnessed.witnessId;
     return this.prisma.$transaction(async (tx) => {
+      await useWitness(tx, 'pyxis', witnessed);
       const closed = await tx.stockDiscrepancy.updateMany({
         where: { id, resolvedAt: null },
         data: { resolvedAt: new Date(), resolvedById: actorId, resolvedWitnessId: witnessId, resolution: reason },

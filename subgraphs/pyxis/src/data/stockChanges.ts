@@ -5,7 +5,7 @@
  * changes only with a witness's confirmation for it, recorded on the movement
  * (chain of custody).
  */
-import { badUserInput, conflict, expectingClientErrors, notFound, type WitnessCheck } from '@asky/shared';
+import { badUserInput, conflict, expectingClientErrors, notFound, useWitness, type Deed, type WitnessCheck, type Witnessed } from '@asky/shared';
 import type { PyxisPrisma, PyxisTransaction } from './client';
 import type { StockDiscrepancy, StockItem, StockMovementKind } from '../generated/prisma/client';
 import { addToLot, lotForCorrection, takeFromLots, type LotPart } from './lots';
@@ -77,8 +77,10 @@ export class StockChanges {
   /** Puts an item in a new slot, or in an existing slot that is empty. */
   async assign(a: Assignment, witnessToken?: string | null) {
     const controlled = !!a.medicineId && a.quantity > 0 && !!(await this.prisma.medicine.findUnique({ where: { id: a.medicineId }, select: { controlled: true } }))?.controlled;
-    const witnessId = await this.witness(controlled, witnessToken, a.dispenserId);
+    const witnessed = await this.witness(controlled, witnessToken, a.dispenserId, { act: 'ASSIGN', quantity: a.quantity });
+    const witnessId = witnessed?.witnessId ?? null;
     return this.prisma.$transaction(async (tx) => {
+      if (witnessed) await useWitness(tx, 'pyxis', witnessed);
       const existing = await tx.stockItem.findUnique({ where: { dispenserId_slot: { dispenserId: a.dispenserId, slot: a.slot } } });
       if (existing && ((await lockSlot(tx, existing.id))?.quantity ?? 0) > 0) throw conflict(`Slot ${a.slot} still holds stock: empty it first`);
       const data = { medicineId: a.medicineId, materialId: a.materialId, parLevel: a.parLevel, quantity: 0 };
@@ -96,7 +98,7 @@ export class StockChanges {
 
   /** Adds stock: a new lot beside the others, or more of a lot the slot holds (named, or its only one). */
   restock(slotId: string, quantity: number, lot: NewLot, witnessToken?: string | null) {
-    return this.change(slotId, witnessToken, async (tx, slot) => {
+    return this.change(slotId, witnessToken, { act: 'RESTOCK', quantity }, async (tx, slot) => {
       const into = lot ?? (await lotForCorrection(tx, slotId, undefined));
       // Without it the units would carry no expiry and leave every expiry list.
       if (slot.medicineId && !into.expiresAt) throw badUserInput("A medicine's units come in with their lot and expiry date", { argument: 'expiresAt' });
@@ -104,20 +106,26 @@ export class StockChanges {
     });
   }
 
-  /** Corrects the count: more of a lot (named, or the slot's only one), or fewer, first expiry first (or of the lot named). */
+  /**
+   * Corrects the count: more of a lot (named, or the slot's only one), or fewer,
+   * first expiry first (or of the lot named). Fewer of a controlled medicine is
+   * a loss nobody explained yet: it opens a discrepancy a pharmacist resolves.
+   */
   adjust(slotId: string, delta: number, reason: string, lot: string | null | undefined, witnessToken?: string | null) {
-    return this.change(slotId, witnessToken, async (tx, slot) => {
+    return this.change(slotId, witnessToken, { act: 'ADJUST', quantity: delta }, async (tx, slot, witnessId, controlled) => {
       if (delta > 0) {
         const into = await lotForCorrection(tx, slotId, lot);
         return { parts: [await addToLot(tx, slotId, into.lot, into.expiresAt, delta)], kind: 'ADJUST', reason };
       }
-      return { parts: await this.takeAll(tx, slot, -delta, lot), kind: 'ADJUST', reason };
+      const parts = await this.takeAll(tx, slot, -delta, lot);
+      if (controlled) await openDiscrepancy(tx, { slot, source: 'ADJUST', expected: slot.quantity, counted: slot.quantity + delta, openedById: this.actorId, openedWitnessId: witnessId });
+      return { parts, kind: 'ADJUST', reason };
     });
   }
 
   /** Takes out what was broken, spoiled, partly used or expired: first expiry first, or of the lot named. */
   waste(slotId: string, quantity: number, reason: string, lot: string | null | undefined, witnessToken?: string | null) {
-    return this.change(slotId, witnessToken, async (tx, slot) => ({ parts: await this.takeAll(tx, slot, quantity, lot), kind: 'WASTE', reason }));
+    return this.change(slotId, witnessToken, { act: 'WASTE', quantity }, async (tx, slot) => ({ parts: await this.takeAll(tx, slot, quantity, lot), kind: 'WASTE', reason }));
   }
 
   /**
@@ -128,7 +136,7 @@ export class StockChanges {
    */
   async count(slotId: string, counted: number, witnessToken?: string | null): Promise<CountResult> {
     let discrepancy: StockDiscrepancy | null = null;
-    const slot = await this.change(slotId, witnessToken, async (tx, locked, witnessId) => {
+    const slot = await this.change(slotId, witnessToken, { act: 'COUNT', quantity: counted }, async (tx, locked, witnessId) => {
       const difference = counted - locked.quantity;
       if (difference === 0) return { parts: [{ lot: null, expiresAt: null, delta: 0 }], kind: 'COUNT', reason: `counted ${counted}, as expected` };
       discrepancy = await openDiscrepancy(tx, { slot: locked, source: 'COUNT', expected: locked.quantity, counted, openedById: this.actorId, openedWitnessId: witnessId });
@@ -139,8 +147,8 @@ export class StockChanges {
   }
 
   /** The witness of a change: needed for a controlled medicine, recorded whenever one is given. */
-  private async witness(controlled: boolean, token: string | null | undefined, subject: string | readonly string[]): Promise<string | null> {
-    return controlled || token ? this.witnesses.confirm(token, this.actorId, subject) : null;
+  private async witness(controlled: boolean, token: string | null | undefined, subject: string | readonly string[], deed: Deed): Promise<Witnessed | null> {
+    return controlled || token ? this.witnesses.confirm(token, this.actorId, subject, deed) : null;
   }
 
   /** `quantity` out of the slot, or CONFLICT: stock never goes below zero. */
@@ -157,17 +165,21 @@ export class StockChanges {
   private async change(
     slotId: string,
     witnessToken: string | null | undefined,
-    lots: (tx: PyxisTransaction, slot: LockedItem, witnessId: string | null) => Promise<{ parts: LotPart[]; kind: StockMovementKind; reason: string | null }>,
+    deed: Deed,
+    lots: (tx: PyxisTransaction, slot: LockedItem, witnessId: string | null, controlled: boolean) => Promise<{ parts: LotPart[]; kind: StockMovementKind; reason: string | null }>,
   ): Promise<StockItem> {
     const slot = await this.prisma.stockItem.findUnique({ where: { id: slotId }, select: { dispenserId: true, medicineId: true, medicine: { select: { controlled: true } } } });
     if (!slot) throw notFound('No stock slot has this id');
-    // For this slot, or for its whole cabinet (a witnessed restock round).
-    const witnessId = await this.witness(!!slot.medicine?.controlled, witnessToken, [slotId, slot.dispenserId]);
+    const controlled = !!slot.medicine?.controlled;
+    // For this slot, or for its whole cabinet (one act of a witnessed restock round).
+    const witnessed = await this.witness(controlled, witnessToken, [slotId, slot.dispenserId], deed);
+    const witnessId = witnessed?.witnessId ?? null;
     return this.prisma.$transaction(async (tx) => {
+      if (witnessed) await useWitness(tx, 'pyxis', witnessed); // once: a replay is CONFLICT, and rolls nothing in
       const locked = await lockSlot(tx, slotId);
       // The item checked for a witness is the one changed.
       if (!locked || locked.medicineId !== slot.medicineId) throw conflict('The slot was given another item meanwhile: reload it and try again');
-      const { parts, kind, reason } = await lots(tx, locked, witnessId);
+      const { parts, kind, reason } = await lots(tx, locked, witnessId, controlled);
       return recordMovements(tx, locked, parts, { kind, reason, actorId: this.actorId, witnessId });
     });
   }

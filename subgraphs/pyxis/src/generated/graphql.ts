@@ -64,6 +64,8 @@ export type CatalogueChange = {
 };
 
 export type DiscrepancySource =
+  /** A controlled medicine's slot was corrected down (adjustStock): a loss a pharmacist must explain. */
+  | 'ADJUST'
   /** A count found other than the slot should hold. */
   | 'COUNT'
   /** A completed request took more than the count said (an override, or stock changed after its check). */

@@ -4,7 +4,7 @@
  * without its change.
  */
 import { randomUUID } from 'node:crypto';
-import { badUserInput, conflict, forbidden, notFound } from '@asky/shared';
+import { badUserInput, conflict, forbidden, notFound, useWitness, type Witnessed } from '@asky/shared';
 import type { RequestPrisma } from './client';
 import type { Request, RequestStatus } from '../generated/prisma/client';
 import { outboxEvent } from '../events';
@@ -29,6 +29,8 @@ export interface Custody {
   readonly overrideReason: string | null;
   /** The package barcode scanned at the move, checked already. */
   readonly scannedBarcode: string | null;
+  /** The witness confirmation, recorded as used in the move's own transaction (it covers one act). */
+  readonly witnessed?: Witnessed | null;
 }
 const NO_CUSTODY: Custody = { witnessId: null, overrideReason: null, scannedBarcode: null };
 
@@ -206,8 +208,10 @@ export class RequestCommands {
         },
       });
       if (updated.count === 0) throw conflict('The request changed meanwhile: reload it and try again');
+      const { witnessed, ...recorded } = custody;
+      if (witnessed) await useWitness(tx, 'request', witnessed);
       const moved = await tx.request.findUniqueOrThrow({ where: { id } });
-      await tx.statusHistory.create({ data: { requestId: id, fromStatus: current.status, toStatus: to, changedById: viewer.id, note, ...custody } });
+      await tx.statusHistory.create({ data: { requestId: id, fromStatus: current.status, toStatus: to, changedById: viewer.id, note, ...recorded } });
       await tx.outboxEvent.create({ data: outboxEvent(moved, current.status, viewer.id, this.correlationId) });
       return moved;
     });

@@ -1,4 +1,4 @@
-import { badUserInput, parseId } from '@asky/shared';
+import { badUserInput, parseId, type Witnessed } from '@asky/shared';
 import type { MutationResolvers } from '../generated/graphql';
 import { validNewRequest } from '../newRequest';
 import { checkOnHandToComplete } from '../completion';
@@ -17,12 +17,12 @@ export const Mutation: MutationResolvers = {
     if (override && (status !== 'COMPLETED' || override.length > 500)) throw badUserInput('overrideReason (at most 500 characters) is for completing a request', { argument: 'overrideReason' });
     const request = scannedBarcode || status === 'COMPLETED' ? await ctx.requests.byId.load(requestId) : null;
     const scanned = await checkScan(request, status, scannedBarcode, ctx.catalogue);
-    let witnessId: string | null = null;
+    let witnessed: Witnessed | null = null;
     if (status === 'COMPLETED') {
       const { controlled } = await checkOnHandToComplete(request, ctx.catalogue, !!override);
-      if (controlled || witnessToken) witnessId = await ctx.witnesses.confirm(witnessToken, person.id, requestId);
+      if (controlled || witnessToken) witnessed = await ctx.witnesses.confirm(witnessToken, person.id, requestId, { act: 'DISPENSE', quantity: request?.quantity });
     }
-    return ctx.commands.transition(requestId, status, person, text, { witnessId, overrideReason: override, scannedBarcode: scanned });
+    return ctx.commands.transition(requestId, status, person, text, { witnessId: witnessed?.witnessId ?? null, overrideReason: override, scannedBarcode: scanned, witnessed });
   },
   confirmReceipt: (_, { id }, ctx) => ctx.commands.confirmReceipt(parseId(id), ctx.person()),
   registerPush: async (_, { subscription }, ctx) => {
