@@ -40,6 +40,8 @@ const config: CodegenConfig = {
       RegisterEntry: '../data/register#RegisterLine',
       CatalogueChange: model('CatalogueChange'),
       StockChange: '../data/recordedStockChanges#RecordedStockChange',
+      LotDispense: '../data/stock#LotDispenseRow',
+      Request: '../data/stock#RequestReference',
     }),
     ...subgraph('request', {
       Request: model('Request'),

@@ -91,3 +91,28 @@ it('refuses to complete more than the dispenser holds, until the count is right 
   expect(await slotsOf(dispenser.id)).toEqual({ M1: 0 });
   expect((await move(two, 'COMPLETED')).data?.updateRequestStatus.status).toBe('COMPLETED');
 });
+
+it('answers a recall: which requests, patients and orders received units of a lot (pharmacy only)', async () => {
+  const { createDispenser: dispenser } = await gql(ctx.tokens.technician, 'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id } }', {
+    input: { code: `RECALL-${Date.now() % 100000}`, name: 'Recall', unit: 'Ala Recall', floor: '1', room: '102' },
+  });
+  const lot = `RC${Date.now() % 1_000_000}`;
+  await gql(ctx.tokens.technician, 'mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { id } }', {
+    input: { dispenserId: dispenser.id, slot: 'A', medicineId: PARACETAMOL, parLevel: 10, quantity: 5, lot, expiresAt: '2030-01-31' },
+  });
+  const { createRequest } = await gql(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
+    input: { kind: 'MEDICINE', medicineId: PARACETAMOL, dispenserId: dispenser.id, quantity: 2, patient: { identifier: 'MRN-7731', bed: 'UTI 4' }, orderId: 'RX-2026-118' },
+  });
+  for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'COMPLETED']) {
+    await gql(ctx.tokens.pharmacist, 'mutation ($id: ID!, $s: RequestStatus!) { updateRequestStatus(id: $id, status: $s) { status } }', { id: createRequest.id, s: status });
+  }
+  const RECALL = `query ($lot: String!, $m: ID) { lotDispenses(lot: $lot, medicineId: $m, first: 20) { lot quantity slot dispenser { id } medicine { name } request { id orderId patient { identifier bed } } } }`;
+  const deadline = Date.now() + 15_000;
+  let answer = await gql(ctx.tokens.pharmacist, RECALL, { lot, m: PARACETAMOL });
+  while (!answer.lotDispenses.length && Date.now() < deadline) answer = await gql(ctx.tokens.pharmacist, RECALL, { lot, m: PARACETAMOL }); // the dispense follows the completion's event
+  expect(answer.lotDispenses).toEqual([
+    { lot, quantity: 2, slot: 'A', dispenser: { id: dispenser.id }, medicine: { name: 'Paracetamol' }, request: { id: createRequest.id, orderId: 'RX-2026-118', patient: { identifier: 'MRN-7731', bed: 'UTI 4' } } },
+  ]);
+  const technician = await ctx.system.graphql(RECALL, { lot }, { token: ctx.tokens.technician });
+  expect(technician.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+});

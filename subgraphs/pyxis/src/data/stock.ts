@@ -1,4 +1,12 @@
 import { recordedStockChange } from './recordedStockChanges';
+import type { StockMovement } from '../generated/prisma/client';
+
+/** A DISPENSE movement with where it left from. */
+export type LotDispenseRow = StockMovement & { readonly stockItem: { readonly dispenserId: string; readonly slot: string } };
+/** A request of the request subgraph, known here by id. */
+export interface RequestReference {
+  readonly id: string;
+}
 import { createByIdLoader, createGroupLoader } from '@asky/shared';
 import type { PyxisPrisma } from './client';
 import type { Dispenser, Prisma, StockItem, StockLot } from '../generated/prisma/client';
@@ -53,6 +61,16 @@ export class StockRepository {
       return x.reduce((order, value, i) => order || value - y[i]!, 0);
     };
     return slots.filter((s) => s.quantity < s.parLevel).sort(byRank);
+  }
+
+  /** A recall: the dispenses of a lot (of one item, when named), newest first. */
+  lotDispenses(lot: string, item: { medicineId?: string | null; materialId?: string | null }, first: number): Promise<LotDispenseRow[]> {
+    return this.prisma.stockMovement.findMany({
+      where: { kind: 'DISPENSE', lot, ...(item.medicineId ? { medicineId: item.medicineId } : {}), ...(item.materialId ? { materialId: item.materialId } : {}) },
+      orderBy: [{ at: 'desc' }, { id: 'asc' }],
+      take: first,
+      include: { stockItem: { select: { dispenserId: true, slot: true } } },
+    });
   }
 
   /** The change a stock event announced, as recorded (see recordedStockChanges.ts). */

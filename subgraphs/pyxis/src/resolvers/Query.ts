@@ -30,6 +30,8 @@ export const Query: QueryResolvers = {
   dispensers: (_, { includeRetired }, { dispensers }) => dispensers.list(includeRetired ?? false),
   lowStock: (_, { unit }, { stock }) => stock.lowStock(unit),
   stockChange: (_, { eventId }, { stock }) => stock.recordedChange(eventId),
+  lotDispenses: (_, { lot, medicineId, materialId, first }, { stock }) =>
+    stock.lotDispenses(text(lot, 'lot', 100), { medicineId: medicineId ? parseId(medicineId, 'medicineId') : null, materialId: materialId ? parseId(materialId, 'materialId') : null }, count(first ?? 100, 'first', { min: 1, max: 1_000 })),
   expiringBefore: (_, { date, unit }, { stock }) => stock.expiringBefore(validDate(date, 'date'), unit),
   expiringLots: (_, { date, unit }, { stock }) => stock.expiringLots(validDate(date, 'date'), unit),
   discrepancies: (_, { open, unit, first }, { discrepancies }) => discrepancies.list({ open, unit }, count(first ?? 100, 'first', { min: 1, max: 500 })),

@@ -9,5 +9,6 @@ import { Subscription } from './Subscription';
 import { MedicineRegister, RegisterEntry } from './MedicineRegister';
 import { Mutation } from './Mutation';
 import { StockCount, StockDiscrepancy, StockLocation, StockLot, StockMovement, StockSlot } from './StockSlot';
+import { LotDispense } from './LotDispense';
 
-export const resolvers: Resolvers = { Query, Mutation, Subscription, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockLocation, StockLot, StockMovement, StockDiscrepancy, StockCount, MedicineRegister, RegisterEntry, CatalogueChange };
+export const resolvers: Resolvers = { Query, Mutation, Subscription, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockLocation, StockLot, StockMovement, StockDiscrepancy, StockCount, MedicineRegister, RegisterEntry, CatalogueChange, LotDispense };
