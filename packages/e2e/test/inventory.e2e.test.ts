@@ -119,8 +119,8 @@ describe('a blind count', () => {
     const { dispenser } = await gql(ctx.tokens.nurse, `{ dispenser(id: "${cab.id}") { stock { lots { lot quantity } movements(last: 2) { kind delta reason } } } }`);
     expect(dispenser.stock[0].lots).toEqual([{ lot: 'C1', quantity: 1 }, { lot: 'C2', quantity: 6 }]);
     expect(dispenser.stock[0].movements).toEqual([
-      { kind: 'COUNT', delta: -3, reason: 'counted 7, expected 10' },
-      { kind: 'COUNT', delta: 0, reason: 'counted 10, as expected' },
+      { kind: 'COUNT', delta: -3, reason: 'blind count: differed, discrepancy opened' },
+      { kind: 'COUNT', delta: 0, reason: 'blind count: as expected' },
     ]);
     expect(codeOf(await call(ctx.tokens.technician, `{ discrepancies(unit: "Ala COUNT") { expected } }`))).toBe('FORBIDDEN');
     const seen = await gql(ctx.tokens.pharmacist, `{ discrepancies(unit: "Ala COUNT") { id expected counted difference } }`);
@@ -158,6 +158,40 @@ describe('a blind count', () => {
     const counted = await gql(ctx.tokens.technician, COUNT, { id: slot, n: 4, w: await witnessFor(slot) });
     const { rows } = await sql(`SELECT "openedWitnessId", expected, counted FROM pyxis."StockDiscrepancy" WHERE id = '${counted.countStock.discrepancy.id}'`);
     expect(rows).toEqual([{ openedWitnessId: await idOf(ctx.tokens.nurse), expected: 5, counted: 4 }]);
+  });
+});
+
+describe('a blind count of a controlled medicine', () => {
+  it("never shows the technician what the slot should hold: not before, not after, not live; the pharmacy sees every figure", async () => {
+    const witnessFor = (subject: string) => ctx.system.witness(ctx.tokens.technician, subject, 'charge');
+    const cab = await cabinet('BLIND', MORPHINE, { M: [{ lot: 'B1', expiresAt: soon(300), quantity: 42 }] }, witnessFor);
+    const slot = cab.slots.M!;
+    const FIGURES = `{ dispenser(id: "${cab.id}") { stock { quantity unexpired reserved available lots { quantity } movements(last: 5) { kind delta quantityAfter reason } } } }`;
+    const before = (await gql(ctx.tokens.technician, FIGURES)).dispenser.stock[0];
+    expect(before).toEqual({ quantity: null, unexpired: null, reserved: null, available: null, lots: [{ quantity: null }], movements: [{ kind: 'ASSIGN', delta: null, quantityAfter: null, reason: null }] });
+    const { medicine } = await gql(ctx.tokens.technician, `{ medicine(id: "${MORPHINE}") { locations { dispenser { id } quantity available } } }`);
+    expect(medicine.locations.filter((l: { dispenser: { id: string } }) => l.dispenser.id === cab.id)).toEqual([{ dispenser: { id: cab.id }, quantity: null, available: null }]);
+
+    const subscribed = ctx.system.subscriptionsStarted(2);
+    const STOCK = `subscription { stockChanged(dispenserId: "${cab.id}") { movementKind delta quantityAfter reason } }`;
+    const technicianLive = listen(ctx.system, ctx.tokens.technician, STOCK);
+    const pharmacistLive = listen(ctx.system, ctx.tokens.pharmacist, STOCK);
+    try {
+      await subscribed;
+      await gql(ctx.tokens.technician, COUNT, { id: slot, n: 41, w: await witnessFor(slot) });
+      // The count's movement, beside the discrepancy it opened.
+      const countOf = async (live: Listener) => [(await live.next()).data.stockChanged, (await live.next()).data.stockChanged].find((c) => c.movementKind === 'COUNT');
+      expect(await countOf(technicianLive)).toEqual({ movementKind: 'COUNT', delta: null, quantityAfter: null, reason: 'blind count: differed, discrepancy opened' });
+      expect(await countOf(pharmacistLive)).toEqual({ movementKind: 'COUNT', delta: -1, quantityAfter: 41, reason: 'blind count: differed, discrepancy opened' });
+    } finally {
+      technicianLive.dispose();
+      pharmacistLive.dispose();
+    }
+    const after = (await gql(ctx.tokens.technician, FIGURES)).dispenser.stock[0];
+    expect(after.movements[0]).toEqual({ kind: 'COUNT', delta: null, quantityAfter: null, reason: 'blind count: differed, discrepancy opened' });
+    expect(JSON.stringify(after)).not.toMatch(/42/);
+    const pharmacy = (await gql(ctx.tokens.pharmacist, FIGURES)).dispenser.stock[0];
+    expect(pharmacy).toMatchObject({ quantity: 41, lots: [{ quantity: 41 }], movements: [{ kind: 'COUNT', delta: -1, quantityAfter: 41 }, { kind: 'ASSIGN', delta: 42, quantityAfter: 42 }] });
   });
 });
 

@@ -182,13 +182,15 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
     };
   };
 
-  /** Pyxis' record of a stock change, read once per event for everyone. */
+  /** Pyxis' record of a stock change, read once per event and role. */
   const stockChangeFor = (event: StockEvent, connection: Connection): Promise<Record<string, unknown> | Unreadable | undefined> => {
-    let change = stockChanges.get(event.eventId);
+    // Per role: what a stock change shows depends on it (blind counts).
+    const key = `${event.eventId}|${connection.account.role}`;
+    let change = stockChanges.get(key);
     if (!change) {
       change = read(STOCK_CHANGE_QUERY, { __eventId: event.eventId }, connection).then(
         (result) => {
-          if (refusedTheRunner(result.errors) && stockChanges.get(event.eventId) === change) stockChanges.delete(event.eventId);
+          if (refusedTheRunner(result.errors) && stockChanges.get(key) === change) stockChanges.delete(key);
           if (failedToRead(result.errors as never)) return unreadable(UNREADABLE_STOCK);
           const recorded = (result.data?.stockChange as Record<string, unknown> | null | undefined) ?? undefined;
           if (!recorded) deps.logger.warn({ eventId: event.eventId }, 'live: a stock event named no change pyxis recorded (forged?): nothing sent');
@@ -196,7 +198,7 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
         },
         () => unreadable(UNREADABLE_STOCK),
       );
-      stockChanges.set(event.eventId, change);
+      stockChanges.set(key, change);
     }
     return change;
   };

@@ -138,10 +138,11 @@ export class StockChanges {
     let discrepancy: StockDiscrepancy | null = null;
     const slot = await this.change(slotId, witnessToken, { act: 'COUNT', quantity: counted }, async (tx, locked, witnessId) => {
       const difference = counted - locked.quantity;
-      if (difference === 0) return { parts: [{ lot: null, expiresAt: null, delta: 0 }], kind: 'COUNT', reason: `counted ${counted}, as expected` };
+      // No figures in the reason: anyone who reads movements would learn what the slot held (blind counts).
+      if (difference === 0) return { parts: [{ lot: null, expiresAt: null, delta: 0 }], kind: 'COUNT', reason: 'blind count: as expected' };
       discrepancy = await openDiscrepancy(tx, { slot: locked, source: 'COUNT', expected: locked.quantity, counted, openedById: this.actorId, openedWitnessId: witnessId });
       const parts = difference > 0 ? [await addToLot(tx, slotId, null, null, difference)] : await takeFromLots(tx, slotId, -difference, { expired: true });
-      return { parts, kind: 'COUNT', reason: `counted ${counted}, expected ${locked.quantity}` };
+      return { parts, kind: 'COUNT', reason: 'blind count: differed, discrepancy opened' };
     });
     return { slot, discrepancy };
   }

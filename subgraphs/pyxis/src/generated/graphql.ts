@@ -793,18 +793,18 @@ export type StockDiscrepancy = {
 /** Where an item is stocked: a dispenser and how many are there. */
 export type StockLocation = {
   __typename?: 'StockLocation';
-  /** What can still be asked for: its unexpired lots less what is reserved. */
-  available: Scalars['Int']['output'];
+  /** What can still be asked for: its unexpired lots less what is reserved; null for a blind counter (TECHNICIAN) on a controlled medicine. */
+  available?: Maybe<Scalars['Int']['output']>;
   dispenser: Dispenser;
   /** Its lots, first expiry first. */
   lots: Array<StockLot>;
-  /** What the slot holds (expired lots included). */
-  quantity: Scalars['Int']['output'];
-  /** Held for accepted requests not completed yet. */
-  reserved: Scalars['Int']['output'];
+  /** What the slot holds (expired lots included); null for a blind counter (TECHNICIAN) on a controlled medicine. */
+  quantity?: Maybe<Scalars['Int']['output']>;
+  /** Held for accepted requests not completed yet; null for a blind counter (TECHNICIAN) on a controlled medicine. */
+  reserved?: Maybe<Scalars['Int']['output']>;
   slot: Scalars['String']['output'];
-  /** What its unexpired lots hold. */
-  unexpired: Scalars['Int']['output'];
+  /** What its unexpired lots hold; null for a blind counter (TECHNICIAN) on a controlled medicine. */
+  unexpired?: Maybe<Scalars['Int']['output']>;
 };
 
 /** One lot in a slot: a slot holds several, each with its quantity and expiry. */
@@ -816,7 +816,8 @@ export type StockLot = {
   expiresAt?: Maybe<Scalars['String']['output']>;
   /** Null: units whose lot is not known (a material without one, or found in a count). */
   lot?: Maybe<Scalars['String']['output']>;
-  quantity: Scalars['Int']['output'];
+  /** Null for a blind counter (TECHNICIAN) on a controlled medicine. */
+  quantity?: Maybe<Scalars['Int']['output']>;
   slot: StockSlot;
 };
 
@@ -827,11 +828,12 @@ export type StockMovement = {
   actorId: Scalars['ID']['output'];
   /** ISO-8601. */
   at: Scalars['String']['output'];
-  /** Signed change. */
-  delta: Scalars['Int']['output'];
+  /** Signed change; null for a blind counter (TECHNICIAN) on a controlled medicine. */
+  delta?: Maybe<Scalars['Int']['output']>;
   kind: StockMovementKind;
   lot?: Maybe<Scalars['String']['output']>;
-  quantityAfter: Scalars['Int']['output'];
+  /** Null for a blind counter (TECHNICIAN) on a controlled medicine. */
+  quantityAfter?: Maybe<Scalars['Int']['output']>;
   reason?: Maybe<Scalars['String']['output']>;
   /** The request a DISPENSE or RETURN was for. */
   requestId?: Maybe<Scalars['ID']['output']>;
@@ -867,8 +869,8 @@ export type StockReservation = {
 /** One slot (drawer/pocket) of a dispenser and the item it holds. */
 export type StockSlot = {
   __typename?: 'StockSlot';
-  /** What can still be asked for: its unexpired lots less what is reserved. */
-  available: Scalars['Int']['output'];
+  /** What can still be asked for: its unexpired lots less what is reserved; null for a blind counter (TECHNICIAN) on a controlled medicine. */
+  available?: Maybe<Scalars['Int']['output']>;
   /** Below its par level: due for a restock. */
   belowPar: Scalars['Boolean']['output'];
   dispenser: Dispenser;
@@ -887,13 +889,13 @@ export type StockSlot = {
   movements: Array<StockMovement>;
   /** The level a restock fills the slot up to. */
   parLevel: Scalars['Int']['output'];
-  /** What it holds, every lot (expired ones included). */
-  quantity: Scalars['Int']['output'];
-  /** Held for accepted requests not completed yet (released when they are cancelled or rejected). */
-  reserved: Scalars['Int']['output'];
+  /** What it holds, every lot (expired ones included); null for a blind counter (TECHNICIAN) on a controlled medicine. */
+  quantity?: Maybe<Scalars['Int']['output']>;
+  /** Held for accepted requests not completed yet (released when they are cancelled or rejected); null for a blind counter (TECHNICIAN) on a controlled medicine. */
+  reserved?: Maybe<Scalars['Int']['output']>;
   slot: Scalars['String']['output'];
-  /** What its unexpired lots hold. */
-  unexpired: Scalars['Int']['output'];
+  /** What its unexpired lots hold; null for a blind counter (TECHNICIAN) on a controlled medicine. */
+  unexpired?: Maybe<Scalars['Int']['output']>;
 };
 
 
@@ -1349,30 +1351,30 @@ export type StockDiscrepancyResolvers<ContextType = Context, ParentType extends 
 }>;
 
 export type StockLocationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockLocation'] = ResolversParentTypes['StockLocation']> = ResolversObject<{
-  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  available?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   dispenser?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType>;
   lots?: Resolver<Array<ResolversTypes['StockLot']>, ParentType, ContextType>;
-  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  reserved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  quantity?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  reserved?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   slot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  unexpired?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unexpired?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
 export type StockLotResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockLot'] = ResolversParentTypes['StockLot']> = ResolversObject<{
   expired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lot?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  quantity?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   slot?: Resolver<ResolversTypes['StockSlot'], ParentType, ContextType>;
 }>;
 
 export type StockMovementResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockMovement'] = ResolversParentTypes['StockMovement']> = ResolversObject<{
   actorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  delta?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  delta?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['StockMovementKind'], ParentType, ContextType>;
   lot?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  quantityAfter?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  quantityAfter?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   requestId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   witnessId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
@@ -1385,7 +1387,7 @@ export type StockReservationResolvers<ContextType = Context, ParentType extends 
 }>;
 
 export type StockSlotResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockSlot'] = ResolversParentTypes['StockSlot']> = ResolversObject<{
-  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  available?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   belowPar?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   dispenser?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType>;
   expired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -1397,10 +1399,10 @@ export type StockSlotResolvers<ContextType = Context, ParentType extends Resolve
   medicine?: Resolver<Maybe<ResolversTypes['Medicine']>, ParentType, ContextType>;
   movements?: Resolver<Array<ResolversTypes['StockMovement']>, ParentType, ContextType, RequireFields<StockSlotMovementsArgs, 'last'>>;
   parLevel?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  reserved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  quantity?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  reserved?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   slot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  unexpired?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unexpired?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{

@@ -8,7 +8,7 @@ import { Query } from './Query';
 import { Subscription } from './Subscription';
 import { MedicineRegister, RegisterEntry } from './MedicineRegister';
 import { Mutation } from './Mutation';
-import { StockCount, StockDiscrepancy, StockLocation, StockLot, StockMovement, StockSlot } from './StockSlot';
+import { StockChange, StockCount, StockDiscrepancy, StockLocation, StockLot, StockMovement, StockSlot } from './StockSlot';
 import { LotDispense } from './LotDispense';
 
-export const resolvers: Resolvers = { Query, Mutation, Subscription, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockLocation, StockLot, StockMovement, StockDiscrepancy, StockCount, MedicineRegister, RegisterEntry, CatalogueChange, LotDispense };
+export const resolvers: Resolvers = { Query, Mutation, Subscription, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockLocation, StockLot, StockMovement, StockDiscrepancy, StockCount, MedicineRegister, RegisterEntry, CatalogueChange, LotDispense, StockChange };
