@@ -112,7 +112,7 @@ async function main() {
   const { technician, admin, nurse, charge } = await system.loginAll();
   // Enough requests for the largest page.
   for (let i = 0; i < 200; i++) {
-    await system.graphql('mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1 }) { id } }', {}, { token: nurse });
+    await system.graphql('mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }', {}, { token: nurse });
   }
   const supergraphFile = supergraphFor(system);
   const ports = { asky: await freePort(), apollo: await freePort(), hive: await freePort(), hiveRust: await freePort(), grafbase: await freePort() };

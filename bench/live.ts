@@ -33,7 +33,7 @@ const eventKey = (requestId: string, status: string) => `${requestId}|${status}`
 async function walkRequest(system: TestSystem, nurse: string, pharmacist: string, step: (n: number) => Promise<void> = async () => undefined): Promise<string> {
   await step(0);
   const created = await system.graphql<{ createRequest: { id: string } }>(
-    'mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1 }) { id } }',
+    'mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }',
     {},
     { token: nurse },
   );

@@ -52,7 +52,7 @@ async function wardLoad(system: TestSystem, medicineId: string, calls: Call[], r
   const toAccept: string[] = [];
   const nurses = async () => {
     while (running()) {
-      const data = await call(system, calls, nurse, CREATE, { input: { kind: 'MEDICINE', medicineId, dispenserId: UTI_A, quantity: 1 } });
+      const data = await call(system, calls, nurse, CREATE, { input: { kind: 'MEDICINE', medicineId, dispenserId: UTI_A, quantity: 1, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' } });
       if (data) toAccept.push(data.createRequest.id);
       await sleep(100);
     }

@@ -23,7 +23,7 @@ const CONNECTIONS = env.int('BENCH_CONNECTIONS', 20, 1, 500);
 /** `BENCH_PROFILE=dir`: the gateway's CPU profile there. */
 const PROFILE = env.string('BENCH_PROFILE');
 // Each request its own idempotency key, so none is a retry of another.
-const CREATE = 'mutation ($unique: String) { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, clientKey: $unique }) { id } }';
+const CREATE = 'mutation ($unique: String) { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, clientKey: $unique, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }';
 
 async function main() {
   const system = await startTestSystem({ production: true, userStatusTtlMs: 60_000 });

@@ -163,6 +163,10 @@ INSERT INTO request."Request" (id, kind, status, priority, "requesterId", "assig
    '44444444-4444-4444-8444-000000000004', 1, NULL, 'Sem prescrição médica válida', now() - interval '3 days', now() - interval '3 days')
 ON CONFLICT DO NOTHING;
 
+-- Medicine requests are for a patient, on an order (a controlled one must be: the register names both).
+UPDATE request."Request" SET "patientIdentifier" = 'MRN-' || right(id::text, 4), "patientBed" = coalesce(substring(note from 'Leito [0-9]+'), 'Leito 1'), "orderId" = 'RX-' || right(id::text, 4)
+WHERE kind = 'MEDICINE' AND id::text LIKE '66666666-%' AND "patientIdentifier" IS NULL;
+
 -- Seed data only: the unit each request's dispenser is on (the service records it
 -- from pyxis at creation; it never reads another schema).
 UPDATE request."Request" r SET unit = d.unit

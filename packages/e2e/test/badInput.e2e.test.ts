@@ -23,7 +23,7 @@ async function dump(): Promise<string> {
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
 const CLIENT_CODES = ['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'NOT_FOUND', 'FORBIDDEN', 'UNAUTHENTICATED', 'CONFLICT'];
 const createRequest = 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }';
-const medicine = (extra: Record<string, unknown>) => ({ input: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId: '44444444-4444-4444-8444-000000000002', quantity: 1, ...extra } });
+const medicine = (extra: Record<string, unknown>) => ({ input: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId: '44444444-4444-4444-8444-000000000002', quantity: 1, ...extra, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' } });
 
 /** [what, operation, variables] — each must be refused with a client code. */
 const CASES: [string, string, Record<string, unknown>][] = [

@@ -44,7 +44,7 @@ withBrowser('the live dashboard', () => {
 
   async function create(token: string, medicineId: string, on = system): Promise<string> {
     const body = await on.graphql(
-      'mutation ($m: ID!) { createRequest(input: { kind: MEDICINE, priority: STAT, medicineId: $m, dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 2 }) { id } }',
+      'mutation ($m: ID!) { createRequest(input: { kind: MEDICINE, priority: STAT, medicineId: $m, dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 2, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }',
       { m: medicineId },
       { token },
     );
@@ -58,7 +58,7 @@ withBrowser('the live dashboard', () => {
 
     const { nurse, pharmacist } = await system.loginAll();
     const created = await system.graphql(
-      'mutation { createRequest(input: { kind: MEDICINE, priority: STAT, medicineId: "22222222-2222-4222-8222-000000000005", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 3 }) { id } }',
+      'mutation { createRequest(input: { kind: MEDICINE, priority: STAT, medicineId: "22222222-2222-4222-8222-000000000005", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 3, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }',
       {},
       { token: nurse },
     );

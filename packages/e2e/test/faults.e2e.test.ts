@@ -100,7 +100,7 @@ describe('faults during load', () => {
         const clientKey = `faults-${worker}-${i}`;
         for (let attempt = 0; running || attempt === 0; attempt++) {
           const data = await call(system, outcomes, token, CREATE, {
-            input: { kind: 'MEDICINE', medicineId, dispenserId: UTI_A, quantity: 1, clientKey },
+            input: { kind: 'MEDICINE', medicineId, dispenserId: UTI_A, quantity: 1, clientKey, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' },
           });
           if (data?.createRequest) {
             created.set(clientKey, data.createRequest.id);

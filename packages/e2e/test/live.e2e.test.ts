@@ -23,7 +23,7 @@ afterAll(() => system?.stop());
 const create = async (token: string) => {
   const body = await system.graphql(
     'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }',
-    { input: { kind: 'MEDICINE', priority: 'URGENT', medicineId: MORPHINE, dispenserId: '44444444-4444-4444-8444-000000000002', quantity: 1 } },
+    { input: { kind: 'MEDICINE', priority: 'URGENT', medicineId: MORPHINE, dispenserId: '44444444-4444-4444-8444-000000000002', quantity: 1, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' } },
     { token },
   );
   if (!body.data) throw new Error(JSON.stringify(body.errors));
@@ -156,7 +156,7 @@ describe('live delivery across a broker outage', () => {
       await eventually(async () => isolated.brokerConnected(), (up) => !up); // the services saw the outage
       await proxy.start();
       const body = await isolated.graphql(
-        'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1 }) { id } }',
+        'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }',
         {},
         { token },
       );
@@ -247,7 +247,7 @@ describe('after a broker outage', () => {
         const ids: string[] = [];
         // More than the 100 updates a subscriber may leave unread: all flushed at once on reconnect.
         for (let i = 0; i < 250; i++) {
-          const body = await outage.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', { input: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId: '44444444-4444-4444-8444-000000000002', quantity: 1 } }, { token: nurse });
+          const body = await outage.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', { input: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId: '44444444-4444-4444-8444-000000000002', quantity: 1, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' } }, { token: nurse });
           ids.push(body.data.createRequest.id);
         }
         await broker.start();

@@ -26,7 +26,7 @@ const assistance = async (token: string) => {
   return body.data.createRequest.id as string;
 };
 const medicine = async (token: string) => {
-  const body = await system.graphql('mutation ($i: CreateRequestInput!) { createRequest(input: $i) { id } }', { i: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId: '44444444-4444-4444-8444-000000000002', quantity: 1 } }, { token });
+  const body = await system.graphql('mutation ($i: CreateRequestInput!) { createRequest(input: $i) { id } }', { i: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId: '44444444-4444-4444-8444-000000000002', quantity: 1, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' } }, { token });
   if (!body.data) throw new Error(JSON.stringify(body.errors));
   return body.data.createRequest.id as string;
 };

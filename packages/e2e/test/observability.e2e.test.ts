@@ -57,7 +57,7 @@ it('counts events published, shows the outbox backlog, and open live subscriptio
   try {
     await new Promise((r) => setTimeout(r, 300));
     expect(sample(await metricsOf(ctx.system.gatewayUrl), 'asky_live_subscriptions')).toBeGreaterThanOrEqual(1);
-    await ctx.system.graphql('mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1 }) { id } }', {}, { token: ctx.tokens.nurse });
+    await ctx.system.graphql('mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }', {}, { token: ctx.tokens.nurse });
     const deadline = Date.now() + 5_000;
     while (published(await text()) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const after = await text();
@@ -74,7 +74,7 @@ describe('request ids', () => {
     fetch(ctx.system.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.nurse}`, ...headers },
-      body: JSON.stringify({ query: 'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1 }) { id } }' }),
+      body: JSON.stringify({ query: 'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }' }),
     });
 
   it("follow a client's X-Request-Id through the gateway and the request subgraph into the event (correlationId)", async () => {

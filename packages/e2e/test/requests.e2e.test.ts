@@ -68,8 +68,15 @@ describe('creating a request', () => {
     expect(codeOf(await create(nurse, input))).toBe('BAD_USER_INPUT');
   });
 
+  it('refuses a controlled medicine without the patient and the order it is for, naming what is missing', async () => {
+    const morphine = { kind: 'MEDICINE', medicineId: '22222222-2222-4222-8222-000000000003', dispenserId: '44444444-4444-4444-8444-000000000002', quantity: 1 };
+    expect((await create(nurse, morphine)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'patient.identifier' });
+    expect((await create(nurse, { ...morphine, patient: { identifier: 'MRN-77' } })).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'orderId' });
+    expect((await create(nurse, { ...morphine, patient: { identifier: 'MRN-77', bed: 'UTI 3' }, orderId: 'RX-9' })).errors).toBeUndefined();
+  });
+
   it('refuses a medicine the scanned dispenser does not stock', async () => {
-    const body = await create(nurse, { kind: 'MEDICINE', medicineId: notStockedHere, dispenserId: UTI_A, quantity: 1 });
+    const body = await create(nurse, { kind: 'MEDICINE', medicineId: notStockedHere, dispenserId: UTI_A, quantity: 1, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' });
     expect(codeOf(body)).toBe('BAD_USER_INPUT');
     expect(body.errors?.[0]?.message).toMatch(/does not stock/);
   });
@@ -96,7 +103,7 @@ describe('creating a request', () => {
     const expire = (days: number) => adminQuery(`UPDATE pyxis."StockLot" l SET "expiresAt" = current_date + ${days} FROM pyxis."StockItem" s WHERE s.id = l."stockItemId" AND s.id = '${other}' RETURNING s."medicineId"`, system.database.url);
     const { medicineId } = (await expire(-1)).rows[0];
     try {
-      const expired = await create(nurse, { kind: 'MEDICINE', medicineId, dispenserId: UTI_A, quantity: 1 });
+      const expired = await create(nurse, { kind: 'MEDICINE', medicineId, dispenserId: UTI_A, quantity: 1, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' });
       expect(expired.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', available: 0 });
     } finally {
       await expire(300);

@@ -79,7 +79,7 @@ describe('without DATABASE_URL', () => {
       const create = () =>
         postGraphQL<any>(
           gatewayUrl,
-          'mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 2, clientKey: "embedded-1" }) { id status quantity requester { name } } }',
+          'mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 2, clientKey: "embedded-1", patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id status quantity requester { name } } }',
           {},
           { authorization: `Bearer ${login.data.login.accessToken}` },
         );

@@ -144,7 +144,7 @@ describe('completing a controlled request', () => {
     const { dispenserId, assign } = await cabinetWith(MORPHINE);
     const slot = (await assign(await ctx.system.witness(ctx.tokens.technician, dispenserId, 'pharmacist'))).data.assignSlot;
     const { createRequest } = await ok(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
-      input: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId, quantity: 2 },
+      input: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId, quantity: 2, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' },
     });
     const id = createRequest.id as string;
     const move = (status: string, witnessToken?: string) =>

@@ -121,7 +121,7 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
     let key = 0;
     await Promise.all([
       steady(options.createsPerSecond ?? 5, until, async () => {
-        const input = { kind: 'MEDICINE', medicineId, dispenserId: DISPENSER, quantity: 1, clientKey: `${tag}-${key++}` };
+        const input = { kind: 'MEDICINE', medicineId, dispenserId: DISPENSER, quantity: 1, clientKey: `${tag}-${key++}`, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' };
         const made = await call(nurse, CREATE, { input });
         if (!made) return;
         created++;

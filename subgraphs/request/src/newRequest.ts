@@ -66,7 +66,10 @@ export async function validNewRequest(input: CreateRequestInput, requesterId: st
   }
 
   // A kept answer may be stale: one that refuses is asked again before it does.
-  const check = (facts: CatalogueFacts) => checkFacts(input.kind, ids, quantity, facts);
+  const check = (facts: CatalogueFacts) => {
+    if (facts.medicineControlled) checkControlledOrder(patient);
+    return checkFacts(input.kind, ids, quantity, facts);
+  };
   let dispenser: CatalogueFacts['dispenser'];
   try {
     dispenser = check(await catalogue.facts(ids));
@@ -108,6 +111,15 @@ function patientOf(input: CreateRequestInput) {
     encounterId: identifier(input.encounterId, 'encounterId'),
     orderId: identifier(input.orderId, 'orderId'),
   };
+}
+
+/**
+ * A controlled medicine leaves the cabinet for a patient, on an order (the
+ * prescription the register names): both are required, never invented later.
+ */
+export function checkControlledOrder(patient: { readonly patientIdentifier: string | null; readonly orderId: string | null }): void {
+  if (!patient.patientIdentifier) throw badUserInput('A controlled medicine is requested for a patient: give patient.identifier (the record number)', { argument: 'patient.identifier' });
+  if (!patient.orderId) throw badUserInput('A controlled medicine is requested on an order: give orderId (the prescription it fulfils)', { argument: 'orderId' });
 }
 
 type Ids = Record<'medicineId' | 'materialId' | 'assistanceTypeId' | 'dispenserId', string | null>;

@@ -45,7 +45,7 @@ export function cabinets(ctx: { readonly system: TestSystem; readonly tokens: To
 
   async function request(dispenserId: string, medicineId: string, quantity: number): Promise<string> {
     const { createRequest } = await gql(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
-      input: { kind: 'MEDICINE', medicineId, dispenserId, quantity },
+      input: { kind: 'MEDICINE', medicineId, dispenserId, quantity, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' },
     });
     return createRequest.id;
   }
