@@ -100,8 +100,17 @@ describe('an override', () => {
     const list = () => gql(ctx.tokens.pharmacist, `{ discrepancies(unit: "Ala OVR") { id source expected counted difference requestId open slot { id } } }`);
     const { discrepancies } = await eventually(list, (d) => d.discrepancies.length > 0);
     expect(discrepancies).toEqual([{ id: expect.any(String), source: 'DISPENSE', expected: 2, counted: 5, difference: 3, requestId: id, open: true, slot: { id: cab.slots.M } }]);
-    const { rows } = await sql(`SELECT delta, reason FROM pyxis."StockMovement" WHERE "requestId" = '${id}'`);
-    expect(rows).toEqual([{ delta: -2, reason: `request ${id} completed (override: all 5 were in the pocket: count was wrong)` }]);
+    // The register says what the patient received, as FHIR does: the 3 the count lacked were found, then dispensed.
+    const { rows } = await sql(`SELECT kind::text, delta, reason FROM pyxis."StockMovement" WHERE "requestId" = '${id}' ORDER BY at, "quantityAfter" DESC`);
+    const completed = `request ${id} completed (override: all 5 were in the pocket: count was wrong)`;
+    expect(rows).toEqual([
+      { kind: 'DISPENSE', delta: -2, reason: completed },
+      { kind: 'COUNT', delta: 3, reason: `found at dispense beyond the count: request ${id} (override: all 5 were in the pocket: count was wrong)` },
+      { kind: 'DISPENSE', delta: -3, reason: completed },
+    ]);
+    const { request: exported } = await gql(ctx.tokens.pharmacist, `{ request(id: "${id}") { fhir } }`);
+    const dispense = JSON.parse(exported.fhir).entry.map((e: { resource: { resourceType: string } }) => e.resource).find((r: { resourceType: string }) => r.resourceType === 'MedicationDispense');
+    expect(dispense.quantity.value).toBe(-rows.filter((r: { kind: string }) => r.kind === 'DISPENSE').reduce((sum: number, r: { delta: number }) => sum + r.delta, 0));
   });
 });
 

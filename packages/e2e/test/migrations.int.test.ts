@@ -50,3 +50,27 @@ it('moves each slot\'s lot into the lots table and names the item and request of
     { kind: 'DISPENSE', medicineId: '22222222-2222-4222-8222-00000000abcd', requestId: request },
   ]);
 });
+
+it('keeps requests and events not yet sent through the acceptance lease, outbox lease and witness migrations', async () => {
+  const requestDir = path.join(REPO_ROOT, 'prisma/request/migrations');
+  const all = readdirSync(requestDir).filter((name) => /^\d{14}_/.test(name)).sort();
+  const at = all.findIndex((name) => name.endsWith('_accept_lease_outbox_lease'));
+  expect(at).toBeGreaterThan(0);
+  const applyRequest = (names: string[]) => adminQuery(`SET search_path TO request; ${names.map((name) => readFileSync(path.join(requestDir, name, 'migration.sql'), 'utf8')).join('\n')}`, db.url);
+  await adminQuery('CREATE SCHEMA request', db.url);
+  await applyRequest(all.slice(0, at));
+  await adminQuery(
+    `SET search_path TO request;
+     INSERT INTO "Request" (id, kind, status, priority, "requesterId", "medicineId", "dispenserId", quantity, "updatedAt")
+       VALUES ('66666666-6666-4666-8666-00000000beef', 'MEDICINE', 'PENDING', 'STAT', '11111111-1111-4111-8111-000000000001', '22222222-2222-4222-8222-000000000003', '44444444-4444-4444-8444-000000000001', 2, now());
+     INSERT INTO "OutboxEvent" (id, "routingKey", "requestId", payload) VALUES ('99999999-9999-4999-8999-00000000beef', 'request.created', '66666666-6666-4666-8666-00000000beef', '{"eventId":"99999999-9999-4999-8999-00000000beef"}');`,
+    db.url,
+  );
+  await applyRequest(all.slice(at));
+  const { rows: requests } = await adminQuery(`SELECT status::text, quantity, "acceptingId", "acceptingById", "acceptingUntil" FROM request."Request"`, db.url);
+  expect(requests).toEqual([{ status: 'PENDING', quantity: 2, acceptingId: null, acceptingById: null, acceptingUntil: null }]);
+  const { rows: events } = await adminQuery(`SELECT id::text, "sentAt", "claimedUntil" FROM request."OutboxEvent"`, db.url);
+  expect(events).toEqual([{ id: '99999999-9999-4999-8999-00000000beef', sentAt: null, claimedUntil: null }]); // still to be relayed
+  const { rows: uses } = await adminQuery(`SELECT count(*)::int AS n FROM request."WitnessUse"`, db.url);
+  expect(uses).toEqual([{ n: 0 }]);
+});

@@ -17,8 +17,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, hasErrorCode, isTransientDatabaseError, parseEvent, processMetrics, ROUTING_KEYS, type Delivery, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
 import type { PyxisPrisma } from '../data/client';
+import type { StockItem } from '../generated/prisma/client';
 import { inTransit, lockSlotsOf, StockReservations, type LockedSlot, type StockedItem } from '../data/reservations';
-import { takeFirstExpiring } from '../data/lots';
+import { addToLot, takeFirstExpiring, takeFromLots } from '../data/lots';
 import { recordMovements } from '../data/stockChanges';
 import { openDiscrepancy } from '../data/discrepancies';
 import { CLOSING, type RequestState, type RequestSource } from './requests';
@@ -169,17 +170,26 @@ export class StockConsumer {
       } as const;
       let short = request.quantity!;
       let last: LockedSlot | undefined = slots[0];
+      let lastNow: StockItem | undefined;
       for (const slot of slots) {
         const parts = taken.get(slot.id);
         if (!parts) continue;
         short += parts.reduce((sum, part) => sum + part.delta, 0);
         last = slot;
-        await recordMovements(tx, slot, parts, facts);
+        lastNow = await recordMovements(tx, slot, parts, facts);
       }
       if (short === 0) return;
       this.logger.warn({ eventId, requestId: request.requestId, short, override: !!request.overrideReason }, 'completed request took more than the count had: discrepancy opened');
       if (!last) return; // the dispenser holds no slot of the item at all: nothing to correct
       const before = last.quantity;
+      // The units were there (the request took them): found, then dispensed, so the register
+      // says what the patient received — as the request's FHIR MedicationDispense does.
+      const found = await recordMovements(tx, lastNow ?? last, [await addToLot(tx, last.id, null, null, short)], {
+        ...facts,
+        kind: 'COUNT',
+        reason: `found at dispense beyond the count: request ${request.requestId}${request.overrideReason ? ` (override: ${request.overrideReason})` : ''}`,
+      });
+      await recordMovements(tx, found, await takeFromLots(tx, last.id, short, { lot: null, expired: false }), facts);
       await openDiscrepancy(tx, {
         slot: last,
         source: 'DISPENSE',

@@ -696,7 +696,6 @@ export type RegisterEntry = {
   witnessId?: Maybe<Scalars['ID']['output']>;
 };
 
-/** A request for the bedside, owned by the request subgraph (its fields resolve there, through the gateway). */
 export type Request = {
   __typename?: 'Request';
   id: Scalars['ID']['output'];
