@@ -5,13 +5,17 @@
  * picks up and completes it, and the cabinet's count goes down; a cancelled one
  * gives its hold back.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eventually, MOCK_USERS, postGraphQL } from '@asky/testing';
 import { launch, type Launch } from './helpers/launcher';
 
 const DIPIRONA = '22222222-2222-4222-8222-000000000001';
+const CHROMIUM = '/usr/bin/chromium';
+/** Where Chromium is not installed, the browser test is reported as skipped. */
+const inBrowser = existsSync(CHROMIUM) ? it : it.skip;
 
 let launcher: Launch;
 let gatewayUrl: string;
@@ -115,4 +119,34 @@ describe('on the embedded default, the whole request workflow', () => {
     expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
     expect(await ask(pharmacist)).toBe(200);
   }, 60_000);
+
+  inBrowser("lets the pharmacist accept and complete a nurse's request from the dashboard's buttons", async () => {
+    const nurse = await login('nurse');
+    const before = await stockAt(await login('pharmacist'));
+    const { createRequest } = await call(nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
+      input: { kind: 'MEDICINE', priority: 'STAT', medicineId: DIPIRONA, dispenserId: before.dispenser.id, quantity: 1 },
+    });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(new URL('/dashboard/?lang=en', gatewayUrl).href);
+      await page.getByLabel('E-mail').fill(MOCK_USERS.pharmacist[0]);
+      await page.getByLabel('Password').fill(MOCK_USERS.pharmacist[1]);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      const row = page.locator(`#rows tr[data-id="${createRequest.id}"]`);
+      await row.waitFor({ timeout: 20_000 });
+      // Accept, then each next step, until it is handed over.
+      for (const status of ['ACCEPTED', 'PREPARING', 'IN TRANSIT', 'COMPLETED']) {
+        await row.locator('button').first().click();
+        await row.locator('.badge', { hasText: status }).waitFor({ timeout: 20_000 });
+      }
+    } finally {
+      await browser.close();
+    }
+    const after = await eventually(() => stockAt(nurse, before.dispenser.id), (s) => s.quantity === before.quantity - 1);
+    expect(after.quantity).toBe(before.quantity - 1);
+  }, 90_000);
 });
