@@ -494,4 +494,18 @@ CREATE INDEX "WitnessUse_witnessId_usedAt_idx" ON "WitnessUse"("witnessId", "use
 END
 $migration$;
 
+-- Migration 20261207200942_bedside_dose_waste
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261207200942_bedside_dose_waste' AND finished_at IS NOT NULL) THEN
+-- AlterTable
+ALTER TABLE "StockMovement" ADD COLUMN     "doseAmount" DOUBLE PRECISION,
+ADD COLUMN     "doseUnit" TEXT;
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, 'abc7f9c08aab1860b522f58e2c582330c3dff2eda023962596d849055ff840f8', '20261207200942_bedside_dose_waste', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

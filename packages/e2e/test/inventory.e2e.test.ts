@@ -233,11 +233,11 @@ describe("a medicine's register", () => {
       { kind: 'WASTE', delta: -1, balance: 5, lot: 'R2', slot: 'B', dispenser: { id: two.id }, actorId: technician, requestId: null, reason: '=HYPERLINK("http://x")' },
     ]);
     const lines = register.csv.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('at,kind,dispenser,slot,lot,delta,balance,actorId,witnessId,requestId,reason');
+    expect(lines[0]).toBe('at,kind,dispenser,slot,lot,delta,balance,actorId,witnessId,requestId,reason,doseAmount,doseUnit'); // columns are only ever added at the end
     expect(lines).toHaveLength(5);
-    expect(lines[3]).toMatch(new RegExp(`,DISPENSE,REG1-\\d+,A,R1,-2,6,${await idOf(ctx.tokens.pharmacist)},,${id},request ${id} completed$`));
+    expect(lines[3]).toMatch(new RegExp(`,DISPENSE,REG1-\\d+,A,R1,-2,6,${await idOf(ctx.tokens.pharmacist)},,${id},request ${id} completed,,$`));
     // A spreadsheet opening it runs no formula.
-    expect(lines[4]).toMatch(/,"'=HYPERLINK\(""http:\/\/x""\)"$/);
+    expect(lines[4]).toMatch(/,"'=HYPERLINK\(""http:\/\/x""\)",,$/);
 
     // A window after these movements opens with their balance.
     const later = await gql(ctx.tokens.pharmacist, REGISTER, { id: medicine, from: soon(1), to: soon(2) });

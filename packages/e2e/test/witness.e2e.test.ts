@@ -6,7 +6,7 @@
  * is never an access token, and is recorded on the movement or the history.
  */
 import { serviceRoleUrl } from '@asky/launcher';
-import { adminQuery, useTestSystem } from '@asky/testing';
+import { adminQuery, eventually, useTestSystem } from '@asky/testing';
 
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
 const DIPYRONE = '22222222-2222-4222-8222-000000000001';
@@ -166,5 +166,35 @@ describe('completing a controlled request', () => {
       if (!rows.length) await new Promise((r) => setTimeout(r, 100));
     }
     expect(rows).toEqual([{ delta: -2, witnessId: nurseId }]);
+  });
+});
+
+describe('waste at the bedside', () => {
+  it("records part of a dispensed ampoule discarded, witnessed, in the medicine's measure, never more than was dispensed, in the register", async () => {
+    const { dispenserId, assign } = await cabinetWith(MORPHINE);
+    await assign(await ctx.system.witness(ctx.tokens.technician, dispenserId, 'pharmacist'));
+    const { createRequest } = await ok(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
+      input: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId, quantity: 1, patient: { identifier: 'MRN-2002' }, orderId: 'RX-2002' },
+    });
+    const id = createRequest.id as string;
+    for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT']) await ok(ctx.tokens.pharmacist, 'mutation ($id: ID!, $s: RequestStatus!) { updateRequestStatus(id: $id, status: $s) { status } }', { id, s: status });
+    await ok(ctx.tokens.pharmacist, 'mutation ($id: ID!, $w: String) { updateRequestStatus(id: $id, status: COMPLETED, witnessToken: $w) { status } }', { id, w: await ctx.system.witness(ctx.tokens.pharmacist, id, 'charge', { act: 'DISPENSE', quantity: 1 }) });
+    await eventually(async () => (await adminQuery(`SELECT count(*)::int AS n FROM pyxis."StockMovement" WHERE "requestId" = '${id}' AND kind = 'DISPENSE'`, ctx.system.database.url)).rows[0].n, (n) => n > 0);
+
+    const WASTE = 'mutation ($id: ID!, $a: Float!, $u: String!, $w: String) { wasteDose(requestId: $id, amount: $a, unit: $u, reason: "dose given: 2 mg", witnessToken: $w) { kind delta doseAmount doseUnit witnessId requestId } }';
+    const waste = (amount: number, unit: string, w?: string) => ctx.system.graphql(WASTE, { id, a: amount, u: unit, w }, { token: ctx.tokens.nurse });
+    expect((await waste(8, 'mg')).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'witnessToken' });
+    expect((await waste(8, 'mg', await ctx.system.witness(ctx.tokens.nurse, id, 'charge'))).errors?.[0]?.message).toMatch(/naming it/); // the act unnamed
+    const wasted = await waste(8, 'mg', await ctx.system.witness(ctx.tokens.nurse, id, 'charge', { act: 'WASTE' }));
+    expect(wasted.data.wasteDose).toEqual({ kind: 'WASTE', delta: 0, doseAmount: 8, doseUnit: 'mg', witnessId: await idOf(ctx.tokens.charge), requestId: id });
+    const tooMuch = await waste(0.3, 'mL', await ctx.system.witness(ctx.tokens.nurse, id, 'charge', { act: 'WASTE' })); // 8 mg + 3 mg > the 10 mg dispensed
+    expect(tooMuch.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'amount' });
+
+    const { controlledRegister } = await ok(ctx.tokens.pharmacist, `{ controlledRegister(medicineId: "${MORPHINE}") { entries { kind delta requestId doseAmount doseUnit } csv } }`);
+    expect(controlledRegister.entries.filter((e: { requestId: string }) => e.requestId === id)).toEqual([
+      { kind: 'DISPENSE', delta: -1, requestId: id, doseAmount: null, doseUnit: null },
+      { kind: 'WASTE', delta: 0, requestId: id, doseAmount: 8, doseUnit: 'mg' },
+    ]);
+    expect(controlledRegister.csv.split('\r\n')[0]).toMatch(/,doseAmount,doseUnit$/);
   });
 });

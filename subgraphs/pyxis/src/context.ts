@@ -7,7 +7,8 @@ import { StockChanges } from './data/stockChanges';
 import { CatalogueChanges } from './data/catalogueChanges';
 import { StockReservations } from './data/reservations';
 import { Discrepancies } from './data/discrepancies';
-import type { StockDiscrepancy } from './generated/prisma/client';
+import type { StockDiscrepancy, StockMovement } from './generated/prisma/client';
+import { wasteDose, type DoseWasted } from './data/doseWaste';
 import { forbidden } from '@asky/shared';
 import { qrCallerKey, QrRenderBudget, type DispenserQrCodes } from './qrCodes';
 import type { CallerRate } from '@asky/shared';
@@ -27,6 +28,8 @@ export interface Context {
   /** Catalogue writes, audited as made by the viewer (a person). */
   catalogueChanges(): CatalogueChanges;
   readonly discrepancies: Discrepancies;
+  /** Records what the viewer (a person) discarded at the bedside of a dispensed request (see doseWaste.ts). */
+  wasteDose(waste: DoseWasted, witnessToken: string | null | undefined): Promise<StockMovement>;
   /** Closes a discrepancy as resolved by the viewer (a person), with a witness. */
   resolveDiscrepancy(id: string, reason: string, witnessToken: string | null | undefined): Promise<StockDiscrepancy>;
 }
@@ -46,6 +49,10 @@ export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCode
       return new StockChanges(prisma, viewer.id, witnesses);
     },
     discrepancies,
+    wasteDose: (waste, witnessToken) => {
+      if (viewer?.kind !== 'user') throw forbidden('Only a person discards a dose');
+      return wasteDose(prisma, witnesses, viewer.id, waste, witnessToken);
+    },
     resolveDiscrepancy: (id, reason, witnessToken) => {
       if (viewer?.kind !== 'user') throw forbidden('Only a person can resolve a discrepancy');
       return discrepancies.resolve(id, viewer.id, reason, witnessToken, witnesses);

@@ -71,3 +71,41 @@ export function packageContent(value: string | null | undefined, unit: { kind: '
   }
   return `${match![1]} ${code.code}`;
 }
+
+const amount = (text: string) => Number(text.replace(',', '.'));
+
+/**
+ * What one package unit of a medicine holds, in each unit it can be told in: its
+ * content ("1 mL"), and the drug in it when the strength is per that measure
+ * ("10 mg/mL" × 1 mL = 10 mg). Empty when the medicine says neither.
+ */
+export function amountsInOne(medicine: { readonly content: string | null; readonly strength: string }): Map<string, number> {
+  const inOne = new Map<string, number>();
+  const content = /^(\d+(?:[.,]\d+)?)\s*(\S+)$/.exec(medicine.content?.trim() ?? '');
+  const volumeUnit = content && canonical(content[2]!);
+  if (!content || volumeUnit?.kind !== 'MEASURE') return inOne;
+  const volume = amount(content[1]!);
+  inOne.set(volumeUnit.code, volume);
+  const strength = /^(\d+(?:[.,]\d+)?)\s*([^\s/]+)\s*\/\s*(\d+(?:[.,]\d+)?)?\s*(\S+)$/.exec(medicine.strength.trim());
+  const drugUnit = strength && canonical(strength[2]!);
+  if (strength && drugUnit?.kind === 'MEASURE' && canonical(strength[4]!)?.code === volumeUnit.code) {
+    inOne.set(drugUnit.code, (amount(strength[1]!) * volume) / (strength[3] ? amount(strength[3]) : 1));
+  }
+  return inOne;
+}
+
+/**
+ * How many package units `quantity` of `unit` is (0.8 for 8 mg of a 10 mg
+ * ampoule); BAD_USER_INPUT when the medicine cannot be measured in that unit.
+ */
+export function unitsOfDose(medicine: { readonly content: string | null; readonly strength: string }, quantity: number, unit: string): number {
+  const inOne = amountsInOne(medicine);
+  const code = canonical(unit)?.code;
+  const perUnit = code ? inOne.get(code) : undefined;
+  if (!perUnit) {
+    const allowed = [...inOne.keys()];
+    throw badUserInput(allowed.length ? `unit must be one this medicine is measured in: ${allowed.join(' or ')}` : 'This medicine says neither its content nor a strength per measure: waste whole units (wasteStock)', { argument: 'unit' });
+  }
+  if (!(quantity > 0) || !Number.isFinite(quantity)) throw badUserInput('amount must be positive', { argument: 'amount' });
+  return quantity / perUnit;
+}

@@ -48,6 +48,8 @@ export type WitnessedAct = (typeof WITNESSED_ACTS)[number];
 export interface Deed {
   readonly act: WitnessedAct;
   readonly quantity?: number | null;
+  /** Only a confirmation that names this act will do (acts on a subject another service also records acts on). */
+  readonly named?: boolean;
 }
 
 /** A confirmation checked for one act: who witnessed it, and the confirmation to record as used. */
@@ -94,6 +96,7 @@ export class WitnessCheck {
     if (!token) throw badUserInput(`This needs a witness: a ${WITNESS_ROLES.join(' or ')} other than you signs in to confirm it (the witness mutation), and its witnessToken comes with the change`, WITNESS_ARGUMENT);
     const claims = await this.auth.verifier.verifyWitness(token);
     if (claims.act !== actorId || !([] as string[]).concat(subject).includes(claims.what)) throw badUserInput('This witness confirmation is for another person or another act', WITNESS_ARGUMENT);
+    if (deed.named && !claims.deed) throw badUserInput(`This needs a confirmation of this act: the witness signs in naming it (act: ${deed.act})`, WITNESS_ARGUMENT);
     if (claims.deed && claims.deed !== deed.act) throw badUserInput(`This witness confirmed a ${claims.deed}, not a ${deed.act}`, WITNESS_ARGUMENT);
     if (claims.qty !== undefined && deed.quantity !== undefined && deed.quantity !== null && claims.qty !== deed.quantity) {
       throw badUserInput(`This witness confirmed ${claims.qty}, not ${deed.quantity}`, WITNESS_ARGUMENT);

@@ -47,10 +47,10 @@ export async function readRegister(prisma: PyxisPrisma, medicineId: string, firs
   return { medicineId, firstDay, lastDay, openingBalance, closingBalance: balance, entries };
 }
 
-const CSV_COLUMNS = ['at', 'kind', 'dispenser', 'slot', 'lot', 'delta', 'balance', 'actorId', 'witnessId', 'requestId', 'reason'];
+const CSV_COLUMNS = ['at', 'kind', 'dispenser', 'slot', 'lot', 'delta', 'balance', 'actorId', 'witnessId', 'requestId', 'reason', 'doseAmount', 'doseUnit'];
 
 /** RFC 4180 CSV with a header line; text that a spreadsheet would run as a formula is quoted out of it. */
 export function registerCsv(register: Register): string {
-  const rows = register.entries.map((e) => [e.at.toISOString(), e.kind, e.stockItem.dispenser.code, e.stockItem.slot, e.lot, e.delta, e.balance, e.actorId, e.witnessId, e.requestId, e.reason]);
+  const rows = register.entries.map((e) => [e.at.toISOString(), e.kind, e.stockItem.dispenser.code, e.stockItem.slot, e.lot, e.delta, e.balance, e.actorId, e.witnessId, e.requestId, e.reason, e.doseAmount, e.doseUnit]);
   return stringify(rows, { header: true, columns: CSV_COLUMNS, escape_formulas: true, record_delimiter: 'windows' });
 }

@@ -33,6 +33,9 @@ export interface MovementFacts {
   readonly actorId: string;
   readonly witnessId: string | null;
   readonly requestId?: string | null;
+  /** A bedside waste's amount, in its unit (see doseWaste.ts). */
+  readonly doseAmount?: number;
+  readonly doseUnit?: string;
 }
 
 export type LockedItem = Pick<StockItem, 'id' | 'slot' | 'dispenserId' | 'quantity' | 'medicineId' | 'materialId'>;

@@ -365,6 +365,15 @@ export type Mutation = {
    * medicine of the same active ingredient, strength and dosage form. Audited.
    */
   updateMedicine: Medicine;
+  /**
+   * What was left of a dispensed unit and discarded at the bedside (8 mg of a 10 mg
+   * ampoule): `amount` in the medicine's content unit (mL) or its drug's (mg, when
+   * the strength is per that measure), against the completed request it was
+   * dispensed for — never more than it took. A controlled medicine's needs a witness
+   * (subject: the request; act WASTE). The register gets a WASTE of 0 units carrying
+   * the amount (`doseAmount`, `doseUnit`).
+   */
+  wasteDose: StockMovement;
   /** Takes out `quantity` broken, spoiled, partly used or expired units (a WASTE movement, never below zero: CONFLICT), first expiry first or from `lot`, with a reason; a witness as for `restock`. */
   wasteStock: StockSlot;
 };
@@ -467,6 +476,15 @@ export type MutationUpdateMedicineArgs = {
   id: Scalars['ID']['input'];
   input: MedicineInput;
   reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationWasteDoseArgs = {
+  amount: Scalars['Float']['input'];
+  reason: Scalars['String']['input'];
+  requestId: Scalars['ID']['input'];
+  unit: Scalars['String']['input'];
+  witnessToken?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -688,6 +706,9 @@ export type RegisterEntry = {
   balance: Scalars['Int']['output'];
   delta: Scalars['Int']['output'];
   dispenser: Dispenser;
+  /** A bedside WASTE of part of a unit: how much, in `doseUnit`. */
+  doseAmount?: Maybe<Scalars['Float']['output']>;
+  doseUnit?: Maybe<Scalars['String']['output']>;
   kind: StockMovementKind;
   lot?: Maybe<Scalars['String']['output']>;
   reason?: Maybe<Scalars['String']['output']>;
@@ -829,12 +850,15 @@ export type StockMovement = {
   at: Scalars['String']['output'];
   /** Signed change; null for a blind counter (TECHNICIAN) on a controlled medicine. */
   delta?: Maybe<Scalars['Int']['output']>;
+  /** A bedside WASTE of part of a unit: how much, in `doseUnit`. */
+  doseAmount?: Maybe<Scalars['Float']['output']>;
+  doseUnit?: Maybe<Scalars['String']['output']>;
   kind: StockMovementKind;
   lot?: Maybe<Scalars['String']['output']>;
   /** Null for a blind counter (TECHNICIAN) on a controlled medicine. */
   quantityAfter?: Maybe<Scalars['Int']['output']>;
   reason?: Maybe<Scalars['String']['output']>;
-  /** The request a DISPENSE or RETURN was for. */
+  /** The request a DISPENSE or RETURN was for (a bedside WASTE: whose units). */
   requestId?: Maybe<Scalars['ID']['output']>;
   /** The second person who confirmed it (a user id): every change of a controlled medicine has one. */
   witnessId?: Maybe<Scalars['ID']['output']>;
@@ -1056,6 +1080,7 @@ export type ResolversTypes = ResolversObject<{
   MedicineInput: MedicineInput;
   MedicineRegister: ResolverTypeWrapper<Register>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   QrFormat: QrFormat;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -1101,6 +1126,7 @@ export type ResolversParentTypes = ResolversObject<{
   MedicineInput: MedicineInput;
   MedicineRegister: Register;
   Mutation: Record<PropertyKey, never>;
+  Float: Scalars['Float']['output'];
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RegisterEntry: RegisterLine;
@@ -1254,6 +1280,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   updateDispenser?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType, RequireFields<MutationUpdateDispenserArgs, 'id' | 'input'>>;
   updateMaterial?: Resolver<ResolversTypes['Material'], ParentType, ContextType, RequireFields<MutationUpdateMaterialArgs, 'id' | 'input'>>;
   updateMedicine?: Resolver<ResolversTypes['Medicine'], ParentType, ContextType, RequireFields<MutationUpdateMedicineArgs, 'id' | 'input'>>;
+  wasteDose?: Resolver<ResolversTypes['StockMovement'], ParentType, ContextType, RequireFields<MutationWasteDoseArgs, 'amount' | 'reason' | 'requestId' | 'unit'>>;
   wasteStock?: Resolver<ResolversTypes['StockSlot'], ParentType, ContextType, RequireFields<MutationWasteStockArgs, 'quantity' | 'reason' | 'slotId'>>;
 }>;
 
@@ -1293,6 +1320,8 @@ export type RegisterEntryResolvers<ContextType = Context, ParentType extends Res
   balance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   delta?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   dispenser?: Resolver<ResolversTypes['Dispenser'], ParentType, ContextType>;
+  doseAmount?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  doseUnit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['StockMovementKind'], ParentType, ContextType>;
   lot?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1371,6 +1400,8 @@ export type StockMovementResolvers<ContextType = Context, ParentType extends Res
   actorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   delta?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  doseAmount?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  doseUnit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['StockMovementKind'], ParentType, ContextType>;
   lot?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   quantityAfter?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;

@@ -102,6 +102,8 @@ export const Mutation: MutationResolvers = {
   },
   wasteStock: (_, { slotId, quantity, reason, lot, witnessToken }, ctx) =>
     ctx.stockChanges().waste(parseId(slotId, 'slotId'), valid.count(quantity, 'quantity', { min: 1, max: 100_000 }), valid.text(reason, 'reason', 500), valid.optionalText(lot, 'lot', 40), witnessToken),
+  wasteDose: (_, { requestId, amount, unit, reason, witnessToken }, ctx) =>
+    ctx.wasteDose({ requestId: parseId(requestId, 'requestId'), amount, unit: valid.text(unit, 'unit', 20), reason: valid.text(reason, 'reason', 500) }, witnessToken),
   countStock: (_, { slotId, counted, witnessToken }, ctx) => ctx.stockChanges().count(parseId(slotId, 'slotId'), valid.count(counted, 'counted', { min: 0, max: 100_000 }), witnessToken),
   resolveDiscrepancy: (_, { id, reason, witnessToken }, ctx) => ctx.resolveDiscrepancy(parseId(id), valid.text(reason, 'reason', 500), witnessToken),
   reserveStock: (_, { input }, { reservations }) => {
