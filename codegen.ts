@@ -42,6 +42,8 @@ const config: CodegenConfig = {
       StockChange: '../data/recordedStockChanges#RecordedStockChange',
       LotDispense: '../data/stock#LotDispenseRow',
       Request: '../data/stock#RequestReference',
+      User: '../data/stock#RequestReference',
+      RegisterDay: '../data/register#RegisterDayTotals',
     }),
     ...subgraph('request', {
       Request: model('Request'),

@@ -142,4 +142,17 @@ ALTER TABLE "User" ADD COLUMN     "units" TEXT[] DEFAULT ARRAY[]::TEXT[];
 END
 $migration$;
 
+-- Migration 20261207201359_professional_registration
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261207201359_professional_registration' AND finished_at IS NOT NULL) THEN
+-- AlterTable
+ALTER TABLE "User" ADD COLUMN     "registration" TEXT;
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, 'd66db13d2e7d1ef7de8f1409caf5f2a9932010aeb81bf834ac7b33e7d5ebc65a', '20261207201359_professional_registration', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -22,6 +22,12 @@ INSERT INTO auth."User" (id, name, email, "passwordHash", role, units, "updatedA
    'scrypt$131072$8$1$YiTn1qHPKMrB7rlcEV2Q7A==$ErD89jpFh06blmRtotGyMRYuDFjkbGHUdkQUO/wWteE=', 'CHARGE_NURSE', ARRAY['UTI Adulto'], now())
 ON CONFLICT DO NOTHING;
 
+-- Professional registrations, as a controlled-substance register names people.
+UPDATE auth."User" u SET registration = r.registration
+FROM (VALUES ('11111111-1111-4111-8111-000000000001', 'COREN-SP 123456'), ('11111111-1111-4111-8111-000000000002', 'CRF-SP 98765'),
+             ('11111111-1111-4111-8111-000000000005', 'COREN-SP 654321')) AS r(id, registration)
+WHERE u.id = r.id::uuid AND u.registration IS NULL;
+
 INSERT INTO pyxis."Medicine" (id, name, "activeIngredient", strength, "dosageForm", unit, controlled, "atcCode", "updatedAt") VALUES
   ('22222222-2222-4222-8222-000000000001', 'Dipirona sódica', 'metamizole sodium', '500 mg/mL', 'solução injetável', 'ampoule', false, 'N02BB02', now()),
   ('22222222-2222-4222-8222-000000000002', 'Paracetamol', 'paracetamol', '500 mg', 'comprimido', 'tablet', false, 'N02BE01', now()),

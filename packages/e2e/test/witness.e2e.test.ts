@@ -184,10 +184,10 @@ describe('waste at the bedside', () => {
     const WASTE = 'mutation ($id: ID!, $a: Float!, $u: String!, $w: String) { wasteDose(requestId: $id, amount: $a, unit: $u, reason: "dose given: 2 mg", witnessToken: $w) { kind delta doseAmount doseUnit witnessId requestId } }';
     const waste = (amount: number, unit: string, w?: string) => ctx.system.graphql(WASTE, { id, a: amount, u: unit, w }, { token: ctx.tokens.nurse });
     expect((await waste(8, 'mg')).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'witnessToken' });
-    expect((await waste(8, 'mg', await ctx.system.witness(ctx.tokens.nurse, id, 'charge'))).errors?.[0]?.message).toMatch(/naming it/); // the act unnamed
-    const wasted = await waste(8, 'mg', await ctx.system.witness(ctx.tokens.nurse, id, 'charge', { act: 'WASTE' }));
-    expect(wasted.data.wasteDose).toEqual({ kind: 'WASTE', delta: 0, doseAmount: 8, doseUnit: 'mg', witnessId: await idOf(ctx.tokens.charge), requestId: id });
-    const tooMuch = await waste(0.3, 'mL', await ctx.system.witness(ctx.tokens.nurse, id, 'charge', { act: 'WASTE' })); // 8 mg + 3 mg > the 10 mg dispensed
+    expect((await waste(8, 'mg', await ctx.system.witness(ctx.tokens.nurse, id, 'pharmacist'))).errors?.[0]?.message).toMatch(/naming it/); // the act unnamed
+    const wasted = await waste(8, 'mg', await ctx.system.witness(ctx.tokens.nurse, id, 'pharmacist', { act: 'WASTE' }));
+    expect(wasted.data.wasteDose).toEqual({ kind: 'WASTE', delta: 0, doseAmount: 8, doseUnit: 'mg', witnessId: await idOf(ctx.tokens.pharmacist), requestId: id });
+    const tooMuch = await waste(0.3, 'mL', await ctx.system.witness(ctx.tokens.nurse, id, 'pharmacist', { act: 'WASTE' })); // 8 mg + 3 mg > the 10 mg dispensed
     expect(tooMuch.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'amount' });
 
     const { controlledRegister } = await ok(ctx.tokens.pharmacist, `{ controlledRegister(medicineId: "${MORPHINE}") { entries { kind delta requestId doseAmount doseUnit } csv } }`);
@@ -196,5 +196,46 @@ describe('waste at the bedside', () => {
       { kind: 'WASTE', delta: 0, requestId: id, doseAmount: 8, doseUnit: 'mg' },
     ]);
     expect(controlledRegister.csv.split('\r\n')[0]).toMatch(/,doseAmount,doseUnit$/);
+  });
+});
+
+describe("a controlled medicine's register, as an inspector reads it", () => {
+  /** One sign-in of `witness` for a round of `actorToken`'s acts: their confirmations, in order. */
+  const round = async (actorToken: string, witness: 'charge' | 'pharmacist', acts: { subjectId: string; act: string; quantity?: number }[]) => {
+    const [email, password] = witness === 'charge' ? ['charge@asky.local', 'asky-charge'] : ['pharmacist@asky.local', 'asky-pharmacist'];
+    const body = await ok(actorToken, 'mutation ($e: String!, $p: String!, $acts: [WitnessedActInput!]!) { witnessRound(email: $e, password: $p, acts: $acts) { token } }', { e: email, p: password, acts });
+    return body.witnessRound.map((c: { token: string }) => c.token) as string[];
+  };
+
+  it('balances a whole shift to the unit against stock, naming people with their registrations, the patient and the order, on the hospital clock', async () => {
+    const { dispenserId, assign } = await cabinetWith(MORPHINE);
+    const [assigning, counting] = await round(ctx.tokens.technician, 'pharmacist', [{ subjectId: dispenserId, act: 'ASSIGN', quantity: 10 }, { subjectId: dispenserId, act: 'COUNT', quantity: 12 }]);
+    const slot = (await assign(assigning)).data.assignSlot;
+    const { createRequest } = await ok(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
+      input: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId, quantity: 2, patient: { identifier: 'MRN-3003', bed: 'UTI 9' }, orderId: 'RX-3003' },
+    });
+    const id = createRequest.id as string;
+    const [restocking, dispensing] = await round(ctx.tokens.pharmacist, 'charge', [{ subjectId: slot.id, act: 'RESTOCK', quantity: 5 }, { subjectId: id, act: 'DISPENSE', quantity: 2 }]);
+    await ok(ctx.tokens.pharmacist, 'mutation ($id: ID!, $w: String) { restock(slotId: $id, quantity: 5, witnessToken: $w) { id } }', { id: slot.id, w: restocking });
+    for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT']) await ok(ctx.tokens.pharmacist, 'mutation ($id: ID!, $s: RequestStatus!) { updateRequestStatus(id: $id, status: $s) { status } }', { id, s: status });
+    await ok(ctx.tokens.pharmacist, 'mutation ($id: ID!, $w: String) { updateRequestStatus(id: $id, status: COMPLETED, witnessToken: $w) { status } }', { id, w: dispensing });
+    await eventually(async () => (await adminQuery(`SELECT quantity FROM pyxis."StockItem" WHERE id = '${slot.id}'`, ctx.system.database.url)).rows[0].quantity, (q) => q === 13);
+    await ok(ctx.tokens.technician, 'mutation ($id: ID!, $w: String) { countStock(slotId: $id, counted: 12, witnessToken: $w) { counted } }', { id: slot.id, w: counting });
+
+    const { controlledRegister: book } = await ok(ctx.tokens.pharmacist, `{ controlledRegister(medicineId: "${MORPHINE}") {
+      closingBalance days { day openingBalance closingBalance received dispensed removed }
+      entries { kind delta localAt requestId actor { name registration } witness { name registration } request { orderId patient { identifier bed } } } } }`);
+    // To the unit: the book's balance is what every cabinet holds.
+    const { rows } = await adminQuery(`SELECT sum(quantity)::int AS total FROM pyxis."StockItem" WHERE "medicineId" = '${MORPHINE}'`, ctx.system.database.url);
+    expect(book.closingBalance).toBe(rows[0].total);
+    const today = book.days.at(-1);
+    expect(today.closingBalance).toBe(book.closingBalance);
+    expect(today.closingBalance).toBe(today.openingBalance + today.received - today.dispensed - today.removed);
+    const dispense = book.entries.find((e: { kind: string; requestId: string }) => e.kind === 'DISPENSE' && e.requestId === id);
+    expect(dispense).toEqual({
+      kind: 'DISPENSE', delta: -2, localAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}-03:00$/), requestId: id,
+      actor: { name: 'Bruno Lima', registration: 'CRF-SP 98765' }, witness: { name: 'Elisa Prado', registration: 'COREN-SP 654321' },
+      request: { orderId: 'RX-3003', patient: { identifier: 'MRN-3003', bed: 'UTI 9' } },
+    });
   });
 });

@@ -37,6 +37,16 @@ function offsetAt(at: Date, timeZone: string): number {
   return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!) - Math.floor(at.getTime() / 1000) * 1000;
 }
 
+const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0');
+
+/** `at` as the hospital's clock shows it, ISO-8601 with its offset ("2026-12-07T16:05:00-03:00"): how a book kept on paper reads. */
+export function hospitalLocalIso(at: Date, timeZone = hospitalTimeZone()): string {
+  const [y, mo, d, h, mi, s] = wallClock(at, timeZone);
+  const offsetMinutes = Math.round(offsetAt(at, timeZone) / 60_000);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  return `${y}-${pad(mo!)}-${pad(d!)}T${pad(h!)}:${pad(mi!)}:${pad(s!)}${sign}${pad(Math.trunc(offsetMinutes / 60))}:${pad(offsetMinutes % 60)}`;
+}
+
 /** Today's calendar day in the hospital, as the UTC midnight Postgres `date` columns hold. */
 export function hospitalToday(now = new Date(), timeZone = hospitalTimeZone()): Date {
   const [y, mo, d] = wallClock(now, timeZone);

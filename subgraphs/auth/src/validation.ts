@@ -22,6 +22,14 @@ export function validEmail(email: string): string {
   return normalised;
 }
 
+/** A professional registration, trimmed: 1 to 40 characters, or null (none). */
+export function validRegistration(registration: string | null | undefined): string | null {
+  const trimmed = registration?.trim() ?? '';
+  if (!registration || !trimmed) return null;
+  if (trimmed.length > 40) throw badUserInput('registration must have at most 40 characters', { argument: 'registration' });
+  return trimmed;
+}
+
 export function validName(name: string): string {
   const trimmed = name.trim();
   if (!trimmed || trimmed.length > 100) throw badUserInput('name must have 1 to 100 characters', { argument: 'name' });

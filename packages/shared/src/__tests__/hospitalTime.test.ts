@@ -1,4 +1,4 @@
-import { hospitalToday, parseInstant } from '../hospitalTime';
+import { hospitalLocalIso, hospitalToday, parseInstant } from '../hospitalTime';
 
 describe("the hospital's clock", () => {
   it('reads a date or date-time without an offset as local time, and one with an offset as it says', () => {
@@ -21,5 +21,13 @@ describe("the hospital's clock", () => {
     // 22:00 in São Paulo on 31 December is already 1 January in UTC.
     expect(hospitalToday(new Date('2027-01-01T01:00:00Z'), 'America/Sao_Paulo').toISOString()).toBe('2026-12-31T00:00:00.000Z');
     expect(hospitalToday(new Date('2027-01-01T03:00:00Z'), 'America/Sao_Paulo').toISOString()).toBe('2027-01-01T00:00:00.000Z');
+  });
+});
+
+describe("the hospital's clock, as a book reads", () => {
+  it('shows an instant in the hospital zone with its offset', () => {
+    expect(hospitalLocalIso(new Date('2026-12-07T19:05:09.123Z'), 'America/Sao_Paulo')).toBe('2026-12-07T16:05:09-03:00');
+    expect(hospitalLocalIso(new Date('2026-07-01T00:30:00Z'), 'Europe/Lisbon')).toBe('2026-07-01T01:30:00+01:00');
+    expect(hospitalLocalIso(new Date('2026-07-01T00:30:00Z'), 'America/St_Johns')).toBe('2026-06-30T22:00:00-02:30');
   });
 });

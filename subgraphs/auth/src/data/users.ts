@@ -12,13 +12,15 @@ export interface NewUser {
   readonly passwordChangeRequired?: boolean;
   /** CHARGE_NURSE: the units she oversees. */
   readonly units?: string[];
+  /** Professional registration (COREN, CRF). */
+  readonly registration?: string | null;
 }
 
 const MISSING = 'No user has this id';
 
 const userRows = rowsById<User>(
   'auth."User"',
-  ['id', 'name', 'email', 'passwordHash', 'role', 'active', 'passwordChangeRequired', 'units', 'createdAt', 'updatedAt'],
+  ['id', 'name', 'email', 'passwordHash', 'role', 'active', 'passwordChangeRequired', 'units', 'registration', 'createdAt', 'updatedAt'],
   ['createdAt', 'updatedAt'],
 );
 
@@ -60,6 +62,10 @@ export class UserRepository {
   }
 
   /** A new role; one that is not CHARGE_NURSE oversees no units. */
+  setRegistration(id: string, registration: string | null) {
+    return expectingClientErrors(this.prisma.user.update({ where: { id }, data: { registration } }), { missing: MISSING });
+  }
+
   setRole(id: string, role: Role) {
     return expectingClientErrors(this.prisma.user.update({ where: { id }, data: { role, ...(role === 'CHARGE_NURSE' ? {} : { units: [] }) } }), { missing: MISSING });
   }

@@ -39,6 +39,8 @@ export type CreateUserInput = {
   email: Scalars['String']['input'];
   name: Scalars['String']['input'];
   password: Scalars['String']['input'];
+  /** Professional registration (COREN-SP 123456, CRF-SP 98765), 1 to 40 characters. */
+  registration?: InputMaybe<Scalars['String']['input']>;
   role: Role;
   /** CHARGE_NURSE: the units whose requests she sees, as dispensers name them (e.g. "UTI Adulto"). */
   units?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -71,6 +73,8 @@ export type Mutation = {
    * whatever the e-mail: accounts come from an ADMIN (`createUser`).
    */
   register: AuthPayload;
+  /** Sets (or, null, clears) a person's professional registration (1 to 40 characters). */
+  setUserRegistration: User;
   /** Sets the units a CHARGE_NURSE oversees (up to 20; BAD_USER_INPUT for other roles); they take effect within USER_STATUS_TTL_MS. */
   setUserUnits: User;
   /**
@@ -138,6 +142,12 @@ export type MutationRegisterArgs = {
 };
 
 
+export type MutationSetUserRegistrationArgs = {
+  id: Scalars['ID']['input'];
+  registration?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type MutationSetUserUnitsArgs = {
   id: Scalars['ID']['input'];
   units: Array<Scalars['String']['input']>;
@@ -202,6 +212,8 @@ export type User = {
   email: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
+  /** Professional registration as the council issues it (COREN-SP 123456, CRF-SP 98765): what a controlled-substance register names. */
+  registration?: Maybe<Scalars['String']['output']>;
   role: Role;
   /** CHARGE_NURSE: the units whose requests she sees, as dispensers name them (empty for other roles). */
   units: Array<Scalars['String']['output']>;
@@ -401,6 +413,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'refreshToken'>>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
   register?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'email' | 'name' | 'password'>>;
+  setUserRegistration?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRegistrationArgs, 'id'>>;
   setUserUnits?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserUnitsArgs, 'id' | 'units'>>;
   witness?: Resolver<ResolversTypes['WitnessConfirmation'], ParentType, ContextType, RequireFields<MutationWitnessArgs, 'email' | 'password' | 'subjectId'>>;
   witnessRound?: Resolver<Array<ResolversTypes['WitnessConfirmation']>, ParentType, ContextType, RequireFields<MutationWitnessRoundArgs, 'acts' | 'email' | 'password'>>;
@@ -419,6 +432,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  registration?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
   units?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 }>;

@@ -3,7 +3,7 @@ import type { MutationResolvers } from '../generated/graphql';
 import type { Context } from '../context';
 import type { AuthSession } from '../sessions';
 import type { WitnessedDeed } from '../tokens';
-import { checkPassword, validEmail, validName, validUnits } from '../validation';
+import { checkPassword, validEmail, validName, validRegistration, validUnits } from '../validation';
 
 /** The most acts one witness sign-in confirms (a cabinet's restock round). */
 const MAX_ROUND = 50;
@@ -47,7 +47,8 @@ export const Mutation: MutationResolvers = {
     checkPassword(input.password, email);
     // A password the administrator knows: the person picks their own at first login.
     const units = validUnits(input.units ?? [], input.role);
-    return users.create({ name: validName(input.name), email, passwordHash: await hashPassword(input.password), role: input.role, passwordChangeRequired: true, units });
+    const registration = validRegistration(input.registration);
+    return users.create({ name: validName(input.name), email, passwordHash: await hashPassword(input.password), role: input.role, passwordChangeRequired: true, units, registration });
   },
   setUserUnits: async (_, { id, units }, { users }) => {
     const user = await users.findById(parseId(id));
@@ -55,5 +56,6 @@ export const Mutation: MutationResolvers = {
     return users.setUnits(user.id, validUnits(units, user.role));
   },
   changeUserRole: (_, { id, role }, { users }) => users.setRole(parseId(id), role),
+  setUserRegistration: (_, { id, registration }, { users }) => users.setRegistration(parseId(id), validRegistration(registration)),
   deactivateUser: (_, { id }, { users }) => users.deactivate(parseId(id)),
 };

@@ -6,7 +6,7 @@
  * carries on from the last one before it.
  */
 import { stringify } from 'csv-stringify/sync';
-import { badUserInput, notFound, parseInstant } from '@asky/shared';
+import { badUserInput, hospitalLocalIso, hospitalTimeZone, notFound, parseInstant } from '@asky/shared';
 import type { PyxisPrisma } from './client';
 import type { Dispenser, StockItem, StockMovement } from '../generated/prisma/client';
 
@@ -45,6 +45,35 @@ export async function readRegister(prisma: PyxisPrisma, medicineId: string, firs
   let balance = openingBalance;
   const entries = movements.map((movement) => ({ ...movement, balance: (balance += movement.delta) }));
   return { medicineId, firstDay, lastDay, openingBalance, closingBalance: balance, entries };
+}
+
+/** One of the hospital's days of a register. */
+export interface RegisterDayTotals {
+  readonly day: string;
+  readonly openingBalance: number;
+  readonly closingBalance: number;
+  readonly received: number;
+  readonly dispensed: number;
+  readonly removed: number;
+}
+
+/** The register's days with movements, in order: each carries on from the one before. */
+export function registerDays(register: Register, timeZone = hospitalTimeZone()): RegisterDayTotals[] {
+  const days: RegisterDayTotals[] = [];
+  let balance = register.openingBalance;
+  for (const entry of register.entries) {
+    const day = hospitalLocalIso(entry.at, timeZone).slice(0, 10);
+    let current = days.at(-1);
+    if (current?.day !== day) days.push((current = { day, openingBalance: balance, closingBalance: balance, received: 0, dispensed: 0, removed: 0 }));
+    balance += entry.delta;
+    const moved = {
+      received: entry.delta > 0 ? entry.delta : 0,
+      dispensed: entry.kind === 'DISPENSE' ? -entry.delta : 0,
+      removed: entry.delta < 0 && entry.kind !== 'DISPENSE' ? -entry.delta : 0,
+    };
+    days[days.length - 1] = { ...current, closingBalance: balance, received: current.received + moved.received, dispensed: current.dispensed + moved.dispensed, removed: current.removed + moved.removed };
+  }
+  return days;
 }
 
 const CSV_COLUMNS = ['at', 'kind', 'dispenser', 'slot', 'lot', 'delta', 'balance', 'actorId', 'witnessId', 'requestId', 'reason', 'doseAmount', 'doseUnit'];

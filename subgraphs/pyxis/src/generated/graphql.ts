@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Medicine as MedicineModel, Material as MaterialModel, AssistanceType as AssistanceTypeModel, Dispenser as DispenserModel, StockItem as StockItemModel, StockMovement as StockMovementModel, StockDiscrepancy as StockDiscrepancyModel, CatalogueChange as CatalogueChangeModel } from './prisma/client';
 import type { StockWithDispenser, LotInSlot, LotDispenseRow, RequestReference } from '../data/stock';
 import type { CountResult } from '../data/stockChanges';
-import type { Register, RegisterLine } from '../data/register';
+import type { Register, RegisterLine, RegisterDayTotals } from '../data/register';
 import type { RecordedStockChange } from '../data/recordedStockChanges';
 import type { Context } from '../context';
 export type Maybe<T> = T | null;
@@ -289,6 +289,8 @@ export type MedicineRegister = {
   closingBalance: Scalars['Int']['output'];
   /** The entries as CSV (RFC 4180, header line; text a spreadsheet would run as a formula is escaped). */
   csv: Scalars['String']['output'];
+  /** Each of the hospital's days of the window that has movements, in order: its balances and totals. */
+  days: Array<RegisterDay>;
   entries: Array<RegisterEntry>;
   /** First day (YYYY-MM-DD, the hospital's day: HOSPITAL_TIME_ZONE), included. */
   from: Scalars['String']['output'];
@@ -696,9 +698,26 @@ export type QueryStockReservationArgs = {
   requestId: Scalars['ID']['input'];
 };
 
+/** One of the hospital's days in a register: what the book carries over, took in and gave out. */
+export type RegisterDay = {
+  __typename?: 'RegisterDay';
+  closingBalance: Scalars['Int']['output'];
+  /** YYYY-MM-DD, the hospital's day. */
+  day: Scalars['String']['output'];
+  /** Units out to patients (DISPENSE). */
+  dispensed: Scalars['Int']['output'];
+  openingBalance: Scalars['Int']['output'];
+  /** Units in: assigned, restocked, adjusted or counted up, returned. */
+  received: Scalars['Int']['output'];
+  /** Units out otherwise: wasted, adjusted or counted down. */
+  removed: Scalars['Int']['output'];
+};
+
 /** One movement in a medicine's register. */
 export type RegisterEntry = {
   __typename?: 'RegisterEntry';
+  /** Who acted: name and professional registration resolve through the gateway. */
+  actor: User;
   actorId: Scalars['ID']['output'];
   /** ISO-8601. */
   at: Scalars['String']['output'];
@@ -710,10 +729,16 @@ export type RegisterEntry = {
   doseAmount?: Maybe<Scalars['Float']['output']>;
   doseUnit?: Maybe<Scalars['String']['output']>;
   kind: StockMovementKind;
+  /** When, on the hospital's clock (HOSPITAL_TIME_ZONE), with its offset: as the book is kept. */
+  localAt: Scalars['String']['output'];
   lot?: Maybe<Scalars['String']['output']>;
   reason?: Maybe<Scalars['String']['output']>;
+  /** The request: its patient, bed and order (the prescription) resolve through the gateway. */
+  request?: Maybe<Request>;
   requestId?: Maybe<Scalars['ID']['output']>;
   slot: Scalars['String']['output'];
+  /** Who witnessed (controlled medicines): name and registration through the gateway. */
+  witness?: Maybe<User>;
   witnessId?: Maybe<Scalars['ID']['output']>;
 };
 
@@ -948,6 +973,11 @@ export type UpdateDispenserInput = {
   unit?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type User = {
+  __typename?: 'User';
+  id: Scalars['ID']['output'];
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -1084,6 +1114,7 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   QrFormat: QrFormat;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RegisterDay: ResolverTypeWrapper<RegisterDayTotals>;
   RegisterEntry: ResolverTypeWrapper<RegisterLine>;
   Request: ResolverTypeWrapper<RequestReference>;
   ReserveStockInput: ReserveStockInput;
@@ -1099,6 +1130,7 @@ export type ResolversTypes = ResolversObject<{
   StockSlot: ResolverTypeWrapper<StockItemModel>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdateDispenserInput: UpdateDispenserInput;
+  User: ResolverTypeWrapper<RequestReference>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
@@ -1129,6 +1161,7 @@ export type ResolversParentTypes = ResolversObject<{
   Float: Scalars['Float']['output'];
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  RegisterDay: RegisterDayTotals;
   RegisterEntry: RegisterLine;
   Request: RequestReference;
   ReserveStockInput: ReserveStockInput;
@@ -1142,6 +1175,7 @@ export type ResolversParentTypes = ResolversObject<{
   StockSlot: StockItemModel;
   Subscription: Record<PropertyKey, never>;
   UpdateDispenserInput: UpdateDispenserInput;
+  User: RequestReference;
   String: Scalars['String']['output'];
 }>;
 
@@ -1256,6 +1290,7 @@ export type MedicineEdgeResolvers<ContextType = Context, ParentType extends Reso
 export type MedicineRegisterResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MedicineRegister'] = ResolversParentTypes['MedicineRegister']> = ResolversObject<{
   closingBalance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   csv?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  days?: Resolver<Array<ResolversTypes['RegisterDay']>, ParentType, ContextType>;
   entries?: Resolver<Array<ResolversTypes['RegisterEntry']>, ParentType, ContextType>;
   from?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   medicine?: Resolver<ResolversTypes['Medicine'], ParentType, ContextType>;
@@ -1314,7 +1349,17 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   stockReservation?: Resolver<ResolversTypes['StockReservation'], ParentType, ContextType, RequireFields<QueryStockReservationArgs, 'requestId'>>;
 }>;
 
+export type RegisterDayResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RegisterDay'] = ResolversParentTypes['RegisterDay']> = ResolversObject<{
+  closingBalance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dispensed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  openingBalance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  received?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  removed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type RegisterEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RegisterEntry'] = ResolversParentTypes['RegisterEntry']> = ResolversObject<{
+  actor?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   actorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   balance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1323,10 +1368,13 @@ export type RegisterEntryResolvers<ContextType = Context, ParentType extends Res
   doseAmount?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   doseUnit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['StockMovementKind'], ParentType, ContextType>;
+  localAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   lot?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  request?: Resolver<Maybe<ResolversTypes['Request']>, ParentType, ContextType>;
   requestId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   slot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  witness?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   witnessId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
 }>;
 
@@ -1439,6 +1487,10 @@ export type SubscriptionResolvers<ContextType = Context, ParentType extends Reso
   stockChanged?: SubscriptionResolver<ResolversTypes['StockChange'], "stockChanged", ParentType, ContextType, Partial<SubscriptionStockChangedArgs>>;
 }>;
 
+export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   AssistanceType?: AssistanceTypeResolvers<ContextType>;
   CatalogueChange?: CatalogueChangeResolvers<ContextType>;
@@ -1456,6 +1508,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RegisterDay?: RegisterDayResolvers<ContextType>;
   RegisterEntry?: RegisterEntryResolvers<ContextType>;
   Request?: RequestResolvers<ContextType>;
   StockChange?: StockChangeResolvers<ContextType>;
@@ -1467,6 +1520,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   StockReservation?: StockReservationResolvers<ContextType>;
   StockSlot?: StockSlotResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  User?: UserResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
