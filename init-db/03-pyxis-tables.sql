@@ -508,4 +508,17 @@ ADD COLUMN     "doseUnit" TEXT;
 END
 $migration$;
 
+-- Migration 20261207202108_resolve_movement
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261207202108_resolve_movement' AND finished_at IS NOT NULL) THEN
+-- AlterEnum
+ALTER TYPE "StockMovementKind" ADD VALUE 'RESOLVE';
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, '2752e215d36f6f42692e3f2ed67d46de69668d60fa39f48a40344eace2604ada', '20261207202108_resolve_movement', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -10,6 +10,7 @@ import { conflict, notFound, useWitness, type WitnessCheck } from '@asky/shared'
 import type { PyxisPrisma, PyxisTransaction } from './client';
 import type { Prisma, StockDiscrepancy, StockItem } from '../generated/prisma/client';
 import { announceDiscrepancy } from '../events/stockEvents';
+import { lockSlot, recordMovements } from './stockChanges';
 
 /** COUNT: a count found other; DISPENSE: a request took more than the count said; ADJUST: a controlled slot corrected down. */
 export type DiscrepancySource = 'COUNT' | 'DISPENSE' | 'ADJUST';
@@ -73,6 +74,12 @@ export class Discrepancies {
       });
       if (closed.count === 0) throw conflict('This discrepancy is already resolved');
       const resolved = await tx.stockDiscrepancy.findUniqueOrThrow({ where: { id }, include: { stockItem: true } });
+      // Its outcome in the register: a line of 0 units with the finding, who and who witnessed.
+      const slot = await lockSlot(tx, resolved.stockItemId);
+      if (slot) {
+        const finding = { kind: 'RESOLVE', reason: `discrepancy ${id} resolved (${resolved.counted - resolved.expected}): ${reason}`, actorId, witnessId, requestId: resolved.requestId } as const;
+        await recordMovements(tx, { ...slot, medicineId: resolved.medicineId, materialId: resolved.materialId }, [{ lot: null, expiresAt: null, delta: 0 }], finding);
+      }
       await announceDiscrepancy(tx, resolved.stockItem, resolved);
       return resolved;
     });

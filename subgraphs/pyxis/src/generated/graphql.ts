@@ -896,6 +896,8 @@ export type StockMovementKind =
   | 'COUNT'
   /** Taken out to fulfil a completed request (from the request.status_changed event). */
   | 'DISPENSE'
+  /** A discrepancy resolved (`resolveDiscrepancy`, delta 0): the pharmacist's finding and her witness, in the register. */
+  | 'RESOLVE'
   | 'RESTOCK'
   /** Back in the slot from a request cancelled or rejected while in transit (delta 0: it was reserved, never taken out of the count). */
   | 'RETURN'

@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "StockMovementKind" ADD VALUE 'RESOLVE';
+
