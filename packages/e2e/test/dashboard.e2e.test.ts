@@ -7,24 +7,20 @@
  * `UPDATE_SCREENSHOTS=1` writes README's screenshot (docs/dashboard.png).
  * Skipped, and reported as skipped, only where Chromium is not installed.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@asky/launcher';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { startTestSystem, type TestSystem } from '@asky/testing';
+import { hasChromium, launchChromium } from './helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const withBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
+const withBrowser = hasChromium ? describe : describe.skip;
 
 withBrowser('the live dashboard', () => {
   let system: TestSystem;
   let browser: Browser;
   beforeAll(async () => {
     system = await startTestSystem();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -5,12 +5,11 @@
  * back it loads what it missed by itself — no reload.
  * Skipped, and reported as skipped, only where Chromium is not installed.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { MOCK_USERS, startTestSystem, TcpProxy, type TestSystem } from '@asky/testing';
+import { hasChromium, launchChromium } from './helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const withBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
+const withBrowser = hasChromium ? describe : describe.skip;
 
 withBrowser('a board through a database blip', () => {
   let system: TestSystem;
@@ -20,10 +19,7 @@ withBrowser('a board through a database blip', () => {
     database = TcpProxy.toDatabase();
     await database.start();
     system = await startTestSystem({ databaseProxy: database, proxiedSubgraphs: ['pyxis'], userStatusTtlMs: 60_000 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -5,17 +5,16 @@
  * picks up and completes it, and the cabinet's count goes down; a cancelled one
  * gives its hold back.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eventually, MOCK_USERS, postGraphQL } from '@asky/testing';
-import { launch, type Launch } from './helpers/launcher';
+import { embeddedEnv, launch, type Launch } from './helpers/launcher';
+import { hasChromium, launchChromium } from './helpers/browser';
 
 const DIPIRONA = '22222222-2222-4222-8222-000000000001';
-const CHROMIUM = '/usr/bin/chromium';
 /** Where Chromium is not installed, the browser test is reported as skipped. */
-const inBrowser = existsSync(CHROMIUM) ? it : it.skip;
+const inBrowser = hasChromium ? it : it.skip;
 
 let launcher: Launch;
 let gatewayUrl: string;
@@ -23,20 +22,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'asky-embedded-'));
-  const { DATABASE_URL: _unset, AMQP_URL: _inProcessBus, ...inherited } = process.env;
-  launcher = launch(
-    {
-      ...(inherited as Record<string, string>),
-      NODE_ENV: 'development',
-      ASKY_DATA_DIR: dataDir,
-      AUTH_KEYS_DIR: path.join(dataDir, 'keys'),
-      GATEWAY_PORT: '0',
-      AUTH_PORT: '0',
-      PYXIS_PORT: '0',
-      REQUEST_PORT: '0',
-    },
-    170_000,
-  );
+  launcher = launch(embeddedEnv(dataDir), 170_000);
   gatewayUrl = await launcher.up;
 }, 120_000);
 
@@ -126,10 +112,7 @@ describe('on the embedded default, the whole request workflow', () => {
     const { createRequest } = await call(nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
       input: { kind: 'MEDICINE', priority: 'STAT', medicineId: DIPIRONA, dispenserId: before.dispenser.id, quantity: 1 },
     });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       await page.goto(new URL('/dashboard/?lang=en', gatewayUrl).href);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, postGraphQL } from '@asky/testing';
-import { launch, type Exit } from './helpers/launcher';
+import { embeddedEnv, launch, type Exit } from './helpers/launcher';
 
 const start = (env: Record<string, string>) => launch(env).exit;
 
@@ -52,18 +52,7 @@ describe('npm start refuses bad configuration with one clear line', () => {
 describe('without DATABASE_URL', () => {
   it('runs the whole system on the embedded PGlite database, mock data included, and stops on Ctrl-C', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'asky-embedded-'));
-    const env = {
-      ASKY_DATA_DIR: dataDir,
-      AUTH_KEYS_DIR: path.join(dataDir, 'keys'),
-      GATEWAY_PORT: '0',
-      AUTH_PORT: '0',
-      PYXIS_PORT: '0',
-      REQUEST_PORT: '0',
-    };
-    const { DATABASE_URL: _unset, ...inherited } = process.env;
-    // NODE_ENV as `npm start` has it (jest sets `test`, under which Apollo Server installs no
-    // signal handlers of its own: with them, Ctrl-C hung, or was cut short with 130).
-    const launcher = launch({ ...env, ...(inherited as Record<string, string>), NODE_ENV: 'development' });
+    const launcher = launch(embeddedEnv(dataDir));
     try {
       const gatewayUrl = await launcher.up;
       const login = await postGraphQL<any>(gatewayUrl, 'mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }');

@@ -3,6 +3,7 @@
  * newcomer or an operator meets (configuration errors, the embedded default, signals).
  */
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { REPO_ROOT } from '@asky/launcher';
 
 export interface Exit {
@@ -47,3 +48,24 @@ export function launch(env: Record<string, string>, killAfterMs = 40_000): Launc
   return { up, exit, interrupt: () => child.kill('SIGINT'), terminate: () => child.kill('SIGTERM') };
 }
 
+
+/**
+ * `npm start`'s environment for the embedded default in `dataDir`: no
+ * DATABASE_URL (PGlite) nor AMQP_URL (the in-process bus), free ports, and
+ * NODE_ENV as `npm start` has it (jest sets `test`, under which Apollo Server
+ * installs no signal handlers of its own: with them, Ctrl-C hung, or was cut
+ * short with 130).
+ */
+export function embeddedEnv(dataDir: string): Record<string, string> {
+  const { DATABASE_URL: _postgres, AMQP_URL: _broker, ...inherited } = process.env;
+  return {
+    ...(inherited as Record<string, string>),
+    NODE_ENV: 'development',
+    ASKY_DATA_DIR: dataDir,
+    AUTH_KEYS_DIR: path.join(dataDir, 'keys'),
+    GATEWAY_PORT: '0',
+    AUTH_PORT: '0',
+    PYXIS_PORT: '0',
+    REQUEST_PORT: '0',
+  };
+}

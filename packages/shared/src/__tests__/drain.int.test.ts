@@ -29,6 +29,9 @@ function harness() {
   return { schema, slowStarted, release, recorded };
 }
 
+const serve = (schema: ReturnType<typeof harness>['schema']) =>
+  startService({ name: 'test', port: 0, portVariable: 'TEST_PORT', production: false, logger: createLogger('test', 'silent'), apollo: { schema }, context: async () => ({}), ready: async () => true });
+
 const post = (port: number, query: string) => {
   const body = JSON.stringify({ query });
   return `POST /graphql HTTP/1.1\r\nHost: localhost:${port}\r\nContent-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
@@ -49,16 +52,7 @@ describe('a draining server', () => {
 
   it('finishes the request in flight, closes its kept-alive connection, and runs nothing sent on it afterwards', async () => {
     const { schema, slowStarted, release, recorded } = harness();
-    service = await startService({
-      name: 'test',
-      port: 0,
-      portVariable: 'TEST_PORT',
-      production: false,
-      logger: createLogger('test', 'silent'),
-      apollo: { schema },
-      context: async () => ({}),
-      ready: async () => true,
-    });
+    service = await serve(schema);
     const { port } = service;
     const socket = connect(port, '127.0.0.1');
     const transcript = untilClosed(socket);
@@ -84,16 +78,7 @@ describe('a draining server', () => {
 
   it('refuses a request on a connection that was idle when draining began, before any work', async () => {
     const { schema, recorded } = harness();
-    const running = await startService({
-      name: 'test',
-      port: 0,
-      portVariable: 'TEST_PORT',
-      production: false,
-      logger: createLogger('test', 'silent'),
-      apollo: { schema },
-      context: async () => ({}),
-      ready: async () => true,
-    });
+    const running = await serve(schema);
     const answer = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation { record }' }) });
     expect(answer.status).toBe(200);
     await running.stop();
