@@ -239,3 +239,32 @@ describe("a controlled medicine's register, as an inspector reads it", () => {
     });
   });
 });
+
+describe('a controlled request closed in transit', () => {
+  it('brings its units back witnessed, or leaves a TRANSIT discrepancy for a pharmacist when nobody saw them come back', async () => {
+    const { dispenserId, assign } = await cabinetWith(MORPHINE);
+    const slot = (await assign(await ctx.system.witness(ctx.tokens.technician, dispenserId, 'charge'))).data.assignSlot;
+    const inTransit = async () => {
+      const { createRequest } = await ok(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
+        input: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId, quantity: 2, patient: { identifier: 'MRN-4004' }, orderId: 'RX-4004' },
+      });
+      for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT']) await ok(ctx.tokens.pharmacist, 'mutation ($id: ID!, $s: RequestStatus!) { updateRequestStatus(id: $id, status: $s) { status } }', { id: createRequest.id, s: status });
+      return createRequest.id as string;
+    };
+    const cancel = (id: string, witnessToken?: string) =>
+      ctx.system.graphql('mutation ($id: ID!, $w: String) { updateRequestStatus(id: $id, status: CANCELLED, witnessToken: $w) { status } }', { id, w: witnessToken }, { token: ctx.tokens.nurse });
+    const returns = async (id: string) => (await adminQuery(`SELECT kind::text, delta, "witnessId" FROM pyxis."StockMovement" WHERE "requestId" = '${id}' AND kind = 'RETURN'`, ctx.system.database.url)).rows;
+    const transit = async (id: string) => (await adminQuery(`SELECT source, expected, counted FROM pyxis."StockDiscrepancy" WHERE "requestId" = '${id}'`, ctx.system.database.url)).rows;
+
+    const seen = await inTransit();
+    expect((await cancel(seen, await ctx.system.witness(ctx.tokens.nurse, seen, 'charge'))).errors?.[0]?.message).toMatch(/naming it/);
+    expect((await cancel(seen, await ctx.system.witness(ctx.tokens.nurse, seen, 'charge', { act: 'RETURN', quantity: 2 }))).errors).toBeUndefined();
+    expect(await eventually(() => returns(seen), (rows) => rows.length > 0)).toEqual([{ kind: 'RETURN', delta: 0, witnessId: await idOf(ctx.tokens.charge) }]);
+    expect(await transit(seen)).toEqual([]);
+
+    const unseen = await inTransit();
+    expect((await cancel(unseen)).errors).toBeUndefined(); // a cancellation is never refused for want of a witness…
+    expect(await eventually(() => transit(unseen), (rows) => rows.length > 0)).toEqual([{ source: 'TRANSIT', expected: 10, counted: 8 }]); // …but a pharmacist looks into it
+    expect((await adminQuery(`SELECT quantity FROM pyxis."StockItem" WHERE id = '${slot.id}'`, ctx.system.database.url)).rows[0].quantity).toBe(10);
+  });
+});

@@ -71,7 +71,7 @@ const stockDiscrepancy = z.object({
   ...stockPlace,
   type: z.enum([ROUTING_KEYS.stockDiscrepancyOpened, ROUTING_KEYS.stockDiscrepancyResolved]),
   discrepancyId: id,
-  source: z.enum(['COUNT', 'DISPENSE', 'ADJUST']),
+  source: z.enum(['COUNT', 'DISPENSE', 'ADJUST', 'TRANSIT']),
   expected: z.number().int(),
   counted: z.number().int(),
   requestId: optionalId,

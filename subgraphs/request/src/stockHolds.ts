@@ -10,8 +10,8 @@ import type { Request } from './generated/prisma/client';
 export interface StockHolds {
   /** Holds the request's quantity at its dispenser for `actorId`'s acceptance; again for the same request: the same hold. */
   reserve(request: Request, actorId: string): Promise<void>;
-  /** Gives back what the request holds; `returnedBy`: it was in transit, and who closed it put the item back. */
-  release(request: Request, returnedBy?: string): Promise<void>;
+  /** Gives back what the request holds; `returnedBy`: it was in transit, and who closed it put the item back (`witnessedBy` saw it). */
+  release(request: Request, returnedBy?: string, witnessedBy?: string | null): Promise<void>;
   /** What the request holds now. */
   held(requestId: string): Promise<number>;
 }
@@ -21,7 +21,7 @@ export const holdsStock = (request: Request): boolean =>
   request.kind !== 'ASSISTANCE' && !!request.dispenserId && !!request.quantity && !!(request.medicineId ?? request.materialId);
 
 const RESERVE = `mutation Reserve($input: ReserveStockInput!) { reserveStock(input: $input) { quantity } }`;
-const RELEASE = `mutation Release($requestId: ID!, $returnedBy: ID) { releaseStock(requestId: $requestId, returnedBy: $returnedBy) { quantity } }`;
+const RELEASE = `mutation Release($requestId: ID!, $returnedBy: ID, $witnessedBy: ID) { releaseStock(requestId: $requestId, returnedBy: $returnedBy, returnWitnessedBy: $witnessedBy) { quantity } }`;
 const HELD = `query Held($requestId: ID!) { stockReservation(requestId: $requestId) { quantity } }`;
 
 export class PyxisStockHolds implements StockHolds {
@@ -41,9 +41,9 @@ export class PyxisStockHolds implements StockHolds {
     }
   }
 
-  async release(request: Request, returnedBy?: string): Promise<void> {
+  async release(request: Request, returnedBy?: string, witnessedBy?: string | null): Promise<void> {
     try {
-      await this.serviceToken.query(this.pyxisUrl, 'pyxis stock release', RELEASE, { requestId: request.id, returnedBy: returnedBy ?? null });
+      await this.serviceToken.query(this.pyxisUrl, 'pyxis stock release', RELEASE, { requestId: request.id, returnedBy: returnedBy ?? null, witnessedBy: witnessedBy ?? null });
     } finally {
       this.changed(request.dispenserId!);
     }

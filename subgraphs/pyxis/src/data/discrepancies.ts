@@ -12,8 +12,12 @@ import type { Prisma, StockDiscrepancy, StockItem } from '../generated/prisma/cl
 import { announceDiscrepancy } from '../events/stockEvents';
 import { lockSlot, recordMovements } from './stockChanges';
 
-/** COUNT: a count found other; DISPENSE: a request took more than the count said; ADJUST: a controlled slot corrected down. */
-export type DiscrepancySource = 'COUNT' | 'DISPENSE' | 'ADJUST';
+/**
+ * COUNT: a count found other; DISPENSE: a request took more than the count said;
+ * ADJUST: a controlled slot corrected down; TRANSIT: a controlled medicine's
+ * units carried off and not seen coming back (a request closed in transit without a witnessed return).
+ */
+export type DiscrepancySource = 'COUNT' | 'DISPENSE' | 'ADJUST' | 'TRANSIT';
 
 export interface OpeningDiscrepancy {
   readonly slot: Pick<StockItem, 'id' | 'slot' | 'dispenserId' | 'medicineId' | 'materialId'>;

@@ -11,6 +11,7 @@ import type { PyxisPrisma, PyxisTransaction } from './client';
 import { Prisma } from '../generated/prisma/client';
 import { hospitalDay } from '../validation';
 import { recordMovements } from './stockChanges';
+import { openDiscrepancy } from './discrepancies';
 
 export type StockedItem = { readonly medicineId: string } | { readonly materialId: string };
 
@@ -51,6 +52,13 @@ export async function lockSlotsOf(tx: PyxisTransaction, dispenserId: string, ite
 
 /** Why a RETURN movement was written. */
 export const inTransit = (requestId: string) => `request ${requestId} closed in transit`;
+
+/** What a request closed in transit carried back: who closed it, why, and who witnessed the units come back. */
+export interface ReturnedInTransit {
+  readonly actorId: string;
+  readonly why: string;
+  readonly witnessId?: string | null;
+}
 
 export interface Reservation {
   readonly requestId: string;
@@ -109,18 +117,25 @@ export class StockReservations {
 
   /**
    * Ends the request's reservation, giving its quantity back. `returned`: the
-   * request was cancelled or rejected in transit, and what it carried is back in
-   * its slots — a RETURN movement per slot (delta 0: it was reserved, never taken
-   * out of the count), written once, by whichever release ends the reservation.
+   * request was cancelled or rejected in transit, and what it carried comes back
+   * to its slots — a RETURN movement per slot (delta 0: it was reserved, never
+   * taken out of the count), written once, by whichever release ends the
+   * reservation. A controlled medicine's return is confirmed by a witness
+   * (`witnessId`); without one, a TRANSIT discrepancy is opened for what nobody
+   * saw come back, for a pharmacist to find.
    */
-  release(requestId: string, returned?: { readonly actorId: string; readonly why: string }): Promise<void> {
+  release(requestId: string, returned?: ReturnedInTransit): Promise<void> {
     return this.prisma.$transaction(async (tx) => {
       const released = await this.end(tx, requestId, 'RELEASED');
       if (!returned) return;
       for (const { stockItemId, quantity } of released) {
-        const slot = await tx.stockItem.findUniqueOrThrow({ where: { id: stockItemId } });
-        const back = { kind: 'RETURN', reason: `${returned.why}: ${quantity} back in the slot`, actorId: returned.actorId, witnessId: null, requestId } as const;
+        const slot = await tx.stockItem.findUniqueOrThrow({ where: { id: stockItemId }, include: { medicine: { select: { controlled: true } } } });
+        const confirmed = returned.witnessId ? 'back in the slot, witnessed' : 'back in the slot';
+        const back = { kind: 'RETURN', reason: `${returned.why}: ${quantity} ${confirmed}`, actorId: returned.actorId, witnessId: returned.witnessId ?? null, requestId } as const;
         await recordMovements(tx, slot, [{ lot: null, expiresAt: null, delta: 0 }], back);
+        if (slot.medicine?.controlled && !returned.witnessId) {
+          await openDiscrepancy(tx, { slot, source: 'TRANSIT', expected: slot.quantity, counted: slot.quantity - quantity, openedById: returned.actorId, openedWitnessId: null, requestId });
+        }
       }
     });
   }

@@ -27,6 +27,8 @@ export interface RequestState {
   readonly closedFrom: string | null;
   /** Who closed it (the requester when the history names nobody). */
   readonly closedById: string;
+  /** Who saw what it carried come back, when it closed in transit. */
+  readonly closedWitnessId: string | null;
 }
 
 export interface RequestSource {
@@ -83,6 +85,7 @@ export class RemoteRequests implements RequestSource {
       overrideReason: completion?.overrideReason ?? null,
       closedFrom: closing?.fromStatus ?? null,
       closedById: closing?.changedBy?.id ?? request.requester.id,
+      closedWitnessId: closing?.witness?.id ?? null,
     };
   }
 }

@@ -143,7 +143,7 @@ export class StockConsumer {
     const item = itemOf(request);
     if (request.status === 'COMPLETED') return this.dispense(request, item, event.eventId);
     // The request service released it at once, normally: this is for when it could not.
-    await this.reservations.release(request.requestId, request.closedFrom === 'IN_TRANSIT' ? { actorId: request.closedById, why: inTransit(request.requestId) } : undefined);
+    await this.reservations.release(request.requestId, request.closedFrom === 'IN_TRANSIT' ? { actorId: request.closedById, why: inTransit(request.requestId), witnessId: request.closedWitnessId } : undefined);
   }
 
   /**

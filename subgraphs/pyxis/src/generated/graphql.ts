@@ -69,7 +69,9 @@ export type DiscrepancySource =
   /** A count found other than the slot should hold. */
   | 'COUNT'
   /** A completed request took more than the count said (an override, or stock changed after its check). */
-  | 'DISPENSE';
+  | 'DISPENSE'
+  /** A controlled medicine's request closed in transit with no witness of its units coming back: counted as what the slot holds less what it carried. */
+  | 'TRANSIT';
 
 /** An automated dispensing cabinet (Pyxis-style) on a hospital unit. */
 export type Dispenser = {
@@ -425,6 +427,7 @@ export type MutationCreateMedicineArgs = {
 
 export type MutationReleaseStockArgs = {
   requestId: Scalars['ID']['input'];
+  returnWitnessedBy?: InputMaybe<Scalars['ID']['input']>;
   returnedBy?: InputMaybe<Scalars['ID']['input']>;
 };
 

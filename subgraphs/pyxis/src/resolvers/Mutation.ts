@@ -116,9 +116,10 @@ export const Mutation: MutationResolvers = {
       actorId: parseId(input.actorId, 'actorId'),
     });
   },
-  releaseStock: async (_, { requestId, returnedBy }, { reservations }) => {
+  releaseStock: async (_, { requestId, returnedBy, returnWitnessedBy }, { reservations }) => {
     const id = parseId(requestId, 'requestId');
-    await reservations.release(id, returnedBy ? { actorId: parseId(returnedBy, 'returnedBy'), why: inTransit(id) } : undefined);
+    const witnessId = returnWitnessedBy ? parseId(returnWitnessedBy, 'returnWitnessedBy') : null;
+    await reservations.release(id, returnedBy ? { actorId: parseId(returnedBy, 'returnedBy'), why: inTransit(id), witnessId } : undefined);
     return reservations.held(id);
   },
   adjustStock: (_, { slotId, delta, reason, lot, witnessToken }, ctx) => {

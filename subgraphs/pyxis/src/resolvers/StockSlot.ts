@@ -5,6 +5,7 @@ import { availableIn } from '../data/reservations';
 import { isExpired, unexpiredIn } from '../data/lots';
 import { count } from '../validation';
 import { figure } from '../blindCounts';
+import type { DiscrepancySource } from '../data/discrepancies';
 
 const day = (date: Date | null) => date?.toISOString().slice(0, 10) ?? null;
 
@@ -77,7 +78,7 @@ export const StockChange: StockChangeResolvers = {
 
 export const StockDiscrepancy: StockDiscrepancyResolvers = {
   slot: async (d, _, { stock }) => (await stock.slotById.load(d.stockItemId))!,
-  source: (d) => d.source as 'COUNT' | 'DISPENSE' | 'ADJUST',
+  source: (d) => d.source as DiscrepancySource,
   difference: (d) => d.counted - d.expected,
   open: (d) => d.resolvedAt === null,
   openedAt: (d) => d.openedAt.toISOString(),

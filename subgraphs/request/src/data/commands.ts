@@ -120,7 +120,8 @@ export class RequestCommands {
     }
     const { request, changed, from } = await this.move(id, to, viewer, note, custody);
     if (changed && (to === 'CANCELLED' || to === 'REJECTED') && holdsStock(request)) {
-      await this.giveBack(request, from === 'IN_TRANSIT' ? viewer.id : undefined, "a closed request's stock hold could not be given back now: the event pyxis consumes will");
+      const returned = from === 'IN_TRANSIT' ? { by: viewer.id, witnessedBy: custody.witnessId } : undefined;
+      await this.giveBack(request, returned, "a closed request's stock hold could not be given back now: the event pyxis consumes will");
     }
     return request;
   }
@@ -235,9 +236,9 @@ export class RequestCommands {
   }
 
   /** Best effort: a hold left behind only makes less available, until the request's closing event releases it. */
-  private async giveBack(request: Request, returnedBy: string | undefined, failure: string): Promise<void> {
+  private async giveBack(request: Request, returned: { by: string; witnessedBy: string | null } | undefined, failure: string): Promise<void> {
     try {
-      await this.stock.release(request, returnedBy);
+      await this.stock.release(request, returned?.by, returned?.witnessedBy);
     } catch (err) {
       this.logger?.warn({ err, requestId: request.id }, failure);
     }

@@ -12,15 +12,20 @@ export const Mutation: MutationResolvers = {
     if (text && text.length > 1_000) throw badUserInput('note must have at most 1000 characters', { argument: 'note' });
     const requestId = parseId(id);
     const person = ctx.person();
-    if (witnessToken && status !== 'COMPLETED') throw badUserInput('A witness confirms completing a request, not other moves', { argument: 'witnessToken' });
+    const closing = status === 'CANCELLED' || status === 'REJECTED';
+    if (witnessToken && status !== 'COMPLETED' && !closing) throw badUserInput('A witness confirms completing a request, or what a request closed in transit brings back; not other moves', { argument: 'witnessToken' });
     const override = overrideReason?.trim() || null;
     if (override && (status !== 'COMPLETED' || override.length > 500)) throw badUserInput('overrideReason (at most 500 characters) is for completing a request', { argument: 'overrideReason' });
-    const request = scannedBarcode || status === 'COMPLETED' ? await ctx.requests.byId.load(requestId) : null;
+    const request = scannedBarcode || status === 'COMPLETED' || (closing && witnessToken) ? await ctx.requests.byId.load(requestId) : null;
     const scanned = await checkScan(request, status, scannedBarcode, ctx.catalogue);
     let witnessed: Witnessed | null = null;
     if (status === 'COMPLETED') {
       const { controlled } = await checkOnHandToComplete(request, ctx.catalogue, !!override);
       if (controlled || witnessToken) witnessed = await ctx.witnesses.confirm(witnessToken, person.id, requestId, { act: 'DISPENSE', quantity: request?.quantity });
+    } else if (closing && witnessToken) {
+      // The units a request in transit carried, seen coming back.
+      if (request?.status !== 'IN_TRANSIT') throw badUserInput('A witness confirms what a request closed in transit brings back: this one is not in transit', { argument: 'witnessToken' });
+      witnessed = await ctx.witnesses.confirm(witnessToken, person.id, requestId, { act: 'RETURN', quantity: request.quantity, named: true });
     }
     return ctx.commands.transition(requestId, status, person, text, { witnessId: witnessed?.witnessId ?? null, overrideReason: override, scannedBarcode: scanned, witnessed });
   },
