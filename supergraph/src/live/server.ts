@@ -121,49 +121,46 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
   await hub.start();
   const stockHub = new LiveHub(deps.bus, deps.logger, STOCK_EVENTS);
   await stockHub.start();
-  /** Payloads by event, then by group (see `groupOf`); an event's entry lives a few seconds. */
-  const shared = new LRUCache<string, Map<string, Promise<ReadBack | Unreadable | undefined>>>({ max: 10_000, ttl: 5_000 });
-  /** Each stock change as pyxis recorded it, read once for every subscriber (so its presentation is shared too). */
-  const stockChanges = new LRUCache<string, Promise<Record<string, unknown> | Unreadable | undefined>>({ max: 10_000, ttl: 5_000 });
+  /** Reads shared by subscribers, by event and who they are to it (see `sharedRead`); each lives a few seconds. */
+  const reads = new LRUCache<string, Promise<object | undefined>>({ max: 50_000, ttl: 5_000 });
   // Kept half a re-check period: a deactivation still closes sockets within one and a half.
   const accounts = new AccountChecks(deps.authUrl, Math.min(5_000, limits.accountRecheckMs / 2));
 
   /** Runs `query` through the supergraph as `connection`'s person, fresh (never an answer begun before the event). */
-  const read = async (query: string, variables: Record<string, unknown>, connection: Connection) => {
+  const readAs = async (query: string, variables: Record<string, unknown>, connection: Connection) => {
     const response = await deps.apollo.executeOperation({ query, variables }, { contextValue: { authorization: connection.authorization, fresh: true } });
     return response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'incremental delivery', extensions: {} }] };
   };
 
   /**
-   * One follow-up execution per event, selection and visibility, kept briefly
-   * for the other subscribers: they all get the same payload object, so its
-   * presentation (below) is shared too.
+   * One read through the supergraph as `connection`'s person, shared by every
+   * subscriber under `key` and kept briefly: they all get the same payload
+   * object, so its presentation (below) is shared too. Refused for the account
+   * that ran it, it is forgotten (another subscriber runs its own); failed (a
+   * subgraph or database down), it is `unreadable` (its subscribers refetch).
    */
-  const payloadFor = (event: RequestChangeEvent, followUp: FollowUp, selection: string, connection: Connection): Promise<ReadBack | Unreadable | undefined> => {
-    const group = groupOf(connection.account, event, selection);
-    let payloads = shared.get(event.eventId);
-    if (!payloads) shared.set(event.eventId, (payloads = new Map()));
-    let payload = payloads.get(group);
-    if (!payload) {
-      payload = read(followUp.query, { ...followUp.variables, __requestId: event.requestId, __eventId: event.eventId }, connection).then(
+  const sharedRead = <T extends object>(key: string, query: string, variables: Record<string, unknown>, connection: Connection, failure: string, answer: (data: Record<string, unknown> | null | undefined) => T | undefined) => {
+    let read = reads.get(key) as Promise<T | Unreadable | undefined> | undefined;
+    if (!read) {
+      const failed = (detail: object) => {
+        deps.logger.warn({ ...detail, key }, 'live: reading an update failed: its subscribers are told to refetch');
+        return unreadable(failure);
+      };
+      read = readAs(query, variables, connection).then(
         (result) => {
-          // Run by an account refused meanwhile: not the group's answer.
-          if (refusedTheRunner(result.errors) && payloads!.get(group) === payload) payloads!.delete(group);
-          if (failedToRead(result.errors as never)) {
-            deps.logger.warn({ errors: result.errors, eventId: event.eventId }, 'live: reading a change failed: its subscribers are told to refetch');
-            return unreadable(UNREADABLE_REQUEST);
-          }
-          return readBack(result.data, followUp);
+          if (refusedTheRunner(result.errors) && reads.get(key) === read) reads.delete(key);
+          return failedToRead(result.errors as never) ? failed({ errors: result.errors }) : answer(result.data);
         },
-        (err: unknown) => {
-          deps.logger.warn({ err, eventId: event.eventId }, 'live: reading a change failed: its subscribers are told to refetch');
-          return unreadable(UNREADABLE_REQUEST);
-        },
+        (err: unknown) => failed({ err }),
       );
-      payloads.set(group, payload);
+      reads.set(key, read);
     }
-    return payload;
+    return read;
   };
+
+  /** A request change, read back once per event, selection and visibility (see `groupOf`). */
+  const payloadFor = (event: RequestChangeEvent, followUp: FollowUp, selection: string, connection: Connection) =>
+    sharedRead(`${event.eventId}|${groupOf(connection.account, event, selection)}`, followUp.query, { ...followUp.variables, __requestId: event.requestId, __eventId: event.eventId }, connection, UNREADABLE_REQUEST, (data) => readBack(data, followUp));
 
   /** The subscriber's payload from a follow-up's data: undefined when it may not see the request, or the event names no recorded change. */
   const readBack = (data: Record<string, unknown> | null | undefined, followUp: FollowUp): ReadBack | undefined => {
@@ -182,26 +179,13 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
     };
   };
 
-  /** Pyxis' record of a stock change, read once per event and role. */
-  const stockChangeFor = (event: StockEvent, connection: Connection): Promise<Record<string, unknown> | Unreadable | undefined> => {
-    // Per role: what a stock change shows depends on it (blind counts).
-    const key = `${event.eventId}|${connection.account.role}`;
-    let change = stockChanges.get(key);
-    if (!change) {
-      change = read(STOCK_CHANGE_QUERY, { __eventId: event.eventId }, connection).then(
-        (result) => {
-          if (refusedTheRunner(result.errors) && stockChanges.get(key) === change) stockChanges.delete(key);
-          if (failedToRead(result.errors as never)) return unreadable(UNREADABLE_STOCK);
-          const recorded = (result.data?.stockChange as Record<string, unknown> | null | undefined) ?? undefined;
-          if (!recorded) deps.logger.warn({ eventId: event.eventId }, 'live: a stock event named no change pyxis recorded (forged?): nothing sent');
-          return recorded && { ...recorded, __typename: 'StockChange' };
-        },
-        () => unreadable(UNREADABLE_STOCK),
-      );
-      stockChanges.set(key, change);
-    }
-    return change;
-  };
+  /** Pyxis' record of a stock change, read once per event and role: what it shows depends on the role (blind counts). */
+  const stockChangeFor = (event: StockEvent, connection: Connection) =>
+    sharedRead(`${event.eventId}|${connection.account.role}`, STOCK_CHANGE_QUERY, { __eventId: event.eventId }, connection, UNREADABLE_STOCK, (data) => {
+      const recorded = (data?.stockChange as Record<string, unknown> | null | undefined) ?? undefined;
+      if (!recorded) deps.logger.warn({ eventId: event.eventId }, 'live: a stock event named no change pyxis recorded (forged?): nothing sent');
+      return recorded && { ...recorded, __typename: 'StockChange' };
+    });
 
   /**
    * Subscribers with the same operation and variables get the same result for
