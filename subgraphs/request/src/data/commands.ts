@@ -22,21 +22,20 @@ export type NewRequest = Pick<
   | 'patientIdentifier' | 'patientBed' | 'encounterId' | 'orderId'
 >;
 
-/** What must match for a retried createRequest (same clientKey) to be the same request. */
 /** What a completion records beyond who made it: its witness (controlled medicines) and why it overrode the count. */
 export interface Custody {
-  readonly witnessId: string | null;
   readonly overrideReason: string | null;
   /** The package barcode scanned at the move, checked already. */
   readonly scannedBarcode: string | null;
-  /** The witness confirmation, recorded as used in the move's own transaction (it covers one act). */
-  readonly witnessed?: Witnessed | null;
+  /** The witness's confirmation (controlled medicines), checked already: recorded as used in the move's own transaction (it covers one act). */
+  readonly witnessed: Witnessed | null;
 }
-const NO_CUSTODY: Custody = { witnessId: null, overrideReason: null, scannedBarcode: null };
+const NO_CUSTODY: Custody = { witnessed: null, overrideReason: null, scannedBarcode: null };
 
 /** How long an acceptance may take to reserve its stock before another may take over (longer than a peer call may last). */
 const ACCEPTANCE_LEASE_MS = 30_000;
 
+/** What must match for a retried createRequest (same clientKey) to be the same request. */
 const SAME_REQUEST_FIELDS = ['kind', 'priority', 'medicineId', 'materialId', 'assistanceTypeId', 'dispenserId', 'quantity', 'note', 'patientIdentifier', 'patientBed', 'encounterId', 'orderId'] as const;
 
 export class RequestCommands {
@@ -120,7 +119,7 @@ export class RequestCommands {
     }
     const { request, changed, from } = await this.move(id, to, viewer, note, custody);
     if (changed && (to === 'CANCELLED' || to === 'REJECTED') && holdsStock(request)) {
-      const returned = from === 'IN_TRANSIT' ? { by: viewer.id, witnessedBy: custody.witnessId } : undefined;
+      const returned = from === 'IN_TRANSIT' ? { by: viewer.id, witnessedBy: custody.witnessed?.witnessId ?? null } : undefined;
       await this.giveBack(request, returned, "a closed request's stock hold could not be given back now: the event pyxis consumes will");
     }
     return request;
@@ -211,8 +210,9 @@ export class RequestCommands {
       if (updated.count === 0) throw conflict('The request changed meanwhile: reload it and try again');
       const { witnessed, ...recorded } = custody;
       if (witnessed) await useWitness(tx, 'request', witnessed);
+      const witnessId = witnessed?.witnessId ?? null;
       const moved = await tx.request.findUniqueOrThrow({ where: { id } });
-      await tx.statusHistory.create({ data: { requestId: id, fromStatus: current.status, toStatus: to, changedById: viewer.id, note, ...recorded } });
+      await tx.statusHistory.create({ data: { requestId: id, fromStatus: current.status, toStatus: to, changedById: viewer.id, note, witnessId, ...recorded } });
       await tx.outboxEvent.create({ data: outboxEvent(moved, current.status, viewer.id, this.correlationId) });
       return moved;
     });

@@ -27,7 +27,7 @@ export const Mutation: MutationResolvers = {
       if (request?.status !== 'IN_TRANSIT') throw badUserInput('A witness confirms what a request closed in transit brings back: this one is not in transit', { argument: 'witnessToken' });
       witnessed = await ctx.witnesses.confirm(witnessToken, person.id, requestId, { act: 'RETURN', quantity: request.quantity, named: true });
     }
-    return ctx.commands.transition(requestId, status, person, text, { witnessId: witnessed?.witnessId ?? null, overrideReason: override, scannedBarcode: scanned, witnessed });
+    return ctx.commands.transition(requestId, status, person, text, { witnessed, overrideReason: override, scannedBarcode: scanned });
   },
   confirmReceipt: (_, { id }, ctx) => ctx.commands.confirmReceipt(parseId(id), ctx.person()),
   registerPush: async (_, { subscription }, ctx) => {
