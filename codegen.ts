@@ -41,8 +41,8 @@ const config: CodegenConfig = {
       CatalogueChange: model('CatalogueChange'),
       StockChange: '../data/recordedStockChanges#RecordedStockChange',
       LotDispense: '../data/stock#LotDispenseRow',
-      Request: '../data/stock#RequestReference',
-      User: '../data/stock#RequestReference',
+      Request: '../data/references#Reference',
+      User: '../data/references#Reference',
       RegisterDay: '../data/register#RegisterDayTotals',
     }),
     ...subgraph('request', {

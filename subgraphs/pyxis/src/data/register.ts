@@ -59,19 +59,17 @@ export interface RegisterDayTotals {
 
 /** The register's days with movements, in order: each carries on from the one before. */
 export function registerDays(register: Register, timeZone = hospitalTimeZone()): RegisterDayTotals[] {
-  const days: RegisterDayTotals[] = [];
+  const days: { -readonly [K in keyof RegisterDayTotals]: RegisterDayTotals[K] }[] = [];
   let balance = register.openingBalance;
   for (const entry of register.entries) {
     const day = hospitalLocalIso(entry.at, timeZone).slice(0, 10);
     let current = days.at(-1);
     if (current?.day !== day) days.push((current = { day, openingBalance: balance, closingBalance: balance, received: 0, dispensed: 0, removed: 0 }));
     balance += entry.delta;
-    const moved = {
-      received: entry.delta > 0 ? entry.delta : 0,
-      dispensed: entry.kind === 'DISPENSE' ? -entry.delta : 0,
-      removed: entry.delta < 0 && entry.kind !== 'DISPENSE' ? -entry.delta : 0,
-    };
-    days[days.length - 1] = { ...current, closingBalance: balance, received: current.received + moved.received, dispensed: current.dispensed + moved.dispensed, removed: current.removed + moved.removed };
+    current.closingBalance = balance;
+    if (entry.delta > 0) current.received += entry.delta;
+    else if (entry.kind === 'DISPENSE') current.dispensed -= entry.delta;
+    else current.removed -= entry.delta;
   }
   return days;
 }

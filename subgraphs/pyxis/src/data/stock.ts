@@ -3,10 +3,6 @@ import type { StockMovement } from '../generated/prisma/client';
 
 /** A DISPENSE movement with where it left from. */
 export type LotDispenseRow = StockMovement & { readonly stockItem: { readonly dispenserId: string; readonly slot: string } };
-/** A request of the request subgraph, known here by id. */
-export interface RequestReference {
-  readonly id: string;
-}
 import { createByIdLoader, createGroupLoader } from '@asky/shared';
 import type { PyxisPrisma } from './client';
 import type { Dispenser, Prisma, StockItem, StockLot } from '../generated/prisma/client';
