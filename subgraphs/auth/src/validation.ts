@@ -24,8 +24,8 @@ export function validEmail(email: string): string {
 
 /** A professional registration, trimmed: 1 to 40 characters, or null (none). */
 export function validRegistration(registration: string | null | undefined): string | null {
-  const trimmed = registration?.trim() ?? '';
-  if (!registration || !trimmed) return null;
+  const trimmed = registration?.trim();
+  if (!trimmed) return null;
   if (trimmed.length > 40) throw badUserInput('registration must have at most 40 characters', { argument: 'registration' });
   return trimmed;
 }

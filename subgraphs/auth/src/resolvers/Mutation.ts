@@ -15,8 +15,9 @@ const actorOf = (ctx: Context): string => {
 
 /** What a witness confirms, checked: the subject, and the act and its quantity when named. */
 function witnessedDeed(subjectId: string, act: WitnessedAct | null | undefined, quantity: number | null | undefined): WitnessedDeed {
-  if (quantity !== null && quantity !== undefined && Math.abs(quantity) > 100_000) throw badUserInput('quantity must be between -100000 and 100000 (an adjustment is signed)', { argument: 'quantity' });
-  return { what: parseId(subjectId, 'subjectId'), ...(act ? { deed: act } : {}), ...(quantity !== null && quantity !== undefined ? { qty: quantity } : {}) };
+  const qty = quantity ?? undefined;
+  if (qty !== undefined && Math.abs(qty) > 100_000) throw badUserInput('quantity must be between -100000 and 100000 (an adjustment is signed)', { argument: 'quantity' });
+  return { what: parseId(subjectId, 'subjectId'), ...(act ? { deed: act } : {}), ...(qty !== undefined ? { qty } : {}) };
 }
 
 /** The rest of the operation (e.g. `AuthPayload.user`) runs as the person who just logged in. */
