@@ -41,6 +41,7 @@ const config: CodegenConfig = {
       CatalogueChange: model('CatalogueChange'),
       StockChange: '../data/recordedStockChanges#RecordedStockChange',
       LotDispense: '../data/stock#LotDispenseRow',
+      StockInTransit: '../data/stock#InTransitRow',
       Request: '../data/references#Reference',
       User: '../data/references#Reference',
       RegisterDay: '../data/register#RegisterDayTotals',

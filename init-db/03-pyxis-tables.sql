@@ -521,4 +521,50 @@ ALTER TYPE "StockMovementKind" ADD VALUE 'RESOLVE';
 END
 $migration$;
 
+-- Migration 20261207214640_custody_in_transit
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '20261207214640_custody_in_transit' AND finished_at IS NOT NULL) THEN
+-- AlterEnum
+ALTER TYPE "StockMovementKind" ADD VALUE 'PICK_UP';
+
+-- AlterTable
+ALTER TABLE "StockMovement" ADD COLUMN     "carried" INTEGER NOT NULL DEFAULT 0;
+
+-- CreateTable
+CREATE TABLE "StockCustody" (
+    "id" UUID NOT NULL,
+    "requestId" UUID NOT NULL,
+    "stockItemId" UUID NOT NULL,
+    "medicineId" UUID,
+    "materialId" UUID,
+    "lot" TEXT,
+    "expiresAt" DATE,
+    "quantity" INTEGER NOT NULL,
+    "carrierId" UUID NOT NULL,
+    "pickedUpAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "endedAt" TIMESTAMPTZ(3),
+    "outcome" TEXT,
+
+    CONSTRAINT "StockCustody_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "StockCustody_requestId_idx" ON "StockCustody"("requestId");
+
+-- CreateIndex
+CREATE INDEX "StockCustody_stockItemId_idx" ON "StockCustody"("stockItemId");
+
+-- CreateIndex
+CREATE INDEX "StockCustody_endedAt_medicineId_idx" ON "StockCustody"("endedAt", "medicineId");
+
+-- AddForeignKey
+ALTER TABLE "StockCustody" ADD CONSTRAINT "StockCustody_stockItemId_fkey" FOREIGN KEY ("stockItemId") REFERENCES "StockItem"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+    INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+    VALUES (gen_random_uuid()::text, '880b76b2a493d14f242baf3481b22fee1d23645cc7519553e79a0cac831a3f1d', '20261207214640_custody_in_transit', now(), 1);
+  END IF;
+END
+$migration$;
+
 RESET search_path;

@@ -24,3 +24,6 @@ REVOKE UPDATE, DELETE ON TABLE request."WitnessUse" FROM asky_request;
 
 -- Catalogue audit rows are append-only, as stock movements are.
 REVOKE UPDATE, DELETE ON TABLE pyxis."CatalogueChange" FROM asky_pyxis;
+
+-- Custody in transit ends (handed over or brought back) but is never erased.
+REVOKE DELETE ON TABLE pyxis."StockCustody" FROM asky_pyxis;

@@ -85,8 +85,8 @@ describe('events', () => {
     for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'COMPLETED']) await move(after, status);
     await eventually(() => stockOf(system, other.id), (n) => n === other.quantity - 1);
     expect(await stockOf(system, slot.id)).toBe(slot.quantity - 2);
-    const { rows } = await adminQuery(`SELECT kind, delta, reason FROM pyxis."StockMovement" WHERE "stockItemId" = '${slot.id}' AND kind = 'DISPENSE'`, system.database.url);
-    expect(rows).toEqual([{ kind: 'DISPENSE', delta: -2, reason: `request ${id} completed` }]);
+    const { rows } = await adminQuery(`SELECT kind, delta, carried, reason FROM pyxis."StockMovement" WHERE "stockItemId" = '${slot.id}' AND kind = 'DISPENSE'`, system.database.url);
+    expect(rows).toEqual([{ kind: 'DISPENSE', delta: 0, carried: -2, reason: `request ${id} completed` }]); // out of custody: picked up at IN_TRANSIT
   });
 
   it('dead-letters a malformed message and goes on consuming', async () => {

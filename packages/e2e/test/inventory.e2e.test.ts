@@ -70,14 +70,18 @@ describe('lots', () => {
     ]);
     const id = await request(cab.id, PARACETAMOL, 4);
     for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'COMPLETED']) expect((await move(id, status)).errors).toBeUndefined();
-    expect(await eventually(() => quantities(cab.id), (q) => q.A !== 7)).toEqual({ A: 5, B: 5 });
+    await eventually(async () => (await sql(`SELECT count(*)::int AS n FROM pyxis."StockMovement" WHERE "requestId" = '${id}' AND kind = 'DISPENSE'`)).rows[0].n, (n) => n === 2);
+    expect(await quantities(cab.id)).toEqual({ A: 5, B: 5 });
     const { rows } = await sql(
-      `SELECT i.slot, m.lot, m.delta, m."requestId", m."medicineId" FROM pyxis."StockMovement" m JOIN pyxis."StockItem" i ON i.id = m."stockItemId"
-       WHERE i."dispenserId" = '${cab.id}' AND m.kind = 'DISPENSE' ORDER BY m.delta`,
+      `SELECT m.kind::text, i.slot, m.lot, m.delta, m.carried, m."requestId", m."medicineId" FROM pyxis."StockMovement" m JOIN pyxis."StockItem" i ON i.id = m."stockItemId"
+       WHERE i."dispenserId" = '${cab.id}' AND m.kind IN ('PICK_UP', 'DISPENSE') ORDER BY m.kind DESC, i.slot`,
     );
+    // Picked up first expiry first (into custody), handed over lot by lot.
     expect(rows).toEqual([
-      { slot: 'A', lot: 'A-SOON', delta: -2, requestId: id, medicineId: PARACETAMOL },
-      { slot: 'B', lot: 'B-MID', delta: -2, requestId: id, medicineId: PARACETAMOL },
+      { kind: 'PICK_UP', slot: 'A', lot: 'A-SOON', delta: -2, carried: 2, requestId: id, medicineId: PARACETAMOL },
+      { kind: 'PICK_UP', slot: 'B', lot: 'B-MID', delta: -2, carried: 2, requestId: id, medicineId: PARACETAMOL },
+      { kind: 'DISPENSE', slot: 'A', lot: 'A-SOON', delta: 0, carried: -2, requestId: id, medicineId: PARACETAMOL },
+      { kind: 'DISPENSE', slot: 'B', lot: 'B-MID', delta: 0, carried: -2, requestId: id, medicineId: PARACETAMOL },
     ]);
     const { rows: left } = await sql(`SELECT l.lot, l.quantity FROM pyxis."StockLot" l JOIN pyxis."StockItem" i ON i.id = l."stockItemId" WHERE i."dispenserId" = '${cab.id}' ORDER BY l.lot`);
     expect(left).toEqual([{ lot: 'A-LATE', quantity: 5 }, { lot: 'B-GONE', quantity: 4 }, { lot: 'B-MID', quantity: 1 }]);
@@ -88,8 +92,9 @@ describe('an override', () => {
   it('completes what the count says is not there, with a reason, and opens a discrepancy for what the count lacked', async () => {
     const cab = await cabinet('OVR', PARACETAMOL, { M: [{ lot: 'O1', expiresAt: soon(300), quantity: 5 }] });
     const id = await request(cab.id, PARACETAMOL, 5);
-    for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT']) expect((await move(id, status)).errors).toBeUndefined();
+    for (const status of ['ACCEPTED', 'PREPARING']) expect((await move(id, status)).errors).toBeUndefined();
     await gql(ctx.tokens.technician, `mutation { adjustStock(slotId: "${cab.slots.M}", delta: -3, reason: "miscounted") { quantity } }`);
+    expect((await move(id, 'IN_TRANSIT')).errors).toBeUndefined(); // picks up the 2 the count has
     expect((await move(id, 'COMPLETED')).errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', available: 2 });
     expect(codeOf(await move(id, 'PREPARING', { overrideReason: 'x' }))).toBe('BAD_USER_INPUT');
     expect((await move(id, 'COMPLETED', { overrideReason: 'all 5 were in the pocket: count was wrong' })).errors).toBeUndefined();
@@ -99,18 +104,19 @@ describe('an override', () => {
     expect(await eventually(() => quantities(cab.id), (q) => q.M === 0)).toEqual({ M: 0 });
     const list = () => gql(ctx.tokens.pharmacist, `{ discrepancies(unit: "Ala OVR") { id source expected counted difference requestId open slot { id } } }`);
     const { discrepancies } = await eventually(list, (d) => d.discrepancies.length > 0);
-    expect(discrepancies).toEqual([{ id: expect.any(String), source: 'DISPENSE', expected: 2, counted: 5, difference: 3, requestId: id, open: true, slot: { id: cab.slots.M } }]);
+    expect(discrepancies).toEqual([{ id: expect.any(String), source: 'DISPENSE', expected: 0, counted: 3, difference: 3, requestId: id, open: true, slot: { id: cab.slots.M } }]);
     // The register says what the patient received, as FHIR does: the 3 the count lacked were found, then dispensed.
-    const { rows } = await sql(`SELECT kind::text, delta, reason FROM pyxis."StockMovement" WHERE "requestId" = '${id}' ORDER BY at, "quantityAfter" DESC`);
+    const { rows } = await sql(`SELECT kind::text, delta, carried, reason FROM pyxis."StockMovement" WHERE "requestId" = '${id}' ORDER BY at, id`);
     const completed = `request ${id} completed (override: all 5 were in the pocket: count was wrong)`;
     expect(rows).toEqual([
-      { kind: 'DISPENSE', delta: -2, reason: completed },
-      { kind: 'COUNT', delta: 3, reason: `found at dispense beyond the count: request ${id} (override: all 5 were in the pocket: count was wrong)` },
-      { kind: 'DISPENSE', delta: -3, reason: completed },
+      { kind: 'PICK_UP', delta: -2, carried: 2, reason: `request ${id} picked up` },
+      { kind: 'DISPENSE', delta: 0, carried: -2, reason: completed },
+      { kind: 'COUNT', delta: 3, carried: 0, reason: `found at dispense beyond the count: request ${id} (override: all 5 were in the pocket: count was wrong)` },
+      { kind: 'DISPENSE', delta: -3, carried: 0, reason: completed },
     ]);
     const { request: exported } = await gql(ctx.tokens.pharmacist, `{ request(id: "${id}") { fhir } }`);
     const dispense = JSON.parse(exported.fhir).entry.map((e: { resource: { resourceType: string } }) => e.resource).find((r: { resourceType: string }) => r.resourceType === 'MedicationDispense');
-    expect(dispense.quantity.value).toBe(-rows.filter((r: { kind: string }) => r.kind === 'DISPENSE').reduce((sum: number, r: { delta: number }) => sum + r.delta, 0));
+    expect(dispense.quantity.value).toBe(-rows.filter((r: { kind: string }) => r.kind === 'DISPENSE').reduce((sum: number, r: { delta: number; carried: number }) => sum + r.delta + r.carried, 0));
   });
 });
 
@@ -239,15 +245,17 @@ describe("a medicine's register", () => {
     expect(register.entries).toEqual([
       { kind: 'ASSIGN', delta: 5, balance: 5, lot: 'R1', slot: 'A', dispenser: { id: one.id }, actorId: technician, requestId: null, reason: null },
       { kind: 'ASSIGN', delta: 3, balance: 8, lot: 'R2', slot: 'B', dispenser: { id: two.id }, actorId: technician, requestId: null, reason: null },
-      { kind: 'DISPENSE', delta: -2, balance: 6, lot: 'R1', slot: 'A', dispenser: { id: one.id }, actorId: await idOf(ctx.tokens.pharmacist), requestId: id, reason: `request ${id} completed` },
+      // Picked up (out of the cabinet, still the hospital's: the balance holds), then handed over.
+      { kind: 'PICK_UP', delta: -2, balance: 8, lot: 'R1', slot: 'A', dispenser: { id: one.id }, actorId: await idOf(ctx.tokens.pharmacist), requestId: id, reason: `request ${id} picked up` },
+      { kind: 'DISPENSE', delta: 0, balance: 6, lot: 'R1', slot: 'A', dispenser: { id: one.id }, actorId: await idOf(ctx.tokens.pharmacist), requestId: id, reason: `request ${id} completed` },
       { kind: 'WASTE', delta: -1, balance: 5, lot: 'R2', slot: 'B', dispenser: { id: two.id }, actorId: technician, requestId: null, reason: '=HYPERLINK("http://x")' },
     ]);
     const lines = register.csv.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('at,kind,dispenser,slot,lot,delta,balance,actorId,witnessId,requestId,reason,doseAmount,doseUnit'); // columns are only ever added at the end
-    expect(lines).toHaveLength(5);
-    expect(lines[3]).toMatch(new RegExp(`,DISPENSE,REG1-\\d+,A,R1,-2,6,${await idOf(ctx.tokens.pharmacist)},,${id},request ${id} completed,,$`));
+    expect(lines[0]).toBe('at,kind,dispenser,slot,lot,delta,balance,actorId,witnessId,requestId,reason,doseAmount,doseUnit,carried'); // columns are only ever added at the end
+    expect(lines).toHaveLength(6);
+    expect(lines[4]).toMatch(new RegExp(`,DISPENSE,REG1-\\d+,A,R1,0,6,${await idOf(ctx.tokens.pharmacist)},,${id},request ${id} completed,,,-2$`));
     // A spreadsheet opening it runs no formula.
-    expect(lines[4]).toMatch(/,"'=HYPERLINK\(""http:\/\/x""\)",,$/);
+    expect(lines[5]).toMatch(/,"'=HYPERLINK\(""http:\/\/x""\)",,,0$/);
 
     // A window after these movements opens with their balance.
     const later = await gql(ctx.tokens.pharmacist, REGISTER, { id: medicine, from: soon(1), to: soon(2) });

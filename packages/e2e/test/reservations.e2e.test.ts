@@ -77,21 +77,24 @@ it('puts back what a request carried when it is cancelled in transit (a RETURN m
   const { request, location, slotId } = await cabinet('BACK');
   const carried = await request(2);
   for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT']) expect((await move(carried, status)).errors).toBeUndefined();
-  expect(await location()).toEqual({ quantity: 5, reserved: 2, available: 3 });
+  expect(await location()).toEqual({ quantity: 3, reserved: 0, available: 3 }); // picked up: out of the cabinet, in custody
   expect((await move(carried, 'CANCELLED', ctx.tokens.nurse)).errors).toBeUndefined();
   expect(await location()).toEqual({ quantity: 5, reserved: 0, available: 5 });
   // The closing event reaches pyxis too: it finds the hold ended and writes nothing more.
   await tap.until((bodies) => bodies.some((b) => b.requestId === carried && b.status === 'CANCELLED'));
   const completedOther = await request(5);
   for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'COMPLETED']) expect((await move(completedOther, status)).errors).toBeUndefined();
-  expect(await eventually(location, (l) => l.quantity === 0)).toEqual({ quantity: 0, reserved: 0, available: 0 });
-  const { rows } = await sql(`SELECT kind, delta, "quantityAfter", reason FROM pyxis."StockMovement" WHERE "stockItemId" = '${slotId}' AND kind IN ('RETURN', 'DISPENSE') ORDER BY at`);
+  await eventually(async () => (await sql(`SELECT count(*)::int AS n FROM pyxis."StockMovement" WHERE "requestId" = '${completedOther}' AND kind = 'DISPENSE'`)).rows[0].n, (n) => n === 1);
+  expect(await location()).toEqual({ quantity: 0, reserved: 0, available: 0 });
+  const { rows } = await sql(`SELECT kind, delta, carried, "quantityAfter", reason FROM pyxis."StockMovement" WHERE "stockItemId" = '${slotId}' AND kind IN ('RETURN', 'DISPENSE') ORDER BY at`);
   expect(rows).toEqual([
-    { kind: 'RETURN', delta: 0, quantityAfter: 5, reason: `request ${carried} closed in transit: 2 back in the slot` },
-    { kind: 'DISPENSE', delta: -5, quantityAfter: 0, reason: `request ${completedOther} completed` },
+    { kind: 'RETURN', delta: 2, carried: -2, quantityAfter: 5, reason: `request ${carried} closed in transit: 2 back in the slot` },
+    { kind: 'DISPENSE', delta: 0, carried: -5, quantityAfter: 0, reason: `request ${completedOther} completed` },
   ]);
   const { rows: holds } = await sql(`SELECT "requestId", outcome FROM pyxis."StockReservation" WHERE "stockItemId" = '${slotId}' ORDER BY "createdAt"`);
-  expect(holds).toEqual([{ requestId: carried, outcome: 'RELEASED' }, { requestId: completedOther, outcome: 'DISPENSED' }]);
+  expect(holds).toEqual([{ requestId: carried, outcome: 'PICKED_UP' }, { requestId: completedOther, outcome: 'PICKED_UP' }]);
+  const { rows: custody } = await sql(`SELECT "requestId", quantity, outcome FROM pyxis."StockCustody" WHERE "stockItemId" = '${slotId}' ORDER BY "pickedUpAt"`);
+  expect(custody).toEqual([{ requestId: carried, quantity: 2, outcome: 'RETURNED' }, { requestId: completedOther, quantity: 5, outcome: 'DISPENSED' }]);
 });
 
 it('gives the hold back when the acceptance does not commit', async () => {

@@ -18,7 +18,7 @@ const name = z.string().max(200);
 export const REQUEST_KINDS = ['MEDICINE', 'MATERIAL', 'ASSISTANCE'] as const;
 export const PRIORITIES = ['ROUTINE', 'URGENT', 'ASAP', 'STAT'] as const;
 export const REQUEST_STATUSES = ['PENDING', 'ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'IN_PROGRESS', 'COMPLETED', 'CANCELLED', 'REJECTED'] as const;
-const STOCK_MOVEMENT_KINDS = ['ASSIGN', 'RESTOCK', 'ADJUST', 'DISPENSE', 'RETURN', 'WASTE', 'COUNT', 'RESOLVE'] as const;
+const STOCK_MOVEMENT_KINDS = ['ASSIGN', 'RESTOCK', 'ADJUST', 'DISPENSE', 'RETURN', 'WASTE', 'COUNT', 'RESOLVE', 'PICK_UP'] as const;
 
 const requestFacts = {
   eventId: id,

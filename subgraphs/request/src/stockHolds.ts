@@ -12,8 +12,15 @@ export interface StockHolds {
   reserve(request: Request, actorId: string): Promise<void>;
   /** Gives back what the request holds; `returnedBy`: it was in transit, and who closed it put the item back (`witnessedBy` saw it). */
   release(request: Request, returnedBy?: string, witnessedBy?: string | null): Promise<void>;
-  /** What the request holds now. */
-  held(requestId: string): Promise<number>;
+  /** The request was picked up by `carrierId`: what it holds leaves the cabinet into her custody. */
+  pickUp(request: Request, carrierId: string): Promise<void>;
+  /** What the request holds now: reserved in the slots, and picked up (carried in transit). */
+  held(requestId: string): Promise<Held>;
+}
+
+export interface Held {
+  readonly reserved: number;
+  readonly carried: number;
 }
 
 /** The requests that hold stock: a medicine or material at a dispenser, with a quantity. */
@@ -22,7 +29,8 @@ export const holdsStock = (request: Request): boolean =>
 
 const RESERVE = `mutation Reserve($input: ReserveStockInput!) { reserveStock(input: $input) { quantity } }`;
 const RELEASE = `mutation Release($requestId: ID!, $returnedBy: ID, $witnessedBy: ID) { releaseStock(requestId: $requestId, returnedBy: $returnedBy, returnWitnessedBy: $witnessedBy) { quantity } }`;
-const HELD = `query Held($requestId: ID!) { stockReservation(requestId: $requestId) { quantity } }`;
+const PICK_UP = `mutation PickUp($requestId: ID!, $carriedBy: ID!) { pickUpStock(requestId: $requestId, carriedBy: $carriedBy) { carried } }`;
+const HELD = `query Held($requestId: ID!) { stockReservation(requestId: $requestId) { quantity carried } }`;
 
 export class PyxisStockHolds implements StockHolds {
   /** @param changed told of each dispenser whose availability this process changed (kept answers about it are stale) */
@@ -49,8 +57,16 @@ export class PyxisStockHolds implements StockHolds {
     }
   }
 
-  async held(requestId: string): Promise<number> {
-    const answer = await this.serviceToken.query<{ stockReservation: { quantity: number } }>(this.pyxisUrl, 'pyxis stock reservation', HELD, { requestId });
-    return answer.stockReservation.quantity;
+  async pickUp(request: Request, carrierId: string): Promise<void> {
+    try {
+      await this.serviceToken.query(this.pyxisUrl, 'pyxis stock pick-up', PICK_UP, { requestId: request.id, carriedBy: carrierId });
+    } finally {
+      this.changed(request.dispenserId!);
+    }
+  }
+
+  async held(requestId: string): Promise<Held> {
+    const answer = await this.serviceToken.query<{ stockReservation: { quantity: number; carried: number } }>(this.pyxisUrl, 'pyxis stock reservation', HELD, { requestId });
+    return { reserved: answer.stockReservation.quantity, carried: answer.stockReservation.carried };
   }
 }

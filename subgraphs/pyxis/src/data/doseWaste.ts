@@ -9,6 +9,7 @@ import { badUserInput, conflict, useWitness, type WitnessCheck } from '@asky/sha
 import type { PyxisPrisma } from './client';
 import type { StockMovement } from '../generated/prisma/client';
 import { lockSlot, recordMovements } from './stockChanges';
+import { heldChange } from './custody';
 import { unitsOfDose } from '../units';
 
 export interface DoseWasted {
@@ -27,7 +28,7 @@ export async function wasteDose(prisma: PyxisPrisma, witnesses: WitnessCheck, ac
   const medicine = (await prisma.medicine.findUnique({ where: { id: medicineId } }))!;
   const units = unitsOfDose(medicine, waste.amount, waste.unit);
   const wastedBefore = moves.filter((m) => m.kind === 'WASTE' && m.doseAmount !== null).reduce((sum, m) => sum + unitsOfDose(medicine, m.doseAmount!, m.doseUnit!), 0);
-  const unitsDispensed = -dispensed.reduce((sum, m) => sum + m.delta, 0);
+  const unitsDispensed = -dispensed.reduce((sum, m) => sum + heldChange(m), 0);
   if (wastedBefore + units > unitsDispensed + 1e-9) throw badUserInput(`More than was dispensed for this request (${unitsDispensed} ${medicine.unit}) would be wasted`, { argument: 'amount' });
   const witnessed = medicine.controlled || witnessToken ? await witnesses.confirm(witnessToken, actorId, waste.requestId, { act: 'WASTE', named: true }) : null;
   const from = dispensed.at(-1)!;

@@ -30,6 +30,8 @@ export interface LotPart {
   readonly expiresAt: Date | null;
   /** Signed. */
   readonly delta: number;
+  /** Signed change of what is carried in transit (see custody.ts); 0 when not given. */
+  readonly carried?: number;
 }
 
 export const lotsOfSlot = (tx: PyxisTransaction, stockItemId: string) => tx.stockLot.findMany({ where: { stockItemId } });

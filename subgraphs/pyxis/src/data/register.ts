@@ -1,13 +1,15 @@
 /**
  * A medicine's register (the controlled-substance book pharmacies keep): every
  * movement of it in every cabinet over some of the hospital's days, in order, with the running balance across the
- * hospital, who acted, who witnessed and for which request. The balance starts
+ * hospital (every cabinet plus what is carried in transit: a movement changes it
+ * by delta + carried), who acted, who witnessed and for which request. The balance starts
  * from the sum of every movement before the window, so a window's first line
  * carries on from the last one before it.
  */
 import { stringify } from 'csv-stringify/sync';
 import { badUserInput, hospitalLocalIso, hospitalTimeZone, notFound, parseInstant } from '@asky/shared';
 import type { PyxisPrisma } from './client';
+import { heldChange } from './custody';
 import type { Dispenser, StockItem, StockMovement } from '../generated/prisma/client';
 
 /** A window holds at most this many movements: a longer register is read in narrower windows. */
@@ -32,7 +34,7 @@ export async function readRegister(prisma: PyxisPrisma, medicineId: string, firs
   if (!(from < to)) throw badUserInput('from must not be after to', { argument: 'from' });
   if (!(await prisma.medicine.findUnique({ where: { id: medicineId }, select: { id: true } }))) throw notFound('No medicine has this id');
   const [before, movements] = await Promise.all([
-    prisma.stockMovement.aggregate({ where: { medicineId, at: { lt: from } }, _sum: { delta: true } }),
+    prisma.stockMovement.aggregate({ where: { medicineId, at: { lt: from } }, _sum: { delta: true, carried: true } }),
     prisma.stockMovement.findMany({
       where: { medicineId, at: { gte: from, lt: to } },
       include: { stockItem: { include: { dispenser: true } } },
@@ -41,9 +43,9 @@ export async function readRegister(prisma: PyxisPrisma, medicineId: string, firs
     }),
   ]);
   if (movements.length > MAX_REGISTER_ENTRIES) throw badUserInput(`More than ${MAX_REGISTER_ENTRIES} movements in this window: narrow it`, { argument: 'from' });
-  const openingBalance = before._sum.delta ?? 0;
+  const openingBalance = (before._sum.delta ?? 0) + (before._sum.carried ?? 0);
   let balance = openingBalance;
-  const entries = movements.map((movement) => ({ ...movement, balance: (balance += movement.delta) }));
+  const entries = movements.map((movement) => ({ ...movement, balance: (balance += heldChange(movement)) }));
   return { medicineId, firstDay, lastDay, openingBalance, closingBalance: balance, entries };
 }
 
@@ -65,19 +67,20 @@ export function registerDays(register: Register, timeZone = hospitalTimeZone()):
     const day = hospitalLocalIso(entry.at, timeZone).slice(0, 10);
     let current = days.at(-1);
     if (current?.day !== day) days.push((current = { day, openingBalance: balance, closingBalance: balance, received: 0, dispensed: 0, removed: 0 }));
-    balance += entry.delta;
+    const change = heldChange(entry);
+    balance += change;
     current.closingBalance = balance;
-    if (entry.delta > 0) current.received += entry.delta;
-    else if (entry.kind === 'DISPENSE') current.dispensed -= entry.delta;
-    else current.removed -= entry.delta;
+    if (change > 0) current.received += change;
+    else if (entry.kind === 'DISPENSE') current.dispensed -= change;
+    else current.removed -= change;
   }
   return days;
 }
 
-const CSV_COLUMNS = ['at', 'kind', 'dispenser', 'slot', 'lot', 'delta', 'balance', 'actorId', 'witnessId', 'requestId', 'reason', 'doseAmount', 'doseUnit'];
+const CSV_COLUMNS = ['at', 'kind', 'dispenser', 'slot', 'lot', 'delta', 'balance', 'actorId', 'witnessId', 'requestId', 'reason', 'doseAmount', 'doseUnit', 'carried'];
 
 /** RFC 4180 CSV with a header line; text that a spreadsheet would run as a formula is quoted out of it. */
 export function registerCsv(register: Register): string {
-  const rows = register.entries.map((e) => [e.at.toISOString(), e.kind, e.stockItem.dispenser.code, e.stockItem.slot, e.lot, e.delta, e.balance, e.actorId, e.witnessId, e.requestId, e.reason, e.doseAmount, e.doseUnit]);
+  const rows = register.entries.map((e) => [e.at.toISOString(), e.kind, e.stockItem.dispenser.code, e.stockItem.slot, e.lot, e.delta, e.balance, e.actorId, e.witnessId, e.requestId, e.reason, e.doseAmount, e.doseUnit, e.carried]);
   return stringify(rows, { header: true, columns: CSV_COLUMNS, escape_formulas: true, record_delimiter: 'windows' });
 }

@@ -12,6 +12,7 @@ import { Prisma } from '../generated/prisma/client';
 import { hospitalDay } from '../validation';
 import { recordMovements } from './stockChanges';
 import { openDiscrepancy } from './discrepancies';
+import { bringBack, carriedFor, takeIntoCustody, type PickUp } from './custody';
 
 export type StockedItem = { readonly medicineId: string } | { readonly materialId: string };
 
@@ -62,8 +63,10 @@ export interface ReturnedInTransit {
 
 export interface Reservation {
   readonly requestId: string;
-  /** What it holds now (0 once ended). */
+  /** What it holds now in its slots (0 once picked up or ended). */
   readonly quantity: number;
+  /** What it carries in transit (custody), picked up and not yet handed over or brought back. */
+  readonly carried: number;
   readonly active: boolean;
 }
 
@@ -91,7 +94,7 @@ export class StockReservations {
       const held = await this.heldIn(tx, asked.requestId);
       if (held > 0) {
         if (held !== asked.quantity) throw conflict(`This request already holds ${held}, not ${asked.quantity}`);
-        return { requestId: asked.requestId, quantity: held, active: true };
+        return { requestId: asked.requestId, quantity: held, carried: 0, active: true };
       }
       const available = slots.reduce((sum, slot) => sum + availableIn(slot), 0);
       if (available < asked.quantity) {
@@ -111,43 +114,64 @@ export class StockReservations {
         await tx.stockItem.update({ where: { id: slot.id }, data: { reserved: { increment: taken } } });
         if (wanted === 0) break;
       }
-      return { requestId: asked.requestId, quantity: asked.quantity, active: true };
+      return { requestId: asked.requestId, quantity: asked.quantity, carried: 0, active: true };
+    });
+  }
+
+  /**
+   * The request was picked up (IN_TRANSIT): what its reservation holds goes out
+   * of the slots into the carrier's custody, once. A request that holds nothing
+   * (picked up before, released, or accepted before reservations) takes
+   * nothing, and completes from the slots. Answers what went into custody.
+   */
+  pickUp(asked: PickUp): Promise<number> {
+    return this.prisma.$transaction(async (tx) => {
+      // Where and what: the slots it holds (never what a caller says).
+      const holding = await tx.stockReservation.findFirst({ where: { requestId: asked.requestId, endedAt: null }, include: { stockItem: true } });
+      if (!holding) return 0;
+      const { dispenserId, medicineId, materialId } = holding.stockItem;
+      const slots = await lockSlotsOf(tx, dispenserId, medicineId ? { medicineId } : { materialId: materialId! });
+      const held = (await this.end(tx, asked.requestId, 'PICKED_UP')).reduce((sum, ended) => sum + ended.quantity, 0);
+      return held > 0 ? takeIntoCustody(tx, slots, held, asked) : 0;
     });
   }
 
   /**
    * Ends the request's reservation, giving its quantity back. `returned`: the
    * request was cancelled or rejected in transit, and what it carried comes back
-   * to its slots — a RETURN movement per slot (delta 0: it was reserved, never
-   * taken out of the count), written once, by whichever release ends the
-   * reservation. A controlled medicine's return is confirmed by a witness
-   * (`witnessId`); without one, a TRANSIT discrepancy is opened for what nobody
-   * saw come back, for a pharmacist to find.
+   * to its slots — out of custody into its lots, or (units reserved but never
+   * picked up) a RETURN of 0 — written once, by whichever release ends it. A
+   * controlled medicine's return is confirmed by a witness (`witnessId`);
+   * without one, a TRANSIT discrepancy is opened for what nobody saw come back,
+   * for a pharmacist to find.
    */
   release(requestId: string, returned?: ReturnedInTransit): Promise<void> {
     return this.prisma.$transaction(async (tx) => {
       const released = await this.end(tx, requestId, 'RELEASED');
       if (!returned) return;
+      const facts = { kind: 'RETURN', actorId: returned.actorId, witnessId: returned.witnessId ?? null, requestId } as const;
+      const reason = (quantity: number) => `${returned.why}: ${quantity} back in the slot${returned.witnessId ? ', witnessed' : ''}`;
+      const back = await bringBack(tx, requestId, facts, reason);
       for (const { stockItemId, quantity } of released) {
-        const slot = await tx.stockItem.findUniqueOrThrow({ where: { id: stockItemId }, include: { medicine: { select: { controlled: true } } } });
-        const confirmed = returned.witnessId ? 'back in the slot, witnessed' : 'back in the slot';
-        const back = { kind: 'RETURN', reason: `${returned.why}: ${quantity} ${confirmed}`, actorId: returned.actorId, witnessId: returned.witnessId ?? null, requestId } as const;
-        await recordMovements(tx, slot, [{ lot: null, expiresAt: null, delta: 0 }], back);
-        if (slot.medicine?.controlled && !returned.witnessId) {
-          await openDiscrepancy(tx, { slot, source: 'TRANSIT', expected: slot.quantity, counted: slot.quantity - quantity, openedById: returned.actorId, openedWitnessId: null, requestId });
-        }
+        const slot = await tx.stockItem.findUniqueOrThrow({ where: { id: stockItemId } });
+        back.push({ slot: await recordMovements(tx, slot, [{ lot: null, expiresAt: null, delta: 0 }], { ...facts, reason: reason(quantity) }), quantity });
+      }
+      if (returned.witnessId) return;
+      for (const { slot, quantity } of back) {
+        if (!slot.medicineId || !(await tx.medicine.findUnique({ where: { id: slot.medicineId }, select: { controlled: true } }))?.controlled) continue;
+        await openDiscrepancy(tx, { slot, source: 'TRANSIT', expected: slot.quantity, counted: slot.quantity - quantity, openedById: returned.actorId, openedWitnessId: null, requestId });
       }
     });
   }
 
-  /** What the request holds now, over its slots. */
+  /** What the request holds now, over its slots, and carries in custody. */
   async held(requestId: string): Promise<Reservation> {
-    const quantity = await this.heldIn(this.prisma, requestId);
-    return { requestId, quantity, active: quantity > 0 };
+    const [quantity, carried] = await Promise.all([this.heldIn(this.prisma, requestId), carriedFor(this.prisma, requestId)]);
+    return { requestId, quantity, carried, active: quantity > 0 };
   }
 
   /** Ends the request's active reservations inside `tx`; their slots are locked in id order, as every stock change locks them. */
-  async end(tx: PyxisTransaction, requestId: string, outcome: 'RELEASED' | 'DISPENSED'): Promise<{ stockItemId: string; quantity: number }[]> {
+  async end(tx: PyxisTransaction, requestId: string, outcome: 'RELEASED' | 'DISPENSED' | 'PICKED_UP'): Promise<{ stockItemId: string; quantity: number }[]> {
     const active = await tx.stockReservation.findMany({ where: { requestId, endedAt: null }, orderBy: { stockItemId: 'asc' } });
     const ended: { stockItemId: string; quantity: number }[] = [];
     if (active.length === 0) return ended;

@@ -1,8 +1,12 @@
 import { recordedStockChange } from './recordedStockChanges';
-import type { StockMovement } from '../generated/prisma/client';
+import type { StockCustody, StockMovement } from '../generated/prisma/client';
 
+/** Where units left from: a slot of a dispenser. */
+type WithSlot = { readonly stockItem: { readonly dispenserId: string; readonly slot: string } };
 /** A DISPENSE movement with where it left from. */
-export type LotDispenseRow = StockMovement & { readonly stockItem: { readonly dispenserId: string; readonly slot: string } };
+export type LotDispenseRow = StockMovement & WithSlot;
+/** Units in custody with where they left from. */
+export type InTransitRow = StockCustody & WithSlot;
 import { createByIdLoader, createGroupLoader } from '@asky/shared';
 import type { PyxisPrisma } from './client';
 import type { Dispenser, Prisma, StockItem, StockLot } from '../generated/prisma/client';
@@ -66,6 +70,16 @@ export class StockRepository {
       orderBy: [{ at: 'desc' }, { id: 'asc' }],
       take: first,
       include: { stockItem: { select: { dispenserId: true, slot: true } } },
+    });
+  }
+
+  /** Everything in custody now (picked up, not yet handed over or brought back), oldest first; of one medicine or dispenser when named. */
+  inTransit(where: { medicineId?: string | null; dispenserId?: string | null }): Promise<InTransitRow[]> {
+    return this.prisma.stockCustody.findMany({
+      where: { endedAt: null, ...(where.medicineId ? { medicineId: where.medicineId } : {}), ...(where.dispenserId ? { stockItem: { dispenserId: where.dispenserId } } : {}) },
+      include: { stockItem: { select: { dispenserId: true, slot: true } } },
+      orderBy: [{ pickedUpAt: 'asc' }, { id: 'asc' }],
+      take: 1_000,
     });
   }
 

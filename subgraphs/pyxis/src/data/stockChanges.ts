@@ -55,7 +55,7 @@ export async function recordMovements(tx: PyxisTransaction, slot: LockedItem, pa
     quantity += part.delta;
     movements.push(
       await tx.stockMovement.create({
-        data: { stockItemId: slot.id, medicineId: slot.medicineId, materialId: slot.materialId, delta: part.delta, quantityAfter: quantity, lot: part.lot, ...facts },
+        data: { stockItemId: slot.id, medicineId: slot.medicineId, materialId: slot.materialId, delta: part.delta, carried: part.carried ?? 0, quantityAfter: quantity, lot: part.lot, ...facts },
       }),
     );
   }

@@ -19,6 +19,8 @@ export interface RequestState {
   readonly quantity: number | null;
   /** Who moved it to COMPLETED (the requester when the history names nobody). */
   readonly completedById: string;
+  /** Who moved it to IN_TRANSIT last: she carries it. */
+  readonly pickedUpById: string | null;
   /** Who witnessed its completion (controlled medicines). */
   readonly completedWitnessId: string | null;
   /** Why it was completed although the count said the dispenser could not give it. */
@@ -72,6 +74,7 @@ export class RemoteRequests implements RequestSource {
     if (!request) return null;
     const closing = request.history.findLast((entry) => entry.toStatus === request.status && CLOSING.includes(entry.toStatus));
     const completion = request.history.findLast((entry) => entry.toStatus === 'COMPLETED');
+    const pickUp = request.history.findLast((entry) => entry.toStatus === 'IN_TRANSIT');
     return {
       requestId: request.id,
       kind: request.kind,
@@ -81,6 +84,7 @@ export class RemoteRequests implements RequestSource {
       materialId: request.material?.id ?? null,
       quantity: request.quantity,
       completedById: completion?.changedBy?.id ?? request.requester.id,
+      pickedUpById: pickUp ? (pickUp.changedBy?.id ?? request.requester.id) : null,
       completedWitnessId: completion?.witness?.id ?? null,
       overrideReason: completion?.overrideReason ?? null,
       closedFrom: closing?.fromStatus ?? null,

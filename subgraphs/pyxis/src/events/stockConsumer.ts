@@ -21,6 +21,7 @@ import type { StockItem } from '../generated/prisma/client';
 import { inTransit, lockSlotsOf, StockReservations, type LockedSlot, type StockedItem } from '../data/reservations';
 import { addToLot, takeFirstExpiring, takeFromLots } from '../data/lots';
 import { recordMovements } from '../data/stockChanges';
+import { handOver } from '../data/custody';
 import { openDiscrepancy } from '../data/discrepancies';
 import { CLOSING, type RequestState, type RequestSource } from './requests';
 
@@ -133,9 +134,10 @@ export class StockConsumer {
    * other statuses and kinds take nothing.
    */
   async apply(event: RequestEvent): Promise<void> {
-    if (event.kind === 'ASSISTANCE' || !CLOSING.includes(event.status)) return;
+    if (event.kind === 'ASSISTANCE' || !(CLOSING.includes(event.status) || event.status === 'IN_TRANSIT')) return;
     const request = await this.requests.request(event.requestId);
     if (!request) throw new UnusableEvent(`request ${event.requestId} does not exist`, 'unknown_request');
+    if (event.status === 'IN_TRANSIT') return this.pickUp(request);
     if (request.status !== event.status) {
       throw new UnusableEvent(`request ${event.requestId} is ${request.status}, not ${event.status}`, event.status === 'COMPLETED' ? 'not_completed' : 'status_differs');
     }
@@ -147,7 +149,18 @@ export class StockConsumer {
   }
 
   /**
-   * Takes the request's quantity out of its dispenser's slots of the item, first
+   * A request picked up: its units go into the carrier's custody. One that has
+   * moved on since (completed or closed: those messages take it from there) or
+   * holds nothing takes nothing.
+   */
+  private async pickUp(request: RequestState): Promise<void> {
+    if (request.status !== 'IN_TRANSIT' || !request.pickedUpById) return;
+    await this.reservations.pickUp({ requestId: request.requestId, carrierId: request.pickedUpById });
+  }
+
+  /**
+   * Hands over what the request carries (its custody), then takes the rest of
+   * its quantity (all of it when it was never picked up into custody) out of its dispenser's slots of the item, first
    * expiry first across all of them and never from an expired lot (which slot
    * its reservation counted against does not matter: the cabinet's totals do).
    * What the count did not have (an override, or stock that changed after the
@@ -160,7 +173,6 @@ export class StockConsumer {
       if (first.count === 0) return; // dispensed before
       const slots = await lockSlotsOf(tx, request.dispenserId!, item);
       await this.reservations.end(tx, request.requestId, 'DISPENSED');
-      const taken = await takeFirstExpiring(tx, slots.map((slot) => slot.id), request.quantity!);
       const facts = {
         kind: 'DISPENSE',
         reason: `request ${request.requestId} completed${request.overrideReason ? ` (override: ${request.overrideReason})` : ''}`,
@@ -168,7 +180,9 @@ export class StockConsumer {
         witnessId: request.completedWitnessId,
         requestId: request.requestId,
       } as const;
-      let short = request.quantity!;
+      let short = request.quantity! - (await handOver(tx, request.requestId, facts));
+      if (short <= 0) return;
+      const taken = await takeFirstExpiring(tx, slots.map((slot) => slot.id), short);
       let last: LockedSlot | undefined = slots[0];
       let lastNow: StockItem | undefined;
       for (const slot of slots) {

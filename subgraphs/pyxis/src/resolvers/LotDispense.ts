@@ -1,4 +1,5 @@
-import type { LotDispenseResolvers } from '../generated/graphql';
+import { heldChange } from '../data/custody';
+import type { LotDispenseResolvers, StockInTransitResolvers } from '../generated/graphql';
 
 export const LotDispense: LotDispenseResolvers = {
   at: (row) => row.at.toISOString(),
@@ -7,6 +8,16 @@ export const LotDispense: LotDispenseResolvers = {
   material: (row, _, { catalogue }) => (row.materialId ? catalogue.materialById.load(row.materialId) : null),
   dispenser: async (row, _, { dispensers }) => (await dispensers.byId.load(row.stockItem.dispenserId))!,
   slot: (row) => row.stockItem.slot,
-  quantity: (row) => -row.delta,
+  quantity: (row) => -heldChange(row), // out of the slot, or (picked up before) out of custody
   request: (row) => (row.requestId ? { id: row.requestId } : null),
+};
+
+export const StockInTransit: StockInTransitResolvers = {
+  request: (row) => ({ id: row.requestId }),
+  medicine: (row, _, { catalogue }) => (row.medicineId ? catalogue.medicineById.load(row.medicineId) : null),
+  material: (row, _, { catalogue }) => (row.materialId ? catalogue.materialById.load(row.materialId) : null),
+  dispenser: async (row, _, { dispensers }) => (await dispensers.byId.load(row.stockItem.dispenserId))!,
+  slot: (row) => row.stockItem.slot,
+  carrier: (row) => ({ id: row.carrierId }),
+  since: (row) => row.pickedUpAt.toISOString(),
 };

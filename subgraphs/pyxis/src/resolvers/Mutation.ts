@@ -122,6 +122,11 @@ export const Mutation: MutationResolvers = {
     await reservations.release(id, returnedBy ? { actorId: parseId(returnedBy, 'returnedBy'), why: inTransit(id), witnessId } : undefined);
     return reservations.held(id);
   },
+  pickUpStock: async (_, { requestId, carriedBy }, { reservations }) => {
+    const id = parseId(requestId, 'requestId');
+    await reservations.pickUp({ requestId: id, carrierId: parseId(carriedBy, 'carriedBy') });
+    return reservations.held(id);
+  },
   adjustStock: (_, { slotId, delta, reason, lot, witnessToken }, ctx) => {
     if (!Number.isInteger(delta) || delta === 0 || Math.abs(delta) > 100_000) throw badUserInput('delta must be a non-zero whole number', { argument: 'delta' });
     return ctx.stockChanges().adjust(parseId(slotId, 'slotId'), delta, valid.text(reason, 'reason', 500), valid.optionalText(lot, 'lot', 40), witnessToken);

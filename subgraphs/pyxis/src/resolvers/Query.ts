@@ -32,6 +32,8 @@ export const Query: QueryResolvers = {
   stockChange: (_, { eventId }, { stock }) => stock.recordedChange(eventId),
   lotDispenses: (_, { lot, medicineId, materialId, first }, { stock }) =>
     stock.lotDispenses(text(lot, 'lot', 100), { medicineId: medicineId ? parseId(medicineId, 'medicineId') : null, materialId: materialId ? parseId(materialId, 'materialId') : null }, count(first ?? 100, 'first', { min: 1, max: 1_000 })),
+  stockInTransit: (_, { medicineId, dispenserId }, { stock }) =>
+    stock.inTransit({ medicineId: medicineId ? parseId(medicineId, 'medicineId') : null, dispenserId: dispenserId ? parseId(dispenserId, 'dispenserId') : null }),
   expiringBefore: (_, { date, unit }, { stock }) => stock.expiringBefore(validDate(date, 'date'), unit),
   expiringLots: (_, { date, unit }, { stock }) => stock.expiringLots(validDate(date, 'date'), unit),
   discrepancies: (_, { open, unit, first }, { discrepancies }) => discrepancies.list({ open, unit }, count(first ?? 100, 'first', { min: 1, max: 500 })),

@@ -67,6 +67,7 @@ export const StockLot: StockLotResolvers = {
 export const StockMovement: StockMovementResolvers = {
   delta: (movement, _, ctx) => seen(movement, ctx, () => movement.delta),
   quantityAfter: (movement, _, ctx) => seen(movement, ctx, () => movement.quantityAfter),
+  carried: (movement, _, ctx) => seen(movement, ctx, () => movement.carried),
   at: (movement) => movement.at.toISOString(),
 };
 

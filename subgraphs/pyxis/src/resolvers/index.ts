@@ -9,6 +9,6 @@ import { Subscription } from './Subscription';
 import { MedicineRegister, RegisterEntry } from './MedicineRegister';
 import { Mutation } from './Mutation';
 import { StockChange, StockCount, StockDiscrepancy, StockLocation, StockLot, StockMovement, StockSlot } from './StockSlot';
-import { LotDispense } from './LotDispense';
+import { LotDispense, StockInTransit } from './LotDispense';
 
-export const resolvers: Resolvers = { Query, Mutation, Subscription, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockLocation, StockLot, StockMovement, StockDiscrepancy, StockCount, MedicineRegister, RegisterEntry, CatalogueChange, LotDispense, StockChange };
+export const resolvers: Resolvers = { Query, Mutation, Subscription, Medicine, Material, AssistanceType, Dispenser, StockSlot, StockLocation, StockLot, StockMovement, StockDiscrepancy, StockCount, MedicineRegister, RegisterEntry, CatalogueChange, LotDispense, StockInTransit, StockChange };

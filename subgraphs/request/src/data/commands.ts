@@ -108,8 +108,9 @@ export class RequestCommands {
    * is, with no new history entry or event. Accepting a medicine or material
    * request holds its quantity at its dispenser first (see `acceptHolding`);
    * cancelling or rejecting one releases it once committed (in transit: the item
-   * is back, a RETURN movement); if pyxis cannot be told now, the event it
-   * consumes releases it. No call to another service is made while a
+   * is back, a RETURN movement); picking one up (IN_TRANSIT) takes its units
+   * out of the cabinet into the carrier's custody. If pyxis cannot be told now,
+   * the event it consumes does it. No call to another service is made while a
    * transaction or a row lock is held.
    */
   async transition(id: string, to: RequestStatus, viewer: Person, note: string | null, custody: Custody = NO_CUSTODY): Promise<Request> {
@@ -122,6 +123,7 @@ export class RequestCommands {
       const returned = from === 'IN_TRANSIT' ? { by: viewer.id, witnessedBy: custody.witnessed?.witnessId ?? null } : undefined;
       await this.giveBack(request, returned, "a closed request's stock hold could not be given back now: the event pyxis consumes will");
     }
+    if (changed && to === 'IN_TRANSIT' && holdsStock(request)) await this.pickUp(request, viewer.id);
     return request;
   }
 
@@ -241,6 +243,15 @@ export class RequestCommands {
       await this.stock.release(request, returned?.by, returned?.witnessedBy);
     } catch (err) {
       this.logger?.warn({ err, requestId: request.id }, failure);
+    }
+  }
+
+  /** Best effort: until pyxis is told, the units count as in the cabinet; the event it consumes takes them into custody. */
+  private async pickUp(request: Request, carrierId: string): Promise<void> {
+    try {
+      await this.stock.pickUp(request, carrierId);
+    } catch (err) {
+      this.logger?.warn({ err, requestId: request.id }, 'a picked-up request could not be taken into custody now: the event pyxis consumes will');
     }
   }
 
