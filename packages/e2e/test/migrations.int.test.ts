@@ -1,8 +1,9 @@
 /**
  * Migrations keep existing data (issue 16): a database at the migration before
  * lots, holding stock with its one lot per slot and dispense movements, comes
- * out with each slot's lot as its first StockLot and movements naming their
- * item and request.
+ * out with each slot's lot as its first StockLot, movements naming their
+ * item and request, and nothing in custody (what was picked up before custody
+ * existed stays reserved, and completes from the slots).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -44,11 +45,12 @@ it('moves each slot\'s lot into the lots table and names the item and request of
   await apply(db, migrations.slice(at));
   const lots = await adminQuery(`SELECT "stockItemId", lot, "expiresAt"::text AS "expiresAt", quantity FROM pyxis."StockLot"`, db.url);
   expect(lots.rows).toEqual([{ stockItemId: '77777777-7777-4777-8777-000000000001', lot: 'DZ-7', expiresAt: '2027-03-31', quantity: 7 }]);
-  const moves = await adminQuery(`SELECT kind::text, "medicineId", "requestId" FROM pyxis."StockMovement" ORDER BY kind`, db.url);
+  const moves = await adminQuery(`SELECT kind::text, "medicineId", "requestId", carried FROM pyxis."StockMovement" ORDER BY kind`, db.url);
   expect(moves.rows).toEqual([
-    { kind: 'ADJUST', medicineId: '22222222-2222-4222-8222-00000000abcd', requestId: null },
-    { kind: 'DISPENSE', medicineId: '22222222-2222-4222-8222-00000000abcd', requestId: request },
+    { kind: 'ADJUST', medicineId: '22222222-2222-4222-8222-00000000abcd', requestId: null, carried: 0 }, // nothing was in custody before custody
+    { kind: 'DISPENSE', medicineId: '22222222-2222-4222-8222-00000000abcd', requestId: request, carried: 0 },
   ]);
+  expect((await adminQuery(`SELECT count(*)::int AS n FROM pyxis."StockCustody"`, db.url)).rows).toEqual([{ n: 0 }]);
 });
 
 it('keeps requests and events not yet sent through the acceptance lease, outbox lease and witness migrations', async () => {
