@@ -1,5 +1,5 @@
 # One image for every Asky process; docker-compose.yaml picks the entry with `command`.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json tsconfig.json codegen.ts ./
 COPY prisma ./prisma
@@ -17,7 +17,7 @@ RUN npm ci --no-audit --no-fund && npm run build \
   && rm -rf packages/testing/dist packages/e2e/dist packages/shared/dist/__tests__ subgraphs/auth/dist/src/__tests__ subgraphs/pyxis/dist/src/__tests__ subgraphs/request/dist/src/__tests__ supergraph/dist/src/__tests__ packages/launcher/dist/src/embedded.* \
   && find . -name '*.tsbuildinfo' -not -path './node_modules/*' -delete
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 # Every process drains in-flight work on SIGTERM (SHUTDOWN_TIMEOUT_MS) before exiting.
 STOPSIGNAL SIGTERM

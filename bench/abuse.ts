@@ -22,7 +22,7 @@ import WebSocket from 'ws';
 import { createLogger, EnvReader } from '@asky/shared';
 import { preparePostgres, serviceRoleUrl } from '@asky/launcher';
 import { createTestDatabase, postGraphQL, testAmqpUrl, testTopology } from '@asky/testing';
-import { answersGraphQL, cpuByGroup, freePort, percentile, runBench, startProcess as startChild, stopProcess, usage, writeResult } from './lib';
+import { answersGraphQL, cpuByGroup, DatabaseCpu, freePort, percentile, runBench, startProcess as startChild, stopProcess, usage, writeResult } from './lib';
 
 const env = new EnvReader();
 const SECONDS = env.int('BENCH_SECONDS', 15, 5, 300);
@@ -39,6 +39,8 @@ interface Services {
   readonly urls: Record<'auth' | 'pyxis' | 'request' | 'gateway', string>;
   readonly processes: Record<string, ChildProcess>;
   stop(): Promise<void>;
+  /** The bench's own database (its backends' CPU is the system's). */
+  readonly databaseUrl: URL;
 }
 
 /** The four services as separate processes over a fresh database and exchange. */
@@ -70,7 +72,7 @@ async function startServices(): Promise<Services> {
     processes.pyxis = await startProcess(entry('pyxis'), { ...common, ...jwks, PYXIS_DATABASE_URL: serviceRoleUrl(database.url, 'pyxis').href, PYXIS_PORT: String(ports.pyxis), PYXIS_SERVICE_SECRET: secrets.pyxis, REQUEST_URL: urls.request }, ready(ports.pyxis));
     processes.request = await startProcess(entry('request'), { ...common, ...jwks, PYXIS_URL: urls.pyxis, REQUEST_DATABASE_URL: serviceRoleUrl(database.url, 'request').href, REQUEST_PORT: String(ports.request), REQUEST_SERVICE_SECRET: secrets.request }, ready(ports.request));
     processes.gateway = await startProcess(entry('gateway'), { ...common, ...jwks, PYXIS_URL: urls.pyxis, REQUEST_URL: urls.request, GATEWAY_PORT: String(ports.gateway) }, answersGraphQL(urls.gateway));
-    return { urls, processes, stop };
+    return { urls, processes, databaseUrl: database.url, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -165,16 +167,17 @@ async function main() {
     setPriority(abuserProcess.pid!, ABUSER_NICE);
     await new Promise((resolve) => abuserProcess.once('message', resolve)); // loaded: its start-up is not part of "before"
     const pids = () => ({ ...Object.fromEntries(Object.entries(services.processes).map(([name, child]) => [name, child.pid])), 'load generator': process.pid, abusers: abuserProcess.pid });
-    const cpuAt = [cpuByGroup(pids())];
+    const databaseCpu = new DatabaseCpu(services.databaseUrl);
+    const cpuAt = [await cpuByGroup(pids(), databaseCpu)];
     const before = await normalTraffic(gateway, ward, Date.now() + SECONDS * 1000);
-    cpuAt.push(cpuByGroup(pids()));
+    cpuAt.push(await cpuByGroup(pids(), databaseCpu));
 
     const until = Date.now() + SECONDS * 1000;
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     loopDelay.enable();
     abuserProcess.send({ until } satisfies Go);
     const [during, abuse] = await Promise.all([normalTraffic(gateway, ward, until), new Promise<Record<string, unknown>>((resolve) => abuserProcess.once('message', resolve as (message: unknown) => void))]);
-    cpuAt.push(cpuByGroup(pids()));
+    cpuAt.push(await cpuByGroup(pids(), databaseCpu));
     loopDelay.disable();
     // Cores busy per process group, before and during (CPU seconds / wall seconds).
     const cores = (from: Record<string, number>, to: Record<string, number>) =>

@@ -3,7 +3,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { testAmqpUrl, type TestSystem } from '@asky/testing';
+import { adminQuery, testAmqpUrl, type TestSystem } from '@asky/testing';
 
 export const RESULTS_DIR = path.join(__dirname, 'results');
 
@@ -89,28 +89,53 @@ export function usage(pid: number): { cpuSeconds: number; rssMiB: number } {
   return { cpuSeconds: ticks / 100, rssMiB: Number(rss) / 1024 };
 }
 
+/** A process's CPU ticks and start time (which tells a recycled pid apart), or undefined once it is gone. */
+function ticksOf(pid: string | number): { comm: string; ticks: number; startedAt: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(fields[11]) + Number(fields[12]), startedAt: fields[19]! };
+  } catch {
+    return undefined; // gone meanwhile
+  }
+}
+
 /**
- * CPU seconds used so far, by group: the given processes by name, Postgres and
- * RabbitMQ by their process names, and the whole machine (from /proc/stat). Two
- * readings apart tell where a run's CPU went — on a machine the load generator
- * and every server share, what one operation costs in all.
+ * The CPU of one database's Postgres backends (`pg_stat_activity.datname`),
+ * never another's: on a shared machine, summing every `postgres` process counted
+ * other users' work, and went negative when their backends exited. A backend
+ * that exits keeps the CPU it was last seen with, so the total only grows.
  */
-export function cpuByGroup(named: Record<string, number | undefined>): Record<string, number> {
-  const ticksOf = (pid: string | number) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(fields[11]) + Number(fields[12]) };
-    } catch {
-      return undefined; // gone meanwhile
+export class DatabaseCpu {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly databaseUrl: URL) {}
+
+  async seconds(): Promise<number> {
+    const database = decodeURIComponent(this.databaseUrl.pathname.slice(1));
+    const { rows } = await adminQuery(`SELECT pid FROM pg_stat_activity WHERE datname = '${database.replace(/'/g, "''")}'`, this.databaseUrl);
+    for (const { pid } of rows as { pid: number }[]) {
+      const found = ticksOf(pid);
+      if (found) this.seen.set(`${pid}@${found.startedAt}`, found.ticks);
     }
-  };
+    return [...this.seen.values()].reduce((sum, ticks) => sum + ticks, 0) / 100;
+  }
+}
+
+/**
+ * CPU seconds used so far, by group: the given processes by name, the bench
+ * database's Postgres backends, RabbitMQ by its process name, and the whole
+ * machine (from /proc/stat). Two readings apart tell where a run's CPU went —
+ * on a machine the load generator and every server share, what one operation
+ * costs in all.
+ */
+export async function cpuByGroup(named: Record<string, number | undefined>, database: DatabaseCpu): Promise<Record<string, number>> {
   const groups: Record<string, number> = {};
   for (const [name, pid] of Object.entries(named)) groups[name] = pid ? (ticksOf(pid)?.ticks ?? 0) / 100 : 0;
+  groups.Postgres = await database.seconds();
   for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     const found = ticksOf(pid);
-    const group = found?.comm === 'postgres' ? 'Postgres' : found?.comm === 'beam.smp' ? 'RabbitMQ' : undefined;
-    if (group) groups[group] = (groups[group] ?? 0) + found!.ticks / 100;
+    if (found?.comm === 'beam.smp') groups.RabbitMQ = (groups.RabbitMQ ?? 0) + found.ticks / 100;
   }
   const [, ...times] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
   // user nice system idle iowait irq softirq steal…: busy is user, nice, system, irq and softirq.

@@ -14,7 +14,7 @@ import type autocannon from 'autocannon';
 import { EnvReader, RabbitBus, type RequestEvent } from '@asky/shared';
 import { adminQuery, startTestSystem, testAmqpUrl } from '@asky/testing';
 import { cpus } from 'node:os';
-import { cpuByGroup, freePort, startAskyGateway, stopProcess, writeResult, runBench } from './lib';
+import { cpuByGroup, DatabaseCpu, freePort, startAskyGateway, stopProcess, writeResult, runBench } from './lib';
 import type { LoadOrder } from './loadClient';
 
 const env = new EnvReader();
@@ -27,6 +27,7 @@ const CREATE = 'mutation ($unique: String) { createRequest(input: { kind: MEDICI
 
 async function main() {
   const system = await startTestSystem({ production: true, userStatusTtlMs: 60_000 });
+  const databaseCpu = new DatabaseCpu(system.database.url);
   const { nurse } = await system.loginAll();
   const port = await freePort();
   const gateway = await startAskyGateway(system, port, {}, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []);
@@ -67,9 +68,9 @@ async function main() {
     await drained((await count()) - warmUp, Date.now());
     events.clear();
     const before = await count();
-    const groupsBefore = cpuByGroup(processes);
+    const groupsBefore = await cpuByGroup(processes, databaseCpu);
     const result = await load(url, SECONDS);
-    const groupsAfter = cpuByGroup(processes);
+    const groupsAfter = await cpuByGroup(processes, databaseCpu);
     const answered = result.requests.total;
     // CPU milliseconds each create cost, by where it went (relay and broker work of the run included).
     const cpuMsPerCreate = Object.fromEntries(Object.keys(groupsAfter).map((group) => [group, ((groupsAfter[group]! - (groupsBefore[group] ?? 0)) * 1000) / answered]));

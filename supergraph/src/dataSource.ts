@@ -1,7 +1,7 @@
-/** How the gateway calls its subgraphs. */
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+/** How the gateway calls its subgraphs: in its own process (the default), or over HTTP (subgraphs deployed apart). */
+import { RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ErrorCode, REQUEST_ID_HEADER, serviceUnavailable } from '@asky/shared';
+import { ErrorCode, REQUEST_ID_HEADER, serviceUnavailable, type LocalSubgraph } from '@asky/shared';
 import type { GatewayContext } from './server';
 import { ABORT_HEADER, abortKeyFor } from './subgraphFetch';
 
@@ -39,5 +39,28 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
       return serviceUnavailable(`A service behind the gateway is unavailable (${response.status}); try again shortly`);
     }
     return new GraphQLError(`A service behind the gateway refused the call (${response.status})`);
+  }
+}
+
+/**
+ * A subgraph in the gateway's process: the operation and the caller's
+ * credentials, address and request id go to it with no HTTP between; it stops
+ * when the client hangs up or after `timeoutMs`, as a call over HTTP would.
+ */
+export class InProcessDataSource implements GraphQLDataSource<GatewayContext> {
+  constructor(
+    private readonly subgraph: LocalSubgraph,
+    private readonly timeoutMs: number,
+  ) {}
+
+  process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    const caller = context as Partial<GatewayContext>;
+    return this.subgraph.execute(request, {
+      authorization: caller.authorization,
+      clientAddress: caller.clientAddress,
+      requestId: caller.requestId,
+      signal: caller.hangUp,
+      timeoutMs: this.timeoutMs,
+    });
   }
 }

@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ApolloGateway } from '@apollo/gateway';
-import { AuthForwardingDataSource } from './dataSource';
+import { AuthForwardingDataSource, InProcessDataSource } from './dataSource';
 import { fetchWithin } from './subgraphFetch';
 import {
   CallerRate,
@@ -19,6 +19,7 @@ import {
   readCorsOrigins,
   withHttpStatus,
   type LiveSignal,
+  type LocalSubgraph,
   type Logger,
   type RunningService,
   type SubgraphName,
@@ -54,6 +55,8 @@ export interface GatewayDeps {
   readonly logger: Logger;
   /** Where each subgraph answers; overrides the URLs in the supergraph file. */
   readonly subgraphUrls: Readonly<Record<SubgraphName, string>>;
+  /** Subgraphs run in this process (one process per replica): their operations skip HTTP. The others are called at their URL. */
+  readonly localSubgraphs?: Readonly<Partial<Record<SubgraphName, LocalSubgraph>>>;
   /** @default the contents of supergraph/supergraph.graphql */
   readonly supergraphSdl?: string;
   /** How access tokens are checked (auth's JWKS, issuer, audience). */
@@ -110,11 +113,13 @@ const headerValue = (headers: IncomingHttpHeaders, name: string) => {
 
 export async function createGateway(deps: GatewayDeps): Promise<RunningService> {
   const urls = deps.subgraphUrls as Record<string, string>;
+  const local = (deps.localSubgraphs ?? {}) as Record<string, LocalSubgraph | undefined>;
+  const timeoutMs = deps.subgraphTimeoutMs ?? 10_000;
   const verifier = new TokenVerifier({ ...deps.tokens, keys: new JwksKeySource(deps.tokens.jwksUrl) });
   const gateway = new ApolloGateway({
     supergraphSdl: deps.supergraphSdl ?? readSupergraphSdl(),
     buildService: ({ name, url }) =>
-      new AuthForwardingDataSource({ url: urls[name] ?? url, fetcher: fetchWithin(deps.subgraphTimeoutMs ?? 10_000) as never }),
+      local[name] ? new InProcessDataSource(local[name], timeoutMs) : new AuthForwardingDataSource({ url: urls[name] ?? url, fetcher: fetchWithin(timeoutMs) as never }),
     logger: deps.logger,
   });
   const apiSchema = trackApiSchema(gateway);

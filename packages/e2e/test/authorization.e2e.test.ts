@@ -149,6 +149,8 @@ describe("a colleague's account", () => {
 });
 
 describe('login throttling', () => {
+  /** Two dozen password checks each, on scrypt threads that yield to serving: minutes on a machine busy with other suites. */
+  const CHECKING_PASSWORDS_MS = 120_000;
   const LOGIN = 'mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }';
   /** Straight at auth, as the gateway calls it for a client at `client` (the test runs on loopback, a trusted proxy here). */
   const loginFrom = (system: { subgraphUrls: { auth: string }; graphql: typeof ctx.system.graphql }, client: string, e: string, p: string) =>
@@ -160,7 +162,7 @@ describe('login throttling', () => {
     for (let i = 0; i < 12; i++) await loginFrom(ctx.system, `192.0.2.${i}`, person.email, 'not her password at all');
     expect(codesOf(await loginFrom(ctx.system, '192.0.2.200', person.email, person.password))).toEqual(['TOO_MANY_REQUESTS']);
     expect((await loginFrom(ctx.system, '10.1.1.1', person.email, person.password)).errors).toBeUndefined();
-  });
+  }, CHECKING_PASSWORDS_MS);
 
   it('lets colleagues behind one address sign in while it guesses at other accounts', async () => {
     const colleague = await ctx.system.createPerson('NURSE', 'Colleague');
@@ -168,7 +170,7 @@ describe('login throttling', () => {
     for (let i = 0; i < 22; i++) await loginFrom(ctx.system, '10.2.2.2', `nobody${i}@asky.local`, 'not a password at all');
     expect(codesOf(await loginFrom(ctx.system, '10.2.2.2', 'nobody-else@asky.local', 'not a password at all'))).toEqual(['TOO_MANY_REQUESTS']);
     expect((await loginFrom(ctx.system, '10.2.2.2', colleague.email, colleague.password)).errors).toBeUndefined();
-  });
+  }, CHECKING_PASSWORDS_MS);
 });
 
 describe('X-Forwarded-For from a caller that is not a trusted proxy', () => {

@@ -1,13 +1,16 @@
 /**
  * Abusive operations against the gateway: each is refused with a code before
  * any subgraph does work, while normal traffic keeps flowing. And a subgraph
- * that hangs fails its fetch within the gateway's timeout instead of holding
- * the client.
+ * that hangs — over HTTP or in the gateway's process — fails its fetch within
+ * the gateway's timeout instead of holding the client.
  */
 import { createServer, type Server } from 'node:http';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createLogger, loadTokenConfig } from '@asky/shared';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { abandonment, createLogger, loadTokenConfig, loadTypeDefs, localSubgraph, watchedContext } from '@asky/shared';
 import { createGateway } from '@asky/supergraph';
 import { useTestSystem } from '@asky/testing';
 
@@ -183,6 +186,77 @@ describe('a client that hangs up', () => {
       await gateway.stop();
       hanging.closeAllConnections();
       hanging.close();
+    }
+  });
+});
+
+/**
+ * A pyxis run in the gateway's process whose `dispensers` never answers by
+ * itself: it ends when the watch on its operation says nobody waits any more,
+ * and says why.
+ */
+async function hangingInProcessPyxis() {
+  let ended: (why: string) => void = () => undefined;
+  const why = new Promise<string>((resolve) => (ended = resolve));
+  let received: () => void = () => undefined;
+  const arrived = new Promise<void>((resolve) => (received = resolve));
+  const resolvers = {
+    Query: {
+      dispensers: (_: unknown, __: unknown, context: object) =>
+        new Promise((resolve) => {
+          received();
+          const poll = setInterval(() => {
+            const abandoned = abandonment(context);
+            if (!abandoned) return;
+            clearInterval(poll);
+            ended(abandoned);
+            resolve([]);
+          }, 10);
+        }),
+    },
+  };
+  const apollo = new ApolloServer<object>({ schema: buildSubgraphSchema([{ typeDefs: loadTypeDefs('@asky/pyxis'), resolvers: resolvers as never }]), plugins: [ApolloServerPluginInlineTraceDisabled()] });
+  await apollo.start();
+  return { local: localSubgraph(apollo, async (req) => watchedContext({}, req)), arrived, why, stop: () => apollo.stop() };
+}
+
+describe("a subgraph in the gateway's process", () => {
+  it('fails its part within the gateway timeout, not the whole client wait, and stops its work', async () => {
+    const pyxis = await hangingInProcessPyxis();
+    const gateway = await extraGateway({ localSubgraphs: { pyxis: pyxis.local }, subgraphTimeoutMs: 500 });
+    try {
+      const started = Date.now();
+      const body = await ctx.system.graphql('{ dispensers { code } }', {}, { url: gateway.url, token: ctx.tokens.technician });
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+      expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/); // no stack trace
+      expect(await pyxis.why).toBe('deadline passed');
+      const me = await ctx.system.graphql('{ me { email } }', {}, { url: gateway.url, token: ctx.tokens.technician }); // other subgraphs still answer
+      expect(me.data.me.email).toBe('technician@asky.local');
+    } finally {
+      await gateway.stop();
+      await pyxis.stop();
+    }
+  });
+
+  it('stops the work behind a client that hangs up, long before the gateway would time out', async () => {
+    const pyxis = await hangingInProcessPyxis();
+    const gateway = await extraGateway({ localSubgraphs: { pyxis: pyxis.local }, subgraphTimeoutMs: 600_000 }); // only the hang-up can end it
+    try {
+      const client = new AbortController();
+      const call = fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.technician}` },
+        body: '{"query":"{ dispensers { code } }"}',
+        signal: client.signal,
+      }).catch(() => 'hung up');
+      await pyxis.arrived;
+      client.abort();
+      expect(await call).toBe('hung up');
+      expect(await pyxis.why).toBe('caller gone'); // would wait ten minutes if the gateway did not pass the hang-up on
+    } finally {
+      await gateway.stop();
+      await pyxis.stop();
     }
   });
 });

@@ -1,9 +1,11 @@
 /**
  * The whole system in one process: the three subgraphs and the gateway, each on
  * its own port, over one prepared database. `npm start` and the end-to-end tests
- * both run it. Services talk to each other over HTTP exactly as in containers:
- * pyxis and request fetch auth's JWKS and ask it for user statuses with their
- * own service tokens.
+ * both run it. The gateway executes the subgraphs' operations in its own
+ * process (`subgraphCalls: 'in-process'`, the default: one process per replica)
+ * or calls them over HTTP (`'http'`, as when they are deployed apart). The
+ * subgraphs talk to each other over HTTP as in containers: pyxis and request
+ * fetch auth's JWKS and ask it for user statuses with their own service tokens.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -20,7 +22,9 @@ import {
   type LiveSignal,
   type PrismaClientExtras,
   type PrismaLike,
+  type LocalSubgraph,
   type RunningService,
+  type SubgraphCalls,
   type SubgraphAuth,
   type SubgraphDefinition,
   type SubgraphEvents,
@@ -60,6 +64,8 @@ export interface SystemOptions {
   readonly push?: PushConfig;
   /** Operations one caller may send the gateway per second. @default unbounded */
   readonly requestsPerCaller?: number;
+  /** How the gateway calls the subgraphs. @default 'in-process' */
+  readonly subgraphCalls?: SubgraphCalls;
 }
 
 export interface RunningSystem {
@@ -79,6 +85,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const secrets = Object.fromEntries(CLIENTS.map((c) => [c, randomBytes(24).toString('base64url')]));
   const prisma = {} as Record<SubgraphName, PrismaLike>;
   const urls = {} as Record<SubgraphName, string>;
+  const local = {} as Record<SubgraphName, LocalSubgraph>;
   const services: RunningService[] = [];
   const stop = async () => {
     for (const service of services.reverse()) await service.stop();
@@ -94,6 +101,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const service = await startSubgraph(definition, { prisma: client, port: ports[name], production, metricsToken: options.metricsToken, logger, auth, events: options.events });
     services.push(service);
     urls[name] = service.url;
+    local[name] = service.local;
   };
   try {
     const authDefinition = createAuthSubgraph({
@@ -122,6 +130,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       metricsToken: options.metricsToken,
       logger: createLogger('gateway', logLevel),
       subgraphUrls: { ...urls },
+      localSubgraphs: (options.subgraphCalls ?? 'in-process') === 'in-process' ? { ...local } : undefined,
       tokens,
       bus: options.events.bus,
       liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits },

@@ -36,6 +36,30 @@ export function watchRequest(req: IncomingMessage, res: ServerResponse, deadline
   byRequest.set(req, watch);
 }
 
+/**
+ * Watches one operation that came with no HTTP request (a subgraph run in the
+ * gateway's process): abandoned when `signal` aborts or `deadlineMs` passes.
+ * Resolves with why, once; `cancel` when the answer is in.
+ */
+export function watchCall(req: IncomingMessage, signal: AbortSignal | undefined, deadlineMs: number): Promise<'caller gone' | 'deadline passed'> & { cancel(): void } {
+  const watch: Watch = { gone: false, deadline: performance.now() + deadlineMs };
+  byRequest.set(req, watch);
+  let cancel = () => undefined as void;
+  const abandoned = new Promise<'caller gone' | 'deadline passed'>((resolve) => {
+    const gone = () => {
+      watch.gone = true;
+      resolve('caller gone');
+    };
+    const timer = setTimeout(() => resolve('deadline passed'), deadlineMs);
+    signal?.addEventListener('abort', gone, { once: true });
+    cancel = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', gone);
+    };
+  });
+  return Object.assign(abandoned, { cancel: () => cancel() });
+}
+
 /** Aborted when the caller of `req` hangs up before its answer (the gateway passes it to its subgraph calls). */
 export function hangUpSignal(req: IncomingMessage): AbortSignal | undefined {
   const watch = byRequest.get(req);

@@ -253,7 +253,13 @@ export interface SystemConfig extends CommonConfig {
   readonly userStatusTtlMs: number;
   /** Operations one caller may send the gateway per second (`GATEWAY_REQUESTS_PER_CALLER`, 50). */
   readonly requestsPerCaller: number;
+  /** How the gateway calls the subgraphs it runs beside (`SUBGRAPH_CALLS`): in its process, or over HTTP as when deployed apart. */
+  readonly subgraphCalls: SubgraphCalls;
 }
+
+/** `in-process`: the gateway executes its subgraphs' operations in its own process (one process per replica); `http`: over HTTP. */
+export const SUBGRAPH_CALLS = ['in-process', 'http'] as const;
+export type SubgraphCalls = (typeof SUBGRAPH_CALLS)[number];
 
 export const SYSTEM_ENV = {
   DATABASE_URL: postgresUrl(),
@@ -264,6 +270,7 @@ export const SYSTEM_ENV = {
   REQUEST_PORT: variable.port(DEFAULT_PORTS.request),
   ...USER_STATUS_ENV,
   ...REQUESTS_PER_CALLER_ENV,
+  SUBGRAPH_CALLS: variable.oneOf(SUBGRAPH_CALLS, 'in-process'),
 } satisfies EnvShape;
 
 export function loadSystemConfig(env: Env = process.env): SystemConfig {
@@ -275,6 +282,7 @@ export function loadSystemConfig(env: Env = process.env): SystemConfig {
     ports: Object.freeze({ gateway: values.GATEWAY_PORT, auth: values.AUTH_PORT, pyxis: values.PYXIS_PORT, request: values.REQUEST_PORT }),
     userStatusTtlMs: values.USER_STATUS_TTL_MS,
     requestsPerCaller: values.GATEWAY_REQUESTS_PER_CALLER,
+    subgraphCalls: values.SUBGRAPH_CALLS,
   });
 }
 

@@ -8,6 +8,7 @@ export * from './limits';
 export * from './hospitalTime';
 export * from './cors';
 export * from './abandoned';
+export * from './localSubgraph';
 export * from './logger';
 export * from './accessLog';
 export * from './metrics';

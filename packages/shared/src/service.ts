@@ -21,6 +21,7 @@ import { logGraphQLRefusals, logHttpAnswer } from './accessLog';
 import { operationGuard, type OperationGuard } from './limits';
 import { OPERATION_DEADLINE_MS, watchRequest } from './abandoned';
 import { bodyErrorAnswer, graphqlHandler, isGraphQLRequest } from './graphqlHttp';
+import { localSubgraph, type LocalSubgraph } from './localSubgraph';
 import type { CorsHandler } from './cors';
 
 export interface ServiceOptions<TContext extends BaseContext> {
@@ -55,6 +56,8 @@ export interface RunningService {
   /** The GraphQL endpoint, e.g. `http://localhost:4002/graphql`. */
   readonly url: string;
   readonly port: number;
+  /** Its GraphQL operations run in the caller's process (a subgraph in the gateway's: one process per replica). */
+  readonly local: LocalSubgraph;
   /** Stops accepting, lets in-flight requests finish (bounded), then closes. */
   stop(): Promise<void>;
 }
@@ -182,6 +185,7 @@ export async function startService<TContext extends BaseContext>(
   return {
     url,
     port,
+    local: localSubgraph(apollo, options.context),
     async stop() {
       draining = true;
       for (const res of answering) if (!res.headersSent) res.setHeader('connection', 'close');

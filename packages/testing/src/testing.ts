@@ -17,8 +17,10 @@ import {
   LOG_LEVELS,
   onQuery,
   RabbitBus,
+  SUBGRAPH_CALLS,
   SUBGRAPHS,
   type Role,
+  type SubgraphCalls,
   type SubgraphName,
 } from '@asky/shared';
 import { preparePostgres, startSystem, type RunningSystem, type SystemOptions } from '@asky/launcher';
@@ -198,6 +200,8 @@ export const MOCK_USERS = {
 
 export interface TestSystemOptions {
   readonly production?: boolean;
+  /** How the gateway calls the subgraphs. @default TEST_SUBGRAPH_CALLS, else in-process (the default deployment) */
+  readonly subgraphCalls?: SubgraphCalls;
   /** `/metrics` needs `Authorization: Bearer <this>` (production without it: no metrics). */
   readonly metricsToken?: string;
   /** Called with auth's (empty) keys folder before it starts, e.g. to put keys there. */
@@ -257,6 +261,9 @@ export async function withBrokerProxy<T>(
   }
 }
 
+/** How the tests' gateways call their subgraphs: `TEST_SUBGRAPH_CALLS=http` runs a whole suite against the split topology. */
+const testSubgraphCalls = (): SubgraphCalls => new EnvReader().oneOf('TEST_SUBGRAPH_CALLS', SUBGRAPH_CALLS, 'in-process');
+
 /** The whole system on free ports over its own database, with init-db applied. */
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   const database = await createTestDatabase();
@@ -286,6 +293,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       escalation: options.escalation ?? { afterSeconds: { STAT: 120, ASAP: 600 }, checkEveryMs: 600_000 },
       push: options.push,
       events: { bus, queuePrefix: topology.queuePrefix },
+      subgraphCalls: options.subgraphCalls ?? testSubgraphCalls(),
       onLiveSignal: (signal) => ({ subscribed: live.started, 'subscription ended': live.ended, 'connection closed': live.closed })[signal].tick(),
     });
     // The outbox relay polls in the background: its statements (and transaction

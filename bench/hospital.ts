@@ -1,0 +1,263 @@
+/**
+ * `npm run bench:hospital`: a hospital network's peak hour as an open-loop
+ * workload (the model, with its sources, is in bench/README.md), against the
+ * default deployment — one process running the gateway and its subgraphs
+ * (`npm start`'s launcher), over its own database on the machine's Postgres and
+ * its own exchange. Each step runs the model at a multiple of a 2,000-bed
+ * network (1×, 10×, then doubling until an SLO fails) and checks the SLOs: p99
+ * under 300 ms for queries and mutations, live p99 under 1 s from commit, no
+ * error, no event lost. Then each operation class alone, for its machine-wide
+ * CPU per operation: the system's process plus its own database's backends plus
+ * the broker. Prints how many beds one core serves. Bounded (`BENCH_SECONDS`
+ * per step, default 20; `BENCH_MAX_MULTIPLE`, default 320).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { EnvReader } from '@asky/shared';
+import { adminQuery, fillSlots, signUserToken, testAdminUrl, testAmqpUrl } from '@asky/testing';
+import type { Received } from './liveClients';
+import { cpuByGroup, DatabaseCpu, freePort, percentile, runBench, startProcess, stopProcess, writeResult } from './lib';
+
+const env = new EnvReader();
+const SECONDS = env.int('BENCH_SECONDS', 20, 5, 300);
+const MAX_MULTIPLE = env.int('BENCH_MAX_MULTIPLE', 320, 1, 10_000);
+/** Seconds each operation class runs alone for its CPU figure. */
+const CLASS_SECONDS = env.int('BENCH_CLASS_SECONDS', 8, 2, 60);
+
+const BEDS = 2_000;
+const SLO = { p99Ms: 300, liveP99Ms: 1_000 };
+
+const USERS = {
+  nurse: { subject: '11111111-1111-4111-8111-000000000001', role: 'NURSE' },
+  pharmacist: { subject: '11111111-1111-4111-8111-000000000002', role: 'PHARMACIST' },
+  technician: { subject: '11111111-1111-4111-8111-000000000003', role: 'TECHNICIAN' },
+  charge: { subject: '11111111-1111-4111-8111-000000000005', role: 'CHARGE_NURSE' },
+} as const;
+type Person = keyof typeof USERS;
+
+const PARACETAMOL = '22222222-2222-4222-8222-000000000002';
+const UTI_A = '44444444-4444-4444-8444-000000000001';
+
+/** An operation class of the model: who sends it, what, and how often per second at 1× (a 2,000-bed network's peak hour). */
+interface OperationClass {
+  readonly name: string;
+  readonly person: Person;
+  readonly perSecond: number;
+  readonly body: () => object;
+}
+
+/** The peak hour of a 2,000-bed network at 1× (bench/README.md, "The hospital model"). */
+const MODEL: readonly OperationClass[] = [
+  { name: 'ward board (50 requests, 3 subgraphs)', person: 'charge', perSecond: 2.2, body: () => ({ query: '{ requests(first: 50) { id status priority createdAt requester { name } assignee { name } medicine { name strength } dispenser { code location } } }' }) },
+  { name: "nurse's requests (phone)", person: 'nurse', perSecond: 3.3, body: () => ({ query: '{ myRequests(first: 10) { id status priority createdAt medicine { name } } }' }) },
+  { name: 'pharmacy queue', person: 'pharmacist', perSecond: 0.67, body: () => ({ query: '{ queue(first: 20) { id status priority createdAt requester { name } medicine { name } dispenser { code } } }' }) },
+  { name: 'catalogue search', person: 'nurse', perSecond: 0.22, body: () => ({ query: 'query ($s: String) { medicines(search: $s, first: 10) { id name strength unit } }', variables: { s: ['para', 'dipi', 'morf', 'insul', 'sora'][Math.floor(Math.random() * 5)] } }) },
+  { name: "a dispenser's stock", person: 'technician', perSecond: 0.33, body: () => ({ query: `{ dispenser(id: "${UTI_A}") { code name stock { slot quantity available expired medicine { name } } } }` }) },
+];
+/** Requests created per second at 1×: 400 nurses on shift, 6 requests each per 12-hour shift, twice the average at the peak hour. */
+const CREATES_PER_SECOND = (400 * 6 * 2) / (12 * 3600);
+/** After its creation, each request is accepted, prepared, picked up and completed by the pharmacy, these many ms later. */
+const MOVES = [
+  ['ACCEPTED', 4_000],
+  ['PREPARING', 8_000],
+  ['IN_TRANSIT', 12_000],
+  ['COMPLETED', 16_000],
+] as const;
+/** Live screens subscribed per 1× (unit boards, pharmacy boards, charge nurses' phones). */
+const SUBSCRIBERS_PER_MULTIPLE = 100;
+
+const CREATE = { query: `mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }` };
+const MOVE = 'mutation ($id: ID!, $s: RequestStatus!) { updateRequestStatus(id: $id, status: $s) { status } }';
+
+interface Outcome {
+  readonly ms: number;
+  readonly ok: boolean;
+}
+
+/** Exponential gaps: arrivals of a Poisson process at `perSecond` (open loop: nobody waits for an answer to send the next). */
+const nextGap = (perSecond: number) => (-Math.log(1 - Math.random()) / perSecond) * 1000;
+
+async function post(url: string, token: string, body: object): Promise<{ outcome: Outcome; data?: any }> {
+  const started = performance.now();
+  try {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const answer = (await res.json()) as { data?: any; errors?: unknown[] };
+    return { outcome: { ms: performance.now() - started, ok: res.ok && !answer.errors?.length }, data: answer.data };
+  } catch {
+    return { outcome: { ms: performance.now() - started, ok: false } };
+  }
+}
+
+/** Forks live client processes with `count` subscriptions over all, as `person`. */
+async function openScreens(wsUrl: string, tokenOf: () => string, count: number): Promise<ChildProcess[]> {
+  const processes = Math.max(1, Math.min(4, Math.ceil(count / 2_000)));
+  const children = Array.from({ length: processes }, () => fork(path.join(__dirname, 'liveClients.ts'), [], { execArgv: ['--conditions=typescript', '--import', 'tsx'] }));
+  await Promise.all(
+    children.map((child, i) => {
+      const share = Math.floor(count / processes) + (i < count % processes ? 1 : 0);
+      return new Promise<void>((resolve, reject) => {
+        child.on('message', (m: { type: string; failed?: string[] }) => {
+          if (m.type === 'started') child.send({ url: wsUrl, token: tokenOf(), count: share });
+          if (m.type !== 'ready') return;
+          if (m.failed?.length) reject(new Error(`${m.failed.length} screens could not subscribe: ${[...new Set(m.failed)].slice(0, 3).join('; ')}`));
+          else resolve();
+        });
+      });
+    }),
+  );
+  return children;
+}
+
+const report = (children: ChildProcess[]) =>
+  Promise.all(
+    children.map(
+      (child) =>
+        new Promise<Received[]>((resolve) => {
+          child.on('message', (m: { type: string; received: Received[] }) => m.type === 'report' && resolve(m.received));
+          child.send({ type: 'report' });
+        }),
+    ),
+  ).then((all) => all.flat());
+
+const p99 = (outcomes: readonly Outcome[]) => percentile(outcomes.map((o) => o.ms).sort((a, b) => a - b), 99);
+
+async function main() {
+  const database = `asky_bench_hospital_${process.pid}`;
+  const adminUrl = testAdminUrl();
+  const databaseUrl = new URL(adminUrl.href);
+  databaseUrl.pathname = `/${database}`;
+  const keysDir = mkdtempSync(path.join(tmpdir(), 'asky-bench-keys-'));
+  const port = await freePort();
+  const exchange = `asky.bench.hospital.${process.pid}`;
+  const system = await startProcess(
+    path.join(__dirname, '../packages/launcher/src/main.ts'),
+    {
+      DATABASE_URL: databaseUrl.href,
+      AMQP_URL: testAmqpUrl(),
+      EVENTS_EXCHANGE: exchange,
+      EVENTS_QUEUE_PREFIX: `bench.${process.pid}.`,
+      GATEWAY_PORT: String(port),
+      AUTH_PORT: String(await freePort()),
+      PYXIS_PORT: String(await freePort()),
+      REQUEST_PORT: String(await freePort()),
+      AUTH_KEYS_DIR: keysDir,
+      AUTH_GENERATE_KEY: 'true',
+      LOG_LEVEL: 'warn',
+      // One account stands for each role's hundreds of people: its per-person limits are raised.
+      GATEWAY_REQUESTS_PER_CALLER: '1000000',
+      LIVE_CONNECTIONS_PER_USER: '100000',
+      LIVE_SUBSCRIPTIONS_PER_USER: '100000',
+    },
+    `http://127.0.0.1:${port}/ready`,
+  );
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const token = (person: Person) => signUserToken(keysDir, { ...USERS[person], expiresIn: 4 * 3600 });
+  const sessions = Object.fromEntries(Object.keys(USERS).map((p) => [p, Array.from({ length: 50 }, () => token(p as Person))])) as Record<Person, string[]>;
+  const session = (person: Person) => sessions[person][Math.floor(Math.random() * sessions[person].length)]!;
+  await fillSlots(databaseUrl, `"dispenserId" = '${UTI_A}' AND "medicineId" = '${PARACETAMOL}'`, 10_000_000);
+  const databaseCpu = new DatabaseCpu(databaseUrl);
+  const systemCpu = async () => {
+    const groups = await cpuByGroup({ system: system.pid }, databaseCpu);
+    return groups.system! + groups.Postgres! + (groups.RabbitMQ ?? 0);
+  };
+
+  /** Runs the model at `multiple` for `seconds`: what each class got, and the live screens'. */
+  const runModel = async (multiple: number, seconds: number, classes: readonly OperationClass[], creates: boolean, screens: number) => {
+    const children = screens ? await openScreens(`ws://127.0.0.1:${port}/graphql`, () => session('pharmacist'), screens) : [];
+    const outcomes = new Map<string, Outcome[]>();
+    const record = (name: string, outcome: Outcome) => outcomes.set(name, [...(outcomes.get(name) ?? []), outcome]);
+    const pending: Promise<unknown>[] = [];
+    const changes: string[] = []; // request|status of every committed change
+    const until = performance.now() + seconds * 1000;
+    const loop = (perSecond: number, send: () => Promise<void>) =>
+      (async () => {
+        for (let at = performance.now() + nextGap(perSecond); at < until; at += nextGap(perSecond)) {
+          await new Promise((r) => setTimeout(r, Math.max(0, at - performance.now())));
+          pending.push(send());
+        }
+      })();
+    const cpuBefore = await systemCpu();
+    const started = performance.now();
+    const loops = classes.map((c) =>
+      loop(c.perSecond * multiple, async () => {
+        record(c.name, (await post(url, session(c.person), c.body())).outcome);
+      }),
+    );
+    if (creates) {
+      loops.push(
+        loop(CREATES_PER_SECOND * multiple, async () => {
+          const input = { kind: 'MEDICINE', priority: 'URGENT', medicineId: PARACETAMOL, dispenserId: UTI_A, quantity: 1 };
+          const created = await post(url, session('nurse'), { ...CREATE, variables: { input } });
+          record('createRequest', created.outcome);
+          const id = created.data?.createRequest?.id as string | undefined;
+          if (!id) return;
+          changes.push(`${id}|PENDING`);
+          let last = 0;
+          for (const [status, after] of MOVES) {
+            await new Promise((r) => setTimeout(r, after - last));
+            last = after;
+            const moved = await post(url, session('pharmacist'), { query: MOVE, variables: { id, s: status } });
+            record('updateRequestStatus', moved.outcome);
+            if (!moved.outcome.ok) return;
+            changes.push(`${id}|${status}`);
+          }
+        }),
+      );
+    }
+    await Promise.all(loops);
+    await Promise.all(pending);
+    const wall = (performance.now() - started) / 1000;
+    const cpu = (await systemCpu()) - cpuBefore;
+    await new Promise((r) => setTimeout(r, 2_000)); // the last changes' live updates
+    const received = children.length ? await report(children) : [];
+    await Promise.all(children.map((c) => stopProcess(c)));
+    const expected = new Set(changes);
+    const liveMs = received.filter((r) => expected.has(`${r.requestId}|${r.status}`)).map((r) => r.at - r.committedAt).sort((a, b) => a - b);
+    const operations = [...outcomes.values()].reduce((sum, list) => sum + list.length, 0);
+    return { wall, cpu, operations, outcomes, deliveries: { expected: expected.size * screens, received: liveMs.length, p50Ms: percentile(liveMs, 50), p99Ms: percentile(liveMs, 99) } };
+  };
+
+  try {
+    process.stderr.write('bench: warming up…\n');
+    await runModel(1, 5, MODEL, true, 10);
+    const steps = [];
+    let highest = 0;
+    for (let multiple = 1; multiple <= MAX_MULTIPLE; multiple = multiple === 1 ? 10 : multiple * 2) {
+      process.stderr.write(`bench: ${multiple}× (${BEDS * multiple} beds) for ${SECONDS} s…\n`);
+      const run = await runModel(multiple, SECONDS, MODEL, true, SUBSCRIBERS_PER_MULTIPLE * multiple);
+      const classes = [...run.outcomes.entries()].map(([name, list]) => ({ name, count: list.length, errors: list.filter((o) => !o.ok).length, p50Ms: Math.round(percentile(list.map((o) => o.ms).sort((a, b) => a - b), 50)), p99Ms: Math.round(p99(list)) }));
+      const lost = run.deliveries.expected - run.deliveries.received;
+      const met = classes.every((c) => c.errors === 0 && c.p99Ms < SLO.p99Ms) && lost === 0 && !(run.deliveries.p99Ms >= SLO.liveP99Ms);
+      const step = { multiple, beds: BEDS * multiple, seconds: SECONDS, operationsPerSecond: Math.round(run.operations / run.wall), coresBusy: Number((run.cpu / run.wall).toFixed(2)), cpuMsPerOperation: Number(((run.cpu * 1000) / run.operations).toFixed(2)), classes, live: { screens: SUBSCRIBERS_PER_MULTIPLE * multiple, ...run.deliveries, lost }, slosMet: met };
+      steps.push(step);
+      console.log(`${multiple}× (${step.beds} beds): ${step.operationsPerSecond} ops/s, ${step.coresBusy} cores busy (system + its database + broker), ${step.cpuMsPerOperation} ms CPU/op, live p99 ${Math.round(run.deliveries.p99Ms)} ms, ${lost} lost — SLOs ${met ? 'met' : 'MISSED'}`);
+      for (const c of classes) console.log(`    ${c.name}: ${c.count} ops, p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, ${c.errors} errors`);
+      if (!met) break;
+      highest = multiple;
+    }
+
+    // Each class alone, at its 10× rate (at least 20/s), for machine-wide CPU per operation.
+    const perClass = [];
+    for (const c of MODEL) {
+      const alone = await runModel(Math.max(10, 20 / c.perSecond), CLASS_SECONDS, [c], false, 0);
+      perClass.push({ name: c.name, cpuMsPerOperation: Number(((alone.cpu * 1000) / alone.operations).toFixed(2)) });
+    }
+    const writes = await runModel(Math.max(10, 5 / CREATES_PER_SECOND), CLASS_SECONDS + 18, [], true, 0);
+    perClass.push({ name: 'createRequest and its 4 moves', cpuMsPerOperation: Number(((writes.cpu * 1000) / writes.operations).toFixed(2)) });
+    console.log('machine-wide CPU per operation, each class alone (system process + its database backends + broker):');
+    for (const c of perClass) console.log(`    ${c.name}: ${c.cpuMsPerOperation} ms`);
+
+    const best = steps.find((s) => s.multiple === highest) ?? steps[0]!;
+    const bedsPerCore = Math.round(best.beds / Math.max(best.coresBusy, 0.01));
+    console.log(`highest multiple with every SLO met: ${highest}× (${BEDS * highest} beds); at it one core serves ${bedsPerCore} beds`);
+    const file = writeResult('hospital', { model: { beds: BEDS, createsPerSecond: CREATES_PER_SECOND, moves: MOVES, classes: MODEL.map(({ name, person, perSecond }) => ({ name, person, perSecond })), screensPerMultiple: SUBSCRIBERS_PER_MULTIPLE }, slo: SLO, steps, highestMultiple: highest, bedsPerCore, perClass, node: process.version });
+    console.log(`wrote ${file}`);
+  } finally {
+    await stopProcess(system);
+    await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, adminUrl).catch(() => undefined);
+  }
+}
+
+runBench(main);
