@@ -24,9 +24,14 @@ export function hospitalTimeZone(): string {
   return (zone = named);
 }
 
+/** One formatter per zone: making one costs far more than formatting with it (it showed in every stock read's profile). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** The wall-clock fields of `at` in `timeZone`. */
 function wallClock(at: Date, timeZone: string): number[] {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(at);
+  let format = formatters.get(timeZone);
+  if (!format) formatters.set(timeZone, (format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })));
+  const parts = format.formatToParts(at);
   const field = (type: string) => Number(parts.find((p) => p.type === type)!.value);
   return [field('year'), field('month'), field('day'), field('hour'), field('minute'), field('second')];
 }
