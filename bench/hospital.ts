@@ -11,13 +11,12 @@
  * the broker. Prints how many beds one core serves. Bounded (`BENCH_SECONDS`
  * per step, default 20; `BENCH_MAX_MULTIPLE`, default 320).
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EnvReader } from '@asky/shared';
 import { adminQuery, fillSlots, signUserToken, testAdminUrl, testAmqpUrl } from '@asky/testing';
-import type { Received } from './liveClients';
+import { collectReceived, openScreens } from './liveScreens';
 import { cpuByGroup, DatabaseCpu, freePort, percentile, runBench, startProcess, stopProcess, writeResult } from './lib';
 
 const env = new EnvReader();
@@ -103,37 +102,6 @@ const perOperation = (run: { operations: number; cpuParts: { process: number; da
   return { cpuMsPerOperation: ms(run.cpuParts.total), processMs: ms(run.cpuParts.process), databaseMs: ms(run.cpuParts.database), brokerMs: ms(run.cpuParts.broker) };
 };
 
-/** Forks live client processes with `count` subscriptions over all, as `person`. */
-async function openScreens(wsUrl: string, tokenOf: () => string, count: number): Promise<ChildProcess[]> {
-  const processes = Math.max(1, Math.min(4, Math.ceil(count / 2_000)));
-  const children = Array.from({ length: processes }, () => fork(path.join(__dirname, 'liveClients.ts'), [], { execArgv: ['--conditions=typescript', '--import', 'tsx'] }));
-  await Promise.all(
-    children.map((child, i) => {
-      const share = Math.floor(count / processes) + (i < count % processes ? 1 : 0);
-      return new Promise<void>((resolve, reject) => {
-        child.on('message', (m: { type: string; failed?: string[] }) => {
-          if (m.type === 'started') child.send({ url: wsUrl, token: tokenOf(), count: share });
-          if (m.type !== 'ready') return;
-          if (m.failed?.length) reject(new Error(`${m.failed.length} screens could not subscribe: ${[...new Set(m.failed)].slice(0, 3).join('; ')}`));
-          else resolve();
-        });
-      });
-    }),
-  );
-  return children;
-}
-
-const report = (children: ChildProcess[]) =>
-  Promise.all(
-    children.map(
-      (child) =>
-        new Promise<Received[]>((resolve) => {
-          child.on('message', (m: { type: string; received: Received[] }) => m.type === 'report' && resolve(m.received));
-          child.send({ type: 'report' });
-        }),
-    ),
-  ).then((all) => all.flat());
-
 const p99 = (outcomes: readonly Outcome[]) => percentile(outcomes.map((o) => o.ms).sort((a, b) => a - b), 99);
 
 async function main() {
@@ -186,7 +154,7 @@ async function main() {
 
   /** Runs the model at `multiple` for `seconds`: what each class got, and the live screens'. */
   const runModel = async (multiple: number, seconds: number, classes: readonly OperationClass[], creates: boolean, screens: number) => {
-    const children = screens ? await openScreens(`ws://127.0.0.1:${port}/graphql`, () => session('pharmacist'), screens) : [];
+    const children = screens ? await openScreens([`ws://127.0.0.1:${port}/graphql`], () => session('pharmacist'), screens, Math.min(4, Math.ceil(screens / 2_000))) : [];
     const outcomes = new Map<string, Outcome[]>();
     const record = (name: string, outcome: Outcome) => outcomes.set(name, [...(outcomes.get(name) ?? []), outcome]);
     const pending: Promise<unknown>[] = [];
@@ -233,7 +201,7 @@ async function main() {
     const cpuParts = spent(cpuBefore, await systemCpu());
     const cpu = cpuParts.total;
     await new Promise((r) => setTimeout(r, 2_000)); // the last changes' live updates
-    const received = children.length ? await report(children) : [];
+    const received = children.length ? await collectReceived(children) : [];
     await Promise.all(children.map((c) => stopProcess(c)));
     const expected = new Set(changes);
     const liveMs = received.filter((r) => expected.has(`${r.requestId}|${r.status}`)).map((r) => r.at - r.committedAt).sort((a, b) => a - b);

@@ -9,10 +9,10 @@
  * count). Not a test: bounded, loopback only. `BENCH_PROFILE=dir` writes the
  * gateway's CPU profile there.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { EnvReader, RabbitBus, type RequestEvent } from '@asky/shared';
-import type { Received } from './liveClients';
+import { collectReceived, openScreens } from './liveScreens';
 import { freePort, percentile, startAskyGateway, stopProcess, usage, writeResult, runBench } from './lib';
 import { fillSlots, startTestSystem, testAmqpUrl, type TestSystem } from '@asky/testing';
 
@@ -45,28 +45,6 @@ async function walkRequest(system: TestSystem, nurse: string, pharmacist: string
   return id;
 }
 
-/** Forks the client processes and resolves once all `SUBSCRIBERS` subscriptions are open. */
-async function openSubscribers(wsUrls: string[], token: string): Promise<ChildProcess[]> {
-  const children = Array.from({ length: PROCESSES }, () =>
-    fork(path.join(__dirname, 'liveClients.ts'), [], { execArgv: ['--conditions=typescript', '--import', 'tsx'] }),
-  );
-  await Promise.all(
-    children.map((child, i) => {
-      const count = Math.floor(SUBSCRIBERS / PROCESSES) + (i < SUBSCRIBERS % PROCESSES ? 1 : 0);
-      return new Promise<void>((resolve, reject) => {
-        child.on('message', (m: { type: string; failed?: string[] }) => {
-          if (m.type === 'started') child.send({ url: wsUrls[i % wsUrls.length], token, count });
-          if (m.type !== 'ready') return;
-          if (!m.failed?.length) return resolve();
-          const reasons = [...new Set(m.failed)].slice(0, 5).join('; ');
-          reject(new Error(`${m.failed.length} of ${count} subscribers of client process ${i + 1} could not connect (closed with: ${reasons})`));
-        });
-      });
-    }),
-  );
-  return children;
-}
-
 /** Events received so far by every client process (the warm-up request's included). */
 const receivedSoFar = (children: ChildProcess[]) =>
   Promise.all(
@@ -83,17 +61,6 @@ const receivedSoFar = (children: ChildProcess[]) =>
         }),
     ),
   ).then((counts) => counts.reduce((a, b) => a + b, 0));
-
-const collect = (children: ChildProcess[]) =>
-  Promise.all(
-    children.map(
-      (child) =>
-        new Promise<Received[]>((resolve) => {
-          child.on('message', (m: { type: string; received: Received[] }) => m.type === 'report' && resolve(m.received));
-          child.send({ type: 'report' });
-        }),
-    ),
-  ).then((reports) => reports.flat());
 
 async function main() {
   const system = await startTestSystem({
@@ -114,7 +81,7 @@ async function main() {
   process.stderr.write('bench: system and gateway up, opening subscriptions…\n');
   await walkRequest(system, nurse, pharmacist); // warm before the idle reading: planned, compiled, connected
   const idle = gateways.map((g) => usage(g.pid!).rssMiB);
-  const children = await openSubscribers(gatewayPorts.map((port) => `ws://127.0.0.1:${port}/graphql`), admin);
+  const children = await openScreens(gatewayPorts.map((port) => `ws://127.0.0.1:${port}/graphql`), () => admin, SUBSCRIBERS, PROCESSES);
 
   // When the broker delivered each event: the moment the gateway's own queue gets it too.
   const tapBus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: system.topology.exchange });
@@ -155,7 +122,7 @@ async function main() {
   const clientCpu = children.reduce((sum, c, i) => sum + usage(c.pid!).cpuSeconds - clientsBefore[i]!, 0);
   const benchCpu = process.cpuUsage(benchBefore);
 
-  const received = (await collect(children)).filter((r) => measured.has(r.requestId));
+  const received = (await collectReceived(children)).filter((r) => measured.has(r.requestId));
   const fromCommit = sorted(received.map((r) => r.at - r.committedAt));
   const fromPublish = sorted(received.map((r) => r.at - (published.get(eventKey(r.requestId, r.status)) ?? NaN)).filter((v) => !Number.isNaN(v)));
   const expected = SUBSCRIBERS * measured.size * 4;
