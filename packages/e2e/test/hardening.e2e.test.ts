@@ -158,6 +158,20 @@ describe('a caller in a loop', () => {
   });
 });
 
+/** A technician's `dispensers` through `gatewayUrl`, abandoned once `arrived` (its subgraph got the call): 'hung up'. */
+async function askThenHangUp(gatewayUrl: string, arrived: Promise<void>): Promise<unknown> {
+  const client = new AbortController();
+  const call = fetch(gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.technician}` },
+    body: '{"query":"{ dispensers { code } }"}',
+    signal: client.signal,
+  }).catch(() => 'hung up');
+  await arrived;
+  client.abort();
+  return call;
+}
+
 describe('a client that hangs up', () => {
   it('cuts the subgraph call behind it, long before the gateway would time out', async () => {
     let received: () => void = () => undefined;
@@ -171,16 +185,7 @@ describe('a client that hangs up', () => {
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
     const gateway = await extraGateway({ pyxis: urlOf(hanging), subgraphTimeoutMs: 600_000 }); // only the hang-up can end the call
     try {
-      const client = new AbortController();
-      const call = fetch(gateway.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.technician}` },
-        body: '{"query":"{ dispensers { code } }"}',
-        signal: client.signal,
-      }).catch(() => 'hung up');
-      await arrived;
-      client.abort();
-      expect(await call).toBe('hung up');
+      expect(await askThenHangUp(gateway.url, arrived)).toBe('hung up');
       await closed; // would wait ten minutes if the gateway kept the call open
     } finally {
       await gateway.stop();
@@ -243,16 +248,7 @@ describe("a subgraph in the gateway's process", () => {
     const pyxis = await hangingInProcessPyxis();
     const gateway = await extraGateway({ localSubgraphs: { pyxis: pyxis.local }, subgraphTimeoutMs: 600_000 }); // only the hang-up can end it
     try {
-      const client = new AbortController();
-      const call = fetch(gateway.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.technician}` },
-        body: '{"query":"{ dispensers { code } }"}',
-        signal: client.signal,
-      }).catch(() => 'hung up');
-      await pyxis.arrived;
-      client.abort();
-      expect(await call).toBe('hung up');
+      expect(await askThenHangUp(gateway.url, pyxis.arrived)).toBe('hung up');
       expect(await pyxis.why).toBe('caller gone'); // would wait ten minutes if the gateway did not pass the hang-up on
     } finally {
       await gateway.stop();
