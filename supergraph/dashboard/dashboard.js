@@ -163,7 +163,10 @@ function render(changedId) {
 function upsert(request) {
   requests.set(request.id, request);
   if (OPEN.includes(request.status)) leaving.delete(request.id);
-  else if (!leaving.has(request.id)) leaving.set(request.id, Date.now() + CLOSED_MS);
+  else if (!leaving.has(request.id)) {
+    leaving.set(request.id, Date.now() + CLOSED_MS);
+    setTimeout(() => render(), CLOSED_MS + 50); // it leaves when its time is up, not at the next periodic render (up to 15 s later)
+  }
   render(request.id);
 }
 

@@ -105,6 +105,18 @@ export async function preparePostgres(adminUrl: URL, logger: Logger, options: Pr
 }
 
 /** The admin URL with the subgraph's own role (development password = role name). */
+/**
+ * A replica's database: migrated beforehand (the migration runs once per rollout,
+ * with the admin URL, elsewhere); each subgraph connects as its own role.
+ */
+export function migratedRoles(urls: Readonly<Record<SubgraphName, URL>>): PreparedDatabase {
+  return {
+    description: `Postgres at ${redact(urls.auth)}, each subgraph as its own role (migrated beforehand)`,
+    target: (subgraph) => ({ kind: 'postgres', url: urls[subgraph] }),
+    close: async () => undefined,
+  };
+}
+
 export function serviceRoleUrl(adminUrl: URL, subgraph: SubgraphName): URL {
   const url = new URL(adminUrl);
   url.username = `asky_${subgraph}`;

@@ -1,7 +1,6 @@
 /** `npm start`: migrations and mock data, then every service, in this process. */
 import { checkEnv, connectEvents, createLogger, loadAuthConfig, loadEventsConfig, loadLiveLimits, loadSystemConfig, loadTokenConfig, runMain, SYSTEM_PROCESS_ENV } from '@asky/shared';
-import { preparePostgres } from './database';
-import { prepareEmbedded } from './embedded';
+import { migratedRoles, preparePostgres } from './database';
 import { startSystem } from './system';
 
 runMain(async () => {
@@ -12,9 +11,11 @@ runMain(async () => {
   const tokens = loadTokenConfig();
   const eventsConfig = loadEventsConfig();
   const logger = createLogger('asky', config.logLevel);
-  const database = config.databaseUrl
-    ? await preparePostgres(config.databaseUrl, logger)
-    : await prepareEmbedded(config.embeddedDataDir);
+  const database = config.roleDatabaseUrls
+    ? migratedRoles(config.roleDatabaseUrls)
+    : config.databaseUrl
+      ? await preparePostgres(config.databaseUrl, logger)
+      : await (await import('./embedded.js')).prepareEmbedded(config.embeddedDataDir); // PGlite: not in images, loaded only for the embedded default
   logger.info(`database: ${database.description}`);
   const events = await connectEvents(eventsConfig, logger);
   logger.info(`events: ${events.bus.description}`);

@@ -76,6 +76,8 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
+const LOOPBACK = '127.0.0.1';
+
 /** Services other than auth, each with the secret it proves itself with. */
 const CLIENTS = ['pyxis', 'request'] as const;
 
@@ -98,7 +100,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const client = definition.createPrismaClient(createPrismaAdapter(database.target(name), name), options.prismaExtras);
     prisma[name] = client;
     const logger = createLogger(name, logLevel);
-    const service = await startSubgraph(definition, { prisma: client, port: ports[name], production, metricsToken: options.metricsToken, logger, auth, events: options.events });
+    // Only the gateway faces the network: the subgraphs answer it and each other on loopback.
+    const service = await startSubgraph(definition, { prisma: client, port: ports[name], host: LOOPBACK, production, metricsToken: options.metricsToken, logger, auth, events: options.events });
     services.push(service);
     urls[name] = service.url;
     local[name] = service.local;

@@ -255,6 +255,12 @@ export interface SystemConfig extends CommonConfig {
   readonly requestsPerCaller: number;
   /** How the gateway calls the subgraphs it runs beside (`SUBGRAPH_CALLS`): in its process, or over HTTP as when deployed apart. */
   readonly subgraphCalls: SubgraphCalls;
+  /**
+   * A replica of a deployment (`AUTH_DATABASE_URL`, `PYXIS_DATABASE_URL`,
+   * `REQUEST_DATABASE_URL`, all three, and no `DATABASE_URL`): each subgraph
+   * connects as its own role to a database migrated beforehand.
+   */
+  readonly roleDatabaseUrls?: Readonly<Record<SubgraphName, URL>>;
 }
 
 /** `in-process`: the gateway executes its subgraphs' operations in its own process (one process per replica); `http`: over HTTP. */
@@ -271,6 +277,9 @@ export const SYSTEM_ENV = {
   ...USER_STATUS_ENV,
   ...REQUESTS_PER_CALLER_ENV,
   SUBGRAPH_CALLS: variable.oneOf(SUBGRAPH_CALLS, 'in-process'),
+  AUTH_DATABASE_URL: postgresUrl(),
+  PYXIS_DATABASE_URL: postgresUrl(),
+  REQUEST_DATABASE_URL: postgresUrl(),
 } satisfies EnvShape;
 
 export function loadSystemConfig(env: Env = process.env): SystemConfig {
@@ -283,7 +292,18 @@ export function loadSystemConfig(env: Env = process.env): SystemConfig {
     userStatusTtlMs: values.USER_STATUS_TTL_MS,
     requestsPerCaller: values.GATEWAY_REQUESTS_PER_CALLER,
     subgraphCalls: values.SUBGRAPH_CALLS,
+    roleDatabaseUrls: roleDatabaseUrls(values),
   });
+}
+
+/** The three role URLs of a replica, all or none (with DATABASE_URL, which prepares the database itself: none). */
+function roleDatabaseUrls(values: { DATABASE_URL?: URL; AUTH_DATABASE_URL?: URL; PYXIS_DATABASE_URL?: URL; REQUEST_DATABASE_URL?: URL }): Record<SubgraphName, URL> | undefined {
+  const urls = { auth: values.AUTH_DATABASE_URL, pyxis: values.PYXIS_DATABASE_URL, request: values.REQUEST_DATABASE_URL };
+  const given = Object.values(urls).filter(Boolean).length;
+  if (given === 0) return undefined;
+  if (values.DATABASE_URL) throw new ConfigError('Set DATABASE_URL (npm start prepares that database) or AUTH_/PYXIS_/REQUEST_DATABASE_URL (a replica of a migrated database), not both');
+  if (given < 3) throw new ConfigError('A replica needs all three of AUTH_DATABASE_URL, PYXIS_DATABASE_URL and REQUEST_DATABASE_URL');
+  return urls as Record<SubgraphName, URL>;
 }
 
 /** How every service checks access tokens: `JWT_ISSUER`, `JWT_AUDIENCE`, `AUTH_JWKS_URL`. */

@@ -179,7 +179,8 @@ export async function startService<TContext extends BaseContext>(
   });
   const port = await listen(server, options.port, options.portVariable, options.host);
   const extension = await options.extend?.(apollo, server, guard);
-  const url = `http://localhost:${port}/graphql`;
+  // Bound to one address: named by it (`localhost` may resolve to another first).
+  const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : 'localhost'}:${port}/graphql`;
   logger.info({ url }, `${options.name} listening`);
 
   return {

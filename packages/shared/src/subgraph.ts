@@ -41,6 +41,8 @@ export interface SubgraphDeps<TPrisma> {
   readonly prisma: TPrisma;
   /** 0 picks a free port. */
   readonly port: number;
+  /** The address it listens on. @default every interface */
+  readonly host?: string;
   readonly production: boolean;
   /** See CommonConfig.metricsToken. */
   readonly metricsToken?: string;
@@ -74,6 +76,7 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
   const service = await startService<TContext>({
     name: `${definition.name} subgraph`,
     port: deps.port,
+    host: deps.host,
     portVariable: `${definition.name.toUpperCase()}_PORT`,
     production: deps.production,
     metricsToken: deps.metricsToken,
