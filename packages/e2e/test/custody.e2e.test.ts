@@ -8,17 +8,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { adminQuery, EventTap, eventually, useTestSystem } from '@asky/testing';
+import { askingAs } from './helpers/asking';
 
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
 
 const ctx = useTestSystem();
-const gql = (token: string, query: string, variables: Record<string, unknown> = {}) => ctx.system.graphql(query, variables, { token });
-const ok = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
-  const body = await gql(token, query, variables);
-  expect(body.errors).toBeUndefined();
-  return body.data;
-};
-const idOf = async (token: string) => (await ok(token, '{ me { id } }')).me.id as string;
+const { gql, ok, idOf } = askingAs(ctx);
 const sql = async (text: string) => (await adminQuery(text, ctx.system.database.url)).rows;
 const slotQuantity = async (slotId: string) => (await sql(`SELECT quantity FROM pyxis."StockItem" WHERE id = '${slotId}'`))[0].quantity as number;
 const movementsOf = (requestId: string) =>

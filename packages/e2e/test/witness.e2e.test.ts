@@ -7,20 +7,15 @@
  */
 import { serviceRoleUrl } from '@asky/launcher';
 import { adminQuery, eventually, useTestSystem } from '@asky/testing';
+import { askingAs } from './helpers/asking';
 
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
 const DIPYRONE = '22222222-2222-4222-8222-000000000001';
 const SLOT_FIELDS = 'id quantity movements(last: 1) { kind delta witnessId }';
 
 const ctx = useTestSystem();
-const gql = (token: string, query: string, variables: Record<string, unknown> = {}) => ctx.system.graphql(query, variables, { token });
-const ok = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
-  const body = await gql(token, query, variables);
-  expect(body.errors).toBeUndefined();
-  return body.data;
-};
+const { gql, ok, idOf } = askingAs(ctx);
 const codeOf = (body: { errors?: { extensions?: { code?: string } }[] }) => body.errors?.[0]?.extensions?.code;
-const idOf = async (token: string) => (await ok(token, '{ me { id } }')).me.id as string;
 
 async function cabinetWith(medicineId: string, witness?: string) {
   const { createDispenser } = await ok(ctx.tokens.technician, 'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id } }', {
