@@ -5,6 +5,7 @@
  * dispenser holds what it gives.
  */
 import { adminQuery, useTestSystem } from '@asky/testing';
+import { hospitalDate } from './helpers/asking';
 
 /** Not controlled: custody is witness.e2e's. */
 const PARACETAMOL = '22222222-2222-4222-8222-000000000002';
@@ -34,7 +35,7 @@ it('takes the soonest-expiring lot first, goes on to the next slot, and leaves a
   await assign('B', 4, 'SOON', '2027-06-30');
   await assign('C', 10, 'EXPIRED', '2030-12-31');
   // A lot that has expired since it was stocked (the API refuses to stock one).
-  await adminQuery(`UPDATE pyxis."StockLot" SET "expiresAt" = current_date - 1 WHERE "stockItemId" IN (SELECT id FROM pyxis."StockItem" WHERE "dispenserId" = '${dispenser.id}' AND slot = 'C')`, ctx.system.database.url);
+  await adminQuery(`UPDATE pyxis."StockLot" SET "expiresAt" = '${hospitalDate(-1)}' WHERE "stockItemId" IN (SELECT id FROM pyxis."StockItem" WHERE "dispenserId" = '${dispenser.id}' AND slot = 'C')`, ctx.system.database.url);
 
   const { dispenser: shown } = await gql(ctx.tokens.nurse, `{ dispenser(id: "${dispenser.id}") { stock { slot expired } } }`);
   expect(shown.stock).toEqual([{ slot: 'A', expired: false }, { slot: 'B', expired: false }, { slot: 'C', expired: true }]);

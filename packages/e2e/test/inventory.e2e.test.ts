@@ -10,6 +10,7 @@ import { hospitalToday } from '@asky/shared';
 import { REPO_ROOT } from '@asky/launcher';
 import { EventTap, listen, useTestSystem, type Listener } from '@asky/testing';
 import { cabinets, eventually } from './helpers/cabinet';
+import { hospitalDate } from './helpers/asking';
 
 /** Not controlled: custody is witness.e2e's (and the last test's). */
 const PARACETAMOL = '22222222-2222-4222-8222-000000000002';
@@ -62,7 +63,7 @@ describe('lots', () => {
       A: [{ lot: 'A-LATE', expiresAt: soon(600), quantity: 5 }, { lot: 'A-SOON', expiresAt: soon(60), quantity: 2 }],
       B: [{ lot: 'B-MID', expiresAt: soon(200), quantity: 3 }, { lot: 'B-GONE', expiresAt: soon(30), quantity: 4 }],
     });
-    await sql(`UPDATE pyxis."StockLot" SET "expiresAt" = current_date - 1 WHERE lot = 'B-GONE' AND "stockItemId" = '${cab.slots.B}'`);
+    await sql(`UPDATE pyxis."StockLot" SET "expiresAt" = '${hospitalDate(-1)}' WHERE lot = 'B-GONE' AND "stockItemId" = '${cab.slots.B}'`);
     const { dispenser } = await gql(ctx.tokens.nurse, `{ dispenser(id: "${cab.id}") { stock { slot quantity unexpired available expired } } }`);
     expect(dispenser.stock).toEqual([
       { slot: 'A', quantity: 7, unexpired: 7, available: 7, expired: false },

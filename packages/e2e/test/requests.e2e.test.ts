@@ -4,6 +4,7 @@
  * ward's and the staff's views, and the outbox written with every change.
  */
 import { adminQuery, startTestSystem, type GraphQLBody, type TestSystem } from '@asky/testing';
+import { hospitalDate } from './helpers/asking';
 
 const UTI_A = '44444444-4444-4444-8444-000000000001';
 const PED = '44444444-4444-4444-8444-000000000006';
@@ -100,7 +101,7 @@ describe('creating a request', () => {
     expect((await create(nurse, { kind: 'MEDICINE', medicineId: stockedHere, dispenserId: UTI_A, quantity: slot.quantity + 1 })).errors).toBeUndefined();
     // An expired lot is not on hand (another medicine here: asked for the first time, so no answer is kept).
     const other = (await adminQuery(`SELECT id FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" IS NOT NULL AND "medicineId" <> '${stockedHere}' AND quantity > 0 ORDER BY slot DESC LIMIT 1`, system.database.url)).rows[0].id;
-    const expire = (days: number) => adminQuery(`UPDATE pyxis."StockLot" l SET "expiresAt" = current_date + ${days} FROM pyxis."StockItem" s WHERE s.id = l."stockItemId" AND s.id = '${other}' RETURNING s."medicineId"`, system.database.url);
+    const expire = (days: number) => adminQuery(`UPDATE pyxis."StockLot" l SET "expiresAt" = '${hospitalDate(days)}' FROM pyxis."StockItem" s WHERE s.id = l."stockItemId" AND s.id = '${other}' RETURNING s."medicineId"`, system.database.url);
     const { medicineId } = (await expire(-1)).rows[0];
     try {
       const expired = await create(nurse, { kind: 'MEDICINE', medicineId, dispenserId: UTI_A, quantity: 1, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' });
