@@ -49,17 +49,18 @@ export class PyxisStockHolds implements StockHolds {
     }
   }
 
-  async release(request: Request, returnedBy?: string, witnessedBy?: string | null): Promise<void> {
-    try {
-      await this.serviceToken.query(this.pyxisUrl, 'pyxis stock release', RELEASE, { requestId: request.id, returnedBy: returnedBy ?? null, witnessedBy: witnessedBy ?? null });
-    } finally {
-      this.changed(request.dispenserId!);
-    }
+  release(request: Request, returnedBy?: string, witnessedBy?: string | null): Promise<void> {
+    return this.changing(request, 'pyxis stock release', RELEASE, { requestId: request.id, returnedBy: returnedBy ?? null, witnessedBy: witnessedBy ?? null });
   }
 
-  async pickUp(request: Request, carrierId: string): Promise<void> {
+  pickUp(request: Request, carrierId: string): Promise<void> {
+    return this.changing(request, 'pyxis stock pick-up', PICK_UP, { requestId: request.id, carriedBy: carrierId });
+  }
+
+  /** A call that changes what the request's dispenser has available: kept answers about it are stale, whatever came of it. */
+  private async changing(request: Request, what: string, document: string, variables: Record<string, unknown>): Promise<void> {
     try {
-      await this.serviceToken.query(this.pyxisUrl, 'pyxis stock pick-up', PICK_UP, { requestId: request.id, carriedBy: carrierId });
+      await this.serviceToken.query(this.pyxisUrl, what, document, variables);
     } finally {
       this.changed(request.dispenserId!);
     }

@@ -121,9 +121,12 @@ export class RequestCommands {
     const { request, changed, from } = await this.move(id, to, viewer, note, custody);
     if (changed && (to === 'CANCELLED' || to === 'REJECTED') && holdsStock(request)) {
       const returned = from === 'IN_TRANSIT' ? { by: viewer.id, witnessedBy: custody.witnessed?.witnessId ?? null } : undefined;
-      await this.giveBack(request, returned, "a closed request's stock hold could not be given back now: the event pyxis consumes will");
+      await this.tellPyxis(request, (stock) => stock.release(request, returned?.by, returned?.witnessedBy), "a closed request's stock hold could not be given back now: the event pyxis consumes will");
     }
-    if (changed && to === 'IN_TRANSIT' && holdsStock(request)) await this.pickUp(request, viewer.id);
+    if (changed && to === 'IN_TRANSIT' && holdsStock(request)) {
+      // Until pyxis is told, the units count as in the cabinet.
+      await this.tellPyxis(request, (stock) => stock.pickUp(request, viewer.id), 'a picked-up request could not be taken into custody now: the event pyxis consumes will');
+    }
     return request;
   }
 
@@ -172,7 +175,7 @@ export class RequestCommands {
       const othersLease = !!now?.acceptingId && now.acceptingId !== acceptanceId && !!now.acceptingUntil && now.acceptingUntil > new Date();
       const needsHold = !now || (now.status === 'PENDING' ? othersLease : !['CANCELLED', 'REJECTED'].includes(now.status));
       await this.endLease(request.id, acceptanceId);
-      if (!needsHold) await this.giveBack(request, undefined, 'an acceptance did not commit and its stock hold could not be given back: it stays until the request closes');
+      if (!needsHold) await this.tellPyxis(request, (stock) => stock.release(request), 'an acceptance did not commit and its stock hold could not be given back: it stays until the request closes');
     } catch (err) {
       this.logger?.warn({ err, requestId: request.id }, 'an acceptance failed with its outcome unknown: its stock hold stays until the request is accepted again or closes');
     }
@@ -237,21 +240,15 @@ export class RequestCommands {
     return this.prisma.request.findUniqueOrThrow({ where: { id } });
   }
 
-  /** Best effort: a hold left behind only makes less available, until the request's closing event releases it. */
-  private async giveBack(request: Request, returned: { by: string; witnessedBy: string | null } | undefined, failure: string): Promise<void> {
+  /**
+   * Tells pyxis of a stock change the request's move made, best effort: `failure`
+   * is logged when it cannot be told now (the event it consumes tells it later).
+   */
+  private async tellPyxis(request: Request, call: (stock: StockHolds) => Promise<void>, failure: string): Promise<void> {
     try {
-      await this.stock.release(request, returned?.by, returned?.witnessedBy);
+      await call(this.stock);
     } catch (err) {
       this.logger?.warn({ err, requestId: request.id }, failure);
-    }
-  }
-
-  /** Best effort: until pyxis is told, the units count as in the cabinet; the event it consumes takes them into custody. */
-  private async pickUp(request: Request, carrierId: string): Promise<void> {
-    try {
-      await this.stock.pickUp(request, carrierId);
-    } catch (err) {
-      this.logger?.warn({ err, requestId: request.id }, 'a picked-up request could not be taken into custody now: the event pyxis consumes will');
     }
   }
 
