@@ -1,4 +1,5 @@
-# One image for every Asky process; docker-compose.yaml picks the entry with `command`.
+# One image for every Asky process. By default a replica: the gateway with the three
+# subgraphs in one process; the split topology picks each service's entry with `command`.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json tsconfig.json codegen.ts ./
@@ -29,4 +30,4 @@ USER node
 EXPOSE 4000 4001 4002 4003
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=5 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.HEALTH_PORT || 4000) + '/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-CMD ["node", "supergraph/dist/src/index.js"]
+CMD ["node", "packages/launcher/dist/src/replica.js"]

@@ -1,6 +1,6 @@
 /**
  * Composes the subgraphs' SDL into `supergraph/supergraph.graphql` (`npm run
- * compose`), and the same into `k8s/supergraph.graphql` (kustomize reads files
+ * compose`), and the same into `k8s/split/supergraph.graphql` (kustomize reads files
  * only below its own folder); and prints the API schema clients see (no
  * `join__`/`link__` machinery, nothing `@inaccessible`) into `schema.graphql`,
  * for client codegen and Sandbox users. The gateway serves that checked-in file, so what
@@ -16,8 +16,8 @@ import { SUPERGRAPH_PATH } from './supergraphFile';
 /** The API schema, at the repository's root (where client tools look for it). */
 export const API_SCHEMA_PATH = path.join(path.dirname(SUPERGRAPH_PATH), '..', 'schema.graphql');
 
-/** Where the Kubernetes manifests take the supergraph ConfigMap from. */
-export const K8S_SUPERGRAPH_PATH = path.join(path.dirname(SUPERGRAPH_PATH), '..', 'k8s', 'supergraph.graphql');
+/** Where the split topology's Kubernetes manifests take the supergraph ConfigMap from. */
+export const K8S_SUPERGRAPH_PATH = path.join(path.dirname(SUPERGRAPH_PATH), '..', 'k8s', 'split', 'supergraph.graphql');
 
 export interface Composition {
   readonly supergraphSdl: string;

@@ -4,7 +4,8 @@
  * request publishes request events, pyxis consumes its queue and publishes stock
  * events, the gateway listens — and nothing else: only request can publish a
  * request event (topic permissions), only pyxis a stock event, the gateway
- * nothing, and nobody can delete the exchange.
+ * nothing, and nobody can delete the exchange. The one-process replica's user
+ * (`asky`) does what the three do, and nothing more.
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -25,10 +26,11 @@ const ctl = (...args: string[]) => execFileSync('rabbitmqctl', ['-q', ...args], 
 const vhost = `asky_test_${randomBytes(4).toString('hex')}`;
 const password = randomBytes(12).toString('hex');
 const userOf = (name: string) => `${name}_${vhost}`;
-const urlAs = (service: 'request' | 'pyxis' | 'gateway' | 'admin') => {
+type Service = 'request' | 'pyxis' | 'gateway' | 'replica';
+const urlAs = (service: Service | 'admin') => {
   const url = new URL(testAmqpUrl());
   if (service !== 'admin') {
-    url.username = userOf(`asky_${service}`);
+    url.username = userOf(service === 'replica' ? 'asky' : `asky_${service}`);
     url.password = password;
   }
   url.pathname = `/${vhost}`;
@@ -51,7 +53,7 @@ afterAll(() => {
 });
 
 /** Runs `action` on a fresh channel as `service`; the broker's refusal code, or 0. */
-async function refusal(service: 'request' | 'pyxis' | 'gateway', action: (channel: amqp.ConfirmChannel) => Promise<unknown>): Promise<number> {
+async function refusal(service: Service, action: (channel: amqp.ConfirmChannel) => Promise<unknown>): Promise<number> {
   const connection = await amqp.connect(urlAs(service));
   try {
     const channel = await connection.createConfirmChannel();
@@ -105,4 +107,32 @@ it('lets each service do its part under its own user, and no more', async () => 
   }
   expect(await refusal('gateway', (channel) => channel.assertQueue('pyxis.stock', { durable: true }))).toBe(403);
   expect(await refusal('request', (channel) => channel.assertQueue('pyxis.stock', { durable: true }))).toBe(403);
+}, 60_000);
+
+it("lets the one-process replica's user do what the three services do, and no more", async () => {
+  const admin = await amqp.connect(urlAs('admin'));
+  const setup = await admin.createChannel();
+  for (const e of definitions.exchanges) await setup.assertExchange(e.name, e.type, { durable: true });
+  await admin.close();
+
+  const replica = await RabbitBus.connect({ url: urlAs('replica'), exchange: 'asky.events' });
+  try {
+    const stock = await replica.subscribe({ queue: 'pyxis.stock', bindings: ['request.status_changed'] });
+    const push = await replica.subscribe({ queue: 'request.push', bindings: ['request.created'] });
+    const live = await replica.broadcast(['stock.#']);
+    const messageId = randomBytes(8).toString('hex');
+    await replica.publish('stock.movement', { hello: 'boards' }, messageId);
+    expect((await live[Symbol.asyncIterator]().next()).value?.messageId).toBe(messageId);
+    await Promise.all([stock.close(), push.close(), live.close()]);
+  } finally {
+    await replica.close();
+  }
+
+  const publishing = (routingKey: string) => (channel: amqp.ConfirmChannel) =>
+    new Promise((resolve, reject) => channel.publish('asky.events', routingKey, Buffer.from('{}'), {}, (err) => (err ? reject(err) : resolve(undefined))));
+  expect(await refusal('replica', publishing('request.status_changed'))).toBe(0);
+  expect(await refusal('replica', publishing('stock.movement'))).toBe(0);
+  expect(await refusal('replica', publishing('audit.forged'))).toBe(403);
+  expect(await refusal('replica', (channel) => channel.deleteExchange('asky.events'))).toBe(403);
+  expect(await refusal('replica', (channel) => channel.assertQueue('someone.else', { durable: true }))).toBe(403);
 }, 60_000);

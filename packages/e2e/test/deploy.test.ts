@@ -9,26 +9,35 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import {
   checkEnv,
   GATEWAY_PROCESS_ENV,
   subgraphProcessEnv,
   DEFAULT_AMQP_URL,
   loadAuthConfig,
+  loadEscalationPolicy,
   loadEventsConfig,
   loadGatewayConfig,
+  loadLiveLimits,
+  loadPushConfig,
   loadServiceIdentity,
   loadSubgraphConfig,
+  loadSystemConfig,
   loadTokenConfig,
   readSubgraphUrl,
   SUBGRAPHS,
+  SYSTEM_PROCESS_ENV,
 } from '@asky/shared';
 import { REPO_ROOT } from '@asky/launcher';
+import { hasKubectl, renderKustomization, type Manifest } from './helpers/kustomize';
 
 const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
 const SERVICES = ['auth', 'pyxis', 'request', 'gateway'] as const;
 type Service = (typeof SERVICES)[number];
+/** What a container runs: a service of the split topology, or a replica (all of them in one process, packages/launcher). */
+type Process = Service | 'replica';
+const envShapeOf = (process: Process) => (process === 'replica' ? SYSTEM_PROCESS_ENV : process === 'gateway' ? GATEWAY_PROCESS_ENV : subgraphProcessEnv(process));
 
 /** Read by the process shell (runMain) and the image's HEALTHCHECK, whatever the service. */
 const SHELL_VARIABLES = ['SHUTDOWN_TIMEOUT_MS', 'HEALTH_PORT'];
@@ -38,13 +47,22 @@ const SHELL_VARIABLES = ['SHUTDOWN_TIMEOUT_MS', 'HEALTH_PORT'];
  * an environment that records every name asked; the error when the values
  * cannot start it.
  */
-function configOf(service: Service, values: Record<string, string>): { read: Set<string>; error?: string; port?: number } {
+function configOf(service: Process, values: Record<string, string>): { read: Set<string>; error?: string; port?: number } {
   const asked = new Set<string>(SHELL_VARIABLES);
   const env = new Proxy(values, { get: (target, name) => (typeof name === 'string' && asked.add(name), target[name as string]) });
   try {
-    checkEnv(service === 'gateway' ? GATEWAY_PROCESS_ENV : subgraphProcessEnv(service), env);
+    checkEnv(envShapeOf(service), env);
     let port: number;
-    if (service === 'gateway') {
+    if (service === 'replica') {
+      const system = loadSystemConfig(env);
+      if (!system.roleDatabaseUrls) throw new Error('a replica runs over a migrated database: AUTH_/PYXIS_/REQUEST_DATABASE_URL');
+      port = system.ports.gateway;
+      loadAuthConfig(env);
+      loadEventsConfig(env);
+      loadLiveLimits(env);
+      loadEscalationPolicy(env);
+      loadPushConfig(env);
+    } else if (service === 'gateway') {
       port = loadGatewayConfig(env).port;
       loadEventsConfig(env, DEFAULT_AMQP_URL);
     } else {
@@ -74,8 +92,10 @@ describe('docker-compose.yaml', () => {
   const compose = parse(read('docker-compose.yaml'), { merge: true });
   const services = compose.services as Record<string, any>;
 
-  it('runs postgres (with init-db), rabbitmq and the four services, each health-checked before its dependants start', () => {
-    expect(Object.keys(services).sort()).toEqual(['auth', 'gateway', 'postgres', 'pyxis', 'rabbitmq', 'request']);
+  it('runs postgres (with init-db), rabbitmq, a replica, and the four services of the split profile, each health-checked before its dependants start', () => {
+    expect(Object.keys(services).sort()).toEqual(['asky', 'auth', 'gateway', 'postgres', 'pyxis', 'rabbitmq', 'request']);
+    expect(Object.entries(services).filter(([, s]) => !s.profiles).map(([name]) => name).sort()).toEqual(['asky', 'postgres', 'rabbitmq']); // `docker compose up`
+    for (const name of SERVICES) expect(services[name].profiles).toEqual(['split']);
     expect(services.postgres.image).toMatch(/^postgres:/);
     expect(services.postgres.volumes).toContain('./init-db:/docker-entrypoint-initdb.d:ro');
     expect(services.rabbitmq.image).toMatch(/^rabbitmq:.*management/);
@@ -100,18 +120,20 @@ describe('docker-compose.yaml', () => {
     for (const port of published) expect(port).toMatch(/^\$\{ASKY_BIND:-127\.0\.0\.1\}:/);
   });
 
-  it.each(SERVICES)("declares every variable %s reads in its process's environment schema", (name) => {
-    const declared = new Set([...Object.keys(name === 'gateway' ? GATEWAY_PROCESS_ENV : subgraphProcessEnv(name)), ...SHELL_VARIABLES]);
-    const { read } = configOf(name, services[name].environment as Record<string, string>);
+  const COMPOSE_PROCESSES = Object.entries({ asky: 'replica', auth: 'auth', pyxis: 'pyxis', request: 'request', gateway: 'gateway' } satisfies Record<string, Process>);
+
+  it.each(COMPOSE_PROCESSES)("declares every variable %s reads in its process's environment schema", (name, process) => {
+    const declared = new Set([...Object.keys(envShapeOf(process)), ...SHELL_VARIABLES]);
+    const { read } = configOf(process, services[name].environment as Record<string, string>);
     expect([...read].filter((variable) => !declared.has(variable))).toEqual([]);
   });
 
-  it.each(SERVICES)('gives %s a build, an entry that exists, and only variables it reads — enough to start', (name) => {
+  it.each(COMPOSE_PROCESSES)('gives %s a build, an entry that exists, and only variables it reads — enough to start', (name, process) => {
     const service = services[name];
     expect(service.build).toBe('.');
     expect(existsSync(path.join(REPO_ROOT, sourceOf(service.command[1])))).toBe(true);
     const environment = Object.fromEntries(Object.entries(service.environment as Record<string, string>).map(([k, v]) => [k, interpolate(String(v))]));
-    const { read: reads, error, port } = configOf(name, environment);
+    const { read: reads, error, port } = configOf(process, environment);
     expect(error).toBeUndefined();
     expect(Object.keys(environment).filter((variable) => !reads.has(variable))).toEqual([]); // no variable the code ignores
     expect(environment.HEALTH_PORT).toBe(String(port)); // the image's healthcheck probes the service's own port
@@ -121,7 +143,7 @@ describe('docker-compose.yaml', () => {
       if (!url) continue;
       const [, host, urlPort] = url;
       expect(services[host!]).toBeDefined();
-      if (SERVICES.includes(host as Service)) expect(services[host!].environment.HEALTH_PORT).toBe(urlPort);
+      if (services[host!].environment?.HEALTH_PORT) expect(services[host!].environment.HEALTH_PORT).toBe(urlPort);
     }
   });
 });
@@ -143,61 +165,54 @@ describe('Dockerfile', () => {
     expect(final.find((l) => l.startsWith('STOPSIGNAL '))).toBe('STOPSIGNAL SIGTERM');
   });
 
-  it('copies everything the build needs, and the default command exists', () => {
+  it('copies everything the build needs, and runs a replica (the whole system in one process) by default', () => {
     const copied = lines.filter((l) => l.startsWith('COPY ') && !l.includes('--from')).flatMap((l) => l.split(/\s+/).slice(1, -1));
     for (const source of copied) expect(existsSync(path.join(REPO_ROOT, source))).toBe(true);
     const references = (JSON.parse(read('tsconfig.json')).references as { path: string }[]).map((r) => r.path);
     for (const reference of references) expect(copied.some((source) => reference.startsWith(source))).toBe(true);
     const cmd = JSON.parse(final.find((l) => l.startsWith('CMD '))!.slice(4)) as string[];
     expect(existsSync(path.join(REPO_ROOT, sourceOf(cmd[1]!)))).toBe(true);
+    expect(cmd).toEqual(['node', 'packages/launcher/dist/src/replica.js']);
   });
 });
 
-describe('k8s (kustomize)', () => {
-  const kubectl = (() => {
-    try {
-      execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  // `kubectl kustomize` renders offline; without kubectl the files are read as they are.
-  const rendered = kubectl
-    ? execFileSync('kubectl', ['kustomize', path.join(REPO_ROOT, 'k8s')], { encoding: 'utf8' })
-    : (parse(read('k8s/kustomization.yaml')).resources as string[]).map((file) => read(`k8s/${file}`)).join('\n---\n');
-  const docs = parseAllDocuments(rendered).map((d) => d.toJS()).filter(Boolean) as any[];
-  const byKind = (kind: string) => docs.filter((d) => d.kind === kind);
-  const secret = byKind('Secret').find((s) => s.metadata.name === 'asky-secrets');
-  const config = Object.fromEntries(
-    parse(read('k8s/kustomization.yaml'))
-      .configMapGenerator.find((g: any) => g.name === 'asky-config')
-      .literals.map((l: string) => l.split(/=(.*)/s).slice(0, 2)),
-  ) as Record<string, string>;
+/** The two ways to deploy on Kubernetes, and the Deployments (with the process each runs) of each. */
+const TOPOLOGIES: { dir: string; deployments: Record<string, Process> }[] = [
+  { dir: 'k8s', deployments: { asky: 'replica' } },
+  { dir: 'k8s/split', deployments: { auth: 'auth', pyxis: 'pyxis', request: 'request', gateway: 'gateway' } },
+];
 
-  it('renders with kubectl kustomize (skips the rendering, not the checks, without kubectl)', () => {
-    if (!kubectl) console.warn('kubectl not installed: manifests checked unrendered');
+describe.each(TOPOLOGIES)('$dir (kustomize)', ({ dir, deployments }) => {
+  const docs = renderKustomization(path.join(REPO_ROOT, dir));
+  const byKind = (kind: string) => docs.filter((d) => d.kind === kind);
+  const deployment = (name: string) => byKind('Deployment').find((d) => d.metadata.name === name);
+  const secret = byKind('Secret').find((s) => s.metadata.name === 'asky-secrets');
+
+  it('renders with kubectl kustomize (reads the files, with the same checks, without kubectl)', () => {
+    if (!hasKubectl) console.warn('kubectl not installed: manifests checked unrendered');
     expect(docs.every((d) => d.apiVersion && d.kind && d.metadata?.name)).toBe(true);
+    expect(byKind('Deployment').map((d) => d.metadata.name).sort()).toEqual(Object.keys(deployments).sort());
   });
 
-  it.each(SERVICES)('deploys %s with probes on /ready and /health, resources, an autoscaler, a service, and a config it can start with', (name) => {
-    const deployment = byKind('Deployment').find((d) => d.metadata.name === name);
-    expect(deployment).toBeDefined();
-    const container = deployment.spec.template.spec.containers[0];
+  it.each(Object.entries(deployments))('deploys %s with probes on /ready and /health, resources, an autoscaler, a service, and a config it can start with', (name, process) => {
+    const pod = deployment(name).spec.template;
+    const container = pod.spec.containers[0];
     expect(container.readinessProbe.httpGet).toMatchObject({ path: '/ready', port: 'http' });
     expect(container.livenessProbe.httpGet).toMatchObject({ path: '/health', port: 'http' });
     expect(container.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
     expect(container.resources.limits.memory).toEqual(expect.any(String));
-    expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.spec.securityContext.runAsNonRoot).toBe(true);
     expect(existsSync(path.join(REPO_ROOT, sourceOf(container.command[1])))).toBe(true);
     const hpa = byKind('HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef.name === name);
     expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+    expect(byKind('PodDisruptionBudget').find((b) => b.spec.selector.matchLabels['app.kubernetes.io/name'] === name)).toBeDefined();
     const service = byKind('Service').find((s) => s.metadata.name === name);
-    expect(service.spec.selector).toEqual(deployment.spec.template.metadata.labels);
-    const portNumber = container.ports.find((p: any) => p.name === 'http').containerPort;
+    expect(service.spec.selector).toEqual(pod.metadata.labels);
+    const portNumber = container.ports.find((p: Manifest) => p.name === 'http').containerPort;
 
-    // The environment the pod gets: the ConfigMap, then its own values and secret keys (which must exist).
-    const environment: Record<string, string> = { ...config };
+    // The environment the pod gets: its ConfigMap, then its own values and secret keys (which must exist).
+    const [configMapName] = container.envFrom.map((source: Manifest) => source.configMapRef.name);
+    const environment: Record<string, string> = { ...byKind('ConfigMap').find((c) => c.metadata.name === configMapName).data };
     for (const variable of container.env) {
       if (variable.valueFrom) {
         expect(variable.valueFrom.secretKeyRef.name).toBe('asky-secrets');
@@ -206,48 +221,49 @@ describe('k8s (kustomize)', () => {
         environment[variable.name] = secret.stringData[variable.valueFrom.secretKeyRef.key].replace(/change-me/g, 'a-real-secret-value');
       } else environment[variable.name] = variable.value;
     }
-    const { read: reads, error, port } = configOf(name, environment);
+    const { read: reads, error, port } = configOf(process, environment);
     expect(error).toBeUndefined();
     const placeholders = Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v).replace(/a-real-secret-value/g, 'change-me')]));
-    expect(configOf(name, placeholders).error).toMatch(/development placeholder/);
+    expect(configOf(process, placeholders).error).toMatch(/development placeholder/);
     expect(port).toBe(portNumber);
-    const own = container.env.map((v: any) => v.name) as string[];
+    const own = container.env.map((v: Manifest) => v.name) as string[];
     expect(own.filter((variable) => !reads.has(variable))).toEqual([]);
     // In-cluster URLs name a Service on its port.
-    for (const url of [environment.AUTH_URL, environment.PYXIS_URL, environment.REQUEST_URL]) {
+    for (const url of [environment.AUTH_URL, environment.PYXIS_URL, environment.REQUEST_URL].filter(Boolean)) {
       const { hostname, port: urlPort } = new URL(url!);
       expect(byKind('Service').find((s) => s.metadata.name === hostname)?.spec.ports[0].port).toBe(Number(urlPort));
     }
   });
 
-  it('mounts the supergraph ConfigMap where the gateway reads it, current with the composition', () => {
-    const gateway = byKind('Deployment').find((d) => d.metadata.name === 'gateway').spec.template.spec;
-    const file = gateway.containers[0].env.find((v: any) => v.name === 'SUPERGRAPH_PATH').value as string;
-    const mount = gateway.containers[0].volumeMounts.find((m: any) => file.startsWith(`${m.mountPath}/`));
-    const volume = gateway.volumes.find((v: any) => v.name === mount.name);
-    const configMap = byKind('ConfigMap').find((c) => c.metadata.name === volume.configMap.name);
-    expect(configMap.data[path.basename(file)]).toBe(read('supergraph/supergraph.graphql'));
-  });
-
-  it('migrates before any subgraph pod serves: an init container with the admin URL and every role URL, only there', () => {
+  it('migrates before any pod that reads or writes the database serves: an init container with the admin URL and every role URL, only there', () => {
     expect(byKind('Job')).toEqual([]); // a fixed-name Job fails `kubectl apply` of a new image within its TTL
-    for (const name of SUBGRAPHS) {
-      const pod = byKind('Deployment').find((d) => d.metadata.name === name).spec.template.spec;
-      expect(pod.initContainers.map((c: any) => c.name)).toEqual(['migrate']);
+    const databasePods = Object.entries(deployments).filter(([, process]) => process !== 'gateway');
+    expect(databasePods.length).toBeGreaterThan(0);
+    for (const [name] of databasePods) {
+      const pod = deployment(name).spec.template.spec;
+      expect(pod.initContainers.map((c: Manifest) => c.name)).toEqual(['migrate']);
       const [migrate] = pod.initContainers;
       expect(migrate.command).toEqual(['node', 'packages/launcher/dist/src/migrate.js']);
       expect(existsSync(path.join(REPO_ROOT, sourceOf(migrate.command[1])))).toBe(true);
-      expect(migrate.env.map((v: any) => v.name).sort()).toEqual(['DATABASE_URL', ...SUBGRAPHS.map((s) => `${s.toUpperCase()}_DATABASE_URL`)].sort());
-      expect(pod.containers[0].env.map((v: any) => v.name)).not.toContain('DATABASE_URL'); // the serving container never holds the admin URL
+      expect(migrate.env.map((v: Manifest) => v.name).sort()).toEqual(['DATABASE_URL', ...SUBGRAPHS.map((s) => `${s.toUpperCase()}_DATABASE_URL`)].sort());
+      expect(pod.containers[0].env.map((v: Manifest) => v.name)).not.toContain('DATABASE_URL'); // the serving container never holds the admin URL
     }
   });
 
   it('leaves the replica count to the autoscalers', () => {
-    for (const hpa of byKind('HorizontalPodAutoscaler')) {
-      const deployment = byKind('Deployment').find((d) => d.metadata.name === hpa.spec.scaleTargetRef.name);
-      expect(deployment.spec.replicas).toBeUndefined(); // each apply would reset what the HPA scaled to
-    }
+    for (const hpa of byKind('HorizontalPodAutoscaler')) expect(deployment(hpa.spec.scaleTargetRef.name).spec.replicas).toBeUndefined(); // each apply would reset what the HPA scaled to
   });
+
+  if (Object.values(deployments).includes('gateway')) {
+    it('mounts the supergraph ConfigMap where the gateway reads it, current with the composition', () => {
+      const gateway = deployment('gateway').spec.template.spec;
+      const file = gateway.containers[0].env.find((v: Manifest) => v.name === 'SUPERGRAPH_PATH').value as string;
+      const mount = gateway.containers[0].volumeMounts.find((m: Manifest) => file.startsWith(`${m.mountPath}/`));
+      const volume = gateway.volumes.find((v: Manifest) => v.name === mount.name);
+      const configMap = byKind('ConfigMap').find((c) => c.metadata.name === volume.configMap.name);
+      expect(configMap.data[path.basename(file)]).toBe(read('supergraph/supergraph.graphql'));
+    });
+  }
 });
 
 describe('router.yaml (Apollo Router)', () => {
@@ -293,12 +309,13 @@ describe('router.yaml (Apollo Router)', () => {
 describe('broker users', () => {
   const users = (JSON.parse(read('rabbitmq/definitions.json')) as { users: { name: string }[] }).users.map((u) => u.name);
 
-  it('are one per service in compose, each defined in rabbitmq/definitions.json, and guest:guest is nowhere', () => {
+  it('are one per service in compose (the replica: one for all three), each defined in rabbitmq/definitions.json, and guest:guest is nowhere', () => {
     const compose = parse(read('docker-compose.yaml'), { merge: true }) as { services: Record<string, { environment?: Record<string, string> }> };
     const userOf = (service: string) => new URL(compose.services[service]!.environment!.AMQP_URL!).username;
-    expect(['pyxis', 'request', 'gateway'].map(userOf)).toEqual(['asky_pyxis', 'asky_request', 'asky_gateway']);
-    for (const service of ['pyxis', 'request', 'gateway']) expect(users).toContain(userOf(service));
-    for (const file of ['docker-compose.yaml', 'k8s/secret.yaml', 'k8s/gateway.yaml', 'k8s/pyxis.yaml', 'k8s/request.yaml']) expect(read(file)).not.toMatch(/guest:/);
+    const brokerClients = ['asky', 'pyxis', 'request', 'gateway'];
+    expect(brokerClients.map(userOf)).toEqual(['asky', 'asky_pyxis', 'asky_request', 'asky_gateway']);
+    for (const service of brokerClients) expect(users).toContain(userOf(service));
+    for (const file of ['docker-compose.yaml', 'k8s/base/secret.yaml', 'k8s/asky.yaml', 'k8s/split/gateway.yaml', 'k8s/split/pyxis.yaml', 'k8s/split/request.yaml']) expect(read(file)).not.toMatch(/guest:/);
   });
 });
 

@@ -33,7 +33,7 @@ describe('generated files are up to date', () => {
     const { supergraphSdl, hints } = composeSupergraph();
     expect(hints).toEqual([]);
     expect(read('supergraph/supergraph.graphql')).toBe(supergraphSdl);
-    expect(read('k8s/supergraph.graphql')).toBe(supergraphSdl); // the ConfigMap's copy
+    expect(read('k8s/split/supergraph.graphql')).toBe(supergraphSdl); // the ConfigMap's copy
   });
 
   it('schema.graphql is the API schema clients see: no federation machinery, nothing inaccessible (npm run compose)', () => {

@@ -7,8 +7,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { REPO_ROOT } from '@asky/launcher';
+import { renderKustomization } from './helpers/kustomize';
 
 const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
 const dockerfile = read('Dockerfile').replace(/\\\n/g, ' ');
@@ -20,7 +21,7 @@ const sourceOf = (entry: string) => entry.replace('/dist/src/', '/src/').replace
 /** Every `node <entry>` the image is started with: compose, k8s, the Dockerfile's CMD, README's operator CLIs. */
 function imageEntries(): string[] {
   const compose = parse(read('docker-compose.yaml'), { merge: true }).services as Record<string, { command?: string[] }>;
-  const k8s = (parse(read('k8s/kustomization.yaml')).resources as string[]).flatMap((file) => parseAllDocuments(read(`k8s/${file}`)).map((d) => d.toJS()));
+  const k8s = ['k8s', 'k8s/split'].flatMap((dir) => renderKustomization(path.join(REPO_ROOT, dir)));
   const pods = k8s.filter((d) => d?.kind === 'Deployment').map((d) => d.spec.template.spec);
   const commands = [
     ...Object.values(compose).map((s) => s.command),
@@ -99,7 +100,7 @@ describe('the runtime image', () => {
 
   it('runs the services and the migration from it', () => {
     expect(entries.sort()).toEqual(
-      ['packages/launcher/src/migrate.ts', 'subgraphs/auth/src/index.ts', 'subgraphs/pyxis/src/index.ts', 'subgraphs/request/src/index.ts', 'supergraph/src/index.ts'].sort(),
+      ['packages/launcher/src/migrate.ts', 'packages/launcher/src/replica.ts', 'subgraphs/auth/src/index.ts', 'subgraphs/pyxis/src/index.ts', 'subgraphs/request/src/index.ts', 'supergraph/src/index.ts'].sort(),
     );
   });
 

@@ -1,8 +1,9 @@
 /**
- * A replica of a deployment: the launcher given each subgraph's role URL (and
- * no admin URL) runs the gateway with its subgraphs in one process over a
- * database migrated beforehand — it migrates nothing and adds no mock data —
- * and only the gateway faces the network. Half a configuration is refused.
+ * A replica of a deployment, as the image runs it (`replica.ts`): given each
+ * subgraph's role URL (and no admin URL) it runs the gateway with its subgraphs
+ * in one process over a database migrated beforehand — it migrates nothing and
+ * adds no mock data — and only the gateway faces the network. Half a
+ * configuration is refused, and so is none: an image has no embedded Postgres.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +48,7 @@ function replicaEnv(extra: Record<string, string> = {}): Record<string, string> 
 it("serves README's question as its subgraphs' own roles, having migrated nothing", async () => {
   const migrations = async () => (await adminQuery('SELECT count(*)::int AS n FROM pyxis."_prisma_migrations"', database.url)).rows[0].n as number;
   const before = await migrations();
-  const replica = launch(replicaEnv(), 60_000);
+  const replica = launch(replicaEnv(), 60_000, 'replica');
   try {
     const url = await replica.up;
     const login = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }' }) });
@@ -67,11 +68,19 @@ it("serves README's question as its subgraphs' own roles, having migrated nothin
   }
 });
 
-it('refuses half a replica configuration, and a replica beside an admin URL, naming the variables', async () => {
-  const half = await launch(replicaEnv({ REQUEST_DATABASE_URL: '' })).exit;
+it('refuses half a replica configuration, a replica beside an admin URL, and one without a database, naming the variables', async () => {
+  const half = await launch(replicaEnv({ REQUEST_DATABASE_URL: '' }), 40_000, 'replica').exit;
   expect(half.code).not.toBe(0);
   expect(half.stderr).toMatch(/all three of AUTH_DATABASE_URL, PYXIS_DATABASE_URL and REQUEST_DATABASE_URL/);
-  const both = await launch(replicaEnv({ DATABASE_URL: database.url.href })).exit;
+  const both = await launch(replicaEnv({ DATABASE_URL: database.url.href }), 40_000, 'replica').exit;
   expect(both.code).not.toBe(0);
   expect(both.stderr).toMatch(/not both/);
+  const none = { NODE_ENV: 'development', AUTH_DATABASE_URL: '', PYXIS_DATABASE_URL: '', REQUEST_DATABASE_URL: '' };
+  const image = await launch(replicaEnv(none), 40_000, 'replica').exit;
+  expect(image.code).not.toBe(0);
+  expect(image.stderr).toMatch(/A replica needs AUTH_DATABASE_URL, PYXIS_DATABASE_URL and REQUEST_DATABASE_URL/);
+  // `npm start` in production: never the embedded PGlite.
+  const production = await launch(replicaEnv({ ...none, NODE_ENV: 'production' })).exit;
+  expect(production.code).not.toBe(0);
+  expect(production.stderr).toMatch(/In production, a replica needs/);
 });

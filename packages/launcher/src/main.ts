@@ -1,26 +1,15 @@
-/** `npm start`: migrations and mock data, then every service, in this process. */
-import { checkEnv, connectEvents, createLogger, loadAuthConfig, loadEventsConfig, loadLiveLimits, loadSystemConfig, loadTokenConfig, runMain, SYSTEM_PROCESS_ENV } from '@asky/shared';
+/**
+ * `npm start`: the whole system in this process, over the database it is given —
+ * DATABASE_URL (migrated here, with mock data), the three role URLs of a migrated
+ * one, or by default an embedded Postgres (PGlite) in `.asky/pglite`.
+ */
+import { launch } from './launch';
 import { migratedRoles, preparePostgres } from './database';
-import { startSystem } from './system';
 
-runMain(async () => {
-  const startedAt = performance.now();
-  checkEnv(SYSTEM_PROCESS_ENV);
-  const config = loadSystemConfig();
-  const auth = loadAuthConfig();
-  const tokens = loadTokenConfig();
-  const eventsConfig = loadEventsConfig();
-  const logger = createLogger('asky', config.logLevel);
-  const database = config.roleDatabaseUrls
+launch(async (config, logger) =>
+  config.roleDatabaseUrls
     ? migratedRoles(config.roleDatabaseUrls)
     : config.databaseUrl
-      ? await preparePostgres(config.databaseUrl, logger)
-      : await (await import('./embedded.js')).prepareEmbedded(config.embeddedDataDir); // PGlite: not in images, loaded only for the embedded default
-  logger.info(`database: ${database.description}`);
-  const events = await connectEvents(eventsConfig, logger);
-  logger.info(`events: ${events.bus.description}`);
-  const system = await startSystem({ ...config, auth, tokens, database, events, liveLimits: loadLiveLimits() });
-  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
-  process.stdout.write(`\nAsky is up in ${seconds}s: ${system.gatewayUrl} (Ctrl-C stops)\n\n`);
-  return system;
-});
+      ? preparePostgres(config.databaseUrl, logger)
+      : (await import('./embedded.js')).prepareEmbedded(config.embeddedDataDir),
+);

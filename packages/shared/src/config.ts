@@ -292,14 +292,16 @@ export function loadSystemConfig(env: Env = process.env): SystemConfig {
     userStatusTtlMs: values.USER_STATUS_TTL_MS,
     requestsPerCaller: values.GATEWAY_REQUESTS_PER_CALLER,
     subgraphCalls: values.SUBGRAPH_CALLS,
-    roleDatabaseUrls: roleDatabaseUrls(values),
+    roleDatabaseUrls: roleDatabaseUrls(values, isProduction(env)),
   });
 }
 
 /** The three role URLs of a replica, all or none (with DATABASE_URL, which prepares the database itself: none). */
-function roleDatabaseUrls(values: { DATABASE_URL?: URL; AUTH_DATABASE_URL?: URL; PYXIS_DATABASE_URL?: URL; REQUEST_DATABASE_URL?: URL }): Record<SubgraphName, URL> | undefined {
+function roleDatabaseUrls(values: { DATABASE_URL?: URL; AUTH_DATABASE_URL?: URL; PYXIS_DATABASE_URL?: URL; REQUEST_DATABASE_URL?: URL }, production: boolean): Record<SubgraphName, URL> | undefined {
   const urls = { auth: values.AUTH_DATABASE_URL, pyxis: values.PYXIS_DATABASE_URL, request: values.REQUEST_DATABASE_URL };
   const given = Object.values(urls).filter(Boolean).length;
+  // The embedded PGlite is a developer's database, and not in the image.
+  if (given === 0 && production && !values.DATABASE_URL) throw new ConfigError('In production, a replica needs AUTH_DATABASE_URL, PYXIS_DATABASE_URL and REQUEST_DATABASE_URL (a migrated Postgres)');
   if (given === 0) return undefined;
   if (values.DATABASE_URL) throw new ConfigError('Set DATABASE_URL (npm start prepares that database) or AUTH_/PYXIS_/REQUEST_DATABASE_URL (a replica of a migrated database), not both');
   if (given < 3) throw new ConfigError('A replica needs all three of AUTH_DATABASE_URL, PYXIS_DATABASE_URL and REQUEST_DATABASE_URL');

@@ -19,9 +19,12 @@ export interface Launch {
   terminate(): void;
 }
 
-/** Runs the launcher as `npm start` does, with `env` added; killed after `killAfterMs`. */
-export function launch(env: Record<string, string>, killAfterMs = 40_000): Launch {
-  const child = spawn(process.execPath, ['--conditions=typescript', '--import', 'tsx', 'packages/launcher/src/main.ts'], {
+/**
+ * Runs the launcher as `npm start` does (`main`) or as the image does (`replica`),
+ * with `env` added; killed after `killAfterMs`.
+ */
+export function launch(env: Record<string, string>, killAfterMs = 40_000, entry: 'main' | 'replica' = 'main'): Launch {
+  const child = spawn(process.execPath, ['--conditions=typescript', '--import', 'tsx', `packages/launcher/src/${entry}.ts`], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

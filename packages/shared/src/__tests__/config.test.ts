@@ -28,6 +28,9 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud" must be one of/],
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a valid URL/],
     [{ DATABASE_URL: 'mysql://db/asky' }, /DATABASE_URL must start with postgresql:\/\//],
+    [{ NODE_ENV: 'production' }, /In production, a replica needs AUTH_DATABASE_URL, PYXIS_DATABASE_URL and REQUEST_DATABASE_URL/],
+    [{ AUTH_DATABASE_URL: 'postgresql://asky_auth@db/asky' }, /A replica needs all three/],
+    [{ DATABASE_URL: 'postgresql://db/asky', AUTH_DATABASE_URL: 'postgresql://asky_auth@db/asky' }, /not both/],
   ])('refuses %j with one clear line', (values, message) => {
     expect(() => loadSystemConfig(env(values))).toThrow(ConfigError);
     expect(() => loadSystemConfig(env(values))).toThrow(message);
