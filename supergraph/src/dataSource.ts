@@ -1,9 +1,9 @@
 /** How the gateway calls its subgraphs: in its own process (the default), or over HTTP (subgraphs deployed apart). */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ErrorCode, REQUEST_ID_HEADER, serviceUnavailable, type LocalSubgraph } from '@asky/shared';
+import { callerGone, ErrorCode, REQUEST_ID_HEADER, serviceUnavailable, type LocalSubgraph } from '@asky/shared';
 import type { GatewayContext } from './server';
-import { ABORT_HEADER, abortKeyFor } from './subgraphFetch';
 
 /** Codes a subgraph's failed HTTP answer may carry through to the client as they are. */
 const PASSED_THROUGH_CODES = new Set<string>([
@@ -13,11 +13,41 @@ const PASSED_THROUGH_CODES = new Set<string>([
   ErrorCode.TOO_MANY_REQUESTS,
 ]);
 
+/** The signal of the call being made: RemoteGraphQLDataSource hands its fetcher only the URL, headers and body. */
+const callerHangUp = new AsyncLocalStorage<AbortSignal | undefined>();
+
+/**
+ * Node's `fetch`, ended within `timeoutMs` or when the caller hangs up (nobody
+ * waits for the answer: closing the connection stops the subgraph's work too).
+ * A subgraph that cannot be reached or does not answer in time is
+ * SERVICE_UNAVAILABLE (retryable), not an internal error.
+ */
+async function fetchWithin(timeoutMs: number, url: string, init: RequestInit): Promise<Response> {
+  const hangUp = callerHangUp.getStore();
+  if (hangUp?.aborted) throw callerGone();
+  const timeout = AbortSignal.timeout(timeoutMs);
+  try {
+    const response = await fetch(url, { ...init, signal: hangUp ? AbortSignal.any([hangUp, timeout]) : timeout });
+    // Read here, under the same signal, so that a body cut short is told as a call cut short.
+    return new Response(await response.arrayBuffer(), response);
+  } catch {
+    if (hangUp?.aborted) throw callerGone();
+    throw serviceUnavailable(`A service behind the gateway ${timeout.aborted ? `did not answer within ${timeoutMs} ms` : 'could not be reached'}; try again shortly`);
+  }
+}
+
 /** Forwards the caller's credentials (each subgraph verifies them again), address and request id. */
 export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(url: string, timeoutMs: number) {
+    super({ url, fetcher: ((target: string, init: RequestInit) => fetchWithin(timeoutMs, target, init)) as never });
+  }
+
+  // Cut when the client hangs up: nobody waits for it (queries joining it run on their own then).
+  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    return callerHangUp.run((options.context as Partial<GatewayContext>).hangUp, () => super.process(options));
+  }
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    // Cut when the client hangs up: nobody waits for it (queries joining it run on their own then).
-    if (context.hangUp) request.http?.headers.set(ABORT_HEADER, abortKeyFor(context.hangUp));
     if (context.authorization) request.http?.headers.set('authorization', context.authorization);
     if (context.clientAddress) request.http?.headers.set('x-forwarded-for', context.clientAddress);
     if (context.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);

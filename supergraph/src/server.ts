@@ -7,7 +7,6 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ApolloGateway } from '@apollo/gateway';
 import { AuthForwardingDataSource, InProcessDataSource } from './dataSource';
-import { fetchWithin } from './subgraphFetch';
 import {
   CallerRate,
   hangUpSignal,
@@ -119,7 +118,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
   const gateway = new ApolloGateway({
     supergraphSdl: deps.supergraphSdl ?? readSupergraphSdl(),
     buildService: ({ name, url }) =>
-      local[name] ? new InProcessDataSource(local[name], timeoutMs) : new AuthForwardingDataSource({ url: urls[name] ?? url, fetcher: fetchWithin(timeoutMs) as never }),
+      local[name] ? new InProcessDataSource(local[name], timeoutMs) : new AuthForwardingDataSource(urls[name] ?? url!, timeoutMs),
     logger: deps.logger,
   });
   const apiSchema = trackApiSchema(gateway);

@@ -6,12 +6,14 @@
 import { createServer, type Server } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import { AuthForwardingDataSource } from '../dataSource';
-import { fetchWithin } from '../subgraphFetch';
 
 let server: Server;
 let received: { authorization?: string; body: string }[] = [];
+/** Calls whose connection closed before the subgraph answered. */
+let cutShort = 0;
 beforeAll(async () => {
   server = createServer((req, res) => {
+    res.on('close', () => (cutShort += res.writableFinished ? 0 : 1));
     let body = '';
     req.on('data', (c) => (body += c)).on('end', () => {
       received.push({ authorization: req.headers.authorization, body });
@@ -31,17 +33,51 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 });
 afterAll(() => new Promise((resolve) => server.close(resolve)));
-beforeEach(() => (received = []));
+beforeEach(() => {
+  received = [];
+  cutShort = 0;
+});
 
-const source = (url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`) =>
-  new AuthForwardingDataSource({ url, fetcher: fetchWithin(5_000) as never });
-const call = (ds: AuthForwardingDataSource, query: string, authorization: string) =>
+const subgraphUrl = () => `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;
+const source = (url = subgraphUrl(), timeoutMs = 5_000) => new AuthForwardingDataSource(url, timeoutMs);
+const call = (ds: AuthForwardingDataSource, query: string, authorization: string, hangUp?: AbortSignal) =>
   ds.process({
     kind: 'incoming operation' as never,
     request: { query, variables: {}, http: { method: 'POST', url: '', headers: new Headers() as never } },
     incomingRequestContext: {} as never,
-    context: { authorization },
+    context: { authorization, hangUp },
   });
+
+describe('a call', () => {
+  it('forwards the caller\'s token and answers with the subgraph\'s data', async () => {
+    const answer = await call(source(), '{ dispensers { code } }', 'Bearer a');
+    expect(answer.data).toEqual({ dispensers: [{ code: 'UTI-2-A' }] });
+    expect(received.map((r) => r.authorization)).toEqual(['Bearer a']);
+  });
+
+  it('is SERVICE_UNAVAILABLE (retryable) when the subgraph does not answer in time, and stops waiting for it', async () => {
+    const error = await call(source(subgraphUrl(), 100), '{ slow { code } }', 'Bearer a').catch((err: GraphQLError) => err);
+    expect(error).toMatchObject({ message: expect.stringMatching(/did not answer within 100 ms/), extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(cutShort).toBe(1);
+  });
+
+  it("is cut when the caller hangs up: the subgraph's connection closes, the caller-gone error says why", async () => {
+    const hangUp = new AbortController();
+    const pending = call(source(), '{ slow { code } }', 'Bearer a', hangUp.signal).catch((err: GraphQLError) => err);
+    setTimeout(() => hangUp.abort(), 50);
+    expect(await pending).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE', callerGone: true } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(cutShort).toBe(1);
+  });
+
+  it('is never made for a caller already gone', async () => {
+    const gone = new AbortController();
+    gone.abort();
+    expect(await call(source(), '{ dispensers { code } }', 'Bearer a', gone.signal).catch((err: GraphQLError) => err)).toMatchObject({ extensions: { callerGone: true } });
+    expect(received).toEqual([]);
+  });
+});
 
 describe('a subgraph that fails the whole call', () => {
   const failure = (ds: AuthForwardingDataSource, query: string) => call(ds, query, 'Bearer a').then(() => undefined, (err: GraphQLError) => err);
