@@ -1,12 +1,18 @@
 /**
  * `npm run bench:gateways`: the same queries, side by side in one run, straight
- * to the subgraph and through Asky's gateway, a plain @apollo/gateway and Hive
- * Gateway (with and without its Rust planner) — each gateway in its own process
- * on the same supergraph and subgraphs (which run here), the load generator
- * (autocannon) in another. Prints req/s, p50/p99, CPU and the ratios, then the
- * dashboard query at page sizes 10/50/200; writes bench/results/gateways.json
- * and gateways.svg. Loopback only, bounded (`BENCH_SECONDS` per pass, default 3,
- * two passes per target; `BENCH_CONNECTIONS`, default 20).
+ * to the subgraph and through Asky — as one process (a replica: the gateway
+ * executing the subgraphs in its process, the default deployment) and split
+ * (its gateway in its own process calling the subgraphs over HTTP) — a plain
+ * @apollo/gateway, Hive Gateway (with and without its Rust planner) and
+ * Grafbase, each gateway in its own process on the same supergraph; the
+ * subgraphs the split targets call run here, the load generator (autocannon)
+ * in another process. Prints req/s, p50/p99, the gateway process's CPU and the
+ * machine-wide CPU per request (the target's process, this process's subgraphs
+ * and the database's backends), and the ratios; then the dashboard query at page
+ * sizes 10/50/200; writes bench/results/gateways.json and gateways.svg.
+ * `BENCH_COMPARE=<checkout>` adds a replica run from another checkout (with its
+ * own `npm ci`), to weigh a change side by side. Loopback only, bounded
+ * (`BENCH_SECONDS` per pass, default 3, two passes per target; `BENCH_CONNECTIONS`, default 20).
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +23,7 @@ import type { LoadOrder } from './loadClient';
 import { EnvReader } from '@asky/shared';
 import { readSupergraphSdl } from '../supergraph/src/supergraphFile';
 import { MOCK_USERS, startTestSystem, type TestSystem } from '@asky/testing';
-import { answersGraphQL, barChart, freePort, RESULTS_DIR, startAskyGateway, startProcess, stopProcess, usage, writeResult, runBench } from './lib';
+import { answersGraphQL, barChart, DatabaseCpu, freePort, RESULTS_DIR, startAskyGateway, startAskyReplica, startProcess, stopProcess, usage, writeResult, runBench } from './lib';
 import { grafbaseBinary, startGrafbase } from './peers/grafbase';
 import { signedSessions } from './sessions';
 
@@ -25,9 +31,11 @@ const env = new EnvReader();
 const SECONDS = env.int('BENCH_SECONDS', 3, 1, 60); // per pass: each target is measured twice
 const WARM_UP_SECONDS = 2;
 const CONNECTIONS = env.int('BENCH_CONNECTIONS', 20, 1, 500);
-/** A folder for the Asky gateway's CPU profile (`--cpu-prof`). */
+/** A folder for the CPU profiles (`--cpu-prof`) of Asky's processes. */
 const PROFILE = env.string('BENCH_PROFILE');
 const ONLY = env.string('BENCH_ONLY'); // "single": only the single-subgraph runs; "dashboard": only the dashboard runs
+/** Another checkout whose replica runs beside this one's. */
+const COMPARE = env.string('BENCH_COMPARE');
 
 const SINGLE = '{ dispensers { code name unit status } }';
 /** Every request differs (a search no medicine matches): no in-flight sharing possible anywhere. */
@@ -46,6 +54,8 @@ interface Run {
   readonly errors: number;
   /** CPU of the process under test, % of one core, when it has its own process. */
   readonly cpuPercent?: number;
+  /** Machine-wide CPU per request: the target's process, the subgraphs in this process, the database's backends. */
+  readonly machineMsPerRequest?: number;
 }
 
 /** Runs autocannon in the load process. */
@@ -67,25 +77,33 @@ const orderFor = (url: string, query: string, callers: Callers, seconds: number)
   unique: query === UNIQUE,
 });
 
-async function load(loader: ChildProcess, url: string, query: string, callers: Callers, pid?: number): Promise<Omit<Run, 'target' | 'query'>> {
+/** CPU seconds so far of every process that serves a request: the target's, this one's (the subgraphs), the database's backends. */
+const machineCpu = async (database: DatabaseCpu, pid?: number) => (pid ? usage(pid).cpuSeconds : 0) + usage(process.pid).cpuSeconds + (await database.seconds());
+
+async function load(loader: ChildProcess, database: DatabaseCpu, url: string, query: string, callers: Callers, pid?: number): Promise<Omit<Run, 'target' | 'query'>> {
   const order = orderFor(url, query, callers, SECONDS);
   const before = pid ? usage(pid).cpuSeconds : 0;
+  const machineBefore = await machineCpu(database, pid);
   const result = await autocannonIn(loader, order);
   const cpu = pid ? ((usage(pid).cpuSeconds - before) / SECONDS) * 100 : undefined;
+  const machineMs = ((await machineCpu(database, pid)) - machineBefore) * 1000;
   const bad = result.non2xx + result.errors + result.timeouts;
-  return { requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: bad, cpuPercent: cpu };
+  return { requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: bad, cpuPercent: cpu, machineMsPerRequest: machineMs / Math.max(1, result.requests.total) };
 }
 
 /** Two measurements of one target: mean throughput and CPU, mean p50, worst p99, all errors. */
 function averaged(parts: readonly Omit<Run, 'target' | 'query'>[]): Omit<Run, 'target' | 'query'> {
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-  const cpu = parts.map((p) => p.cpuPercent).filter((c): c is number => c !== undefined);
+  const defined = (values: (number | undefined)[]) => values.filter((c): c is number => c !== undefined);
+  const cpu = defined(parts.map((p) => p.cpuPercent));
+  const machine = defined(parts.map((p) => p.machineMsPerRequest));
   return {
     requestsPerSecond: mean(parts.map((p) => p.requestsPerSecond)),
     p50Ms: mean(parts.map((p) => p.p50Ms)),
     p99Ms: Math.max(...parts.map((p) => p.p99Ms)),
     errors: parts.reduce((n, p) => n + p.errors, 0),
     cpuPercent: cpu.length ? mean(cpu) : undefined,
+    machineMsPerRequest: machine.length ? mean(machine) : undefined,
   };
 }
 
@@ -115,12 +133,15 @@ async function main() {
     await system.graphql('mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }', {}, { token: nurse });
   }
   const supergraphFile = supergraphFor(system);
-  const ports = { asky: await freePort(), apollo: await freePort(), hive: await freePort(), hiveRust: await freePort(), grafbase: await freePort() };
+  const ports = { replica: await freePort(), compared: await freePort(), asky: await freePort(), apollo: await freePort(), hive: await freePort(), hiveRust: await freePort(), grafbase: await freePort() };
   const grafbase = grafbaseBinary();
   if ('missing' in grafbase) console.log(`(Grafbase Gateway skipped: ${grafbase.missing})`);
   const url = (port: number) => `http://127.0.0.1:${port}/graphql`;
+  const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
   const peers = {
-    'Asky gateway': await startAskyGateway(system, ports.asky, {}, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []),
+    'Asky, one process': await startAskyReplica(system, ports.replica, undefined, profile),
+    ...(COMPARE ? { 'Asky, one process (compared)': await startAskyReplica(system, ports.compared, path.resolve(COMPARE)) } : {}),
+    'Asky, split': await startAskyGateway(system, ports.asky, {}, profile),
     '@apollo/gateway (defaults)': await startProcess(path.join(__dirname, 'peers/apolloStock.ts'), { PORT: String(ports.apollo), SUPERGRAPH_FILE: supergraphFile }, answersGraphQL(url(ports.apollo))),
     'Hive Gateway': await startProcess(path.join(__dirname, 'peers/hive.ts'), { PORT: String(ports.hive), SUPERGRAPH_FILE: supergraphFile }, answersGraphQL(url(ports.hive))),
     'Hive Gateway, Rust planner': await startProcess(
@@ -131,14 +152,18 @@ async function main() {
     ...('file' in grafbase ? { 'Grafbase Gateway': await startGrafbase(grafbase.file, system, ports.grafbase) } : {}),
   };
   const urls: Record<string, string> = {
-    'Asky gateway': url(ports.asky),
+    'Asky, one process': url(ports.replica),
+    'Asky, one process (compared)': url(ports.compared),
+    'Asky, split': url(ports.asky),
     '@apollo/gateway (defaults)': url(ports.apollo),
     'Hive Gateway': url(ports.hive),
     'Hive Gateway, Rust planner': url(ports.hiveRust),
     'Grafbase Gateway': url(ports.grafbase),
   };
-  const PEERS = Object.keys(peers).filter((name) => name !== 'Asky gateway');
+  const OURS = 'Asky, one process';
+  const PEERS = Object.keys(peers).filter((name) => name !== OURS);
   const gateways = Object.entries(peers).map(([target, child]) => ({ target, url: urls[target]!, pid: child.pid }));
+  const database = new DatabaseCpu(system.database.url);
   const loader = fork(path.join(__dirname, 'loadClient.ts'), [], { execArgv: ['--conditions=typescript', '--import', 'tsx'] });
   await new Promise((resolve) => loader.once('message', resolve));
   const runs: Run[] = [];
@@ -158,7 +183,7 @@ async function main() {
     const measured = new Map<string, Omit<Run, 'target' | 'query'>[]>();
     for (const { target, url: targetUrl, pid } of [...targets, ...[...targets].reverse()]) {
       process.stderr.write(`bench: ${target} — ${query.slice(0, 40)}…\n`);
-      measured.set(target, [...(measured.get(target) ?? []), await load(loader, targetUrl, query, callers, pid)]);
+      measured.set(target, [...(measured.get(target) ?? []), await load(loader, database, targetUrl, query, callers, pid)]);
     }
     const combined = targets.map(({ target }) => ({ target, query: label, ...averaged(measured.get(target)!) }));
     runs.push(...combined);
@@ -168,29 +193,30 @@ async function main() {
   /** Requests per second of CPU the gateway's process used (Grafbase's per-core figure: it carries across machines). */
   const perCoreSecond = (r: Run) => (r.cpuPercent ? r.requestsPerSecond / (r.cpuPercent / 100) : undefined);
   const line = (r: Run) =>
-    `  ${r.target.padEnd(28)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(0).padStart(4)} ms  p99 ${String(r.p99Ms).padStart(4)} ms${r.cpuPercent === undefined ? '' : `  CPU ${r.cpuPercent.toFixed(0)}% (${((r.cpuPercent * 10) / r.requestsPerSecond).toFixed(2)} ms per request, ${perCoreSecond(r)!.toFixed(0)} per core-second)`}${r.errors ? `  ${r.errors} ERRORS` : ''}`;
-  /** Asky against a peer: in req/s and in requests per core-second. */
+    `  ${r.target.padEnd(30)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(0).padStart(4)} ms  p99 ${String(r.p99Ms).padStart(4)} ms${r.cpuPercent === undefined ? '' : `  its process ${r.cpuPercent.toFixed(0)}% (${((r.cpuPercent * 10) / r.requestsPerSecond).toFixed(2)} ms per request, ${perCoreSecond(r)!.toFixed(0)} per core-second)`}${r.machineMsPerRequest === undefined ? '' : `  machine-wide ${r.machineMsPerRequest.toFixed(2)} ms per request`}${r.errors ? `  ${r.errors} ERRORS` : ''}`;
+  /** Asky against a peer: in req/s, in requests per core-second of the gateway's process, and in machine-wide CPU per request. */
   const versus = (ours: Run, peer: Run) => {
     const cores = perCoreSecond(ours) && perCoreSecond(peer) ? ` · per core-second ${(perCoreSecond(ours)! / perCoreSecond(peer)!).toFixed(2)}` : '';
-    return `  Asky gateway / ${peer.target}: ${ratio(ours, peer).toFixed(2)}${cores} (target ≥ 1.0)`;
+    const machine = ours.machineMsPerRequest && peer.machineMsPerRequest ? ` · machine-wide CPU per request ${(ours.machineMsPerRequest / peer.machineMsPerRequest).toFixed(2)} (target ≤ 1.0)` : '';
+    return `  ${ours.target} / ${peer.target}: ${ratio(ours, peer).toFixed(2)}${cores} (target ≥ 1.0)${machine}`;
   };
   const singleSubgraphRuns = async () => {
     const direct = { target: 'pyxis subgraph, direct', url: system.subgraphUrls.pyxis };
     await compare([direct, ...gateways], SINGLE, technician);
     await compare([direct, ...gateways], UNIQUE, technician);
     const find = (target: string, query: string) => runs.find((r) => r.target === target && r.query === query)!;
-    const ours = find('Asky gateway', SINGLE);
+    const ours = find(OURS, SINGLE);
     const directSingle = find('pyxis subgraph, direct', SINGLE);
     console.log(`gateway bench: ${CONNECTIONS} connections, ${SECONDS} s per run, each gateway in its own process`);
     console.log(`single-subgraph query ${SINGLE}`);
     for (const r of runs.filter((r) => r.query === SINGLE)) console.log(line(r));
-    console.log(`  Asky gateway / direct: ${ratio(ours, directSingle).toFixed(2)} (target ≥ 0.6)`);
+    console.log(`  ${OURS} / direct: ${ratio(ours, directSingle).toFixed(2)} (target ≥ 0.6)`);
     for (const peer of PEERS) console.log(versus(ours, find(peer, SINGLE)));
     console.log(`  (${CONNECTIONS} connections of one user asking the same: gateways that share identical work in flight gain)`);
     console.log(`single-subgraph query, every request different ${UNIQUE}`);
     for (const r of runs.filter((r) => r.query === UNIQUE)) console.log(line(r));
-    const oursUnique = find('Asky gateway', UNIQUE);
-    console.log(`  Asky gateway / direct: ${ratio(oursUnique, find('pyxis subgraph, direct', UNIQUE)).toFixed(2)} (target ≥ 0.6)`);
+    const oursUnique = find(OURS, UNIQUE);
+    console.log(`  ${OURS} / direct: ${ratio(oursUnique, find('pyxis subgraph, direct', UNIQUE)).toFixed(2)} (target ≥ 0.6)`);
     for (const peer of PEERS) console.log(versus(oursUnique, find(peer, UNIQUE)));
   };
   try {
@@ -215,16 +241,16 @@ async function main() {
     const wardRuns = await compare(gateways, WARD_LIST, signedSessions(system, charge, 500), `${WARD_LIST} (a token per request)`);
     const pages = [];
     for (const size of [10, 50, 200]) {
-      await check(urls['Asky gateway'], dashboard(size), admin, 'Asky gateway');
+      await check(urls['Asky, split'], dashboard(size), admin, 'Asky, split');
       await new Promise((r) => setTimeout(r, 1_000)); // the last run's stragglers are done
       // The fewest of three: a cache refreshed meanwhile (account statuses) adds its own statement.
       let sql = Infinity;
       for (let i = 0; i < 3; i++) {
         system.resetQueries();
-        await check(urls['Asky gateway'], dashboard(size), admin, 'Asky gateway');
+        await check(urls['Asky, split'], dashboard(size), admin, 'Asky, split');
         sql = Math.min(sql, Object.values(system.queries).reduce((n, q) => n + q.length, 0));
       }
-      const [run] = await compare([{ target: 'Asky gateway', url: urls['Asky gateway'], pid: peers['Asky gateway'].pid }], dashboard(size), admin);
+      const [run] = await compare([{ target: 'Asky, split', url: urls['Asky, split'], pid: peers['Asky, split'].pid }], dashboard(size), admin);
       pages.push({ size, sqlQueriesPerOperation: sql, requestsPerSecond: run.requestsPerSecond, p99Ms: run.p99Ms });
     }
 
@@ -238,7 +264,7 @@ async function main() {
     console.log("a charge nurse's ward list (20 requests, all three subgraphs), a different token per request (nothing to share anywhere)");
     for (const r of wardRuns) console.log(line(r));
     for (const peer of wardRuns.slice(1)) console.log(versus(wardRuns[0]!, peer));
-    console.log('dashboard page sizes through the Asky gateway (cost must grow sub-linearly)');
+    console.log('dashboard page sizes through Asky, split (its subgraphs here count their SQL) (cost must grow sub-linearly)');
     for (const p of pages) console.log(`  first: ${String(p.size).padStart(3)}  ${p.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${p.p99Ms} ms  ${p.sqlQueriesPerOperation} SQL queries per operation`);
     const withCores = (list: readonly Run[]) => list.map((r) => ({ ...r, requestsPerCoreSecond: perCoreSecond(r) }));
     const classes = [

@@ -75,6 +75,44 @@ export function startAskyGateway(system: TestSystem, port: number, env: Record<s
   );
 }
 
+/**
+ * A replica (`packages/launcher/src/replica.ts` of the checkout at `root`: the
+ * gateway executing the subgraphs in its own process) over this system's
+ * database, each subgraph as its own role, verifying this system's tokens (its
+ * signing keys) and publishing on its exchange.
+ */
+export function startAskyReplica(system: TestSystem, port: number, root = path.join(__dirname, '..'), execArgv: string[] = []): Promise<ChildProcess> {
+  const role = (name: 'auth' | 'pyxis' | 'request') => {
+    const url = new URL(system.database.url.href);
+    url.username = `asky_${name}`;
+    url.password = `asky_${name}`;
+    return url.href;
+  };
+  return startProcess(
+    path.join(root, 'packages/launcher/src/replica.ts'),
+    {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      GATEWAY_PORT: String(port),
+      AUTH_PORT: '0',
+      PYXIS_PORT: '0',
+      REQUEST_PORT: '0',
+      AUTH_DATABASE_URL: role('auth'),
+      PYXIS_DATABASE_URL: role('pyxis'),
+      REQUEST_DATABASE_URL: role('request'),
+      AUTH_KEYS_DIR: system.keysDir,
+      AUTH_GENERATE_KEY: 'false',
+      USER_STATUS_TTL_MS: '60000',
+      AMQP_URL: testAmqpUrl(),
+      EVENTS_EXCHANGE: system.topology.exchange,
+      EVENTS_QUEUE_PREFIX: `bench.replica.${port}.`,
+      GATEWAY_REQUESTS_PER_CALLER: '1000000',
+    },
+    `http://127.0.0.1:${port}/ready`,
+    execArgv,
+  );
+}
+
 export const stopProcess = (child: ChildProcess) =>
   new Promise<void>((resolve) => {
     if (child.exitCode !== null) return resolve();

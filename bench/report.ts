@@ -18,6 +18,7 @@ interface Run {
   readonly p99Ms: number;
   readonly cpuPercent?: number;
   readonly requestsPerCoreSecond?: number;
+  readonly machineMsPerRequest?: number;
 }
 
 interface GatewaysResult {
@@ -56,31 +57,33 @@ interface LiveResult {
   readonly gateways: readonly { readonly cpuPercentOfOneCore: number; readonly rssMiB: number; readonly rssMiBPerThousandSubscribers: number }[];
 }
 
-const OURS = 'Asky gateway';
+const OURS = 'Asky, one process';
 const n = (value: number) => Math.round(value).toLocaleString('en-US');
 const when = (measuredAt: string) => `${measuredAt.slice(0, 16).replace('T', ' ')} UTC`;
 const cell = (r: Run | undefined, bold: boolean) => {
   if (!r) return '—';
   const rps = bold ? `**${n(r.requestsPerSecond)}**` : n(r.requestsPerSecond);
-  return r.cpuPercent === undefined ? `${rps} req/s` : `${rps} req/s, ${((r.cpuPercent * 10) / r.requestsPerSecond).toFixed(2)} ms CPU, ${n(r.requestsPerCoreSecond!)}/core-s`;
+  const machine = r.machineMsPerRequest === undefined ? '' : `, ${r.machineMsPerRequest.toFixed(2)} ms machine-wide`;
+  return r.cpuPercent === undefined ? `${rps} req/s` : `${rps} req/s, ${((r.cpuPercent * 10) / r.requestsPerSecond).toFixed(2)} ms CPU, ${n(r.requestsPerCoreSecond!)}/core-s${machine}`;
 };
 
 /** The gateway table and ratios, as markdown. */
 function renderGateways(result: GatewaysResult): string {
   const targets = [...new Set(result.classes.flatMap((c) => c.runs.map((r) => r.target)))];
   const lines = [
-    `Measured ${when(result.measuredAt)}, ${result.connections} connections; each cell: req/s, the gateway process's CPU per request, requests per core-second.`,
+    `Measured ${when(result.measuredAt)}, ${result.connections} connections; each cell: req/s, the target process's CPU per request, requests per core-second, and the machine-wide CPU per request (the target's process, the subgraphs it calls, the database's backends).`,
     '',
     `| query | ${targets.map((t) => (t === OURS ? `**${t}**` : t)).join(' | ')} |`,
     `| --- | ${targets.map(() => '---').join(' | ')} |`,
     ...result.classes.map((c) => `| ${c.name} | ${targets.map((t) => cell(c.runs.find((r) => r.target === t), t === OURS)).join(' | ')} |`),
     '',
-    'Asky / each peer, in req/s · in requests per core-second (target ≥ 1.0 on both):',
+    'Asky (one process) / each peer, in req/s (target ≥ 1.0) · in machine-wide CPU per request (target ≤ 1.0):',
     '',
     ...result.classes.map((c) => {
       const ours = c.runs.find((r) => r.target === OURS)!;
       const peers = c.runs.filter((r) => r.target !== OURS && r.cpuPercent !== undefined);
-      return `- ${c.name}: ${peers.map((p) => `${p.target} ${(ours.requestsPerSecond / p.requestsPerSecond).toFixed(2)} · ${(ours.requestsPerCoreSecond! / p.requestsPerCoreSecond!).toFixed(2)}`).join('; ')}`;
+      const machine = (p: Run) => (ours.machineMsPerRequest && p.machineMsPerRequest ? (ours.machineMsPerRequest / p.machineMsPerRequest).toFixed(2) : '—');
+      return `- ${c.name}: ${peers.map((p) => `${p.target} ${(ours.requestsPerSecond / p.requestsPerSecond).toFixed(2)} · ${machine(p)}`).join('; ')}`;
     }),
     '',
     `The dashboard through Asky by page size: ${result.pages.map((p) => `${p.size} → ${n(p.requestsPerSecond)} req/s (${p.sqlQueriesPerOperation} SQL statements)`).join(', ')}.`,

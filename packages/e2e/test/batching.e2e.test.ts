@@ -20,8 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => system?.stop());
 
-/** The entity batch: whole users read by a list of ids (`rowsById`; status checks read only id, role, active…). */
-const readsUsersById = (sql: string) => /"name".* FROM auth\."User" WHERE id = ANY\(/.test(sql);
+/** The entity batch: whole users read by a list of ids (status checks read only id, role, active…). */
+const readsUsersById = (sql: string) => /"name".* FROM "auth"\."User" WHERE .*"id" IN \(/.test(sql);
 
 const representations = (typename: string, prefix: string, count: number) =>
   Array.from({ length: count }, (_, i) => ({ __typename: typename, id: `${prefix}${String((i % 24) + 1).padStart(12, '0')}` }));

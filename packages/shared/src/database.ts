@@ -6,7 +6,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { IsolationLevel, SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
 import type { SubgraphName } from './config';
-import { isUuid } from './ids';
 
 export type DatabaseTarget =
   | { readonly kind: 'postgres'; readonly url: URL }
@@ -15,53 +14,8 @@ export type DatabaseTarget =
 
 
 /**
- * Statements sent straight to the driver adapter under a subgraph's Prisma client
- * (the same pool, the same error types), without Prisma's query compiler and
- * interpreter, whose CPU per statement dominated the writes benchmark's profile:
- * for the hottest single statements only. Arguments are strings, numbers, booleans or
- * null (dates as ISO text): cast them in the SQL.
- */
-export interface DirectSql {
-  query<T extends object>(sql: string, args: readonly (string | number | boolean | null)[]): Promise<T[]>;
-  /** Tells `listener` of each statement sent (see `onQuery`). */
-  observe(listener: (sql: string) => void): void;
-}
-
-/** A subgraph's Prisma client with `direct` statements on its own pool. */
-export type WithDirectSql<C> = C & { readonly direct: DirectSql };
-
-/** `client`, created over `adapter`, with `direct` statements on the same pool. */
-export const withDirectSql = <C extends object>(client: C, adapter: PrismaAdapter): WithDirectSql<C> => Object.assign(client, { direct: adapter.sql });
-
-/**
- * Rows of one table by id, in one statement sent straight to the driver: the
- * entity loads behind every federated read (each `_entities` fetch, each live
- * follow-up), where Prisma's query compiler cost a subgraph more CPU per fetch
- * than the rest of its query (bench/README.md, "Profiles behind the code").
- * `columns` are the model's scalar fields; `dates` those of them that are
- * `DateTime`, read as epoch milliseconds (unambiguous on every driver) and
- * returned as Dates, as Prisma's client returns them.
- */
-export function rowsById<T extends { id: string }>(
-  table: string,
-  columns: readonly (keyof T & string)[],
-  dates: readonly (keyof T & string)[] = [],
-): (sql: DirectSql, ids: readonly string[]) => Promise<T[]> {
-  const selected = columns.map((column) => (dates.includes(column) ? `(extract(epoch from "${column}") * 1000)::float8 AS "${column}"` : `"${column}"`));
-  // Only UUIDs are sent (below), so one comma-joined text parameter carries them.
-  const statement = `SELECT ${selected.join(', ')} FROM ${table} WHERE id = ANY(string_to_array($1::text, ',')::uuid[])`;
-  return async (sql, ids) => {
-    const valid = ids.filter(isUuid); // anything else names no row (and never reaches the statement)
-    if (!valid.length) return [];
-    const rows = await sql.query<Record<string, unknown>>(statement, [valid.join(',')]);
-    for (const row of rows) for (const column of dates) if (row[column] !== null) row[column] = new Date(row[column] as number);
-    return rows as T[];
-  };
-}
-
-/**
  * What a subgraph's Prisma client connects through: one adapter (one pool) per
- * client, which `sql` shares. The adapter is handed out with its `dispose`
+ * client. The adapter is handed out with its `dispose`
  * overridden (an object whose prototype is the adapter: every other method is
  * the adapter's own), so a client connecting again after `$disconnect()` gets a
  * new pool rather than the ended one (as prisma/orm#27157 reports of PrismaPg).
@@ -87,19 +41,6 @@ export class PrismaAdapter implements SqlDriverAdapterFactory {
     );
     return this.adapter;
   }
-
-  private readonly observers: ((sql: string) => void)[] = [];
-
-  readonly sql: DirectSql = {
-    query: async <T extends object>(sql: string, args: readonly (string | number | boolean | null)[]) => {
-      for (const observer of this.observers) observer(sql);
-      const adapter = await this.connect();
-      const argTypes = args.map(() => ({ scalarType: 'unknown' as const, arity: 'scalar' as const }));
-      const { columnNames, rows } = await adapter.queryRaw({ sql, args: [...args], argTypes });
-      return rows.map((row) => Object.fromEntries(columnNames.map((name, i) => [name, row[i]])) as T);
-    },
-    observe: (listener) => void this.observers.push(listener),
-  };
 }
 
 /** The driver adapter for one subgraph's Prisma client. */
@@ -225,9 +166,8 @@ export interface PrismaClientExtras {
   readonly log?: { emit: 'event'; level: 'query' }[];
 }
 
-/** Calls `listener` with every SQL statement a client created with `log: query events` sends, its `direct` ones included. */
+/** Calls `listener` with every SQL statement a client created with `log: query events` sends. */
 export function onQuery(prisma: PrismaLike, listener: (sql: string) => void): void {
-  const withEvents = prisma as unknown as { $on(event: 'query', cb: (e: { query: string }) => void): void; direct?: DirectSql };
+  const withEvents = prisma as unknown as { $on(event: 'query', cb: (e: { query: string }) => void): void };
   withEvents.$on('query', (event) => listener(event.query));
-  withEvents.direct?.observe(listener);
 }

@@ -1,6 +1,6 @@
-import { createByIdLoader, expectingClientErrors, rowsById } from '@asky/shared';
+import { createByIdLoader, expectingClientErrors, isUuid } from '@asky/shared';
 import type { AuthPrisma } from './client';
-import type { Role, User } from '../generated/prisma/client';
+import type { Role } from '../generated/prisma/client';
 
 export interface NewUser {
   readonly name: string;
@@ -18,22 +18,16 @@ export interface NewUser {
 
 const MISSING = 'No user has this id';
 
-const userRows = rowsById<User>(
-  'auth."User"',
-  ['id', 'name', 'email', 'passwordHash', 'role', 'active', 'passwordChangeRequired', 'units', 'registration', 'createdAt', 'updatedAt'],
-  ['createdAt', 'updatedAt'],
-);
-
 /** What each request's token is checked against (`UserStatusSource`). */
-type UserStatus = Pick<User, 'id' | 'role' | 'active' | 'passwordChangeRequired' | 'units'>;
-const statusRows = rowsById<UserStatus>('auth."User"', ['id', 'role', 'active', 'passwordChangeRequired', 'units']);
+const STATUS = { id: true, role: true, active: true, passwordChangeRequired: true, units: true } as const;
+const statusRows = (prisma: AuthPrisma, ids: readonly string[]) => prisma.user.findMany({ where: { id: { in: ids.filter(isUuid) } }, select: STATUS });
 
-/** A user's status, read straight to the driver: auth checks its callers' on every request. */
-export const userStatus = (prisma: AuthPrisma, id: string): Promise<UserStatus | null> => statusRows(prisma.direct, [id]).then((rows) => rows[0] ?? null);
+/** A user's status: auth checks its callers' on every request. */
+export const userStatus = (prisma: AuthPrisma, id: string) => statusRows(prisma, [id]).then((rows) => rows[0] ?? null);
 
-/** Users; lookups by id are batched per request (straight to the driver: `rowsById`). */
+/** Users; lookups by id are batched per request. */
 export class UserRepository {
-  private readonly byId = createByIdLoader((ids) => userRows(this.prisma.direct, ids));
+  private readonly byId = createByIdLoader((ids) => this.prisma.user.findMany({ where: { id: { in: ids } } }));
 
   constructor(private readonly prisma: AuthPrisma) {}
 
@@ -50,7 +44,7 @@ export class UserRepository {
   }
 
   statuses(ids: readonly string[]) {
-    return statusRows(this.prisma.direct, ids);
+    return statusRows(this.prisma, ids);
   }
 
   create(user: NewUser) {

@@ -1,19 +1,12 @@
-import { createByIdLoader, expectingClientErrors, rowsById } from '@asky/shared';
-import type { Material, Medicine, Prisma } from '../generated/prisma/client';
+import { createByIdLoader, expectingClientErrors } from '@asky/shared';
+import type { Prisma } from '../generated/prisma/client';
 import type { PyxisPrisma } from './client';
 import { searchPage, type Page } from './search';
 
-const medicineRows = rowsById<Medicine>(
-  'pyxis."Medicine"',
-  ['id', 'name', 'activeIngredient', 'strength', 'dosageForm', 'unit', 'content', 'controlled', 'atcCode', 'barcode', 'createdAt', 'updatedAt'],
-  ['createdAt', 'updatedAt'],
-);
-const materialRows = rowsById<Material>('pyxis."Material"', ['id', 'name', 'category', 'unit', 'createdAt', 'updatedAt'], ['createdAt', 'updatedAt']);
-
-/** Medicines, materials and assistance types; lookups by id are batched per request (medicines and materials straight to the driver: `rowsById`). */
+/** Medicines, materials and assistance types; lookups by id are batched per request. */
 export class CatalogueRepository {
-  readonly medicineById = createByIdLoader((ids) => medicineRows(this.prisma.direct, ids));
-  readonly materialById = createByIdLoader((ids) => materialRows(this.prisma.direct, ids));
+  readonly medicineById = createByIdLoader((ids) => this.prisma.medicine.findMany({ where: { id: { in: ids } } }));
+  readonly materialById = createByIdLoader((ids) => this.prisma.material.findMany({ where: { id: { in: ids } } }));
   readonly assistanceTypeById = createByIdLoader((ids) =>
     this.prisma.assistanceType.findMany({ where: { id: { in: ids } } }),
   );

@@ -1,18 +1,12 @@
-import { conflict, createByIdLoader, createGroupLoader, expectingClientErrors, rowsById } from '@asky/shared';
+import { conflict, createByIdLoader, createGroupLoader, expectingClientErrors } from '@asky/shared';
 import type { PyxisPrisma } from './client';
 import type { Dispenser, Prisma } from '../generated/prisma/client';
 
 const MISSING = 'No dispenser has this id';
 
-const dispenserRows = rowsById<Dispenser>(
-  'pyxis."Dispenser"',
-  ['id', 'code', 'name', 'unit', 'floor', 'room', 'status', 'retiredAt', 'createdAt', 'updatedAt'],
-  ['retiredAt', 'createdAt', 'updatedAt'],
-);
-
-/** Dispensers and what help each offers; lookups by id are batched per request (straight to the driver: `rowsById`). */
+/** Dispensers and what help each offers; lookups by id are batched per request. */
 export class DispenserRepository {
-  readonly byId = createByIdLoader((ids) => dispenserRows(this.prisma.direct, ids));
+  readonly byId = createByIdLoader((ids) => this.prisma.dispenser.findMany({ where: { id: { in: ids } } }));
   readonly assistance = createGroupLoader(
     (ids) =>
       this.prisma.dispenserAssistance.findMany({
