@@ -4,7 +4,8 @@
  * apart). What differs between them is how a call travels, so these are the
  * cases where it could show: data across subgraphs, a refusal from inside a
  * subgraph, a caller a subgraph no longer accepts, the caller's address reaching
- * auth, and the live path. Timeouts and hang-ups of both are in hardening.e2e.
+ * auth, a subgraph asking another as its own service (in process, or over HTTP),
+ * and the live path. Timeouts and hang-ups of both are in hardening.e2e.
  */
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -57,6 +58,28 @@ describe.each(['in-process', 'http'] as const)('subgraphs called %s', (subgraphC
     // The gateway does not trust X-Forwarded-For from its clients: every caller here is 127.0.0.1 to it, so
     // what is throttled is that address — the same in both topologies, not the gateway's own as a proxy would make it.
     expect(codes(await guess('198.51.100.9'))).toEqual(['TOO_MANY_REQUESTS']);
+  });
+
+  it('has the request subgraph ask pyxis, as its own service, to hold what a pharmacist accepts', async () => {
+    const PARACETAMOL = '22222222-2222-4222-8222-000000000002';
+    const UTI_A = '44444444-4444-4444-8444-000000000001';
+    const reserved = async () => {
+      const body = await system.graphql(`{ medicine(id: "${PARACETAMOL}") { locations { dispenser { id } reserved } } }`, {}, { token: tokens.nurse });
+      return body.data.medicine.locations.find((l: { dispenser: { id: string } }) => l.dispenser.id === UTI_A).reserved as number;
+    };
+    /** Operations pyxis answered over HTTP. */
+    const pyxisOverHttp = async () => {
+      const metrics = await (await fetch(new URL('/metrics', system.subgraphUrls.pyxis))).text();
+      return [...metrics.matchAll(/^asky_http_request_duration_seconds_count\{[^}]*route="\/graphql"[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    const before = await reserved();
+    const created = await system.graphql(`mutation { createRequest(input: { kind: MEDICINE, medicineId: "${PARACETAMOL}", dispenserId: "${UTI_A}", quantity: 2 }) { id } }`, {}, { token: tokens.nurse });
+    const httpBefore = await pyxisOverHttp();
+    const accepted = await system.graphql('mutation ($id: ID!) { updateRequestStatus(id: $id, status: ACCEPTED) { status } }', { id: created.data.createRequest.id }, { token: tokens.pharmacist });
+    expect(accepted.errors).toBeUndefined();
+    const askedOverHttp = (await pyxisOverHttp()) - httpBefore;
+    expect(askedOverHttp > 0).toBe(subgraphCalls === 'http');
+    expect(await reserved()).toBe(before + 2);
   });
 
   it('delivers a live update read back from the request subgraph', async () => {

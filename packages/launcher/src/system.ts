@@ -4,8 +4,8 @@
  * both run it. The gateway executes the subgraphs' operations in its own
  * process (`subgraphCalls: 'in-process'`, the default: one process per replica)
  * or calls them over HTTP (`'http'`, as when they are deployed apart). The
- * subgraphs talk to each other over HTTP as in containers: pyxis and request
- * fetch auth's JWKS and ask it for user statuses with their own service tokens.
+ * subgraphs ask each other the same way, each with its own service token (only
+ * the token itself, and auth's JWKS, are always fetched over HTTP).
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -15,6 +15,7 @@ import {
   ServiceTokenClient,
   startSubgraph,
   type ServiceIdentityConfig,
+  type ServiceCredentials,
   type AuthConfig,
   type EscalationPolicy,
   type PushConfig,
@@ -115,12 +116,15 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     await start(authDefinition);
     // The auth port may have been picked at random: verify against the one that runs.
     const tokens = { ...options.tokens, jwksUrl: new URL('/.well-known/jwks.json', urls.auth).href };
-    const identity = (name: 'pyxis' | 'request'): ServiceIdentityConfig => ({
+    const inProcess = (options.subgraphCalls ?? 'in-process') === 'in-process';
+    const identity = (name: 'pyxis' | 'request'): ServiceIdentityConfig & ServiceCredentials => ({
       clientId: name,
       clientSecret: secrets[name]!,
       authUrl: urls.auth,
       tokenUrl: new URL('/oauth/token', urls.auth).href,
       userStatusTtlMs: options.userStatusTtlMs,
+      // One process per replica: the subgraphs ask each other in process too (the split topology, over HTTP).
+      inProcess: inProcess ? (url) => (Object.keys(urls) as SubgraphName[]).map((peer) => (urls[peer] === url ? local[peer] : undefined)).find(Boolean) : undefined,
     });
     // pyxis asks request about completed requests; request's URL is known once it has started.
     const requests = new RemoteRequests(() => urls.request, new ServiceTokenClient(identity('pyxis')));
@@ -133,7 +137,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       metricsToken: options.metricsToken,
       logger: createLogger('gateway', logLevel),
       subgraphUrls: { ...urls },
-      localSubgraphs: (options.subgraphCalls ?? 'in-process') === 'in-process' ? { ...local } : undefined,
+      localSubgraphs: inProcess ? { ...local } : undefined,
       tokens,
       bus: options.events.bus,
       liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits },

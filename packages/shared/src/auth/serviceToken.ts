@@ -3,15 +3,21 @@
  * token at auth's `/oauth/token` (OAuth 2 client credentials) and reuses it until
  * shortly before it expires.
  */
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type FormattedExecutionResult } from 'graphql';
 import { ErrorCode, serviceUnavailable } from '../errors';
+import type { LocalSubgraph } from '../localSubgraph';
 
 export interface ServiceCredentials {
   /** e.g. `http://localhost:4001/oauth/token` */
   readonly tokenUrl: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /** The subgraph answering at a URL in this process (a replica), asked with no HTTP between; the token is checked as over HTTP. */
+  readonly inProcess?: (url: string) => LocalSubgraph | undefined;
 }
+
+/** How long another service may take to answer. */
+const CALL_TIMEOUT_MS = 5_000;
 
 /** Renew this long before expiry, so a token never expires in flight. */
 const RENEW_BEFORE_MS = 60_000;
@@ -39,19 +45,14 @@ export class ServiceTokenClient {
    * never the client).
    */
   async query<T>(url: string, what: string, query: string, variables: Record<string, unknown> = {}, clientErrors: readonly ErrorCode[] = []): Promise<T> {
-    const token = await this.token();
-    let body: { data?: T | null; errors?: { message: string; extensions?: { code?: unknown } }[] };
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(5_000),
-      });
-      body = (await res.json()) as typeof body;
-    } catch {
-      throw serviceUnavailable(`${what}: no answer; try again shortly`);
-    }
+    const authorization = `Bearer ${await this.token()}`;
+    const local = this.credentials.inProcess?.(url);
+    const body = (
+      local
+        ? // A call that could not run (its token refused, its timeout) answers as its HTTP error body would.
+          await local.execute({ query, variables }, { authorization, timeoutMs: CALL_TIMEOUT_MS }).catch((err: GraphQLError): FormattedExecutionResult => ({ errors: [{ message: err.message, extensions: err.extensions }] }))
+        : await this.post(url, what, authorization, { query, variables })
+    ) as { data?: T | null; errors?: readonly { message: string; extensions?: { code?: unknown } }[] };
     if (body.errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
       throw serviceUnavailable(`${what}: not available; try again shortly`);
     }
@@ -61,13 +62,27 @@ export class ServiceTokenClient {
     return body.data;
   }
 
+  private async post(url: string, what: string, authorization: string, operation: object): Promise<unknown> {
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization },
+        body: JSON.stringify(operation),
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      });
+      return await res.json();
+    } catch {
+      throw serviceUnavailable(`${what}: no answer; try again shortly`);
+    }
+  }
+
   private async fetchToken(): Promise<string> {
     const { tokenUrl, clientId, clientSecret } = this.credentials;
     const res = await fetch(tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
-      signal: AbortSignal.timeout(5_000),
+      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
     }).catch(() => {
       throw serviceUnavailable('auth did not answer a service token request; try again shortly');
     });
