@@ -8,13 +8,16 @@
  * under 300 ms for queries and mutations, live p99 under 1 s from commit, no
  * error, no event lost. Then each operation class alone, for its machine-wide
  * CPU per operation: the system's process plus its own database's backends plus
- * the broker. Prints how many beds one core serves. Bounded (`BENCH_SECONDS`
- * per step, default 20; `BENCH_MAX_MULTIPLE`, default 320).
+ * the broker. Prints how many beds one core serves. `BENCH_REPLICAS` (default
+ * 1) runs that many identical replicas over the one database (the first
+ * migrates it), the load spread over them as a Service would. Bounded
+ * (`BENCH_SECONDS` per step, default 20; `BENCH_MAX_MULTIPLE`, default 320).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EnvReader } from '@asky/shared';
+import { serviceRoleUrl } from '@asky/launcher';
 import { adminQuery, fillSlots, signUserToken, testAdminUrl, testAmqpUrl } from '@asky/testing';
 import { collectReceived, openScreens } from './liveScreens';
 import { cpuByGroup, DatabaseCpu, freePort, percentile, runBench, startProcess, stopProcess, writeResult } from './lib';
@@ -26,6 +29,8 @@ const MAX_MULTIPLE = env.int('BENCH_MAX_MULTIPLE', 320, 1, 10_000);
 const CLASS_SECONDS = env.int('BENCH_CLASS_SECONDS', 8, 2, 60);
 /** A folder for the system process's CPU profile (`--cpu-prof`). */
 const PROFILE = env.string('BENCH_PROFILE');
+/** Identical one-process replicas over the one database. */
+const REPLICAS = env.int('BENCH_REPLICAS', 1, 1, 8);
 
 const BEDS = 2_000;
 const SLO = { p99Ms: 300, liveP99Ms: 1_000 };
@@ -110,32 +115,41 @@ async function main() {
   const databaseUrl = new URL(adminUrl.href);
   databaseUrl.pathname = `/${database}`;
   const keysDir = mkdtempSync(path.join(tmpdir(), 'asky-bench-keys-'));
-  const port = await freePort();
   const exchange = `asky.bench.hospital.${process.pid}`;
-  const system = await startProcess(
-    path.join(__dirname, '../packages/launcher/src/main.ts'),
-    {
-      DATABASE_URL: databaseUrl.href,
-      AMQP_URL: testAmqpUrl(),
-      EVENTS_EXCHANGE: exchange,
-      EVENTS_QUEUE_PREFIX: `bench.${process.pid}.`,
-      GATEWAY_PORT: String(port),
-      AUTH_PORT: String(await freePort()),
-      PYXIS_PORT: String(await freePort()),
-      REQUEST_PORT: String(await freePort()),
-      AUTH_KEYS_DIR: keysDir,
-      AUTH_GENERATE_KEY: 'true',
-      NODE_ENV: process.env.BENCH_NODE_ENV ?? 'production',
-      LOG_LEVEL: 'warn',
-      // One account stands for each role's hundreds of people: its per-person limits are raised.
-      GATEWAY_REQUESTS_PER_CALLER: '1000000',
-      LIVE_CONNECTIONS_PER_USER: '100000',
-      LIVE_SUBSCRIPTIONS_PER_USER: '100000',
-    },
-    `http://127.0.0.1:${port}/ready`,
-    PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [],
-  );
-  const url = `http://127.0.0.1:${port}/graphql`;
+  /** A replica's own settings; the first is given the admin URL and migrates, the others are given the roles' URLs. */
+  const startReplica = async (first: boolean) => {
+    const port = await freePort();
+    const database = first ? { DATABASE_URL: databaseUrl.href } : Object.fromEntries((['auth', 'pyxis', 'request'] as const).map((name) => [`${name.toUpperCase()}_DATABASE_URL`, serviceRoleUrl(databaseUrl, name).href]));
+    const child = await startProcess(
+      path.join(__dirname, `../packages/launcher/src/${first ? 'main' : 'replica'}.ts`),
+      {
+        ...database,
+        AMQP_URL: testAmqpUrl(),
+        EVENTS_EXCHANGE: exchange,
+        EVENTS_QUEUE_PREFIX: `bench.${process.pid}.`,
+        GATEWAY_PORT: String(port),
+        AUTH_PORT: String(await freePort()),
+        PYXIS_PORT: String(await freePort()),
+        REQUEST_PORT: String(await freePort()),
+        AUTH_KEYS_DIR: keysDir,
+        AUTH_GENERATE_KEY: first ? 'true' : 'false',
+        NODE_ENV: process.env.BENCH_NODE_ENV ?? 'production',
+        LOG_LEVEL: 'warn',
+        // One account stands for each role's hundreds of people: its per-person limits are raised.
+        GATEWAY_REQUESTS_PER_CALLER: '1000000',
+        LIVE_CONNECTIONS_PER_USER: '100000',
+        LIVE_SUBSCRIPTIONS_PER_USER: '100000',
+      },
+      `http://127.0.0.1:${port}/ready`,
+      PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [],
+    );
+    return { child, port };
+  };
+  const replicas = [await startReplica(true)];
+  while (replicas.length < REPLICAS) replicas.push(await startReplica(false));
+  let turn = 0;
+  /** The next replica's GraphQL URL, in turn (as a Service spreads connections). */
+  const nextUrl = () => `http://127.0.0.1:${replicas[turn++ % replicas.length]!.port}/graphql`;
   const token = (person: Person) => signUserToken(keysDir, { ...USERS[person], expiresIn: 4 * 3600 });
   const sessions = Object.fromEntries(Object.keys(USERS).map((p) => [p, Array.from({ length: 50 }, () => token(p as Person))])) as Record<Person, string[]>;
   const session = (person: Person) => sessions[person][Math.floor(Math.random() * sessions[person].length)]!;
@@ -147,14 +161,16 @@ async function main() {
   const databaseCpu = new DatabaseCpu(databaseUrl);
   /** CPU seconds so far of what serves the hospital: the system's process, its database's backends, the broker. */
   const systemCpu = async () => {
-    const { system: own, Postgres: database, RabbitMQ: broker = 0 } = await cpuByGroup({ system: system.pid }, databaseCpu);
-    return { process: own!, database: database!, broker, total: own! + database! + broker };
+    const groups = await cpuByGroup(Object.fromEntries(replicas.map((r, i) => [`replica ${i}`, r.child.pid])), databaseCpu);
+    const own = replicas.reduce((sum, _r, i) => sum + groups[`replica ${i}`]!, 0);
+    const { Postgres: database, RabbitMQ: broker = 0 } = groups;
+    return { process: own, database: database!, broker, total: own + database! + broker };
   };
   const spent = (from: Awaited<ReturnType<typeof systemCpu>>, to: typeof from) => ({ process: to.process - from.process, database: to.database - from.database, broker: to.broker - from.broker, total: to.total - from.total });
 
   /** Runs the model at `multiple` for `seconds`: what each class got, and the live screens'. */
   const runModel = async (multiple: number, seconds: number, classes: readonly OperationClass[], creates: boolean, screens: number) => {
-    const children = screens ? await openScreens([`ws://127.0.0.1:${port}/graphql`], () => session('pharmacist'), screens, Math.min(4, Math.ceil(screens / 2_000))) : [];
+    const children = screens ? await openScreens(replicas.map((r) => `ws://127.0.0.1:${r.port}/graphql`), () => session('pharmacist'), screens, Math.min(4, Math.ceil(screens / 2_000))) : [];
     const outcomes = new Map<string, Outcome[]>();
     const record = (name: string, outcome: Outcome) => outcomes.set(name, [...(outcomes.get(name) ?? []), outcome]);
     const pending: Promise<unknown>[] = [];
@@ -171,14 +187,14 @@ async function main() {
     const started = performance.now();
     const loops = classes.map((c) =>
       loop(c.perSecond * multiple, async () => {
-        record(c.name, (await post(url, session(c.person), c.body())).outcome);
+        record(c.name, (await post(nextUrl(), session(c.person), c.body())).outcome);
       }),
     );
     if (creates) {
       loops.push(
         loop(CREATES_PER_SECOND * multiple, async () => {
           const input = { kind: 'MEDICINE', priority: 'URGENT', ...anySlot(), quantity: 1 };
-          const created = await post(url, session('nurse'), { ...CREATE, variables: { input } });
+          const created = await post(nextUrl(), session('nurse'), { ...CREATE, variables: { input } });
           record('createRequest', created.outcome);
           const id = created.data?.createRequest?.id as string | undefined;
           if (!id) return;
@@ -187,7 +203,7 @@ async function main() {
           for (const [status, after] of MOVES) {
             await new Promise((r) => setTimeout(r, after - last));
             last = after;
-            const moved = await post(url, session('pharmacist'), { query: MOVE, variables: { id, s: status } });
+            const moved = await post(nextUrl(), session('pharmacist'), { query: MOVE, variables: { id, s: status } });
             record('updateRequestStatus', moved.outcome);
             if (!moved.outcome.ok) return;
             changes.push(`${id}|${status}`);
@@ -244,11 +260,11 @@ async function main() {
 
     const best = steps.find((s) => s.multiple === highest) ?? steps[0]!;
     const bedsPerCore = Math.round(best.beds / Math.max(best.coresBusy, 0.01));
-    console.log(`highest multiple with every SLO met: ${highest}× (${BEDS * highest} beds); at it one core serves ${bedsPerCore} beds`);
-    const file = writeResult('hospital', { model: { beds: BEDS, createsPerSecond: CREATES_PER_SECOND, moves: MOVES, classes: MODEL.map(({ name, person, perSecond }) => ({ name, person, perSecond })), screensPerMultiple: SUBSCRIBERS_PER_MULTIPLE }, slo: SLO, steps, highestMultiple: highest, bedsPerCore, perClass, idleCores, node: process.version });
+    console.log(`${REPLICAS} replica(s): highest multiple with every SLO met: ${highest}× (${BEDS * highest} beds); at it one core serves ${bedsPerCore} beds`);
+    const file = writeResult(REPLICAS > 1 ? `hospital-${REPLICAS}-replicas` : 'hospital', { replicas: REPLICAS, model: { beds: BEDS, createsPerSecond: CREATES_PER_SECOND, moves: MOVES, classes: MODEL.map(({ name, person, perSecond }) => ({ name, person, perSecond })), screensPerMultiple: SUBSCRIBERS_PER_MULTIPLE }, slo: SLO, steps, highestMultiple: highest, bedsPerCore, perClass, idleCores, node: process.version });
     console.log(`wrote ${file}`);
   } finally {
-    await stopProcess(system);
+    await Promise.all(replicas.map((r) => stopProcess(r.child)));
     await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, adminUrl).catch(() => undefined);
   }
 }
