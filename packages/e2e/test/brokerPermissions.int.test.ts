@@ -65,12 +65,19 @@ async function refusal(service: Service, action: (channel: amqp.ConfirmChannel) 
   }
 }
 
-it('lets each service do its part under its own user, and no more', async () => {
-  // The broker's topology, as the definitions declare it.
+/** The broker's topology, as the definitions declare it. */
+beforeAll(async () => {
   const admin = await amqp.connect(urlAs('admin'));
   const setup = await admin.createChannel();
   for (const e of definitions.exchanges) await setup.assertExchange(e.name, e.type, { durable: true });
   await admin.close();
+});
+
+/** Publishes an empty event under `routingKey`, waiting for the broker's confirm. */
+const publishing = (routingKey: string) => (channel: amqp.ConfirmChannel) =>
+  new Promise((resolve, reject) => channel.publish('asky.events', routingKey, Buffer.from('{}'), {}, (err) => (err ? reject(err) : resolve(undefined))));
+
+it('lets each service do its part under its own user, and no more', async () => {
 
   const pyxis = await RabbitBus.connect({ url: urlAs('pyxis'), exchange: 'asky.events' });
   const gateway = await RabbitBus.connect({ url: urlAs('gateway'), exchange: 'asky.events' });
@@ -92,8 +99,6 @@ it('lets each service do its part under its own user, and no more', async () => 
     await Promise.all([pyxis.close(), gateway.close(), request.close()]);
   }
 
-  const publishing = (routingKey: string) => (channel: amqp.ConfirmChannel) =>
-    new Promise((resolve, reject) => channel.publish('asky.events', routingKey, Buffer.from('{}'), {}, (err) => (err ? reject(err) : resolve(undefined))));
   const publish = publishing('request.status_changed');
   expect(await refusal('gateway', publish)).toBe(403);
   expect(await refusal('pyxis', publish)).toBe(403);
@@ -110,10 +115,6 @@ it('lets each service do its part under its own user, and no more', async () => 
 }, 60_000);
 
 it("lets the one-process replica's user do what the three services do, and no more", async () => {
-  const admin = await amqp.connect(urlAs('admin'));
-  const setup = await admin.createChannel();
-  for (const e of definitions.exchanges) await setup.assertExchange(e.name, e.type, { durable: true });
-  await admin.close();
 
   const replica = await RabbitBus.connect({ url: urlAs('replica'), exchange: 'asky.events' });
   try {
@@ -128,8 +129,6 @@ it("lets the one-process replica's user do what the three services do, and no mo
     await replica.close();
   }
 
-  const publishing = (routingKey: string) => (channel: amqp.ConfirmChannel) =>
-    new Promise((resolve, reject) => channel.publish('asky.events', routingKey, Buffer.from('{}'), {}, (err) => (err ? reject(err) : resolve(undefined))));
   expect(await refusal('replica', publishing('request.status_changed'))).toBe(0);
   expect(await refusal('replica', publishing('stock.movement'))).toBe(0);
   expect(await refusal('replica', publishing('audit.forged'))).toBe(403);
