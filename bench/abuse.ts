@@ -22,7 +22,18 @@ import WebSocket from 'ws';
 import { createLogger, EnvReader } from '@asky/shared';
 import { preparePostgres, serviceRoleUrl } from '@asky/launcher';
 import { createTestDatabase, postGraphQL, testAmqpUrl, testTopology } from '@asky/testing';
-import { answersGraphQL, cpuByGroup, DatabaseCpu, freePort, percentile, runBench, startProcess as startChild, stopProcess, usage, writeResult } from './lib';
+import {
+  answersGraphQL,
+  cpuByGroup,
+  DatabaseCpu,
+  freePort,
+  percentile,
+  runBench,
+  startProcess as startChild,
+  stopProcess,
+  usage,
+  writeResult,
+} from './lib';
 
 const env = new EnvReader();
 const SECONDS = env.int('BENCH_SECONDS', 15, 5, 300);
@@ -33,7 +44,8 @@ const ABUSER_NICE = env.int('BENCH_ABUSER_NICE', 19, 0, 19);
 const RSS_BOUND_MIB = 512;
 const P99_BOUND = 2;
 
-const DASHBOARD = '{ myRequests(first: 20) { id status priority medicine { name } dispenser { code location } } dispensers { code name } }';
+const DASHBOARD =
+  '{ myRequests(first: 20) { id status priority medicine { name } dispenser { code location } } dispensers { code name } }';
 
 interface Services {
   readonly urls: Record<'auth' | 'pyxis' | 'request' | 'gateway', string>;
@@ -50,13 +62,34 @@ async function startServices(): Promise<Services> {
   const topology = testTopology();
   const keys = mkdtempSync(path.join(tmpdir(), 'asky-bench-keys-'));
   const secrets = { pyxis: randomBytes(24).toString('hex'), request: randomBytes(24).toString('hex') };
-  const ports = { auth: await freePort(), pyxis: await freePort(), request: await freePort(), gateway: await freePort() };
-  const urls = Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `http://127.0.0.1:${port}/graphql`])) as Services['urls'];
-  const common = { NODE_ENV: 'production', LOG_LEVEL: 'warn', AMQP_URL: testAmqpUrl(), EVENTS_EXCHANGE: topology.exchange, EVENTS_QUEUE_PREFIX: topology.queuePrefix };
+  const ports = {
+    auth: await freePort(),
+    pyxis: await freePort(),
+    request: await freePort(),
+    gateway: await freePort(),
+  };
+  const urls = Object.fromEntries(
+    Object.entries(ports).map(([name, port]) => [name, `http://127.0.0.1:${port}/graphql`]),
+  ) as Services['urls'];
+  const common = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    AMQP_URL: testAmqpUrl(),
+    EVENTS_EXCHANGE: topology.exchange,
+    EVENTS_QUEUE_PREFIX: topology.queuePrefix,
+  };
   const jwks = { AUTH_URL: urls.auth, AUTH_JWKS_URL: `http://127.0.0.1:${ports.auth}/.well-known/jwks.json` };
   // The built services, as containers run them (tsx's source-mapped stack traces cost CPU of their own).
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b'], { cwd: path.join(__dirname, '..'), stdio: 'inherit' });
-  const entry = (name: string) => path.join(__dirname, '..', name === 'gateway' ? 'supergraph/dist/src/index.js' : `subgraphs/${name}/dist/src/index.js`);
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b'], {
+    cwd: path.join(__dirname, '..'),
+    stdio: 'inherit',
+  });
+  const entry = (name: string) =>
+    path.join(
+      __dirname,
+      '..',
+      name === 'gateway' ? 'supergraph/dist/src/index.js' : `subgraphs/${name}/dist/src/index.js`,
+    );
   const ready = (port: number) => `http://127.0.0.1:${port}/ready`;
   const startProcess = (file: string, vars: Record<string, string>, isReady: string | (() => Promise<boolean>)) =>
     startChild(file, vars, isReady, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []);
@@ -68,10 +101,47 @@ async function startServices(): Promise<Services> {
     rmSync(keys, { recursive: true, force: true });
   };
   try {
-    processes.auth = await startProcess(entry('auth'), { ...common, AUTH_DATABASE_URL: serviceRoleUrl(database.url, 'auth').href, AUTH_PORT: String(ports.auth), AUTH_KEYS_DIR: keys, AUTH_GENERATE_KEY: "true", AUTH_SERVICE_SECRETS: `pyxis=${secrets.pyxis},request=${secrets.request}` }, ready(ports.auth));
-    processes.pyxis = await startProcess(entry('pyxis'), { ...common, ...jwks, PYXIS_DATABASE_URL: serviceRoleUrl(database.url, 'pyxis').href, PYXIS_PORT: String(ports.pyxis), PYXIS_SERVICE_SECRET: secrets.pyxis, REQUEST_URL: urls.request }, ready(ports.pyxis));
-    processes.request = await startProcess(entry('request'), { ...common, ...jwks, PYXIS_URL: urls.pyxis, REQUEST_DATABASE_URL: serviceRoleUrl(database.url, 'request').href, REQUEST_PORT: String(ports.request), REQUEST_SERVICE_SECRET: secrets.request }, ready(ports.request));
-    processes.gateway = await startProcess(entry('gateway'), { ...common, ...jwks, PYXIS_URL: urls.pyxis, REQUEST_URL: urls.request, GATEWAY_PORT: String(ports.gateway) }, answersGraphQL(urls.gateway));
+    processes.auth = await startProcess(
+      entry('auth'),
+      {
+        ...common,
+        AUTH_DATABASE_URL: serviceRoleUrl(database.url, 'auth').href,
+        AUTH_PORT: String(ports.auth),
+        AUTH_KEYS_DIR: keys,
+        AUTH_GENERATE_KEY: 'true',
+        AUTH_SERVICE_SECRETS: `pyxis=${secrets.pyxis},request=${secrets.request}`,
+      },
+      ready(ports.auth),
+    );
+    processes.pyxis = await startProcess(
+      entry('pyxis'),
+      {
+        ...common,
+        ...jwks,
+        PYXIS_DATABASE_URL: serviceRoleUrl(database.url, 'pyxis').href,
+        PYXIS_PORT: String(ports.pyxis),
+        PYXIS_SERVICE_SECRET: secrets.pyxis,
+        REQUEST_URL: urls.request,
+      },
+      ready(ports.pyxis),
+    );
+    processes.request = await startProcess(
+      entry('request'),
+      {
+        ...common,
+        ...jwks,
+        PYXIS_URL: urls.pyxis,
+        REQUEST_DATABASE_URL: serviceRoleUrl(database.url, 'request').href,
+        REQUEST_PORT: String(ports.request),
+        REQUEST_SERVICE_SECRET: secrets.request,
+      },
+      ready(ports.request),
+    );
+    processes.gateway = await startProcess(
+      entry('gateway'),
+      { ...common, ...jwks, PYXIS_URL: urls.pyxis, REQUEST_URL: urls.request, GATEWAY_PORT: String(ports.gateway) },
+      answersGraphQL(urls.gateway),
+    );
     return { urls, processes, databaseUrl: database.url, stop };
   } catch (err) {
     await stop();
@@ -80,7 +150,11 @@ async function startServices(): Promise<Services> {
 }
 
 const login = async (url: string, email: string, password: string) => {
-  const body = await postGraphQL<{ login: { accessToken: string } }>(url, 'mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }', { e: email, p: password });
+  const body = await postGraphQL<{ login: { accessToken: string } }>(
+    url,
+    'mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }',
+    { e: email, p: password },
+  );
   if (!body.data) throw new Error(`login as ${email}: ${JSON.stringify(body.errors)}`);
   return body.data.login.accessToken;
 };
@@ -114,7 +188,11 @@ async function normalTraffic(url: string, tokens: string[], until: number) {
 }
 
 /** Runs `shape` again and again until `until`, at most `concurrency` at once; counts answers by first error code. */
-async function repeat(until: number, concurrency: number, shape: () => Promise<{ errors?: { extensions?: { code?: string } }[] }>) {
+async function repeat(
+  until: number,
+  concurrency: number,
+  shape: () => Promise<{ errors?: { extensions?: { code?: string } }[] }>,
+) {
   const codes: Record<string, number> = {};
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -132,7 +210,14 @@ async function repeat(until: number, concurrency: number, shape: () => Promise<{
 /** One user's 10 connections × 20 subscriptions (past the per-user limit), held until `until`. */
 async function subscriptionFlood(url: string, token: string, until: number) {
   const outcome = { subscribed: 0, refused: 0 };
-  const clients = Array.from({ length: 10 }, () => createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 }));
+  const clients = Array.from({ length: 10 }, () =>
+    createClient({
+      url: url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+    }),
+  );
   clients.forEach((client, c) => {
     for (let s = 0; s < 20; s++) {
       client.subscribe(
@@ -157,16 +242,27 @@ async function main() {
   let abusers: ChildProcess | undefined;
   try {
     const { gateway, pyxis } = services.urls;
-    const ward = [await login(gateway, 'nurse@asky.local', 'asky-nurse'), await login(gateway, 'pharmacist@asky.local', 'asky-pharmacist'), await login(gateway, 'admin@asky.local', 'asky-admin')];
+    const ward = [
+      await login(gateway, 'nurse@asky.local', 'asky-nurse'),
+      await login(gateway, 'pharmacist@asky.local', 'asky-pharmacist'),
+      await login(gateway, 'admin@asky.local', 'asky-admin'),
+    ];
     const technician = await login(gateway, 'technician@asky.local', 'asky-technician');
     await normalTraffic(gateway, ward, Date.now() + 2_000); // warm-up
     // The abusers in a process of their own, as they would be on another machine: their event loop does not delay normal traffic's.
-    const abuserProcess = (abusers = fork(__filename, [], { execArgv: process.execArgv, env: { ...process.env, BENCH_ABUSER: JSON.stringify({ gateway, pyxis, technician } satisfies Abuse) } }));
+    const abuserProcess = (abusers = fork(__filename, [], {
+      execArgv: process.execArgv,
+      env: { ...process.env, BENCH_ABUSER: JSON.stringify({ gateway, pyxis, technician } satisfies Abuse) },
+    }));
     // Niced (BENCH_ABUSER_NICE, 19 by default): on another machine their CPU would not be taken from the services.
     // It also slows their sending when the cores are busy, so the calls they made are printed beside what they got.
     setPriority(abuserProcess.pid!, ABUSER_NICE);
     await new Promise((resolve) => abuserProcess.once('message', resolve)); // loaded: its start-up is not part of "before"
-    const pids = () => ({ ...Object.fromEntries(Object.entries(services.processes).map(([name, child]) => [name, child.pid])), 'load generator': process.pid, abusers: abuserProcess.pid });
+    const pids = () => ({
+      ...Object.fromEntries(Object.entries(services.processes).map(([name, child]) => [name, child.pid])),
+      'load generator': process.pid,
+      abusers: abuserProcess.pid,
+    });
     const databaseCpu = new DatabaseCpu(services.databaseUrl);
     const cpuAt = [await cpuByGroup(pids(), databaseCpu)];
     const before = await normalTraffic(gateway, ward, Date.now() + SECONDS * 1000);
@@ -176,13 +272,22 @@ async function main() {
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     loopDelay.enable();
     abuserProcess.send({ until } satisfies Go);
-    const [during, abuse] = await Promise.all([normalTraffic(gateway, ward, until), new Promise<Record<string, unknown>>((resolve) => abuserProcess.once('message', resolve as (message: unknown) => void))]);
+    const [during, abuse] = await Promise.all([
+      normalTraffic(gateway, ward, until),
+      new Promise<Record<string, unknown>>((resolve) =>
+        abuserProcess.once('message', resolve as (message: unknown) => void),
+      ),
+    ]);
     cpuAt.push(await cpuByGroup(pids(), databaseCpu));
     loopDelay.disable();
     // Cores busy per process group, before and during (CPU seconds / wall seconds).
     const cores = (from: Record<string, number>, to: Record<string, number>) =>
-      Object.fromEntries(Object.keys(to).map((group) => [group, Number(((to[group]! - (from[group] ?? 0)) / SECONDS).toFixed(2))]));
-    const exited = Object.entries(services.processes).filter(([, child]) => child.exitCode !== null).map(([name]) => name);
+      Object.fromEntries(
+        Object.keys(to).map((group) => [group, Number(((to[group]! - (from[group] ?? 0)) / SECONDS).toFixed(2))]),
+      );
+    const exited = Object.entries(services.processes)
+      .filter(([, child]) => child.exitCode !== null)
+      .map(([name]) => name);
     const ratio = during.p99 / before.p99;
     const pass = ratio <= P99_BOUND && Object.values(peaks).every((mib) => mib <= RSS_BOUND_MIB) && exited.length === 0;
     const result = {
@@ -199,12 +304,18 @@ async function main() {
       exited,
       pass,
     };
-    console.log(`normal traffic p99: ${before.p99.toFixed(1)} ms before, ${during.p99.toFixed(1)} ms during abuse (× ${ratio.toFixed(2)}, bound × ${P99_BOUND}); ${before.calls} / ${during.calls} calls, ${before.failed} / ${during.failed} failed`);
+    console.log(
+      `normal traffic p99: ${before.p99.toFixed(1)} ms before, ${during.p99.toFixed(1)} ms during abuse (× ${ratio.toFixed(2)}, bound × ${P99_BOUND}); ${before.calls} / ${during.calls} calls, ${before.failed} / ${during.failed} failed`,
+    );
     console.log(`abusers at nice ${ABUSER_NICE}:`);
     for (const [name, outcome] of Object.entries(result.abuse)) console.log(`  ${name}: ${JSON.stringify(outcome)}`);
     console.log(`load generator's event-loop delay p99 during: ${result.loadGeneratorLoopDelayP99Ms} ms`);
-    console.log(`cores busy before: ${JSON.stringify(result.coresBusy.before)}\ncores busy during: ${JSON.stringify(result.coresBusy.during)}`);
-    console.log(`peak RSS (MiB): ${JSON.stringify(result.peakRssMiB)} (bound ${RSS_BOUND_MIB}); exited: ${exited.length ? exited.join(', ') : 'none'}`);
+    console.log(
+      `cores busy before: ${JSON.stringify(result.coresBusy.before)}\ncores busy during: ${JSON.stringify(result.coresBusy.during)}`,
+    );
+    console.log(
+      `peak RSS (MiB): ${JSON.stringify(result.peakRssMiB)} (bound ${RSS_BOUND_MIB}); exited: ${exited.length ? exited.join(', ') : 'none'}`,
+    );
     console.log(`${pass ? 'PASS' : 'FAIL'} — ${writeResult('abuse', result)}`);
     if (!pass) process.exitCode = 1;
   } finally {
@@ -227,13 +338,58 @@ async function abuse(target: Abuse) {
   const pages = Array.from({ length: 200 }, (_, i) => `m${i}: medicines(first: 500) { id name }`).join(' ');
   let registrations = 0;
   const shapes: [string, () => Promise<unknown>][] = [
-    ['nested lists (gateway)', () => repeat(until, 1, () => postGraphQL(gateway, '{ dispensers { stock { dispenser { stock { dispenser { stock { id } } } } } } }', {}, asTech))],
-    ['depth 13 (pyxis straight)', () => repeat(until, 1, () => postGraphQL(pyxis, `{ dispensers ${deep} }`, {}, asTech))],
-    ['40 × qrCode 1024 (pyxis straight)', () => repeat(until, 1, () => postGraphQL(pyxis, `{ dispensers { ${qrAliases} } }`, {}, asTech))],
-    ['qrCode ~1000 px per dispenser (gateway)', () => repeat(until, 1, () => postGraphQL(gateway, `{ dispensers { qrCode(size: ${900 + Math.floor(Math.random() * 124)}) } }`, {}, asTech))],
-    ['200 × medicines(first: 500) (pyxis straight)', () => repeat(until, 1, () => postGraphQL(pyxis, `{ ${pages} }`, {}, asTech))],
-    ['register storm', () => repeat(until, 4, () => postGraphQL(gateway, 'mutation ($e: String!) { register(name: "Storm", email: $e, password: "a sufficiently long passphrase") { accessToken } }', { e: `storm${registrations++}@asky.local` }))],
-    ['login storm (8 at once)', () => repeat(until, 8, () => postGraphQL(gateway, 'mutation { login(email: "pharmacist@asky.local", password: "asky-pharmacist") { accessToken } }'))],
+    [
+      'nested lists (gateway)',
+      () =>
+        repeat(until, 1, () =>
+          postGraphQL(
+            gateway,
+            '{ dispensers { stock { dispenser { stock { dispenser { stock { id } } } } } } }',
+            {},
+            asTech,
+          ),
+        ),
+    ],
+    [
+      'depth 13 (pyxis straight)',
+      () => repeat(until, 1, () => postGraphQL(pyxis, `{ dispensers ${deep} }`, {}, asTech)),
+    ],
+    [
+      '40 × qrCode 1024 (pyxis straight)',
+      () => repeat(until, 1, () => postGraphQL(pyxis, `{ dispensers { ${qrAliases} } }`, {}, asTech)),
+    ],
+    [
+      'qrCode ~1000 px per dispenser (gateway)',
+      () =>
+        repeat(until, 1, () =>
+          postGraphQL(gateway, `{ dispensers { qrCode(size: ${900 + Math.floor(Math.random() * 124)}) } }`, {}, asTech),
+        ),
+    ],
+    [
+      '200 × medicines(first: 500) (pyxis straight)',
+      () => repeat(until, 1, () => postGraphQL(pyxis, `{ ${pages} }`, {}, asTech)),
+    ],
+    [
+      'register storm',
+      () =>
+        repeat(until, 4, () =>
+          postGraphQL(
+            gateway,
+            'mutation ($e: String!) { register(name: "Storm", email: $e, password: "a sufficiently long passphrase") { accessToken } }',
+            { e: `storm${registrations++}@asky.local` },
+          ),
+        ),
+    ],
+    [
+      'login storm (8 at once)',
+      () =>
+        repeat(until, 8, () =>
+          postGraphQL(
+            gateway,
+            'mutation { login(email: "pharmacist@asky.local", password: "asky-pharmacist") { accessToken } }',
+          ),
+        ),
+    ],
     ['10 × 20 subscriptions of one user', () => subscriptionFlood(gateway, technician, until)],
   ];
   // BENCH_ONLY=2,6 runs only those shapes (by position), to see what costs what.

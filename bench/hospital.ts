@@ -55,11 +55,47 @@ interface OperationClass {
 
 /** The peak hour of a 2,000-bed network at 1× (bench/README.md, "The hospital model"). */
 const MODEL: readonly OperationClass[] = [
-  { name: 'ward board (50 requests, 3 subgraphs)', person: 'charge', perSecond: 2.2, body: () => ({ query: '{ requests(first: 50) { id status priority createdAt requester { name } assignee { name } medicine { name strength } dispenser { code location } } }' }) },
-  { name: "nurse's requests (phone)", person: 'nurse', perSecond: 3.3, body: () => ({ query: '{ myRequests(first: 10) { id status priority createdAt medicine { name } } }' }) },
-  { name: 'pharmacy queue', person: 'pharmacist', perSecond: 0.67, body: () => ({ query: '{ queue(first: 20) { id status priority createdAt requester { name } medicine { name } dispenser { code } } }' }) },
-  { name: 'catalogue search', person: 'nurse', perSecond: 0.22, body: () => ({ query: 'query ($s: String) { medicines(search: $s, first: 10) { id name strength unit } }', variables: { s: ['para', 'dipi', 'morf', 'insul', 'sora'][Math.floor(Math.random() * 5)] } }) },
-  { name: "a dispenser's stock", person: 'technician', perSecond: 0.33, body: () => ({ query: `{ dispenser(id: "${UTI_A}") { code name stock { slot quantity available expired medicine { name } } } }` }) },
+  {
+    name: 'ward board (50 requests, 3 subgraphs)',
+    person: 'charge',
+    perSecond: 2.2,
+    body: () => ({
+      query:
+        '{ requests(first: 50) { id status priority createdAt requester { name } assignee { name } medicine { name strength } dispenser { code location } } }',
+    }),
+  },
+  {
+    name: "nurse's requests (phone)",
+    person: 'nurse',
+    perSecond: 3.3,
+    body: () => ({ query: '{ myRequests(first: 10) { id status priority createdAt medicine { name } } }' }),
+  },
+  {
+    name: 'pharmacy queue',
+    person: 'pharmacist',
+    perSecond: 0.67,
+    body: () => ({
+      query:
+        '{ queue(first: 20) { id status priority createdAt requester { name } medicine { name } dispenser { code } } }',
+    }),
+  },
+  {
+    name: 'catalogue search',
+    person: 'nurse',
+    perSecond: 0.22,
+    body: () => ({
+      query: 'query ($s: String) { medicines(search: $s, first: 10) { id name strength unit } }',
+      variables: { s: ['para', 'dipi', 'morf', 'insul', 'sora'][Math.floor(Math.random() * 5)] },
+    }),
+  },
+  {
+    name: "a dispenser's stock",
+    person: 'technician',
+    perSecond: 0.33,
+    body: () => ({
+      query: `{ dispenser(id: "${UTI_A}") { code name stock { slot quantity available expired medicine { name } } } }`,
+    }),
+  },
 ];
 /** Requests created per second at 1×: 400 nurses on shift, 6 requests each per 12-hour shift, twice the average at the peak hour. */
 const CREATES_PER_SECOND = (400 * 6 * 2) / (12 * 3600);
@@ -93,7 +129,11 @@ const nextGap = (perSecond: number) => (-Math.log(1 - Math.random()) / perSecond
 async function post(url: string, token: string, body: object): Promise<{ outcome: Outcome; data?: any }> {
   const started = performance.now();
   try {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
     const answer = (await res.json()) as { data?: any; errors?: unknown[] };
     return { outcome: { ms: performance.now() - started, ok: res.ok && !answer.errors?.length }, data: answer.data };
   } catch {
@@ -102,12 +142,24 @@ async function post(url: string, token: string, body: object): Promise<{ outcome
 }
 
 /** A run's CPU milliseconds per operation, in all and by where. */
-const perOperation = (run: { operations: number; cpuParts: { process: number; database: number; broker: number; total: number } }) => {
+const perOperation = (run: {
+  operations: number;
+  cpuParts: { process: number; database: number; broker: number; total: number };
+}) => {
   const ms = (seconds: number) => Number(((seconds * 1000) / Math.max(1, run.operations)).toFixed(2));
-  return { cpuMsPerOperation: ms(run.cpuParts.total), processMs: ms(run.cpuParts.process), databaseMs: ms(run.cpuParts.database), brokerMs: ms(run.cpuParts.broker) };
+  return {
+    cpuMsPerOperation: ms(run.cpuParts.total),
+    processMs: ms(run.cpuParts.process),
+    databaseMs: ms(run.cpuParts.database),
+    brokerMs: ms(run.cpuParts.broker),
+  };
 };
 
-const p99 = (outcomes: readonly Outcome[]) => percentile(outcomes.map((o) => o.ms).sort((a, b) => a - b), 99);
+const p99 = (outcomes: readonly Outcome[]) =>
+  percentile(
+    outcomes.map((o) => o.ms).sort((a, b) => a - b),
+    99,
+  );
 
 async function main() {
   const database = `asky_bench_hospital_${process.pid}`;
@@ -119,7 +171,14 @@ async function main() {
   /** A replica's own settings; the first is given the admin URL and migrates, the others are given the roles' URLs. */
   const startReplica = async (first: boolean) => {
     const port = await freePort();
-    const database = first ? { DATABASE_URL: databaseUrl.href } : Object.fromEntries((['auth', 'pyxis', 'request'] as const).map((name) => [`${name.toUpperCase()}_DATABASE_URL`, serviceRoleUrl(databaseUrl, name).href]));
+    const database = first
+      ? { DATABASE_URL: databaseUrl.href }
+      : Object.fromEntries(
+          (['auth', 'pyxis', 'request'] as const).map((name) => [
+            `${name.toUpperCase()}_DATABASE_URL`,
+            serviceRoleUrl(databaseUrl, name).href,
+          ]),
+        );
     const child = await startProcess(
       path.join(__dirname, `../packages/launcher/src/${first ? 'main' : 'replica'}.ts`),
       {
@@ -151,26 +210,51 @@ async function main() {
   /** The next replica's GraphQL URL, in turn (as a Service spreads connections). */
   const nextUrl = () => `http://127.0.0.1:${replicas[turn++ % replicas.length]!.port}/graphql`;
   const token = (person: Person) => signUserToken(keysDir, { ...USERS[person], expiresIn: 4 * 3600 });
-  const sessions = Object.fromEntries(Object.keys(USERS).map((p) => [p, Array.from({ length: 50 }, () => token(p as Person))])) as Record<Person, string[]>;
+  const sessions = Object.fromEntries(
+    Object.keys(USERS).map((p) => [p, Array.from({ length: 50 }, () => token(p as Person))]),
+  ) as Record<Person, string[]>;
   const session = (person: Person) => sessions[person][Math.floor(Math.random() * sessions[person].length)]!;
   // Requests spread over every cabinet's slots of medicines that need no witness, as wards ask their own cabinets.
   const stocked = `"medicineId" IN (SELECT id FROM pyxis."Medicine" WHERE NOT controlled) AND "dispenserId" IN (SELECT id FROM pyxis."Dispenser" WHERE status = 'ACTIVE')`;
   await fillSlots(databaseUrl, stocked, 10_000_000);
-  const slots = (await adminQuery(`SELECT DISTINCT "dispenserId", "medicineId" FROM pyxis."StockItem" WHERE ${stocked}`, databaseUrl)).rows as { dispenserId: string; medicineId: string }[];
+  const slots = (
+    await adminQuery(`SELECT DISTINCT "dispenserId", "medicineId" FROM pyxis."StockItem" WHERE ${stocked}`, databaseUrl)
+  ).rows as { dispenserId: string; medicineId: string }[];
   const anySlot = () => slots[Math.floor(Math.random() * slots.length)]!;
   const databaseCpu = new DatabaseCpu(databaseUrl);
   /** CPU seconds so far of what serves the hospital: the system's process, its database's backends, the broker. */
   const systemCpu = async () => {
-    const groups = await cpuByGroup(Object.fromEntries(replicas.map((r, i) => [`replica ${i}`, r.child.pid])), databaseCpu);
+    const groups = await cpuByGroup(
+      Object.fromEntries(replicas.map((r, i) => [`replica ${i}`, r.child.pid])),
+      databaseCpu,
+    );
     const own = replicas.reduce((sum, _r, i) => sum + groups[`replica ${i}`]!, 0);
     const { Postgres: database, RabbitMQ: broker = 0 } = groups;
     return { process: own, database: database!, broker, total: own + database! + broker };
   };
-  const spent = (from: Awaited<ReturnType<typeof systemCpu>>, to: typeof from) => ({ process: to.process - from.process, database: to.database - from.database, broker: to.broker - from.broker, total: to.total - from.total });
+  const spent = (from: Awaited<ReturnType<typeof systemCpu>>, to: typeof from) => ({
+    process: to.process - from.process,
+    database: to.database - from.database,
+    broker: to.broker - from.broker,
+    total: to.total - from.total,
+  });
 
   /** Runs the model at `multiple` for `seconds`: what each class got, and the live screens'. */
-  const runModel = async (multiple: number, seconds: number, classes: readonly OperationClass[], creates: boolean, screens: number) => {
-    const children = screens ? await openScreens(replicas.map((r) => `ws://127.0.0.1:${r.port}/graphql`), () => session('pharmacist'), screens, Math.min(4, Math.ceil(screens / 2_000))) : [];
+  const runModel = async (
+    multiple: number,
+    seconds: number,
+    classes: readonly OperationClass[],
+    creates: boolean,
+    screens: number,
+  ) => {
+    const children = screens
+      ? await openScreens(
+          replicas.map((r) => `ws://127.0.0.1:${r.port}/graphql`),
+          () => session('pharmacist'),
+          screens,
+          Math.min(4, Math.ceil(screens / 2_000)),
+        )
+      : [];
     const outcomes = new Map<string, Outcome[]>();
     const record = (name: string, outcome: Outcome) => outcomes.set(name, [...(outcomes.get(name) ?? []), outcome]);
     const pending: Promise<unknown>[] = [];
@@ -220,9 +304,24 @@ async function main() {
     const received = children.length ? await collectReceived(children) : [];
     await Promise.all(children.map((c) => stopProcess(c)));
     const expected = new Set(changes);
-    const liveMs = received.filter((r) => expected.has(`${r.requestId}|${r.status}`)).map((r) => r.at - r.committedAt).sort((a, b) => a - b);
+    const liveMs = received
+      .filter((r) => expected.has(`${r.requestId}|${r.status}`))
+      .map((r) => r.at - r.committedAt)
+      .sort((a, b) => a - b);
     const operations = [...outcomes.values()].reduce((sum, list) => sum + list.length, 0);
-    return { wall, cpu, cpuParts, operations, outcomes, deliveries: { expected: expected.size * screens, received: liveMs.length, p50Ms: percentile(liveMs, 50), p99Ms: percentile(liveMs, 99) } };
+    return {
+      wall,
+      cpu,
+      cpuParts,
+      operations,
+      outcomes,
+      deliveries: {
+        expected: expected.size * screens,
+        received: liveMs.length,
+        p50Ms: percentile(liveMs, 50),
+        p99Ms: percentile(liveMs, 99),
+      },
+    };
   };
 
   try {
@@ -233,13 +332,40 @@ async function main() {
     for (let multiple = 1; multiple <= MAX_MULTIPLE; multiple = multiple === 1 ? 10 : multiple * 2) {
       process.stderr.write(`bench: ${multiple}× (${BEDS * multiple} beds) for ${SECONDS} s…\n`);
       const run = await runModel(multiple, SECONDS, MODEL, true, SUBSCRIBERS_PER_MULTIPLE * multiple);
-      const classes = [...run.outcomes.entries()].map(([name, list]) => ({ name, count: list.length, errors: list.filter((o) => !o.ok).length, p50Ms: Math.round(percentile(list.map((o) => o.ms).sort((a, b) => a - b), 50)), p99Ms: Math.round(p99(list)) }));
+      const classes = [...run.outcomes.entries()].map(([name, list]) => ({
+        name,
+        count: list.length,
+        errors: list.filter((o) => !o.ok).length,
+        p50Ms: Math.round(
+          percentile(
+            list.map((o) => o.ms).sort((a, b) => a - b),
+            50,
+          ),
+        ),
+        p99Ms: Math.round(p99(list)),
+      }));
       const lost = run.deliveries.expected - run.deliveries.received;
-      const met = classes.every((c) => c.errors === 0 && c.p99Ms < SLO.p99Ms) && lost === 0 && !(run.deliveries.p99Ms >= SLO.liveP99Ms);
-      const step = { multiple, beds: BEDS * multiple, seconds: SECONDS, operationsPerSecond: Math.round(run.operations / run.wall), coresBusy: Number((run.cpu / run.wall).toFixed(2)), cpuMsPerOperation: Number(((run.cpu * 1000) / run.operations).toFixed(2)), classes, live: { screens: SUBSCRIBERS_PER_MULTIPLE * multiple, ...run.deliveries, lost }, slosMet: met };
+      const met =
+        classes.every((c) => c.errors === 0 && c.p99Ms < SLO.p99Ms) &&
+        lost === 0 &&
+        !(run.deliveries.p99Ms >= SLO.liveP99Ms);
+      const step = {
+        multiple,
+        beds: BEDS * multiple,
+        seconds: SECONDS,
+        operationsPerSecond: Math.round(run.operations / run.wall),
+        coresBusy: Number((run.cpu / run.wall).toFixed(2)),
+        cpuMsPerOperation: Number(((run.cpu * 1000) / run.operations).toFixed(2)),
+        classes,
+        live: { screens: SUBSCRIBERS_PER_MULTIPLE * multiple, ...run.deliveries, lost },
+        slosMet: met,
+      };
       steps.push(step);
-      console.log(`${multiple}× (${step.beds} beds): ${step.operationsPerSecond} ops/s, ${step.coresBusy} cores busy (system + its database + broker), ${step.cpuMsPerOperation} ms CPU/op, live p99 ${Math.round(run.deliveries.p99Ms)} ms, ${lost} lost — SLOs ${met ? 'met' : 'MISSED'}`);
-      for (const c of classes) console.log(`    ${c.name}: ${c.count} ops, p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, ${c.errors} errors`);
+      console.log(
+        `${multiple}× (${step.beds} beds): ${step.operationsPerSecond} ops/s, ${step.coresBusy} cores busy (system + its database + broker), ${step.cpuMsPerOperation} ms CPU/op, live p99 ${Math.round(run.deliveries.p99Ms)} ms, ${lost} lost — SLOs ${met ? 'met' : 'MISSED'}`,
+      );
+      for (const c of classes)
+        console.log(`    ${c.name}: ${c.count} ops, p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, ${c.errors} errors`);
       if (!met) break;
       highest = multiple;
     }
@@ -255,13 +381,36 @@ async function main() {
     const idleFrom = await systemCpu();
     await new Promise((r) => setTimeout(r, CLASS_SECONDS * 1000));
     const idleCores = spent(idleFrom, await systemCpu()).total / CLASS_SECONDS;
-    console.log(`machine-wide CPU per operation, each class alone at 50/s (system process + its database backends + broker; idle, these use ${idleCores.toFixed(2)} cores):`);
-    for (const c of perClass) console.log(`    ${c.name}: ${c.cpuMsPerOperation} ms (process ${c.processMs}, database ${c.databaseMs}, broker ${c.brokerMs})`);
+    console.log(
+      `machine-wide CPU per operation, each class alone at 50/s (system process + its database backends + broker; idle, these use ${idleCores.toFixed(2)} cores):`,
+    );
+    for (const c of perClass)
+      console.log(
+        `    ${c.name}: ${c.cpuMsPerOperation} ms (process ${c.processMs}, database ${c.databaseMs}, broker ${c.brokerMs})`,
+      );
 
     const best = steps.find((s) => s.multiple === highest) ?? steps[0]!;
     const bedsPerCore = Math.round(best.beds / Math.max(best.coresBusy, 0.01));
-    console.log(`${REPLICAS} replica(s): highest multiple with every SLO met: ${highest}× (${BEDS * highest} beds); at it one core serves ${bedsPerCore} beds`);
-    const file = writeResult(REPLICAS > 1 ? `hospital-${REPLICAS}-replicas` : 'hospital', { replicas: REPLICAS, model: { beds: BEDS, createsPerSecond: CREATES_PER_SECOND, moves: MOVES, classes: MODEL.map(({ name, person, perSecond }) => ({ name, person, perSecond })), screensPerMultiple: SUBSCRIBERS_PER_MULTIPLE }, slo: SLO, steps, highestMultiple: highest, bedsPerCore, perClass, idleCores, node: process.version });
+    console.log(
+      `${REPLICAS} replica(s): highest multiple with every SLO met: ${highest}× (${BEDS * highest} beds); at it one core serves ${bedsPerCore} beds`,
+    );
+    const file = writeResult(REPLICAS > 1 ? `hospital-${REPLICAS}-replicas` : 'hospital', {
+      replicas: REPLICAS,
+      model: {
+        beds: BEDS,
+        createsPerSecond: CREATES_PER_SECOND,
+        moves: MOVES,
+        classes: MODEL.map(({ name, person, perSecond }) => ({ name, person, perSecond })),
+        screensPerMultiple: SUBSCRIBERS_PER_MULTIPLE,
+      },
+      slo: SLO,
+      steps,
+      highestMultiple: highest,
+      bedsPerCore,
+      perClass,
+      idleCores,
+      node: process.version,
+    });
     console.log(`wrote ${file}`);
   } finally {
     await Promise.all(replicas.map((r) => stopProcess(r.child)));

@@ -7,7 +7,8 @@ import { adminQuery, testAmqpUrl, type TestSystem } from '@asky/testing';
 
 export const RESULTS_DIR = path.join(__dirname, 'results');
 
-export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+export const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 export const freePort = () =>
   new Promise<number>((resolve) => {
@@ -19,30 +20,66 @@ export const freePort = () =>
 
 /** Whether a GraphQL endpoint answers `{ __typename }`. */
 export const answersGraphQL = (url: string) => () =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }).then((r) => r.ok, () => false);
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"query":"{ __typename }"}',
+  }).then(
+    (r) => r.ok,
+    () => false,
+  );
 
 /**
  * Forks a server entry — TypeScript through tsx, or built JavaScript with plain
  * node, as containers run it — and resolves once `ready` (a URL answering 200,
  * or a check) says so.
  */
-export function startProcess(entry: string, env: Record<string, string>, ready: string | (() => Promise<boolean>), execArgv: string[] = []): Promise<ChildProcess> {
+export function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  ready: string | (() => Promise<boolean>),
+  execArgv: string[] = [],
+): Promise<ChildProcess> {
   const loader = entry.endsWith('.ts') ? ['--conditions=typescript', '--import', 'tsx'] : [];
-  return untilReady(fork(entry, [], { execArgv: [...loader, ...execArgv], env: { ...process.env, ...env } }), path.basename(entry), ready);
+  return untilReady(
+    fork(entry, [], { execArgv: [...loader, ...execArgv], env: { ...process.env, ...env } }),
+    path.basename(entry),
+    ready,
+  );
 }
 
 /** A native program (a peer shipped as a binary), its CPU its own. */
-export function startBinary(file: string, args: string[], env: Record<string, string>, ready: string | (() => Promise<boolean>)): Promise<ChildProcess> {
-  return untilReady(spawn(file, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }), path.basename(file), ready);
+export function startBinary(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: string | (() => Promise<boolean>),
+): Promise<ChildProcess> {
+  return untilReady(
+    spawn(file, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }),
+    path.basename(file),
+    ready,
+  );
 }
 
 /** Every process a bench started: none outlives it, whatever ends it (a peer that failed to start included). */
 const started = new Set<ChildProcess>();
 process.on('exit', () => started.forEach((child) => child.exitCode === null && child.kill('SIGKILL')));
 
-async function untilReady(child: ChildProcess, name: string, ready: string | (() => Promise<boolean>)): Promise<ChildProcess> {
+async function untilReady(
+  child: ChildProcess,
+  name: string,
+  ready: string | (() => Promise<boolean>),
+): Promise<ChildProcess> {
   started.add(child);
-  const isReady = typeof ready === 'string' ? () => fetch(ready).then((r) => r.ok, () => false) : ready;
+  const isReady =
+    typeof ready === 'string'
+      ? () =>
+          fetch(ready).then(
+            (r) => r.ok,
+            () => false,
+          )
+      : ready;
   for (let i = 0; i < 150; i++) {
     if (await isReady()) return child;
     if (child.exitCode !== null) break;
@@ -53,7 +90,12 @@ async function untilReady(child: ChildProcess, name: string, ready: string | (()
 }
 
 /** Asky's gateway as its own process (`supergraph/src/index.ts`), on this system's subgraphs and exchange. */
-export function startAskyGateway(system: TestSystem, port: number, env: Record<string, string> = {}, execArgv: string[] = []): Promise<ChildProcess> {
+export function startAskyGateway(
+  system: TestSystem,
+  port: number,
+  env: Record<string, string> = {},
+  execArgv: string[] = [],
+): Promise<ChildProcess> {
   return startProcess(
     path.join(__dirname, '../supergraph/src/index.ts'),
     {
@@ -81,7 +123,12 @@ export function startAskyGateway(system: TestSystem, port: number, env: Record<s
  * database, each subgraph as its own role, verifying this system's tokens (its
  * signing keys) and publishing on its exchange.
  */
-export function startAskyReplica(system: TestSystem, port: number, root = path.join(__dirname, '..'), execArgv: string[] = []): Promise<ChildProcess> {
+export function startAskyReplica(
+  system: TestSystem,
+  port: number,
+  root = path.join(__dirname, '..'),
+  execArgv: string[] = [],
+): Promise<ChildProcess> {
   const role = (name: 'auth' | 'pyxis' | 'request') => {
     const url = new URL(system.database.url.href);
     url.username = `asky_${name}`;
@@ -132,7 +179,11 @@ function ticksOf(pid: string | number): { comm: string; ticks: number; startedAt
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(fields[11]) + Number(fields[12]), startedAt: fields[19]! };
+    return {
+      comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+      ticks: Number(fields[11]) + Number(fields[12]),
+      startedAt: fields[19]!,
+    };
   } catch {
     return undefined; // gone meanwhile
   }
@@ -151,7 +202,10 @@ export class DatabaseCpu {
 
   async seconds(): Promise<number> {
     const database = decodeURIComponent(this.databaseUrl.pathname.slice(1));
-    const { rows } = await adminQuery(`SELECT pid FROM pg_stat_activity WHERE datname = '${database.replace(/'/g, "''")}'`, this.databaseUrl);
+    const { rows } = await adminQuery(
+      `SELECT pid FROM pg_stat_activity WHERE datname = '${database.replace(/'/g, "''")}'`,
+      this.databaseUrl,
+    );
     for (const { pid } of rows as { pid: number }[]) {
       const found = ticksOf(pid);
       if (found) this.seen.set(`${pid}@${found.startedAt}`, found.ticks);
@@ -167,7 +221,10 @@ export class DatabaseCpu {
  * on a machine the load generator and every server share, what one operation
  * costs in all.
  */
-export async function cpuByGroup(named: Record<string, number | undefined>, database: DatabaseCpu): Promise<Record<string, number>> {
+export async function cpuByGroup(
+  named: Record<string, number | undefined>,
+  database: DatabaseCpu,
+): Promise<Record<string, number>> {
   const groups: Record<string, number> = {};
   for (const [name, pid] of Object.entries(named)) groups[name] = pid ? (ticksOf(pid)?.ticks ?? 0) / 100 : 0;
   groups.Postgres = await database.seconds();

@@ -30,7 +30,12 @@ const sorted = (values: number[]) => values.sort((a, b) => a - b);
 const eventKey = (requestId: string, status: string) => `${requestId}|${status}`;
 
 /** Creates a request and walks it through three transitions: four events, each once `step(n)` resolves. */
-async function walkRequest(system: TestSystem, nurse: string, pharmacist: string, step: (n: number) => Promise<void> = async () => undefined): Promise<string> {
+async function walkRequest(
+  system: TestSystem,
+  nurse: string,
+  pharmacist: string,
+  step: (n: number) => Promise<void> = async () => undefined,
+): Promise<string> {
   await step(0);
   const created = await system.graphql<{ createRequest: { id: string } }>(
     'mutation { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }',
@@ -40,7 +45,11 @@ async function walkRequest(system: TestSystem, nurse: string, pharmacist: string
   const id = created.data!.createRequest.id;
   for (const [n, status] of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT'].entries()) {
     await step(n + 1);
-    await system.graphql('mutation ($id: ID!, $status: RequestStatus!) { updateRequestStatus(id: $id, status: $status) { status } }', { id, status }, { token: pharmacist });
+    await system.graphql(
+      'mutation ($id: ID!, $status: RequestStatus!) { updateRequestStatus(id: $id, status: $status) { status } }',
+      { id, status },
+      { token: pharmacist },
+    );
   }
   return id;
 }
@@ -69,19 +78,33 @@ async function main() {
   });
   const { nurse, pharmacist, admin } = await system.loginAll();
   // Every walked request is accepted and never completes, so it holds one: stock for all of them.
-  await fillSlots(system.database.url, `"dispenserId" = '44444444-4444-4444-8444-000000000002' AND "medicineId" = '22222222-2222-4222-8222-000000000003'`, 1_000_000);
+  await fillSlots(
+    system.database.url,
+    `"dispenserId" = '44444444-4444-4444-8444-000000000002' AND "medicineId" = '22222222-2222-4222-8222-000000000003'`,
+    1_000_000,
+  );
   const gatewayPorts: number[] = [];
   for (let i = 0; i < GATEWAYS; i++) gatewayPorts.push(await freePort());
   // One dashboard user with many screens: the per-user connection limit is raised for the bench.
   const gateways = await Promise.all(
     gatewayPorts.map((port) =>
-      startAskyGateway(system, port, { LIVE_CONNECTIONS_PER_USER: String(SUBSCRIBERS), LIVE_SUBSCRIPTIONS_PER_USER: String(SUBSCRIBERS) }, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []),
+      startAskyGateway(
+        system,
+        port,
+        { LIVE_CONNECTIONS_PER_USER: String(SUBSCRIBERS), LIVE_SUBSCRIPTIONS_PER_USER: String(SUBSCRIBERS) },
+        PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [],
+      ),
     ),
   );
   process.stderr.write('bench: system and gateway up, opening subscriptions…\n');
   await walkRequest(system, nurse, pharmacist); // warm before the idle reading: planned, compiled, connected
   const idle = gateways.map((g) => usage(g.pid!).rssMiB);
-  const children = await openScreens(gatewayPorts.map((port) => `ws://127.0.0.1:${port}/graphql`), () => admin, SUBSCRIBERS, PROCESSES);
+  const children = await openScreens(
+    gatewayPorts.map((port) => `ws://127.0.0.1:${port}/graphql`),
+    () => admin,
+    SUBSCRIBERS,
+    PROCESSES,
+  );
 
   // When the broker delivered each event: the moment the gateway's own queue gets it too.
   const tapBus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: system.topology.exchange });
@@ -108,13 +131,19 @@ async function main() {
     for (let i = 0; i < CHANGES / 4; i++) measured.add(await walkRequest(system, nurse, pharmacist));
   } else {
     // Event k is due at k / RATE seconds; requests walk concurrently, so a slow write does not delay the schedule.
-    const due = (k: number) => new Promise<void>((resolve) => setTimeout(resolve, started + (k * 1000) / RATE - performance.now()));
-    const walks = Array.from({ length: CHANGES / 4 }, (_, i) => walkRequest(system, nurse, pharmacist, (n) => due(i * 4 + n)));
+    const due = (k: number) =>
+      new Promise<void>((resolve) => setTimeout(resolve, started + (k * 1000) / RATE - performance.now()));
+    const walks = Array.from({ length: CHANGES / 4 }, (_, i) =>
+      walkRequest(system, nurse, pharmacist, (n) => due(i * 4 + n)),
+    );
     for (const id of await Promise.all(walks)) measured.add(id);
   }
   // Until every subscriber has every event (bounded: a gateway that loses some must not hang the bench).
   const expectedNow = SUBSCRIBERS * measured.size * 4;
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline && (await receivedSoFar(children)) < expectedNow + SUBSCRIBERS * 4; ) {
+  for (
+    const deadline = Date.now() + 120_000;
+    Date.now() < deadline && (await receivedSoFar(children)) < expectedNow + SUBSCRIBERS * 4;
+  ) {
     await new Promise((r) => setTimeout(r, 250));
   }
   const seconds = (performance.now() - started) / 1000;
@@ -124,21 +153,37 @@ async function main() {
 
   const received = (await collectReceived(children)).filter((r) => measured.has(r.requestId));
   const fromCommit = sorted(received.map((r) => r.at - r.committedAt));
-  const fromPublish = sorted(received.map((r) => r.at - (published.get(eventKey(r.requestId, r.status)) ?? NaN)).filter((v) => !Number.isNaN(v)));
+  const fromPublish = sorted(
+    received.map((r) => r.at - (published.get(eventKey(r.requestId, r.status)) ?? NaN)).filter((v) => !Number.isNaN(v)),
+  );
   const expected = SUBSCRIBERS * measured.size * 4;
   // Each follow-up execution reads its request by id in the request subgraph.
   const followUps = system.queries.request.filter((sql) => /"request"\."Request"\."id" IN/.test(sql)).length;
-  console.log(`live bench: ${SUBSCRIBERS} subscribers over ${PROCESSES} client processes, ${expected / SUBSCRIBERS} events ${RATE ? `at ${RATE}/s` : 'as fast as the writes go'} (after one warm-up request)`);
-  console.log(`  delivered ${received.length} of ${expected} (${((received.length / expected) * 100).toFixed(1)}%), ${(received.length / seconds).toFixed(0)} deliveries/s`);
-  console.log(`  publish→client latency p50 ${percentile(fromPublish, 50)} ms, p99 ${percentile(fromPublish, 99)} ms, max ${fromPublish.at(-1)} ms (target p99 < 50 ms)`);
-  console.log(`  commit→client latency  p50 ${percentile(fromCommit, 50)} ms, p99 ${percentile(fromCommit, 99)} ms (adds the outbox relay)`);
-  console.log(`  follow-up executions per event: ${(followUps / (expected / SUBSCRIBERS)).toFixed(2)} (same selection for all ${SUBSCRIBERS} subscribers; one per gateway)`);
+  console.log(
+    `live bench: ${SUBSCRIBERS} subscribers over ${PROCESSES} client processes, ${expected / SUBSCRIBERS} events ${RATE ? `at ${RATE}/s` : 'as fast as the writes go'} (after one warm-up request)`,
+  );
+  console.log(
+    `  delivered ${received.length} of ${expected} (${((received.length / expected) * 100).toFixed(1)}%), ${(received.length / seconds).toFixed(0)} deliveries/s`,
+  );
+  console.log(
+    `  publish→client latency p50 ${percentile(fromPublish, 50)} ms, p99 ${percentile(fromPublish, 99)} ms, max ${fromPublish.at(-1)} ms (target p99 < 50 ms)`,
+  );
+  console.log(
+    `  commit→client latency  p50 ${percentile(fromCommit, 50)} ms, p99 ${percentile(fromCommit, 99)} ms (adds the outbox relay)`,
+  );
+  console.log(
+    `  follow-up executions per event: ${(followUps / (expected / SUBSCRIBERS)).toFixed(2)} (same selection for all ${SUBSCRIBERS} subscribers; one per gateway)`,
+  );
   /** RSS the subscribers added, per 1,000 of them (a gateway's share: SUBSCRIBERS / GATEWAYS). */
   const perThousand = (a: { rssMiB: number }, i: number) => ((a.rssMiB - idle[i]!) / (SUBSCRIBERS / GATEWAYS)) * 1000;
   after.forEach((a, i) =>
-    console.log(`  gateway process ${i + 1}/${GATEWAYS}: CPU ${(((a.cpuSeconds - before[i]!.cpuSeconds) / seconds) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s, RSS ${a.rssMiB.toFixed(0)} MiB (idle ${idle[i]!.toFixed(0)}: ${perThousand(a, i).toFixed(1)} MiB per 1,000 subscribers)`),
+    console.log(
+      `  gateway process ${i + 1}/${GATEWAYS}: CPU ${(((a.cpuSeconds - before[i]!.cpuSeconds) / seconds) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s, RSS ${a.rssMiB.toFixed(0)} MiB (idle ${idle[i]!.toFixed(0)}: ${perThousand(a, i).toFixed(1)} MiB per 1,000 subscribers)`,
+    ),
   );
-  console.log(`  elsewhere: subgraphs + writes ${((((benchCpu.user + benchCpu.system) / 1e6) / seconds) * 100).toFixed(0)}%, client processes ${((clientCpu / seconds) * 100).toFixed(0)}% of one core`);
+  console.log(
+    `  elsewhere: subgraphs + writes ${(((benchCpu.user + benchCpu.system) / 1e6 / seconds) * 100).toFixed(0)}%, client processes ${((clientCpu / seconds) * 100).toFixed(0)}% of one core`,
+  );
   const file = writeResult(SUBSCRIBERS === 1000 && GATEWAYS === 1 ? 'live' : `live-${SUBSCRIBERS}-over-${GATEWAYS}`, {
     subscribers: SUBSCRIBERS,
     events: expected / SUBSCRIBERS,
@@ -148,7 +193,12 @@ async function main() {
     publishToClientMs: { p50: percentile(fromPublish, 50), p99: percentile(fromPublish, 99), max: fromPublish.at(-1) },
     commitToClientMs: { p50: percentile(fromCommit, 50), p99: percentile(fromCommit, 99) },
     followUpsPerEvent: followUps / (expected / SUBSCRIBERS),
-    gateways: after.map((a, i) => ({ cpuPercentOfOneCore: ((a.cpuSeconds - before[i]!.cpuSeconds) / seconds) * 100, rssMiB: a.rssMiB, idleRssMiB: idle[i], rssMiBPerThousandSubscribers: perThousand(a, i) })),
+    gateways: after.map((a, i) => ({
+      cpuPercentOfOneCore: ((a.cpuSeconds - before[i]!.cpuSeconds) / seconds) * 100,
+      rssMiB: a.rssMiB,
+      idleRssMiB: idle[i],
+      rssMiBPerThousandSubscribers: perThousand(a, i),
+    })),
   });
   console.log(`  written to ${path.relative(process.cwd(), file)}`);
   await Promise.all(gateways.map(stopProcess));

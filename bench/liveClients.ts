@@ -18,11 +18,18 @@ export interface Received {
 
 process.on('disconnect', () => process.exit(0)); // the bench ended, however: nothing to report to
 process.send?.({ type: 'started' });
-process.once('message', async (message: { url: string; token: string; count: number }) => {
+process.once('message', (message: { url: string; token: string; count: number }) => {
   const received: Received[] = [];
   // Opened all at once, a connect storm larger than the server's accept backlog: like dashboards, they retry (graphql-ws' randomised back-off).
   const clients = Array.from({ length: message.count }, () =>
-    createClient({ url: message.url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${message.token}` }, retryAttempts: 5, lazy: false, onNonLazyError: () => undefined }),
+    createClient({
+      url: message.url,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${message.token}` },
+      retryAttempts: 5,
+      lazy: false,
+      onNonLazyError: () => undefined,
+    }),
   );
   // Ready once every client connected or gave up: the parent is told how many failed, and why.
   let connected = 0;
@@ -35,7 +42,12 @@ process.once('message', async (message: { url: string; token: string; count: num
       {
         next: (value: any) => {
           const change = value.data.requestStatusChanged;
-          received.push({ requestId: change.request.id, status: change.status, committedAt: Date.parse(change.at), at: Date.now() });
+          received.push({
+            requestId: change.request.id,
+            status: change.status,
+            committedAt: Date.parse(change.at),
+            at: Date.now(),
+          });
         },
         // Retries exhausted (or refused): this subscriber never gets its events.
         error: (err: unknown) => {
@@ -54,11 +66,12 @@ process.once('message', async (message: { url: string; token: string; count: num
       settle();
     });
   }
-  process.on('message', async (command: { type: string }) => {
+  process.on('message', (command: { type: string }) => {
     if (command.type === 'count') return process.send!({ type: 'count', count: received.length });
     if (command.type !== 'report') return;
-    await Promise.all(clients.map((c) => c.dispose()));
     // Exit only once the report is through the IPC channel: it can be large.
-    process.send!({ type: 'report', received }, () => process.exit(0));
+    void Promise.all(clients.map((c) => c.dispose())).then(() =>
+      process.send!({ type: 'report', received }, () => process.exit(0)),
+    );
   });
 });

@@ -8,8 +8,15 @@ import type { Received } from './liveClients';
  * i-th process on `wsUrls[i % n]`, as a load balancer spreads them), each with
  * the token `tokenOf()` gives it; resolves once all are subscribed.
  */
-export async function openScreens(wsUrls: readonly string[], tokenOf: () => string, count: number, processes: number): Promise<ChildProcess[]> {
-  const children = Array.from({ length: processes }, () => fork(path.join(__dirname, 'liveClients.ts'), [], { execArgv: ['--conditions=typescript', '--import', 'tsx'] }));
+export async function openScreens(
+  wsUrls: readonly string[],
+  tokenOf: () => string,
+  count: number,
+  processes: number,
+): Promise<ChildProcess[]> {
+  const children = Array.from({ length: processes }, () =>
+    fork(path.join(__dirname, 'liveClients.ts'), [], { execArgv: ['--conditions=typescript', '--import', 'tsx'] }),
+  );
   await Promise.all(
     children.map((child, i) => {
       const share = Math.floor(count / processes) + (i < count % processes ? 1 : 0);
@@ -19,7 +26,11 @@ export async function openScreens(wsUrls: readonly string[], tokenOf: () => stri
           if (m.type !== 'ready') return;
           if (!m.failed?.length) return resolve();
           const reasons = [...new Set(m.failed)].slice(0, 5).join('; ');
-          reject(new Error(`${m.failed.length} of ${share} subscribers of client process ${i + 1} could not connect (closed with: ${reasons})`));
+          reject(
+            new Error(
+              `${m.failed.length} of ${share} subscribers of client process ${i + 1} could not connect (closed with: ${reasons})`,
+            ),
+          );
         });
       });
     }),
@@ -33,7 +44,10 @@ export const collectReceived = (children: readonly ChildProcess[]) =>
     children.map(
       (child) =>
         new Promise<Received[]>((resolve) => {
-          child.on('message', (m: { type: string; received: Received[] }) => m.type === 'report' && resolve(m.received));
+          child.on(
+            'message',
+            (m: { type: string; received: Received[] }) => m.type === 'report' && resolve(m.received),
+          );
           child.send({ type: 'report' });
         }),
     ),

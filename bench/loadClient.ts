@@ -17,7 +17,9 @@ export interface LoadOrder {
 }
 
 let turn = 0;
-process.on('message', async (order: LoadOrder) => {
+process.on('message', (order: LoadOrder) => void run(order));
+
+async function run(order: LoadOrder) {
   const result = await autocannon({
     url: order.url,
     connections: order.connections,
@@ -35,7 +37,9 @@ process.on('message', async (order: LoadOrder) => {
                 return {
                   ...request,
                   ...(token ? { headers: { ...request.headers, authorization: `Bearer ${token}` } } : {}),
-                  ...(order.unique ? { body: JSON.stringify({ query, variables: { unique: `${Date.now()}-${Math.random()}` } }) } : {}),
+                  ...(order.unique
+                    ? { body: JSON.stringify({ query, variables: { unique: `${Date.now()}-${Math.random()}` } }) }
+                    : {}),
                 };
               },
             },
@@ -44,5 +48,5 @@ process.on('message', async (order: LoadOrder) => {
       : {}),
   });
   process.send!(result);
-});
+}
 process.send?.({ ready: true });

@@ -27,7 +27,13 @@ interface Call {
   readonly code: string;
 }
 
-async function call(system: TestSystem, calls: Call[], token: string, query: string, variables: object = {}): Promise<any> {
+async function call(
+  system: TestSystem,
+  calls: Call[],
+  token: string,
+  query: string,
+  variables: object = {},
+): Promise<any> {
   const startedAt = Date.now();
   try {
     const res = await fetch(system.gatewayUrl, {
@@ -52,7 +58,16 @@ async function wardLoad(system: TestSystem, medicineId: string, calls: Call[], r
   const toAccept: string[] = [];
   const nurses = async () => {
     while (running()) {
-      const data = await call(system, calls, nurse, CREATE, { input: { kind: 'MEDICINE', medicineId, dispenserId: UTI_A, quantity: 1, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' } });
+      const data = await call(system, calls, nurse, CREATE, {
+        input: {
+          kind: 'MEDICINE',
+          medicineId,
+          dispenserId: UTI_A,
+          quantity: 1,
+          patient: { identifier: 'MRN-1001' },
+          orderId: 'RX-1001',
+        },
+      });
       if (data) toAccept.push(data.createRequest.id);
       await sleep(100);
     }
@@ -77,7 +92,12 @@ runBench(async () => {
   const database = TcpProxy.toDatabase();
   await database.start();
   const system = await startTestSystem({ production: true, databaseProxy: database, userStatusTtlMs: 5_000 });
-  const results: { outageSeconds: number; callsDuringOutage: number; failedAfterRestore: number; recoverySeconds: number }[] = [];
+  const results: {
+    outageSeconds: number;
+    callsDuringOutage: number;
+    failedAfterRestore: number;
+    recoverySeconds: number;
+  }[] = [];
   try {
     const { rows } = await adminQuery(
       `SELECT id, "medicineId" FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" IS NOT NULL AND quantity > 0 ORDER BY quantity DESC LIMIT 1`,
@@ -108,7 +128,9 @@ runBench(async () => {
       };
       results.push(result);
       const codes = [...new Set(failed.map((c) => c.code))].join(', ') || 'none';
-      console.log(`outage ${outage} s: ${after.length} calls after the restore, ${failed.length} failed (${codes}); recovered in ${result.recoverySeconds} s`);
+      console.log(
+        `outage ${outage} s: ${after.length} calls after the restore, ${failed.length} failed (${codes}); recovered in ${result.recoverySeconds} s`,
+      );
     }
   } finally {
     await system.stop();
@@ -118,7 +140,9 @@ runBench(async () => {
   console.log(`wrote ${file}`);
   const slow = results.filter((r) => r.recoverySeconds > RECOVERY_LIMIT_S);
   if (slow.length) {
-    console.error(`recovery took longer than ${RECOVERY_LIMIT_S} s after outages of ${slow.map((r) => r.outageSeconds).join(', ')} s`);
+    console.error(
+      `recovery took longer than ${RECOVERY_LIMIT_S} s after outages of ${slow.map((r) => r.outageSeconds).join(', ')} s`,
+    );
     process.exitCode = 1;
   }
 });

@@ -25,7 +25,12 @@ interface GatewaysResult {
   readonly measuredAt: string;
   readonly connections: number;
   readonly classes: readonly { readonly name: string; readonly runs: readonly Run[] }[];
-  readonly pages: readonly { readonly size: number; readonly requestsPerSecond: number; readonly p99Ms: number; readonly sqlQueriesPerOperation: number }[];
+  readonly pages: readonly {
+    readonly size: number;
+    readonly requestsPerSecond: number;
+    readonly p99Ms: number;
+    readonly sqlQueriesPerOperation: number;
+  }[];
 }
 
 interface WritesResult {
@@ -54,7 +59,11 @@ interface LiveResult {
   readonly expected: number;
   readonly publishToClientMs: { readonly p50: number; readonly p99: number };
   readonly followUpsPerEvent: number;
-  readonly gateways: readonly { readonly cpuPercentOfOneCore: number; readonly rssMiB: number; readonly rssMiBPerThousandSubscribers: number }[];
+  readonly gateways: readonly {
+    readonly cpuPercentOfOneCore: number;
+    readonly rssMiB: number;
+    readonly rssMiBPerThousandSubscribers: number;
+  }[];
 }
 
 const OURS = 'Asky, one process';
@@ -64,7 +73,9 @@ const cell = (r: Run | undefined, bold: boolean) => {
   if (!r) return '—';
   const rps = bold ? `**${n(r.requestsPerSecond)}**` : n(r.requestsPerSecond);
   const machine = r.machineMsPerRequest === undefined ? '' : `, ${r.machineMsPerRequest.toFixed(2)} ms machine-wide`;
-  return r.cpuPercent === undefined ? `${rps} req/s` : `${rps} req/s, ${((r.cpuPercent * 10) / r.requestsPerSecond).toFixed(2)} ms CPU, ${n(r.requestsPerCoreSecond!)}/core-s${machine}`;
+  return r.cpuPercent === undefined
+    ? `${rps} req/s`
+    : `${rps} req/s, ${((r.cpuPercent * 10) / r.requestsPerSecond).toFixed(2)} ms CPU, ${n(r.requestsPerCoreSecond!)}/core-s${machine}`;
 };
 
 /** The gateway table and ratios, as markdown. */
@@ -75,14 +86,27 @@ function renderGateways(result: GatewaysResult): string {
     '',
     `| query | ${targets.map((t) => (t === OURS ? `**${t}**` : t)).join(' | ')} |`,
     `| --- | ${targets.map(() => '---').join(' | ')} |`,
-    ...result.classes.map((c) => `| ${c.name} | ${targets.map((t) => cell(c.runs.find((r) => r.target === t), t === OURS)).join(' | ')} |`),
+    ...result.classes.map(
+      (c) =>
+        `| ${c.name} | ${targets
+          .map((t) =>
+            cell(
+              c.runs.find((r) => r.target === t),
+              t === OURS,
+            ),
+          )
+          .join(' | ')} |`,
+    ),
     '',
     'Asky (one process) / each peer, in req/s (target ≥ 1.0) · in machine-wide CPU per request (target ≤ 1.0):',
     '',
     ...result.classes.map((c) => {
       const ours = c.runs.find((r) => r.target === OURS)!;
       const peers = c.runs.filter((r) => r.target !== OURS && r.cpuPercent !== undefined);
-      const machine = (p: Run) => (ours.machineMsPerRequest && p.machineMsPerRequest ? (ours.machineMsPerRequest / p.machineMsPerRequest).toFixed(2) : '—');
+      const machine = (p: Run) =>
+        ours.machineMsPerRequest && p.machineMsPerRequest
+          ? (ours.machineMsPerRequest / p.machineMsPerRequest).toFixed(2)
+          : '—';
       return `- ${c.name}: ${peers.map((p) => `${p.target} ${(ours.requestsPerSecond / p.requestsPerSecond).toFixed(2)} · ${machine(p)}`).join('; ')}`;
     }),
     '',
@@ -103,13 +127,19 @@ function renderWrites(result: WritesResult): string {
 function renderLive(results: readonly LiveResult[]): string {
   return results
     .map((r) => {
-      const gateways = r.gateways.map((g) => `${g.cpuPercentOfOneCore.toFixed(0)} % of a core, RSS ${n(g.rssMiB)} MiB (${g.rssMiBPerThousandSubscribers.toFixed(0)} MiB per 1,000 subscribers)`).join('; ');
+      const gateways = r.gateways
+        .map(
+          (g) =>
+            `${g.cpuPercentOfOneCore.toFixed(0)} % of a core, RSS ${n(g.rssMiB)} MiB (${g.rssMiBPerThousandSubscribers.toFixed(0)} MiB per 1,000 subscribers)`,
+        )
+        .join('; ');
       return `- ${n(r.subscribers)} subscribers over ${r.gateways.length} gateway${r.gateways.length > 1 ? 's' : ''}, ${r.events} events at ${r.ratePerSecond}/s (${when(r.measuredAt)}): ${n(r.delivered)} of ${n(r.expected)} delivered, publish→client p50 ${r.publishToClientMs.p50} ms, **p99 ${r.publishToClientMs.p99} ms** (target < 50 ms at 1,000), ${r.followUpsPerEvent.toFixed(2)} follow-ups per event; gateway${r.gateways.length > 1 ? 's' : ''}: ${gateways}`;
     })
     .join('\n');
 }
 
-const read = <T>(file: string): T | undefined => (existsSync(path.join(RESULTS, file)) ? (JSON.parse(readFileSync(path.join(RESULTS, file), 'utf8')) as T) : undefined);
+const read = <T>(file: string): T | undefined =>
+  existsSync(path.join(RESULTS, file)) ? (JSON.parse(readFileSync(path.join(RESULTS, file), 'utf8')) as T) : undefined;
 
 /** Each README block and what renders it from bench/results (blocks whose results are missing are left as they are). */
 const BLOCKS: Record<string, () => string | undefined> = {
@@ -122,7 +152,10 @@ const BLOCKS: Record<string, () => string | undefined> = {
     return result && renderWrites(result);
   },
   live: () => {
-    const results = readdirSync(RESULTS).filter((f) => /^live(-.+)?\.json$/.test(f)).map((f) => read<LiveResult>(f)!).sort((a, b) => a.subscribers - b.subscribers);
+    const results = readdirSync(RESULTS)
+      .filter((f) => /^live(-.+)?\.json$/.test(f))
+      .map((f) => read<LiveResult>(f)!)
+      .sort((a, b) => a.subscribers - b.subscribers);
     return results.length ? renderLive(results) : undefined;
   },
 };

@@ -27,13 +27,21 @@ function growth(samples: number[]) {
   const quarter = Math.max(1, Math.floor(samples.length / 4));
   const warm = median(samples.slice(quarter, 2 * quarter));
   const end = median(samples.slice(-quarter));
-  return { warmMiB: Math.round(warm), endMiB: Math.round(end), peakMiB: Math.round(Math.max(...samples)), ratio: end / warm };
+  return {
+    warmMiB: Math.round(warm),
+    endMiB: Math.round(end),
+    peakMiB: Math.round(Math.max(...samples)),
+    ratio: end / warm,
+  };
 }
 
 async function main() {
   const system = await startTestSystem({ production: true, userStatusTtlMs: 10_000 });
   const port = await freePort();
-  const gateway = await startAskyGateway(system, port, { LIVE_CONNECTIONS_PER_USER: String(SUBSCRIBERS), LIVE_SUBSCRIPTIONS_PER_USER: String(SUBSCRIBERS) });
+  const gateway = await startAskyGateway(system, port, {
+    LIVE_CONNECTIONS_PER_USER: String(SUBSCRIBERS),
+    LIVE_SUBSCRIPTIONS_PER_USER: String(SUBSCRIBERS),
+  });
   const gatewayRss: number[] = [];
   const subgraphsRss: number[] = [];
   const subgraphsHeap: number[] = [];
@@ -57,7 +65,11 @@ async function main() {
     });
     // The subgraphs' process is judged by its live heap (collected before each sample, `--expose-gc`), the gateway's by RSS.
     const heapMeasured = subgraphsHeap.length > 0 && typeof globalThis.gc === 'function';
-    const memory = { gateway: growth(gatewayRss), subgraphs: growth(subgraphsRss), ...(heapMeasured ? { 'subgraphs heap after GC': growth(subgraphsHeap) } : {}) };
+    const memory = {
+      gateway: growth(gatewayRss),
+      subgraphs: growth(subgraphsRss),
+      ...(heapMeasured ? { 'subgraphs heap after GC': growth(subgraphsHeap) } : {}),
+    };
     const expectedEvents = report.created + report.accepted;
     const lost = {
       requests: report.created - report.stored,
@@ -69,18 +81,36 @@ async function main() {
     const judged = [memory.gateway, heapMeasured ? memory['subgraphs heap after GC']! : memory.subgraphs];
     const memoryOk = judged.every((m) => m.ratio <= GROWTH_BOUND);
     const ok = errors === 0 && Object.values(lost).every((n) => n === 0) && memoryOk;
-    console.log(`soak bench: ${SECONDS} s, 5 creates/s (each accepted), 10 dashboard reads/s, ${SUBSCRIBERS} live dashboards`);
-    console.log(`  ${report.calls} calls, ${errors} errors ${JSON.stringify(report.errors)}, retried ${JSON.stringify(report.retried)}`);
+    console.log(
+      `soak bench: ${SECONDS} s, 5 creates/s (each accepted), 10 dashboard reads/s, ${SUBSCRIBERS} live dashboards`,
+    );
+    console.log(
+      `  ${report.calls} calls, ${errors} errors ${JSON.stringify(report.errors)}, retried ${JSON.stringify(report.retried)}`,
+    );
     for (const sample of report.errorSamples) console.log(`    ${sample}`);
-    console.log(`  created ${report.created} / stored ${report.stored}; accepted ${report.accepted} / stored ${report.storedAccepted}`);
-    console.log(`  events on the broker ${report.brokerEvents} of ${expectedEvents}; live events missing over all dashboards: ${lost.liveEvents}`);
+    console.log(
+      `  created ${report.created} / stored ${report.stored}; accepted ${report.accepted} / stored ${report.storedAccepted}`,
+    );
+    console.log(
+      `  events on the broker ${report.brokerEvents} of ${expectedEvents}; live events missing over all dashboards: ${lost.liveEvents}`,
+    );
     for (const [name, m] of Object.entries(memory)) {
       const what = name.includes('heap') ? name : `${name} RSS`;
       const bound = judged.includes(m) ? `bound × ${GROWTH_BOUND}` : 'not judged';
-      console.log(`  ${what}: ${m.warmMiB} MiB warmed up → ${m.endMiB} MiB at the end (× ${m.ratio.toFixed(2)}, ${bound}), peak ${m.peakMiB} MiB`);
+      console.log(
+        `  ${what}: ${m.warmMiB} MiB warmed up → ${m.endMiB} MiB at the end (× ${m.ratio.toFixed(2)}, ${bound}), peak ${m.peakMiB} MiB`,
+      );
     }
     console.log(`  ${ok ? 'PASS' : 'FAIL'}: no error, nothing lost, memory within the bound`);
-    const file = writeResult('soak', { seconds: SECONDS, subscribers: SUBSCRIBERS, report, lost, memory, ok, samples: { gatewayRss, subgraphsRss, subgraphsHeap } });
+    const file = writeResult('soak', {
+      seconds: SECONDS,
+      subscribers: SUBSCRIBERS,
+      report,
+      lost,
+      memory,
+      ok,
+      samples: { gatewayRss, subgraphsRss, subgraphsHeap },
+    });
     console.log(`  written to ${path.relative(process.cwd(), file)}`);
     if (!ok) process.exitCode = 1;
   } finally {

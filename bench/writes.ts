@@ -23,7 +23,8 @@ const CONNECTIONS = env.int('BENCH_CONNECTIONS', 20, 1, 500);
 /** `BENCH_PROFILE=dir`: the gateway's CPU profile there. */
 const PROFILE = env.string('BENCH_PROFILE');
 // Each request its own idempotency key, so none is a retry of another.
-const CREATE = 'mutation ($unique: String) { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, clientKey: $unique, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }';
+const CREATE =
+  'mutation ($unique: String) { createRequest(input: { kind: MEDICINE, priority: URGENT, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, clientKey: $unique, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }';
 
 async function main() {
   const system = await startTestSystem({ production: true, userStatusTtlMs: 60_000 });
@@ -32,7 +33,10 @@ async function main() {
   const port = await freePort();
   const gateway = await startAskyGateway(system, port, {}, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []);
   const tapBus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: system.topology.exchange });
-  const tap = await tapBus.subscribe({ queue: `${system.topology.queuePrefix}bench.writes`, bindings: ['request.created'] });
+  const tap = await tapBus.subscribe({
+    queue: `${system.topology.queuePrefix}bench.writes`,
+    bindings: ['request.created'],
+  });
   const events = new Map<string, number>();
   void (async () => {
     for await (const delivery of tap) {
@@ -41,15 +45,29 @@ async function main() {
       delivery.ack();
     }
   })();
-  const loader = fork(path.join(__dirname, 'loadClient.ts'), [], { execArgv: ['--conditions=typescript', '--import', 'tsx'] });
+  const loader = fork(path.join(__dirname, 'loadClient.ts'), [], {
+    execArgv: ['--conditions=typescript', '--import', 'tsx'],
+  });
   await new Promise((resolve) => loader.once('message', resolve));
-  const count = async () => Number((await adminQuery('SELECT count(*) AS n FROM request."Request"', system.database.url)).rows[0].n);
-  const backlog = async () => Number((await adminQuery('SELECT count(*) AS n FROM request."OutboxEvent" WHERE "sentAt" IS NULL', system.database.url)).rows[0].n);
+  const count = async () =>
+    Number((await adminQuery('SELECT count(*) AS n FROM request."Request"', system.database.url)).rows[0].n);
+  const backlog = async () =>
+    Number(
+      (await adminQuery('SELECT count(*) AS n FROM request."OutboxEvent" WHERE "sentAt" IS NULL', system.database.url))
+        .rows[0].n,
+    );
   const processes = { gateway: gateway.pid, 'subgraphs (bench process)': process.pid, 'load generator': loader.pid };
   const load = (url: string, seconds: number) =>
     new Promise<autocannon.Result>((resolve) => {
       loader.once('message', resolve);
-      loader.send({ url, body: JSON.stringify({ query: CREATE }), token: nurse, connections: CONNECTIONS, seconds, unique: true } satisfies LoadOrder);
+      loader.send({
+        url,
+        body: JSON.stringify({ query: CREATE }),
+        token: nurse,
+        connections: CONNECTIONS,
+        seconds,
+        unique: true,
+      } satisfies LoadOrder);
     });
 
   const delivered = () => [...events.values()].reduce((a, b) => a + b, 0);
@@ -73,7 +91,12 @@ async function main() {
     const groupsAfter = await cpuByGroup(processes, databaseCpu);
     const answered = result.requests.total;
     // CPU milliseconds each create cost, by where it went (relay and broker work of the run included).
-    const cpuMsPerCreate = Object.fromEntries(Object.keys(groupsAfter).map((group) => [group, ((groupsAfter[group]! - (groupsBefore[group] ?? 0)) * 1000) / answered]));
+    const cpuMsPerCreate = Object.fromEntries(
+      Object.keys(groupsAfter).map((group) => [
+        group,
+        ((groupsAfter[group]! - (groupsBefore[group] ?? 0)) * 1000) / answered,
+      ]),
+    );
     const loadEnded = Date.now();
     await new Promise((r) => setTimeout(r, 500)); // requests still in flight when the load stopped
     const created = (await count()) - before;
@@ -93,16 +116,32 @@ async function main() {
   };
   try {
     // Straight to the request subgraph (it checks the token itself), then through the gateway, as clients do.
-    const runs = [await measure('request subgraph, direct', system.subgraphUrls.request), await measure('through the gateway', `http://127.0.0.1:${port}/graphql`)];
+    const runs = [
+      await measure('request subgraph, direct', system.subgraphUrls.request),
+      await measure('through the gateway', `http://127.0.0.1:${port}/graphql`),
+    ];
     console.log(`writes bench: createRequest, ${CONNECTIONS} connections, ${SECONDS} s each`);
     for (const run of runs) {
       const machineMs = run.cpuMsPerCreate.machine!;
-      console.log(`  ${run.target}: ${run.createdPerSecond.toFixed(0)} requests created/s (target ≥ 1,000 through the gateway), p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, ${run.failed} failed`);
-      console.log(`    created ${run.created}, events delivered ${run.delivered} (${run.duplicates} duplicated), outbox drained ${run.drainedMs} ms after the load`);
-      console.log(`    CPU per create: ${machineMs.toFixed(2)} ms on the whole machine (${cpus().length} cores: at most ~${Math.round((cpus().length * 1000) / machineMs)} creates/s here) —`);
-      console.log(`      ${Object.entries(run.cpuMsPerCreate).filter(([group]) => group !== 'machine').map(([group, ms]) => `${group} ${ms.toFixed(2)}`).join(', ')} ms`);
+      console.log(
+        `  ${run.target}: ${run.createdPerSecond.toFixed(0)} requests created/s (target ≥ 1,000 through the gateway), p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, ${run.failed} failed`,
+      );
+      console.log(
+        `    created ${run.created}, events delivered ${run.delivered} (${run.duplicates} duplicated), outbox drained ${run.drainedMs} ms after the load`,
+      );
+      console.log(
+        `    CPU per create: ${machineMs.toFixed(2)} ms on the whole machine (${cpus().length} cores: at most ~${Math.round((cpus().length * 1000) / machineMs)} creates/s here) —`,
+      );
+      console.log(
+        `      ${Object.entries(run.cpuMsPerCreate)
+          .filter(([group]) => group !== 'machine')
+          .map(([group, ms]) => `${group} ${ms.toFixed(2)}`)
+          .join(', ')} ms`,
+      );
     }
-    console.log(`  through the gateway / direct: ${(runs[1]!.createdPerSecond / runs[0]!.createdPerSecond).toFixed(2)}`);
+    console.log(
+      `  through the gateway / direct: ${(runs[1]!.createdPerSecond / runs[0]!.createdPerSecond).toFixed(2)}`,
+    );
     const file = writeResult('writes', { connections: CONNECTIONS, seconds: SECONDS, runs });
     console.log(`  written to ${path.relative(process.cwd(), file)}`);
   } finally {

@@ -82,7 +82,8 @@ class IntrospectionClient extends pg.Client {
     const callback = args.at(-1);
     if (typeof callback === 'function') {
       // pg.Pool#query passes a callback
-      args[args.length - 1] = (err: unknown, result: unknown) => callback(err, result && reportCatalogTypesAsText(result));
+      args[args.length - 1] = (err: unknown, result: unknown) =>
+        callback(err, result && reportCatalogTypesAsText(result));
     }
     const result = (super.query as (...a: unknown[]) => unknown)(...args);
     return result instanceof Promise ? result.then(reportCatalogTypesAsText) : result;

@@ -18,7 +18,13 @@ async function main() {
     supergraphSdl: readFileSync(process.env.SUPERGRAPH_FILE!, 'utf8'),
     buildService: ({ url }) =>
       new (class extends RemoteGraphQLDataSource<Context> {
-        override willSendRequest({ request, context }: { request: { http?: { headers: { set(k: string, v: string): void } } }; context: Context }) {
+        override willSendRequest({
+          request,
+          context,
+        }: {
+          request: { http?: { headers: { set(k: string, v: string): void } } };
+          context: Context;
+        }) {
           if (context.authorization) request.http?.headers.set('authorization', context.authorization);
         }
       })({ url }),

@@ -18,7 +18,8 @@ const PACKAGE = '@grafbase/cli-x86_64-unknown-linux-musl';
 
 /** The binary, or why there is none here. */
 export function grafbaseBinary(): { file: string } | { missing: string } {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return { missing: `${PACKAGE} ships for linux x64 only (this is ${process.platform} ${process.arch})` };
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    return { missing: `${PACKAGE} ships for linux x64 only (this is ${process.platform} ${process.arch})` };
   let file: string;
   try {
     file = path.join(path.dirname(require.resolve(`${PACKAGE}/package.json`)), 'grafbase');
@@ -34,7 +35,11 @@ export function grafbaseBinary(): { file: string } | { missing: string } {
  * @inaccessible type even when the field is @inaccessible too, which Apollo's allows.
  */
 function withoutInaccessibleFields(sdl: string): string {
-  return print(visit(parse(sdl), { FieldDefinition: (field) => (field.directives?.some((d) => d.name.value === 'inaccessible') ? null : undefined) }));
+  return print(
+    visit(parse(sdl), {
+      FieldDefinition: (field) => (field.directives?.some((d) => d.name.value === 'inaccessible') ? null : undefined),
+    }),
+  );
 }
 
 export function startGrafbase(file: string, system: TestSystem, port: number): Promise<ChildProcess> {
@@ -42,9 +47,20 @@ export function startGrafbase(file: string, system: TestSystem, port: number): P
   const root = path.join(__dirname, '../..');
   const subgraphs = SUBGRAPHS.map((name) => {
     const schema = path.join(dir, `${name}.graphql`);
-    writeFileSync(schema, withoutInaccessibleFields(readFileSync(path.join(root, 'subgraphs', name, 'schema.graphql'), 'utf8')));
+    writeFileSync(
+      schema,
+      withoutInaccessibleFields(readFileSync(path.join(root, 'subgraphs', name, 'schema.graphql'), 'utf8')),
+    );
     return `[subgraphs.${name}]\nurl = "${system.subgraphUrls[name]}"\nschema_path = "${schema}"\n`;
   });
-  writeFileSync(path.join(dir, 'grafbase.toml'), `${subgraphs.join('\n')}\n[[headers]]\nrule = "forward"\nname = "authorization"\n`);
-  return startBinary(file, ['dev', '-c', path.join(dir, 'grafbase.toml'), '-p', String(port)], {}, answersGraphQL(`http://127.0.0.1:${port}/graphql`));
+  writeFileSync(
+    path.join(dir, 'grafbase.toml'),
+    `${subgraphs.join('\n')}\n[[headers]]\nrule = "forward"\nname = "authorization"\n`,
+  );
+  return startBinary(
+    file,
+    ['dev', '-c', path.join(dir, 'grafbase.toml'), '-p', String(port)],
+    {},
+    answersGraphQL(`http://127.0.0.1:${port}/graphql`),
+  );
 }

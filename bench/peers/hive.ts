@@ -17,7 +17,9 @@ const gateway = createGatewayRuntime({
   propagateHeaders: {
     // Served by node:http, the client's request is the Node one (headers as an object).
     fromClientToSubgraphs: ({ request, context }) => {
-      const headers = (request as { headers?: unknown } | undefined)?.headers ?? (context as { req?: { headers?: unknown } })?.req?.headers;
+      const headers =
+        (request as { headers?: unknown } | undefined)?.headers ??
+        (context as { req?: { headers?: unknown } })?.req?.headers;
       // A Fetch Headers (from whichever implementation) or Node's plain object.
       const value =
         typeof (headers as Headers | undefined)?.get === 'function'
@@ -27,6 +29,6 @@ const gateway = createGatewayRuntime({
     },
   },
 });
-const server = createServer(gateway);
+const server = createServer((req, res) => void gateway(req, res));
 server.listen(Number(process.env.PORT), '127.0.0.1');
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -57,7 +57,9 @@ const within = <T>(promise: Promise<T>, ms: number, otherwise: T): Promise<T> =>
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 };
 
-export function coalesceIdenticalQueries<TContext extends BaseContext>(options: CoalescingOptions<TContext>): QueryCoalescing<TContext> {
+export function coalesceIdenticalQueries<TContext extends BaseContext>(
+  options: CoalescingOptions<TContext>,
+): QueryCoalescing<TContext> {
   const maxWaitMs = options.maxWaitMs ?? 10_000;
   /** Queries in flight by caller and query; a leader leaves once it has answered, or when closed. */
   const leaders = new Map<string, Leader>();
@@ -87,7 +89,10 @@ export function coalesceIdenticalQueries<TContext extends BaseContext>(options: 
             const data = await within(leader.answer, maxWaitMs, null);
             if (!data) return null; // the first one failed or is late: this one runs on its own
             ctx.logger.debug?.(JSON.stringify({ requestId, answeredWith: leader.requestId }));
-            return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data } } };
+            return {
+              http: { status: undefined, headers: new HeaderMap() },
+              body: { kind: 'single', singleResult: { data } },
+            };
           }
           const own: Leader = { caller, requestId, answer: new Promise<Data | null>((resolve) => (settle = resolve)) };
           leaders.set(key, own);

@@ -49,7 +49,11 @@ export function composeSupergraph(): Composition {
 if (require.main === module) {
   const { supergraphSdl, apiSchemaSdl, hints } = composeSupergraph();
   for (const hint of hints) process.stderr.write(`hint ${hint}\n`);
-  for (const [file, sdl] of [[SUPERGRAPH_PATH, supergraphSdl], [K8S_SUPERGRAPH_PATH, supergraphSdl], [API_SCHEMA_PATH, apiSchemaSdl]] as const) {
+  for (const [file, sdl] of [
+    [SUPERGRAPH_PATH, supergraphSdl],
+    [K8S_SUPERGRAPH_PATH, supergraphSdl],
+    [API_SCHEMA_PATH, apiSchemaSdl],
+  ] as const) {
     writeFileSync(file, sdl);
     process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
   }

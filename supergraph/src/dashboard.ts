@@ -24,7 +24,9 @@ export function dashboardRoutes(app: Express): void {
     next();
   });
   // Relative URLs in the page need the trailing slash (express matches both forms).
-  app.get('/dashboard', (req, res, next) => (req.originalUrl.split('?')[0]!.endsWith('/') ? next() : res.redirect(301, '/dashboard/')));
+  app.get('/dashboard', (req, res, next) =>
+    req.originalUrl.split('?')[0]!.endsWith('/') ? next() : res.redirect(301, '/dashboard/'),
+  );
   app.use('/dashboard/vendor/graphql-ws', express.static(GRAPHQL_WS_DIR, { maxAge: '1h' }));
   app.use('/dashboard', express.static(DASHBOARD_DIR, { maxAge: 0 }));
 }

@@ -32,7 +32,9 @@ async function fetchWithin(timeoutMs: number, url: string, init: RequestInit): P
     return new Response(await response.arrayBuffer(), response);
   } catch {
     if (hangUp?.aborted) throw callerGone();
-    throw serviceUnavailable(`A service behind the gateway ${timeout.aborted ? `did not answer within ${timeoutMs} ms` : 'could not be reached'}; try again shortly`);
+    throw serviceUnavailable(
+      `A service behind the gateway ${timeout.aborted ? `did not answer within ${timeoutMs} ms` : 'could not be reached'}; try again shortly`,
+    );
   }
 }
 

@@ -1,4 +1,14 @@
-import { checkEnv, connectEvents, createLogger, DEFAULT_AMQP_URL, GATEWAY_PROCESS_ENV, loadEventsConfig, loadGatewayConfig, loadTokenConfig, runMain } from '@asky/shared';
+import {
+  checkEnv,
+  connectEvents,
+  createLogger,
+  DEFAULT_AMQP_URL,
+  GATEWAY_PROCESS_ENV,
+  loadEventsConfig,
+  loadGatewayConfig,
+  loadTokenConfig,
+  runMain,
+} from '@asky/shared';
 import { createGateway } from './server';
 import { readSupergraphFile } from './supergraphFile';
 

@@ -7,7 +7,14 @@
 import type { Express } from 'express';
 
 /** What pyxis answers that the caller needs too. */
-const PASSED_HEADERS = ['content-type', 'cache-control', 'content-security-policy', 'x-content-type-options', 'retry-after', 'www-authenticate'];
+const PASSED_HEADERS = [
+  'content-type',
+  'cache-control',
+  'content-security-policy',
+  'x-content-type-options',
+  'retry-after',
+  'www-authenticate',
+];
 
 export function labelRoutes(app: Express, pyxisGraphqlUrl: string): void {
   const base = new URL('/', pyxisGraphqlUrl);
@@ -15,7 +22,8 @@ export function labelRoutes(app: Express, pyxisGraphqlUrl: string): void {
     const cancelled = new AbortController();
     res.on('close', () => cancelled.abort());
     const headers: Record<string, string> = {};
-    for (const name of ['authorization', 'x-request-id']) if (typeof req.headers[name] === 'string') headers[name] = req.headers[name] as string;
+    for (const name of ['authorization', 'x-request-id'])
+      if (typeof req.headers[name] === 'string') headers[name] = req.headers[name] as string;
     try {
       const answer = await fetch(new URL(req.originalUrl, base), { headers, signal: cancelled.signal });
       res.status(answer.status);

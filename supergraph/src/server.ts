@@ -84,13 +84,18 @@ const subscriptionsOverWebSocketOnly: ApolloServerPlugin<GatewayContext> = {
     return {
       async didResolveOperation({ operation, request }) {
         if (!operation) {
-          const message = request.operationName ? `No operation named "${request.operationName}" in this document` : 'Must provide operationName if the document contains several operations';
+          const message = request.operationName
+            ? `No operation named "${request.operationName}" in this document`
+            : 'Must provide operationName if the document contains several operations';
           throw new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
         }
         if (operation.operation !== 'subscription') return;
-        throw new GraphQLError('Subscriptions are served over WebSocket: connect with graphql-ws to this same URL (ws:// or wss://)', {
-          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-        });
+        throw new GraphQLError(
+          'Subscriptions are served over WebSocket: connect with graphql-ws to this same URL (ws:// or wss://)',
+          {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          },
+        );
       },
     };
   },
@@ -118,12 +123,16 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
   const gateway = new ApolloGateway({
     supergraphSdl: deps.supergraphSdl ?? readSupergraphSdl(),
     buildService: ({ name, url }) =>
-      local[name] ? new InProcessDataSource(local[name], timeoutMs) : new AuthForwardingDataSource(urls[name] ?? url!, timeoutMs),
+      local[name]
+        ? new InProcessDataSource(local[name], timeoutMs)
+        : new AuthForwardingDataSource(urls[name] ?? url!, timeoutMs),
     logger: deps.logger,
   });
   const apiSchema = trackApiSchema(gateway);
   let live: Awaited<ReturnType<typeof startLive>> | undefined;
-  const callerRate = deps.requestsPerCaller ? new CallerRate(deps.requestsPerCaller, 'Too many operations from this caller') : undefined;
+  const callerRate = deps.requestsPerCaller
+    ? new CallerRate(deps.requestsPerCaller, 'Too many operations from this caller')
+    : undefined;
   const coalescing = coalesceIdenticalQueries<GatewayContext>({
     callerOf: (context) => (context.fresh ? undefined : (context.authorization ?? '')),
     requestIdOf: (context) => context.requestId,
@@ -145,10 +154,17 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     context: async (req) => {
       const authorization = headerValue(req.headers, 'authorization');
       const claims = await verified(verifier, authorization);
-      await callerRate?.take(claims ? `sub:${claims.sub}` : `address:${req.socket.remoteAddress}`).catch((err: unknown) => {
-        throw withHttpStatus(err);
-      });
-      return { authorization, clientAddress: req.socket.remoteAddress, requestId: requestIdOf(req), hangUp: hangUpSignal(req) };
+      await callerRate
+        ?.take(claims ? `sub:${claims.sub}` : `address:${req.socket.remoteAddress}`)
+        .catch((err: unknown) => {
+          throw withHttpStatus(err);
+        });
+      return {
+        authorization,
+        clientAddress: req.socket.remoteAddress,
+        requestId: requestIdOf(req),
+        hangUp: hangUpSignal(req),
+      };
     },
     // Ready = it can serve: its schema is loaded and its live updates still consume events. Not the
     // subgraphs' readiness (one subgraph down would take every gateway out of rotation, and the others' queries with it).
@@ -158,7 +174,8 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
       labelRoutes(app, deps.subgraphUrls.pyxis);
     },
     extend: deps.bus
-      ? async (apollo, server, guard) => (live = await startLive({
+      ? async (apollo, server, guard) =>
+          (live = await startLive({
             apollo,
             apiSchema,
             server,

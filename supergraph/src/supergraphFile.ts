@@ -11,6 +11,8 @@ export function readSupergraphFile(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`SUPERGRAPH_PATH=${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new ConfigError(
+      `SUPERGRAPH_PATH=${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
   }
 }

@@ -23,9 +23,15 @@ function session() {
     return current.token;
   };
   return async function freshAccessToken(): Promise<string> {
-    if (!current) return auth('mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken } }', { e: MOCK_USERS.pharmacist[0], p: MOCK_USERS.pharmacist[1] });
+    if (!current)
+      return auth(
+        'mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken } }',
+        { e: MOCK_USERS.pharmacist[0], p: MOCK_USERS.pharmacist[1] },
+      );
     if (Date.now() - current.at < 10_000) return current.token;
-    return auth('mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken } }', { t: current.refresh });
+    return auth('mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken } }', {
+      t: current.refresh,
+    });
   };
 }
 
@@ -46,13 +52,39 @@ it('keeps an Apollo Client subscription alive across token expiry, reconnecting 
   const client = new ApolloClient({ link, cache: new InMemoryCache() });
   const seen: string[] = [];
   const subscription = client
-    .subscribe({ query: gql`subscription { requestStatusChanged { status request { id } } }` })
-    .subscribe({ next: (result) => result.data && seen.push((result.data as { requestStatusChanged: { request: { id: string } } }).requestStatusChanged.request.id) });
+    .subscribe({
+      query: gql`
+        subscription {
+          requestStatusChanged {
+            status
+            request {
+              id
+            }
+          }
+        }
+      `,
+    })
+    .subscribe({
+      next: (result) =>
+        result.data &&
+        seen.push(
+          (result.data as { requestStatusChanged: { request: { id: string } } }).requestStatusChanged.request.id,
+        ),
+    });
   const create = async () => {
-    const body = await ctx.system.graphql('mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000002", dispenserId: "44444444-4444-4444-8444-000000000001", quantity: 1 }) { id } }', {}, { token: await ctx.system.login(...MOCK_USERS.nurse) });
+    const body = await ctx.system.graphql(
+      'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000002", dispenserId: "44444444-4444-4444-8444-000000000001", quantity: 1 }) { id } }',
+      {},
+      { token: await ctx.system.login(...MOCK_USERS.nurse) },
+    );
     return body.data.createRequest.id as string;
   };
-  const until = (done: () => boolean, ms: number) => eventually(async () => done(), (ok) => ok, ms);
+  const until = (done: () => boolean, ms: number) =>
+    eventually(
+      async () => done(),
+      (ok) => ok,
+      ms,
+    );
   try {
     // Subscribed for sure once one creation arrives.
     let first = '';

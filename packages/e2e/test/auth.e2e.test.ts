@@ -37,9 +37,14 @@ const SESSION = 'accessToken expiresIn refreshToken refreshExpiresIn user { id e
 const codeOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensions?.code;
 const me = (token: string, url?: string) => system.graphql('{ me { id email role } }', {}, { token, url });
 const login = (email: string, password: string) =>
-  system.graphql(`mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { ${SESSION} } }`, { email, password });
+  system.graphql(
+    `mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { ${SESSION} } }`,
+    { email, password },
+  );
 let registered = 0;
-async function register(role?: 'PHARMACIST' | 'TECHNICIAN'): Promise<{ email: string; password: string; id: string; token: string }> {
+async function register(
+  role?: 'PHARMACIST' | 'TECHNICIAN',
+): Promise<{ email: string; password: string; id: string; token: string }> {
   const email = `person${++registered}-${Date.now()}@asky.local`;
   const password = 'a sufficiently long passphrase';
   if (role) return system.createPerson(role, 'Staff Person');
@@ -51,7 +56,15 @@ async function register(role?: 'PHARMACIST' | 'TECHNICIAN'): Promise<{ email: st
 }
 
 /** A token like auth's, with `changes` applied. */
-function forge(changes: { claims?: object; key?: KeyObject | string; kid?: string; algorithm?: jwt.Algorithm; options?: jwt.SignOptions } = {}) {
+function forge(
+  changes: {
+    claims?: object;
+    key?: KeyObject | string;
+    kid?: string;
+    algorithm?: jwt.Algorithm;
+    options?: jwt.SignOptions;
+  } = {},
+) {
   const key = changes.key ?? newKey;
   return jwt.sign({ typ: 'user', role: 'ADMIN', ...changes.claims }, key, {
     algorithm: changes.algorithm ?? 'ES256',
@@ -69,7 +82,14 @@ describe('sessions', () => {
     const { token, id } = await register();
     const decoded = jwt.decode(token, { complete: true })!;
     expect(decoded.header).toMatchObject({ alg: 'ES256', kid: jwkThumbprint(newKey) });
-    expect(decoded.payload).toMatchObject({ sub: id, role: 'NURSE', typ: 'user', iss: 'asky-auth', aud: 'asky', jti: expect.any(String) });
+    expect(decoded.payload).toMatchObject({
+      sub: id,
+      role: 'NURSE',
+      typ: 'user',
+      iss: 'asky-auth',
+      aud: 'asky',
+      jti: expect.any(String),
+    });
     const { exp, iat } = decoded.payload as { exp: number; iat: number };
     expect(exp - iat).toBe(15 * 60);
     expect((await me(token)).data.me).toMatchObject({ id, role: 'NURSE' });
@@ -98,7 +118,10 @@ describe('sessions', () => {
 
   it('never stores a password in clear', async () => {
     const { email, password } = await register();
-    const { rows } = await adminQuery(`SELECT "passwordHash" FROM auth."User" WHERE email = '${email}'`, system.database.url);
+    const { rows } = await adminQuery(
+      `SELECT "passwordHash" FROM auth."User" WHERE email = '${email}'`,
+      system.database.url,
+    );
     expect(rows[0].passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
     expect(rows[0].passwordHash).not.toContain(password);
   });
@@ -119,14 +142,22 @@ describe('sessions', () => {
     expect(second.user.email).toBe('nurse@asky.local');
     expect(codeOf(await refresh(first.refreshToken))).toBe('UNAUTHENTICATED'); // replayed
     expect(codeOf(await refresh(second.refreshToken))).toBe('UNAUTHENTICATED'); // its whole family is revoked
-    const { rows } = await adminQuery(`SELECT count(*) FROM auth."RefreshToken" WHERE "tokenHash" LIKE '%${first.refreshToken}%'`, system.database.url);
+    const { rows } = await adminQuery(
+      `SELECT count(*) FROM auth."RefreshToken" WHERE "tokenHash" LIKE '%${first.refreshToken}%'`,
+      system.database.url,
+    );
     expect(rows[0].count).toBe('0'); // stored hashed
   });
 
   it('logs out: the refresh token stops working', async () => {
     const session = (await login(...MOCK_USERS.pharmacist)).data.login;
-    expect((await system.graphql('mutation ($t: String!) { logout(refreshToken: $t) }', { t: session.refreshToken })).data.logout).toBe(true);
-    const after = await system.graphql('mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken } }', { t: session.refreshToken });
+    expect(
+      (await system.graphql('mutation ($t: String!) { logout(refreshToken: $t) }', { t: session.refreshToken })).data
+        .logout,
+    ).toBe(true);
+    const after = await system.graphql('mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken } }', {
+      t: session.refreshToken,
+    });
     expect(codeOf(after)).toBe('UNAUTHENTICATED');
   });
 
@@ -142,12 +173,27 @@ describe('tokens every service rejects', () => {
   const publicPem = () => createPublicKey(newKey).export({ format: 'pem', type: 'spki' }).toString();
   const attacks: [string, () => string][] = [
     ['a tampered signature', () => forge().slice(0, -4) + 'AAAA'],
-    ['a tampered payload', () => { const [h, , s] = forge().split('.'); return `${h}.${Buffer.from(JSON.stringify({ sub: 'x', role: 'ADMIN', typ: 'user', iss: 'asky-auth', aud: 'asky', exp: 4e9 })).toString('base64url')}.${s}`; }],
+    [
+      'a tampered payload',
+      () => {
+        const [h, , s] = forge().split('.');
+        return `${h}.${Buffer.from(JSON.stringify({ sub: 'x', role: 'ADMIN', typ: 'user', iss: 'asky-auth', aud: 'asky', exp: 4e9 })).toString('base64url')}.${s}`;
+      },
+    ],
     ['an expired token', () => forge({ options: { expiresIn: -10 } })],
     ['a token for another audience', () => forge({ options: { audience: 'other-app' } })],
     ['a token from another issuer', () => forge({ options: { issuer: 'evil' } })],
-    ['alg none', () => { const [, p] = forge().split('.'); return `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.`; }],
-    ['HS256 signed with the public key', () => forge({ key: publicPem(), algorithm: 'HS256', kid: jwkThumbprint(newKey) })],
+    [
+      'alg none',
+      () => {
+        const [, p] = forge().split('.');
+        return `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.`;
+      },
+    ],
+    [
+      'HS256 signed with the public key',
+      () => forge({ key: publicPem(), algorithm: 'HS256', kid: jwkThumbprint(newKey) }),
+    ],
     ['an unknown kid', () => forge({ key: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey })],
   ];
 
@@ -169,19 +215,32 @@ describe('tokens every service rejects', () => {
   it('accepts a token of the previous key after rotation, until it expires', async () => {
     const token = forge({ key: oldKey });
     expect((await me(token)).data.me.email).toBe('admin@asky.local');
-    expect((await system.graphql('{ medicines { name } }', {}, { token, url: system.subgraphUrls.pyxis })).errors).toBeUndefined();
+    expect(
+      (await system.graphql('{ medicines { name } }', {}, { token, url: system.subgraphUrls.pyxis })).errors,
+    ).toBeUndefined();
   });
 
   it("stops a deactivated user's token everywhere, and the account's sessions", async () => {
     const person = await register('TECHNICIAN');
     const session = (await login(person.email, person.password)).data.login;
     const admin = await system.login(...MOCK_USERS.admin);
-    const off = await system.graphql('mutation ($id: ID!) { deactivateUser(id: $id) { active } }', { id: person.id }, { token: admin });
+    const off = await system.graphql(
+      'mutation ($id: ID!) { deactivateUser(id: $id) { active } }',
+      { id: person.id },
+      { token: admin },
+    );
     expect(off.data.deactivateUser.active).toBe(false);
     expect(codeOf(await me(person.token))).toBe('UNAUTHENTICATED');
-    expect(codeOf(await system.graphql('{ medicines { name } }', {}, { token: person.token, url: system.subgraphUrls.pyxis }))).toBe('UNAUTHENTICATED');
+    expect(
+      codeOf(
+        await system.graphql('{ medicines { name } }', {}, { token: person.token, url: system.subgraphUrls.pyxis }),
+      ),
+    ).toBe('UNAUTHENTICATED');
     expect(codeOf(await system.graphql('{ requests { id } }', {}, { token: person.token }))).toBe('UNAUTHENTICATED');
-    const refreshed = await system.graphql('mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken } }', { t: session.refreshToken });
+    const refreshed = await system.graphql(
+      'mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken } }',
+      { t: session.refreshToken },
+    );
     expect(codeOf(refreshed)).toBe('UNAUTHENTICATED');
     expect(codeOf(await login(person.email, person.password))).toBe('UNAUTHENTICATED');
   });
@@ -199,12 +258,20 @@ describe('service tokens', () => {
     expect((await tokenFor('wrong-secret-wrong-secret')).status).toBe(401);
     const body = (await (await tokenFor(SERVICE.secret)).json()) as { access_token: string; token_type: string };
     expect(body.token_type).toBe('Bearer');
-    expect(jwt.decode(body.access_token)).toMatchObject({ sub: `service:${SERVICE.id}`, typ: 'service', scope: 'users:read catalogue:read' });
+    expect(jwt.decode(body.access_token)).toMatchObject({
+      sub: `service:${SERVICE.id}`,
+      typ: 'service',
+      scope: 'users:read catalogue:read',
+    });
   });
 
   it('read users, but can neither act as a person nor use what people use', async () => {
     const { access_token: token } = (await (await tokenFor(SERVICE.secret)).json()) as { access_token: string };
-    const statuses = await system.graphql('{ userStatuses(ids: ["11111111-1111-4111-8111-000000000001"]) { role active } }', {}, { token, url: system.subgraphUrls.auth });
+    const statuses = await system.graphql(
+      '{ userStatuses(ids: ["11111111-1111-4111-8111-000000000001"]) { role active } }',
+      {},
+      { token, url: system.subgraphUrls.auth },
+    );
     expect(statuses.data.userStatuses).toEqual([{ role: 'NURSE', active: true }]);
     const createUser = await system.graphql(
       'mutation { createUser(input: { name: "Mallory", email: "m@asky.local", password: "a sufficiently long passphrase", role: ADMIN }) { id } }',
@@ -214,7 +281,9 @@ describe('service tokens', () => {
     expect(codeOf(createUser)).toBe('FORBIDDEN');
     expect(codeOf(await me(token, system.subgraphUrls.auth))).toBe('FORBIDDEN');
     expect(codeOf(await system.graphql('{ medicines { name } }', {}, { token }))).toBe('FORBIDDEN');
-    expect(codeOf(await system.graphql('{ requests { id } }', {}, { token, url: system.subgraphUrls.request }))).toBe('FORBIDDEN');
+    expect(codeOf(await system.graphql('{ requests { id } }', {}, { token, url: system.subgraphUrls.request }))).toBe(
+      'FORBIDDEN',
+    );
   });
 });
 
@@ -230,14 +299,22 @@ describe('roles', () => {
   it('keeps user management to ADMIN (FORBIDDEN for a nurse)', async () => {
     const nurse = await system.login(...MOCK_USERS.nurse);
     expect(codeOf(await system.graphql('{ users { id } }', {}, { token: nurse }))).toBe('FORBIDDEN');
-    const promote = await system.graphql('mutation { changeUserRole(id: "11111111-1111-4111-8111-000000000001", role: ADMIN) { role } }', {}, { token: nurse });
+    const promote = await system.graphql(
+      'mutation { changeUserRole(id: "11111111-1111-4111-8111-000000000001", role: ADMIN) { role } }',
+      {},
+      { token: nurse },
+    );
     expect(codeOf(promote)).toBe('FORBIDDEN');
   });
 
   it('refuses an account whose e-mail differs from another only by an invisible or look-alike character', async () => {
     const admin = await system.login(...MOCK_USERS.admin);
     const create = (email: string) =>
-      system.graphql('mutation ($input: CreateUserInput!) { createUser(input: $input) { email } }', { input: { name: 'Look Alike', email, password: 'a sufficiently long passphrase', role: 'NURSE' } }, { token: admin });
+      system.graphql(
+        'mutation ($input: CreateUserInput!) { createUser(input: $input) { email } }',
+        { input: { name: 'Look Alike', email, password: 'a sufficiently long passphrase', role: 'NURSE' } },
+        { token: admin },
+      );
     expect(codeOf(await create('nur\u200Bse@asky.local'))).toBe('CONFLICT'); // a zero-width space: the mock nurse's e-mail
     expect(codeOf(await create('\uFF4Eurse@asky.local'))).toBe('CONFLICT'); // a fullwidth n
     const cyrillic = await create('nurse@\u0430sky.local'); // a Cyrillic a
@@ -247,18 +324,30 @@ describe('roles', () => {
   it("applies a role change to the person's existing token at once", async () => {
     const person = await register('TECHNICIAN');
     const admin = await system.login(...MOCK_USERS.admin);
-    await system.graphql('mutation ($id: ID!) { changeUserRole(id: $id, role: PHARMACIST) { role } }', { id: person.id }, { token: admin });
+    await system.graphql(
+      'mutation ($id: ID!) { changeUserRole(id: $id, role: PHARMACIST) { role } }',
+      { id: person.id },
+      { token: admin },
+    );
     expect((await me(person.token)).data.me.role).toBe('PHARMACIST');
-    expect((await system.graphql('{ requests { id } }', {}, { token: person.token })).data.requests.length).toBeGreaterThan(0);
+    expect(
+      (await system.graphql('{ requests { id } }', {}, { token: person.token })).data.requests.length,
+    ).toBeGreaterThan(0);
   });
 
-  it("shows a nurse her own requests only, and staff all of them", async () => {
+  it('shows a nurse her own requests only, and staff all of them', async () => {
     const stranger = await register();
     expect((await system.graphql('{ requests { id } }', {}, { token: stranger.token })).data.requests).toEqual([]);
-    const mock = await system.graphql('{ request(id: "66666666-6666-4666-8666-000000000001") { id } }', {}, { token: stranger.token });
+    const mock = await system.graphql(
+      '{ request(id: "66666666-6666-4666-8666-000000000001") { id } }',
+      {},
+      { token: stranger.token },
+    );
     expect(mock.data.request).toBeNull();
     const nurse = await system.login(...MOCK_USERS.nurse);
-    expect((await system.graphql('{ requests { id } }', {}, { token: nurse })).data.requests.length).toBeGreaterThanOrEqual(8);
+    expect(
+      (await system.graphql('{ requests { id } }', {}, { token: nurse })).data.requests.length,
+    ).toBeGreaterThanOrEqual(8);
   });
 });
 
@@ -266,7 +355,8 @@ describe('roles', () => {
 describe('brute force', () => {
   it('throttles an account after 5 failed logins, even for the right password', async () => {
     const person = await register();
-    for (let i = 0; i < 5; i++) expect(codeOf(await login(person.email, 'wrong password number ' + i))).toBe('UNAUTHENTICATED');
+    for (let i = 0; i < 5; i++)
+      expect(codeOf(await login(person.email, 'wrong password number ' + i))).toBe('UNAUTHENTICATED');
     const blocked = await login(person.email, person.password);
     expect(codeOf(blocked)).toBe('TOO_MANY_REQUESTS');
     expect(blocked.errors?.[0]?.extensions?.retryAfter).toBeGreaterThan(0);
@@ -290,11 +380,19 @@ describe('a registration storm, where registration is open', () => {
 
   it('throttles registrations per address, tells the rest to retry, and a real login goes through', async () => {
     const register = (i: number) =>
-      storming.graphql('mutation ($email: String!) { register(name: "Storm", email: $email, password: "a sufficiently long passphrase") { accessToken } }', { email: `storm${i}@asky.local` });
-    const login = () => storming.graphql('mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }');
+      storming.graphql(
+        'mutation ($email: String!) { register(name: "Storm", email: $email, password: "a sufficiently long passphrase") { accessToken } }',
+        { email: `storm${i}@asky.local` },
+      );
+    const login = () =>
+      storming.graphql('mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }');
     const storm = Promise.all(Array.from({ length: 40 }, (_, i) => register(i)));
     const [registrations, real] = await Promise.all([storm, login()]);
-    const codes = registrations.map((r) => (r.errors ? `${r.errors[0]!.extensions?.code}${r.errors[0]!.extensions?.code === 'TOO_MANY_REQUESTS' ? '' : `: ${r.errors[0]!.message}`}` : 'OK'));
+    const codes = registrations.map((r) =>
+      r.errors
+        ? `${r.errors[0]!.extensions?.code}${r.errors[0]!.extensions?.code === 'TOO_MANY_REQUESTS' ? '' : `: ${r.errors[0]!.message}`}`
+        : 'OK',
+    );
     expect(codes.filter((c) => c === 'OK').length).toBeLessThanOrEqual(10);
     expect(codes.filter((c) => c !== 'OK' && c !== 'TOO_MANY_REQUESTS')).toEqual([]);
     expect(registrations.find((r) => r.errors)?.errors?.[0]?.extensions?.retryAfter).toEqual(expect.any(Number));

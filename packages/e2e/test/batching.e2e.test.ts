@@ -24,7 +24,10 @@ afterAll(() => system?.stop());
 const readsUsersById = (sql: string) => /"name".* FROM "auth"\."User" WHERE .*"id" IN \(/.test(sql);
 
 const representations = (typename: string, prefix: string, count: number) =>
-  Array.from({ length: count }, (_, i) => ({ __typename: typename, id: `${prefix}${String((i % 24) + 1).padStart(12, '0')}` }));
+  Array.from({ length: count }, (_, i) => ({
+    __typename: typename,
+    id: `${prefix}${String((i % 24) + 1).padStart(12, '0')}`,
+  }));
 
 describe('entity resolution is batched', () => {
   it('resolves 50 medicine references with one SQL query', async () => {
@@ -43,7 +46,10 @@ describe('entity resolution is batched', () => {
   it('resolves 50 user references with one SQL query, and unknown ids as null', async () => {
     system.resetQueries();
     const refs = [
-      ...Array.from({ length: 48 }, (_, i) => ({ __typename: 'User', id: `11111111-1111-4111-8111-00000000000${(i % 4) + 1}` })),
+      ...Array.from({ length: 48 }, (_, i) => ({
+        __typename: 'User',
+        id: `11111111-1111-4111-8111-00000000000${(i % 4) + 1}`,
+      })),
       { __typename: 'User', id: '00000000-0000-4000-8000-000000000000' },
       { __typename: 'User', id: 'not-a-uuid' },
     ];

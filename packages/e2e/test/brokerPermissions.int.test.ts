@@ -45,7 +45,8 @@ beforeAll(() => {
     ctl('add_user', userOf(p.user), password);
     ctl('set_permissions', '-p', vhost, userOf(p.user), p.configure, p.write, p.read);
   }
-  for (const t of definitions.topic_permissions) ctl('set_topic_permissions', '-p', vhost, userOf(t.user), t.exchange, t.write, t.read);
+  for (const t of definitions.topic_permissions)
+    ctl('set_topic_permissions', '-p', vhost, userOf(t.user), t.exchange, t.write, t.read);
 });
 afterAll(() => {
   for (const p of definitions.permissions.filter((p) => p.user !== 'asky_operator')) ctl('delete_user', userOf(p.user));
@@ -57,8 +58,13 @@ async function refusal(service: Service, action: (channel: amqp.ConfirmChannel) 
   const connection = await amqp.connect(urlAs(service));
   try {
     const channel = await connection.createConfirmChannel();
-    const closed = new Promise<number>((resolve) => channel.on('error', (err: { code?: number }) => resolve(err.code ?? -1)));
-    const done = action(channel).then(() => 0, (err: { code?: number }) => err.code ?? -1);
+    const closed = new Promise<number>((resolve) =>
+      channel.on('error', (err: { code?: number }) => resolve(err.code ?? -1)),
+    );
+    const done = action(channel).then(
+      () => 0,
+      (err: { code?: number }) => err.code ?? -1,
+    );
     return await Promise.race([closed, done]);
   } finally {
     await connection.close().catch(() => undefined);
@@ -75,10 +81,13 @@ beforeAll(async () => {
 
 /** Publishes an empty event under `routingKey`, waiting for the broker's confirm. */
 const publishing = (routingKey: string) => (channel: amqp.ConfirmChannel) =>
-  new Promise((resolve, reject) => channel.publish('asky.events', routingKey, Buffer.from('{}'), {}, (err) => (err ? reject(err) : resolve(undefined))));
+  new Promise((resolve, reject) =>
+    channel.publish('asky.events', routingKey, Buffer.from('{}'), {}, (err) =>
+      err ? reject(err) : resolve(undefined),
+    ),
+  );
 
 it('lets each service do its part under its own user, and no more', async () => {
-
   const pyxis = await RabbitBus.connect({ url: urlAs('pyxis'), exchange: 'asky.events' });
   const gateway = await RabbitBus.connect({ url: urlAs('gateway'), exchange: 'asky.events' });
   const request = await RabbitBus.connect({ url: urlAs('request'), exchange: 'asky.events' });
@@ -86,12 +95,18 @@ it('lets each service do its part under its own user, and no more', async () => 
     expect([pyxis.connected(), gateway.connected(), request.connected()]).toEqual([true, true, true]);
     const stock = await pyxis.subscribe({ queue: 'pyxis.stock', bindings: ['request.status_changed'] });
     // request's own queue for Web Push.
-    const push = await request.subscribe({ queue: 'request.push', bindings: ['request.created', 'request.status_changed', 'request.escalated'] });
+    const push = await request.subscribe({
+      queue: 'request.push',
+      bindings: ['request.created', 'request.status_changed', 'request.escalated'],
+    });
     await push.close();
     const live = await gateway.broadcast(['request.#']);
     const messageId = randomBytes(8).toString('hex');
     await request.publish('request.status_changed', { hello: 'pyxis' }, messageId);
-    const [toPyxis, toGateway] = await Promise.all([stock[Symbol.asyncIterator]().next(), live[Symbol.asyncIterator]().next()]);
+    const [toPyxis, toGateway] = await Promise.all([
+      stock[Symbol.asyncIterator]().next(),
+      live[Symbol.asyncIterator]().next(),
+    ]);
     expect([toPyxis.value?.messageId, toGateway.value?.messageId]).toEqual([messageId, messageId]);
     toPyxis.value?.ack();
     await Promise.all([stock.close(), live.close()]);
@@ -115,7 +130,6 @@ it('lets each service do its part under its own user, and no more', async () => 
 }, 60_000);
 
 it("lets the one-process replica's user do what the three services do, and no more", async () => {
-
   const replica = await RabbitBus.connect({ url: urlAs('replica'), exchange: 'asky.events' });
   try {
     const stock = await replica.subscribe({ queue: 'pyxis.stock', bindings: ['request.status_changed'] });

@@ -30,15 +30,26 @@ describe('catalogue search', () => {
     expect(all.length).toBeGreaterThanOrEqual(20);
     const paged: string[] = [];
     let after: string | undefined;
-    for (let page = await names('medicines', { first: 7 }); page.length; page = await names('medicines', { first: 7, after })) {
+    for (
+      let page = await names('medicines', { first: 7 });
+      page.length;
+      page = await names('medicines', { first: 7, after })
+    ) {
       paged.push(...page.map((m) => m.id));
       after = page[page.length - 1]!.id;
     }
     expect(paged).toEqual(all.map((m) => m.id));
   });
 
-  it.each([{ first: 0 }, { first: 501 }, { after: 'nope' }, { search: 'x'.repeat(101) }])('refuses %j with BAD_USER_INPUT', async (args) => {
-    const body = await ctx.system.graphql(`query ($search: String, $first: Int, $after: ID) { medicines(search: $search, first: $first, after: $after) { id } }`, args, { token: ctx.tokens.technician });
-    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-  });
+  it.each([{ first: 0 }, { first: 501 }, { after: 'nope' }, { search: 'x'.repeat(101) }])(
+    'refuses %j with BAD_USER_INPUT',
+    async (args) => {
+      const body = await ctx.system.graphql(
+        `query ($search: String, $first: Int, $after: ID) { medicines(search: $search, first: $first, after: $after) { id } }`,
+        args,
+        { token: ctx.tokens.technician },
+      );
+      expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    },
+  );
 });

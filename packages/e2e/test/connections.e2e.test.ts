@@ -6,12 +6,17 @@
 import { useTestSystem } from '@asky/testing';
 
 const ctx = useTestSystem();
-const gql = (query: string, variables: Record<string, unknown> = {}, token = ctx.tokens.admin) => ctx.system.graphql<any>(query, variables, { token });
+const gql = (query: string, variables: Record<string, unknown> = {}, token = ctx.tokens.admin) =>
+  ctx.system.graphql<any>(query, variables, { token });
 
 // A few more waiting requests, so the queue has pages.
 beforeAll(async () => {
   for (let i = 0; i < 3; i++) {
-    const { errors } = await gql('mutation { createRequest(input: { kind: ASSISTANCE, assistanceTypeId: "55555555-5555-4555-8555-000000000002", dispenserId: "44444444-4444-4444-8444-000000000001", note: "Gaveta 3 travada" }) { id } }', {}, ctx.tokens.nurse);
+    const { errors } = await gql(
+      'mutation { createRequest(input: { kind: ASSISTANCE, assistanceTypeId: "55555555-5555-4555-8555-000000000002", dispenserId: "44444444-4444-4444-8444-000000000001", note: "Gaveta 3 travada" }) { id } }',
+      {},
+      ctx.tokens.nurse,
+    );
     expect(errors).toBeUndefined();
   }
 });
@@ -22,7 +27,12 @@ interface Page {
 }
 
 /** Every page of `field`, `first` at a time, following `endCursor` until `hasNextPage` is false. */
-async function walk(field: string, args: string, first: number, token?: string): Promise<{ ids: string[]; pages: Page[] }> {
+async function walk(
+  field: string,
+  args: string,
+  first: number,
+  token?: string,
+): Promise<{ ids: string[]; pages: Page[] }> {
   const pages: Page[] = [];
   let after: string | null = null;
   do {
@@ -62,9 +72,17 @@ describe.each([
   it(`gives cursors that ${list}' after accepts`, async () => {
     const { data } = await gql(`{ page: ${connection}(${args}first: 1) { pageInfo { endCursor } } }`);
     const cursor = data.page.pageInfo.endCursor as string;
-    const fromList = await gql(`query ($after: ${afterType}) { items: ${list}(${args}first: 3, after: $after) { id } }`, { after: cursor });
-    const fromConnection = await gql(`query ($after: String) { page: ${connection}(${args}first: 3, after: $after) { edges { node { id } } } }`, { after: cursor });
-    expect(fromConnection.data.page.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(fromList.data.items.map((i: { id: string }) => i.id));
+    const fromList = await gql(
+      `query ($after: ${afterType}) { items: ${list}(${args}first: 3, after: $after) { id } }`,
+      { after: cursor },
+    );
+    const fromConnection = await gql(
+      `query ($after: String) { page: ${connection}(${args}first: 3, after: $after) { edges { node { id } } } }`,
+      { after: cursor },
+    );
+    expect(fromConnection.data.page.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(
+      fromList.data.items.map((i: { id: string }) => i.id),
+    );
   });
 });
 
@@ -72,12 +90,20 @@ it("keeps each person to what the list shows her: a nurse's myRequestsConnection
   const own = await gql('{ myRequests(first: 200) { id } }', {}, ctx.tokens.nurse);
   const { ids } = await walk('myRequestsConnection', '', 3, ctx.tokens.nurse);
   expect(ids).toEqual(own.data.myRequests.map((r: { id: string }) => r.id));
-  const board = await gql('{ page: requestsConnection(first: 200) { edges { node { requester { email } } } } }', {}, ctx.tokens.nurse);
-  expect(new Set(board.data.page.edges.map((e: { node: { requester: { email: string } } }) => e.node.requester.email))).toEqual(new Set(['nurse@asky.local']));
+  const board = await gql(
+    '{ page: requestsConnection(first: 200) { edges { node { requester { email } } } } }',
+    {},
+    ctx.tokens.nurse,
+  );
+  expect(
+    new Set(board.data.page.edges.map((e: { node: { requester: { email: string } } }) => e.node.requester.email)),
+  ).toEqual(new Set(['nurse@asky.local']));
 });
 
 it('an empty page has no cursors and no next page', async () => {
-  const { data } = await gql('{ page: medicinesConnection(search: "no such medicine anywhere") { edges { cursor } pageInfo { hasNextPage startCursor endCursor } } }');
+  const { data } = await gql(
+    '{ page: medicinesConnection(search: "no such medicine anywhere") { edges { cursor } pageInfo { hasNextPage startCursor endCursor } } }',
+  );
   expect(data.page).toEqual({ edges: [], pageInfo: { hasNextPage: false, startCursor: null, endCursor: null } });
 });
 

@@ -13,7 +13,14 @@ import { useTestSystem } from '@asky/testing';
 const ctx = useTestSystem();
 const CHROMIUM = '/usr/bin/chromium';
 const preflight = (origin: string) =>
-  fetch(ctx.system.gatewayUrl, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
+  fetch(ctx.system.gatewayUrl, {
+    method: 'OPTIONS',
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type,authorization',
+    },
+  });
 
 it('answers a preflight from a loopback page in development, and nothing to another origin', async () => {
   const allowed = await preflight('http://localhost:5173');
@@ -24,7 +31,11 @@ it('answers a preflight from a loopback page in development, and nothing to anot
   const refused = await preflight('https://evil.example');
   expect(refused.headers.get('access-control-allow-origin')).toBeNull();
   // A simple POST from an allowed origin is answered with the header and what a client needs to read.
-  const post = await fetch(ctx.system.gatewayUrl, { method: 'POST', headers: { origin: 'http://127.0.0.1:3000', 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+  const post = await fetch(ctx.system.gatewayUrl, {
+    method: 'POST',
+    headers: { origin: 'http://127.0.0.1:3000', 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ __typename }' }),
+  });
   expect(post.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:3000');
   expect(post.headers.get('access-control-expose-headers')).toContain('www-authenticate');
 });
@@ -32,8 +43,17 @@ it('answers a preflight from a loopback page in development, and nothing to anot
 it('allows only the listed origins when CORS_ORIGINS is set, and none in production by default', () => {
   const allows = (policy: ReturnType<typeof corsPolicy>, origin: string) => {
     const headers: Record<string, string> = {};
-    const res = { statusCode: 200, setHeader: (k: string, v: string) => (headers[k.toLowerCase()] = String(v)), getHeader: (k: string) => headers[k.toLowerCase()], end: () => undefined };
-    policy({ method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } } as never, res as never, () => undefined);
+    const res = {
+      statusCode: 200,
+      setHeader: (k: string, v: string) => (headers[k.toLowerCase()] = String(v)),
+      getHeader: (k: string) => headers[k.toLowerCase()],
+      end: () => undefined,
+    };
+    policy(
+      { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } } as never,
+      res as never,
+      () => undefined,
+    );
     return headers['access-control-allow-origin'] === origin;
   };
   const listed = corsPolicy(['https://ward.hospital.example'], true);
@@ -54,7 +74,11 @@ it('allows only the listed origins when CORS_ORIGINS is set, and none in product
     await tab.goto(origin);
     const answer = await tab.evaluate(
       async ([url, token]) => {
-        const res = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ me { name } }' }) });
+        const res = await fetch(url!, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: '{ me { name } }' }),
+        });
         return res.json();
       },
       [ctx.system.gatewayUrl.replace('localhost', '127.0.0.1'), ctx.tokens.nurse],

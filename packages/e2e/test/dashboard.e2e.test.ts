@@ -63,18 +63,25 @@ withBrowser('the live dashboard', () => {
     await row.waitFor({ timeout: 10_000 });
     expect(await row.textContent()).toMatch(/STAT.*PENDING.*Midazolam.*Ana Souza/);
 
-    await system.graphql(`mutation { updateRequestStatus(id: "${id}", status: ACCEPTED) { status } }`, {}, { token: pharmacist });
+    await system.graphql(
+      `mutation { updateRequestStatus(id: "${id}", status: ACCEPTED) { status } }`,
+      {},
+      { token: pharmacist },
+    );
     await row.locator('.badge', { hasText: 'ACCEPTED' }).waitFor({ timeout: 10_000 });
     const priorities = await page.locator('#rows tr td:first-child').allTextContents();
     const URGENCY = ['STAT', 'ASAP', 'URGENT', 'ROUTINE'];
-    expect(priorities.map((p) => URGENCY.indexOf(p))).toEqual([...priorities.map((p) => URGENCY.indexOf(p))].sort((a, b) => a - b)); // most urgent first
+    expect(priorities.map((p) => URGENCY.indexOf(p))).toEqual(
+      [...priorities.map((p) => URGENCY.indexOf(p))].sort((a, b) => a - b),
+    ); // most urgent first
   }, 60_000);
 
-  it("shows open work only, marks what is overdue or controlled, and gives the pharmacist the buttons", async () => {
+  it('shows open work only, marks what is overdue or controlled, and gives the pharmacist the buttons', async () => {
     const page = await loggedIn('pharmacist@asky.local', 'asky-pharmacist', '?closedSeconds=2');
     const statuses = await page.locator('#rows .badge').allTextContents();
     expect(statuses.length).toBeGreaterThan(0);
-    for (const status of statuses) expect(['PENDING', 'ACCEPTED', 'PREPARING', 'IN TRANSIT', 'IN PROGRESS']).toContain(status);
+    for (const status of statuses)
+      expect(['PENDING', 'ACCEPTED', 'PREPARING', 'IN TRANSIT', 'IN PROGRESS']).toContain(status);
     // The mock STAT request has waited five minutes, past its two.
     const stat = page.locator('#rows tr[data-id="66666666-6666-4666-8666-000000000001"]');
     expect(await stat.getAttribute('class')).toContain('overdue');
@@ -89,10 +96,15 @@ withBrowser('the live dashboard', () => {
     expect(await row.textContent()).toContain('Bruno Lima');
 
     // Closed: dimmed, then gone.
-    await system.graphql(`mutation { updateRequestStatus(id: "${id}", status: CANCELLED) { status } }`, {}, { token: nurse });
+    await system.graphql(
+      `mutation { updateRequestStatus(id: "${id}", status: CANCELLED) { status } }`,
+      {},
+      { token: nurse },
+    );
     await row.locator('.badge', { hasText: 'CANCELLED' }).waitFor();
     await row.waitFor({ state: 'detached', timeout: 15_000 });
-    if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs/dashboard.png'), fullPage: true });
+    if (process.env.UPDATE_SCREENSHOTS)
+      await page.screenshot({ path: path.join(REPO_ROOT, 'docs/dashboard.png'), fullPage: true });
     // Filters: one unit, then one kind.
     await page.locator('#unit').selectOption('Clínica Médica');
     const dispensers = await page.locator('#rows tr td:nth-child(6)').allTextContents();
@@ -108,7 +120,12 @@ withBrowser('the live dashboard', () => {
   it('says loudly when it is not live, reconnects by itself and refetches what changed meanwhile', async () => {
     const page = await loggedIn('pharmacist@asky.local', 'asky-pharmacist');
     const { nurse, admin } = await system.loginAll();
-    const role = (r: string) => system.graphql(`mutation { changeUserRole(id: "11111111-1111-4111-8111-000000000002", role: ${r}) { role } }`, {}, { token: admin });
+    const role = (r: string) =>
+      system.graphql(
+        `mutation { changeUserRole(id: "11111111-1111-4111-8111-000000000002", role: ${r}) { role } }`,
+        {},
+        { token: admin },
+      );
     try {
       // A role change closes the person's sockets (they must reconnect with the new one).
       await role('ADMIN');
@@ -130,7 +147,17 @@ withBrowser('the live dashboard', () => {
     await page.getByRole('button', { name: 'Entrar' }).click();
     await page.getByText('Ao vivo', { exact: true }).waitFor();
     await page.locator('#rows tr').first().waitFor(); // the list loads once live (as loggedIn waits)
-    expect(await page.locator('thead th').allTextContents()).toEqual(['Prioridade', 'Situação', 'Pedido', 'Solicitante', 'Responsável', 'Dispensário', 'Retorno', 'Espera', 'Ações']);
+    expect(await page.locator('thead th').allTextContents()).toEqual([
+      'Prioridade',
+      'Situação',
+      'Pedido',
+      'Solicitante',
+      'Responsável',
+      'Dispensário',
+      'Retorno',
+      'Espera',
+      'Ações',
+    ]);
     expect(await page.locator('#rows .badge').allTextContents()).toContain('Pendente');
     expect(await page.locator('#who').textContent()).toBe('Bruno Lima (farmácia)');
     expect(await page.locator('#rows').textContent()).toContain('ampola');
@@ -140,7 +167,9 @@ withBrowser('the live dashboard', () => {
     const context = await browser.newContext();
     await context.grantPermissions(['notifications'], { origin: new URL(system.gatewayUrl).origin });
     const page = await loggedIn('pharmacist@asky.local', 'asky-pharmacist', '', system, context);
-    expect(await page.evaluate<string>('navigator.serviceWorker.ready.then((r) => r.active.scriptURL)')).toMatch(/\/dashboard\/sw\.js$/);
+    expect(await page.evaluate<string>('navigator.serviceWorker.ready.then((r) => r.active.scriptURL)')).toMatch(
+      /\/dashboard\/sw\.js$/,
+    );
     // Subscribing needs the browser's push service (Google's, for Chromium): where it cannot be reached, the page says so.
     await page.getByRole('button', { name: 'Notify me when away' }).click();
     await page.getByText(/^Notifications (on|unavailable: .+)$/).waitFor({ timeout: 30_000 });
@@ -158,14 +187,37 @@ withBrowser('the live dashboard', () => {
       }
     });
     await cdp.send('ServiceWorker.enable');
-    const notice = { title: 'New STAT medicine request · UTI Adulto', body: 'STAT medicine request · UTI Adulto', requestId: '66666666-6666-4666-8666-000000000001', priority: 'STAT', type: 'request.created' };
+    const notice = {
+      title: 'New STAT medicine request · UTI Adulto',
+      body: 'STAT medicine request · UTI Adulto',
+      requestId: '66666666-6666-4666-8666-000000000001',
+      priority: 'STAT',
+      type: 'request.created',
+    };
     const deliver = () =>
-      Promise.all([...live].map((registrationId) => cdp.send('ServiceWorker.deliverPushMessage', { origin: new URL(system.gatewayUrl).origin, registrationId, data: JSON.stringify(notice) }).catch(() => undefined)));
-    const shown = async () => page.evaluate<{ title: string; body: string; tag: string }[]>('navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) => ns.map((n) => ({ title: n.title, body: n.body, tag: n.tag })))');
+      Promise.all(
+        [...live].map((registrationId) =>
+          cdp
+            .send('ServiceWorker.deliverPushMessage', {
+              origin: new URL(system.gatewayUrl).origin,
+              registrationId,
+              data: JSON.stringify(notice),
+            })
+            .catch(() => undefined),
+        ),
+      );
+    const shown = async () =>
+      page.evaluate<{ title: string; body: string; tag: string }[]>(
+        'navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) => ns.map((n) => ({ title: n.title, body: n.body, tag: n.tag })))',
+      );
     // The worker wakes, parses and shows it in its own time: generous on a busy machine. A push the browser
     // dropped (its worker not running yet) is delivered again every 5 s; one tag, so never shown twice.
     let nextDelivery = 0;
-    for (const deadline = Date.now() + 30_000; !(await shown()).length && Date.now() < deadline; await page.waitForTimeout(100)) {
+    for (
+      const deadline = Date.now() + 30_000;
+      !(await shown()).length && Date.now() < deadline;
+      await page.waitForTimeout(100)
+    ) {
       if (Date.now() < nextDelivery) continue;
       nextDelivery = Date.now() + 5_000;
       await deliver();
@@ -177,7 +229,10 @@ withBrowser('the live dashboard', () => {
   describe('with 15-second access tokens and 3-second STAT escalation', () => {
     let short: TestSystem;
     beforeAll(async () => {
-      short = await startTestSystem({ accessTokenTtlSeconds: 15, escalation: { afterSeconds: { STAT: 3, ASAP: 600 }, checkEveryMs: 200 } });
+      short = await startTestSystem({
+        accessTokenTtlSeconds: 15,
+        escalation: { afterSeconds: { STAT: 3, ASAP: 600 }, checkEveryMs: 200 },
+      });
     }, 60_000);
     afterAll(() => short?.stop());
 

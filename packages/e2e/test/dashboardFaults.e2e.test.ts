@@ -30,7 +30,11 @@ withBrowser('a board through a database blip', () => {
   it('shows "Not live" when an update cannot be read, then catches up by itself once it can', async () => {
     const nurse = await system.login(...MOCK_USERS.nurse);
     const create = async () => {
-      const body = await system.graphql('mutation { createRequest(input: { kind: MEDICINE, priority: STAT, medicineId: "22222222-2222-4222-8222-000000000002", dispenserId: "44444444-4444-4444-8444-000000000001", quantity: 1 }) { id } }', {}, { token: nurse });
+      const body = await system.graphql(
+        'mutation { createRequest(input: { kind: MEDICINE, priority: STAT, medicineId: "22222222-2222-4222-8222-000000000002", dispenserId: "44444444-4444-4444-8444-000000000001", quantity: 1 }) { id } }',
+        {},
+        { token: nurse },
+      );
       expect(body.errors).toBeUndefined();
       return body.data.createRequest.id as string;
     };

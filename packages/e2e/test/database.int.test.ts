@@ -41,7 +41,9 @@ describe('init-db on a real Postgres', () => {
 
   it("keeps a request's status history append-only", async () => {
     await expect(as('request', 'DELETE FROM request."StatusHistory"')).rejects.toMatchObject({ code: '42501' });
-    await expect(as('request', `UPDATE request."StatusHistory" SET note = 'x'`)).rejects.toMatchObject({ code: '42501' });
+    await expect(as('request', `UPDATE request."StatusHistory" SET note = 'x'`)).rejects.toMatchObject({
+      code: '42501',
+    });
   });
 
   it('records every Prisma migration as applied, with its checksum', async () => {
@@ -50,15 +52,28 @@ describe('init-db on a real Postgres', () => {
         .filter((entry) => entry.isDirectory())
         .map((entry) => entry.name)
         .sort();
-      const { rows } = await as('admin', `SELECT migration_name, checksum, finished_at FROM ${schema}."_prisma_migrations" ORDER BY migration_name`);
+      const { rows } = await as(
+        'admin',
+        `SELECT migration_name, checksum, finished_at FROM ${schema}."_prisma_migrations" ORDER BY migration_name`,
+      );
       expect(rows).toEqual(
-        folders.map((name) => ({ migration_name: name, checksum: expect.stringMatching(/^[0-9a-f]{64}$/), finished_at: expect.any(Date) })),
+        folders.map((name) => ({
+          migration_name: name,
+          checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
+          finished_at: expect.any(Date),
+        })),
       );
     }
   });
 
   it('does no harm when run again', async () => {
-    const tables = ['auth."User"', 'pyxis."Medicine"', 'pyxis."StockItem"', 'request."Request"', 'request."StatusHistory"'];
+    const tables = [
+      'auth."User"',
+      'pyxis."Medicine"',
+      'pyxis."StockItem"',
+      'request."Request"',
+      'request."StatusHistory"',
+    ];
     const before = await Promise.all(tables.map(count));
     for (const script of initDbScripts()) await as('admin', script.sql);
     expect(await Promise.all(tables.map(count))).toEqual(before);
@@ -104,7 +119,14 @@ describe('npm run db:migrate (the production migration)', () => {
           process.execPath,
           ['--conditions=typescript', '--import', 'tsx', 'packages/launcher/src/migrate.ts'],
           // The role password given is the development one: roles are cluster-wide and other tests use them.
-          { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: fresh.url.href, AUTH_DATABASE_URL: serviceRoleUrl(fresh.url, 'auth').href } },
+          {
+            cwd: REPO_ROOT,
+            env: {
+              ...process.env,
+              DATABASE_URL: fresh.url.href,
+              AUTH_DATABASE_URL: serviceRoleUrl(fresh.url, 'auth').href,
+            },
+          },
           (_err, stdout) => resolve({ code: child.exitCode, stdout }),
         );
       });
@@ -118,7 +140,10 @@ describe('npm run db:migrate (the production migration)', () => {
       expect((await rows('SELECT count(*)::int AS n FROM request._prisma_migrations'))[0].n).toBeGreaterThan(0);
       expect((await run()).code).toBe(0);
       // The subgraph role works on the new database as on the demo one.
-      expect((await adminQuery('SELECT count(*)::int AS n FROM request."Request"', serviceRoleUrl(fresh.url, 'request'))).rows).toEqual([{ n: 0 }]);
+      expect(
+        (await adminQuery('SELECT count(*)::int AS n FROM request."Request"', serviceRoleUrl(fresh.url, 'request')))
+          .rows,
+      ).toEqual([{ n: 0 }]);
     } finally {
       await fresh.drop();
     }
@@ -129,11 +154,23 @@ describe('npm run db:migrate (the production migration)', () => {
     await fresh.drop(); // not there yet: the first migrator creates it
     try {
       const logger = createLogger('test', 'silent');
-      const migrators = await Promise.allSettled([1, 2, 3, 4].map(() => preparePostgres(fresh.url, logger, { mockData: false })));
-      expect(migrators.map((m) => (m.status === 'rejected' ? String(m.reason) : m.status))).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
-      const applied = await adminQuery('SELECT count(*)::int AS n, count(DISTINCT migration_name)::int AS distinct FROM request._prisma_migrations', fresh.url);
+      const migrators = await Promise.allSettled(
+        [1, 2, 3, 4].map(() => preparePostgres(fresh.url, logger, { mockData: false })),
+      );
+      expect(migrators.map((m) => (m.status === 'rejected' ? String(m.reason) : m.status))).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      const applied = await adminQuery(
+        'SELECT count(*)::int AS n, count(DISTINCT migration_name)::int AS distinct FROM request._prisma_migrations',
+        fresh.url,
+      );
       expect(applied.rows[0].n).toBe(applied.rows[0].distinct);
-      expect(applied.rows[0].n).toBe(readdirSync(path.join(REPO_ROOT, 'prisma/request/migrations')).filter((d) => !d.endsWith('.toml')).length);
+      expect(applied.rows[0].n).toBe(
+        readdirSync(path.join(REPO_ROOT, 'prisma/request/migrations')).filter((d) => !d.endsWith('.toml')).length,
+      );
     } finally {
       await fresh.drop();
     }

@@ -26,7 +26,13 @@ class Outcomes {
 }
 
 /** One GraphQL call as a client makes it, bounded; `undefined` data means a retryable failure. */
-async function call(system: TestSystem, outcomes: Outcomes, token: string, query: string, variables: object): Promise<any> {
+async function call(
+  system: TestSystem,
+  outcomes: Outcomes,
+  token: string,
+  query: string,
+  variables: object,
+): Promise<any> {
   let body: { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
   try {
     const res = await fetch(system.gatewayUrl, {
@@ -48,7 +54,7 @@ async function call(system: TestSystem, outcomes: Outcomes, token: string, query
   const code = String(error.extensions?.code);
   if (code === 'SERVICE_UNAVAILABLE' && error.extensions?.retryable !== true) outcomes.record('NOT_RETRYABLE', error);
   else outcomes.record(code, error);
-  return code === 'SERVICE_UNAVAILABLE' ? undefined : body.data ?? null;
+  return code === 'SERVICE_UNAVAILABLE' ? undefined : (body.data ?? null);
 }
 
 const CREATE = 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id status } }';
@@ -87,7 +93,9 @@ describe('faults during load', () => {
     const medicineId = rows[0].medicineId as string;
     // Each accepted request holds one: enough for every request the load makes.
     await fillSlots(system.database.url, `id = '${rows[0].id}'`, 100_000);
-    const before = Number((await adminQuery('SELECT count(*) FROM request."Request"', system.database.url)).rows[0].count);
+    const before = Number(
+      (await adminQuery('SELECT count(*) FROM request."Request"', system.database.url)).rows[0].count,
+    );
 
     const outcomes = new Outcomes();
     const created = new Map<string, string>(); // client key → request id
@@ -100,7 +108,15 @@ describe('faults during load', () => {
         const clientKey = `faults-${worker}-${i}`;
         for (let attempt = 0; running || attempt === 0; attempt++) {
           const data = await call(system, outcomes, token, CREATE, {
-            input: { kind: 'MEDICINE', medicineId, dispenserId: UTI_A, quantity: 1, clientKey, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' },
+            input: {
+              kind: 'MEDICINE',
+              medicineId,
+              dispenserId: UTI_A,
+              quantity: 1,
+              clientKey,
+              patient: { identifier: 'MRN-1001' },
+              orderId: 'RX-1001',
+            },
           });
           if (data?.createRequest) {
             created.set(clientKey, data.createRequest.id);
@@ -154,7 +170,9 @@ describe('faults during load', () => {
       `SELECT "clientKey", count(*)::int AS n, min(id::text) AS id, min(status::text) AS status FROM request."Request" WHERE "clientKey" LIKE 'faults-%' GROUP BY "clientKey"`,
       system.database.url,
     );
-    const after = Number((await adminQuery('SELECT count(*) FROM request."Request"', system.database.url)).rows[0].count);
+    const after = Number(
+      (await adminQuery('SELECT count(*) FROM request."Request"', system.database.url)).rows[0].count,
+    );
     // Every event the outbox holds reached the exchange.
     const { rows: outbox } = await adminQuery('SELECT id::text FROM request."OutboxEvent"', system.database.url);
     const expected = outbox.map((r) => r.id as string);
@@ -179,7 +197,9 @@ describe('faults during load', () => {
     const events = bodies.filter((b) => [...created.values()].includes(b.requestId));
     expect(new Set(events.map((b) => b.eventId)).size).toBe(created.size * 2);
     // Everything reports ready again.
-    const ready = [system.gatewayUrl, ...Object.values(system.subgraphUrls)].map((url) => fetch(new URL('/ready', url)).then((r) => r.status));
+    const ready = [system.gatewayUrl, ...Object.values(system.subgraphUrls)].map((url) =>
+      fetch(new URL('/ready', url)).then((r) => r.status),
+    );
     expect(await Promise.all(ready)).toEqual([200, 200, 200, 200]);
   }, 120_000);
 });

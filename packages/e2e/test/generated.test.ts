@@ -20,14 +20,16 @@ interface BenchReport {
 
 describe('generated files are up to date', () => {
   it("README's benchmark figures are those of bench/results/*.json (npm run bench:report)", () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const report = require(path.join(REPO_ROOT, 'bench', 'report.ts')) as BenchReport;
     expect(read('README.md')).toBe(report.readmeWith(read('README.md')));
   });
 
-  it.each(SUBGRAPHS)('init-db holds the %s tables exactly as the Prisma migrations make them (npm run db:init-sql)', (subgraph) => {
-    expect(read(path.join(INIT_DB_DIR, tablesScriptName(subgraph)))).toBe(renderTablesScript(subgraph));
-  });
+  it.each(SUBGRAPHS)(
+    'init-db holds the %s tables exactly as the Prisma migrations make them (npm run db:init-sql)',
+    (subgraph) => {
+      expect(read(path.join(INIT_DB_DIR, tablesScriptName(subgraph)))).toBe(renderTablesScript(subgraph));
+    },
+  );
 
   it('supergraph/supergraph.graphql is the current composition, without hints (npm run compose)', () => {
     const { supergraphSdl, hints } = composeSupergraph();
@@ -71,15 +73,29 @@ describe('Prisma migrations', () => {
   const prismaCli = path.join(REPO_ROOT, 'node_modules', 'prisma', 'build', 'index.js');
   /** `prisma migrate diff --exit-code`: 0 in sync, 2 when the schema has changes no migration makes. */
   const diffExitCode = async (config: string, schema: string): Promise<number> => {
-    const args = [prismaCli, 'migrate', 'diff', '--config', config, '--from-migrations', path.join(path.dirname(config), 'migrations'),
-      '--to-schema-datamodel', schema, '--exit-code'];
+    const args = [
+      prismaCli,
+      'migrate',
+      'diff',
+      '--config',
+      config,
+      '--from-migrations',
+      path.join(path.dirname(config), 'migrations'),
+      '--to-schema-datamodel',
+      schema,
+      '--exit-code',
+    ];
     return (await runNode(args, { ...process.env, DATABASE_URL: testAdminUrl().href })).code;
   };
 
-  it.each(SUBGRAPHS)('make exactly the %s schema of schema.prisma', async (subgraph) => {
-    const dir = path.join(REPO_ROOT, 'prisma', subgraph);
-    expect(await diffExitCode(path.join(dir, 'prisma.config.ts'), path.join(dir, 'schema.prisma'))).toBe(0);
-  }, 60_000);
+  it.each(SUBGRAPHS)(
+    'make exactly the %s schema of schema.prisma',
+    async (subgraph) => {
+      const dir = path.join(REPO_ROOT, 'prisma', subgraph);
+      expect(await diffExitCode(path.join(dir, 'prisma.config.ts'), path.join(dir, 'schema.prisma'))).toBe(0);
+    },
+    60_000,
+  );
 
   it('are found missing when schema.prisma changes without a migration', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'asky-prisma-'));
@@ -87,7 +103,12 @@ describe('Prisma migrations', () => {
       cpSync(path.join(REPO_ROOT, 'prisma', 'pyxis', 'migrations'), path.join(dir, 'migrations'), { recursive: true });
       cpSync(path.join(REPO_ROOT, 'prisma', 'pyxis', 'schema.prisma'), path.join(dir, 'schema.prisma'));
       appendFileSync(path.join(dir, 'schema.prisma'), '\nmodel Drift {\n  id Int @id\n\n  @@schema("pyxis")\n}\n');
-      expect(await diffExitCode(path.join(REPO_ROOT, 'prisma', 'pyxis', 'prisma.config.ts'), path.join(dir, 'schema.prisma'))).toBe(2);
+      expect(
+        await diffExitCode(
+          path.join(REPO_ROOT, 'prisma', 'pyxis', 'prisma.config.ts'),
+          path.join(dir, 'schema.prisma'),
+        ),
+      ).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -12,14 +12,19 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { startTestSystem } from '@asky/testing';
 
-const audit = async (url: string): Promise<AuditResult[]> => Promise.all(serverAudits({ url, fetchFn: fetch }).map((check) => check.fn()));
+const audit = async (url: string): Promise<AuditResult[]> =>
+  Promise.all(serverAudits({ url, fetchFn: fetch }).map((check) => check.fn()));
 
 const tally = (results: AuditResult[]) => {
   const counts = { ok: 0, notice: 0, warn: 0, error: 0 };
   for (const result of results) counts[result.status]++;
   return counts;
 };
-const failing = (results: AuditResult[], status: AuditResult['status']) => results.filter((r) => r.status === status).map((r) => `${r.id} ${r.name}`).sort();
+const failing = (results: AuditResult[], status: AuditResult['status']) =>
+  results
+    .filter((r) => r.status === status)
+    .map((r) => `${r.id} ${r.name}`)
+    .sort();
 
 /** Stock Apollo Server as it runs in that mode: introspection is what NODE_ENV=production turns off. */
 async function auditStock(production: boolean): Promise<AuditResult[]> {
@@ -45,7 +50,15 @@ describe.each([
       expect(tally(asky)).toEqual(counts);
       expect(tally(stock)).toEqual(counts);
       // The three "use 200" SHOULDs, and the three audits that ask `__type` (introspection is off).
-      if (production) expect([...failing(asky, 'error'), ...failing(asky, 'warn')].map((f) => f.slice(0, 4)).sort()).toEqual(['28B9', '2EA1', '572B', '7B9B', 'BF61', 'FDE2']);
+      if (production)
+        expect([...failing(asky, 'error'), ...failing(asky, 'warn')].map((f) => f.slice(0, 4)).sort()).toEqual([
+          '28B9',
+          '2EA1',
+          '572B',
+          '7B9B',
+          'BF61',
+          'FDE2',
+        ]);
     } finally {
       await system.stop();
     }

@@ -59,7 +59,8 @@ describe('operation limits at the gateway', () => {
   it('refuses a query whose cost is over 10,000', async () => {
     // A page of 100 of the dashboard's widest list costs about 6,000 (armor weighs by `first`):
     // twice it, within the depth and alias limits, is too much.
-    const list = 'requests(first: 100) { id kind status priority createdAt updatedAt quantity note requester { name active role } assignee { name } medicine { name strength unit } material { name } dispenser { code name location unit } assistanceType { name } }';
+    const list =
+      'requests(first: 100) { id kind status priority createdAt updatedAt quantity note requester { name active role } assignee { name } medicine { name strength unit } material { name } dispenser { code name location unit } assistanceType { name } }';
     await expectRefused(`{ a: ${list} b: ${list} }`, 'GRAPHQL_VALIDATION_FAILED', /cost/i);
     const once = await ctx.system.graphql(`{ ${list} }`, {}, { token: ctx.tokens.technician });
     expect(once.errors).toBeUndefined();
@@ -76,7 +77,9 @@ describe('operation limits at the gateway', () => {
   });
 
   it('refuses cross-site simple requests (CSRF prevention) and bodies over 1 MB', async () => {
-    const csrf = await fetch(`${ctx.system.gatewayUrl}?query=${encodeURIComponent('{ dispensers { code } }')}`, { headers: { authorization: `Bearer ${ctx.tokens.technician}` } });
+    const csrf = await fetch(`${ctx.system.gatewayUrl}?query=${encodeURIComponent('{ dispensers { code } }')}`, {
+      headers: { authorization: `Bearer ${ctx.tokens.technician}` },
+    });
     expect(csrf.status).toBe(400);
     expect(await csrf.text()).toMatch(/CSRF/);
     const huge = await fetch(ctx.system.gatewayUrl, {
@@ -88,21 +91,35 @@ describe('operation limits at the gateway', () => {
   });
 
   it('applies the same limits to subscriptions over graphql-ws', async () => {
-    const client = createClient({ url: ctx.system.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${ctx.tokens.technician}` }, retryAttempts: 0 });
+    const client = createClient({
+      url: ctx.system.gatewayUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${ctx.tokens.technician}` },
+      retryAttempts: 0,
+    });
     const aliases = Array.from({ length: 16 }, (_, i) => `s${i}: status`).join(' ');
     const error = await new Promise<unknown>((resolve) =>
-      client.subscribe({ query: `subscription { requestStatusChanged { ${aliases} } }` }, { next: () => undefined, error: resolve, complete: () => resolve(undefined) }),
+      client.subscribe(
+        { query: `subscription { requestStatusChanged { ${aliases} } }` },
+        { next: () => undefined, error: resolve, complete: () => resolve(undefined) },
+      ),
     );
     expect(JSON.stringify(error)).toMatch(/aliases/i);
     await client.dispose();
   });
 
   it('keeps answering normal traffic alongside', async () => {
-    const abuse = Array.from({ length: 20 }, () => ctx.system.graphql(`{ ${chain(13)} }`, {}, { token: ctx.tokens.technician }));
-    const normal = Array.from({ length: 20 }, () => ctx.system.graphql('{ dispensers { code } }', {}, { token: ctx.tokens.technician }));
+    const abuse = Array.from({ length: 20 }, () =>
+      ctx.system.graphql(`{ ${chain(13)} }`, {}, { token: ctx.tokens.technician }),
+    );
+    const normal = Array.from({ length: 20 }, () =>
+      ctx.system.graphql('{ dispensers { code } }', {}, { token: ctx.tokens.technician }),
+    );
     const answers = await Promise.all(normal);
     expect(answers.every((a) => !a.errors && a.data.dispensers.length > 0)).toBe(true);
-    expect((await Promise.all(abuse)).every((a) => a.errors?.[0]?.extensions?.code === 'GRAPHQL_VALIDATION_FAILED')).toBe(true);
+    expect(
+      (await Promise.all(abuse)).every((a) => a.errors?.[0]?.extensions?.code === 'GRAPHQL_VALIDATION_FAILED'),
+    ).toBe(true);
   });
 });
 
@@ -125,7 +142,11 @@ describe('a subgraph that hangs', () => {
     const gateway = await extraGateway({ pyxis: urlOf(hanging), subgraphTimeoutMs: 500 });
     try {
       const started = Date.now();
-      const body = await ctx.system.graphql('{ dispensers { code } }', {}, { url: gateway.url, token: ctx.tokens.technician });
+      const body = await ctx.system.graphql(
+        '{ dispensers { code } }',
+        {},
+        { url: gateway.url, token: ctx.tokens.technician },
+      );
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(body.errors?.[0]?.extensions?.code).toEqual(expect.any(String));
       expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/); // no stack trace
@@ -144,11 +165,18 @@ describe('a caller in a loop', () => {
     const gateway = await extraGateway({ requestsPerCaller: 5 });
     try {
       const ask = (token: string) =>
-        fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ me { email } }"}' }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
+        fetch(gateway.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: '{"query":"{ me { email } }"}',
+        }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
       const loop = await Promise.all(Array.from({ length: 20 }, () => ask(ctx.tokens.technician)));
       const refused = loop.filter((a) => a.status === 429);
       expect(refused.length).toBeGreaterThanOrEqual(5); // 20 at once: at most 5 in each second pass
-      expect(refused[0]!.body.errors[0].extensions).toMatchObject({ code: 'TOO_MANY_REQUESTS', retryAfter: expect.any(Number) });
+      expect(refused[0]!.body.errors[0].extensions).toMatchObject({
+        code: 'TOO_MANY_REQUESTS',
+        retryAfter: expect.any(Number),
+      });
       const other = await ask(ctx.tokens.nurse);
       expect(other.status).toBe(200);
       expect(other.body.data.me.email).toBe('nurse@asky.local');
@@ -220,9 +248,17 @@ async function hangingInProcessPyxis() {
         }),
     },
   };
-  const apollo = new ApolloServer<object>({ schema: buildSubgraphSchema([{ typeDefs: loadTypeDefs('@asky/pyxis'), resolvers: resolvers as never }]), plugins: [ApolloServerPluginInlineTraceDisabled()] });
+  const apollo = new ApolloServer<object>({
+    schema: buildSubgraphSchema([{ typeDefs: loadTypeDefs('@asky/pyxis'), resolvers: resolvers as never }]),
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
   await apollo.start();
-  return { local: localSubgraph(apollo, async (req) => watchedContext({}, req)), arrived, why, stop: () => apollo.stop() };
+  return {
+    local: localSubgraph(apollo, async (req) => watchedContext({}, req)),
+    arrived,
+    why,
+    stop: () => apollo.stop(),
+  };
 }
 
 describe("a subgraph in the gateway's process", () => {
@@ -231,7 +267,11 @@ describe("a subgraph in the gateway's process", () => {
     const gateway = await extraGateway({ localSubgraphs: { pyxis: pyxis.local }, subgraphTimeoutMs: 500 });
     try {
       const started = Date.now();
-      const body = await ctx.system.graphql('{ dispensers { code } }', {}, { url: gateway.url, token: ctx.tokens.technician });
+      const body = await ctx.system.graphql(
+        '{ dispensers { code } }',
+        {},
+        { url: gateway.url, token: ctx.tokens.technician },
+      );
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
       expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/); // no stack trace

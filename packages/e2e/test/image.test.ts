@@ -20,13 +20,23 @@ const sourceOf = (entry: string) => entry.replace('/dist/src/', '/src/').replace
 
 /** Every `node <entry>` the image is started with: compose, k8s, the Dockerfile's CMD, README's operator CLIs. */
 function imageEntries(): string[] {
-  const compose = parse(read('docker-compose.yaml'), { merge: true }).services as Record<string, { command?: string[] }>;
+  const compose = parse(read('docker-compose.yaml'), { merge: true }).services as Record<
+    string,
+    { command?: string[] }
+  >;
   const k8s = ['k8s', 'k8s/split'].flatMap((dir) => renderKustomization(path.join(REPO_ROOT, dir)));
   const pods = k8s.filter((d) => d?.kind === 'Deployment').map((d) => d.spec.template.spec);
   const commands = [
     ...Object.values(compose).map((s) => s.command),
-    ...pods.flatMap((pod) => [...pod.containers, ...(pod.initContainers ?? [])].map((c: { command: string[] }) => c.command)),
-    JSON.parse(dockerfile.split('\n').find((line) => line.startsWith('CMD '))!.slice(4)),
+    ...pods.flatMap((pod) =>
+      [...pod.containers, ...(pod.initContainers ?? [])].map((c: { command: string[] }) => c.command),
+    ),
+    JSON.parse(
+      dockerfile
+        .split('\n')
+        .find((line) => line.startsWith('CMD '))!
+        .slice(4),
+    ),
   ].filter(Boolean) as string[][];
   return [...new Set(commands.map((command) => sourceOf(command[1]!)))];
 }
@@ -41,7 +51,8 @@ const WORKSPACES: Record<string, string> = {
   '@asky/testing': 'packages/testing/src/index.ts',
 };
 const workspaceEntry = (name: string) => {
-  const exports = JSON.parse(read(`${path.dirname(path.dirname(WORKSPACES[name]!))}/package.json`)).exports['.'].typescript as string;
+  const exports = JSON.parse(read(`${path.dirname(path.dirname(WORKSPACES[name]!))}/package.json`)).exports['.']
+    .typescript as string;
   return path.join(path.dirname(path.dirname(WORKSPACES[name]!)), exports);
 };
 
@@ -55,7 +66,9 @@ function loadedFrom(entries: string[]): { modules: Set<string>; packages: [name:
     if (modules.has(file)) continue;
     modules.add(file);
     // Type-only imports vanish when compiled; everything else is loaded at start or on demand.
-    const source = read(file).replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    const source = read(file)
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
     const specifiers = [
       ...source.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms),
       ...source.matchAll(/^\s*import\s+'([^']+)'/gm),
@@ -64,7 +77,9 @@ function loadedFrom(entries: string[]): { modules: Set<string>; packages: [name:
     for (const specifier of specifiers) {
       if (specifier.startsWith('.')) {
         const base = path.join(path.dirname(file), specifier).replace(/\.(js|ts)$/, '');
-        const resolved = [`${base}.ts`, `${base}/index.ts`].find((candidate) => existsSync(path.join(REPO_ROOT, candidate)));
+        const resolved = [`${base}.ts`, `${base}/index.ts`].find((candidate) =>
+          existsSync(path.join(REPO_ROOT, candidate)),
+        );
         if (resolved) queue.push(resolved); // else a JSON or generated file: no imports to follow
       } else if (specifier.startsWith('node:')) continue;
       else {
@@ -95,28 +110,50 @@ describe('the runtime image', () => {
 
   it('is pruned of dev and optional packages: no prisma CLI, typescript or PGlite', () => {
     expect(buildLine).toMatch(/npm prune --omit=dev --omit=optional/);
-    for (const name of ['prisma', 'typescript', '@electric-sql/pglite', 'pglite-prisma-adapter', 'tsx', 'jest']) expect([name, pruned(name, 'packages/launcher')]).toEqual([name, true]);
+    for (const name of ['prisma', 'typescript', '@electric-sql/pglite', 'pglite-prisma-adapter', 'tsx', 'jest'])
+      expect([name, pruned(name, 'packages/launcher')]).toEqual([name, true]);
   });
 
   it('runs the services and the migration from it', () => {
     expect(entries.sort()).toEqual(
-      ['packages/launcher/src/migrate.ts', 'packages/launcher/src/replica.ts', 'subgraphs/auth/src/index.ts', 'subgraphs/pyxis/src/index.ts', 'subgraphs/request/src/index.ts', 'supergraph/src/index.ts'].sort(),
+      [
+        'packages/launcher/src/migrate.ts',
+        'packages/launcher/src/replica.ts',
+        'subgraphs/auth/src/index.ts',
+        'subgraphs/pyxis/src/index.ts',
+        'subgraphs/request/src/index.ts',
+        'supergraph/src/index.ts',
+      ].sort(),
     );
   });
 
   it('imports, from those entries, only packages the prune keeps', () => {
-    const missing = packages.filter(([name, by]) => pruned(name, by)).map(([name, by]) => `${name} (imported by ${by})`);
+    const missing = packages
+      .filter(([name, by]) => pruned(name, by))
+      .map(([name, by]) => `${name} (imported by ${by})`);
     expect(missing).toEqual([]);
   });
 
   it('deletes the compiled tests and the test harness, none of which those entries load', () => {
     const deleted = /rm -rf ([^&]+)/.exec(buildLine)?.[1]?.trim().split(/\s+/) ?? [];
-    expect(deleted).toEqual(expect.arrayContaining(['packages/testing/dist', 'packages/e2e/dist', 'packages/shared/dist/__tests__', 'supergraph/dist/src/__tests__']));
+    expect(deleted).toEqual(
+      expect.arrayContaining([
+        'packages/testing/dist',
+        'packages/e2e/dist',
+        'packages/shared/dist/__tests__',
+        'supergraph/dist/src/__tests__',
+      ]),
+    );
     const deletedSources = deleted.flatMap((pattern) => {
-      const source = pattern.replace(/\/dist$/, '').replace('/dist/src/', '/src/').replace('/dist/', '/').replace(/\.\*$/, '.ts');
+      const source = pattern
+        .replace(/\/dist$/, '')
+        .replace('/dist/src/', '/src/')
+        .replace('/dist/', '/')
+        .replace(/\.\*$/, '.ts');
       return source.includes('*') ? [] : [source];
     });
-    for (const source of deletedSources) expect([...modules].filter((m) => m === source || m.startsWith(`${source}/`))).toEqual([]);
+    for (const source of deletedSources)
+      expect([...modules].filter((m) => m === source || m.startsWith(`${source}/`))).toEqual([]);
     // Every test file is under a deleted folder.
     for (const module of modules) expect(module).not.toMatch(/\.test\.ts$|__tests__|\/test\//);
   });

@@ -14,7 +14,10 @@ async function post(url: string, query: string, variables: object = {}) {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.technician}` },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: res.status, body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] },
+  };
 }
 
 async function expectRefused(url: string, query: string, message: RegExp, variables: object = {}) {
@@ -38,13 +41,17 @@ describe('lists without `first` weigh their default size', () => {
   });
 
   it('still answers a list of dispensers with their stock', async () => {
-    const { status, body } = await post(ctx.system.gatewayUrl, '{ dispensers { code stock { quantity medicine { name } } } }');
+    const { status, body } = await post(
+      ctx.system.gatewayUrl,
+      '{ dispensers { code stock { quantity medicine { name } } } }',
+    );
     expect(status).toBe(200);
     expect(body.data.dispensers.length).toBeGreaterThan(0);
   });
 
   it('counts `first` given in a variable', async () => {
-    const query = 'query ($n: Int) { requests(first: $n) { id requester { name } medicine { name locations { quantity } } } }';
+    const query =
+      'query ($n: Int) { requests(first: $n) { id requester { name } medicine { name locations { quantity } } } }';
     await expectRefused(ctx.system.gatewayUrl, query, /cost/i, { n: 5_000 });
     const { body } = await post(ctx.system.gatewayUrl, query, { n: 5 });
     expect(body.errors).toBeUndefined();
@@ -69,8 +76,12 @@ describe('a subgraph called straight has the gateway limits', () => {
   });
 
   it('weighs entity lookups by the representations asked for', async () => {
-    const representations = Array.from({ length: 1_000 }, (_, i) => ({ __typename: 'Medicine', id: `22222222-2222-4222-8222-${String(i).padStart(12, '0')}` }));
-    const query = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Medicine { name locations { quantity dispenser { code } } } } }';
+    const representations = Array.from({ length: 1_000 }, (_, i) => ({
+      __typename: 'Medicine',
+      id: `22222222-2222-4222-8222-${String(i).padStart(12, '0')}`,
+    }));
+    const query =
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Medicine { name locations { quantity dispenser { code } } } } }';
     await expectRefused(ctx.system.subgraphUrls.pyxis, query, /cost/i, { r: representations });
   });
 
@@ -84,25 +95,36 @@ describe('QR rendering is bounded per operation', () => {
   it('renders what fits one operation and refuses the rest with BAD_USER_INPUT', async () => {
     // Six dispensers × four small sizes (sizes no other test asks for: nothing cached) is within
     // the cost limit, and 24 renderings are past one operation's budget.
-    const { status, body } = await post(ctx.system.gatewayUrl, '{ dispensers { code a: qrCode(size: 71) b: qrCode(size: 72) c: qrCode(size: 73) d: qrCode(size: 74) } }');
+    const { status, body } = await post(
+      ctx.system.gatewayUrl,
+      '{ dispensers { code a: qrCode(size: 71) b: qrCode(size: 72) c: qrCode(size: 73) d: qrCode(size: 74) } }',
+    );
     expect(status).toBe(200);
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(body.errors?.[0]?.message).toMatch(/QR codes/);
     const small = await post(ctx.system.gatewayUrl, '{ dispensers { code qrCode(size: 128) } }');
     expect(small.body.errors).toBeUndefined();
-    expect(small.body.data.dispensers.every((d: { qrCode: string }) => d.qrCode.startsWith('data:image/png;base64,'))).toBe(true);
+    expect(
+      small.body.data.dispensers.every((d: { qrCode: string }) => d.qrCode.startsWith('data:image/png;base64,')),
+    ).toBe(true);
   });
 });
 
 describe('register and login storms', () => {
   it('tells a client that signs one account in over and over to retry, before any hashing; others sign in', async () => {
     const login = (email: string, password: string) =>
-      ctx.system.graphql('mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }', { email, password });
-    const storm = await Promise.all(Array.from({ length: 14 }, () => login('technician@asky.local', 'asky-technician')));
+      ctx.system.graphql(
+        'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }',
+        { email, password },
+      );
+    const storm = await Promise.all(
+      Array.from({ length: 14 }, () => login('technician@asky.local', 'asky-technician')),
+    );
     const refused = storm.filter((r) => r.errors);
     expect(storm.length - refused.length).toBeLessThanOrEqual(10);
     expect(refused.length).toBeGreaterThanOrEqual(4);
-    for (const r of refused) expect(r.errors![0]!.extensions).toMatchObject({ code: 'TOO_MANY_REQUESTS', retryAfter: expect.any(Number) });
+    for (const r of refused)
+      expect(r.errors![0]!.extensions).toMatchObject({ code: 'TOO_MANY_REQUESTS', retryAfter: expect.any(Number) });
     expect((await login('pharmacist@asky.local', 'asky-pharmacist')).errors).toBeUndefined();
   }, 120_000);
 });

@@ -6,7 +6,16 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createLogger, loadTokenConfig, RabbitBus } from '@asky/shared';
 import { createGateway } from '@asky/supergraph';
-import { eventually, listen, LIVE_CHANGES, signUserToken, startTestSystem, testAmqpUrl, withBrokerProxy, type TestSystem } from '@asky/testing';
+import {
+  eventually,
+  listen,
+  LIVE_CHANGES,
+  signUserToken,
+  startTestSystem,
+  testAmqpUrl,
+  withBrokerProxy,
+  type TestSystem,
+} from '@asky/testing';
 
 const MORPHINE = '22222222-2222-4222-8222-000000000003';
 
@@ -23,14 +32,28 @@ afterAll(() => system?.stop());
 const create = async (token: string) => {
   const body = await system.graphql(
     'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }',
-    { input: { kind: 'MEDICINE', priority: 'URGENT', medicineId: MORPHINE, dispenserId: '44444444-4444-4444-8444-000000000002', quantity: 1, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' } },
+    {
+      input: {
+        kind: 'MEDICINE',
+        priority: 'URGENT',
+        medicineId: MORPHINE,
+        dispenserId: '44444444-4444-4444-8444-000000000002',
+        quantity: 1,
+        patient: { identifier: 'MRN-1001' },
+        orderId: 'RX-1001',
+      },
+    },
     { token },
   );
   if (!body.data) throw new Error(JSON.stringify(body.errors));
   return body.data.createRequest.id as string;
 };
 const move = (id: string, status: string) =>
-  system.graphql('mutation ($id: ID!, $s: RequestStatus!) { updateRequestStatus(id: $id, status: $s) { status } }', { id, s: status }, { token: tokens.pharmacist });
+  system.graphql(
+    'mutation ($id: ID!, $s: RequestStatus!) { updateRequestStatus(id: $id, status: $s) { status } }',
+    { id, s: status },
+    { token: tokens.pharmacist },
+  );
 
 describe('requestStatusChanged', () => {
   it('delivers a creation (previousStatus null) and each transition, with fields from every subgraph', async () => {
@@ -44,7 +67,14 @@ describe('requestStatusChanged', () => {
       previousStatus: null,
       status: 'PENDING',
       changedBy: { name: 'Ana Souza' },
-      request: { id, status: 'PENDING', priority: 'URGENT', requester: { name: 'Ana Souza' }, medicine: { name: 'Morfina' }, dispenser: { code: 'UTI-2-B' } },
+      request: {
+        id,
+        status: 'PENDING',
+        priority: 'URGENT',
+        requester: { name: 'Ana Souza' },
+        medicine: { name: 'Morfina' },
+        dispenser: { code: 'UTI-2-B' },
+      },
     });
     await move(id, 'ACCEPTED');
     expect((await nurse.next()).data.requestStatusChanged).toMatchObject({
@@ -83,7 +113,11 @@ describe('requestStatusChanged', () => {
 
   it('lets staff follow every request they work', async () => {
     const subscribed = system.subscriptionsStarted();
-    const pharmacist = listen(system, tokens.pharmacist, 'subscription { requestStatusChanged(status: PENDING) { status request { requester { name } } } }');
+    const pharmacist = listen(
+      system,
+      tokens.pharmacist,
+      'subscription { requestStatusChanged(status: PENDING) { status request { requester { name } } } }',
+    );
     await subscribed;
     await create(tokens.nurse);
     const got = await pharmacist.next();
@@ -94,7 +128,11 @@ describe('requestStatusChanged', () => {
 
 describe('live connections', () => {
   it('end when the access token expires (4403)', async () => {
-    const shortLived = signUserToken(system.keysDir, { subject: '11111111-1111-4111-8111-000000000001', role: 'NURSE', expiresIn: 2 });
+    const shortLived = signUserToken(system.keysDir, {
+      subject: '11111111-1111-4111-8111-000000000001',
+      role: 'NURSE',
+      expiresIn: 2,
+    });
     const listener = listen(system, shortLived);
     const started = Date.now();
     expect(await listener.closed).toBe(4403);
@@ -110,9 +148,16 @@ describe('live connections', () => {
     });
     const errors: unknown[] = [];
     const disposers = Array.from({ length: 21 }, () =>
-      client.subscribe({ query: 'subscription { requestStatusChanged { status } }' }, { next: () => undefined, error: (e) => errors.push(e), complete: () => undefined }),
+      client.subscribe(
+        { query: 'subscription { requestStatusChanged { status } }' },
+        { next: () => undefined, error: (e) => errors.push(e), complete: () => undefined },
+      ),
     );
-    await eventually(async () => errors.length, (n) => n > 0, 5_000);
+    await eventually(
+      async () => errors.length,
+      (n) => n > 0,
+      5_000,
+    );
     expect(errors).toHaveLength(1);
     expect(JSON.stringify(errors[0])).toContain('TOO_MANY_REQUESTS');
     disposers.forEach((dispose) => dispose());
@@ -121,10 +166,21 @@ describe('live connections', () => {
 
   it('are served by every gateway replica, each with its own queue', async () => {
     const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: system.topology.exchange });
-    const tokens2 = { ...loadTokenConfig({}), jwksUrl: new URL('/.well-known/jwks.json', system.subgraphUrls.auth).href };
+    const tokens2 = {
+      ...loadTokenConfig({}),
+      jwksUrl: new URL('/.well-known/jwks.json', system.subgraphUrls.auth).href,
+    };
     let replicaSubscribed: () => void = () => undefined;
     const onReplica = new Promise<void>((resolve) => (replicaSubscribed = resolve));
-    const replica = await createGateway({ port: 0, production: false, logger: createLogger('replica', 'silent'), subgraphUrls: system.subgraphUrls, tokens: tokens2, bus, onLiveSignal: (signal) => signal === 'subscribed' && replicaSubscribed() });
+    const replica = await createGateway({
+      port: 0,
+      production: false,
+      logger: createLogger('replica', 'silent'),
+      subgraphUrls: system.subgraphUrls,
+      tokens: tokens2,
+      bus,
+      onLiveSignal: (signal) => signal === 'subscribed' && replicaSubscribed(),
+    });
     try {
       const onFirst = system.subscriptionsStarted();
       const first = listen(system, tokens.admin);
@@ -153,7 +209,10 @@ describe('live delivery across a broker outage', () => {
       const listener = listen(isolated, token);
       await subscribed;
       await proxy.cut();
-      await eventually(async () => isolated.brokerConnected(), (up) => !up); // the services saw the outage
+      await eventually(
+        async () => isolated.brokerConnected(),
+        (up) => !up,
+      ); // the services saw the outage
       await proxy.start();
       const body = await isolated.graphql(
         'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }',
@@ -161,7 +220,8 @@ describe('live delivery across a broker outage', () => {
         { token },
       );
       let event = await listener.next(20_000);
-      while (event.data.requestStatusChanged.request.id !== body.data.createRequest.id) event = await listener.next(20_000);
+      while (event.data.requestStatusChanged.request.id !== body.data.createRequest.id)
+        event = await listener.next(20_000);
       expect(event.data.requestStatusChanged.status).toBe('PENDING');
       listener.dispose();
     });
@@ -170,12 +230,19 @@ describe('live delivery across a broker outage', () => {
 
 describe('the subscription in the supergraph', () => {
   it('is part of the schema the gateway serves (what Sandbox shows)', async () => {
-    const body = await system.graphql('{ __schema { subscriptionType { name fields { name args { name } } } } }', {}, { token: tokens.admin });
+    const body = await system.graphql(
+      '{ __schema { subscriptionType { name fields { name args { name } } } } }',
+      {},
+      { token: tokens.admin },
+    );
     expect(body.data.__schema.subscriptionType).toEqual({
       name: 'Subscription',
       fields: [
         { name: 'stockChanged', args: ['unit', 'dispenserId', 'medicineId'].map((name) => ({ name })) },
-        { name: 'requestStatusChanged', args: ['requestId', 'status', 'kind', 'priority', 'unit', 'assignedToMe'].map((name) => ({ name })) },
+        {
+          name: 'requestStatusChanged',
+          args: ['requestId', 'status', 'kind', 'priority', 'unit', 'assignedToMe'].map((name) => ({ name })),
+        },
       ],
     });
   });
@@ -191,7 +258,9 @@ describe('the subscription in the supergraph', () => {
 describe('live limits', () => {
   it('refuse an 11th connection of one user (1013, try again later: a code clients retry) while the first ten keep working', async () => {
     const subscribed = system.subscriptionsStarted(10);
-    const open = Array.from({ length: 10 }, () => listen(system, tokens.technician, 'subscription { requestStatusChanged(kind: MATERIAL) { status } }'));
+    const open = Array.from({ length: 10 }, () =>
+      listen(system, tokens.technician, 'subscription { requestStatusChanged(kind: MATERIAL) { status } }'),
+    );
     await subscribed;
     const eleventh = listen(system, tokens.technician);
     expect(await eleventh.closed).toBe(1013);
@@ -206,11 +275,19 @@ describe('live limits', () => {
 
   it('bound one user across connections: the 21st subscription of a user is refused, until one ends', async () => {
     const connect = () =>
-      createClient({ url: system.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${tokens.admin}` }, retryAttempts: 0 });
+      createClient({
+        url: system.gatewayUrl.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${tokens.admin}` },
+        retryAttempts: 0,
+      });
     const subscribe = (client: Client, n: number) => {
       let failed: (error: unknown) => void = () => undefined;
       const error = new Promise<unknown>((resolve) => (failed = resolve));
-      const stop = client.subscribe({ query: `subscription { requestStatusChanged(kind: MATERIAL) { n${n}: status } }` }, { next: () => undefined, error: failed, complete: () => undefined });
+      const stop = client.subscribe(
+        { query: `subscription { requestStatusChanged(kind: MATERIAL) { n${n}: status } }` },
+        { next: () => undefined, error: failed, complete: () => undefined },
+      );
       return { error, stop };
     };
     const first = connect();
@@ -226,7 +303,9 @@ describe('live limits', () => {
       await ended; // the end reached the gateway (another connection's message)
       const started = system.subscriptionsStarted();
       const again = subscribe(second, 21);
-      expect(await Promise.race([again.error.then(() => 'refused'), started.then(() => 'subscribed')])).toBe('subscribed');
+      expect(await Promise.race([again.error.then(() => 'refused'), started.then(() => 'subscribed')])).toBe(
+        'subscribed',
+      );
     } finally {
       await first.dispose();
       await second.dispose();
@@ -247,15 +326,34 @@ describe('after a broker outage', () => {
         const ids: string[] = [];
         // More than the 100 updates a subscriber may leave unread: all flushed at once on reconnect.
         for (let i = 0; i < 250; i++) {
-          const body = await outage.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', { input: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId: '44444444-4444-4444-8444-000000000002', quantity: 1, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' } }, { token: nurse });
+          const body = await outage.graphql(
+            'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }',
+            {
+              input: {
+                kind: 'MEDICINE',
+                medicineId: MORPHINE,
+                dispenserId: '44444444-4444-4444-8444-000000000002',
+                quantity: 1,
+                patient: { identifier: 'MRN-1001' },
+                orderId: 'RX-1001',
+              },
+            },
+            { token: nurse },
+          );
           ids.push(body.data.createRequest.id);
         }
         await broker.start();
         const seen = () => new Set(dashboard.events.map((e) => e.data?.requestStatusChanged?.request?.id));
-        await eventually(async () => ids.filter((id) => !seen().has(id)).length, (missing) => missing === 0, 60_000);
+        await eventually(
+          async () => ids.filter((id) => !seen().has(id)).length,
+          (missing) => missing === 0,
+          60_000,
+        );
         expect(ids.filter((id) => !seen().has(id))).toEqual([]);
         expect(dashboard.events.filter((e) => e.errors)).toEqual([]);
-        expect(await Promise.race([dashboard.closed, new Promise((r) => setTimeout(() => r('open'), 300))])).toBe('open');
+        expect(await Promise.race([dashboard.closed, new Promise((r) => setTimeout(() => r('open'), 300))])).toBe(
+          'open',
+        );
       } finally {
         dashboard.dispose();
       }

@@ -19,14 +19,32 @@ beforeAll(async () => {
 });
 afterAll(() => system?.stop());
 
-const admin = (query: string, variables: Record<string, unknown>) => system.graphql(query, variables, { token: tokens.admin });
+const admin = (query: string, variables: Record<string, unknown>) =>
+  system.graphql(query, variables, { token: tokens.admin });
 const assistance = async (token: string) => {
-  const body = await system.graphql('mutation ($i: CreateRequestInput!) { createRequest(input: $i) { id } }', { i: { kind: 'ASSISTANCE', assistanceTypeId: WHEELCHAIR, dispenserId: UTI_A, note: 'The drawer does not open' } }, { token });
+  const body = await system.graphql(
+    'mutation ($i: CreateRequestInput!) { createRequest(input: $i) { id } }',
+    { i: { kind: 'ASSISTANCE', assistanceTypeId: WHEELCHAIR, dispenserId: UTI_A, note: 'The drawer does not open' } },
+    { token },
+  );
   if (!body.data) throw new Error(JSON.stringify(body.errors));
   return body.data.createRequest.id as string;
 };
 const medicine = async (token: string) => {
-  const body = await system.graphql('mutation ($i: CreateRequestInput!) { createRequest(input: $i) { id } }', { i: { kind: 'MEDICINE', medicineId: MORPHINE, dispenserId: '44444444-4444-4444-8444-000000000002', quantity: 1, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' } }, { token });
+  const body = await system.graphql(
+    'mutation ($i: CreateRequestInput!) { createRequest(input: $i) { id } }',
+    {
+      i: {
+        kind: 'MEDICINE',
+        medicineId: MORPHINE,
+        dispenserId: '44444444-4444-4444-8444-000000000002',
+        quantity: 1,
+        patient: { identifier: 'MRN-1001' },
+        orderId: 'RX-1001',
+      },
+    },
+    { token },
+  );
   if (!body.data) throw new Error(JSON.stringify(body.errors));
   return body.data.createRequest.id as string;
 };
@@ -58,7 +76,10 @@ describe.each([['the gateway', gatewayWs]])('live updates at %s', (_, endpoint) 
     const gone = listen(endpoint(), leaving.token, CHANGES); // subscribes first
     const colleague = listen(endpoint(), staying.token, CHANGES);
     await subscribed;
-    expect((await admin('mutation ($id: ID!) { deactivateUser(id: $id) { active } }', { id: leaving.id })).data.deactivateUser.active).toBe(false);
+    expect(
+      (await admin('mutation ($id: ID!) { deactivateUser(id: $id) { active } }', { id: leaving.id })).data
+        .deactivateUser.active,
+    ).toBe(false);
     expect(await gone.closed).toBe(4403);
     const again = listen(endpoint(), leaving.token, CHANGES);
     expect([4403]).toContain(await again.closed);
@@ -92,7 +113,10 @@ describe("the gateway's graphql-ws", () => {
     const person = await system.createPerson('NURSE', 'Many Sockets');
     const sockets = Array.from({ length: 11 }, () => listen(gatewayWs(), person.token, CHANGES));
     // One of the eleven (whichever connects last) is refused.
-    const refusedOne = await Promise.race([...sockets.map((s) => s.closed), new Promise<number>((r) => setTimeout(() => r(0), 5_000))]);
+    const refusedOne = await Promise.race([
+      ...sockets.map((s) => s.closed),
+      new Promise<number>((r) => setTimeout(() => r(0), 5_000)),
+    ]);
     expect(refusedOne).toBe(1013);
     for (const socket of sockets) socket.dispose();
     const shortLived = signUserToken(system.keysDir, { subject: person.id, role: 'NURSE', expiresIn: 2 });

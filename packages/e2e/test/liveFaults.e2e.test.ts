@@ -26,9 +26,17 @@ it('tells subscribers to refetch an update it cannot read, and goes on once the 
   const nurse = await system.login(...MOCK_USERS.nurse);
   const pharmacist = await system.login(...MOCK_USERS.pharmacist);
   const create = () =>
-    system.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', { input: { kind: 'MEDICINE', medicineId: PARACETAMOL, dispenserId: UTI_A, quantity: 1 } }, { token: nurse });
+    system.graphql(
+      'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }',
+      { input: { kind: 'MEDICINE', medicineId: PARACETAMOL, dispenserId: UTI_A, quantity: 1 } },
+      { token: nurse },
+    );
   const subscribed = system.subscriptionsStarted();
-  const board = listen(system, pharmacist, 'subscription { requestStatusChanged { status request { id medicine { name } } } }');
+  const board = listen(
+    system,
+    pharmacist,
+    'subscription { requestStatusChanged { status request { id medicine { name } } } }',
+  );
   try {
     await subscribed;
     expect((await create()).errors).toBeUndefined(); // the request service now keeps pyxis' answers a few seconds
@@ -39,14 +47,18 @@ it('tells subscribers to refetch an update it cannot read, and goes on once the 
     expect(during.errors).toBeUndefined();
     const told = await board.next(30_000);
     expect(told.data ?? null).toBeNull();
-    expect(told.errors).toEqual([expect.objectContaining({ extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, refetch: true } })]);
+    expect(told.errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, refetch: true } }),
+    ]);
 
     await database.start();
     const after = await eventually(create, (body) => !body.errors);
     const id = after.data.createRequest.id;
     let next = await board.next(30_000);
     while (next.errors) next = await board.next(30_000); // told again while pyxis' pool reconnects
-    expect(next).toEqual({ data: { requestStatusChanged: { status: 'PENDING', request: { id, medicine: { name: 'Paracetamol' } } } } });
+    expect(next).toEqual({
+      data: { requestStatusChanged: { status: 'PENDING', request: { id, medicine: { name: 'Paracetamol' } } } },
+    });
   } finally {
     board.dispose();
   }

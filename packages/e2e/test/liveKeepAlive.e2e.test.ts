@@ -9,7 +9,9 @@ const ctx = useTestSystem({ liveLimits: { keepAliveMs: 1_000 } });
 
 /** A graphql-ws connection, acknowledged; `answersPings: false` plays a peer that vanished without closing. */
 async function connect(answersPings: boolean): Promise<{ socket: WebSocket; closed: Promise<number> }> {
-  const socket = new WebSocket(ctx.system.gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws', { autoPong: answersPings });
+  const socket = new WebSocket(ctx.system.gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws', {
+    autoPong: answersPings,
+  });
   const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
   await new Promise((resolve, reject) => (socket.once('open', resolve), socket.once('error', reject)));
   socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${ctx.tokens.nurse}` } }));

@@ -25,7 +25,12 @@ const CHANGES = `subscription ($unit: String) { requestStatusChanged(unit: $unit
 const STOCK = 'subscription { stockChanged { type slotId movementKind delta quantityAfter reason actorId witnessId } }';
 
 const publish = (routingKey: string, body: string | object, messageId = randomUUID()) =>
-  tap.channel.publish(ctx.system.topology.exchange, routingKey, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), { messageId, persistent: true, contentType: 'application/json' });
+  tap.channel.publish(
+    ctx.system.topology.exchange,
+    routingKey,
+    Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+    { messageId, persistent: true, contentType: 'application/json' },
+  );
 
 /** A well-formed `request.status_changed` for the mock request: every field as the request service writes it. */
 const statusChanged = (overrides: Record<string, unknown> = {}) => ({
@@ -67,46 +72,124 @@ it('shows no poison or forgery on any board, and the next real changes as record
   try {
     await subscribed;
     const slot = await controlledSlot();
-    const before = (await adminQuery(`SELECT status FROM request."Request" WHERE id = '${MOCK_REQUEST}'`, ctx.system.database.url)).rows[0].status;
+    const before = (
+      await adminQuery(`SELECT status FROM request."Request" WHERE id = '${MOCK_REQUEST}'`, ctx.system.database.url)
+    ).rows[0].status;
 
     // Poison: every shape a listener once choked on, and worse.
     publish('request.status_changed', statusChanged({ unit: 5 }));
-    for (const kind of ['__proto__', 'constructor', 'toString']) publish('request.status_changed', statusChanged({ kind }));
-    publish('request.created', `{"eventId":"${randomUUID()}","__proto__":{"requestId":"${MOCK_REQUEST}","kind":"MEDICINE"}}`);
+    for (const kind of ['__proto__', 'constructor', 'toString'])
+      publish('request.status_changed', statusChanged({ kind }));
+    publish(
+      'request.created',
+      `{"eventId":"${randomUUID()}","__proto__":{"requestId":"${MOCK_REQUEST}","kind":"MEDICINE"}}`,
+    );
     publish('request.status_changed', statusChanged({ status: 'EXPLODED' }));
     publish('request.status_changed', statusChanged({ correlationId: 'x'.repeat(200_000) }));
     publish('request.status_changed', 'not json at all {');
     publish('stock.movement', { eventId: randomUUID(), type: 'stock.movement', delta: '-40', unit: ['UTI Adulto'] });
     // Forgeries: well formed, naming real things, announcing what never happened.
     publish('request.status_changed', statusChanged());
-    publish('request.escalated', { ...statusChanged({ type: 'request.escalated', status: 'PENDING', level: 2, waitedSeconds: 3_600 }), previousStatus: undefined });
+    publish('request.escalated', {
+      ...statusChanged({ type: 'request.escalated', status: 'PENDING', level: 2, waitedSeconds: 3_600 }),
+      previousStatus: undefined,
+    });
     publish('stock.movement', {
-      eventId: randomUUID(), type: 'stock.movement', occurredAt: new Date().toISOString(), slotId: slot.id, slot: slot.slot, dispenserId: UTI_A, unit: 'UTI Adulto',
-      medicineId: slot.medicineId, materialId: null, movementId: randomUUID(), kind: 'WASTE', lot: null, delta: -40, quantityAfter: 0,
-      actorId: PHARMACIST, witnessId: NURSE, requestId: null, reason: 'ampoules broken',
+      eventId: randomUUID(),
+      type: 'stock.movement',
+      occurredAt: new Date().toISOString(),
+      slotId: slot.id,
+      slot: slot.slot,
+      dispenserId: UTI_A,
+      unit: 'UTI Adulto',
+      medicineId: slot.medicineId,
+      materialId: null,
+      movementId: randomUUID(),
+      kind: 'WASTE',
+      lot: null,
+      delta: -40,
+      quantityAfter: 0,
+      actorId: PHARMACIST,
+      witnessId: NURSE,
+      requestId: null,
+      reason: 'ampoules broken',
     });
 
     // The real changes that follow: a new request, and a count corrected by the technician.
-    const created = await ctx.system.graphql('mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', { input: { kind: 'MEDICINE', priority: 'URGENT', medicineId: '22222222-2222-4222-8222-000000000002', dispenserId: UTI_A, quantity: 1 } }, { token: ctx.tokens.nurse });
+    const created = await ctx.system.graphql(
+      'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }',
+      {
+        input: {
+          kind: 'MEDICINE',
+          priority: 'URGENT',
+          medicineId: '22222222-2222-4222-8222-000000000002',
+          dispenserId: UTI_A,
+          quantity: 1,
+        },
+      },
+      { token: ctx.tokens.nurse },
+    );
     const id = created.data.createRequest.id as string;
-    const { rows: paracetamol } = await adminQuery(`SELECT id FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" = '22222222-2222-4222-8222-000000000002'`, ctx.system.database.url);
-    const { rows: lots } = await adminQuery(`SELECT lot FROM pyxis."StockLot" WHERE "stockItemId" = '${paracetamol[0].id}' ORDER BY "expiresAt" LIMIT 1`, ctx.system.database.url);
-    const adjusted = await ctx.system.graphql('mutation ($id: ID!, $lot: String) { adjustStock(slotId: $id, delta: 1, lot: $lot, reason: "found one behind the tray") { quantity } }', { id: paracetamol[0].id, lot: lots[0]?.lot ?? null }, { token: ctx.tokens.technician });
+    const { rows: paracetamol } = await adminQuery(
+      `SELECT id FROM pyxis."StockItem" WHERE "dispenserId" = '${UTI_A}' AND "medicineId" = '22222222-2222-4222-8222-000000000002'`,
+      ctx.system.database.url,
+    );
+    const { rows: lots } = await adminQuery(
+      `SELECT lot FROM pyxis."StockLot" WHERE "stockItemId" = '${paracetamol[0].id}' ORDER BY "expiresAt" LIMIT 1`,
+      ctx.system.database.url,
+    );
+    const adjusted = await ctx.system.graphql(
+      'mutation ($id: ID!, $lot: String) { adjustStock(slotId: $id, delta: 1, lot: $lot, reason: "found one behind the tray") { quantity } }',
+      { id: paracetamol[0].id, lot: lots[0]?.lot ?? null },
+      { token: ctx.tokens.technician },
+    );
     expect(adjusted.errors).toBeUndefined();
 
     for (const board of boards.slice(0, 2)) {
       const first = await board.next();
-      expect(first).toEqual({ data: { requestStatusChanged: { type: 'CREATED', status: 'PENDING', previousStatus: null, at: expect.any(String), escalationLevel: null, changedBy: { id: NURSE }, request: { id, status: 'PENDING' } } } });
+      expect(first).toEqual({
+        data: {
+          requestStatusChanged: {
+            type: 'CREATED',
+            status: 'PENDING',
+            previousStatus: null,
+            at: expect.any(String),
+            escalationLevel: null,
+            changedBy: { id: NURSE },
+            request: { id, status: 'PENDING' },
+          },
+        },
+      });
     }
     const stock = await boards[2]!.next();
-    expect(stock).toEqual({ data: { stockChanged: { type: 'MOVEMENT', slotId: paracetamol[0].id, movementKind: 'ADJUST', delta: 1, quantityAfter: expect.any(Number), reason: 'found one behind the tray', actorId: '11111111-1111-4111-8111-000000000003', witnessId: null } } });
+    expect(stock).toEqual({
+      data: {
+        stockChanged: {
+          type: 'MOVEMENT',
+          slotId: paracetamol[0].id,
+          movementKind: 'ADJUST',
+          delta: 1,
+          quantityAfter: expect.any(Number),
+          reason: 'found one behind the tray',
+          actorId: '11111111-1111-4111-8111-000000000003',
+          witnessId: null,
+        },
+      },
+    });
 
     // A real event replayed with another status: not news, and never what it claims.
-    const genuine = tap.messages.map((m) => m.content.toString()).filter((text) => text.includes(id)).map((text) => JSON.parse(text)).find((b) => b.type === 'request.created');
+    const genuine = tap.messages
+      .map((m) => m.content.toString())
+      .filter((text) => text.includes(id))
+      .map((text) => JSON.parse(text))
+      .find((b) => b.type === 'request.created');
     publish('request.created', { ...genuine, status: 'COMPLETED' }, genuine.eventId);
     for (const board of boards) expect(await board.quiet(1_000)).toBe(true);
     for (const board of boards) expect(board.events).toHaveLength(1);
-    expect((await adminQuery(`SELECT status FROM request."Request" WHERE id = '${MOCK_REQUEST}'`, ctx.system.database.url)).rows[0].status).toBe(before);
+    expect(
+      (await adminQuery(`SELECT status FROM request."Request" WHERE id = '${MOCK_REQUEST}'`, ctx.system.database.url))
+        .rows[0].status,
+    ).toBe(before);
     expect((await controlledSlot()).quantity).toBe(slot.quantity);
     // Every gateway still serves: ready, and live.
     expect((await fetch(new URL('/ready', ctx.system.gatewayUrl))).status).toBe(200);

@@ -12,9 +12,14 @@ import { adminQuery, createTestDatabase, type TestDatabase } from '@asky/testing
 
 const LOTS_MIGRATION = '20261203105208_stock_lots';
 const dir = path.join(REPO_ROOT, 'prisma/pyxis/migrations');
-const migrations = readdirSync(dir).filter((name) => /^\d{14}_/.test(name)).sort();
+const migrations = readdirSync(dir)
+  .filter((name) => /^\d{14}_/.test(name))
+  .sort();
 const apply = (db: TestDatabase, names: string[]) =>
-  adminQuery(`SET search_path TO pyxis; ${names.map((name) => readFileSync(path.join(dir, name, 'migration.sql'), 'utf8')).join('\n')}`, db.url);
+  adminQuery(
+    `SET search_path TO pyxis; ${names.map((name) => readFileSync(path.join(dir, name, 'migration.sql'), 'utf8')).join('\n')}`,
+    db.url,
+  );
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -23,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => db?.drop());
 
-it('moves each slot\'s lot into the lots table and names the item and request of each movement', async () => {
+it("moves each slot's lot into the lots table and names the item and request of each movement", async () => {
   const at = migrations.indexOf(LOTS_MIGRATION);
   expect(at).toBeGreaterThan(0);
   await apply(db, migrations.slice(0, at));
@@ -43,9 +48,17 @@ it('moves each slot\'s lot into the lots table and names the item and request of
     db.url,
   );
   await apply(db, migrations.slice(at));
-  const lots = await adminQuery(`SELECT "stockItemId", lot, "expiresAt"::text AS "expiresAt", quantity FROM pyxis."StockLot"`, db.url);
-  expect(lots.rows).toEqual([{ stockItemId: '77777777-7777-4777-8777-000000000001', lot: 'DZ-7', expiresAt: '2027-03-31', quantity: 7 }]);
-  const moves = await adminQuery(`SELECT kind::text, "medicineId", "requestId", carried FROM pyxis."StockMovement" ORDER BY kind`, db.url);
+  const lots = await adminQuery(
+    `SELECT "stockItemId", lot, "expiresAt"::text AS "expiresAt", quantity FROM pyxis."StockLot"`,
+    db.url,
+  );
+  expect(lots.rows).toEqual([
+    { stockItemId: '77777777-7777-4777-8777-000000000001', lot: 'DZ-7', expiresAt: '2027-03-31', quantity: 7 },
+  ]);
+  const moves = await adminQuery(
+    `SELECT kind::text, "medicineId", "requestId", carried FROM pyxis."StockMovement" ORDER BY kind`,
+    db.url,
+  );
   expect(moves.rows).toEqual([
     { kind: 'ADJUST', medicineId: '22222222-2222-4222-8222-00000000abcd', requestId: null, carried: 0 }, // nothing was in custody before custody
     { kind: 'DISPENSE', medicineId: '22222222-2222-4222-8222-00000000abcd', requestId: request, carried: 0 },
@@ -55,10 +68,16 @@ it('moves each slot\'s lot into the lots table and names the item and request of
 
 it('keeps requests and events not yet sent through the acceptance lease, outbox lease and witness migrations', async () => {
   const requestDir = path.join(REPO_ROOT, 'prisma/request/migrations');
-  const all = readdirSync(requestDir).filter((name) => /^\d{14}_/.test(name)).sort();
+  const all = readdirSync(requestDir)
+    .filter((name) => /^\d{14}_/.test(name))
+    .sort();
   const at = all.findIndex((name) => name.endsWith('_accept_lease_outbox_lease'));
   expect(at).toBeGreaterThan(0);
-  const applyRequest = (names: string[]) => adminQuery(`SET search_path TO request; ${names.map((name) => readFileSync(path.join(requestDir, name, 'migration.sql'), 'utf8')).join('\n')}`, db.url);
+  const applyRequest = (names: string[]) =>
+    adminQuery(
+      `SET search_path TO request; ${names.map((name) => readFileSync(path.join(requestDir, name, 'migration.sql'), 'utf8')).join('\n')}`,
+      db.url,
+    );
   await adminQuery('CREATE SCHEMA request', db.url);
   await applyRequest(all.slice(0, at));
   await adminQuery(
@@ -69,9 +88,17 @@ it('keeps requests and events not yet sent through the acceptance lease, outbox 
     db.url,
   );
   await applyRequest(all.slice(at));
-  const { rows: requests } = await adminQuery(`SELECT status::text, quantity, "acceptingId", "acceptingById", "acceptingUntil" FROM request."Request"`, db.url);
-  expect(requests).toEqual([{ status: 'PENDING', quantity: 2, acceptingId: null, acceptingById: null, acceptingUntil: null }]);
-  const { rows: events } = await adminQuery(`SELECT id::text, "sentAt", "claimedUntil" FROM request."OutboxEvent"`, db.url);
+  const { rows: requests } = await adminQuery(
+    `SELECT status::text, quantity, "acceptingId", "acceptingById", "acceptingUntil" FROM request."Request"`,
+    db.url,
+  );
+  expect(requests).toEqual([
+    { status: 'PENDING', quantity: 2, acceptingId: null, acceptingById: null, acceptingUntil: null },
+  ]);
+  const { rows: events } = await adminQuery(
+    `SELECT id::text, "sentAt", "claimedUntil" FROM request."OutboxEvent"`,
+    db.url,
+  );
   expect(events).toEqual([{ id: '99999999-9999-4999-8999-00000000beef', sentAt: null, claimedUntil: null }]); // still to be relayed
   const { rows: uses } = await adminQuery(`SELECT count(*)::int AS n FROM request."WitnessUse"`, db.url);
   expect(uses).toEqual([{ n: 0 }]);

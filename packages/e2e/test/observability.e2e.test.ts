@@ -30,18 +30,38 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 it('times HTTP requests and GraphQL operations by name, on the gateway and each subgraph', async () => {
   const before = await metricsOf(ctx.system.gatewayUrl);
-  const count = (text: string) => sample(text, 'asky_graphql_operation_duration_seconds_count', { service: 'gateway', operation: 'DispensersForMetrics', type: 'query' }) ?? 0;
-  for (let i = 0; i < 3; i++) await ctx.system.graphql('query DispensersForMetrics { dispensers { code } }', {}, { token: ctx.tokens.technician });
+  const count = (text: string) =>
+    sample(text, 'asky_graphql_operation_duration_seconds_count', {
+      service: 'gateway',
+      operation: 'DispensersForMetrics',
+      type: 'query',
+    }) ?? 0;
+  for (let i = 0; i < 3; i++)
+    await ctx.system.graphql(
+      'query DispensersForMetrics { dispensers { code } }',
+      {},
+      { token: ctx.tokens.technician },
+    );
   const after = await metricsOf(ctx.system.gatewayUrl);
   expect(count(after) - count(before)).toBe(3);
-  expect(sample(after, 'asky_http_request_duration_seconds_count', { service: 'gateway', method: 'POST', route: '/graphql', status: '200' })).toBeGreaterThanOrEqual(3);
+  expect(
+    sample(after, 'asky_http_request_duration_seconds_count', {
+      service: 'gateway',
+      method: 'POST',
+      route: '/graphql',
+      status: '200',
+    }),
+  ).toBeGreaterThanOrEqual(3);
   const pyxis = await metricsOf(ctx.system.subgraphUrls.pyxis);
-  expect(sample(pyxis, 'asky_graphql_operation_duration_seconds_count', { service: 'pyxis subgraph', type: 'query' })).toBeGreaterThanOrEqual(3);
+  expect(
+    sample(pyxis, 'asky_graphql_operation_duration_seconds_count', { service: 'pyxis subgraph', type: 'query' }),
+  ).toBeGreaterThanOrEqual(3);
   expect(sample(pyxis, 'process_resident_memory_bytes')).toBeGreaterThan(0);
 });
 
 it('counts errors by code', async () => {
-  const forbidden = (text: string) => sample(text, 'asky_graphql_errors_total', { service: 'auth subgraph', code: 'FORBIDDEN' }) ?? 0;
+  const forbidden = (text: string) =>
+    sample(text, 'asky_graphql_errors_total', { service: 'auth subgraph', code: 'FORBIDDEN' }) ?? 0;
   const before = forbidden(await metricsOf(ctx.system.subgraphUrls.auth));
   const body = await ctx.system.graphql('{ users { id } }', {}, { token: ctx.tokens.nurse });
   expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -52,12 +72,24 @@ it('counts events published, shows the outbox backlog, and open live subscriptio
   const text = () => metricsOf(ctx.system.subgraphUrls.request);
   const published = (t: string) => sample(t, 'asky_events_published_total', { routing_key: 'request.created' }) ?? 0;
   const before = published(await text());
-  const client = createClient({ url: ctx.system.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${ctx.tokens.admin}` }, retryAttempts: 0 });
-  const dispose = client.subscribe({ query: 'subscription { requestStatusChanged { status } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+  const client = createClient({
+    url: ctx.system.gatewayUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${ctx.tokens.admin}` },
+    retryAttempts: 0,
+  });
+  const dispose = client.subscribe(
+    { query: 'subscription { requestStatusChanged { status } }' },
+    { next: () => undefined, error: () => undefined, complete: () => undefined },
+  );
   try {
     await new Promise((r) => setTimeout(r, 300));
     expect(sample(await metricsOf(ctx.system.gatewayUrl), 'asky_live_subscriptions')).toBeGreaterThanOrEqual(1);
-    await ctx.system.graphql('mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }', {}, { token: ctx.tokens.nurse });
+    await ctx.system.graphql(
+      'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }',
+      {},
+      { token: ctx.tokens.nurse },
+    );
     const deadline = Date.now() + 5_000;
     while (published(await text()) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const after = await text();
@@ -74,7 +106,10 @@ describe('request ids', () => {
     fetch(ctx.system.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.nurse}`, ...headers },
-      body: JSON.stringify({ query: 'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }' }),
+      body: JSON.stringify({
+        query:
+          'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000003", dispenserId: "44444444-4444-4444-8444-000000000002", quantity: 1, patient: { identifier: "MRN-1001" }, orderId: "RX-1001" }) { id } }',
+      }),
     });
 
   it("follow a client's X-Request-Id through the gateway and the request subgraph into the event (correlationId)", async () => {

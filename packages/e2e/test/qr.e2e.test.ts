@@ -10,7 +10,9 @@ const decode = (png: Buffer) => {
   return jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data;
 };
 const label = (path: string, auth = true) =>
-  fetch(new URL(path, ctx.system.subgraphUrls.pyxis), { headers: auth ? { authorization: `Bearer ${ctx.tokens.nurse}` } : {} });
+  fetch(new URL(path, ctx.system.subgraphUrls.pyxis), {
+    headers: auth ? { authorization: `Bearer ${ctx.tokens.nurse}` } : {},
+  });
 
 describe('dispenser QR codes', () => {
   it('come as a PNG data URL of the requested size, or as SVG text', async () => {
@@ -26,7 +28,11 @@ describe('dispenser QR codes', () => {
   });
 
   it('refuses sizes outside 64 to 1024 pixels', async () => {
-    const body = await ctx.system.graphql(`query ($id: ID!) { dispenser(id: $id) { qrCode(size: 5000) } }`, { id: UTI }, { token: ctx.tokens.nurse });
+    const body = await ctx.system.graphql(
+      `query ($id: ID!) { dispenser(id: $id) { qrCode(size: 5000) } }`,
+      { id: UTI },
+      { token: ctx.tokens.nurse },
+    );
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
@@ -35,12 +41,24 @@ describe('dispenser QR codes', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
     const scanned = decode(Buffer.from(await res.arrayBuffer()))!;
-    const found = await ctx.system.graphql(`query ($p: String!) { dispenserByQr(payload: $p) { id code location } }`, { p: scanned }, { token: ctx.tokens.nurse });
-    expect(found.data.dispenserByQr).toEqual({ id: UTI, code: 'UTI-2-A', location: 'UTI Adulto · 2º andar · Sala 201' });
+    const found = await ctx.system.graphql(
+      `query ($p: String!) { dispenserByQr(payload: $p) { id code location } }`,
+      { p: scanned },
+      { token: ctx.tokens.nurse },
+    );
+    expect(found.data.dispenserByQr).toEqual({
+      id: UTI,
+      code: 'UTI-2-A',
+      location: 'UTI Adulto · 2º andar · Sala 201',
+    });
 
     const forged = JSON.stringify({ ...JSON.parse(scanned), code: 'CC-3-A' });
     for (const payload of [forged, 'https://evil.example/x', '{"v":1}']) {
-      const body = await ctx.system.graphql(`query ($p: String!) { dispenserByQr(payload: $p) { id } }`, { p: payload }, { token: ctx.tokens.nurse });
+      const body = await ctx.system.graphql(
+        `query ($p: String!) { dispenserByQr(payload: $p) { id } }`,
+        { p: payload },
+        { token: ctx.tokens.nurse },
+      );
       expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     }
   });
@@ -57,7 +75,9 @@ describe('dispenser QR codes', () => {
 
   it("bound one person's new renderings a minute across label URLs (HTTP 429, Retry-After), not a colleague's", async () => {
     const as = (token: string, size: number) =>
-      fetch(new URL(`/dispensers/${UTI}/qr.png?size=${size}`, ctx.system.subgraphUrls.pyxis), { headers: { authorization: `Bearer ${token}` } });
+      fetch(new URL(`/dispensers/${UTI}/qr.png?size=${size}`, ctx.system.subgraphUrls.pyxis), {
+        headers: { authorization: `Bearer ${token}` },
+      });
     // 120 units a minute: 24 full-size labels (sizes no other test asks for, so none is cached).
     const statuses: number[] = [];
     let refused: Response | undefined;
@@ -85,7 +105,8 @@ describe('dispenser QR codes', () => {
 });
 
 describe('printable labels through the gateway', () => {
-  const atGateway = (path: string, token?: string) => fetch(new URL(path, ctx.system.gatewayUrl), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const atGateway = (path: string, token?: string) =>
+    fetch(new URL(path, ctx.system.gatewayUrl), { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const gql = async (token: string, query: string, variables: Record<string, unknown>) => {
     const body = await ctx.system.graphql(query, variables, { token });
     expect(body.errors).toBeUndefined();
@@ -102,21 +123,34 @@ describe('printable labels through the gateway', () => {
     expect(label.headers.get('content-security-policy')).toContain("default-src 'none'");
     const svg = await label.text();
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="400"/);
-    for (const text of ['>UTI-2-A</text>', '>UTI Adulto A</text>', '>UTI Adulto · 2º andar · Sala 201</text>']) expect(svg).toContain(text);
+    for (const text of ['>UTI-2-A</text>', '>UTI Adulto A</text>', '>UTI Adulto · 2º andar · Sala 201</text>'])
+      expect(svg).toContain(text);
     const unauthenticated = await atGateway(`/dispensers/${UTI}/label.svg`);
     expect(unauthenticated.status).toBe(401);
     expect(unauthenticated.headers.get('www-authenticate')).toBe('Bearer');
   });
 
   it("escape what staff typed, and answer a retired cabinet's label as gone", async () => {
-    const { createDispenser } = await gql(ctx.tokens.technician, 'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id } }', {
-      input: { code: `LBL-${Math.floor(Math.random() * 1e6)}`, name: '<script>alert(1)</script> & "B"', unit: 'Ala Rótulo', floor: '3', room: 'Sala <b>7</b>' },
-    });
+    const { createDispenser } = await gql(
+      ctx.tokens.technician,
+      'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id } }',
+      {
+        input: {
+          code: `LBL-${Math.floor(Math.random() * 1e6)}`,
+          name: '<script>alert(1)</script> & "B"',
+          unit: 'Ala Rótulo',
+          floor: '3',
+          room: 'Sala <b>7</b>',
+        },
+      },
+    );
     const svg = await (await atGateway(`/dispensers/${createDispenser.id}/label.svg`, ctx.tokens.nurse)).text();
     expect(svg).not.toContain('<script>');
     expect(svg).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;B&quot;');
     expect(svg).toContain('Sala &lt;b&gt;7&lt;/b&gt;');
-    await gql(ctx.tokens.technician, 'mutation ($id: ID!) { retireDispenser(id: $id) { retired } }', { id: createDispenser.id });
+    await gql(ctx.tokens.technician, 'mutation ($id: ID!) { retireDispenser(id: $id) { retired } }', {
+      id: createDispenser.id,
+    });
     const gone = await atGateway(`/dispensers/${createDispenser.id}/label.svg`, ctx.tokens.nurse);
     expect(gone.status).toBe(410);
     expect(((await gone.json()) as { error: string }).error).toMatch(/retired on \d{4}-\d{2}-\d{2}/);

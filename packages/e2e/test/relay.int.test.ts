@@ -4,7 +4,14 @@
  * again — at least once, never lost.
  */
 import { randomUUID } from 'node:crypto';
-import { createLogger, createPrismaAdapter, OutboxRelay, OutboxRepository, RabbitBus, type EventBus } from '@asky/shared';
+import {
+  createLogger,
+  createPrismaAdapter,
+  OutboxRelay,
+  OutboxRepository,
+  RabbitBus,
+  type EventBus,
+} from '@asky/shared';
 import { createPrismaClient } from '@asky/request';
 import { preparePostgres, serviceRoleUrl } from '@asky/launcher';
 import { adminQuery, createTestDatabase, testAmqpUrl, testTopology, type TestDatabase } from '@asky/testing';
@@ -49,7 +56,9 @@ class CrashAfterConfirm implements EventBus {
 it('publishes again an event whose publication was confirmed but not recorded', async () => {
   const topology = testTopology();
   const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: topology.exchange });
-  const prisma = createPrismaClient(createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'request') }, 'request'));
+  const prisma = createPrismaClient(
+    createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'request') }, 'request'),
+  );
   const tap = await bus.subscribe({ queue: `${topology.queuePrefix}tap`, bindings: ['request.#'] });
   const eventId = randomUUID();
   try {
@@ -58,8 +67,13 @@ it('publishes again an event whose publication was confirmed but not recorded', 
       database.url,
     );
     const logger = createLogger('test', 'silent');
-    await expect(new OutboxRelay(new OutboxRepository(prisma, 'request'), new CrashAfterConfirm(bus), logger).relayBatch()).rejects.toThrow('relay process died');
-    const { rows } = await adminQuery(`SELECT "sentAt" FROM request."OutboxEvent" WHERE id = '${eventId}'`, database.url);
+    await expect(
+      new OutboxRelay(new OutboxRepository(prisma, 'request'), new CrashAfterConfirm(bus), logger).relayBatch(),
+    ).rejects.toThrow('relay process died');
+    const { rows } = await adminQuery(
+      `SELECT "sentAt" FROM request."OutboxEvent" WHERE id = '${eventId}'`,
+      database.url,
+    );
     expect(rows[0].sentAt).toBeNull(); // not recorded as sent
 
     expect(await new OutboxRelay(new OutboxRepository(prisma, 'request'), bus, logger).relayBatch()).toBe(1); // the next relay sends it again
@@ -79,21 +93,29 @@ it('publishes again an event whose publication was confirmed but not recorded', 
   }
 });
 
-it('relays on each commit\'s nudge, without waiting for its poll interval', async () => {
+it("relays on each commit's nudge, without waiting for its poll interval", async () => {
   const topology = testTopology();
   const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: topology.exchange });
-  const prisma = createPrismaClient(createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'request') }, 'request'));
+  const prisma = createPrismaClient(
+    createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'request') }, 'request'),
+  );
   const tap = await bus.subscribe({ queue: `${topology.queuePrefix}tap`, bindings: ['request.#'] });
   // A poll interval far longer than the test: only nudges can get these rows out in time.
   let idle: () => void = () => undefined;
   const asleep = new Promise<void>((resolve) => (idle = resolve));
-  const relay = new OutboxRelay(new OutboxRepository(prisma, 'request'), bus, createLogger('test', 'silent'), { idleMs: 600_000, onIdle: () => idle() });
+  const relay = new OutboxRelay(new OutboxRepository(prisma, 'request'), bus, createLogger('test', 'silent'), {
+    idleMs: 600_000,
+    onIdle: () => idle(),
+  });
   relay.start();
   const ids: string[] = Array.from({ length: 12 }, () => randomUUID());
   try {
     await asleep; // the relay has found nothing and sleeps
     for (const id of ids) {
-      await adminQuery(`INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload) VALUES ('${id}', 'request.created', '${randomUUID()}', '{"eventId":"${id}"}')`, database.url);
+      await adminQuery(
+        `INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload) VALUES ('${id}', 'request.created', '${randomUUID()}', '{"eventId":"${id}"}')`,
+        database.url,
+      );
       relay.nudge();
       await new Promise((r) => setTimeout(r, Math.random() * 8)); // some nudges land while a batch runs
     }
@@ -119,13 +141,22 @@ it('lets several relays (replicas) work one outbox at once without sending any r
   const topology = testTopology();
   const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: topology.exchange });
   const tap = await bus.subscribe({ queue: `${topology.queuePrefix}tap`, bindings: ['request.#'] });
-  const clients = Array.from({ length: 3 }, () => createPrismaClient(createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'request') }, 'request')));
+  const clients = Array.from({ length: 3 }, () =>
+    createPrismaClient(
+      createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'request') }, 'request'),
+    ),
+  );
   const ids: string[] = Array.from({ length: 60 }, () => randomUUID());
   try {
     const values = ids.map((id) => `('${id}', 'request.created', '${randomUUID()}', '{"eventId":"${id}"}')`).join(',');
-    await adminQuery(`INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload) VALUES ${values}`, database.url);
+    await adminQuery(
+      `INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload) VALUES ${values}`,
+      database.url,
+    );
     const logger = createLogger('test', 'silent');
-    const relays = clients.map((prisma) => new OutboxRelay(new OutboxRepository(prisma, 'request'), bus, logger, { batchSize: 5 }));
+    const relays = clients.map(
+      (prisma) => new OutboxRelay(new OutboxRepository(prisma, 'request'), bus, logger, { batchSize: 5 }),
+    );
     // Each replica relays batches until it finds nothing left; all three at once.
     const sent = await Promise.all(
       relays.map(async (relay) => {
@@ -154,16 +185,28 @@ it('lets several relays (replicas) work one outbox at once without sending any r
 it('marks only the rows before a failed publish of a batch; the rest go again, in order', async () => {
   const topology = testTopology();
   const bus = await RabbitBus.connect({ url: testAmqpUrl(), exchange: topology.exchange });
-  const prisma = createPrismaClient(createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'request') }, 'request'));
+  const prisma = createPrismaClient(
+    createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'request') }, 'request'),
+  );
   const tap = await bus.subscribe({ queue: `${topology.queuePrefix}tap`, bindings: ['request.#'] });
   const ids = Array.from({ length: 5 }, () => randomUUID());
   try {
-    const rows = ids.map((id, i) => `('${id}', 'request.created', '${randomUUID()}', '{"eventId":"${id}"}', now() + interval '${i} ms')`);
-    await adminQuery(`INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload, "createdAt") VALUES ${rows.join(', ')}`, database.url);
+    const rows = ids.map(
+      (id, i) => `('${id}', 'request.created', '${randomUUID()}', '{"eventId":"${id}"}', now() + interval '${i} ms')`,
+    );
+    await adminQuery(
+      `INSERT INTO request."OutboxEvent" (id, "routingKey", "requestId", payload, "createdAt") VALUES ${rows.join(', ')}`,
+      database.url,
+    );
     const logger = createLogger('test', 'silent');
     const third = new CrashAfterConfirm(bus, (nth) => nth === 3);
-    await expect(new OutboxRelay(new OutboxRepository(prisma, 'request'), third, logger).relayBatch()).rejects.toThrow('relay process died');
-    const { rows: sent } = await adminQuery(`SELECT id::text FROM request."OutboxEvent" WHERE "sentAt" IS NOT NULL AND id = ANY('{${ids.join(',')}}'::uuid[])`, database.url);
+    await expect(new OutboxRelay(new OutboxRepository(prisma, 'request'), third, logger).relayBatch()).rejects.toThrow(
+      'relay process died',
+    );
+    const { rows: sent } = await adminQuery(
+      `SELECT id::text FROM request."OutboxEvent" WHERE "sentAt" IS NOT NULL AND id = ANY('{${ids.join(',')}}'::uuid[])`,
+      database.url,
+    );
     expect(sent.map((r) => r.id).sort()).toEqual(ids.slice(0, 2).sort());
     expect(await new OutboxRelay(new OutboxRepository(prisma, 'request'), bus, logger).relayBatch()).toBe(3);
     const received: string[] = [];

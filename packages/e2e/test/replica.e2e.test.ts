@@ -46,22 +46,41 @@ function replicaEnv(extra: Record<string, string> = {}): Record<string, string> 
 }
 
 it("serves README's question as its subgraphs' own roles, having migrated nothing", async () => {
-  const migrations = async () => (await adminQuery('SELECT count(*)::int AS n FROM pyxis."_prisma_migrations"', database.url)).rows[0].n as number;
+  const migrations = async () =>
+    (await adminQuery('SELECT count(*)::int AS n FROM pyxis."_prisma_migrations"', database.url)).rows[0].n as number;
   const before = await migrations();
   const replica = launch(replicaEnv(), 60_000, 'replica');
   try {
     const url = await replica.up;
-    const login = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }' }) });
+    const login = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }',
+      }),
+    });
     const token = ((await login.json()) as any).data.login.accessToken as string;
     const answer = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: '{ request(id: "66666666-6666-4666-8666-000000000001") { status requester { name } medicine { name } } }' }),
+      body: JSON.stringify({
+        query:
+          '{ request(id: "66666666-6666-4666-8666-000000000001") { status requester { name } medicine { name } } }',
+      }),
     });
-    expect(((await answer.json()) as any).data.request).toEqual({ status: 'PENDING', requester: { name: 'Ana Souza' }, medicine: { name: 'Morfina' } });
+    expect(((await answer.json()) as any).data.request).toEqual({
+      status: 'PENDING',
+      requester: { name: 'Ana Souza' },
+      medicine: { name: 'Morfina' },
+    });
     expect(await migrations()).toBe(before);
-    const { rows } = await adminQuery(`SELECT usename FROM pg_stat_activity WHERE datname = '${database.url.pathname.slice(1)}' AND usename LIKE 'asky_%'`, database.url);
-    expect(new Set(rows.map((r: { usename: string }) => r.usename))).toEqual(new Set(['asky_auth', 'asky_pyxis', 'asky_request']));
+    const { rows } = await adminQuery(
+      `SELECT usename FROM pg_stat_activity WHERE datname = '${database.url.pathname.slice(1)}' AND usename LIKE 'asky_%'`,
+      database.url,
+    );
+    expect(new Set(rows.map((r: { usename: string }) => r.usename))).toEqual(
+      new Set(['asky_auth', 'asky_pyxis', 'asky_request']),
+    );
   } finally {
     replica.terminate();
     await replica.exit;

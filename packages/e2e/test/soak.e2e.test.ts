@@ -11,7 +11,13 @@ import { useTestSystem } from '@asky/testing';
 const ctx = useTestSystem({ userStatusTtlMs: 5_000 });
 
 it('serves 20 s of mixed traffic with no error and every request and event accounted for', async () => {
-  const report = await runSoak(ctx.system, { gatewayUrl: ctx.system.gatewayUrl, seconds: 20, createsPerSecond: 5, readsPerSecond: 10, subscribers: 10 });
+  const report = await runSoak(ctx.system, {
+    gatewayUrl: ctx.system.gatewayUrl,
+    seconds: 20,
+    createsPerSecond: 5,
+    readsPerSecond: 10,
+    subscribers: 10,
+  });
   process.stdout.write(`soak test: ${JSON.stringify(report)}\n`);
   expect(report.errors).toEqual({});
   expect(report.subscriberErrors).toBe(0);

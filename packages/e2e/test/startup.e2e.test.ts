@@ -25,7 +25,10 @@ describe('npm start refuses bad configuration with one clear line', () => {
   }, 30_000);
 
   it('names a malformed DATABASE_URL', async () => {
-    expectOneClearLine(await start({ DATABASE_URL: 'mysql://x' }), /^Asky could not start: DATABASE_URL must start with postgresql:\/\//);
+    expectOneClearLine(
+      await start({ DATABASE_URL: 'mysql://x' }),
+      /^Asky could not start: DATABASE_URL must start with postgresql:\/\//,
+    );
   }, 30_000);
 
   it('names a port that is taken and the variable that moves it', async () => {
@@ -35,7 +38,13 @@ describe('npm start refuses bad configuration with one clear line', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'asky-start-'));
     try {
       expectOneClearLine(
-        await start({ PYXIS_PORT: String(port), ASKY_DATA_DIR: dataDir, AUTH_PORT: '0', REQUEST_PORT: '0', GATEWAY_PORT: '0' }),
+        await start({
+          PYXIS_PORT: String(port),
+          ASKY_DATA_DIR: dataDir,
+          AUTH_PORT: '0',
+          REQUEST_PORT: '0',
+          GATEWAY_PORT: '0',
+        }),
         new RegExp(`^Asky could not start: port ${port} is already in use: stop what uses it or set PYXIS_PORT`),
       );
     } finally {
@@ -45,7 +54,10 @@ describe('npm start refuses bad configuration with one clear line', () => {
   }, 30_000);
 
   it('names a port that is not a number', async () => {
-    expectOneClearLine(await start({ GATEWAY_PORT: 'http' }), /^Asky could not start: GATEWAY_PORT="http" is not a port number/);
+    expectOneClearLine(
+      await start({ GATEWAY_PORT: 'http' }),
+      /^Asky could not start: GATEWAY_PORT="http" is not a port number/,
+    );
   }, 30_000);
 });
 
@@ -55,7 +67,10 @@ describe('without DATABASE_URL', () => {
     const launcher = launch(embeddedEnv(dataDir));
     try {
       const gatewayUrl = await launcher.up;
-      const login = await postGraphQL<any>(gatewayUrl, 'mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }');
+      const login = await postGraphQL<any>(
+        gatewayUrl,
+        'mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }',
+      );
       const { data, errors } = await postGraphQL<any>(
         gatewayUrl,
         `{ request(id: "66666666-6666-4666-8666-000000000001") { requester { name } medicine { name } } }`,
@@ -74,7 +89,11 @@ describe('without DATABASE_URL', () => {
         );
       const created = await create();
       expect(created.errors).toBeUndefined();
-      expect(created.data.createRequest).toMatchObject({ status: 'PENDING', quantity: 2, requester: { name: 'Ana Souza' } });
+      expect(created.data.createRequest).toMatchObject({
+        status: 'PENDING',
+        quantity: 2,
+        requester: { name: 'Ana Souza' },
+      });
       expect((await create()).data.createRequest.id).toBe(created.data.createRequest.id);
     } finally {
       launcher.interrupt();
@@ -115,7 +134,10 @@ describe('on SIGTERM (as Kubernetes and docker stop send it)', () => {
     try {
       const gatewayUrl = await launcher.up;
       // A login hashes a password (hundreds of ms): still running when the signal comes.
-      const inFlight = postGraphQL<any>(gatewayUrl, 'mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }');
+      const inFlight = postGraphQL<any>(
+        gatewayUrl,
+        'mutation { login(email: "nurse@asky.local", password: "asky-nurse") { accessToken } }',
+      );
       await untilInFlight(gatewayUrl); // the gateway has it (on a busy machine 50 ms was not always enough)
       launcher.terminate();
       const answered = await inFlight;

@@ -21,14 +21,19 @@ beforeAll(async () => {
 afterAll(() => system?.stop());
 
 const codeOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensions?.code;
-const gql = (token: string, query: string, variables: Record<string, unknown> = {}) => system.graphql(query, variables, { token });
+const gql = (token: string, query: string, variables: Record<string, unknown> = {}) =>
+  system.graphql(query, variables, { token });
 let codes = 0;
 const freshCode = () => `T${Date.now() % 100000}-${++codes}`;
 
 async function newDispenser(unit = 'Ala Teste') {
-  const body = await gql(technician, 'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id code location status retired } }', {
-    input: { code: freshCode(), name: 'Teste', unit, floor: '9º andar', room: 'Sala 901' },
-  });
+  const body = await gql(
+    technician,
+    'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id code location status retired } }',
+    {
+      input: { code: freshCode(), name: 'Teste', unit, floor: '9º andar', room: 'Sala 901' },
+    },
+  );
   expect(body.errors).toBeUndefined();
   return body.data.createDispenser as { id: string; code: string };
 }
@@ -36,19 +41,39 @@ async function newDispenser(unit = 'Ala Teste') {
 async function newSlot(quantity: number, dispenserId?: string) {
   const dispenser = dispenserId ?? (await newDispenser()).id;
   const body = await gql(technician, `mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { ${SLOT} } }`, {
-    input: { dispenserId: dispenser, slot: 'M01', medicineId: DIPYRONE, parLevel: 10, quantity, lot: 'L1', expiresAt: '2030-01-31' },
+    input: {
+      dispenserId: dispenser,
+      slot: 'M01',
+      medicineId: DIPYRONE,
+      parLevel: 10,
+      quantity,
+      lot: 'L1',
+      expiresAt: '2030-01-31',
+    },
   });
   expect(body.errors).toBeUndefined();
   return body.data.assignSlot as { id: string; quantity: number };
 }
 
 const adjust = (slotId: string, delta: number) =>
-  gql(technician, `mutation ($id: ID!, $d: Int!) { adjustStock(slotId: $id, delta: $d, reason: "count") { quantity } }`, { id: slotId, d: delta });
+  gql(
+    technician,
+    `mutation ($id: ID!, $d: Int!) { adjustStock(slotId: $id, delta: $d, reason: "count") { quantity } }`,
+    { id: slotId, d: delta },
+  );
 
 describe('the catalogue', () => {
   const createMedicine = (token: string, input: Record<string, unknown>) =>
     gql(token, 'mutation ($input: MedicineInput!) { createMedicine(input: $input) { id name strength atcCode } }', {
-      input: { name: 'Cetoprofeno', activeIngredient: 'ketoprofen', strength: '100 mg', dosageForm: 'powder for injection', unit: 'vial', controlled: false, ...input },
+      input: {
+        name: 'Cetoprofeno',
+        activeIngredient: 'ketoprofen',
+        strength: '100 mg',
+        dosageForm: 'powder for injection',
+        unit: 'vial',
+        controlled: false,
+        ...input,
+      },
     });
 
   it('is managed by PHARMACIST (medicines) and refused to a nurse', async () => {
@@ -60,15 +85,30 @@ describe('the catalogue', () => {
 
   it('has materials and assistance types managed by TECHNICIAN, not PHARMACIST', async () => {
     const input = { name: 'Atadura de crepe 10 cm', category: 'dressings', unit: 'roll' };
-    const created = await gql(technician, 'mutation ($input: MaterialInput!) { createMaterial(input: $input) { id name } }', { input });
+    const created = await gql(
+      technician,
+      'mutation ($input: MaterialInput!) { createMaterial(input: $input) { id name } }',
+      { input },
+    );
     expect(created.data.createMaterial.name).toBe('Atadura de crepe 10 cm');
-    const renamed = await gql(technician, 'mutation ($id: ID!, $input: MaterialInput!) { updateMaterial(id: $id, input: $input) { name } }', {
-      id: created.data.createMaterial.id,
-      input: { ...input, name: 'Atadura de crepe 12 cm' },
-    });
+    const renamed = await gql(
+      technician,
+      'mutation ($id: ID!, $input: MaterialInput!) { updateMaterial(id: $id, input: $input) { name } }',
+      {
+        id: created.data.createMaterial.id,
+        input: { ...input, name: 'Atadura de crepe 12 cm' },
+      },
+    );
     expect(renamed.data.updateMaterial.name).toBe('Atadura de crepe 12 cm');
-    expect(codeOf(await gql(pharmacist, 'mutation ($input: MaterialInput!) { createMaterial(input: $input) { id } }', { input }))).toBe('FORBIDDEN');
-    const type = await gql(technician, 'mutation { createAssistanceType(input: { code: "low_light", name: "Screen too dark" }) { code } }');
+    expect(
+      codeOf(
+        await gql(pharmacist, 'mutation ($input: MaterialInput!) { createMaterial(input: $input) { id } }', { input }),
+      ),
+    ).toBe('FORBIDDEN');
+    const type = await gql(
+      technician,
+      'mutation { createAssistanceType(input: { code: "low_light", name: "Screen too dark" }) { code } }',
+    );
     expect(type.data.createAssistanceType.code).toBe('LOW_LIGHT');
   });
 
@@ -86,11 +126,18 @@ describe('the catalogue', () => {
     expect((await createMedicine(pharmacist, { barcode, strength: '101 mg' })).errors).toBeUndefined();
     expect(codeOf(await createMedicine(pharmacist, { barcode, strength: '102 mg' }))).toBe('CONFLICT');
     const dispenser = await newDispenser();
-    const again = await gql(technician, 'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id } }', {
-      input: { code: dispenser.code.toLowerCase(), name: 'x', unit: 'x', floor: 'x', room: 'x' },
-    });
+    const again = await gql(
+      technician,
+      'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id } }',
+      {
+        input: { code: dispenser.code.toLowerCase(), name: 'x', unit: 'x', floor: 'x', room: 'x' },
+      },
+    );
     expect(codeOf(again)).toBe('CONFLICT');
-    const type = await gql(technician, 'mutation { createAssistanceType(input: { code: "STUCK_DRAWER", name: "Again" }) { id } }');
+    const type = await gql(
+      technician,
+      'mutation { createAssistanceType(input: { code: "STUCK_DRAWER", name: "Again" }) { id } }',
+    );
     expect(codeOf(type)).toBe('CONFLICT');
   });
 });
@@ -99,9 +146,15 @@ describe('dispensers', () => {
   it('list only the help they offer, as set by a technician', async () => {
     const { data } = await gql(nurse, `{ dispenser(id: "${UTI_A}") { assistanceTypes { code } } }`);
     expect(data.dispenser.assistanceTypes.map((t: { code: string }) => t.code)).toContain('QUESTION');
-    const maintenanceOnly = await gql(technician, `mutation { setDispenserAssistance(dispenserId: "${UTI_A}", assistanceTypeIds: ["55555555-5555-4555-8555-000000000001"]) { assistanceTypes { code } } }`);
+    const maintenanceOnly = await gql(
+      technician,
+      `mutation { setDispenserAssistance(dispenserId: "${UTI_A}", assistanceTypeIds: ["55555555-5555-4555-8555-000000000001"]) { assistanceTypes { code } } }`,
+    );
     expect(maintenanceOnly.data.setDispenserAssistance.assistanceTypes).toEqual([{ code: 'MAINTENANCE' }]);
-    const unknown = await gql(technician, `mutation { setDispenserAssistance(dispenserId: "${UTI_A}", assistanceTypeIds: ["00000000-0000-4000-8000-000000000000"]) { id } }`);
+    const unknown = await gql(
+      technician,
+      `mutation { setDispenserAssistance(dispenserId: "${UTI_A}", assistanceTypeIds: ["00000000-0000-4000-8000-000000000000"]) { id } }`,
+    );
     expect(codeOf(unknown)).toBe('BAD_USER_INPUT');
   });
 
@@ -119,23 +172,43 @@ describe('dispensers', () => {
 
   it('are updated by TECHNICIAN only', async () => {
     const dispenser = await newDispenser();
-    const moved = await gql(technician, `mutation { updateDispenser(id: "${dispenser.id}", input: { room: "Sala 902", status: MAINTENANCE }) { location status } }`);
+    const moved = await gql(
+      technician,
+      `mutation { updateDispenser(id: "${dispenser.id}", input: { room: "Sala 902", status: MAINTENANCE }) { location status } }`,
+    );
     expect(moved.data.updateDispenser).toEqual({ location: 'Ala Teste · 9º andar · Sala 902', status: 'MAINTENANCE' });
-    expect(codeOf(await gql(pharmacist, `mutation { updateDispenser(id: "${dispenser.id}", input: { room: "x" }) { id } }`))).toBe('FORBIDDEN');
+    expect(
+      codeOf(await gql(pharmacist, `mutation { updateDispenser(id: "${dispenser.id}", input: { room: "x" }) { id } }`)),
+    ).toBe('FORBIDDEN');
   });
 });
 
 describe('stock changes', () => {
   it('are logged: who, when, how much, why', async () => {
     const slot = await newSlot(2);
-    await gql(technician, `mutation { restock(slotId: "${slot.id}", quantity: 8, lot: "L2", expiresAt: "2031-06-30") { quantity } }`);
+    await gql(
+      technician,
+      `mutation { restock(slotId: "${slot.id}", quantity: 8, lot: "L2", expiresAt: "2031-06-30") { quantity } }`,
+    );
     await adjust(slot.id, -1);
-    const { data } = await gql(nurse, `{ dispenser(id: "${(await slotDispenser(slot.id))}") { stock { quantity lot expiresAt lots { lot expiresAt quantity } movements { kind delta quantityAfter reason lot actorId at } } } }`);
+    const { data } = await gql(
+      nurse,
+      `{ dispenser(id: "${await slotDispenser(slot.id)}") { stock { quantity lot expiresAt lots { lot expiresAt quantity } movements { kind delta quantityAfter reason lot actorId at } } } }`,
+    );
     const [held] = data.dispenser.stock;
     // The new lot beside the first; the correction took from the first to expire, which is dispensed next.
     expect(held).toMatchObject({ quantity: 9, lot: 'L1', expiresAt: '2030-01-31' });
-    expect(held.lots).toEqual([{ lot: 'L1', expiresAt: '2030-01-31', quantity: 1 }, { lot: 'L2', expiresAt: '2031-06-30', quantity: 8 }]);
-    expect(held.movements.map((m: { kind: string; delta: number; quantityAfter: number }) => [m.kind, m.delta, m.quantityAfter])).toEqual([
+    expect(held.lots).toEqual([
+      { lot: 'L1', expiresAt: '2030-01-31', quantity: 1 },
+      { lot: 'L2', expiresAt: '2031-06-30', quantity: 8 },
+    ]);
+    expect(
+      held.movements.map((m: { kind: string; delta: number; quantityAfter: number }) => [
+        m.kind,
+        m.delta,
+        m.quantityAfter,
+      ]),
+    ).toEqual([
       ['ADJUST', -1, 9],
       ['RESTOCK', 8, 10],
       ['ASSIGN', 2, 2],
@@ -148,7 +221,14 @@ describe('stock changes', () => {
     const results = await Promise.all(Array.from({ length: 16 }, () => adjust(slot.id, -1)));
     expect(results.filter((r) => !r.errors)).toHaveLength(10);
     expect(results.filter((r) => codeOf(r) === 'CONFLICT')).toHaveLength(6);
-    await Promise.all(Array.from({ length: 12 }, () => gql(technician, `mutation { restock(slotId: "${slot.id}", quantity: 1, lot: "L1", expiresAt: "2030-01-31") { quantity } }`)));
+    await Promise.all(
+      Array.from({ length: 12 }, () =>
+        gql(
+          technician,
+          `mutation { restock(slotId: "${slot.id}", quantity: 1, lot: "L1", expiresAt: "2030-01-31") { quantity } }`,
+        ),
+      ),
+    );
     const { rows } = await adminQuery(
       `SELECT s.quantity, count(m.*) AS movements, sum(m.delta) AS total FROM pyxis."StockItem" s JOIN pyxis."StockMovement" m ON m."stockItemId" = s.id WHERE s.id = '${slot.id}' GROUP BY s.quantity`,
       system.database.url,
@@ -159,19 +239,40 @@ describe('stock changes', () => {
   it('refuse bad input and people who do not manage stock', async () => {
     const slot = await newSlot(1);
     expect(codeOf(await adjust(slot.id, 0))).toBe('BAD_USER_INPUT');
-    expect(codeOf(await gql(technician, `mutation { restock(slotId: "${slot.id}", quantity: -3) { quantity } }`))).toBe('BAD_USER_INPUT');
-    expect(codeOf(await gql(technician, `mutation { restock(slotId: "${slot.id}", quantity: 1, lot: "L9", expiresAt: "2031-02-30") { quantity } }`))).toBe('BAD_USER_INPUT');
-    expect(codeOf(await gql(nurse, `mutation { adjustStock(slotId: "${slot.id}", delta: 5, reason: "x") { quantity } }`))).toBe('FORBIDDEN');
-    expect(codeOf(await gql(technician, `mutation { adjustStock(slotId: "00000000-0000-4000-8000-000000000000", delta: 5, reason: "x") { quantity } }`))).toBe('NOT_FOUND');
+    expect(codeOf(await gql(technician, `mutation { restock(slotId: "${slot.id}", quantity: -3) { quantity } }`))).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect(
+      codeOf(
+        await gql(
+          technician,
+          `mutation { restock(slotId: "${slot.id}", quantity: 1, lot: "L9", expiresAt: "2031-02-30") { quantity } }`,
+        ),
+      ),
+    ).toBe('BAD_USER_INPUT');
+    expect(
+      codeOf(await gql(nurse, `mutation { adjustStock(slotId: "${slot.id}", delta: 5, reason: "x") { quantity } }`)),
+    ).toBe('FORBIDDEN');
+    expect(
+      codeOf(
+        await gql(
+          technician,
+          `mutation { adjustStock(slotId: "00000000-0000-4000-8000-000000000000", delta: 5, reason: "x") { quantity } }`,
+        ),
+      ),
+    ).toBe('NOT_FOUND');
   });
 });
 
 describe('finding stock', () => {
   it('lists slots below par and lots expiring soon, per unit', async () => {
-    const { data } = await gql(nurse, `{
+    const { data } = await gql(
+      nurse,
+      `{
       low: lowStock(unit: "uti adulto") { quantity parLevel belowPar dispenser { unit } }
       soon: expiringBefore(date: "${new Date(Date.now() + 30 * 864e5).toISOString().slice(0, 10)}") { expiresAt quantity }
-    }`);
+    }`,
+    );
     expect(data.low.length).toBeGreaterThan(0);
     for (const slot of data.low) expect(slot).toMatchObject({ belowPar: true, dispenser: { unit: 'UTI Adulto' } });
     expect(data.low.every((s: { quantity: number; parLevel: number }) => s.quantity < s.parLevel)).toBe(true);
@@ -183,16 +284,29 @@ describe('finding stock', () => {
   it('ranks what to restock as a pharmacy does: empty slots, then controlled medicines, then by the fraction of par left', async () => {
     const sql = (text: string) => adminQuery(text, system.database.url);
     // A controlled medicine's slot emptied, and a material slot 40 short of 100 (60 % left).
-    const empty = (await sql(`SELECT s.id FROM pyxis."StockItem" s JOIN pyxis."Medicine" m ON m.id = s."medicineId" WHERE m.controlled LIMIT 1`)).rows[0].id;
+    const empty = (
+      await sql(
+        `SELECT s.id FROM pyxis."StockItem" s JOIN pyxis."Medicine" m ON m.id = s."medicineId" WHERE m.controlled LIMIT 1`,
+      )
+    ).rows[0].id;
     const swabs = (await sql(`SELECT id FROM pyxis."StockItem" WHERE "materialId" IS NOT NULL LIMIT 1`)).rows[0].id;
     await sql(`UPDATE pyxis."StockItem" SET quantity = 0 WHERE id = '${empty}'`);
     await sql(`UPDATE pyxis."StockItem" SET "parLevel" = 100, quantity = 60 WHERE id = '${swabs}'`);
     const { data } = await gql(nurse, '{ lowStock { id quantity parLevel medicine { controlled } } }');
-    const low = data.lowStock as { id: string; quantity: number; parLevel: number; medicine: { controlled: boolean } | null }[];
+    const low = data.lowStock as {
+      id: string;
+      quantity: number;
+      parLevel: number;
+      medicine: { controlled: boolean } | null;
+    }[];
     const at = (id: string) => low.findIndex((s) => s.id === id);
     expect(at(empty)).toBeGreaterThanOrEqual(0);
     expect(at(empty)).toBeLessThan(at(swabs));
-    const key = (s: (typeof low)[number]) => [s.quantity === 0 ? 0 : 1, s.medicine?.controlled ? 0 : 1, s.quantity / s.parLevel];
+    const key = (s: (typeof low)[number]) => [
+      s.quantity === 0 ? 0 : 1,
+      s.medicine?.controlled ? 0 : 1,
+      s.quantity / s.parLevel,
+    ];
     for (let i = 1; i < low.length; i++) {
       const [a, b] = [key(low[i - 1]!), key(low[i]!)];
       expect(a[0]! < b[0]! || (a[0] === b[0] && (a[1]! < b[1]! || (a[1] === b[1] && a[2]! <= b[2]!)))).toBe(true);
@@ -200,7 +314,10 @@ describe('finding stock', () => {
   });
 
   it("locates a medicine with the caller's unit first", async () => {
-    const { data } = await gql(nurse, `{ medicine(id: "${MORPHINE}") { locations(unit: "Pronto-Socorro") { dispenser { unit } } } }`);
+    const { data } = await gql(
+      nurse,
+      `{ medicine(id: "${MORPHINE}") { locations(unit: "Pronto-Socorro") { dispenser { unit } } } }`,
+    );
     expect(data.medicine.locations[0].dispenser.unit).toBe('Pronto-Socorro');
   });
 
@@ -210,6 +327,9 @@ describe('finding stock', () => {
 });
 
 async function slotDispenser(slotId: string): Promise<string> {
-  const { rows } = await adminQuery(`SELECT "dispenserId" FROM pyxis."StockItem" WHERE id = '${slotId}'`, system.database.url);
+  const { rows } = await adminQuery(
+    `SELECT "dispenserId" FROM pyxis."StockItem" WHERE id = '${slotId}'`,
+    system.database.url,
+  );
   return rows[0].dispenserId;
 }

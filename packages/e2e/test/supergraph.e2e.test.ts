@@ -8,7 +8,8 @@ const MORPHINE_REQUEST = '66666666-6666-4666-8666-000000000001';
 
 const ctx = useTestSystem();
 /** As the pharmacist: staff see every request. */
-const query = (q: string, variables?: Record<string, unknown>) => ctx.system.graphql(q, variables, { token: ctx.tokens.pharmacist });
+const query = (q: string, variables?: Record<string, unknown>) =>
+  ctx.system.graphql(q, variables, { token: ctx.tokens.pharmacist });
 
 describe('the supergraph through the gateway', () => {
   it('answers a request with its requester from auth and its medicine from pyxis', async () => {
@@ -53,7 +54,9 @@ describe('the supergraph through the gateway', () => {
   });
 
   it('searches medicines by name or active ingredient, ignoring case', async () => {
-    const { data } = await query(`{ byName: medicines(search: "MORF") { name } byIngredient: medicines(search: "fentanyl") { name } }`);
+    const { data } = await query(
+      `{ byName: medicines(search: "MORF") { name } byIngredient: medicines(search: "fentanyl") { name } }`,
+    );
     expect(data.byName).toEqual([{ name: 'Morfina' }]);
     expect(data.byIngredient).toEqual([{ name: 'Fentanil' }]);
   });
@@ -63,7 +66,10 @@ describe('the supergraph through the gateway', () => {
     const ids = all.data.requests.map((r: { id: string }) => r.id);
     expect(ids.length).toBeGreaterThanOrEqual(7); // a pharmacist sees medicine and material requests
     const URGENCY = ['STAT', 'ASAP', 'URGENT', 'ROUTINE'];
-    const keys = all.data.requests.map((r: { priority: string; createdAt: string }) => [URGENCY.indexOf(r.priority), Date.parse(r.createdAt)]);
+    const keys = all.data.requests.map((r: { priority: string; createdAt: string }) => [
+      URGENCY.indexOf(r.priority),
+      Date.parse(r.createdAt),
+    ]);
     expect([...keys].sort((a, b) => a[0] - b[0] || a[1] - b[1])).toEqual(keys);
 
     const paged: string[] = [];
@@ -82,7 +88,9 @@ describe('the supergraph through the gateway', () => {
   });
 
   it('filters requests by status and kind', async () => {
-    const { data } = await query(`{ requests(status: COMPLETED) { status } assistance: requests(kind: ASSISTANCE) { kind } }`);
+    const { data } = await query(
+      `{ requests(status: COMPLETED) { status } assistance: requests(kind: ASSISTANCE) { kind } }`,
+    );
     expect(data.requests.length).toBeGreaterThan(0);
     expect(data.requests.every((r: { status: string }) => r.status === 'COMPLETED')).toBe(true);
     expect(data.assistance.every((r: { kind: string }) => r.kind === 'ASSISTANCE')).toBe(true);
@@ -106,7 +114,7 @@ describe('the supergraph through the gateway', () => {
     expect(JSON.stringify(body)).not.toMatch(/stacktrace|prisma|SELECT|at .*\.ts/i);
   });
 
-  it("gives each dispenser a QR code that decodes to its id, code, name and location", async () => {
+  it('gives each dispenser a QR code that decodes to its id, code, name and location', async () => {
     const { data } = await query(`{ dispensers { id code name location qrCode } }`);
     const dispenser = data.dispensers.find((d: { code: string }) => d.code === 'UTI-2-A');
     expect(dispenser.qrCode).toMatch(/^data:image\/png;base64,/);
@@ -131,7 +139,9 @@ describe('the supergraph through the gateway', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens.pharmacist}` },
         body: JSON.stringify(body),
       }).then((res) => res.json() as Promise<{ data?: any; errors?: { extensions: { code: string } }[] }>);
-    expect((await post({ extensions: { persistedQuery } })).errors?.[0]?.extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect((await post({ extensions: { persistedQuery } })).errors?.[0]?.extensions.code).toBe(
+      'PERSISTED_QUERY_NOT_FOUND',
+    );
     const registered = await post({ query: text, extensions: { persistedQuery } });
     expect(registered.data.dispensers.length).toBeGreaterThan(4);
     expect(await post({ extensions: { persistedQuery } })).toEqual(registered);
@@ -160,10 +170,24 @@ describe('the supergraph through the gateway', () => {
     const body = JSON.stringify({ query: '{ me { email } }' });
     const headers = { authorization: `Bearer ${ctx.tokens.pharmacist}`, 'x-request-id': 'ward-3-screen-1' };
     const answers = [
-      await fetch(ctx.system.gatewayUrl, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body }),
-      await fetch(ctx.system.gatewayUrl, { method: 'POST', headers: { ...headers, 'content-type': 'application/json; charset=utf-8' }, body }),
-      await fetch(ctx.system.gatewayUrl, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(body) }),
-      await fetch(`${ctx.system.gatewayUrl}?query=${encodeURIComponent('{ me { email } }')}`, { headers: { ...headers, 'apollo-require-preflight': 'true' } }),
+      await fetch(ctx.system.gatewayUrl, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body,
+      }),
+      await fetch(ctx.system.gatewayUrl, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json; charset=utf-8' },
+        body,
+      }),
+      await fetch(ctx.system.gatewayUrl, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: gzipSync(body),
+      }),
+      await fetch(`${ctx.system.gatewayUrl}?query=${encodeURIComponent('{ me { email } }')}`, {
+        headers: { ...headers, 'apollo-require-preflight': 'true' },
+      }),
     ];
     for (const res of answers) {
       expect(res.status).toBe(200);

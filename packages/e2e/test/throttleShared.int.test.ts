@@ -12,7 +12,8 @@ let prisma: [AuthPrisma, AuthPrisma];
 beforeAll(async () => {
   database = await createTestDatabase();
   await (await preparePostgres(database.url, createLogger('test', 'silent'))).close();
-  const client = () => createPrismaClient(createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'auth') }, 'auth'));
+  const client = () =>
+    createPrismaClient(createPrismaAdapter({ kind: 'postgres', url: serviceRoleUrl(database.url, 'auth') }, 'auth'));
   prisma = [client(), client()];
 });
 afterAll(async () => {

@@ -11,7 +11,8 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startTestSystem, type TestSystem } from '@asky/testing';
 
-const README_QUERY = '{ request(id: "66666666-6666-4666-8666-000000000001") { status priority requester { name } medicine { name controlled } dispenser { code location } } }';
+const README_QUERY =
+  '{ request(id: "66666666-6666-4666-8666-000000000001") { status priority requester { name } medicine { name controlled } dispenser { code location } } }';
 const codes = (body: { errors?: { extensions?: { code?: string } }[] }) => body.errors?.map((e) => e.extensions?.code);
 
 describe.each(['in-process', 'http'] as const)('subgraphs called %s', (subgraphCalls) => {
@@ -36,7 +37,11 @@ describe.each(['in-process', 'http'] as const)('subgraphs called %s', (subgraphC
   });
 
   it("passes a subgraph's refusal on with its code, and the rest of the answer", async () => {
-    const body = await system.graphql('{ me { name } dispensers { code } users { email } }', {}, { token: tokens.nurse });
+    const body = await system.graphql(
+      '{ me { name } dispensers { code } users { email } }',
+      {},
+      { token: tokens.nurse },
+    );
     expect(codes(body)).toEqual(['FORBIDDEN']);
     expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+|SELECT|prisma/i);
   });
@@ -44,14 +49,23 @@ describe.each(['in-process', 'http'] as const)('subgraphs called %s', (subgraphC
   it('refuses, with UNAUTHENTICATED, a caller whose account was deactivated after her token was signed', async () => {
     const person = await system.createPerson('NURSE', 'Leaving');
     expect((await system.graphql('{ me { name } }', {}, { token: person.token })).data.me.name).toBe('Leaving');
-    await system.graphql('mutation ($id: ID!) { deactivateUser(id: $id) { id } }', { id: person.id }, { token: tokens.admin });
+    await system.graphql(
+      'mutation ($id: ID!) { deactivateUser(id: $id) { id } }',
+      { id: person.id },
+      { token: tokens.admin },
+    );
     const body = await system.graphql('{ dispensers { code } }', {}, { token: person.token });
     expect(codes(body)).toContain('UNAUTHENTICATED');
     expect(body.data?.dispensers ?? null).toBeNull();
   });
 
   it("throttles sign-ins by the client's own address, not the gateway's", async () => {
-    const guess = (address: string) => system.graphql('mutation { login(email: "admin@asky.local", password: "not the password at all") { accessToken } }', {}, { headers: { 'x-forwarded-for': address } });
+    const guess = (address: string) =>
+      system.graphql(
+        'mutation { login(email: "admin@asky.local", password: "not the password at all") { accessToken } }',
+        {},
+        { headers: { 'x-forwarded-for': address } },
+      );
     let last: Awaited<ReturnType<typeof guess>> | undefined;
     for (let i = 0; i < 25 && codes(last ?? {})?.[0] !== 'TOO_MANY_REQUESTS'; i++) last = await guess('203.0.113.7');
     expect(codes(last!)).toEqual(['TOO_MANY_REQUESTS']);
@@ -64,18 +78,33 @@ describe.each(['in-process', 'http'] as const)('subgraphs called %s', (subgraphC
     const PARACETAMOL = '22222222-2222-4222-8222-000000000002';
     const UTI_A = '44444444-4444-4444-8444-000000000001';
     const reserved = async () => {
-      const body = await system.graphql(`{ medicine(id: "${PARACETAMOL}") { locations { dispenser { id } reserved } } }`, {}, { token: tokens.nurse });
-      return body.data.medicine.locations.find((l: { dispenser: { id: string } }) => l.dispenser.id === UTI_A).reserved as number;
+      const body = await system.graphql(
+        `{ medicine(id: "${PARACETAMOL}") { locations { dispenser { id } reserved } } }`,
+        {},
+        { token: tokens.nurse },
+      );
+      return body.data.medicine.locations.find((l: { dispenser: { id: string } }) => l.dispenser.id === UTI_A)
+        .reserved as number;
     };
     /** Operations pyxis answered over HTTP. */
     const pyxisOverHttp = async () => {
       const metrics = await (await fetch(new URL('/metrics', system.subgraphUrls.pyxis))).text();
-      return [...metrics.matchAll(/^asky_http_request_duration_seconds_count\{[^}]*route="\/graphql"[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      return [
+        ...metrics.matchAll(/^asky_http_request_duration_seconds_count\{[^}]*route="\/graphql"[^}]*\} (\d+)/gm),
+      ].reduce((sum, m) => sum + Number(m[1]), 0);
     };
     const before = await reserved();
-    const created = await system.graphql(`mutation { createRequest(input: { kind: MEDICINE, medicineId: "${PARACETAMOL}", dispenserId: "${UTI_A}", quantity: 2 }) { id } }`, {}, { token: tokens.nurse });
+    const created = await system.graphql(
+      `mutation { createRequest(input: { kind: MEDICINE, medicineId: "${PARACETAMOL}", dispenserId: "${UTI_A}", quantity: 2 }) { id } }`,
+      {},
+      { token: tokens.nurse },
+    );
     const httpBefore = await pyxisOverHttp();
-    const accepted = await system.graphql('mutation ($id: ID!) { updateRequestStatus(id: $id, status: ACCEPTED) { status } }', { id: created.data.createRequest.id }, { token: tokens.pharmacist });
+    const accepted = await system.graphql(
+      'mutation ($id: ID!) { updateRequestStatus(id: $id, status: ACCEPTED) { status } }',
+      { id: created.data.createRequest.id },
+      { token: tokens.pharmacist },
+    );
     expect(accepted.errors).toBeUndefined();
     const askedOverHttp = (await pyxisOverHttp()) - httpBefore;
     expect(askedOverHttp > 0).toBe(subgraphCalls === 'http');
@@ -83,7 +112,11 @@ describe.each(['in-process', 'http'] as const)('subgraphs called %s', (subgraphC
   });
 
   it('delivers a live update read back from the request subgraph', async () => {
-    const client = createClient({ url: system.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${tokens.pharmacist}` } });
+    const client = createClient({
+      url: system.gatewayUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${tokens.pharmacist}` },
+    });
     try {
       const started = system.subscriptionsStarted(1);
       const received = new Promise<{ status: string; request: { medicine: { name: string } } }>((resolve, reject) =>
@@ -93,7 +126,11 @@ describe.each(['in-process', 'http'] as const)('subgraphs called %s', (subgraphC
         ),
       );
       await started;
-      const created = await system.graphql('mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000002", dispenserId: "44444444-4444-4444-8444-000000000001", quantity: 1 }) { id } }', {}, { token: tokens.nurse });
+      const created = await system.graphql(
+        'mutation { createRequest(input: { kind: MEDICINE, medicineId: "22222222-2222-4222-8222-000000000002", dispenserId: "44444444-4444-4444-8444-000000000001", quantity: 1 }) { id } }',
+        {},
+        { token: tokens.nurse },
+      );
       expect(created.errors).toBeUndefined();
       expect(await received).toEqual({ status: 'PENDING', request: { medicine: { name: expect.any(String) } } });
     } finally {

@@ -81,7 +81,11 @@ export interface PrepareOptions {
 const MIGRATION_LOCK = 'asky-migrate';
 
 /** Applies init-db to a Postgres database; subgraphs then connect as their roles. */
-export async function preparePostgres(adminUrl: URL, logger: Logger, options: PrepareOptions = {}): Promise<PreparedDatabase> {
+export async function preparePostgres(
+  adminUrl: URL,
+  logger: Logger,
+  options: PrepareOptions = {},
+): Promise<PreparedDatabase> {
   const client = await connectCreatingDatabase(adminUrl, logger);
   try {
     // Pods starting together migrate one at a time (the lock ends with the session); the

@@ -11,9 +11,16 @@ import { preparePostgres } from './database';
 
 runMain(async () => {
   // This tool's own environment: the admin connection, and each role's (for its password).
-  const env = readEnv(Object.fromEntries(['DATABASE_URL', ...SUBGRAPHS.map((s) => `${s.toUpperCase()}_DATABASE_URL`)].map((name) => [name, postgresUrl()])));
+  const env = readEnv(
+    Object.fromEntries(
+      ['DATABASE_URL', ...SUBGRAPHS.map((s) => `${s.toUpperCase()}_DATABASE_URL`)].map((name) => [name, postgresUrl()]),
+    ),
+  );
   const adminUrl = env.DATABASE_URL as URL | undefined;
-  if (!adminUrl) throw new ConfigError('DATABASE_URL is required: an admin connection, e.g. postgresql://postgres@127.0.0.1:5432/asky');
+  if (!adminUrl)
+    throw new ConfigError(
+      'DATABASE_URL is required: an admin connection, e.g. postgresql://postgres@127.0.0.1:5432/asky',
+    );
   const rolePasswords: Record<string, string> = {};
   for (const subgraph of SUBGRAPHS) {
     const url = env[`${subgraph.toUpperCase()}_DATABASE_URL`] as URL | undefined;
@@ -21,6 +28,8 @@ runMain(async () => {
   }
   const logger = createLogger('migrate', 'info');
   const prepared = await preparePostgres(adminUrl, logger, { mockData: false, rolePasswords });
-  process.stdout.write(`${prepared.description}: migrated (no mock data)${Object.keys(rolePasswords).length ? `, passwords set for ${Object.keys(rolePasswords).join(', ')}` : ''}\n`);
+  process.stdout.write(
+    `${prepared.description}: migrated (no mock data)${Object.keys(rolePasswords).length ? `, passwords set for ${Object.keys(rolePasswords).join(', ')}` : ''}\n`,
+  );
   return { stop: prepared.close };
 });

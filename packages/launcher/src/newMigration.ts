@@ -27,8 +27,17 @@ const prisma = (...args: string[]) => {
     process.exit(1); // prisma has said why on stderr
   }
 };
-const sql = prisma('migrate', 'diff', '--config', path.join(dir, 'prisma.config.ts'), '--from-migrations', path.join(dir, 'migrations'),
-  '--to-schema-datamodel', path.join(dir, 'schema.prisma'), '--script');
+const sql = prisma(
+  'migrate',
+  'diff',
+  '--config',
+  path.join(dir, 'prisma.config.ts'),
+  '--from-migrations',
+  path.join(dir, 'migrations'),
+  '--to-schema-datamodel',
+  path.join(dir, 'schema.prisma'),
+  '--script',
+);
 if (!/^\s*(CREATE|ALTER|DROP)/im.test(sql)) {
   process.stdout.write(`prisma/${subgraph}: no changes, no migration written\n`);
   process.exit(0);

@@ -10,7 +10,10 @@ async function main(): Promise<void> {
   const queue = `${config.queuePrefix}${process.argv[2] ?? 'pyxis.stock'}`;
   const bus = await RabbitBus.connect({ url: config.amqpUrl!.href, exchange: config.exchange });
   try {
-    if (!bus.connected()) throw new Error(`${bus.description} does not answer (${bus.lastFailure?.message ?? 'no connection'}): check AMQP_URL`);
+    if (!bus.connected())
+      throw new Error(
+        `${bus.description} does not answer (${bus.lastFailure?.message ?? 'no connection'}): check AMQP_URL`,
+      );
     const moved = await bus.redeliverDeadLetters(queue);
     process.stdout.write(`moved ${moved} dead-lettered message(s) back onto ${queue}\n`);
   } finally {

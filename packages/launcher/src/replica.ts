@@ -8,6 +8,9 @@ import { launch } from './launch';
 import { migratedRoles } from './database';
 
 launch(async (config) => {
-  if (!config.roleDatabaseUrls) throw new ConfigError('A replica needs AUTH_DATABASE_URL, PYXIS_DATABASE_URL and REQUEST_DATABASE_URL (a migrated Postgres)');
+  if (!config.roleDatabaseUrls)
+    throw new ConfigError(
+      'A replica needs AUTH_DATABASE_URL, PYXIS_DATABASE_URL and REQUEST_DATABASE_URL (a migrated Postgres)',
+    );
   return migratedRoles(config.roleDatabaseUrls);
 });

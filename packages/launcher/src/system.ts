@@ -38,7 +38,6 @@ import { createRequestSubgraph, PyxisCatalogue } from '@asky/request';
 import { createGateway, type LiveLimits } from '@asky/supergraph';
 import type { PreparedDatabase } from './database';
 
-
 export interface SystemOptions {
   readonly database: PreparedDatabase;
   /** 0 picks free ports. */
@@ -96,13 +95,28 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     await Promise.all(Object.values(prisma).map((client) => client.$disconnect()));
     await database.close();
   };
-  const start = async <TPrisma extends PrismaLike, TContext extends object>(definition: SubgraphDefinition<TPrisma, TContext>, auth?: SubgraphAuth) => {
+  const start = async <TPrisma extends PrismaLike, TContext extends object>(
+    definition: SubgraphDefinition<TPrisma, TContext>,
+    auth?: SubgraphAuth,
+  ) => {
     const { name } = definition;
-    const client = definition.createPrismaClient(createPrismaAdapter(database.target(name), name), options.prismaExtras);
+    const client = definition.createPrismaClient(
+      createPrismaAdapter(database.target(name), name),
+      options.prismaExtras,
+    );
     prisma[name] = client;
     const logger = createLogger(name, logLevel);
     // Only the gateway faces the network: the subgraphs answer it and each other on loopback.
-    const service = await startSubgraph(definition, { prisma: client, port: ports[name], host: LOOPBACK, production, metricsToken: options.metricsToken, logger, auth, events: options.events });
+    const service = await startSubgraph(definition, {
+      prisma: client,
+      port: ports[name],
+      host: LOOPBACK,
+      production,
+      metricsToken: options.metricsToken,
+      logger,
+      auth,
+      events: options.events,
+    });
     services.push(service);
     urls[name] = service.url;
     local[name] = service.local;
@@ -124,13 +138,21 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       tokenUrl: new URL('/oauth/token', urls.auth).href,
       userStatusTtlMs: options.userStatusTtlMs,
       // One process per replica: the subgraphs ask each other in process too (the split topology, over HTTP).
-      inProcess: inProcess ? (url) => (Object.keys(urls) as SubgraphName[]).map((peer) => (urls[peer] === url ? local[peer] : undefined)).find(Boolean) : undefined,
+      inProcess: inProcess
+        ? (url) =>
+            (Object.keys(urls) as SubgraphName[])
+              .map((peer) => (urls[peer] === url ? local[peer] : undefined))
+              .find(Boolean)
+        : undefined,
     });
     // pyxis asks request about completed requests; request's URL is known once it has started.
     const requests = new RemoteRequests(() => urls.request, new ServiceTokenClient(identity('pyxis')));
     await start(createPyxisSubgraph(requests), remoteAuth(tokens, identity('pyxis')));
     const catalogue = new PyxisCatalogue(urls.pyxis, new ServiceTokenClient(identity('request')));
-    await start(createRequestSubgraph(catalogue, { escalation: options.escalation, push: options.push }), remoteAuth(tokens, identity('request')));
+    await start(
+      createRequestSubgraph(catalogue, { escalation: options.escalation, push: options.push }),
+      remoteAuth(tokens, identity('request')),
+    );
     const gateway = await createGateway({
       port: ports.gateway,
       production,

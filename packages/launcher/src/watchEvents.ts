@@ -14,8 +14,12 @@ runMain(async () => {
   const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
   await channel.bindQueue(queue, config.exchange, '#');
   process.stderr.write(`watching ${config.exchange} on ${config.amqpUrl!.host} (Ctrl-C stops)\n`);
-  await channel.consume(queue, (message) => {
-    if (message) process.stdout.write(`${message.fields.routingKey} ${message.content.toString()}\n`);
-  }, { noAck: true });
+  await channel.consume(
+    queue,
+    (message) => {
+      if (message) process.stdout.write(`${message.fields.routingKey} ${message.content.toString()}\n`);
+    },
+    { noAck: true },
+  );
   return { stop: () => connection.close() };
 });

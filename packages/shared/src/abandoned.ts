@@ -41,7 +41,11 @@ export function watchRequest(req: IncomingMessage, res: ServerResponse, deadline
  * gateway's process): abandoned when `signal` aborts or `deadlineMs` passes.
  * Resolves with why, once; `cancel` when the answer is in.
  */
-export function watchCall(req: IncomingMessage, signal: AbortSignal | undefined, deadlineMs: number): Promise<'caller gone' | 'deadline passed'> & { cancel(): void } {
+export function watchCall(
+  req: IncomingMessage,
+  signal: AbortSignal | undefined,
+  deadlineMs: number,
+): Promise<'caller gone' | 'deadline passed'> & { cancel(): void } {
   const watch: Watch = { gone: false, deadline: performance.now() + deadlineMs };
   byRequest.set(req, watch);
   let cancel = () => undefined as void;

@@ -16,7 +16,13 @@ const FAILURE_CODES = new Set<string>([ErrorCode.INTERNAL_SERVER_ERROR, ErrorCod
 const MAX_LOGGED_NAME = 100;
 
 /** An HTTP answer, once sent: logged if it failed or refused the caller. */
-export function logHttpAnswer(logger: Logger, req: IncomingMessage, requestId: string, status: number, ms: number): void {
+export function logHttpAnswer(
+  logger: Logger,
+  req: IncomingMessage,
+  requestId: string,
+  status: number,
+  ms: number,
+): void {
   // The path without its query string (a GET's query string carries the operation and its variables).
   const line = { requestId, method: req.method, path: req.url?.split('?')[0], status, ms };
   if (status >= 500) logger.error(line, 'request failed');
@@ -37,10 +43,15 @@ export function logGraphQLRefusals(logger: Logger): ApolloServerPlugin<BaseConte
           const errors = response.body.singleResult.errors ?? [];
           const codes = [...new Set(errors.map((e) => String(e.extensions?.code)))];
           // The name is the caller's text: bounded, so a refused stranger cannot write megabytes of log.
-          const line = { requestId: request.http?.headers.get(REQUEST_ID_HEADER), operation: operationName?.slice(0, MAX_LOGGED_NAME) ?? null, codes };
+          const line = {
+            requestId: request.http?.headers.get(REQUEST_ID_HEADER),
+            operation: operationName?.slice(0, MAX_LOGGED_NAME) ?? null,
+            codes,
+          };
           const failures = errors.filter((e) => FAILURE_CODES.has(String(e.extensions?.code)));
           // Stopped because its caller left: nothing failed, nobody reads the answer.
-          if (failures.length && failures.every((e) => e.extensions?.callerGone === true)) logger.info(line, 'operation abandoned: the caller went away');
+          if (failures.length && failures.every((e) => e.extensions?.callerGone === true))
+            logger.info(line, 'operation abandoned: the caller went away');
           else if (failures.length) logger.error(line, 'operation failed');
           else if (codes.some((code) => REFUSAL_CODES.has(code))) logger.info(line, 'operation refused');
         },

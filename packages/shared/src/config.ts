@@ -37,7 +37,11 @@ const isProduction = (env: Env) => readEnv({ NODE_ENV: COMMON_ENV.NODE_ENV }, en
 export function readCommonConfig(env: Env = process.env): CommonConfig {
   const values = readEnv(COMMON_ENV, env);
   const production = values.NODE_ENV === 'production';
-  return { production, logLevel: values.LOG_LEVEL, metricsToken: realSecret(production, 'METRICS_TOKEN', values.METRICS_TOKEN ?? '') || undefined };
+  return {
+    production,
+    logLevel: values.LOG_LEVEL,
+    metricsToken: realSecret(production, 'METRICS_TOKEN', values.METRICS_TOKEN ?? '') || undefined,
+  };
 }
 
 /** The placeholder secrets of docker-compose.yaml and k8s/secret.yaml. */
@@ -45,7 +49,8 @@ const DEVELOPMENT_SECRET = /change-me/i;
 
 /** In production, a placeholder secret is a deployment mistake: refuse to start with it. */
 function realSecret(production: boolean, name: string, value: string): string {
-  if (production && DEVELOPMENT_SECRET.test(value)) throw new ConfigError(`${name} is a development placeholder ("change-me"): set a real secret in production`);
+  if (production && DEVELOPMENT_SECRET.test(value))
+    throw new ConfigError(`${name} is a development placeholder ("change-me"): set a real secret in production`);
   return value;
 }
 
@@ -75,13 +80,21 @@ export const subgraphEnv = <N extends SubgraphName>(name: N) => ({
   ...named(`${upper(name)}_PORT`, variable.port(DEFAULT_PORTS[name])),
   ...named(
     `${upper(name)}_DATABASE_URL`,
-    variable.requiredUrl(POSTGRES_PROTOCOLS, `the ${name} subgraph connects to Postgres as its own role, e.g. postgresql://asky_${name}:asky_${name}@127.0.0.1:5432/asky`),
+    variable.requiredUrl(
+      POSTGRES_PROTOCOLS,
+      `the ${name} subgraph connects to Postgres as its own role, e.g. postgresql://asky_${name}:asky_${name}@127.0.0.1:5432/asky`,
+    ),
   ),
 });
 
 export function loadSubgraphConfig(name: SubgraphName, env: Env = process.env): SubgraphConfig {
   const values = readEnv(subgraphEnv(name), env) as Readonly<Record<string, unknown>>;
-  return Object.freeze({ ...readCommonConfig(env), name, port: values[`${upper(name)}_PORT`] as number, databaseUrl: values[`${upper(name)}_DATABASE_URL`] as URL });
+  return Object.freeze({
+    ...readCommonConfig(env),
+    name,
+    port: values[`${upper(name)}_PORT`] as number,
+    databaseUrl: values[`${upper(name)}_DATABASE_URL`] as URL,
+  });
 }
 
 /** Optional Postgres URL (e.g. DATABASE_URL): undefined when unset. */
@@ -107,7 +120,10 @@ export const ESCALATION_ENV = {
 
 export function loadEscalationPolicy(env: Env = process.env): EscalationPolicy {
   const values = readEnv(ESCALATION_ENV, env);
-  return Object.freeze({ afterSeconds: { STAT: values.ESCALATE_STAT_AFTER_SECONDS, ASAP: values.ESCALATE_ASAP_AFTER_SECONDS }, checkEveryMs: values.ESCALATION_CHECK_MS });
+  return Object.freeze({
+    afterSeconds: { STAT: values.ESCALATE_STAT_AFTER_SECONDS, ASAP: values.ESCALATE_ASAP_AFTER_SECONDS },
+    checkEveryMs: values.ESCALATION_CHECK_MS,
+  });
 }
 
 /** Web Push (RFC 8030/8291/8292) to staff who are not looking at a screen. */
@@ -127,7 +143,12 @@ export interface PushConfig {
   readonly extraCa?: string;
 }
 
-export const DEFAULT_PUSH_HOSTS = ['fcm.googleapis.com', 'updates.push.services.mozilla.com', 'web.push.apple.com', '*.notify.windows.com'];
+export const DEFAULT_PUSH_HOSTS = [
+  'fcm.googleapis.com',
+  'updates.push.services.mozilla.com',
+  'web.push.apple.com',
+  '*.notify.windows.com',
+];
 
 export const PUSH_ENV = {
   VAPID_PUBLIC_KEY: variable.text(),
@@ -176,7 +197,14 @@ export interface LiveLimits {
  */
 export const USER_STATUS_ENV = { USER_STATUS_TTL_MS: variable.int(10_000, 0, 300_000) } satisfies EnvShape;
 
-export const DEFAULT_LIVE_LIMITS: LiveLimits = Object.freeze({ subscriptionsPerConnection: 20, connectionsPerUser: 10, subscriptionsPerUser: 20, pendingPerSubscriber: 100, keepAliveMs: 30_000, accountRecheckMs: 10_000 });
+export const DEFAULT_LIVE_LIMITS: LiveLimits = Object.freeze({
+  subscriptionsPerConnection: 20,
+  connectionsPerUser: 10,
+  subscriptionsPerUser: 20,
+  pendingPerSubscriber: 100,
+  keepAliveMs: 30_000,
+  accountRecheckMs: 10_000,
+});
 
 const d = DEFAULT_LIVE_LIMITS;
 export const LIVE_ENV = {
@@ -214,7 +242,8 @@ export interface GatewayConfig extends CommonConfig {
 const REQUESTS_PER_CALLER_ENV = { GATEWAY_REQUESTS_PER_CALLER: variable.int(50, 1, 1_000_000) } satisfies EnvShape;
 
 /** Where a subgraph's GraphQL endpoint is: `<NAME>_URL`, by default on localhost at its port. */
-const subgraphUrlEnv = <N extends SubgraphName>(name: N) => named(`${upper(name)}_URL`, variable.urlOr(['http:', 'https:'], `http://localhost:${DEFAULT_PORTS[name]}/graphql`));
+const subgraphUrlEnv = <N extends SubgraphName>(name: N) =>
+  named(`${upper(name)}_URL`, variable.urlOr(['http:', 'https:'], `http://localhost:${DEFAULT_PORTS[name]}/graphql`));
 
 export const readSubgraphUrl = (name: SubgraphName, env: Env = process.env): string =>
   ((readEnv(subgraphUrlEnv(name), env) as Readonly<Record<string, unknown>>)[`${upper(name)}_URL`] as URL).href;
@@ -235,7 +264,11 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   return Object.freeze({
     ...readCommonConfig(env),
     port: values.GATEWAY_PORT,
-    subgraphUrls: Object.freeze({ auth: values.AUTH_URL.href, pyxis: values.PYXIS_URL.href, request: values.REQUEST_URL.href }),
+    subgraphUrls: Object.freeze({
+      auth: values.AUTH_URL.href,
+      pyxis: values.PYXIS_URL.href,
+      request: values.REQUEST_URL.href,
+    }),
     liveLimits: loadLiveLimits(env),
     supergraphPath: values.SUPERGRAPH_PATH,
     requestsPerCaller: values.GATEWAY_REQUESTS_PER_CALLER,
@@ -288,7 +321,12 @@ export function loadSystemConfig(env: Env = process.env): SystemConfig {
     ...readCommonConfig(env),
     databaseUrl: values.DATABASE_URL,
     embeddedDataDir: values.ASKY_DATA_DIR,
-    ports: Object.freeze({ gateway: values.GATEWAY_PORT, auth: values.AUTH_PORT, pyxis: values.PYXIS_PORT, request: values.REQUEST_PORT }),
+    ports: Object.freeze({
+      gateway: values.GATEWAY_PORT,
+      auth: values.AUTH_PORT,
+      pyxis: values.PYXIS_PORT,
+      request: values.REQUEST_PORT,
+    }),
     userStatusTtlMs: values.USER_STATUS_TTL_MS,
     requestsPerCaller: values.GATEWAY_REQUESTS_PER_CALLER,
     subgraphCalls: values.SUBGRAPH_CALLS,
@@ -297,14 +335,30 @@ export function loadSystemConfig(env: Env = process.env): SystemConfig {
 }
 
 /** The three role URLs of a replica, all or none (with DATABASE_URL, which prepares the database itself: none). */
-function roleDatabaseUrls(values: { DATABASE_URL?: URL; AUTH_DATABASE_URL?: URL; PYXIS_DATABASE_URL?: URL; REQUEST_DATABASE_URL?: URL }, production: boolean): Record<SubgraphName, URL> | undefined {
-  const urls = { auth: values.AUTH_DATABASE_URL, pyxis: values.PYXIS_DATABASE_URL, request: values.REQUEST_DATABASE_URL };
+function roleDatabaseUrls(
+  values: { DATABASE_URL?: URL; AUTH_DATABASE_URL?: URL; PYXIS_DATABASE_URL?: URL; REQUEST_DATABASE_URL?: URL },
+  production: boolean,
+): Record<SubgraphName, URL> | undefined {
+  const urls = {
+    auth: values.AUTH_DATABASE_URL,
+    pyxis: values.PYXIS_DATABASE_URL,
+    request: values.REQUEST_DATABASE_URL,
+  };
   const given = Object.values(urls).filter(Boolean).length;
   // The embedded PGlite is a developer's database, and not in the image.
-  if (given === 0 && production && !values.DATABASE_URL) throw new ConfigError('In production, a replica needs AUTH_DATABASE_URL, PYXIS_DATABASE_URL and REQUEST_DATABASE_URL (a migrated Postgres)');
+  if (given === 0 && production && !values.DATABASE_URL)
+    throw new ConfigError(
+      'In production, a replica needs AUTH_DATABASE_URL, PYXIS_DATABASE_URL and REQUEST_DATABASE_URL (a migrated Postgres)',
+    );
   if (given === 0) return undefined;
-  if (values.DATABASE_URL) throw new ConfigError('Set DATABASE_URL (npm start prepares that database) or AUTH_/PYXIS_/REQUEST_DATABASE_URL (a replica of a migrated database), not both');
-  if (given < 3) throw new ConfigError('A replica needs all three of AUTH_DATABASE_URL, PYXIS_DATABASE_URL and REQUEST_DATABASE_URL');
+  if (values.DATABASE_URL)
+    throw new ConfigError(
+      'Set DATABASE_URL (npm start prepares that database) or AUTH_/PYXIS_/REQUEST_DATABASE_URL (a replica of a migrated database), not both',
+    );
+  if (given < 3)
+    throw new ConfigError(
+      'A replica needs all three of AUTH_DATABASE_URL, PYXIS_DATABASE_URL and REQUEST_DATABASE_URL',
+    );
   return urls as Record<SubgraphName, URL>;
 }
 
@@ -339,7 +393,10 @@ export interface ServiceIdentityConfig {
 }
 
 export const serviceIdentityEnv = <N extends SubgraphName>(name: N) => ({
-  ...named(`${upper(name)}_SERVICE_SECRET`, variable.required(`the ${name} service's secret, as listed in auth's AUTH_SERVICE_SECRETS`)),
+  ...named(
+    `${upper(name)}_SERVICE_SECRET`,
+    variable.required(`the ${name} service's secret, as listed in auth's AUTH_SERVICE_SECRETS`),
+  ),
   ...subgraphUrlEnv('auth'),
   ...USER_STATUS_ENV,
 });
@@ -349,7 +406,11 @@ export function loadServiceIdentity(name: SubgraphName, env: Env = process.env):
   const values = readEnv(serviceIdentityEnv(name), env);
   return {
     clientId: name,
-    clientSecret: realSecret(isProduction(env), secretName, (values as Readonly<Record<string, unknown>>)[secretName] as string),
+    clientSecret: realSecret(
+      isProduction(env),
+      secretName,
+      (values as Readonly<Record<string, unknown>>)[secretName] as string,
+    ),
     authUrl: values.AUTH_URL.href,
     tokenUrl: new URL('/oauth/token', values.AUTH_URL).href,
     userStatusTtlMs: values.USER_STATUS_TTL_MS,
@@ -401,7 +462,9 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
   for (const pair of values.AUTH_SERVICE_SECRETS.split(',').filter(Boolean)) {
     const [id, secret] = pair.split('=');
     if (!id?.trim() || !secret?.trim() || secret.trim().length < 16) {
-      throw new ConfigError('AUTH_SERVICE_SECRETS must be a list of name=secret (secrets of 16+ characters), comma-separated');
+      throw new ConfigError(
+        'AUTH_SERVICE_SECRETS must be a list of name=secret (secrets of 16+ characters), comma-separated',
+      );
     }
     serviceSecrets[id.trim()] = realSecret(production, `AUTH_SERVICE_SECRETS (${id.trim()})`, secret.trim());
   }
@@ -412,7 +475,10 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     accessTokenTtlSeconds: values.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: values.REFRESH_TOKEN_TTL_SECONDS,
     selfRegistration: values.AUTH_SELF_REGISTRATION ?? false,
-    trustedProxies: (values.AUTH_TRUSTED_PROXIES ?? (production ? '' : 'loopback')).split(',').map((item) => item.trim()).filter(Boolean),
+    trustedProxies: (values.AUTH_TRUSTED_PROXIES ?? (production ? '' : 'loopback'))
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
     serviceSecrets,
   };
 }
@@ -441,7 +507,13 @@ export function loadEventsConfig(env: Env = process.env, fallbackUrl?: string): 
  * Each process's whole environment, checked at its start (`checkEnv`): every
  * variable it reads, and every problem reported at once.
  */
-export const GATEWAY_PROCESS_ENV = { ...COMMON_ENV, ...GATEWAY_ENV, ...LIVE_ENV, ...TOKEN_ENV, ...EVENTS_ENV } satisfies EnvShape;
+export const GATEWAY_PROCESS_ENV = {
+  ...COMMON_ENV,
+  ...GATEWAY_ENV,
+  ...LIVE_ENV,
+  ...TOKEN_ENV,
+  ...EVENTS_ENV,
+} satisfies EnvShape;
 export const subgraphProcessEnv = (name: SubgraphName): EnvShape => ({
   ...COMMON_ENV,
   ...subgraphEnv(name),
@@ -451,7 +523,17 @@ export const subgraphProcessEnv = (name: SubgraphName): EnvShape => ({
   ...(name === 'request' ? { ...ESCALATION_ENV, ...PUSH_ENV, ...subgraphUrlEnv('pyxis') } : {}),
   ...(name === 'pyxis' ? subgraphUrlEnv('request') : {}),
 });
-export const SYSTEM_PROCESS_ENV = { ...COMMON_ENV, ...SYSTEM_ENV, CORS_ORIGINS: GATEWAY_ENV.CORS_ORIGINS, ...AUTH_ENV, ...TOKEN_ENV, ...LIVE_ENV, ...EVENTS_ENV, ...ESCALATION_ENV, ...PUSH_ENV } satisfies EnvShape;
+export const SYSTEM_PROCESS_ENV = {
+  ...COMMON_ENV,
+  ...SYSTEM_ENV,
+  CORS_ORIGINS: GATEWAY_ENV.CORS_ORIGINS,
+  ...AUTH_ENV,
+  ...TOKEN_ENV,
+  ...LIVE_ENV,
+  ...EVENTS_ENV,
+  ...ESCALATION_ENV,
+  ...PUSH_ENV,
+} satisfies EnvShape;
 
 /** Checks a process's whole environment before anything starts: a ConfigError listing every problem. */
 export function checkEnv(shape: EnvShape, env: Env = process.env): void {

@@ -14,7 +14,12 @@ const LOOPBACK = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
 /** `CORS_ORIGINS`, or undefined (the default for the mode). */
 export function readCorsOrigins(env: Env = process.env): readonly string[] | undefined {
   const listed = readEnv({ CORS_ORIGINS: GATEWAY_ENV.CORS_ORIGINS }, env).CORS_ORIGINS;
-  return listed === undefined ? undefined : listed.split(',').map((origin) => origin.trim().replace(/\/$/, '')).filter(Boolean);
+  return listed === undefined
+    ? undefined
+    : listed
+        .split(',')
+        .map((origin) => origin.trim().replace(/\/$/, ''))
+        .filter(Boolean);
 }
 
 export type CorsHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;

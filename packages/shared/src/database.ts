@@ -4,14 +4,19 @@
  * single-process `npm start`.
  */
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { IsolationLevel, SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
+import type {
+  IsolationLevel,
+  SqlDriverAdapter,
+  SqlDriverAdapterFactory,
+  SqlQuery,
+  Transaction,
+} from '@prisma/driver-adapter-utils';
 import type { SubgraphName } from './config';
 
 export type DatabaseTarget =
   | { readonly kind: 'postgres'; readonly url: URL }
   /** PGlite's adapter, made by the launcher: the only part that loads PGlite (not in images). */
   | { readonly kind: 'embedded'; readonly adapter: SqlDriverAdapterFactory };
-
 
 /**
  * What a subgraph's Prisma client connects through: one adapter (one pool) per
@@ -47,7 +52,9 @@ export class PrismaAdapter implements SqlDriverAdapterFactory {
 export function createPrismaAdapter(target: DatabaseTarget, schema: SubgraphName): PrismaAdapter {
   if (target.kind === 'embedded') return new PrismaAdapter(target.adapter);
   return new PrismaAdapter(
-    new ReleasingAdapterFactory(new PrismaPg({ connectionString: target.url.href, max: 10, connectionTimeoutMillis: 5_000 }, { schema })),
+    new ReleasingAdapterFactory(
+      new PrismaPg({ connectionString: target.url.href, max: 10, connectionTimeoutMillis: 5_000 }, { schema }),
+    ),
   );
 }
 
@@ -76,7 +83,8 @@ class ReleasingAdapterFactory implements SqlDriverAdapterFactory {
     const adapter = await this.inner.connect();
     // The adapter itself (every other method reached through the prototype), its transactions wrapped.
     return Object.assign(Object.create(adapter) as SqlDriverAdapter, {
-      startTransaction: async (isolationLevel?: IsolationLevel) => new ReleasingTransaction(await adapter.startTransaction(isolationLevel)),
+      startTransaction: async (isolationLevel?: IsolationLevel) =>
+        new ReleasingTransaction(await adapter.startTransaction(isolationLevel)),
     });
   }
 }
@@ -133,7 +141,9 @@ class ReleasingTransaction implements Transaction {
     // adapter-pg keeps the pool client in `client`; `release(error)` makes the pool discard it.
     const client = (this.inner as unknown as { client?: { release?(err?: unknown): void } }).client;
     const broken = failure instanceof Error ? failure : new Error(String(failure));
-    await this.release(async () => (typeof client?.release === 'function' ? client.release(broken) : this.inner.rollback()));
+    await this.release(async () =>
+      typeof client?.release === 'function' ? client.release(broken) : this.inner.rollback(),
+    );
   }
 }
 

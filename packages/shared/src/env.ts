@@ -53,30 +53,45 @@ export const variable = {
   /** A TCP port, 0 meaning "any free port". */
   port: (fallback: number) => {
     const error = `="${RAW}" is not a port number (0-65535)`;
-    return withDefault(String(fallback)).pipe(z.coerce.number<string>({ error }).int({ error }).min(0, { error }).max(65_535, { error }));
+    return withDefault(String(fallback)).pipe(
+      z.coerce.number<string>({ error }).int({ error }).min(0, { error }).max(65_535, { error }),
+    );
   },
   /** A whole number within [min, max]. */
   int: (fallback: number, min: number, max: number) => {
     const error = `="${RAW}" must be a whole number from ${min} to ${max}`;
-    return withDefault(String(fallback)).pipe(z.coerce.number<string>({ error }).int({ error }).min(min, { error }).max(max, { error }));
+    return withDefault(String(fallback)).pipe(
+      z.coerce.number<string>({ error }).int({ error }).min(min, { error }).max(max, { error }),
+    );
   },
   /** One of a fixed set of values. */
   oneOf: <T extends string>(allowed: readonly [T, ...T[]], fallback: T) =>
     withDefault(fallback).pipe(z.enum(allowed, { error: `="${RAW}" must be one of: ${allowed.join(', ')}` })),
   /** `true` or `false`; undefined when unset (the default depends on something else). */
-  flag: () => raw.pipe(z.enum(['true', 'false'], { error: `="${RAW}" must be one of: true, false` }).optional()).transform((value) => (value === undefined ? undefined : value === 'true')),
+  flag: () =>
+    raw
+      .pipe(z.enum(['true', 'false'], { error: `="${RAW}" must be one of: true, false` }).optional())
+      .transform((value) => (value === undefined ? undefined : value === 'true')),
   /** A URL with one of `protocols`, undefined when unset. */
-  url: (protocols: readonly string[]) => raw.transform((value, ctx) => (value === undefined ? undefined : parsedUrl(protocols)(value, ctx))),
+  url: (protocols: readonly string[]) =>
+    raw.transform((value, ctx) => (value === undefined ? undefined : parsedUrl(protocols)(value, ctx))),
   /** A URL with one of `protocols`, `fallback` when unset. */
   urlOr: (protocols: readonly string[], fallback: string) => withDefault(fallback).transform(parsedUrl(protocols)),
   /** A URL with one of `protocols` that must be set; `why` tells what it is. */
   requiredUrl: (protocols: readonly string[], why: string) => required(why).transform(parsedUrl(protocols)),
   /** A comma-separated list, `fallback` when unset. */
-  list: (fallback: readonly string[]) => withDefault(fallback.join(',')).transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean)),
+  list: (fallback: readonly string[]) =>
+    withDefault(fallback.join(',')).transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
 };
 
 /** A shape of one variable whose name is computed (`PYXIS_URL`), keeping its type. */
-export const named = <K extends string, T extends z.ZodType>(key: K, schema: T) => ({ [key]: schema }) as { readonly [P in K]: T };
+export const named = <K extends string, T extends z.ZodType>(key: K, schema: T) =>
+  ({ [key]: schema }) as { readonly [P in K]: T };
 
 /** The variables of `shape`, parsed; a ConfigError listing every problem otherwise. */
 export function readEnv<S extends EnvShape>(shape: S, env: Env = process.env): EnvValues<S> {

@@ -39,10 +39,8 @@ function clientError(code: ErrorCode, message: string, extra?: Record<string, un
 
 export const badUserInput = (message: string, extra?: Record<string, unknown>) =>
   clientError(ErrorCode.BAD_USER_INPUT, message, extra);
-export const unauthenticated = (message = 'You must be logged in') =>
-  clientError(ErrorCode.UNAUTHENTICATED, message);
-export const forbidden = (message = 'You are not allowed to do this') =>
-  clientError(ErrorCode.FORBIDDEN, message);
+export const unauthenticated = (message = 'You must be logged in') => clientError(ErrorCode.UNAUTHENTICATED, message);
+export const forbidden = (message = 'You are not allowed to do this') => clientError(ErrorCode.FORBIDDEN, message);
 export const notFound = (message: string) => clientError(ErrorCode.NOT_FOUND, message);
 export const conflict = (message: string, extra?: Record<string, unknown>) =>
   clientError(ErrorCode.CONFLICT, message, extra);
@@ -83,7 +81,12 @@ const UNAVAILABLE_PRISMA_CODES = new Set([
   'P2037', // too many database connections opened
 ]);
 /** The driver adapter's kinds for the same (alone, or inside a raw query's P2010). */
-const UNAVAILABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+const UNAVAILABLE_ADAPTER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
 /**
  * SQLSTATEs of the same: connection exceptions (class 08), insufficient
  * resources (class 53: 53300 too many connections), and the server shutting
@@ -126,7 +129,11 @@ export function transientDatabaseFailure(error: unknown): TransientDatabaseFailu
   ) {
     return 'unavailable';
   }
-  if (codes.some((code) => code === 'P2034' || CONTENTION_SQLSTATES.has(code)) || kinds.includes('TransactionWriteConflict')) return 'contention';
+  if (
+    codes.some((code) => code === 'P2034' || CONTENTION_SQLSTATES.has(code)) ||
+    kinds.includes('TransactionWriteConflict')
+  )
+    return 'contention';
   return undefined;
 }
 
@@ -193,7 +200,8 @@ export function createFormatError(logger: Logger) {
       return { ...formatted, extensions };
     }
     const mapped = fromPrismaError(original);
-    if (mapped?.extensions.code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn({ err: original, path: formatted.path }, 'database unavailable');
+    if (mapped?.extensions.code === ErrorCode.SERVICE_UNAVAILABLE)
+      logger.warn({ err: original, path: formatted.path }, 'database unavailable');
     if (mapped) return { message: mapped.message, path: formatted.path, extensions: mapped.extensions };
     logger.error({ err: original, path: formatted.path }, 'unexpected error');
     return {
@@ -221,8 +229,13 @@ export function withHttpStatus(err: unknown): unknown {
   if (!(err instanceof GraphQLError)) return err;
   const status = HTTP_STATUS_OF_CODE[String(err.extensions.code)] ?? 400;
   // RFC 6750: a 401 says which scheme it wants, and that the token given was not good.
-  const http = status === 401 ? { status, headers: new HeaderMap([['www-authenticate', 'Bearer error="invalid_token"']]) } : { status };
+  const http =
+    status === 401
+      ? { status, headers: new HeaderMap([['www-authenticate', 'Bearer error="invalid_token"']]) }
+      : { status };
   // Apollo Server reads `http.headers` as a Map (its HeaderMap); graphql-yoga, installed for the
   // benchmarks, re-declares it as a plain record for every program that sees its types.
-  return new GraphQLError(err.message, { extensions: { ...err.extensions, http } as unknown as GraphQLErrorExtensions });
+  return new GraphQLError(err.message, {
+    extensions: { ...err.extensions, http } as unknown as GraphQLErrorExtensions,
+  });
 }

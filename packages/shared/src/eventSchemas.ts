@@ -7,7 +7,13 @@
  * that owns it.
  */
 import { z } from 'zod';
-import { ROUTING_KEYS, type RequestEscalatedEvent, type RequestEvent, type StockDiscrepancyEvent, type StockMovementEvent } from './events';
+import {
+  ROUTING_KEYS,
+  type RequestEscalatedEvent,
+  type RequestEvent,
+  type StockDiscrepancyEvent,
+  type StockMovementEvent,
+} from './events';
 import { isUuid } from './ids';
 
 const id = z.string().refine(isUuid, 'not a UUID');
@@ -17,8 +23,27 @@ const name = z.string().max(200);
 
 export const REQUEST_KINDS = ['MEDICINE', 'MATERIAL', 'ASSISTANCE'] as const;
 export const PRIORITIES = ['ROUTINE', 'URGENT', 'ASAP', 'STAT'] as const;
-export const REQUEST_STATUSES = ['PENDING', 'ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'IN_PROGRESS', 'COMPLETED', 'CANCELLED', 'REJECTED'] as const;
-const STOCK_MOVEMENT_KINDS = ['ASSIGN', 'RESTOCK', 'ADJUST', 'DISPENSE', 'RETURN', 'WASTE', 'COUNT', 'RESOLVE', 'PICK_UP'] as const;
+export const REQUEST_STATUSES = [
+  'PENDING',
+  'ACCEPTED',
+  'PREPARING',
+  'IN_TRANSIT',
+  'IN_PROGRESS',
+  'COMPLETED',
+  'CANCELLED',
+  'REJECTED',
+] as const;
+const STOCK_MOVEMENT_KINDS = [
+  'ASSIGN',
+  'RESTOCK',
+  'ADJUST',
+  'DISPENSE',
+  'RETURN',
+  'WASTE',
+  'COUNT',
+  'RESOLVE',
+  'PICK_UP',
+] as const;
 
 const requestFacts = {
   eventId: id,
@@ -51,7 +76,16 @@ const requestEscalated = z.object({
   waitedSeconds: z.number().nonnegative(),
 }) satisfies z.ZodType<RequestEscalatedEvent>;
 
-const stockPlace = { eventId: id, occurredAt: at, slotId: id, slot: name, dispenserId: id, unit: name, medicineId: optionalId, materialId: optionalId };
+const stockPlace = {
+  eventId: id,
+  occurredAt: at,
+  slotId: id,
+  slot: name,
+  dispenserId: id,
+  unit: name,
+  medicineId: optionalId,
+  materialId: optionalId,
+};
 
 const stockMovement = z.object({
   ...stockPlace,
@@ -104,7 +138,13 @@ export function parseEvent(routingKey: string, body: unknown): { event: EventOf<
   const schema = Object.hasOwn(SCHEMAS, routingKey) ? SCHEMAS[routingKey as Known] : undefined;
   if (!schema) return { refused: `no schema for routing key ${routingKey.slice(0, 100)}` };
   const parsed = schema.safeParse(body);
-  if (!parsed.success) return { refused: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') };
+  if (!parsed.success)
+    return {
+      refused: parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+        .join('; '),
+    };
   if (parsed.data.type !== routingKey) return { refused: `type ${parsed.data.type} sent as ${routingKey}` };
   return { event: parsed.data };
 }

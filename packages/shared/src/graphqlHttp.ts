@@ -24,7 +24,8 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
     const [node, depth] = pending.pop()!;
     if (typeof node !== 'object' || node === null) continue;
     if (depth >= max) return true;
-    for (const child of Object.values(node)) if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+    for (const child of Object.values(node))
+      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
   }
   return false;
 }
@@ -47,7 +48,8 @@ export function bodyErrorAnswer(err: { status?: number; type?: string }): { stat
 }
 
 /** Whether `req` is for the GraphQL endpoint. */
-export const isGraphQLRequest = (req: IncomingMessage): boolean => req.url === '/graphql' || !!req.url?.startsWith('/graphql?');
+export const isGraphQLRequest = (req: IncomingMessage): boolean =>
+  req.url === '/graphql' || !!req.url?.startsWith('/graphql?');
 
 /** An answer refusing a document before execution, as sent. */
 interface Refusal {
@@ -67,13 +69,19 @@ const REFUSED_BEFORE_EXECUTION = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALID
  * context is made, so a caller without valid credentials is still told so.
  */
 export class RefusedOperations {
-  private readonly answers = new LRUCache<string, Refusal>({ max: 1_000, maxSize: 4_000_000, sizeCalculation: (refusal) => refusal.body.length + 1 });
+  private readonly answers = new LRUCache<string, Refusal>({
+    max: 1_000,
+    maxSize: 4_000_000,
+    sizeCalculation: (refusal) => refusal.body.length + 1,
+  });
 
   /** The key of a body with a query, or undefined (nothing to remember). */
   key(body: unknown): string | undefined {
     const { query, operationName, variables } = (body ?? {}) as Record<string, unknown>;
     if (typeof query !== 'string') return undefined;
-    return createHash('sha256').update(JSON.stringify([query, operationName ?? null, variables ?? null])).digest('base64');
+    return createHash('sha256')
+      .update(JSON.stringify([query, operationName ?? null, variables ?? null]))
+      .digest('base64');
   }
 
   get(key: string): Refusal | undefined {
@@ -89,7 +97,8 @@ export class RefusedOperations {
     } catch {
       return;
     }
-    if (errors?.length && errors.every((error) => REFUSED_BEFORE_EXECUTION.has(error.extensions?.code as string))) this.answers.set(key, refusal);
+    if (errors?.length && errors.every((error) => REFUSED_BEFORE_EXECUTION.has(error.extensions?.code as string)))
+      this.answers.set(key, refusal);
   }
 }
 
@@ -123,10 +132,20 @@ export function graphqlHandler<TContext extends BaseContext>(
     const made = context(req);
     made.catch(() => undefined); // Apollo answers a failed context; this only keeps it from counting as unhandled
     const key = refused.key(req.body);
-    const known = key && (await made.then(() => refused.get(key), () => undefined)); // a failed context is Apollo's to answer
+    const known =
+      key &&
+      (await made.then(
+        () => refused.get(key),
+        () => undefined,
+      )); // a failed context is Apollo's to answer
     if (known) return answer(res, known.status, known.headers, known.body);
     const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method!.toUpperCase(), headers, search: query < 0 ? '' : req.url!.slice(query), body: req.body },
+      httpGraphQLRequest: {
+        method: req.method!.toUpperCase(),
+        headers,
+        search: query < 0 ? '' : req.url!.slice(query),
+        body: req.body,
+      },
       context: () => made,
     });
     if (response.body.kind === 'complete') {
@@ -141,7 +160,11 @@ export function graphqlHandler<TContext extends BaseContext>(
   };
   return (req, res) => {
     parseJson(req as express.Request, res as express.Response, (parseError?: { status?: number; type?: string }) => {
-      const err = parseError ?? (nestsDeeperThan((req as { body?: unknown }).body, MAX_BODY_DEPTH) ? { status: 400, type: 'entity.too.deep' } : undefined);
+      const err =
+        parseError ??
+        (nestsDeeperThan((req as { body?: unknown }).body, MAX_BODY_DEPTH)
+          ? { status: 400, type: 'entity.too.deep' }
+          : undefined);
       if (err) {
         if (!err.status || err.status >= 500) failed(err);
         const { status, body } = bodyErrorAnswer(err);

@@ -30,7 +30,20 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 /** The wall-clock fields of `at` in `timeZone`. */
 function wallClock(at: Date, timeZone: string): number[] {
   let format = formatters.get(timeZone);
-  if (!format) formatters.set(timeZone, (format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })));
+  if (!format)
+    formatters.set(
+      timeZone,
+      (format = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      })),
+    );
   const parts = format.formatToParts(at);
   const field = (type: string) => Number(parts.find((p) => p.type === type)!.value);
   return [field('year'), field('month'), field('day'), field('hour'), field('minute'), field('second')];
@@ -68,15 +81,31 @@ const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,
 export function parseInstant(value: string, argument: string, timeZone = hospitalTimeZone()): Date {
   const local = LOCAL.exec(value);
   if (!local) {
-    const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : new Date(NaN);
-    if (Number.isNaN(at.getTime())) throw badUserInput(`${argument} must be an ISO-8601 date or date-time (without an offset: the hospital's time, ${timeZone})`, { argument });
+    const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
+      ? new Date(value)
+      : new Date(NaN);
+    if (Number.isNaN(at.getTime()))
+      throw badUserInput(
+        `${argument} must be an ISO-8601 date or date-time (without an offset: the hospital's time, ${timeZone})`,
+        { argument },
+      );
     return at;
   }
-  const [y, mo, d, h = 0, mi = 0, s = 0] = local.slice(1, 7).map((part) => (part === undefined ? undefined : Number(part)));
+  const [y, mo, d, h = 0, mi = 0, s = 0] = local
+    .slice(1, 7)
+    .map((part) => (part === undefined ? undefined : Number(part)));
   const ms = local[7] ? Number(local[7].padEnd(3, '0')) : 0;
   const wall = Date.UTC(y!, mo! - 1, d!, h, mi, s, ms);
   const asTyped = new Date(wall);
-  if (y! < 1900 || asTyped.getUTCFullYear() !== y || asTyped.getUTCMonth() !== mo! - 1 || asTyped.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
+  if (
+    y! < 1900 ||
+    asTyped.getUTCFullYear() !== y ||
+    asTyped.getUTCMonth() !== mo! - 1 ||
+    asTyped.getUTCDate() !== d ||
+    h > 23 ||
+    mi > 59 ||
+    s > 59
+  ) {
     throw badUserInput(`${argument} is not a date that exists (years 1900 to 9999)`, { argument });
   }
   // The instant whose local wall clock reads `wall` (checked again across a DST change).

@@ -12,7 +12,17 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { LRUCache } from 'lru-cache';
-import { getNamedType, getNullableType, GraphQLError, isLeafType, isListType, visit, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  getNamedType,
+  getNullableType,
+  GraphQLError,
+  isLeafType,
+  isListType,
+  visit,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 
 export interface OperationLimits {
@@ -56,7 +66,8 @@ const PRICED_ARGUMENTS = new Set<string>([...COUNT_ARGUMENTS, ...ID_LIST_ARGUMEN
 /** How many items a list field may return, as far as its arguments tell. */
 function listSize(args: Record<string, unknown>, fallback: number): number {
   for (const name of COUNT_ARGUMENTS) if (typeof args[name] === 'number') return Math.max(1, args[name] as number);
-  for (const name of ID_LIST_ARGUMENTS) if (Array.isArray(args[name])) return Math.max(1, (args[name] as unknown[]).length);
+  for (const name of ID_LIST_ARGUMENTS)
+    if (Array.isArray(args[name])) return Math.max(1, (args[name] as unknown[]).length);
   return fallback;
 }
 
@@ -74,7 +85,8 @@ function pricedVariables(document: DocumentNode): string[] {
 }
 
 /** What of a priced variable's value the cost can depend on: a list's length, any other value whole (unset is not null: a default may apply). */
-const pricedPart = (value: unknown) => (value === undefined ? { unset: true } : Array.isArray(value) ? { length: value.length } : value);
+const pricedPart = (value: unknown) =>
+  value === undefined ? { unset: true } : Array.isArray(value) ? { length: value.length } : value;
 
 /**
  * Operations' costs already computed, by schema, document, operation and the
@@ -120,13 +132,16 @@ function estimator(defaultListSize: number): ComplexityEstimator {
     const expensive = field.name === 'qrCode' ? qrCodeCost(args) : 0;
     let times = 1;
     if (isConnection(getNamedType(field.type).name)) times = listSize(args, defaultListSize);
-    else if (isListType(getNullableType(field.type))) times = isConnection(type.name) && field.name === 'edges' ? 1 : listSize(args, defaultListSize);
+    else if (isListType(getNullableType(field.type)))
+      times = isConnection(type.name) && field.name === 'edges' ? 1 : listSize(args, defaultListSize);
     return (own + expensive) * times;
   };
 }
 
 const refused = (message: string, extensions: Record<string, unknown> = {}) =>
-  new GraphQLError(message, { extensions: { ...extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+  new GraphQLError(message, {
+    extensions: { ...extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+  });
 
 export interface OperationCost {
   readonly schema: GraphQLSchema;
@@ -166,12 +181,21 @@ export function operationGuard(limits: OperationLimits = DEFAULT_OPERATION_LIMIT
     let cost = known.get(key);
     if (cost !== undefined) return cost; // only costs within the limit are kept
     try {
-      cost = getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operationName ?? undefined, estimators });
+      cost = getComplexity({
+        schema,
+        query: document,
+        variables: variables ?? {},
+        operationName: operationName ?? undefined,
+        estimators,
+      });
     } catch {
       return 0; // variables that do not coerce: execution refuses them with its own error
     }
     if (cost > limits.maxCost) {
-      throw refused(`Query cost limit of ${limits.maxCost} exceeded, found ${Math.ceil(cost)}: ask for smaller pages or fewer fields`, { cost: Math.ceil(cost), maxCost: limits.maxCost });
+      throw refused(
+        `Query cost limit of ${limits.maxCost} exceeded, found ${Math.ceil(cost)}: ask for smaller pages or fewer fields`,
+        { cost: Math.ceil(cost), maxCost: limits.maxCost },
+      );
     }
     known.set(key, cost);
     return cost;

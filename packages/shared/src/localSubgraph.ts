@@ -51,7 +51,10 @@ function requestOf(caller: LocalCaller): IncomingMessage {
 }
 
 /** Runs `apollo`'s operations in process, each with the context `context` makes of its caller. */
-export function localSubgraph<TContext extends BaseContext>(apollo: ApolloServer<TContext>, context: (req: IncomingMessage) => Promise<TContext>): LocalSubgraph {
+export function localSubgraph<TContext extends BaseContext>(
+  apollo: ApolloServer<TContext>,
+  context: (req: IncomingMessage) => Promise<TContext>,
+): LocalSubgraph {
   return {
     async execute(operation, caller) {
       if (caller.signal?.aborted) throw callerGone();
@@ -61,11 +64,23 @@ export function localSubgraph<TContext extends BaseContext>(apollo: ApolloServer
         // A context that cannot be made (a bad token, auth unreachable) fails the whole call, as its HTTP status would.
         const contextValue = await context(req);
         const response = await apollo.executeOperation(operation, { contextValue });
-        if (response.body.kind !== 'single') throw new GraphQLError('The gateway asked a subgraph for an incremental answer');
+        if (response.body.kind !== 'single')
+          throw new GraphQLError('The gateway asked a subgraph for an incremental answer');
         return response.body.singleResult;
       })();
       try {
-        return await Promise.race([run, abandoned.then((why) => Promise.reject(why === 'caller gone' ? callerGone() : serviceUnavailable(`A service behind the gateway did not answer within ${caller.timeoutMs} ms; try again shortly`)))]);
+        return await Promise.race([
+          run,
+          abandoned.then((why) =>
+            Promise.reject(
+              why === 'caller gone'
+                ? callerGone()
+                : serviceUnavailable(
+                    `A service behind the gateway did not answer within ${caller.timeoutMs} ms; try again shortly`,
+                  ),
+            ),
+          ),
+        ]);
       } finally {
         abandoned.cancel();
       }

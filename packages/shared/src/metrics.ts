@@ -16,15 +16,56 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 /** Metrics of this process, whatever services it runs. */
 export const processMetrics = {
-  eventsPublished: new Counter({ name: 'asky_events_published_total', help: 'Events the broker confirmed, by routing key', labelNames: ['routing_key'], registers: [processRegistry] }),
-  eventsConsumed: new Counter({ name: 'asky_events_consumed_total', help: 'Events delivered to a consumer, by queue kind', labelNames: ['kind'], registers: [processRegistry] }),
-  eventsDeadLettered: new Counter({ name: 'asky_events_dead_lettered_total', help: 'Events a consumer gave up on (its dead-letter queue), by queue and reason', labelNames: ['queue', 'reason'], registers: [processRegistry] }),
-  liveConnections: new Gauge({ name: 'asky_live_connections', help: 'Open graphql-ws connections (acknowledged)', registers: [processRegistry] }),
-  liveSubscriptions: new Gauge({ name: 'asky_live_subscriptions', help: 'Open live subscriptions', registers: [processRegistry] }),
-  liveDropped: new Counter({ name: 'asky_live_dropped_total', help: 'Subscribers closed for not reading their updates (4413)', registers: [processRegistry] }),
-  liveEventsRefused: new Counter({ name: 'asky_live_events_refused_total', help: 'Broker messages live updates ignored: not matching their routing key\'s schema, or too large', labelNames: ['hub'], registers: [processRegistry] }),
-  liveListenerFailures: new Counter({ name: 'asky_live_listener_failures_total', help: 'Live listeners that threw on an event (the others still got it)', labelNames: ['hub'], registers: [processRegistry] }),
-  liveUnreadable: new Counter({ name: 'asky_live_unreadable_total', help: 'Live updates that could not be read from their service now (subscribers told to refetch)', registers: [processRegistry] }),
+  eventsPublished: new Counter({
+    name: 'asky_events_published_total',
+    help: 'Events the broker confirmed, by routing key',
+    labelNames: ['routing_key'],
+    registers: [processRegistry],
+  }),
+  eventsConsumed: new Counter({
+    name: 'asky_events_consumed_total',
+    help: 'Events delivered to a consumer, by queue kind',
+    labelNames: ['kind'],
+    registers: [processRegistry],
+  }),
+  eventsDeadLettered: new Counter({
+    name: 'asky_events_dead_lettered_total',
+    help: 'Events a consumer gave up on (its dead-letter queue), by queue and reason',
+    labelNames: ['queue', 'reason'],
+    registers: [processRegistry],
+  }),
+  liveConnections: new Gauge({
+    name: 'asky_live_connections',
+    help: 'Open graphql-ws connections (acknowledged)',
+    registers: [processRegistry],
+  }),
+  liveSubscriptions: new Gauge({
+    name: 'asky_live_subscriptions',
+    help: 'Open live subscriptions',
+    registers: [processRegistry],
+  }),
+  liveDropped: new Counter({
+    name: 'asky_live_dropped_total',
+    help: 'Subscribers closed for not reading their updates (4413)',
+    registers: [processRegistry],
+  }),
+  liveEventsRefused: new Counter({
+    name: 'asky_live_events_refused_total',
+    help: "Broker messages live updates ignored: not matching their routing key's schema, or too large",
+    labelNames: ['hub'],
+    registers: [processRegistry],
+  }),
+  liveListenerFailures: new Counter({
+    name: 'asky_live_listener_failures_total',
+    help: 'Live listeners that threw on an event (the others still got it)',
+    labelNames: ['hub'],
+    registers: [processRegistry],
+  }),
+  liveUnreadable: new Counter({
+    name: 'asky_live_unreadable_total',
+    help: 'Live updates that could not be read from their service now (subscribers told to refetch)',
+    registers: [processRegistry],
+  }),
 };
 
 /** A gauge read when scraped (e.g. the outbox backlog, counted in the database). */
@@ -80,8 +121,17 @@ export function createServiceMetrics(service: string): ServiceMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
-  const inFlight = new Gauge({ name: 'asky_http_requests_in_flight', help: 'HTTP requests received and not yet answered', registers: [registry] });
-  const errors = new Counter({ name: 'asky_graphql_errors_total', help: 'GraphQL errors by extensions.code', labelNames: ['code'], registers: [registry] });
+  const inFlight = new Gauge({
+    name: 'asky_http_requests_in_flight',
+    help: 'HTTP requests received and not yet answered',
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'asky_graphql_errors_total',
+    help: 'GraphQL errors by extensions.code',
+    labelNames: ['code'],
+    registers: [registry],
+  });
 
   return {
     http(method, route, status, seconds) {

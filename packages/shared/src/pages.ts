@@ -40,7 +40,10 @@ export interface Connection<T> {
  * connection. One more item than asked is read to know whether another page
  * follows. A cursor is the item's id, so the list fields' `after` takes it too.
  */
-export async function connectionOf<T extends { readonly id: string }>(page: PageArgs, read: (page: PageArgs) => Promise<T[]>): Promise<Connection<T>> {
+export async function connectionOf<T extends { readonly id: string }>(
+  page: PageArgs,
+  read: (page: PageArgs) => Promise<T[]>,
+): Promise<Connection<T>> {
   const rows = await read({ ...page, first: page.first + 1 });
   const edges = rows.slice(0, page.first).map((node) => ({ cursor: node.id, node }));
   return {

@@ -57,7 +57,12 @@ export class DerivationSlots {
       };
       const timer = setTimeout(() => {
         queue.splice(queue.indexOf(handed), 1);
-        reject(tooManyRequests('Too many sign-ins at this moment: try again in a few seconds', Math.ceil(this.maxWaitMs / 1000)));
+        reject(
+          tooManyRequests(
+            'Too many sign-ins at this moment: try again in a few seconds',
+            Math.ceil(this.maxWaitMs / 1000),
+          ),
+        );
       }, 2 * this.maxWaitMs);
       queue.push(handed);
     });
@@ -67,10 +72,19 @@ export class DerivationSlots {
     if (this.running < this.concurrent) {
       this.running++;
     } else {
-      const ahead = priority === 'login' ? this.waiting.login.length : this.waiting.login.length + this.waiting['new-password'].length;
+      const ahead =
+        priority === 'login'
+          ? this.waiting.login.length
+          : this.waiting.login.length + this.waiting['new-password'].length;
       const expectedWaitMs = Math.ceil((ahead + 1) / this.concurrent) * this.typicalMs;
-      if (this.waiting.login.length + this.waiting['new-password'].length >= this.maxWaiting || expectedWaitMs > this.maxWaitMs) {
-        throw tooManyRequests('Too many sign-ins at this moment: try again in a few seconds', Math.max(1, Math.ceil(expectedWaitMs / 1000)));
+      if (
+        this.waiting.login.length + this.waiting['new-password'].length >= this.maxWaiting ||
+        expectedWaitMs > this.maxWaitMs
+      ) {
+        throw tooManyRequests(
+          'Too many sign-ins at this moment: try again in a few seconds',
+          Math.max(1, Math.ceil(expectedWaitMs / 1000)),
+        );
       }
       await this.wait(priority); // handed a running slot
     }
@@ -96,7 +110,9 @@ function derive(password: string, salt: Buffer, options: ScryptOptions, priority
   const r = options.r ?? COST.r;
   // scrypt needs 128·N·r bytes; Node's default ceiling (32 MiB) is below OWASP's cost.
   const maxmem = 256 * N * r;
-  return slots.run(priority, () => threads.derive(password.normalize('NFKC'), salt, KEY_LENGTH, { ...options, maxmem }));
+  return slots.run(priority, () =>
+    threads.derive(password.normalize('NFKC'), salt, KEY_LENGTH, { ...options, maxmem }),
+  );
 }
 
 /** Hashes a password with a fresh random salt. */
@@ -111,6 +127,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, N, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
-  const key = await derive(password, Buffer.from(salt, 'base64'), { N: Number(N), r: Number(r), p: Number(p) }, 'login');
+  const key = await derive(
+    password,
+    Buffer.from(salt, 'base64'),
+    { N: Number(N), r: Number(r), p: Number(p) },
+    'login',
+  );
   return key.length === expected.length && timingSafeEqual(key, expected);
 }

@@ -11,7 +11,12 @@ export function runMain(main: () => Promise<{ stop(): Promise<void> }>): void {
   // Log collectors parse every line in production; a person reads them in development.
   const json = process.env.NODE_ENV === 'production';
   const write = (level: 'info' | 'error', msg: string, fields: object = {}, done?: () => void): void =>
-    void process.stderr.write(json ? `${JSON.stringify({ level: LEVELS[level], time: new Date().toISOString(), ...fields, msg })}\n` : `${msg}\n`, done);
+    void process.stderr.write(
+      json
+        ? `${JSON.stringify({ level: LEVELS[level], time: new Date().toISOString(), ...fields, msg })}\n`
+        : `${msg}\n`,
+      done,
+    );
   /** Exits 1 once the line is flushed: stderr to a pipe is written asynchronously. */
   const exitWith = (msg: string) => write('error', msg, {}, () => process.exit(1));
   let timeoutMs: number;
@@ -23,8 +28,13 @@ export function runMain(main: () => Promise<{ stop(): Promise<void> }>): void {
   // No failure of a dependency may end the process: a promise rejected where nobody listens
   // (a library's timer, a connection dropped mid-call) is logged, and the service goes on.
   process.on('unhandledRejection', (reason) => {
-    const err = reason instanceof Error ? { type: reason.name, message: reason.message, stack: reason.stack } : { message: String(reason) };
-    process.stderr.write(`${JSON.stringify({ level: LEVELS.error, time: new Date().toISOString(), err, msg: 'unhandled rejection (the process goes on)' })}\n`);
+    const err =
+      reason instanceof Error
+        ? { type: reason.name, message: reason.message, stack: reason.stack }
+        : { message: String(reason) };
+    process.stderr.write(
+      `${JSON.stringify({ level: LEVELS.error, time: new Date().toISOString(), err, msg: 'unhandled rejection (the process goes on)' })}\n`,
+    );
   });
   main().then(
     (running) => {
@@ -32,8 +42,13 @@ export function runMain(main: () => Promise<{ stop(): Promise<void> }>): void {
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        const said = new Promise<void>((resolve) => write('info', `${signal} received, stopping…`, { signal }, resolve));
-        setTimeout(() => exitWith(`did not stop within ${timeoutMs} ms (SHUTDOWN_TIMEOUT_MS): exiting anyway`), timeoutMs).unref();
+        const said = new Promise<void>((resolve) =>
+          write('info', `${signal} received, stopping…`, { signal }, resolve),
+        );
+        setTimeout(
+          () => exitWith(`did not stop within ${timeoutMs} ms (SHUTDOWN_TIMEOUT_MS): exiting anyway`),
+          timeoutMs,
+        ).unref();
         Promise.all([running.stop(), said]).then(
           () => process.exit(0),
           (err: unknown) => exitWith(`error while stopping: ${describe(err)}`),

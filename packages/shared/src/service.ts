@@ -49,7 +49,11 @@ export interface ServiceOptions<TContext extends BaseContext> {
   /** How long one operation may run before its resolvers stop. @default OPERATION_DEADLINE_MS */
   readonly operationDeadlineMs?: number;
   /** More on the same server once it listens (the gateway's graphql-ws endpoint); stopped first. */
-  readonly extend?: (apollo: ApolloServer<TContext>, server: http.Server, guard: OperationGuard) => Promise<{ stop(): Promise<void> }>;
+  readonly extend?: (
+    apollo: ApolloServer<TContext>,
+    server: http.Server,
+    guard: OperationGuard,
+  ) => Promise<{ stop(): Promise<void> }>;
 }
 
 export interface RunningService {
@@ -74,7 +78,14 @@ const PROBES = new Set(['/health', '/ready']);
  * code says it may) goes to another replica or to this one restarted.
  */
 function refuseWhileDraining(res: http.ServerResponse): void {
-  const body = JSON.stringify({ errors: [{ message: 'This server is shutting down: try again, another will answer', extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } }] });
+  const body = JSON.stringify({
+    errors: [
+      {
+        message: 'This server is shutting down: try again, another will answer',
+        extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true },
+      },
+    ],
+  });
   res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close' }).end(body);
 }
 
@@ -150,15 +161,24 @@ export async function startService<TContext extends BaseContext>(
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
   });
   options.routes?.(app);
-  const graphql = graphqlHandler(apollo, options.context, (err) => logger.error({ err }, 'request failed outside GraphQL'));
+  const graphql = graphqlHandler(apollo, options.context, (err) =>
+    logger.error({ err }, 'request failed outside GraphQL'),
+  );
 
   // Bodies express could not read (malformed JSON, too large…): a GraphQL-shaped
   // client error with the right status, never express's HTML page with a stack.
-  app.use((err: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const { status, body } = bodyErrorAnswer(err);
-    if (status === 500) logger.error({ err }, 'request failed outside GraphQL');
-    res.status(status).type('application/json').send(body);
-  });
+  app.use(
+    (
+      err: { status?: number; type?: string },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      const { status, body } = bodyErrorAnswer(err);
+      if (status === 500) logger.error({ err }, 'request failed outside GraphQL');
+      res.status(status).type('application/json').send(body);
+    },
+  );
 
   const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (!isGraphQLRequest(req)) return app(req, res);
@@ -215,7 +235,9 @@ function listen(server: http.Server, port: number, portVariable: string, host = 
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
-        reject(new ConfigError(`port ${port} is already in use: stop what uses it or set ${portVariable} to a free port`));
+        reject(
+          new ConfigError(`port ${port} is already in use: stop what uses it or set ${portVariable} to a free port`),
+        );
       } else if (err.code === 'EACCES') {
         reject(new ConfigError(`port ${port} needs privileges: set ${portVariable} to a port above 1023`));
       } else {

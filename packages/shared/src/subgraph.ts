@@ -10,10 +10,34 @@ import type { Express, Request } from 'express';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { checkEnv, ConfigError, loadEventsConfig, subgraphProcessEnv, loadServiceIdentity, loadSubgraphConfig, loadTokenConfig, type SubgraphName } from './config';
-import { enforceAccess, remoteAuth, serviceSdlForServices, viewerOf, WitnessCheck, type SubgraphAuth, type UserStatusSource, type Viewer } from './auth';
+import {
+  checkEnv,
+  ConfigError,
+  loadEventsConfig,
+  subgraphProcessEnv,
+  loadServiceIdentity,
+  loadSubgraphConfig,
+  loadTokenConfig,
+  type SubgraphName,
+} from './config';
+import {
+  enforceAccess,
+  remoteAuth,
+  serviceSdlForServices,
+  viewerOf,
+  WitnessCheck,
+  type SubgraphAuth,
+  type UserStatusSource,
+  type Viewer,
+} from './auth';
 import { connectEvents, DEFAULT_AMQP_URL, type SubgraphEvents } from './bus';
-import { createPrismaAdapter, databaseReachable, type PrismaAdapter, type PrismaClientExtras, type PrismaLike } from './database';
+import {
+  createPrismaAdapter,
+  databaseReachable,
+  type PrismaAdapter,
+  type PrismaClientExtras,
+  type PrismaLike,
+} from './database';
 import { createLogger, type Logger } from './logger';
 import { runMain } from './process';
 import { startService, type RunningService } from './service';
@@ -32,7 +56,12 @@ export interface SubgraphDefinition<TPrisma extends PrismaLike, TContext extends
   /** How auth itself checks tokens (its own keys and database); others are given `deps.auth`. */
   localAuth?(prisma: TPrisma): SubgraphAuth;
   /** Work beside the HTTP server (outbox relay, event consumers), on the event bus. */
-  background?(prisma: TPrisma, events: SubgraphEvents, logger: Logger, users: UserStatusSource): Promise<{ stop(): Promise<void> }>;
+  background?(
+    prisma: TPrisma,
+    events: SubgraphEvents,
+    logger: Logger,
+    users: UserStatusSource,
+  ): Promise<{ stop(): Promise<void> }>;
   /** Extra HTTP routes beside `/graphql`; `viewer` tells who calls them (null: nobody valid). */
   routes?(app: Express, prisma: TPrisma, viewer: (req: Request) => Promise<Viewer | null>): void;
 }
@@ -86,18 +115,22 @@ export async function startSubgraph<TPrisma extends PrismaLike, TContext extends
       // Federated tracing is for Apollo Studio, which Asky does not report to.
       plugins: [ApolloServerPluginInlineTraceDisabled()],
     },
-    context: async (req) => watchedContext(definition.createContext(deps.prisma, await viewerOf(req, auth), req, witnesses), req),
+    context: async (req) =>
+      watchedContext(definition.createContext(deps.prisma, await viewerOf(req, auth), req, witnesses), req),
     // Ready = this process can serve: its own database answers. Not the broker (events wait in
     // the outbox, consumers resume), not other services.
     ready: () => databaseReachable(deps.prisma),
-    routes: definition.routes && ((app) => definition.routes!(app, deps.prisma, (req) => viewerOf(req, auth).catch(() => null))),
+    routes:
+      definition.routes &&
+      ((app) => definition.routes!(app, deps.prisma, (req) => viewerOf(req, auth).catch(() => null))),
   });
-  const work = definition.background && events
-    ? await definition.background(deps.prisma, events, deps.logger, auth.users).catch(async (err: unknown) => {
-        await service.stop();
-        throw err;
-      })
-    : undefined;
+  const work =
+    definition.background && events
+      ? await definition.background(deps.prisma, events, deps.logger, auth.users).catch(async (err: unknown) => {
+          await service.stop();
+          throw err;
+        })
+      : undefined;
   return {
     ...service,
     async stop() {
@@ -126,8 +159,18 @@ export function runSubgraph<TPrisma extends PrismaLike, TContext extends object>
       );
     }
     const auth = definition.localAuth ? undefined : remoteAuth(loadTokenConfig(), loadServiceIdentity(definition.name));
-    const events = definition.background ? await connectEvents(loadEventsConfig(undefined, DEFAULT_AMQP_URL), logger) : undefined;
-    const server = await startSubgraph(definition, { prisma, port: config.port, production: config.production, metricsToken: config.metricsToken, logger, auth, events });
+    const events = definition.background
+      ? await connectEvents(loadEventsConfig(undefined, DEFAULT_AMQP_URL), logger)
+      : undefined;
+    const server = await startSubgraph(definition, {
+      prisma,
+      port: config.port,
+      production: config.production,
+      metricsToken: config.metricsToken,
+      logger,
+      auth,
+      events,
+    });
     return {
       async stop() {
         await server.stop();

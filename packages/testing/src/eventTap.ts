@@ -17,7 +17,9 @@ export class EventTap {
     await channel.bindQueue(queue, exchange, pattern);
     const tap = new EventTap(connection, channel);
     // The body copied out: amqplib's content is a slice of an 8 KB read chunk, which it would keep alive per message.
-    await channel.consume(queue, (m) => m && tap.messages.push({ ...m, content: Buffer.from(m.content) }), { noAck: true });
+    await channel.consume(queue, (m) => m && tap.messages.push({ ...m, content: Buffer.from(m.content) }), {
+      noAck: true,
+    });
     return tap;
   }
 

@@ -23,7 +23,12 @@ export const LIVE_CHANGES = `subscription ($requestId: ID) {
 }`;
 
 /** A graphql-ws client subscribed to `query`, collecting what arrives. */
-export function listen(system: { gatewayUrl: string }, token: string | undefined, query = LIVE_CHANGES, variables: Record<string, unknown> = {}): Listener {
+export function listen(
+  system: { gatewayUrl: string },
+  token: string | undefined,
+  query = LIVE_CHANGES,
+  variables: Record<string, unknown> = {},
+): Listener {
   const events: any[] = [];
   let closedWith: (code: number) => void = () => undefined;
   const closed = new Promise<number>((resolve) => (closedWith = resolve));
@@ -39,7 +44,10 @@ export function listen(system: { gatewayUrl: string }, token: string | undefined
   /** Wakes a waiting `next()` when something arrives. */
   let arrived: () => void = () => undefined;
   const push = (value: unknown) => (events.push(value), arrived());
-  const dispose = client.subscribe({ query, variables }, { next: push, error: (error) => push({ errors: [error] }), complete: () => undefined });
+  const dispose = client.subscribe(
+    { query, variables },
+    { next: push, error: (error) => push({ errors: [error] }), complete: () => undefined },
+  );
   let read = 0;
   return {
     events,
@@ -49,7 +57,10 @@ export function listen(system: { gatewayUrl: string }, token: string | undefined
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
           new Promise<void>((resolve) => (arrived = resolve)),
-          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no live event within ${ms} ms (got ${events.length})`)), ms))),
+          new Promise<never>(
+            (_, reject) =>
+              (timer = setTimeout(() => reject(new Error(`no live event within ${ms} ms (got ${events.length})`)), ms)),
+          ),
         ]).finally(() => clearTimeout(timer));
       }
       return events[read++];

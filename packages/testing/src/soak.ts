@@ -48,8 +48,10 @@ export interface SoakReport {
 
 const CREATE = 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }';
 const ACCEPT = 'mutation ($id: ID!) { updateRequestStatus(id: $id, status: ACCEPTED) { id } }';
-const DASHBOARD = '{ requests(first: 50) { id status priority createdAt requester { name } assignee { name } medicine { name } dispenser { code location } } }';
-const LIVE = 'subscription { requestStatusChanged { status previousStatus request { id status requester { name } medicine { name } } } }';
+const DASHBOARD =
+  '{ requests(first: 50) { id status priority createdAt requester { name } assignee { name } medicine { name } dispenser { code location } } }';
+const LIVE =
+  'subscription { requestStatusChanged { status previousStatus request { id status requester { name } medicine { name } } } }';
 const DISPENSER = '44444444-4444-4444-8444-000000000001';
 /** Tries of one call when its errors are all retryable. */
 const MAX_ATTEMPTS = 4;
@@ -71,7 +73,10 @@ async function steady(perSecond: number, until: number, tick: () => Promise<void
 export async function runSoak(system: TestSystem, options: SoakOptions): Promise<SoakReport> {
   const { gatewayUrl, seconds } = options;
   const tag = `soak-${Date.now().toString(36)}`;
-  const [nurse, pharmacist] = await Promise.all([system.login(...MOCK_USERS.nurse), system.login(...MOCK_USERS.pharmacist)]);
+  const [nurse, pharmacist] = await Promise.all([
+    system.login(...MOCK_USERS.nurse),
+    system.login(...MOCK_USERS.pharmacist),
+  ]);
   const { rows } = await adminQuery(
     `SELECT id, "medicineId" FROM pyxis."StockItem" WHERE "dispenserId" = '${DISPENSER}' AND "medicineId" IS NOT NULL AND quantity > 0 ORDER BY quantity DESC LIMIT 1`,
     system.database.url,
@@ -88,13 +93,16 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
     calls++;
     let body: { data?: any; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] };
     for (let attempt = 1; ; attempt++) {
-      body = await system.graphql(query, variables as Record<string, unknown>, { url: gatewayUrl, token }).catch((err: Error) => ({
-        data: undefined,
-        errors: [{ message: err.message, extensions: { code: 'NO_ANSWER' } }],
-      }));
+      body = await system
+        .graphql(query, variables as Record<string, unknown>, { url: gatewayUrl, token })
+        .catch((err: Error) => ({
+          data: undefined,
+          errors: [{ message: err.message, extensions: { code: 'NO_ANSWER' } }],
+        }));
       const retryable = !!body.errors?.length && body.errors.every((e) => e.extensions?.retryable === true);
       if (!retryable || attempt === MAX_ATTEMPTS) break;
-      for (const error of body.errors!) retried[String(error.extensions?.code)] = (retried[String(error.extensions?.code)] ?? 0) + 1;
+      for (const error of body.errors!)
+        retried[String(error.extensions?.code)] = (retried[String(error.extensions?.code)] ?? 0) + 1;
       await sleep(500 * attempt);
     }
     for (const error of body.errors ?? []) {
@@ -107,7 +115,10 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
 
   const ours = new Set<string>();
   const tap = await EventTap.open(system.topology.exchange);
-  const subscribers = Array.from({ length: options.subscribers ?? 10 }, () => new LiveDashboard(gatewayUrl, pharmacist));
+  const subscribers = Array.from(
+    { length: options.subscribers ?? 10 },
+    () => new LiveDashboard(gatewayUrl, pharmacist),
+  );
   await Promise.all(subscribers.map((s) => s.ready)).catch(async (err: unknown) => {
     await Promise.all(subscribers.map((s) => s.close()));
     await tap.close();
@@ -121,7 +132,15 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
     let key = 0;
     await Promise.all([
       steady(options.createsPerSecond ?? 5, until, async () => {
-        const input = { kind: 'MEDICINE', medicineId, dispenserId: DISPENSER, quantity: 1, clientKey: `${tag}-${key++}`, patient: { identifier: 'MRN-1001' }, orderId: 'RX-1001' };
+        const input = {
+          kind: 'MEDICINE',
+          medicineId,
+          dispenserId: DISPENSER,
+          quantity: 1,
+          clientKey: `${tag}-${key++}`,
+          patient: { identifier: 'MRN-1001' },
+          orderId: 'RX-1001',
+        };
         const made = await call(nurse, CREATE, { input });
         if (!made) return;
         created++;
@@ -135,7 +154,11 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
     const settle = Date.now() + 15_000;
     const expectedEvents = created + accepted;
     const delivered = () => tap.bodies().filter((b) => ours.has(b.requestId)).length;
-    while (Date.now() < settle && (delivered() < expectedEvents || subscribers.some((s) => s.receivedOf(ours) < expectedEvents))) await sleep(100);
+    while (
+      Date.now() < settle &&
+      (delivered() < expectedEvents || subscribers.some((s) => s.receivedOf(ours) < expectedEvents))
+    )
+      await sleep(100);
     const { rows: stored } = await adminQuery(
       `SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'ACCEPTED')::int AS accepted FROM request."Request" WHERE "clientKey" LIKE '${tag}-%'`,
       system.database.url,
@@ -150,7 +173,12 @@ export async function runSoak(system: TestSystem, options: SoakOptions): Promise
       accepted,
       stored: stored[0].n,
       storedAccepted: stored[0].accepted,
-      brokerEvents: new Set(tap.bodies().filter((b) => ours.has(b.requestId)).map((b) => b.eventId)).size,
+      brokerEvents: new Set(
+        tap
+          .bodies()
+          .filter((b) => ours.has(b.requestId))
+          .map((b) => b.eventId),
+      ).size,
       receivedBySubscriber: subscribers.map((s) => s.receivedOf(ours)),
       subscriberErrors: subscribers.reduce((sum, s) => sum + s.errors, 0),
     };
@@ -190,7 +218,9 @@ class LiveDashboard {
       {
         next: (value) => {
           if (value.errors) this.errors++;
-          const change = (value.data as { requestStatusChanged?: { status: string; request: { id: string } } } | undefined)?.requestStatusChanged;
+          const change = (
+            value.data as { requestStatusChanged?: { status: string; request: { id: string } } } | undefined
+          )?.requestStatusChanged;
           if (!change) return;
           const statuses = this.seen.get(change.request.id) ?? new Set<string>();
           statuses.add(change.status);

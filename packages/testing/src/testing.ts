@@ -118,7 +118,12 @@ export interface TestSystem extends RunningSystem {
   /** An access token for each mock user. */
   loginAll(): Promise<Record<keyof typeof MOCK_USERS, string>>;
   /** A mock user (the nurse by default) witnessing, on the screen of `actorToken`'s person, one act on `subjectId` (named: `deed`): the witnessToken. */
-  witness(actorToken: string, subjectId: string, witness?: keyof typeof MOCK_USERS, deed?: { act: string; quantity?: number }): Promise<string>;
+  witness(
+    actorToken: string,
+    subjectId: string,
+    witness?: keyof typeof MOCK_USERS,
+    deed?: { act: string; quantity?: number },
+  ): Promise<string>;
   /**
    * A new account, as a hospital makes one: an ADMIN creates it, the person logs
    * in and replaces the first-login password. Returns a token they can work with.
@@ -137,7 +142,11 @@ export interface TestSystem extends RunningSystem {
   connectionsClosed(n?: number): Promise<void>;
   resetQueries(): void;
   /** POSTs a GraphQL operation to `url` (default: the gateway) and returns the JSON body. */
-  graphql<T = any>(query: string, variables?: Record<string, unknown>, options?: GraphQLCallOptions): Promise<GraphQLBody<T>>;
+  graphql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: GraphQLCallOptions,
+  ): Promise<GraphQLBody<T>>;
 }
 
 export interface GraphQLCallOptions {
@@ -158,7 +167,10 @@ export type MockTokens = Record<keyof typeof MOCK_USERS, string>;
  * For a test file: one system started (and every mock user logged in) before
  * its tests, stopped after them. Read `system` and `tokens` inside the tests.
  */
-export function useTestSystem(options?: TestSystemOptions): { readonly system: TestSystem; readonly tokens: MockTokens } {
+export function useTestSystem(options?: TestSystemOptions): {
+  readonly system: TestSystem;
+  readonly tokens: MockTokens;
+} {
   let system: TestSystem | undefined;
   let tokens: MockTokens | undefined;
   beforeAll(async () => {
@@ -179,7 +191,12 @@ export function useTestSystem(options?: TestSystemOptions): { readonly system: T
 }
 
 /** POSTs a GraphQL operation and returns the JSON body, whatever the status. */
-export async function postGraphQL<T>(url: string, query: string, variables?: object, headers?: object): Promise<GraphQLBody<T>> {
+export async function postGraphQL<T>(
+  url: string,
+  query: string,
+  variables?: object,
+  headers?: object,
+): Promise<GraphQLBody<T>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -262,7 +279,8 @@ export async function withBrokerProxy<T>(
 }
 
 /** How the tests' gateways call their subgraphs: `TEST_SUBGRAPH_CALLS=http` runs a whole suite against the split topology. */
-const testSubgraphCalls = (): SubgraphCalls => new EnvReader().oneOf('TEST_SUBGRAPH_CALLS', SUBGRAPH_CALLS, 'in-process');
+const testSubgraphCalls = (): SubgraphCalls =>
+  new EnvReader().oneOf('TEST_SUBGRAPH_CALLS', SUBGRAPH_CALLS, 'in-process');
 
 /** The whole system on free ports over its own database, with init-db applied. */
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -278,7 +296,13 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     const proxy = options.databaseProxy;
     const system = await startSystem({
       database: proxy
-        ? { ...prepared, target: (subgraph) => ((options.proxiedSubgraphs ?? SUBGRAPHS).includes(subgraph) ? throughProxy(prepared.target(subgraph), proxy) : prepared.target(subgraph)) }
+        ? {
+            ...prepared,
+            target: (subgraph) =>
+              (options.proxiedSubgraphs ?? SUBGRAPHS).includes(subgraph)
+                ? throughProxy(prepared.target(subgraph), proxy)
+                : prepared.target(subgraph),
+          }
         : prepared,
       ports: { gateway: 0, auth: 0, pyxis: 0, request: 0 },
       production: options.production ?? false,
@@ -286,7 +310,14 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       // Silent unless TEST_LOG_LEVEL asks (e.g. `error`, to see what a failing test's services logged).
       logLevel: new EnvReader().oneOf('TEST_LOG_LEVEL', LOG_LEVELS, 'silent'),
       prismaExtras: { log: [{ emit: 'event', level: 'query' }] },
-      auth: { ...loadAuthConfig({}), keysDir, serviceSecrets: options.serviceSecrets ?? {}, selfRegistration: options.selfRegistration ?? false, trustedProxies: options.trustedProxies ?? ['loopback'], ...(options.accessTokenTtlSeconds ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}) },
+      auth: {
+        ...loadAuthConfig({}),
+        keysDir,
+        serviceSecrets: options.serviceSecrets ?? {},
+        selfRegistration: options.selfRegistration ?? false,
+        trustedProxies: options.trustedProxies ?? ['loopback'],
+        ...(options.accessTokenTtlSeconds ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}),
+      },
       tokens: loadTokenConfig({}),
       userStatusTtlMs: options.userStatusTtlMs ?? 0,
       liveLimits: options.liveLimits,
@@ -294,7 +325,10 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       push: options.push,
       events: { bus, queuePrefix: topology.queuePrefix },
       subgraphCalls: options.subgraphCalls ?? testSubgraphCalls(),
-      onLiveSignal: (signal) => ({ subscribed: live.started, 'subscription ended': live.ended, 'connection closed': live.closed })[signal].tick(),
+      onLiveSignal: (signal) =>
+        ({ subscribed: live.started, 'subscription ended': live.ended, 'connection closed': live.closed })[
+          signal
+        ].tick(),
     });
     // The outbox relay polls in the background: its statements (and transaction
     // control, which carries no data) are not what a test counts.
@@ -315,8 +349,10 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         // Hashing is busy or a service did not answer in time (a loaded machine): as a
         // client would, wait as told (or a moment) and try again.
         const error = body.errors?.[0]?.extensions;
-        const retryAfter = error?.code === 'TOO_MANY_REQUESTS' ? Number(error.retryAfter) : error?.retryable === true ? 1 : NaN;
-        if (!(retryAfter <= 10) || attempt === 5) throw new Error(`login as ${email} failed: ${JSON.stringify(body.errors)}`);
+        const retryAfter =
+          error?.code === 'TOO_MANY_REQUESTS' ? Number(error.retryAfter) : error?.retryable === true ? 1 : NaN;
+        if (!(retryAfter <= 10) || attempt === 5)
+          throw new Error(`login as ${email} failed: ${JSON.stringify(body.errors)}`);
         await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
       }
     };
@@ -362,7 +398,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
           );
         let body = await signIn();
         // A test file's witnesses sign in often: past the login throttle, wait as told, once (as a client would).
-        const wait = Number(body.errors?.[0]?.extensions?.code === 'TOO_MANY_REQUESTS' ? body.errors[0].extensions.retryAfter : NaN);
+        const wait = Number(
+          body.errors?.[0]?.extensions?.code === 'TOO_MANY_REQUESTS' ? body.errors[0].extensions.retryAfter : NaN,
+        );
         if (wait <= 60) {
           await new Promise((resolve) => setTimeout(resolve, wait * 1000));
           body = await signIn();
@@ -373,7 +411,10 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       async loginAll() {
         const roles = Object.keys(MOCK_USERS) as (keyof typeof MOCK_USERS)[];
         const tokens = await Promise.all(roles.map((role) => login(MOCK_USERS[role][0], MOCK_USERS[role][1])));
-        return Object.fromEntries(roles.map((role, i) => [role, tokens[i]!])) as Record<keyof typeof MOCK_USERS, string>;
+        return Object.fromEntries(roles.map((role, i) => [role, tokens[i]!])) as Record<
+          keyof typeof MOCK_USERS,
+          string
+        >;
       },
       async stop() {
         await system.stop();

@@ -36,13 +36,24 @@ export function clientAddressOf(req: IncomingMessage, trust: (address: string, h
   return proxyaddr(req, trust) || 'unknown';
 }
 
-export function createContext(prisma: AuthPrisma, viewer: Viewer | null, req: IncomingMessage, services: AuthServices): Context {
+export function createContext(
+  prisma: AuthPrisma,
+  viewer: Viewer | null,
+  req: IncomingMessage,
+  services: AuthServices,
+): Context {
   const users = new UserRepository(prisma);
   const refreshTokens = new RefreshTokenRepository(prisma, services.refreshTokenTtlSeconds);
   return {
     viewer,
     users,
-    sessions: new SessionService(users, refreshTokens, services.issuer, services.throttle, services.selfRegistration ?? false),
+    sessions: new SessionService(
+      users,
+      refreshTokens,
+      services.issuer,
+      services.throttle,
+      services.selfRegistration ?? false,
+    ),
     clientAddress: clientAddressOf(req, services.trustProxy),
   };
 }

@@ -48,11 +48,18 @@ function parsePrivateKey(pem: string, source: string): KeyObject {
  */
 export function loadKeyRing(config: AuthConfig, logger: Logger): KeyRing {
   const dir = path.resolve(config.keysDir);
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.pem')).sort() : [];
-  const keys = files.map((file) => parsePrivateKey(readFileSync(path.join(dir, file), 'utf8'), `AUTH_KEYS_DIR/${file}`));
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.pem'))
+        .sort()
+    : [];
+  const keys = files.map((file) =>
+    parsePrivateKey(readFileSync(path.join(dir, file), 'utf8'), `AUTH_KEYS_DIR/${file}`),
+  );
   if (config.privateKeyPem) keys.push(parsePrivateKey(config.privateKeyPem, 'AUTH_PRIVATE_KEY'));
   if (keys.length === 0) {
-    if (!config.generateKey) throw new ConfigError('no signing key: set AUTH_PRIVATE_KEY or put a PEM key in AUTH_KEYS_DIR');
+    if (!config.generateKey)
+      throw new ConfigError('no signing key: set AUTH_PRIVATE_KEY or put a PEM key in AUTH_KEYS_DIR');
     keys.push(generateKey(dir));
     logger.warn({ dir }, 'generated a signing key: keep the folder, or every token is invalid at the next start');
   }

@@ -59,4 +59,3 @@ export function createAuthSubgraph(settings: AuthSettings): SubgraphDefinition<A
     routes: (app, prisma) => authRoutes(app, keys, () => authServices(prisma).issuer, settings.config.serviceSecrets),
   };
 }
-

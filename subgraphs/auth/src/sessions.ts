@@ -2,7 +2,15 @@
  * Logging in and staying logged in: registration (when open), password login with
  * throttling, the first-login password change, refresh-token rotation and logout.
  */
-import { badUserInput, forbidden, hashPassword, tooManyRequests, unauthenticated, verifyPassword, WITNESS_ROLES } from '@asky/shared';
+import {
+  badUserInput,
+  forbidden,
+  hashPassword,
+  tooManyRequests,
+  unauthenticated,
+  verifyPassword,
+  WITNESS_ROLES,
+} from '@asky/shared';
 import type { User } from './generated/prisma/client';
 import type { RefreshTokenRepository } from './data/refreshTokens';
 import type { UserRepository } from './data/users';
@@ -39,7 +47,10 @@ export class SessionService {
    * throttled per client address. Closed (the default), every call gets the same
    * FORBIDDEN, whatever the e-mail.
    */
-  async register(input: { name: string; email: string; password: string }, clientAddress: string): Promise<AuthSession> {
+  async register(
+    input: { name: string; email: string; password: string },
+    clientAddress: string,
+  ): Promise<AuthSession> {
     if (!this.selfRegistration) throw forbidden('Accounts are created by an administrator: ask yours for one');
     const wait = await this.throttle.takeRegistration(clientAddress);
     if (wait > 0) throw tooManyRequests(`Too many registrations from this address: try again in ${wait} s`, wait);
@@ -65,9 +76,16 @@ export class SessionService {
    * bound to the actor and to `what`. The witness is an active NURSE or
    * PHARMACIST other than the actor.
    */
-  async witness(actorId: string, email: string, password: string, deeds: readonly WitnessedDeed[], clientAddress: string): Promise<{ token: string; expiresIn: number; witness: User }[]> {
+  async witness(
+    actorId: string,
+    email: string,
+    password: string,
+    deeds: readonly WitnessedDeed[],
+    clientAddress: string,
+  ): Promise<{ token: string; expiresIn: number; witness: User }[]> {
     const user = await this.signIn(email, password, clientAddress);
-    if (user.id === actorId) throw badUserInput('A witness is someone other than the person acting', { argument: 'email' });
+    if (user.id === actorId)
+      throw badUserInput('A witness is someone other than the person acting', { argument: 'email' });
     if (!WITNESS_ROLES.includes(user.role)) throw forbidden(`Only a ${WITNESS_ROLES.join(' or ')} can witness`);
     return deeds.map((deed) => ({ ...this.issuer.forWitness(user, actorId, deed), witness: user }));
   }
@@ -95,17 +113,26 @@ export class SessionService {
    * after checking the current one, throttled like a login; ends every other
    * session of the account and opens a new one.
    */
-  async changePassword(userId: string, currentPassword: string, newPassword: string, clientAddress: string): Promise<AuthSession> {
+  async changePassword(
+    userId: string,
+    currentPassword: string,
+    newPassword: string,
+    clientAddress: string,
+  ): Promise<AuthSession> {
     const user = await this.users.findById(userId);
     if (!user?.active) throw unauthenticated('This account is not active');
-    const wait = Math.max(await this.throttle.retryAfter(user.email, clientAddress), this.throttle.signInRetryAfter(user.email, clientAddress));
+    const wait = Math.max(
+      await this.throttle.retryAfter(user.email, clientAddress),
+      this.throttle.signInRetryAfter(user.email, clientAddress),
+    );
     if (wait > 0) throw tooManyRequests(`Too many attempts: try again in ${wait} s`, wait);
     if (!(await verifyPassword(currentPassword, user.passwordHash))) {
       await this.throttle.recordFailure(user.email, clientAddress);
       throw unauthenticated('The current password is not right');
     }
     checkPassword(newPassword, user.email);
-    if (newPassword === currentPassword) throw badUserInput('Choose a password other than the current one', { argument: 'newPassword' });
+    if (newPassword === currentPassword)
+      throw badUserInput('Choose a password other than the current one', { argument: 'newPassword' });
     const updated = await this.users.setOwnPassword(user.id, await hashPassword(newPassword));
     return this.open(updated);
   }

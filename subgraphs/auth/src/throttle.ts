@@ -31,7 +31,14 @@ export interface ThrottleLimits {
 /** Past this many tracked keys, attempts outside the window are swept. */
 const SWEEP_ABOVE = 10_000;
 
-export const DEFAULT_THROTTLE: ThrottleLimits = { perAccountAndClient: 5, perAccount: 10, perAddress: 20, registrationsPerAddress: 10, windowMs: 15 * 60_000, signInsPerMinute: 10 };
+export const DEFAULT_THROTTLE: ThrottleLimits = {
+  perAccountAndClient: 5,
+  perAccount: 10,
+  perAddress: 20,
+  registrationsPerAddress: 10,
+  windowMs: 15 * 60_000,
+  signInsPerMinute: 10,
+};
 
 /** Clients remembered per account as known (signed in from), at most this many pairs. */
 const KNOWN_CLIENTS = 50_000;
@@ -88,7 +95,8 @@ export class MemoryThrottleStore implements ThrottleStore {
 
   async record(keys: readonly string[], at: number, before: number): Promise<void> {
     // Guessing across many e-mails must not grow memory without bound.
-    if (this.events.size > SWEEP_ABOVE) for (const [key, times] of this.events) if (times.every((t) => t <= before)) this.events.delete(key);
+    if (this.events.size > SWEEP_ABOVE)
+      for (const [key, times] of this.events) if (times.every((t) => t <= before)) this.events.delete(key);
     for (const key of keys) this.events.set(key, [...(this.events.get(key) ?? []).filter((t) => t > before), at]);
   }
 
@@ -118,9 +126,16 @@ export class LoginThrottle {
 
   /** Seconds to wait before trying again, or 0 when an attempt may go ahead. */
   async retryAfter(account: string, address: string, now = Date.now()): Promise<number> {
-    const pair = await this.wait(`pair:${account}\n${address}`, this.limits.perAccountAndClient ?? DEFAULT_THROTTLE.perAccountAndClient!, now);
+    const pair = await this.wait(
+      `pair:${account}\n${address}`,
+      this.limits.perAccountAndClient ?? DEFAULT_THROTTLE.perAccountAndClient!,
+      now,
+    );
     if (await this.isKnown(account, address, now)) return pair; // the owner's usual client: only its own failures count
-    const [byAccount, byAddress] = await Promise.all([this.wait(`account:${account}`, this.limits.perAccount, now), this.wait(`address:${address}`, this.limits.perAddress, now)]);
+    const [byAccount, byAddress] = await Promise.all([
+      this.wait(`account:${account}`, this.limits.perAccount, now),
+      this.wait(`address:${address}`, this.limits.perAddress, now),
+    ]);
     return Math.max(pair, byAccount, byAddress);
   }
 
@@ -135,7 +150,9 @@ export class LoginThrottle {
   async recordFailure(account: string, address: string, now = Date.now()): Promise<void> {
     const pair = `pair:${account}\n${address}`;
     // A slip of the owner's at her usual client is not a guess from elsewhere.
-    const keys = (await this.isKnown(account, address, now)) ? [pair] : [pair, `account:${account}`, `address:${address}`];
+    const keys = (await this.isKnown(account, address, now))
+      ? [pair]
+      : [pair, `account:${account}`, `address:${address}`];
     await this.store.record(keys, now, now - this.limits.windowMs);
   }
 

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { serviceScopes, SERVICE_SUBJECT_PREFIX, TOKEN_ALGORITHM, witnessAudience, WITNESS_TTL_SECONDS, type Role, type TokenConfig, type WitnessedAct } from '@asky/shared';
+import {
+  serviceScopes,
+  SERVICE_SUBJECT_PREFIX,
+  TOKEN_ALGORITHM,
+  witnessAudience,
+  WITNESS_TTL_SECONDS,
+  type Role,
+  type TokenConfig,
+  type WitnessedAct,
+} from '@asky/shared';
 import type { KeyRing } from './keys';
 
 /** What a witness confirms: on what (a slot, a dispenser, a discrepancy or a request), and, when shown, the act and its quantity. */
@@ -28,15 +37,28 @@ export class TokenIssuer {
   }
 
   forService(service: string): IssuedToken {
-    return this.sign({ typ: 'service', scope: serviceScopes(service).join(' ') }, `${SERVICE_SUBJECT_PREFIX}${service}`);
+    return this.sign(
+      { typ: 'service', scope: serviceScopes(service).join(' ') },
+      `${SERVICE_SUBJECT_PREFIX}${service}`,
+    );
   }
 
   /** A witness confirmation (see @asky/shared witness.ts): `witness` confirms `actorId`'s act on `what` (and, named, which act and how many). */
   forWitness(witness: { id: string; role: Role }, actorId: string, what: WitnessedDeed): IssuedToken {
-    return this.sign({ typ: 'witness', role: witness.role, act: actorId, ...what }, witness.id, witnessAudience(this.config.audience), WITNESS_TTL_SECONDS);
+    return this.sign(
+      { typ: 'witness', role: witness.role, act: actorId, ...what },
+      witness.id,
+      witnessAudience(this.config.audience),
+      WITNESS_TTL_SECONDS,
+    );
   }
 
-  private sign(claims: object, subject: string, audience = this.config.audience, ttlSeconds = this.ttlSeconds): IssuedToken {
+  private sign(
+    claims: object,
+    subject: string,
+    audience = this.config.audience,
+    ttlSeconds = this.ttlSeconds,
+  ): IssuedToken {
     const token = jwt.sign(claims, this.keys.signer.privateKey, {
       algorithm: TOKEN_ALGORITHM,
       keyid: this.keys.signer.kid,

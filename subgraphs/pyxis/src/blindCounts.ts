@@ -11,7 +11,12 @@ import type { Viewer } from '@asky/shared';
 export const countsBlind = (viewer: Viewer | null): boolean => viewer?.kind === 'user' && viewer.role === 'TECHNICIAN';
 
 /** The figure, or null when it would show a blind counter what a controlled medicine's slot holds. */
-export async function figure<T>(value: T, viewer: Viewer | null, medicineId: string | null, isControlled: (medicineId: string) => Promise<boolean>): Promise<T | null> {
+export async function figure<T>(
+  value: T,
+  viewer: Viewer | null,
+  medicineId: string | null,
+  isControlled: (medicineId: string) => Promise<boolean>,
+): Promise<T | null> {
   if (!countsBlind(viewer) || !medicineId) return value;
   return (await isControlled(medicineId)) ? null : value;
 }

@@ -34,7 +34,13 @@ export interface Context {
   resolveDiscrepancy(id: string, reason: string, witnessToken: string | null | undefined): Promise<StockDiscrepancy>;
 }
 
-export function createContext(prisma: PyxisPrisma, viewer: Viewer | null, qrCodes: DispenserQrCodes, qrAllowance: CallerRate, witnesses: WitnessCheck): Context {
+export function createContext(
+  prisma: PyxisPrisma,
+  viewer: Viewer | null,
+  qrCodes: DispenserQrCodes,
+  qrAllowance: CallerRate,
+  witnesses: WitnessCheck,
+): Context {
   const discrepancies = new Discrepancies(prisma);
   return {
     viewer,

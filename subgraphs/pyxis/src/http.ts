@@ -16,9 +16,18 @@ import { checkQrSize, qrCallerKey, QR_SIZE, QrRenderBudget, type DispenserQrCode
 const FILES = { 'qr.png': 'PNG', 'qr.svg': 'SVG', 'label.svg': 'SVG' } as const;
 
 /** An SVG served here runs nothing and loads nothing, whatever it holds. */
-const SVG_HEADERS = { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'", 'x-content-type-options': 'nosniff' };
+const SVG_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+  'x-content-type-options': 'nosniff',
+};
 
-export function qrRoutes(app: Express, prisma: PyxisPrisma, viewerOf: (req: Request) => Promise<Viewer | null>, qrCodes: DispenserQrCodes, allowance: CallerRate): void {
+export function qrRoutes(
+  app: Express,
+  prisma: PyxisPrisma,
+  viewerOf: (req: Request) => Promise<Viewer | null>,
+  qrCodes: DispenserQrCodes,
+  allowance: CallerRate,
+): void {
   app.get('/dispensers/:id/:file', async (req: Request, res: Response) => {
     const format = FILES[req.params.file as keyof typeof FILES];
     if (!format) {
@@ -27,7 +36,10 @@ export function qrRoutes(app: Express, prisma: PyxisPrisma, viewerOf: (req: Requ
     }
     const viewer = await viewerOf(req);
     if (viewer?.kind !== 'user') {
-      res.status(401).set('www-authenticate', 'Bearer').json({ error: 'Log in: send Authorization: Bearer <access token>' });
+      res
+        .status(401)
+        .set('www-authenticate', 'Bearer')
+        .json({ error: 'Log in: send Authorization: Bearer <access token>' });
       return;
     }
     const id = String(req.params.id);
@@ -44,7 +56,9 @@ export function qrRoutes(app: Express, prisma: PyxisPrisma, viewerOf: (req: Requ
       return;
     }
     if (dispenser.retiredAt) {
-      res.status(410).json({ error: `Dispenser ${dispenser.code} was retired on ${dispenser.retiredAt.toISOString().slice(0, 10)}: its label is no longer valid, take it off` });
+      res.status(410).json({
+        error: `Dispenser ${dispenser.code} was retired on ${dispenser.retiredAt.toISOString().slice(0, 10)}: its label is no longer valid, take it off`,
+      });
       return;
     }
     let code: string;
@@ -53,11 +67,18 @@ export function qrRoutes(app: Express, prisma: PyxisPrisma, viewerOf: (req: Requ
     } catch (err) {
       const retryAfter = err instanceof GraphQLError ? err.extensions.retryAfter : undefined;
       if (typeof retryAfter !== 'number') throw err;
-      res.status(429).set('retry-after', String(retryAfter)).json({ error: (err as Error).message });
+      res
+        .status(429)
+        .set('retry-after', String(retryAfter))
+        .json({ error: (err as Error).message });
       return;
     }
     res.set('cache-control', 'private, max-age=300');
     if (format === 'PNG') res.type('image/png').send(Buffer.from(code.slice(code.indexOf(',') + 1), 'base64'));
-    else res.set(SVG_HEADERS).type('image/svg+xml').send(req.params.file === 'label.svg' ? labelSvg(dispenser, code, size) : code);
+    else
+      res
+        .set(SVG_HEADERS)
+        .type('image/svg+xml')
+        .send(req.params.file === 'label.svg' ? labelSvg(dispenser, code, size) : code);
   });
 }

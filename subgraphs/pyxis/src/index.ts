@@ -3,5 +3,7 @@ import { createPyxisSubgraph, RemoteRequests } from './server';
 
 runSubgraph(() => {
   const requestUrl = readSubgraphUrl('request');
-  return createPyxisSubgraph(new RemoteRequests(() => requestUrl, new ServiceTokenClient(loadServiceIdentity('pyxis'))));
+  return createPyxisSubgraph(
+    new RemoteRequests(() => requestUrl, new ServiceTokenClient(loadServiceIdentity('pyxis'))),
+  );
 });

@@ -6,7 +6,11 @@
 import type { Dispenser } from './generated/prisma/client';
 import { describeLocation } from './data/dispensers';
 
-const escapeXml = (text: string) => text.replace(/[<>&'"]/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', "'": 'apos', '"': 'quot' } as const)[c as '<']};`);
+const escapeXml = (text: string) =>
+  text.replace(
+    /[<>&'"]/g,
+    (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', "'": 'apos', '"': 'quot' } as const)[c as '<']};`,
+  );
 
 /** The label around `qrSvg` (the code at `size` pixels). */
 export function labelSvg(dispenser: Dispenser, qrSvg: string, size: number): string {
@@ -23,6 +27,10 @@ export function labelSvg(dispenser: Dispenser, qrSvg: string, size: number): str
   });
   const height = y + Math.round(size / 16);
   // The code's own root element, placed at the top at `size` pixels.
-  const code = qrSvg.replace(/^<svg\b([^>]*)>/, (_, attributes: string) => `<svg${attributes.replace(/\s(width|height|x|y)="[^"]*"/g, '')} x="0" y="0" width="${size}" height="${size}">`);
+  const code = qrSvg.replace(
+    /^<svg\b([^>]*)>/,
+    (_, attributes: string) =>
+      `<svg${attributes.replace(/\s(width|height|x|y)="[^"]*"/g, '')} x="0" y="0" width="${size}" height="${size}">`,
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect width="100%" height="100%" fill="#fff"/>${code}${texts.join('')}</svg>`;
 }

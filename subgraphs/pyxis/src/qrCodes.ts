@@ -41,7 +41,13 @@ export function parseQrPayload(scanned: string): Pick<QrPayload, 'id' | 'code'> 
   } catch {
     throw badUserInput('This is not an Asky dispenser QR code', { argument: 'payload' });
   }
-  if (payload?.v !== QR_PAYLOAD_VERSION || payload.type !== 'dispenser' || typeof payload.id !== 'string' || !isUuid(payload.id) || typeof payload.code !== 'string') {
+  if (
+    payload?.v !== QR_PAYLOAD_VERSION ||
+    payload.type !== 'dispenser' ||
+    typeof payload.id !== 'string' ||
+    !isUuid(payload.id) ||
+    typeof payload.code !== 'string'
+  ) {
     throw badUserInput('This is not an Asky dispenser QR code', { argument: 'payload' });
   }
   return { id: payload.id.toLowerCase(), code: payload.code };
@@ -86,7 +92,10 @@ export class QrRenderBudget {
     const cost = format === 'SVG' ? 0.25 : 1 + (size / 512) ** 2;
     this.spent += cost;
     if (this.spent > this.units) {
-      throw badUserInput('This operation asks for more QR codes than one operation renders: ask for fewer or smaller codes, SVG, or the printable label URL', { argument: 'size' });
+      throw badUserInput(
+        'This operation asks for more QR codes than one operation renders: ask for fewer or smaller codes, SVG, or the printable label URL',
+        { argument: 'size' },
+      );
     }
     await this.caller?.allowance.take(this.caller.key, Math.ceil(cost * 4)); // whole quarter-units
   }
@@ -98,10 +107,12 @@ export const QR_RENDER_UNITS_PER_OPERATION = 20;
 export const QR_RENDER_UNITS_PER_CALLER_MINUTE = 120;
 
 /** Each caller's QR rendering allowance (in quarter-units), per process. */
-export const qrCallerAllowance = () => new CallerRate(QR_RENDER_UNITS_PER_CALLER_MINUTE * 4, 'Too many new QR codes rendered for this caller', 60);
+export const qrCallerAllowance = () =>
+  new CallerRate(QR_RENDER_UNITS_PER_CALLER_MINUTE * 4, 'Too many new QR codes rendered for this caller', 60);
 
 /** The key a viewer's renderings are counted under. */
-export const qrCallerKey = (viewer: Viewer | null) => (viewer?.kind === 'user' ? `user:${viewer.id}` : viewer ? `service:${viewer.service}` : 'anonymous');
+export const qrCallerKey = (viewer: Viewer | null) =>
+  viewer?.kind === 'user' ? `user:${viewer.id}` : viewer ? `service:${viewer.service}` : 'anonymous';
 
 /**
  * Dispensers' QR codes, cached per dispenser version (`updatedAt`), format and
@@ -121,7 +132,12 @@ export class DispenserQrCodes {
   }
 
   /** The code, from the cache or rendered (charged to `budget` when one is given). */
-  async code(dispenser: Dispenser, format: QrFormat = 'PNG', size: number = QR_SIZE.default, budget?: QrRenderBudget): Promise<string> {
+  async code(
+    dispenser: Dispenser,
+    format: QrFormat = 'PNG',
+    size: number = QR_SIZE.default,
+    budget?: QrRenderBudget,
+  ): Promise<string> {
     const key = `${dispenser.id}:${format}:${size}`;
     const version = dispenser.updatedAt.getTime();
     const cached = () => (this.cache.get(key)?.version === version ? this.cache.get(key)!.rendered : undefined);

@@ -38,7 +38,8 @@ export class QrWorker {
   /** A PNG data URL or SVG text of `text`. */
   render(text: string, format: QrFormat, size: number): Promise<string> {
     if (format === 'SVG') return QRCode.toString(text, { ...optionsFor(size), type: 'svg' });
-    if (this.pending.size >= MAX_QUEUED) return Promise.reject(tooManyRequests('QR rendering is busy: try again in a moment', 1));
+    if (this.pending.size >= MAX_QUEUED)
+      return Promise.reject(tooManyRequests('QR rendering is busy: try again in a moment', 1));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -48,7 +49,10 @@ export class QrWorker {
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { qrcode: require.resolve('qrcode'), nice: 19 } });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { qrcode: require.resolve('qrcode'), nice: 19 },
+    });
     worker.unref(); // never what keeps the process alive
     worker.on('message', ({ id, png, error }: { id: number; png?: string; error?: string }) => {
       const waiting = this.pending.get(id);

@@ -29,7 +29,11 @@ export function createPyxisSubgraph(requests: RequestSource): SubgraphDefinition
       const outbox = new OutboxRepository(prisma, 'pyxis');
       const relay = new OutboxRelay(outbox, events.bus, logger);
       relay.start();
-      registerSampledGauge('asky_stock_outbox_backlog', 'Stock events in the outbox not yet confirmed by the broker', () => outbox.unsentCount());
+      registerSampledGauge(
+        'asky_stock_outbox_backlog',
+        'Stock events in the outbox not yet confirmed by the broker',
+        () => outbox.unsentCount(),
+      );
       return {
         async stop() {
           await consumer.stop();
@@ -39,4 +43,3 @@ export function createPyxisSubgraph(requests: RequestSource): SubgraphDefinition
     },
   };
 }
-

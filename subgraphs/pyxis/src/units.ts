@@ -46,7 +46,9 @@ export const UCUM_UNITS: Readonly<Record<string, string>> = {
 function canonical(value: string): { code: string; kind: 'PACKAGE' | 'MEASURE' } | undefined {
   const typed = value.trim();
   if (PACKAGE_UNITS[typed.toLowerCase()]) return { code: typed.toLowerCase(), kind: 'PACKAGE' };
-  const ucum = Object.keys(UCUM_UNITS).find((code) => code.toLowerCase() === typed.toLowerCase() || (code === 'ug' && /^(mcg|µg)$/i.test(typed)));
+  const ucum = Object.keys(UCUM_UNITS).find(
+    (code) => code.toLowerCase() === typed.toLowerCase() || (code === 'ug' && /^(mcg|µg)$/i.test(typed)),
+  );
   return ucum ? { code: ucum, kind: 'MEASURE' } : undefined;
 }
 
@@ -54,7 +56,10 @@ function canonical(value: string): { code: string; kind: 'PACKAGE' | 'MEASURE' }
 export function dispensingUnit(value: string, argument = 'unit'): { code: string; kind: 'PACKAGE' | 'MEASURE' } {
   const unit = canonical(value);
   if (!unit) {
-    throw badUserInput(`${argument} must be a package unit (${Object.keys(PACKAGE_UNITS).join(', ')}) or a UCUM code (${Object.keys(UCUM_UNITS).join(', ')}): see dispensingUnits`, { argument });
+    throw badUserInput(
+      `${argument} must be a package unit (${Object.keys(PACKAGE_UNITS).join(', ')}) or a UCUM code (${Object.keys(UCUM_UNITS).join(', ')}): see dispensingUnits`,
+      { argument },
+    );
   }
   return unit;
 }
@@ -62,12 +67,16 @@ export function dispensingUnit(value: string, argument = 'unit'): { code: string
 /** What one package holds, e.g. "2 mL": a positive amount and a UCUM code; only for package units. */
 export function packageContent(value: string | null | undefined, unit: { kind: 'PACKAGE' | 'MEASURE' }): string | null {
   if (value == null || value.trim() === '') return null;
-  if (unit.kind === 'MEASURE') throw badUserInput('content is for package units (an ampoule of 2 mL), not for a measure', { argument: 'content' });
+  if (unit.kind === 'MEASURE')
+    throw badUserInput('content is for package units (an ampoule of 2 mL), not for a measure', { argument: 'content' });
   const match = /^(\d+(?:[.,]\d+)?)\s*(\S+)$/.exec(value.trim());
   const amount = match ? Number(match[1]!.replace(',', '.')) : NaN;
   const code = match && canonical(match[2]!);
   if (!(amount > 0) || code?.kind !== 'MEASURE') {
-    throw badUserInput(`content must be a positive amount and a UCUM code, e.g. "2 mL" (${Object.keys(UCUM_UNITS).join(', ')})`, { argument: 'content' });
+    throw badUserInput(
+      `content must be a positive amount and a UCUM code, e.g. "2 mL" (${Object.keys(UCUM_UNITS).join(', ')})`,
+      { argument: 'content' },
+    );
   }
   return `${match![1]} ${code.code}`;
 }
@@ -79,7 +88,10 @@ const amount = (text: string) => Number(text.replace(',', '.'));
  * content ("1 mL"), and the drug in it when the strength is per that measure
  * ("10 mg/mL" × 1 mL = 10 mg). Empty when the medicine says neither.
  */
-export function amountsInOne(medicine: { readonly content: string | null; readonly strength: string }): Map<string, number> {
+export function amountsInOne(medicine: {
+  readonly content: string | null;
+  readonly strength: string;
+}): Map<string, number> {
   const inOne = new Map<string, number>();
   const content = /^(\d+(?:[.,]\d+)?)\s*(\S+)$/.exec(medicine.content?.trim() ?? '');
   const volumeUnit = content && canonical(content[2]!);
@@ -98,14 +110,24 @@ export function amountsInOne(medicine: { readonly content: string | null; readon
  * How many package units `quantity` of `unit` is (0.8 for 8 mg of a 10 mg
  * ampoule); BAD_USER_INPUT when the medicine cannot be measured in that unit.
  */
-export function unitsOfDose(medicine: { readonly content: string | null; readonly strength: string }, quantity: number, unit: string): number {
+export function unitsOfDose(
+  medicine: { readonly content: string | null; readonly strength: string },
+  quantity: number,
+  unit: string,
+): number {
   const inOne = amountsInOne(medicine);
   const code = canonical(unit)?.code;
   const perUnit = code ? inOne.get(code) : undefined;
   if (!perUnit) {
     const allowed = [...inOne.keys()];
-    throw badUserInput(allowed.length ? `unit must be one this medicine is measured in: ${allowed.join(' or ')}` : 'This medicine says neither its content nor a strength per measure: waste whole units (wasteStock)', { argument: 'unit' });
+    throw badUserInput(
+      allowed.length
+        ? `unit must be one this medicine is measured in: ${allowed.join(' or ')}`
+        : 'This medicine says neither its content nor a strength per measure: waste whole units (wasteStock)',
+      { argument: 'unit' },
+    );
   }
-  if (!(quantity > 0) || !Number.isFinite(quantity)) throw badUserInput('amount must be positive', { argument: 'amount' });
+  if (!(quantity > 0) || !Number.isFinite(quantity))
+    throw badUserInput('amount must be positive', { argument: 'amount' });
   return quantity / perUnit;
 }

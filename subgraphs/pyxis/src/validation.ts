@@ -3,7 +3,8 @@ import { badUserInput, hospitalToday } from '@asky/shared';
 /** Trimmed, 1 to `max` characters. */
 export function text(value: string, argument: string, max = 200): string {
   const trimmed = value.trim();
-  if (!trimmed || trimmed.length > max) throw badUserInput(`${argument} must have 1 to ${max} characters`, { argument });
+  if (!trimmed || trimmed.length > max)
+    throw badUserInput(`${argument} must have 1 to ${max} characters`, { argument });
   return trimmed;
 }
 
@@ -15,7 +16,9 @@ export function strength(value: string): string {
   const trimmed = text(value, 'strength', 50);
   const amount = /^(\d+(?:[.,]\d+)?)\s*\S/.exec(trimmed)?.[1];
   if (!amount || Number(amount.replace(',', '.')) <= 0) {
-    throw badUserInput('strength must start with a positive amount and a unit, e.g. "500 mg"', { argument: 'strength' });
+    throw badUserInput('strength must start with a positive amount and a unit, e.g. "500 mg"', {
+      argument: 'strength',
+    });
   }
   return trimmed;
 }
@@ -23,7 +26,8 @@ export function strength(value: string): string {
 /** WHO ATC code, e.g. N02BE01. */
 export function atcCode(value: string | null | undefined): string | null {
   const code = optionalText(value, 'atcCode', 7)?.toUpperCase() ?? null;
-  if (code && !/^[A-Z]\d{2}[A-Z]{2}\d{2}$/.test(code)) throw badUserInput('atcCode must look like N02BE01', { argument: 'atcCode' });
+  if (code && !/^[A-Z]\d{2}[A-Z]{2}\d{2}$/.test(code))
+    throw badUserInput('atcCode must look like N02BE01', { argument: 'atcCode' });
   return code;
 }
 
@@ -50,6 +54,7 @@ export function date(value: string, argument: string): Date {
 }
 
 export function count(value: number, argument: string, { min, max = 100_000 }: { min: number; max?: number }): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw badUserInput(`${argument} must be a whole number from ${min} to ${max}`, { argument });
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw badUserInput(`${argument} must be a whole number from ${min} to ${max}`, { argument });
   return value;
 }

@@ -73,7 +73,10 @@ interface FactsAnswer {
 }
 
 /** Sums per item id over a dispenser's slots of what `count` says of each. */
-function perItem(stock: NonNullable<FactsAnswer['dispenser']>['stock'], count: (slot: NonNullable<FactsAnswer['dispenser']>['stock'][number]) => number): Map<string, number> {
+function perItem(
+  stock: NonNullable<FactsAnswer['dispenser']>['stock'],
+  count: (slot: NonNullable<FactsAnswer['dispenser']>['stock'][number]) => number,
+): Map<string, number> {
   const sums = new Map<string, number>();
   for (const slot of stock) {
     const id = slot.medicine?.id ?? slot.material?.id;

@@ -15,17 +15,29 @@ import type { Catalogue } from './catalogue';
 import { holdsStock } from './stockHolds';
 
 /** Whether completing `request` needs a witness: it is to take a controlled medicine out (only the actual move from IN_TRANSIT). */
-export async function checkOnHandToComplete(request: Request | null | undefined, catalogue: Catalogue, override: boolean): Promise<{ controlled: boolean }> {
+export async function checkOnHandToComplete(
+  request: Request | null | undefined,
+  catalogue: Catalogue,
+  override: boolean,
+): Promise<{ controlled: boolean }> {
   // Only from IN_TRANSIT can it complete (the workflow answers any other move; a
   // COMPLETED one is a retry, answered as a no-op); ASSISTANCE takes nothing.
   if (!request || request.status !== 'IN_TRANSIT' || !holdsStock(request)) return { controlled: false };
   const [facts, held] = await Promise.all([
-    catalogue.facts({ medicineId: request.medicineId, materialId: request.materialId, dispenserId: request.dispenserId }, { fresh: true }),
+    catalogue.facts(
+      { medicineId: request.medicineId, materialId: request.materialId, dispenserId: request.dispenserId },
+      { fresh: true },
+    ),
     catalogue.stock.held(request.id),
   ]);
   const item = (request.medicineId ?? request.materialId)!;
   // What it carries, and the unexpired stock less what other accepted requests hold (theirs: all that is held but this one's).
-  const available = held.carried + Math.max(0, (facts.dispenser?.onHand.get(item) ?? 0) - ((facts.dispenser?.reserved.get(item) ?? 0) - held.reserved));
+  const available =
+    held.carried +
+    Math.max(
+      0,
+      (facts.dispenser?.onHand.get(item) ?? 0) - ((facts.dispenser?.reserved.get(item) ?? 0) - held.reserved),
+    );
   if (available < request.quantity! && !override) {
     throw conflict(
       `The dispenser can give ${available} of this item now (unexpired, not held for other requests), not the ${request.quantity} asked: correct the count, complete it as an override (overrideReason) if the item was there, or reject the request with a reason`,

@@ -35,7 +35,11 @@ export interface ContextServices {
   readonly push: PushServices;
 }
 
-export function createContext(prisma: RequestPrisma, viewer: Viewer | null, { catalogue, witnesses, committed, correlationId, logger, push }: ContextServices): Context {
+export function createContext(
+  prisma: RequestPrisma,
+  viewer: Viewer | null,
+  { catalogue, witnesses, committed, correlationId, logger, push }: ContextServices,
+): Context {
   const scope = visibleTo(viewer);
   return {
     viewer,

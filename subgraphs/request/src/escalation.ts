@@ -14,7 +14,12 @@ import type { Prisma, Request } from './generated/prisma/client';
 /** Rows one pass escalates per priority at most (the rest: next pass). */
 const BATCH = 100;
 
-function escalationEvent(request: Request, level: number, waitedSeconds: number, at: Date): Prisma.OutboxEventCreateInput {
+function escalationEvent(
+  request: Request,
+  level: number,
+  waitedSeconds: number,
+  at: Date,
+): Prisma.OutboxEventCreateInput {
   const payload: RequestEscalatedEvent = {
     eventId: randomUUID(),
     type: ROUTING_KEYS.requestEscalated,
@@ -29,7 +34,12 @@ function escalationEvent(request: Request, level: number, waitedSeconds: number,
     dispenserId: request.dispenserId,
     unit: request.unit,
   };
-  return { id: payload.eventId, routingKey: payload.type, requestId: request.id, payload: payload as unknown as Prisma.InputJsonValue };
+  return {
+    id: payload.eventId,
+    routingKey: payload.type,
+    requestId: request.id,
+    payload: payload as unknown as Prisma.InputJsonValue,
+  };
 }
 
 export class Escalator {
@@ -73,7 +83,14 @@ export class Escalator {
         for (const request of due) {
           const level = request.createdAt <= second ? 2 : 1;
           await tx.request.update({ where: { id: request.id }, data: { escalationLevel: level, escalatedAt: now } });
-          await tx.outboxEvent.create({ data: escalationEvent(request, level, Math.round((now.getTime() - request.createdAt.getTime()) / 1000), now) });
+          await tx.outboxEvent.create({
+            data: escalationEvent(
+              request,
+              level,
+              Math.round((now.getTime() - request.createdAt.getTime()) / 1000),
+              now,
+            ),
+          });
         }
         return due.length;
       });

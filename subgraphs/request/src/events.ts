@@ -3,7 +3,12 @@ import { ROUTING_KEYS, type RequestEvent } from '@asky/shared';
 import type { Prisma, Request, RequestStatus } from './generated/prisma/client';
 
 /** The outbox row announcing that `request` was created or moved from `previousStatus`. */
-export function outboxEvent(request: Request, previousStatus: RequestStatus | null, changedById: string | null, correlationId?: string): Prisma.OutboxEventCreateInput {
+export function outboxEvent(
+  request: Request,
+  previousStatus: RequestStatus | null,
+  changedById: string | null,
+  correlationId?: string,
+): Prisma.OutboxEventCreateInput {
   const type = previousStatus ? ROUTING_KEYS.requestStatusChanged : ROUTING_KEYS.requestCreated;
   const payload: RequestEvent = {
     eventId: randomUUID(),
@@ -24,5 +29,10 @@ export function outboxEvent(request: Request, previousStatus: RequestStatus | nu
     assigneeId: request.assigneeId,
     ...(correlationId ? { correlationId } : {}),
   };
-  return { id: payload.eventId, routingKey: type, requestId: request.id, payload: payload as unknown as Prisma.InputJsonValue };
+  return {
+    id: payload.eventId,
+    routingKey: type,
+    requestId: request.id,
+    payload: payload as unknown as Prisma.InputJsonValue,
+  };
 }

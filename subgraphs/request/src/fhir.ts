@@ -7,11 +7,27 @@
  * references by catalogue id, dispensers Locations: this service stores ids, and
  * the receiving system resolves them. The patient is referenced by identifier.
  */
-import type { Bundle, BundleEntry, MedicationDispense, MedicationRequest, Patient, Practitioner, Reference, Resource, SupplyRequest, Task } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  BundleEntry,
+  MedicationDispense,
+  MedicationRequest,
+  Patient,
+  Practitioner,
+  Reference,
+  Resource,
+  SupplyRequest,
+  Task,
+} from '@medplum/fhirtypes';
 import type { Request, RequestStatus, StatusHistory } from './generated/prisma/client';
 
 /** Where Asky's ids live, as FHIR identifier systems. */
-export const SYSTEMS = { request: 'urn:asky:request', patient: 'urn:asky:patient', encounter: 'urn:asky:encounter', order: 'urn:asky:order' } as const;
+export const SYSTEMS = {
+  request: 'urn:asky:request',
+  patient: 'urn:asky:patient',
+  encounter: 'urn:asky:encounter',
+  order: 'urn:asky:order',
+} as const;
 
 const TASK_STATUS: Record<RequestStatus, Task['status']> = {
   PENDING: 'requested',
@@ -28,12 +44,16 @@ const TASK_STATUS: Record<RequestStatus, Task['status']> = {
 const REQUEST_STATUS = (status: RequestStatus): 'active' | 'completed' | 'cancelled' =>
   status === 'COMPLETED' ? 'completed' : status === 'CANCELLED' || status === 'REJECTED' ? 'cancelled' : 'active';
 
-const practitioner = (id: string | null): Reference<Practitioner> | undefined => (id ? { reference: `Practitioner/${id}` } : undefined);
+const practitioner = (id: string | null): Reference<Practitioner> | undefined =>
+  id ? { reference: `Practitioner/${id}` } : undefined;
 const priority = (request: Request) => request.priority.toLowerCase() as Task['priority'];
 
 function patient(request: Request): Reference<Patient> {
   return request.patientIdentifier
-    ? { identifier: { system: SYSTEMS.patient, value: request.patientIdentifier }, ...(request.patientBed ? { display: `Leito ${request.patientBed}` } : {}) }
+    ? {
+        identifier: { system: SYSTEMS.patient, value: request.patientIdentifier },
+        ...(request.patientBed ? { display: `Leito ${request.patientBed}` } : {}),
+      }
     : { display: 'Patient not recorded on the request' };
 }
 
@@ -54,7 +74,9 @@ function medicationRequest(request: Request): MedicationRequest {
     intent: 'order',
     medicationReference: { reference: `Medication/${request.medicineId}` },
     subject: patient(request),
-    ...(request.encounterId ? { encounter: { identifier: { system: SYSTEMS.encounter, value: request.encounterId } } } : {}),
+    ...(request.encounterId
+      ? { encounter: { identifier: { system: SYSTEMS.encounter, value: request.encounterId } } }
+      : {}),
     ...(request.orderId ? { basedOn: [{ identifier: { system: SYSTEMS.order, value: request.orderId } }] } : {}),
     ...(request.note ? { note: [{ text: request.note }] } : {}),
     dispenseRequest: { quantity: { value: request.quantity ?? undefined, unit: 'unit' } },
@@ -81,7 +103,9 @@ function task(request: Request, focus: Resource | undefined, history: readonly S
     businessStatus: { text: request.status },
     intent: 'order',
     priority: priority(request),
-    ...(focus ? { focus: { reference: `${focus.resourceType}/${focus.id}` } } : { code: { text: 'Assistance at a dispenser' } }),
+    ...(focus
+      ? { focus: { reference: `${focus.resourceType}/${focus.id}` } }
+      : { code: { text: 'Assistance at a dispenser' } }),
     ...(request.kind === 'MEDICINE' ? { for: patient(request) } : {}),
     authoredOn: request.createdAt.toISOString(),
     lastModified: request.updatedAt.toISOString(),
@@ -89,7 +113,9 @@ function task(request: Request, focus: Resource | undefined, history: readonly S
     owner: practitioner(request.assigneeId),
     ...(request.dispenserId ? { location: { reference: `Location/${request.dispenserId}` } } : {}),
     ...(request.note && !focus ? { description: request.note } : {}),
-    ...(last?.note && (request.status === 'REJECTED' || request.status === 'CANCELLED') ? { statusReason: { text: last.note } } : {}),
+    ...(last?.note && (request.status === 'REJECTED' || request.status === 'CANCELLED')
+      ? { statusReason: { text: last.note } }
+      : {}),
   };
 }
 
@@ -113,10 +139,18 @@ function medicationDispense(request: Request, history: readonly StatusHistory[])
 
 /** The request's resources as a Bundle of type collection. */
 export function fhirBundle(request: Request, history: readonly StatusHistory[], now = new Date()): Bundle {
-  const placed = request.kind === 'MEDICINE' ? medicationRequest(request) : request.kind === 'MATERIAL' ? supplyRequest(request) : undefined;
+  const placed =
+    request.kind === 'MEDICINE'
+      ? medicationRequest(request)
+      : request.kind === 'MATERIAL'
+        ? supplyRequest(request)
+        : undefined;
   const resources: Resource[] = [...(placed ? [placed] : []), task(request, placed, history)];
   const dispense = medicationDispense(request, history);
   if (dispense) resources.push(dispense);
-  const entry: BundleEntry[] = resources.map((resource) => ({ fullUrl: `urn:asky:${resource.resourceType}:${resource.id}`, resource }));
+  const entry: BundleEntry[] = resources.map((resource) => ({
+    fullUrl: `urn:asky:${resource.resourceType}:${resource.id}`,
+    resource,
+  }));
   return { resourceType: 'Bundle', type: 'collection', timestamp: now.toISOString(), entry };
 }

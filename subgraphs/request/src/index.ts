@@ -1,4 +1,8 @@
 import { loadServiceIdentity, readSubgraphUrl, runSubgraph, ServiceTokenClient } from '@asky/shared';
 import { createRequestSubgraph, PyxisCatalogue } from './server';
 
-runSubgraph(() => createRequestSubgraph(new PyxisCatalogue(readSubgraphUrl('pyxis'), new ServiceTokenClient(loadServiceIdentity('request')))));
+runSubgraph(() =>
+  createRequestSubgraph(
+    new PyxisCatalogue(readSubgraphUrl('pyxis'), new ServiceTokenClient(loadServiceIdentity('request'))),
+  ),
+);

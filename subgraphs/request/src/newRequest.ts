@@ -15,7 +15,8 @@ const aRequestOf = (kind: string) => `${/^[AEIOU]/.test(kind) ? 'An' : 'A'} ${ki
 
 /** `argument` must be given; `what` names it in the message when the name alone says too little. */
 function need<T>(value: T | null | undefined, argument: string, kind: string, what = argument): T {
-  if (value === null || value === undefined || value === '') throw badUserInput(`${aRequestOf(kind)} needs ${what}`, { argument });
+  if (value === null || value === undefined || value === '')
+    throw badUserInput(`${aRequestOf(kind)} needs ${what}`, { argument });
   return value;
 }
 
@@ -35,11 +36,16 @@ function quantityOf(input: CreateRequestInput): number {
 
 const optionalId = (value: string | null | undefined, argument: string) => (value ? parseId(value, argument) : null);
 
-export async function validNewRequest(input: CreateRequestInput, requesterId: string, catalogue: Catalogue): Promise<NewRequest> {
+export async function validNewRequest(
+  input: CreateRequestInput,
+  requesterId: string,
+  catalogue: Catalogue,
+): Promise<NewRequest> {
   const note = input.note?.trim() || null;
   if (note && note.length > 1_000) throw badUserInput('note must have at most 1000 characters', { argument: 'note' });
   const clientKey = input.clientKey?.trim() || null;
-  if (clientKey && clientKey.length > 100) throw badUserInput('clientKey must have at most 100 characters', { argument: 'clientKey' });
+  if (clientKey && clientKey.length > 100)
+    throw badUserInput('clientKey must have at most 100 characters', { argument: 'clientKey' });
   const ids = {
     medicineId: optionalId(input.medicineId, 'medicineId'),
     materialId: optionalId(input.materialId, 'materialId'),
@@ -117,33 +123,62 @@ function patientOf(input: CreateRequestInput) {
  * A controlled medicine leaves the cabinet for a patient, on an order (the
  * prescription the register names): both are required, never invented later.
  */
-export function checkControlledOrder(patient: { readonly patientIdentifier: string | null; readonly orderId: string | null }): void {
-  if (!patient.patientIdentifier) throw badUserInput('A controlled medicine is requested for a patient: give patient.identifier (the record number)', { argument: 'patient.identifier' });
-  if (!patient.orderId) throw badUserInput('A controlled medicine is requested on an order: give orderId (the prescription it fulfils)', { argument: 'orderId' });
+export function checkControlledOrder(patient: {
+  readonly patientIdentifier: string | null;
+  readonly orderId: string | null;
+}): void {
+  if (!patient.patientIdentifier)
+    throw badUserInput(
+      'A controlled medicine is requested for a patient: give patient.identifier (the record number)',
+      { argument: 'patient.identifier' },
+    );
+  if (!patient.orderId)
+    throw badUserInput('A controlled medicine is requested on an order: give orderId (the prescription it fulfils)', {
+      argument: 'orderId',
+    });
 }
 
 type Ids = Record<'medicineId' | 'materialId' | 'assistanceTypeId' | 'dispenserId', string | null>;
 
 /** BAD_USER_INPUT unless the catalogue has what the request names; returns its dispenser's facts. */
-function checkFacts(kind: CreateRequestInput['kind'], ids: Ids, quantity: number | null, facts: CatalogueFacts): CatalogueFacts['dispenser'] {
-  if (ids.medicineId && !facts.medicineExists) throw badUserInput('No medicine has this medicineId', { argument: 'medicineId' });
-  if (ids.materialId && !facts.materialExists) throw badUserInput('No material has this materialId', { argument: 'materialId' });
-  if (ids.assistanceTypeId && !facts.assistanceTypeExists) throw badUserInput('No assistance type has this assistanceTypeId', { argument: 'assistanceTypeId' });
+function checkFacts(
+  kind: CreateRequestInput['kind'],
+  ids: Ids,
+  quantity: number | null,
+  facts: CatalogueFacts,
+): CatalogueFacts['dispenser'] {
+  if (ids.medicineId && !facts.medicineExists)
+    throw badUserInput('No medicine has this medicineId', { argument: 'medicineId' });
+  if (ids.materialId && !facts.materialExists)
+    throw badUserInput('No material has this materialId', { argument: 'materialId' });
+  if (ids.assistanceTypeId && !facts.assistanceTypeExists)
+    throw badUserInput('No assistance type has this assistanceTypeId', { argument: 'assistanceTypeId' });
   const dispenser = facts.dispenser;
   if (!ids.dispenserId) return dispenser;
-  if (!dispenser || dispenser.retired) throw badUserInput('No dispenser in service has this dispenserId', { argument: 'dispenserId' });
+  if (!dispenser || dispenser.retired)
+    throw badUserInput('No dispenser in service has this dispenserId', { argument: 'dispenserId' });
   const offered =
     (ids.medicineId && dispenser.medicineIds.has(ids.medicineId)) ||
     (ids.materialId && dispenser.materialIds.has(ids.materialId)) ||
     (ids.assistanceTypeId && dispenser.assistanceTypeIds.has(ids.assistanceTypeId));
-  if (!offered) throw badUserInput(`This dispenser does not ${kind === 'ASSISTANCE' ? 'offer this help' : 'stock this item'}`, { argument: 'dispenserId' });
+  if (!offered)
+    throw badUserInput(`This dispenser does not ${kind === 'ASSISTANCE' ? 'offer this help' : 'stock this item'}`, {
+      argument: 'dispenserId',
+    });
   const item = ids.medicineId ?? ids.materialId;
   if (item && quantity !== null) {
     // Help can be asked at a cabinet under maintenance; nothing can be taken out of one.
-    if (dispenser.status !== 'ACTIVE') throw badUserInput(`This dispenser is out of service (${dispenser.status}): nothing can be taken from it now`, { argument: 'dispenserId', status: dispenser.status });
+    if (dispenser.status !== 'ACTIVE')
+      throw badUserInput(`This dispenser is out of service (${dispenser.status}): nothing can be taken from it now`, {
+        argument: 'dispenserId',
+        status: dispenser.status,
+      });
     const available = availableAt(dispenser, item);
     if (available < quantity) {
-      throw badUserInput(`This dispenser has ${available} of this item available (unexpired, not held for accepted requests): ask for at most that, or at another dispenser`, { argument: 'quantity', available });
+      throw badUserInput(
+        `This dispenser has ${available} of this item available (unexpired, not held for accepted requests): ask for at most that, or at another dispenser`,
+        { argument: 'quantity', available },
+      );
     }
   }
   return dispenser;

@@ -11,14 +11,23 @@ import type { Catalogue } from './catalogue';
 const SCAN = { argument: 'scannedBarcode' } as const;
 
 /** The scanned barcode, checked; null when nothing was scanned. */
-export async function checkScan(request: Request | null | undefined, status: RequestStatus, scanned: string | null | undefined, catalogue: Catalogue): Promise<string | null> {
+export async function checkScan(
+  request: Request | null | undefined,
+  status: RequestStatus,
+  scanned: string | null | undefined,
+  catalogue: Catalogue,
+): Promise<string | null> {
   const barcode = scanned?.trim() || null;
   if (!barcode || !request) return null;
   if (barcode.length > 64) throw badUserInput('scannedBarcode must have at most 64 characters', SCAN);
-  if (status !== 'IN_TRANSIT' && status !== 'COMPLETED') throw badUserInput('A package is scanned when it is picked up (IN_TRANSIT) or handed over (COMPLETED)', SCAN);
-  if (request.kind !== 'MEDICINE' || !request.medicineId) throw badUserInput('Only medicines are verified by their barcode', SCAN);
+  if (status !== 'IN_TRANSIT' && status !== 'COMPLETED')
+    throw badUserInput('A package is scanned when it is picked up (IN_TRANSIT) or handed over (COMPLETED)', SCAN);
+  if (request.kind !== 'MEDICINE' || !request.medicineId)
+    throw badUserInput('Only medicines are verified by their barcode', SCAN);
   const { medicineBarcode } = await catalogue.facts({ medicineId: request.medicineId }, { fresh: true });
-  if (!medicineBarcode) throw badUserInput('This medicine has no barcode on record: its package cannot be verified by scanning', SCAN);
-  if (barcode !== medicineBarcode) throw badUserInput('Wrong item: the scanned package is not the medicine this request asks for', SCAN);
+  if (!medicineBarcode)
+    throw badUserInput('This medicine has no barcode on record: its package cannot be verified by scanning', SCAN);
+  if (barcode !== medicineBarcode)
+    throw badUserInput('Wrong item: the scanned package is not the medicine this request asks for', SCAN);
   return barcode;
 }

@@ -1,4 +1,15 @@
-import { loadEscalationPolicy, loadPushConfig, OutboxRelay, OutboxRepository, type EscalationPolicy, type PushConfig, registerSampledGauge, requestIdOf, type Logger, type SubgraphDefinition } from '@asky/shared';
+import {
+  loadEscalationPolicy,
+  loadPushConfig,
+  OutboxRelay,
+  OutboxRepository,
+  type EscalationPolicy,
+  type PushConfig,
+  registerSampledGauge,
+  requestIdOf,
+  type Logger,
+  type SubgraphDefinition,
+} from '@asky/shared';
 import type { Catalogue } from './catalogue';
 import { Escalator } from './escalation';
 import { PushNotifier, vapidKeys, type Vapid } from './push/notifier';
@@ -19,7 +30,10 @@ export interface RequestSubgraphOptions {
 }
 
 /** The request subgraph; it learns about the catalogue from pyxis through `catalogue`. */
-export function createRequestSubgraph(catalogue: Catalogue, options: RequestSubgraphOptions = {}): SubgraphDefinition<RequestPrisma, Context> {
+export function createRequestSubgraph(
+  catalogue: Catalogue,
+  options: RequestSubgraphOptions = {},
+): SubgraphDefinition<RequestPrisma, Context> {
   const escalation = options.escalation ?? loadEscalationPolicy();
   const pushConfig = options.push ?? loadPushConfig();
   let vapid: Vapid | undefined;
@@ -31,19 +45,36 @@ export function createRequestSubgraph(catalogue: Catalogue, options: RequestSubg
     resolvers,
     // A committed change wakes this process's relay; other replicas' relays still poll.
     createContext: (prisma, viewer, req, witnesses) =>
-      createContext(prisma, viewer, { catalogue, witnesses, committed: () => relay?.nudge(), correlationId: requestIdOf(req), logger: log, push: { config: pushConfig, publicKey: () => vapid?.publicKey } }),
+      createContext(prisma, viewer, {
+        catalogue,
+        witnesses,
+        committed: () => relay?.nudge(),
+        correlationId: requestIdOf(req),
+        logger: log,
+        push: { config: pushConfig, publicKey: () => vapid?.publicKey },
+      }),
     createPrismaClient,
     background: async (prisma, events, logger, users) => {
       log = logger;
       vapid = vapidKeys(pushConfig, logger);
-      const notifier = new PushNotifier(prisma, events.bus, users, vapid, logger, events.queuePrefix, pushConfig.extraCa);
+      const notifier = new PushNotifier(
+        prisma,
+        events.bus,
+        users,
+        vapid,
+        logger,
+        events.queuePrefix,
+        pushConfig.extraCa,
+      );
       await notifier.start();
       const outbox = new OutboxRepository(prisma, 'request');
       relay = new OutboxRelay(outbox, events.bus, logger);
       relay.start();
       const escalator = new Escalator(prisma, escalation, logger, () => relay?.nudge());
       escalator.start();
-      registerSampledGauge('asky_outbox_backlog', 'Request events in the outbox not yet confirmed by the broker', () => outbox.unsentCount());
+      registerSampledGauge('asky_outbox_backlog', 'Request events in the outbox not yet confirmed by the broker', () =>
+        outbox.unsentCount(),
+      );
       return {
         async stop() {
           await notifier.stop();
@@ -54,4 +85,3 @@ export function createRequestSubgraph(catalogue: Catalogue, options: RequestSubg
     },
   };
 }
-

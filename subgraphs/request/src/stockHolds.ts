@@ -25,7 +25,10 @@ export interface Held {
 
 /** The requests that hold stock: a medicine or material at a dispenser, with a quantity. */
 export const holdsStock = (request: Request): boolean =>
-  request.kind !== 'ASSISTANCE' && !!request.dispenserId && !!request.quantity && !!(request.medicineId ?? request.materialId);
+  request.kind !== 'ASSISTANCE' &&
+  !!request.dispenserId &&
+  !!request.quantity &&
+  !!(request.medicineId ?? request.materialId);
 
 const RESERVE = `mutation Reserve($input: ReserveStockInput!) { reserveStock(input: $input) { quantity } }`;
 const RELEASE = `mutation Release($requestId: ID!, $returnedBy: ID, $witnessedBy: ID) { releaseStock(requestId: $requestId, returnedBy: $returnedBy, returnWitnessedBy: $witnessedBy) { quantity } }`;
@@ -41,7 +44,14 @@ export class PyxisStockHolds implements StockHolds {
   ) {}
 
   async reserve(request: Request, actorId: string): Promise<void> {
-    const input = { requestId: request.id, dispenserId: request.dispenserId, medicineId: request.medicineId, materialId: request.materialId, quantity: request.quantity, actorId };
+    const input = {
+      requestId: request.id,
+      dispenserId: request.dispenserId,
+      medicineId: request.medicineId,
+      materialId: request.materialId,
+      quantity: request.quantity,
+      actorId,
+    };
     try {
       await this.serviceToken.query(this.pyxisUrl, 'pyxis stock reservation', RESERVE, { input }, [ErrorCode.CONFLICT]);
     } finally {
@@ -50,7 +60,11 @@ export class PyxisStockHolds implements StockHolds {
   }
 
   release(request: Request, returnedBy?: string, witnessedBy?: string | null): Promise<void> {
-    return this.changing(request, 'pyxis stock release', RELEASE, { requestId: request.id, returnedBy: returnedBy ?? null, witnessedBy: witnessedBy ?? null });
+    return this.changing(request, 'pyxis stock release', RELEASE, {
+      requestId: request.id,
+      returnedBy: returnedBy ?? null,
+      witnessedBy: witnessedBy ?? null,
+    });
   }
 
   pickUp(request: Request, carrierId: string): Promise<void> {
@@ -58,7 +72,12 @@ export class PyxisStockHolds implements StockHolds {
   }
 
   /** A call that changes what the request's dispenser has available: kept answers about it are stale, whatever came of it. */
-  private async changing(request: Request, what: string, document: string, variables: Record<string, unknown>): Promise<void> {
+  private async changing(
+    request: Request,
+    what: string,
+    document: string,
+    variables: Record<string, unknown>,
+  ): Promise<void> {
     try {
       await this.serviceToken.query(this.pyxisUrl, what, document, variables);
     } finally {
@@ -67,7 +86,12 @@ export class PyxisStockHolds implements StockHolds {
   }
 
   async held(requestId: string): Promise<Held> {
-    const answer = await this.serviceToken.query<{ stockReservation: { quantity: number; carried: number } }>(this.pyxisUrl, 'pyxis stock reservation', HELD, { requestId });
+    const answer = await this.serviceToken.query<{ stockReservation: { quantity: number; carried: number } }>(
+      this.pyxisUrl,
+      'pyxis stock reservation',
+      HELD,
+      { requestId },
+    );
     return { reserved: answer.stockReservation.quantity, carried: answer.stockReservation.carried };
   }
 }

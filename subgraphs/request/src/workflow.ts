@@ -46,7 +46,8 @@ export function checkTransition(request: Request, to: RequestStatus, viewer: Per
   const admin = viewer.role === 'ADMIN';
   const handler = HANDLERS[request.kind].includes(viewer.role);
   if (to === 'CANCELLED') {
-    if (!admin && viewer.id !== request.requesterId) throw forbidden('Only the requester or an ADMIN can cancel a request');
+    if (!admin && viewer.id !== request.requesterId)
+      throw forbidden('Only the requester or an ADMIN can cancel a request');
   } else if (to === 'REJECTED') {
     if (!handler) throw forbidden(`Only ${HANDLERS[request.kind].join(' or ')} can reject a ${request.kind} request`);
     if (!note) throw badUserInput('Rejecting needs a reason in note', { argument: 'note' });

@@ -16,7 +16,10 @@ beforeAll(async () => {
     req.resume().on('end', () => {
       setTimeout(() => {
         if (authorization === 'Bearer down') return res.writeHead(503).end('{}');
-        const body = authorization === 'Bearer gone' ? { data: null, errors: [{ message: 'inactive', extensions: { code: 'UNAUTHENTICATED' } }] } : { data: { me: { id: 'u1', role: 'NURSE', units: [] } } };
+        const body =
+          authorization === 'Bearer gone'
+            ? { data: null, errors: [{ message: 'inactive', extensions: { code: 'UNAUTHENTICATED' } }] }
+            : { data: { me: { id: 'u1', role: 'NURSE', units: [] } } };
         res.setHeader('content-type', 'application/json').end(JSON.stringify(body));
       }, 50);
     });

@@ -16,7 +16,10 @@ interface Caller {
 let runs: string[] = [];
 let failNext = false;
 const after = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
-const coalescing = coalesceIdenticalQueries<Caller>({ callerOf: (caller) => (caller.fresh ? undefined : caller.authorization), requestIdOf: (caller) => caller.requestId });
+const coalescing = coalesceIdenticalQueries<Caller>({
+  callerOf: (caller) => (caller.fresh ? undefined : caller.authorization),
+  requestIdOf: (caller) => caller.requestId,
+});
 const debug: string[] = [];
 const server = new ApolloServer<Caller>({
   typeDefs: 'type Query { shelf(code: String): String } type Mutation { restock: Boolean }',
@@ -39,14 +42,28 @@ const server = new ApolloServer<Caller>({
     },
   },
   plugins: [coalescing.plugin],
-  logger: { debug: (message: string) => debug.push(message), info: () => undefined, warn: () => undefined, error: () => undefined },
+  logger: {
+    debug: (message: string) => debug.push(message),
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  },
 });
 beforeAll(() => server.start());
 afterAll(() => server.stop());
 beforeEach(() => (runs = []));
 
-const ask = async (authorization: string, query: string, variables?: Record<string, unknown>, fresh?: boolean, requestId?: string) => {
-  const { body } = await server.executeOperation({ query, variables }, { contextValue: { authorization, fresh, requestId } });
+const ask = async (
+  authorization: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  fresh?: boolean,
+  requestId?: string,
+) => {
+  const { body } = await server.executeOperation(
+    { query, variables },
+    { contextValue: { authorization, fresh, requestId } },
+  );
   if (body.kind !== 'single') throw new Error('expected a single result');
   return body.singleResult;
 };
@@ -61,7 +78,11 @@ it('runs identical queries of one caller in flight once, and each gets the answe
 });
 
 it('never shares between callers or different variables', async () => {
-  const [a, b, other] = await Promise.all([ask('a', SHELF, { code: 'A1' }), ask('b', SHELF, { code: 'A1' }), ask('a', SHELF, { code: 'B2' })]);
+  const [a, b, other] = await Promise.all([
+    ask('a', SHELF, { code: 'A1' }),
+    ask('b', SHELF, { code: 'A1' }),
+    ask('a', SHELF, { code: 'B2' }),
+  ]);
   expect(runs.sort()).toEqual(['a:A1', 'a:B2', 'b:A1']);
   expect(a.data).toEqual({ shelf: 'A1 for a' });
   expect(b.data).toEqual({ shelf: 'A1 for b' });
@@ -97,7 +118,11 @@ it('does not join a query in flight since before an event (closeAll): a refetch 
 });
 
 it('never shares a read that must be fresh (a live follow-up), in either direction', async () => {
-  await Promise.all([ask('a', SHELF, { code: 'A1' }), ask('a', SHELF, { code: 'A1' }, true), ask('a', SHELF, { code: 'A1' }, true)]);
+  await Promise.all([
+    ask('a', SHELF, { code: 'A1' }),
+    ask('a', SHELF, { code: 'A1' }, true),
+    ask('a', SHELF, { code: 'A1' }, true),
+  ]);
   expect(runs).toEqual(['a:A1', 'a:A1', 'a:A1']);
 });
 
@@ -115,9 +140,12 @@ it('never shares mutations', async () => {
   for (const answer of answers) expect(answer.data).toEqual({ restock: true });
 });
 
-it("names, for a query answered so, the request whose execution answered it (the one the subgraphs saw)", async () => {
+it('names, for a query answered so, the request whose execution answered it (the one the subgraphs saw)', async () => {
   debug.length = 0;
-  await Promise.all([ask('a', SHELF, { code: 'D4' }, false, 'first-id'), ask('a', SHELF, { code: 'D4' }, false, 'second-id')]);
+  await Promise.all([
+    ask('a', SHELF, { code: 'D4' }, false, 'first-id'),
+    ask('a', SHELF, { code: 'D4' }, false, 'second-id'),
+  ]);
   expect(runs).toEqual(['a:D4']);
   expect(debug.map((line) => JSON.parse(line))).toEqual([{ requestId: 'second-id', answeredWith: 'first-id' }]);
 });
@@ -133,7 +161,9 @@ describe('a query waiting for an identical one', () => {
   afterAll(() => slow.stop());
 
   it('waits no longer than maxWaitMs: past it, it runs on its own', async () => {
-    const answers = await Promise.all([0, 1].map(() => slow.executeOperation({ query: '{ count }' }, { contextValue: { authorization: 'a' } })));
+    const answers = await Promise.all(
+      [0, 1].map(() => slow.executeOperation({ query: '{ count }' }, { contextValue: { authorization: 'a' } })),
+    );
     expect(runs).toEqual(['count', 'count']);
     for (const { body } of answers) expect(body.kind === 'single' && body.singleResult.data).toEqual({ count: 7 });
   });

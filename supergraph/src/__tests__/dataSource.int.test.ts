@@ -15,20 +15,33 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     res.on('close', () => (cutShort += res.writableFinished ? 0 : 1));
     let body = '';
-    req.on('data', (c) => (body += c)).on('end', () => {
-      received.push({ authorization: req.headers.authorization, body });
-      if (body.includes('outage')) {
-        const error = { message: 'auth did not answer account statuses; try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } };
-        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [error] }));
-        return;
-      }
-      if (body.includes('crash')) {
-        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: 'at db.ts:12 boom' }] }));
-        return;
-      }
-      const delay = body.includes('slow') ? 400 : 200;
-      setTimeout(() => res.setHeader('content-type', 'application/json').end(JSON.stringify({ data: { dispensers: [{ code: 'UTI-2-A' }] } })), delay);
-    });
+    req
+      .on('data', (c) => (body += c))
+      .on('end', () => {
+        received.push({ authorization: req.headers.authorization, body });
+        if (body.includes('outage')) {
+          const error = {
+            message: 'auth did not answer account statuses; try again shortly',
+            extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true },
+          };
+          res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [error] }));
+          return;
+        }
+        if (body.includes('crash')) {
+          res
+            .writeHead(500, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ errors: [{ message: 'at db.ts:12 boom' }] }));
+          return;
+        }
+        const delay = body.includes('slow') ? 400 : 200;
+        setTimeout(
+          () =>
+            res
+              .setHeader('content-type', 'application/json')
+              .end(JSON.stringify({ data: { dispensers: [{ code: 'UTI-2-A' }] } })),
+          delay,
+        );
+      });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 });
@@ -49,15 +62,20 @@ const call = (ds: AuthForwardingDataSource, query: string, authorization: string
   });
 
 describe('a call', () => {
-  it('forwards the caller\'s token and answers with the subgraph\'s data', async () => {
+  it("forwards the caller's token and answers with the subgraph's data", async () => {
     const answer = await call(source(), '{ dispensers { code } }', 'Bearer a');
     expect(answer.data).toEqual({ dispensers: [{ code: 'UTI-2-A' }] });
     expect(received.map((r) => r.authorization)).toEqual(['Bearer a']);
   });
 
   it('is SERVICE_UNAVAILABLE (retryable) when the subgraph does not answer in time, and stops waiting for it', async () => {
-    const error = await call(source(subgraphUrl(), 100), '{ slow { code } }', 'Bearer a').catch((err: GraphQLError) => err);
-    expect(error).toMatchObject({ message: expect.stringMatching(/did not answer within 100 ms/), extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } });
+    const error = await call(source(subgraphUrl(), 100), '{ slow { code } }', 'Bearer a').catch(
+      (err: GraphQLError) => err,
+    );
+    expect(error).toMatchObject({
+      message: expect.stringMatching(/did not answer within 100 ms/),
+      extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true },
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(cutShort).toBe(1);
   });
@@ -74,13 +92,19 @@ describe('a call', () => {
   it('is never made for a caller already gone', async () => {
     const gone = new AbortController();
     gone.abort();
-    expect(await call(source(), '{ dispensers { code } }', 'Bearer a', gone.signal).catch((err: GraphQLError) => err)).toMatchObject({ extensions: { callerGone: true } });
+    expect(
+      await call(source(), '{ dispensers { code } }', 'Bearer a', gone.signal).catch((err: GraphQLError) => err),
+    ).toMatchObject({ extensions: { callerGone: true } });
     expect(received).toEqual([]);
   });
 });
 
 describe('a subgraph that fails the whole call', () => {
-  const failure = (ds: AuthForwardingDataSource, query: string) => call(ds, query, 'Bearer a').then(() => undefined, (err: GraphQLError) => err);
+  const failure = (ds: AuthForwardingDataSource, query: string) =>
+    call(ds, query, 'Bearer a').then(
+      () => undefined,
+      (err: GraphQLError) => err,
+    );
 
   it("keeps the subgraph's retryable code and message from a 503", async () => {
     const error = await failure(source(), '{ outage { code } }');

@@ -7,7 +7,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import amqp from 'amqplib';
 import jwt from 'jsonwebtoken';
-import { createLogger, RabbitBus, ROUTING_KEYS, toPublicJwk, type RequestEvent, type RunningService } from '@asky/shared';
+import {
+  createLogger,
+  RabbitBus,
+  ROUTING_KEYS,
+  toPublicJwk,
+  type RequestEvent,
+  type RunningService,
+} from '@asky/shared';
 import { createGateway } from '../server';
 
 interface StandIn {
@@ -20,7 +27,14 @@ const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const jwk = toPublicJwk(privateKey);
 const tokens = { issuer: 'asky-auth', audience: 'asky', jwksUrl: '' };
 const signToken = (claims: object = { typ: 'user', role: 'NURSE' }) =>
-  jwt.sign(claims, privateKey, { algorithm: 'ES256', keyid: jwk.kid, subject: 'u1', issuer: 'asky-auth', audience: 'asky', expiresIn: 60 });
+  jwt.sign(claims, privateKey, {
+    algorithm: 'ES256',
+    keyid: jwk.kid,
+    subject: 'u1',
+    issuer: 'asky-auth',
+    audience: 'asky',
+    expiresIn: 60,
+  });
 
 /** A subgraph that answers every operation with `body` (after `delayMs`), records request headers, and serves a JWKS. */
 async function standInSubgraph(body: object, delayMs = 0): Promise<StandIn> {
@@ -43,7 +57,11 @@ async function standInSubgraph(body: object, delayMs = 0): Promise<StandIn> {
 }
 
 const post = async (url: string, query: string, headers: Record<string, string> = {}) => {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query }),
+  });
   return (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
 };
 
@@ -56,7 +74,12 @@ describe('the gateway', () => {
   beforeAll(async () => {
     pyxis = await standInSubgraph({ data: { dispensers: [{ code: 'UTI-2-A' }] } });
     broken = await standInSubgraph({
-      errors: [{ message: 'relation "x" does not exist at Object.<anonymous> (/app/src/data.ts:1)', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+      errors: [
+        {
+          message: 'relation "x" does not exist at Object.<anonymous> (/app/src/data.ts:1)',
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        },
+      ],
     });
     const logger = createLogger('gateway', 'silent');
     tokens.jwksUrl = new URL('/.well-known/jwks.json', pyxis.url).href;
@@ -93,8 +116,14 @@ describe('the gateway', () => {
 
   it.each([
     ['a malformed token', 'Bearer abc.def.ghi'],
-    ['a token signed by another key', `Bearer ${jwt.sign({ typ: 'user' }, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey, { algorithm: 'ES256', keyid: jwk.kid, issuer: 'asky-auth', audience: 'asky' })}`],
-    ['a token for another audience', `Bearer ${jwt.sign({ typ: 'user' }, privateKey, { algorithm: 'ES256', keyid: jwk.kid, issuer: 'asky-auth', audience: 'elsewhere' })}`],
+    [
+      'a token signed by another key',
+      `Bearer ${jwt.sign({ typ: 'user' }, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey, { algorithm: 'ES256', keyid: jwk.kid, issuer: 'asky-auth', audience: 'asky' })}`,
+    ],
+    [
+      'a token for another audience',
+      `Bearer ${jwt.sign({ typ: 'user' }, privateKey, { algorithm: 'ES256', keyid: jwk.kid, issuer: 'asky-auth', audience: 'elsewhere' })}`,
+    ],
     ['a header without Bearer', signToken()],
   ])('refuses %s with 401 UNAUTHENTICATED before calling any subgraph', async (_, authorization) => {
     pyxis.headers.length = 0;
@@ -104,7 +133,9 @@ describe('the gateway', () => {
       body: JSON.stringify({ query: '{ dispensers { code } }' }),
     });
     expect(res.status).toBe(401);
-    expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+    expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'UNAUTHENTICATED',
+    );
     expect(pyxis.headers).toEqual([]);
   });
 
@@ -117,7 +148,9 @@ describe('the gateway', () => {
 
   it("masks a subgraph's internal error: no SQL, paths or stack reach the client", async () => {
     const body = await post(gateway.url, '{ requests { id } }');
-    expect(body.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+    expect(body.errors).toEqual([
+      expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
+    ]);
     expect(JSON.stringify(body)).not.toMatch(/relation|data\.ts|127\.0\.0\.1/);
   });
 
@@ -152,7 +185,14 @@ describe('identical queries of one caller in flight, around a request event', ()
     slow = await standInSubgraph({ data: { dispensers: [{ code: 'UTI-2-A' }] } }, 400);
     bus = await RabbitBus.connect({ url: AMQP_URL, exchange });
     tokens.jwksUrl = new URL('/.well-known/jwks.json', slow.url).href;
-    gateway = await createGateway({ tokens, port: 0, production: false, logger: createLogger('gateway', 'silent'), bus, subgraphUrls: { auth: slow.url, pyxis: slow.url, request: slow.url } });
+    gateway = await createGateway({
+      tokens,
+      port: 0,
+      production: false,
+      logger: createLogger('gateway', 'silent'),
+      bus,
+      subgraphUrls: { auth: slow.url, pyxis: slow.url, request: slow.url },
+    });
   });
   afterAll(async () => {
     await gateway?.stop();

@@ -28,7 +28,11 @@ export class AccountChecks {
     private readonly authUrl: string,
     ttlMs: number,
   ) {
-    this.answers = new LRUCache({ max: 10_000, ttl: Math.max(1, ttlMs), fetchMethod: async (authorization) => (await this.ask(authorization)) ?? REFUSED });
+    this.answers = new LRUCache({
+      max: 10_000,
+      ttl: Math.max(1, ttlMs),
+      fetchMethod: async (authorization) => (await this.ask(authorization)) ?? REFUSED,
+    });
   }
 
   /** The account, or null when auth refuses it (deactivated, unknown, owing a password change); SERVICE_UNAVAILABLE when auth does not answer. */

@@ -31,7 +31,10 @@ export interface FollowUp {
 
 function variable(name: string, type: string): VariableDefinitionNode {
   const nonNull = type.endsWith('!');
-  const named = { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: nonNull ? type.slice(0, -1) : type } } as const;
+  const named = {
+    kind: Kind.NAMED_TYPE,
+    name: { kind: Kind.NAME, value: nonNull ? type.slice(0, -1) : type },
+  } as const;
   return {
     kind: Kind.VARIABLE_DEFINITION,
     variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } },
@@ -73,7 +76,13 @@ const rename = (field: FieldNode, name: string, argument: string): FieldNode => 
   ...field,
   alias: { kind: Kind.NAME, value: field.alias?.value ?? field.name.value },
   name: { kind: Kind.NAME, value: name },
-  arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'id' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: argument } } }],
+  arguments: [
+    {
+      kind: Kind.ARGUMENT,
+      name: { kind: Kind.NAME, value: 'id' },
+      value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: argument } },
+    },
+  ],
 });
 
 /** Response keys of what every follow-up asks besides the subscriber's selection. */
@@ -96,10 +105,38 @@ const field = (name: string, selections?: readonly FieldNode[], alias?: string):
  */
 function visibilityProbe(changedBy: readonly FieldNode[]): FieldNode {
   const change: FieldNode = {
-    ...field('change', [field('type'), field('previousStatus'), field('status'), field('at'), field('escalationLevel'), ...changedBy.map((f): FieldNode => ({ ...f, alias: { kind: Kind.NAME, value: f.alias?.value ?? f.name.value } as NameNode }))], CHANGE_KEY),
-    arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'eventId' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: '__eventId' } } }],
+    ...field(
+      'change',
+      [
+        field('type'),
+        field('previousStatus'),
+        field('status'),
+        field('at'),
+        field('escalationLevel'),
+        ...changedBy.map((f): FieldNode => ({
+          ...f,
+          alias: { kind: Kind.NAME, value: f.alias?.value ?? f.name.value } as NameNode,
+        })),
+      ],
+      CHANGE_KEY,
+    ),
+    arguments: [
+      {
+        kind: Kind.ARGUMENT,
+        name: { kind: Kind.NAME, value: 'eventId' },
+        value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: '__eventId' } },
+      },
+    ],
   };
-  return rename(field('request', [field('id'), field('kind'), field('priority'), field('unit'), field('assignee', [field('id')]), change], VISIBILITY_KEY), 'request', '__requestId');
+  return rename(
+    field(
+      'request',
+      [field('id'), field('kind'), field('priority'), field('unit'), field('assignee', [field('id')]), change],
+      VISIBILITY_KEY,
+    ),
+    'request',
+    '__requestId',
+  );
 }
 
 export function buildFollowUp(info: GraphQLResolveInfo): FollowUp {

@@ -18,7 +18,16 @@ import { LRUCache } from 'lru-cache';
 import type http from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { ApolloGateway } from '@apollo/gateway';
-import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import {
+  createSourceEventStream,
+  execute,
+  print,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFieldResolver,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+} from 'graphql';
 import {
   closeSlowReader,
   DEFAULT_LIVE_LIMITS,
@@ -85,10 +94,14 @@ const byResponseKey: GraphQLFieldResolver<Record<string, unknown> | null, unknow
  * subscription: it is part of a key looked up for every subscriber and event,
  * where hashing the whole printed query each time showed in the profile.
  */
-const selectionKey = (followUp: FollowUp) => createHash('sha256').update(`${followUp.query}|${JSON.stringify(followUp.variables)}`).digest('base64');
+const selectionKey = (followUp: FollowUp) =>
+  createHash('sha256')
+    .update(`${followUp.query}|${JSON.stringify(followUp.variables)}`)
+    .digest('base64');
 
 /** Subscribers whose follow-up results for `event` are the same: who they are to it, same selection. */
-const groupOf = (subscriber: Subscriber, event: RequestChangeEvent, selection: string) => `${requestReaderGroup(subscriber, event)}|${selection}`;
+const groupOf = (subscriber: Subscriber, event: RequestChangeEvent, selection: string) =>
+  `${requestReaderGroup(subscriber, event)}|${selection}`;
 
 /** A follow-up refused for the account that ran it (not for the request): another subscriber must run its own. */
 const refusedTheRunner = (errors: readonly unknown[] | undefined) =>
@@ -105,8 +118,10 @@ export function trackApiSchema(gateway: ApolloGateway): () => GraphQLSchema | un
 const failedToRead = (errors: readonly { extensions?: Record<string, unknown> }[] | undefined) =>
   !!errors?.some((e) => !hasErrorCode(e, ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND));
 
-const UNREADABLE_REQUEST = 'A change of a request could not be read now (a service Asky depends on did not answer): refetch the requests';
-const UNREADABLE_STOCK = 'A stock change could not be read now (a service Asky depends on did not answer): refetch the stock';
+const UNREADABLE_REQUEST =
+  'A change of a request could not be read now (a service Asky depends on did not answer): refetch the requests';
+const UNREADABLE_STOCK =
+  'A stock change could not be read now (a service Asky depends on did not answer): refetch the stock';
 
 /** What a request update is, read back: the payload, and the facts its subscribers' arguments are checked on. */
 interface ReadBack {
@@ -128,8 +143,13 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
 
   /** Runs `query` through the supergraph as `connection`'s person, fresh (never an answer begun before the event). */
   const readAs = async (query: string, variables: Record<string, unknown>, connection: Connection) => {
-    const response = await deps.apollo.executeOperation({ query, variables }, { contextValue: { authorization: connection.authorization, fresh: true } });
-    return response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'incremental delivery', extensions: {} }] };
+    const response = await deps.apollo.executeOperation(
+      { query, variables },
+      { contextValue: { authorization: connection.authorization, fresh: true } },
+    );
+    return response.body.kind === 'single'
+      ? response.body.singleResult
+      : { errors: [{ message: 'incremental delivery', extensions: {} }] };
   };
 
   /**
@@ -139,7 +159,14 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
    * that ran it, it is forgotten (another subscriber runs its own); failed (a
    * subgraph or database down), it is `unreadable` (its subscribers refetch).
    */
-  const sharedRead = <T extends object>(key: string, query: string, variables: Record<string, unknown>, connection: Connection, failure: string, answer: (data: Record<string, unknown> | null | undefined) => T | undefined) => {
+  const sharedRead = <T extends object>(
+    key: string,
+    query: string,
+    variables: Record<string, unknown>,
+    connection: Connection,
+    failure: string,
+    answer: (data: Record<string, unknown> | null | undefined) => T | undefined,
+  ) => {
     let read = reads.get(key) as Promise<T | Unreadable | undefined> | undefined;
     if (!read) {
       const failed = (detail: object) => {
@@ -160,39 +187,81 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
 
   /** A request change, read back once per event, selection and visibility (see `groupOf`). */
   const payloadFor = (event: RequestChangeEvent, followUp: FollowUp, selection: string, connection: Connection) =>
-    sharedRead(`${event.eventId}|${groupOf(connection.account, event, selection)}`, followUp.query, { ...followUp.variables, __requestId: event.requestId, __eventId: event.eventId }, connection, UNREADABLE_REQUEST, (data) => readBack(data, followUp));
+    sharedRead(
+      `${event.eventId}|${groupOf(connection.account, event, selection)}`,
+      followUp.query,
+      { ...followUp.variables, __requestId: event.requestId, __eventId: event.eventId },
+      connection,
+      UNREADABLE_REQUEST,
+      (data) => readBack(data, followUp),
+    );
 
   /** The subscriber's payload from a follow-up's data: undefined when it may not see the request, or the event names no recorded change. */
   const readBack = (data: Record<string, unknown> | null | undefined, followUp: FollowUp): ReadBack | undefined => {
-    const visible = data?.[VISIBILITY_KEY] as (Record<string, unknown> & { assignee: { id: string } | null }) | null | undefined;
+    const visible = data?.[VISIBILITY_KEY] as
+      (Record<string, unknown> & { assignee: { id: string } | null }) | null | undefined;
     if (!visible) return undefined; // not the subscriber's to see
     const change = visible[CHANGE_KEY] as Record<string, unknown> | null;
     if (!change) {
-      deps.logger.warn({ requestId: visible.id }, 'live: an event named no change the request service recorded (forged?): nothing sent');
+      deps.logger.warn(
+        { requestId: visible.id },
+        'live: an event named no change the request service recorded (forged?): nothing sent',
+      );
       return undefined;
     }
     const { [VISIBILITY_KEY]: _probe, ...requestFields } = data!;
     const changedBy = Object.fromEntries(followUp.changedByKeys.map((key) => [key, change[key] ?? null]));
     return {
-      payload: { ...requestFields, ...changedBy, type: change.type, previousStatus: change.previousStatus, status: change.status, at: change.at, escalationLevel: change.escalationLevel, __typename: 'RequestStatusChange' },
-      facts: { requestId: visible.id as string, kind: visible.kind as string, priority: visible.priority as string, unit: (visible.unit as string | null) ?? null, status: change.status as string, assigneeId: visible.assignee?.id ?? null },
+      payload: {
+        ...requestFields,
+        ...changedBy,
+        type: change.type,
+        previousStatus: change.previousStatus,
+        status: change.status,
+        at: change.at,
+        escalationLevel: change.escalationLevel,
+        __typename: 'RequestStatusChange',
+      },
+      facts: {
+        requestId: visible.id as string,
+        kind: visible.kind as string,
+        priority: visible.priority as string,
+        unit: (visible.unit as string | null) ?? null,
+        status: change.status as string,
+        assigneeId: visible.assignee?.id ?? null,
+      },
     };
   };
 
   /** Pyxis' record of a stock change, read once per event and role: what it shows depends on the role (blind counts). */
   const stockChangeFor = (event: StockEvent, connection: Connection) =>
-    sharedRead(`${event.eventId}|${connection.account.role}`, STOCK_CHANGE_QUERY, { __eventId: event.eventId }, connection, UNREADABLE_STOCK, (data) => {
-      const recorded = (data?.stockChange as Record<string, unknown> | null | undefined) ?? undefined;
-      if (!recorded) deps.logger.warn({ eventId: event.eventId }, 'live: a stock event named no change pyxis recorded (forged?): nothing sent');
-      return recorded && { ...recorded, __typename: 'StockChange' };
-    });
+    sharedRead(
+      `${event.eventId}|${connection.account.role}`,
+      STOCK_CHANGE_QUERY,
+      { __eventId: event.eventId },
+      connection,
+      UNREADABLE_STOCK,
+      (data) => {
+        const recorded = (data?.stockChange as Record<string, unknown> | null | undefined) ?? undefined;
+        if (!recorded)
+          deps.logger.warn(
+            { eventId: event.eventId },
+            'live: a stock event named no change pyxis recorded (forged?): nothing sent',
+          );
+        return recorded && { ...recorded, __typename: 'StockChange' };
+      },
+    );
 
   /**
    * Subscribers with the same operation and variables get the same result for
    * the same payload: executed once, not once per subscriber.
    */
   const presented = new WeakMap<object, Map<string, ExecutionResult>>();
-  const present = (payload: Record<string, unknown> | Unreadable, operationKey: string, args: ExecutionArgs): ExecutionResult => {
+  const present = (
+    payload: Record<string, unknown> | Unreadable,
+    operationKey: string,
+    args: ExecutionArgs,
+  ): ExecutionResult => {
     if (isUnreadable(payload)) return unreadableResult(payload);
     let results = presented.get(payload);
     if (!results) presented.set(payload, (results = new Map()));
@@ -233,7 +302,8 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
     if (stock) {
       stock.resolve = (payload) => payload;
       // The payload is keyed by field name (every subscriber shares it), not by response key.
-      for (const f of Object.values((live.getType('StockChange') as GraphQLObjectType).getFields())) f.resolve = (source: Record<string, unknown>) => source[f.name];
+      for (const f of Object.values((live.getType('StockChange') as GraphQLObjectType).getFields()))
+        f.resolve = (source: Record<string, unknown>) => source[f.name];
       stock.subscribe = (_root, args: StockSubscriptionArgs, connection: Connection) =>
         liveStream<StockEvent, Record<string, unknown> | Unreadable>({
           listen: (push) => stockHub.listen((event) => wantsStockChange(args, event) && push(event)),
@@ -258,7 +328,9 @@ export async function startLive(deps: LiveDeps): Promise<{ stop(): Promise<void>
       const source = await createSourceEventStream({ ...args, fieldResolver: byResponseKey });
       if (!(Symbol.asyncIterator in source)) return source; // errors before the stream started
       const operationKey = `${args.operationName ?? ''}|${print(args.document)}|${JSON.stringify(args.variableValues ?? {})}`;
-      return mapStream(source as AsyncIterableIterator<Record<string, unknown> | Unreadable>, (payload) => present(payload, operationKey, args));
+      return mapStream(source as AsyncIterableIterator<Record<string, unknown> | Unreadable>, (payload) =>
+        present(payload, operationKey, args),
+      );
     },
     context: (connection) => connection,
     onSignal: deps.onSignal,

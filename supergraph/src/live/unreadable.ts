@@ -24,5 +24,7 @@ export const isUnreadable = (payload: object): payload is Unreadable => UNREADAB
 
 /** What a subscriber receives for it. */
 export const unreadableResult = (payload: Unreadable): ExecutionResult => ({
-  errors: [new GraphQLError(payload.message, { extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, refetch: true } })],
+  errors: [
+    new GraphQLError(payload.message, { extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, refetch: true } }),
+  ],
 });

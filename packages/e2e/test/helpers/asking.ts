@@ -3,7 +3,8 @@ import { hospitalToday } from '@asky/shared';
 import type { TestSystem } from '@asky/testing';
 
 export function askingAs(ctx: { readonly system: TestSystem }) {
-  const gql = (token: string, query: string, variables: Record<string, unknown> = {}) => ctx.system.graphql(query, variables, { token });
+  const gql = (token: string, query: string, variables: Record<string, unknown> = {}) =>
+    ctx.system.graphql(query, variables, { token });
   const ok = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
     const body = await gql(token, query, variables);
     expect(body.errors).toBeUndefined();
@@ -17,4 +18,5 @@ export function askingAs(ctx: { readonly system: TestSystem }) {
  * Postgres' `current_date` is the server's (UTC here), a day ahead of São Paulo's
  * from 21:00 to midnight UTC.
  */
-export const hospitalDate = (days: number): string => new Date(hospitalToday().getTime() + days * 864e5).toISOString().slice(0, 10);
+export const hospitalDate = (days: number): string =>
+  new Date(hospitalToday().getTime() + days * 864e5).toISOString().slice(0, 10);

@@ -24,9 +24,15 @@ export const hasKubectl = (() => {
 
 export function renderKustomization(dir: string): Manifest[] {
   const rendered = hasKubectl ? execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' }) : undefined;
-  if (rendered) return parseAllDocuments(rendered).map((d) => d.toJS()).filter(Boolean);
+  if (rendered)
+    return parseAllDocuments(rendered)
+      .map((d) => d.toJS())
+      .filter(Boolean);
   const { objects, configMaps } = readKustomization(dir);
-  return [...objects, ...[...configMaps].map(([name, data]) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data }))];
+  return [
+    ...objects,
+    ...[...configMaps].map(([name, data]) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data })),
+  ];
 }
 
 interface Generator {
@@ -37,7 +43,10 @@ interface Generator {
 }
 
 function readKustomization(dir: string): { objects: Manifest[]; configMaps: Map<string, Record<string, string>> } {
-  const kustomization = parse(readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8')) as { resources?: string[]; configMapGenerator?: Generator[] };
+  const kustomization = parse(readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8')) as {
+    resources?: string[];
+    configMapGenerator?: Generator[];
+  };
   const objects: Manifest[] = [];
   const configMaps = new Map<string, Record<string, string>>();
   for (const resource of kustomization.resources ?? []) {
@@ -46,7 +55,12 @@ function readKustomization(dir: string): { objects: Manifest[]; configMaps: Map<
       const base = readKustomization(file);
       objects.push(...base.objects);
       for (const [name, data] of base.configMaps) configMaps.set(name, data);
-    } else objects.push(...parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS()).filter(Boolean));
+    } else
+      objects.push(
+        ...parseAllDocuments(readFileSync(file, 'utf8'))
+          .map((d) => d.toJS())
+          .filter(Boolean),
+      );
   }
   for (const generator of kustomization.configMapGenerator ?? []) {
     const data: Record<string, string> = generator.behavior === 'merge' ? { ...configMaps.get(generator.name) } : {};

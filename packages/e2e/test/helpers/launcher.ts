@@ -24,11 +24,15 @@ export interface Launch {
  * with `env` added; killed after `killAfterMs`.
  */
 export function launch(env: Record<string, string>, killAfterMs = 40_000, entry: 'main' | 'replica' = 'main'): Launch {
-  const child = spawn(process.execPath, ['--conditions=typescript', '--import', 'tsx', `packages/launcher/src/${entry}.ts`], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=typescript', '--import', 'tsx', `packages/launcher/src/${entry}.ts`],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
@@ -50,7 +54,6 @@ export function launch(env: Record<string, string>, killAfterMs = 40_000, entry:
   up.catch(() => undefined);
   return { up, exit, interrupt: () => child.kill('SIGINT'), terminate: () => child.kill('SIGTERM') };
 }
-
 
 /**
  * `npm start`'s environment for the embedded default in `dataDir`: no

@@ -21,7 +21,13 @@ function harness() {
       {
         typeDefs,
         resolvers: {
-          Query: { slow: async (_: unknown, __: unknown, ctx: object) => (started(ctx), await gate, [{ id: '1' }, { id: '2' }, { id: '3' }]) },
+          Query: {
+            slow: async (_: unknown, __: unknown, ctx: object) => (
+              started(ctx),
+              await gate,
+              [{ id: '1' }, { id: '2' }, { id: '3' }]
+            ),
+          },
           Item: { detail: () => (details.resolved++, 'read from the database') },
         } as never,
       },
@@ -55,7 +61,12 @@ describe('an abandoned operation', () => {
     const { schema, slowStarted, release, details } = harness();
     service = await serve(schema);
     const caller = new AbortController();
-    const answer = fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ slow { id detail } }' }), signal: caller.signal }).catch(() => 'hung up');
+    const answer = fetch(service.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ slow { id detail } }' }),
+      signal: caller.signal,
+    }).catch(() => 'hung up');
     const ctx = await slowStarted;
     caller.abort();
     expect(await answer).toBe('hung up');
@@ -69,7 +80,11 @@ describe('an abandoned operation', () => {
   it('stops at its deadline, with SERVICE_UNAVAILABLE', async () => {
     const { schema, slowStarted, release, details } = harness();
     service = await serve(schema, 50);
-    const answer = fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ slow { id detail } }' }) });
+    const answer = fetch(service.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ slow { id detail } }' }),
+    });
     const ctx = await slowStarted;
     await until(() => abandonment(ctx) !== undefined);
     release();
@@ -83,7 +98,11 @@ describe('an abandoned operation', () => {
     const { schema, release, details } = harness();
     service = await serve(schema);
     release();
-    const res = await fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ slow { id detail } }' }) });
+    const res = await fetch(service.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ slow { id detail } }' }),
+    });
     expect(((await res.json()) as { data: { slow: unknown[] } }).data.slow).toHaveLength(3);
     expect(details.resolved).toBe(3);
   });

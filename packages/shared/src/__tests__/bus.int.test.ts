@@ -122,7 +122,10 @@ describe.each(implementations)('the %s event bus', (_, make) => {
     (await next(subscription)).deadLetter();
     expect(await bus.redeliverDeadLetters(queue)).toBe(2);
     const again = [await next(subscription), await next(subscription)];
-    expect(again.map((d) => [d.messageId, d.body])).toEqual([['d-1', { n: 1 }], ['d-2', { n: 2 }]]);
+    expect(again.map((d) => [d.messageId, d.body])).toEqual([
+      ['d-1', { n: 1 }],
+      ['d-2', { n: 2 }],
+    ]);
     for (const delivery of again) delivery.ack();
     expect(await bus.redeliverDeadLetters(queue)).toBe(0);
     expect(await nothingWithin(subscription)).toBe(true);
@@ -145,9 +148,14 @@ describe('replicas of one consumer on RabbitMQ', () => {
   it('share the work of one queue: each event goes to exactly one replica', async () => {
     const prefix = `test.${randomBytes(4).toString('hex')}`;
     const exchange = `${prefix}.events`;
-    const replicas = [await RabbitBus.connect({ url: AMQP_URL, exchange, prefetch: 1 }), await RabbitBus.connect({ url: AMQP_URL, exchange, prefetch: 1 })];
+    const replicas = [
+      await RabbitBus.connect({ url: AMQP_URL, exchange, prefetch: 1 }),
+      await RabbitBus.connect({ url: AMQP_URL, exchange, prefetch: 1 }),
+    ];
     try {
-      const subscriptions = await Promise.all(replicas.map((bus) => bus.subscribe({ queue: `${prefix}.work`, bindings: ['request.#'] })));
+      const subscriptions = await Promise.all(
+        replicas.map((bus) => bus.subscribe({ queue: `${prefix}.work`, bindings: ['request.#'] })),
+      );
       const got: string[][] = [[], []];
       const loops = subscriptions.map(async (subscription, i) => {
         for await (const delivery of subscription) {
@@ -159,7 +167,8 @@ describe('replicas of one consumer on RabbitMQ', () => {
       const ids = Array.from({ length: 30 }, () => randomUUID());
       for (const id of ids) await replicas[0]!.publish('request.created', { id }, id);
       const deadline = Date.now() + 10_000;
-      while (got[0]!.length + got[1]!.length < ids.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (got[0]!.length + got[1]!.length < ids.length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       expect([...got[0]!, ...got[1]!].sort()).toEqual([...ids].sort()); // each once
       expect(got[0]!.length).toBeGreaterThan(0);
       expect(got[1]!.length).toBeGreaterThan(0);

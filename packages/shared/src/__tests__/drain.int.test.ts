@@ -30,7 +30,16 @@ function harness() {
 }
 
 const serve = (schema: ReturnType<typeof harness>['schema']) =>
-  startService({ name: 'test', port: 0, portVariable: 'TEST_PORT', production: false, logger: createLogger('test', 'silent'), apollo: { schema }, context: async () => ({}), ready: async () => true });
+  startService({
+    name: 'test',
+    port: 0,
+    portVariable: 'TEST_PORT',
+    production: false,
+    logger: createLogger('test', 'silent'),
+    apollo: { schema },
+    context: async () => ({}),
+    ready: async () => true,
+  });
 
 const post = (port: number, query: string) => {
   const body = JSON.stringify({ query });
@@ -79,10 +88,20 @@ describe('a draining server', () => {
   it('refuses a request on a connection that was idle when draining began, before any work', async () => {
     const { schema, recorded } = harness();
     const running = await serve(schema);
-    const answer = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation { record }' }) });
+    const answer = await fetch(running.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'mutation { record }' }),
+    });
     expect(answer.status).toBe(200);
     await running.stop();
-    await expect(fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation { record }' }) })).rejects.toThrow();
+    await expect(
+      fetch(running.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'mutation { record }' }),
+      }),
+    ).rejects.toThrow();
     expect(recorded.count).toBe(1);
   });
 });

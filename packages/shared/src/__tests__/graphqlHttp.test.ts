@@ -12,12 +12,26 @@ describe('graphqlHandler', () => {
   let contexts = 0;
 
   beforeAll(async () => {
-    const guard = operationGuard({ maxDepth: 3, maxAliases: 2, maxDirectives: 5, maxTokens: 100, maxCost: 1_000, defaultListSize: 10 });
+    const guard = operationGuard({
+      maxDepth: 3,
+      maxAliases: 2,
+      maxDirectives: 5,
+      maxTokens: 100,
+      maxCost: 1_000,
+      defaultListSize: 10,
+    });
     const apollo = new ApolloServer<{ caller: string }>({
       typeDefs: 'type Query { hello(name: String): String, me: Me } type Me { me: Me, name: String }',
       resolvers: { Query: { hello: (_: unknown, { name }: { name?: string }) => `hello ${name ?? 'you'}` } },
       validationRules: guard.validationRules,
-      plugins: [...guard.plugins, { async requestDidStart() { pipelines++; } }],
+      plugins: [
+        ...guard.plugins,
+        {
+          async requestDidStart() {
+            pipelines++;
+          },
+        },
+      ],
       parseOptions: guard.parseOptions,
     });
     await apollo.start();
@@ -25,7 +39,8 @@ describe('graphqlHandler', () => {
       apollo,
       async (req) => {
         contexts++;
-        if (req.headers.authorization === 'Bearer forged') throw Object.assign(new Error('no'), { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+        if (req.headers.authorization === 'Bearer forged')
+          throw Object.assign(new Error('no'), { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
         return { caller: 'x' };
       },
       () => undefined,
@@ -37,7 +52,11 @@ describe('graphqlHandler', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const post = async (body: object, headers: Record<string, string> = {}) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: await res.text() };
   };
 
@@ -76,9 +95,15 @@ describe('graphqlHandler', () => {
   });
 
   it('serves every kind of GraphQL request on the one path: GET, a gzip body, a content type it refuses', async () => {
-    const got = await fetch(`${url}?query=${encodeURIComponent('{ hello(name: "get") }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const got = await fetch(`${url}?query=${encodeURIComponent('{ hello(name: "get") }')}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(await got.json()).toEqual({ data: { hello: 'hello get' } });
-    const zipped = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify({ query: '{ hello(name: "zip") }' })) });
+    const zipped = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify({ query: '{ hello(name: "zip") }' })),
+    });
     expect(await zipped.json()).toEqual({ data: { hello: 'hello zip' } });
     const text = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{ hello }' });
     expect(text.status).toBe(400);
@@ -90,8 +115,12 @@ describe('graphqlHandler', () => {
     const before = contexts;
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ errors: [{ message: expect.stringMatching(/nests deeper than 64 levels/), extensions: { code: 'BAD_REQUEST' } }] });
+    expect(await res.json()).toEqual({
+      errors: [{ message: expect.stringMatching(/nests deeper than 64 levels/), extensions: { code: 'BAD_REQUEST' } }],
+    });
     expect(contexts).toBe(before);
-    expect((await post({ query: '{ hello(name: "next") }', variables: { v: { a: [[{ b: 1 }]] } } })).body).toBe('{"data":{"hello":"hello next"}}\n');
+    expect((await post({ query: '{ hello(name: "next") }', variables: { v: { a: [[{ b: 1 }]] } } })).body).toBe(
+      '{"data":{"hello":"hello next"}}\n',
+    );
   });
 });

@@ -10,8 +10,22 @@ import { LiveHub, REQUEST_EVENTS, type RequestChangeEvent } from '../live';
 import type { Subscription } from '../bus';
 
 const created = () => ({
-  eventId: randomUUID(), type: 'request.created', occurredAt: new Date().toISOString(), requestId: randomUUID(), kind: 'MEDICINE', priority: 'STAT',
-  status: 'PENDING', previousStatus: null, requesterId: randomUUID(), changedById: null, dispenserId: null, medicineId: null, materialId: null, quantity: 1, unit: 'UTI Adulto', assigneeId: null,
+  eventId: randomUUID(),
+  type: 'request.created',
+  occurredAt: new Date().toISOString(),
+  requestId: randomUUID(),
+  kind: 'MEDICINE',
+  priority: 'STAT',
+  status: 'PENDING',
+  previousStatus: null,
+  requesterId: randomUUID(),
+  changedById: null,
+  dispenserId: null,
+  medicineId: null,
+  materialId: null,
+  quantity: 1,
+  unit: 'UTI Adulto',
+  assigneeId: null,
 });
 
 const logger = createLogger('test', 'silent');

@@ -9,12 +9,15 @@ const schema = buildSchema(`
     byIds(ids: [ID!]!): [Medicine]!
   }
 `);
-const page = parse('query Page($search: String, $first: Int = 20, $withNames: Boolean!) { medicines(search: $search, first: $first) { id name @include(if: $withNames) } }');
+const page = parse(
+  'query Page($search: String, $first: Int = 20, $withNames: Boolean!) { medicines(search: $search, first: $first) { id name @include(if: $withNames) } }',
+);
 const byIds = parse('query ($ids: [ID!]!) { byIds(ids: $ids) { id name } }');
 
 describe('operation cost', () => {
   const guard = operationGuard();
-  const cost = (document = page, variables: Record<string, unknown> = {}) => guard.checkCost({ schema, document, variables, operationName: null });
+  const cost = (document = page, variables: Record<string, unknown> = {}) =>
+    guard.checkCost({ schema, document, variables, operationName: null });
 
   it('prices the same document again by the variables that size it', () => {
     expect(cost(page, { first: 10, withNames: true })).toBeLessThan(cost(page, { first: 100, withNames: true }));
@@ -35,9 +38,17 @@ describe('operation cost', () => {
 
   it('does not price again a document whose other variables alone changed', () => {
     let passes = 0; // a pricing pass asks the schema for its query type
-    const counted = new Proxy(schema, { get: (target, name, receiver) => (name === 'getQueryType' && passes++, Reflect.get(target, name, receiver)) });
+    const counted = new Proxy(schema, {
+      get: (target, name, receiver) => (name === 'getQueryType' && passes++, Reflect.get(target, name, receiver)),
+    });
     const fresh = operationGuard();
-    const price = (search: string) => fresh.checkCost({ schema: counted, document: page, variables: { search, first: 10, withNames: true }, operationName: 'Page' });
+    const price = (search: string) =>
+      fresh.checkCost({
+        schema: counted,
+        document: page,
+        variables: { search, first: 10, withNames: true },
+        operationName: 'Page',
+      });
     const first = price('dipirona');
     const afterOne = passes;
     expect(afterOne).toBeGreaterThan(0);

@@ -23,7 +23,15 @@ const verifier = new TokenVerifier({
   audience: 'asky',
 });
 const token = (subject: string) =>
-  jwt.sign({ typ: 'user', role: 'NURSE' }, privateKey, { algorithm: 'ES256', keyid: kid, subject, issuer: 'asky-auth', audience: 'asky', expiresIn: 600, jwtid: randomUUID() });
+  jwt.sign({ typ: 'user', role: 'NURSE' }, privateKey, {
+    algorithm: 'ES256',
+    keyid: kid,
+    subject,
+    issuer: 'asky-auth',
+    audience: 'asky',
+    expiresIn: 600,
+    jwtid: randomUUID(),
+  });
 
 const schema = buildSchema('type Query { ok: Boolean } type Subscription { ticks: Int }');
 
@@ -105,7 +113,9 @@ describe("graphql-ws' own client", () => {
     let connections = 0;
     wss.on('connection', (socket) => {
       const nth = ++connections;
-      socket.on('message', () => (nth === 1 ? socket.close(code, 'closed by the test') : socket.send(JSON.stringify({ type: 'connection_ack' }))));
+      socket.on('message', () =>
+        nth === 1 ? socket.close(code, 'closed by the test') : socket.send(JSON.stringify({ type: 'connection_ack' })),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     let connected: () => void = () => undefined;

@@ -7,7 +7,10 @@ describe('createByIdLoader', () => {
     const calls: string[][] = [];
     const loader = createByIdLoader(async (ids) => {
       calls.push(ids);
-      return ids.filter((x) => x !== id(2)).reverse().map((x) => ({ id: x, name: `n${x.slice(-1)}` }));
+      return ids
+        .filter((x) => x !== id(2))
+        .reverse()
+        .map((x) => ({ id: x, name: `n${x.slice(-1)}` }));
     });
     const results = await Promise.all([1, 2, 3, 1].map((n) => loader.load(id(n))));
     expect(calls).toEqual([[id(1), id(2), id(3)]]);
@@ -25,7 +28,11 @@ describe('createByIdLoader', () => {
 describe('createGroupLoader', () => {
   it('groups the rows of many keys fetched at once', async () => {
     const fetchMany = jest.fn(async (keys: string[]) =>
-      [{ owner: 'a', n: 1 }, { owner: 'b', n: 2 }, { owner: 'a', n: 3 }].filter((r) => keys.includes(r.owner)),
+      [
+        { owner: 'a', n: 1 },
+        { owner: 'b', n: 2 },
+        { owner: 'a', n: 3 },
+      ].filter((r) => keys.includes(r.owner)),
     );
     const loader = createGroupLoader(fetchMany, (row) => row.owner);
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((k) => loader.load(k)));

@@ -53,7 +53,11 @@ describe('access logs at info', () => {
   afterAll(() => service.stop());
 
   const ask = async (query: string, headers: Record<string, string> = {}) => {
-    const response = await fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+    const response = await fetch(service.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query }),
+    });
     return { status: response.status, requestId: response.headers.get('x-request-id')! };
   };
   const linesOf = (requestId: string) => lines.filter((line) => line.requestId === requestId);
@@ -61,7 +65,9 @@ describe('access logs at info', () => {
   it('logs a refusal inside a 200 answer (a failed login) with its request id and code', async () => {
     const { status, requestId } = await ask('query Login { refused }');
     expect(status).toBe(200);
-    expect(linesOf(requestId)).toEqual([expect.objectContaining({ level: 30, msg: 'operation refused', operation: 'Login', codes: ['UNAUTHENTICATED'] })]);
+    expect(linesOf(requestId)).toEqual([
+      expect.objectContaining({ level: 30, msg: 'operation refused', operation: 'Login', codes: ['UNAUTHENTICATED'] }),
+    ]);
   });
 
   it("logs at most 100 characters of a caller's operation name", async () => {
@@ -71,18 +77,31 @@ describe('access logs at info', () => {
 
   it('logs an operation stopped because its caller left at info, not as a failure', async () => {
     const { requestId } = await ask('{ left }');
-    expect(linesOf(requestId)).toEqual([expect.objectContaining({ level: 30, msg: 'operation abandoned: the caller went away', codes: ['SERVICE_UNAVAILABLE'] })]);
+    expect(linesOf(requestId)).toEqual([
+      expect.objectContaining({
+        level: 30,
+        msg: 'operation abandoned: the caller went away',
+        codes: ['SERVICE_UNAVAILABLE'],
+      }),
+    ]);
   });
 
   it('logs an internal error with its request id, at error', async () => {
     const { requestId } = await ask('{ broken }');
-    expect(linesOf(requestId)).toEqual([expect.objectContaining({ level: 50, msg: 'operation failed', codes: ['INTERNAL_SERVER_ERROR'] })]);
+    expect(linesOf(requestId)).toEqual([
+      expect.objectContaining({ level: 50, msg: 'operation failed', codes: ['INTERNAL_SERVER_ERROR'] }),
+    ]);
   });
 
   it('logs a 401 (a bad token, refused before GraphQL runs) once, keeping the id the caller sent', async () => {
-    const { status, requestId } = await ask('{ fine }', { authorization: 'Bearer forged', 'x-request-id': 'ward-7-terminal-42' });
+    const { status, requestId } = await ask('{ fine }', {
+      authorization: 'Bearer forged',
+      'x-request-id': 'ward-7-terminal-42',
+    });
     expect([status, requestId]).toEqual([401, 'ward-7-terminal-42']);
-    expect(linesOf(requestId)).toEqual([expect.objectContaining({ level: 30, msg: 'request refused', status: 401, path: '/graphql' })]);
+    expect(linesOf(requestId)).toEqual([
+      expect.objectContaining({ level: 30, msg: 'request refused', status: 401, path: '/graphql' }),
+    ]);
   });
 
   it('logs nothing at info for an answer that went well', async () => {
@@ -93,10 +112,14 @@ describe('access logs at info', () => {
 
 describe('a production process', () => {
   it('writes its start and shutdown lines as JSON', async () => {
-    const child = spawn(process.execPath, ['--conditions=typescript', '--import', 'tsx', path.join(__dirname, 'fixtures/runMainProcess.ts')], {
-      env: { ...process.env, NODE_ENV: 'production' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=typescript', '--import', 'tsx', path.join(__dirname, 'fixtures/runMainProcess.ts')],
+      {
+        env: { ...process.env, NODE_ENV: 'production' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
@@ -104,6 +127,13 @@ describe('a production process', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
     const lines = stderr.trim().split('\n');
-    expect(lines.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({ level: 30, msg: 'SIGTERM received, stopping…', signal: 'SIGTERM', time: expect.any(String) })]);
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        level: 30,
+        msg: 'SIGTERM received, stopping…',
+        signal: 'SIGTERM',
+        time: expect.any(String),
+      }),
+    ]);
   }, 30_000);
 });

@@ -36,7 +36,9 @@ describe('DerivationSlots', () => {
       slots.run('new-password', async () => void order.push('new2')),
       slots.run('login', async () => void order.push('login')),
     ];
-    await expect(slots.run('login', async () => undefined)).rejects.toMatchObject({ extensions: { code: 'TOO_MANY_REQUESTS' } });
+    await expect(slots.run('login', async () => undefined)).rejects.toMatchObject({
+      extensions: { code: 'TOO_MANY_REQUESTS' },
+    });
     expect(order).toEqual(['run0', 'run1']); // the others wait
     running[0]!.open();
     await first[0];
@@ -52,7 +54,9 @@ describe('DerivationSlots', () => {
     const slots = new DerivationSlots(1, 64, 1); // any wait is too long
     const running = gate();
     const first = slots.run('new-password', running.work);
-    await expect(slots.run('login', async () => undefined)).rejects.toMatchObject({ extensions: { code: 'TOO_MANY_REQUESTS', retryAfter: expect.any(Number) } });
+    await expect(slots.run('login', async () => undefined)).rejects.toMatchObject({
+      extensions: { code: 'TOO_MANY_REQUESTS', retryAfter: expect.any(Number) },
+    });
     running.open();
     await first;
     await expect(slots.run('login', async () => 'no wait')).resolves.toBe('no wait');
@@ -64,11 +68,14 @@ describe('ScryptThreads', () => {
     const threads = new ScryptThreads(1);
     const salt = randomBytes(16);
     const options = { N: 2 ** 10, r: 8, p: 1 };
-    expect((await threads.derive('é pässwörd', salt, 32, options)).equals(scryptSync('é pässwörd', salt, 32, options))).toBe(true);
+    expect(
+      (await threads.derive('é pässwörd', salt, 32, options)).equals(scryptSync('é pässwörd', salt, 32, options)),
+    ).toBe(true);
     await expect(threads.derive('x', salt, 32, { N: 3 })).rejects.toThrow(/N|param/i); // N must be a power of two
     if (process.platform !== 'linux') return;
     // The hashing thread is the one task of this process at the niceness it gave itself.
-    const niceOf = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const niceOf = (tid: string) =>
+      Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
     const niced = readdirSync('/proc/self/task').filter((tid) => niceOf(tid) === SCRYPT_NICE);
     expect(niced.length).toBeGreaterThanOrEqual(1);
     expect(niceOf(String(process.pid))).toBe(0); // serving keeps its priority

@@ -70,7 +70,14 @@ it('drops a subscriber that stopped reading: more than maxPending payloads it ha
 it('drops a subscriber whose backlog passes maxBacklog', async () => {
   const events = source();
   const dropped = jest.fn();
-  const stream = liveStream<number, number>({ listen: events.listen, resolve: () => new Promise(() => undefined), maxPending: 2, maxBacklog: 5, concurrency: 1, onDropped: dropped });
+  const stream = liveStream<number, number>({
+    listen: events.listen,
+    resolve: () => new Promise(() => undefined),
+    maxPending: 2,
+    maxBacklog: 5,
+    concurrency: 1,
+    onDropped: dropped,
+  });
   for (let i = 0; i < 6; i++) events.push(i); // one resolving, five waiting
   expect(dropped).not.toHaveBeenCalled();
   events.push(6);
@@ -80,7 +87,12 @@ it('drops a subscriber whose backlog passes maxBacklog', async () => {
 
 it('mapStream maps each value and passes return() to the source while a next() waits', async () => {
   const events = source();
-  const stream = liveStream<number, number>({ listen: events.listen, resolve: async (n) => n, maxPending: 5, onDropped: () => undefined });
+  const stream = liveStream<number, number>({
+    listen: events.listen,
+    resolve: async (n) => n,
+    maxPending: 5,
+    onDropped: () => undefined,
+  });
   const doubled = mapStream(stream, (n) => n * 2);
   events.push(21);
   expect(await doubled.next()).toEqual({ value: 42, done: false });

@@ -5,9 +5,16 @@ import { jwkThumbprint, toPublicJwk } from '../auth/tokens';
 
 const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const kid = jwkThumbprint(privateKey);
-const verifier = () => new TokenVerifier({ keys: new StaticKeySource([toPublicJwk(privateKey)]), issuer: 'asky-auth', audience: 'asky' });
+const verifier = () =>
+  new TokenVerifier({ keys: new StaticKeySource([toPublicJwk(privateKey)]), issuer: 'asky-auth', audience: 'asky' });
 const sign = (expiresInSeconds: number, extra: object = {}) =>
-  jwt.sign({ sub: 'u1', role: 'NURSE', typ: 'user', ...extra }, privateKey, { algorithm: 'ES256', keyid: kid, issuer: 'asky-auth', audience: 'asky', expiresIn: expiresInSeconds });
+  jwt.sign({ sub: 'u1', role: 'NURSE', typ: 'user', ...extra }, privateKey, {
+    algorithm: 'ES256',
+    keyid: kid,
+    issuer: 'asky-auth',
+    audience: 'asky',
+    expiresIn: expiresInSeconds,
+  });
 
 afterEach(() => jest.useRealTimers());
 
@@ -28,7 +35,10 @@ it('rejects a remembered token once it has expired', async () => {
   const token = sign(2);
   await expect(v.verify(token)).resolves.toMatchObject({ sub: 'u1' });
   jest.useFakeTimers({ now: Date.now() + 3_000, doNotFake: ['nextTick', 'setImmediate'] });
-  await expect(v.verify(token)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: 'The access token has expired' });
+  await expect(v.verify(token)).rejects.toMatchObject({
+    extensions: { code: 'UNAUTHENTICATED' },
+    message: 'The access token has expired',
+  });
 });
 
 it('never remembers a token that failed: a tampered copy of a good token is still refused', async () => {
@@ -43,8 +53,16 @@ it('never remembers a token that failed: a tampered copy of a good token is stil
 
 it('refuses a well-signed token that never expires, or was issued more than a day ago', async () => {
   const v = verifier();
-  const forever = jwt.sign({ sub: 'u1', role: 'NURSE', typ: 'user' }, privateKey, { algorithm: 'ES256', keyid: kid, issuer: 'asky-auth', audience: 'asky' });
-  await expect(v.verify(forever)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: 'The access token has no expiry' });
+  const forever = jwt.sign({ sub: 'u1', role: 'NURSE', typ: 'user' }, privateKey, {
+    algorithm: 'ES256',
+    keyid: kid,
+    issuer: 'asky-auth',
+    audience: 'asky',
+  });
+  await expect(v.verify(forever)).rejects.toMatchObject({
+    extensions: { code: 'UNAUTHENTICATED' },
+    message: 'The access token has no expiry',
+  });
   const old = sign(10 * 86_400, { iat: Math.floor(Date.now() / 1000) - 2 * 86_400 });
   await expect(v.verify(old)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
   await expect(v.verify(sign(900))).resolves.toMatchObject({ sub: 'u1' });

@@ -9,7 +9,14 @@
  * @apollo/gateway refuses supergraphs that carry them, so this directive stays in
  * the subgraphs, which enforce it themselves.)
  */
-import { defaultFieldResolver, isObjectType, Kind, type ConstDirectiveNode, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver,
+  isObjectType,
+  Kind,
+  type ConstDirectiveNode,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+} from 'graphql';
 import { forbidden, unauthenticated } from '../errors';
 import type { Viewer } from './viewer';
 

@@ -27,11 +27,19 @@ export interface RequestReader {
 }
 
 /** Whether a CHARGE_NURSE's units include a request's (the dispenser's unit when it was made). */
-const onUnitsOf = (person: RequestReader, unit: string | null | undefined) => person.role === 'CHARGE_NURSE' && !!unit && !!person.units?.includes(unit);
+const onUnitsOf = (person: RequestReader, unit: string | null | undefined) =>
+  person.role === 'CHARGE_NURSE' && !!unit && !!person.units?.includes(unit);
 
 /** Whether `person` (their current role) may read a request with this requester, kind and unit. */
-export function mayReadRequest(person: RequestReader, request: { readonly requesterId: string; readonly kind: string; readonly unit?: string | null }): boolean {
-  return request.requesterId === person.id || onUnitsOf(person, request.unit) || (Object.hasOwn(HANDLERS, request.kind) && HANDLERS[request.kind as RequestKindName].includes(person.role));
+export function mayReadRequest(
+  person: RequestReader,
+  request: { readonly requesterId: string; readonly kind: string; readonly unit?: string | null },
+): boolean {
+  return (
+    request.requesterId === person.id ||
+    onUnitsOf(person, request.unit) ||
+    (Object.hasOwn(HANDLERS, request.kind) && HANDLERS[request.kind as RequestKindName].includes(person.role))
+  );
 }
 
 /**
@@ -40,4 +48,8 @@ export function mayReadRequest(person: RequestReader, request: { readonly reques
  * once per such group.
  */
 export const requestReaderGroup = (person: RequestReader, request: { readonly requesterId: string }) =>
-  request.requesterId === person.id ? `user:${person.id}` : person.role === 'CHARGE_NURSE' ? `units:${[...(person.units ?? [])].sort().join('|')}` : `role:${person.role}`;
+  request.requesterId === person.id
+    ? `user:${person.id}`
+    : person.role === 'CHARGE_NURSE'
+      ? `units:${[...(person.units ?? [])].sort().join('|')}`
+      : `role:${person.role}`;

@@ -44,13 +44,23 @@ export class ServiceTokenClient {
    * CONFLICT); any other error → an internal error naming `what` (for the log,
    * never the client).
    */
-  async query<T>(url: string, what: string, query: string, variables: Record<string, unknown> = {}, clientErrors: readonly ErrorCode[] = []): Promise<T> {
+  async query<T>(
+    url: string,
+    what: string,
+    query: string,
+    variables: Record<string, unknown> = {},
+    clientErrors: readonly ErrorCode[] = [],
+  ): Promise<T> {
     const authorization = `Bearer ${await this.token()}`;
     const local = this.credentials.inProcess?.(url);
     const body = (
       local
         ? // A call that could not run (its token refused, its timeout) answers as its HTTP error body would.
-          await local.execute({ query, variables }, { authorization, timeoutMs: CALL_TIMEOUT_MS }).catch((err: GraphQLError): FormattedExecutionResult => ({ errors: [{ message: err.message, extensions: err.extensions }] }))
+          await local
+            .execute({ query, variables }, { authorization, timeoutMs: CALL_TIMEOUT_MS })
+            .catch((err: GraphQLError): FormattedExecutionResult => ({
+              errors: [{ message: err.message, extensions: err.extensions }],
+            }))
         : await this.post(url, what, authorization, { query, variables })
     ) as { data?: T | null; errors?: readonly { message: string; extensions?: { code?: unknown } }[] };
     if (body.errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
@@ -86,7 +96,8 @@ export class ServiceTokenClient {
     }).catch(() => {
       throw serviceUnavailable('auth did not answer a service token request; try again shortly');
     });
-    if (res.status >= 500) throw serviceUnavailable(`auth could not issue a service token (${res.status}); try again shortly`);
+    if (res.status >= 500)
+      throw serviceUnavailable(`auth could not issue a service token (${res.status}); try again shortly`);
     if (!res.ok) throw new Error(`auth refused the ${clientId} service's credentials (${res.status})`);
     const body = (await res.json()) as { access_token: string; expires_in: number };
     this.cached = { token: body.access_token, expiresAt: Date.now() + body.expires_in * 1000 };

@@ -14,14 +14,18 @@ export interface SubgraphAuth {
 }
 
 /** Who sent `req`: null without a token; a bad token fails the whole request with 401. */
-export const viewerOf = (req: IncomingMessage, auth: SubgraphAuth): Promise<Viewer | null> => viewerOfAuthorization(req.headers.authorization, auth);
+export const viewerOf = (req: IncomingMessage, auth: SubgraphAuth): Promise<Viewer | null> =>
+  viewerOfAuthorization(req.headers.authorization, auth);
 
 /**
  * The viewer an `Authorization` header value stands for (null: none given). Bad
  * credentials fail the whole request with 401; account statuses that cannot be
  * read (auth or its database down) with 503 SERVICE_UNAVAILABLE.
  */
-export async function viewerOfAuthorization(authorization: string | undefined, auth: SubgraphAuth): Promise<Viewer | null> {
+export async function viewerOfAuthorization(
+  authorization: string | undefined,
+  auth: SubgraphAuth,
+): Promise<Viewer | null> {
   try {
     const claims = await auth.verifier.verifyHeader(authorization);
     return claims ? await viewerFromClaims(claims, auth.users) : null;
@@ -37,5 +41,3 @@ export function remoteAuth(tokens: TokenConfig, identity: ServiceIdentityConfig)
     users: new RemoteUserStatusSource(identity.authUrl, new ServiceTokenClient(identity), identity.userStatusTtlMs),
   };
 }
-
-

@@ -8,12 +8,15 @@ import { LRUCache } from 'lru-cache';
 import type { ServiceTokenClient } from './serviceToken';
 import type { UserStatus, UserStatusSource } from './viewer';
 
-const QUERY = 'query UserStatuses($ids: [ID!]!) { userStatuses(ids: $ids) { id role active passwordChangeRequired units } }';
+const QUERY =
+  'query UserStatuses($ids: [ID!]!) { userStatuses(ids: $ids) { id role active passwordChangeRequired units } }';
 
 export class RemoteUserStatusSource implements UserStatusSource {
   /** Bounded: one entry per person who called lately (null: no such account). */
   private readonly cache: LRUCache<string, { status: UserStatus | null }>;
-  private readonly loader = new DataLoader<string, UserStatus | null>((ids) => this.fetchStatuses(ids), { cache: false });
+  private readonly loader = new DataLoader<string, UserStatus | null>((ids) => this.fetchStatuses(ids), {
+    cache: false,
+  });
 
   /**
    * @param authUrl auth's GraphQL endpoint
@@ -37,7 +40,12 @@ export class RemoteUserStatusSource implements UserStatusSource {
 
   /** Statuses from auth; auth (or its database) unreachable → SERVICE_UNAVAILABLE, retryable. */
   private async fetchStatuses(ids: readonly string[]): Promise<(UserStatus | null)[]> {
-    const data = await this.serviceToken.query<{ userStatuses: UserStatus[] }>(this.authUrl, 'auth account statuses', QUERY, { ids });
+    const data = await this.serviceToken.query<{ userStatuses: UserStatus[] }>(
+      this.authUrl,
+      'auth account statuses',
+      QUERY,
+      { ids },
+    );
     const byId = new Map(data.userStatuses.map((s) => [s.id, s]));
     return ids.map((id) => byId.get(id) ?? null);
   }

@@ -114,16 +114,25 @@ export class TokenVerifier {
       claims = await this.check<WitnessClaims>(token, witnessAudience(this.options.audience));
     } catch (err) {
       if (!(err instanceof GraphQLError) || err.extensions.code !== ErrorCode.UNAUTHENTICATED) throw err;
-      throw badUserInput(`The witness confirmation is not valid: ${err.message.replace('The access token', 'it')}`, { argument: 'witnessToken' });
+      throw badUserInput(`The witness confirmation is not valid: ${err.message.replace('The access token', 'it')}`, {
+        argument: 'witnessToken',
+      });
     }
-    if (claims.typ !== 'witness' || typeof claims.act !== 'string' || typeof claims.what !== 'string' || typeof claims.jti !== 'string') throw badUserInput('This is not a witness confirmation', { argument: 'witnessToken' });
+    if (
+      claims.typ !== 'witness' ||
+      typeof claims.act !== 'string' ||
+      typeof claims.what !== 'string' ||
+      typeof claims.jti !== 'string'
+    )
+      throw badUserInput('This is not a witness confirmation', { argument: 'witnessToken' });
     return claims;
   }
 
   private async check<T extends { exp?: number }>(token: string, audience: string): Promise<T> {
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload === 'string') throw unauthenticated('The access token is malformed');
-    if (decoded.header.alg !== TOKEN_ALGORITHM) throw unauthenticated('The access token is not signed with an accepted algorithm');
+    if (decoded.header.alg !== TOKEN_ALGORITHM)
+      throw unauthenticated('The access token is not signed with an accepted algorithm');
     const kid = decoded.header.kid;
     // Keys that cannot be fetched (auth down) are not a bad token: the caller may retry.
     const key = kid

@@ -7,7 +7,13 @@ import { unauthenticated } from '../errors';
 import { SERVICE_SUBJECT_PREFIX, type Role, type TokenClaims } from './tokens';
 
 export type Viewer =
-  | { readonly kind: 'user'; readonly id: string; readonly role: Role; readonly scopes: ReadonlySet<string>; readonly units: readonly string[] }
+  | {
+      readonly kind: 'user';
+      readonly id: string;
+      readonly role: Role;
+      readonly scopes: ReadonlySet<string>;
+      readonly units: readonly string[];
+    }
   | { readonly kind: 'service'; readonly service: string; readonly scopes: ReadonlySet<string> };
 
 /** A user's current standing, as auth knows it. */
@@ -50,7 +56,12 @@ export async function viewerFromClaims(claims: TokenClaims, users: UserStatusSou
 }
 
 /** A logged-in person as a viewer: with their role's scopes, or only the password change they owe. */
-export const personViewer = (id: string, role: Role, passwordChangeRequired = false, units: readonly string[] = []): Viewer => ({
+export const personViewer = (
+  id: string,
+  role: Role,
+  passwordChangeRequired = false,
+  units: readonly string[] = [],
+): Viewer => ({
   kind: 'user',
   id,
   role,

@@ -41,7 +41,16 @@ export interface WitnessClaims {
 }
 
 /** The acts a witness confirms. */
-export const WITNESSED_ACTS = ['ASSIGN', 'RESTOCK', 'ADJUST', 'WASTE', 'COUNT', 'RESOLVE', 'DISPENSE', 'RETURN'] as const;
+export const WITNESSED_ACTS = [
+  'ASSIGN',
+  'RESTOCK',
+  'ADJUST',
+  'WASTE',
+  'COUNT',
+  'RESOLVE',
+  'DISPENSE',
+  'RETURN',
+] as const;
 export type WitnessedAct = (typeof WITNESSED_ACTS)[number];
 
 /** What an actor does with a witness: the act, on what, and how many (when it counts units). */
@@ -75,9 +84,18 @@ interface RawExecutor {
 export async function useWitness(tx: RawExecutor, schema: 'pyxis' | 'request', witnessed: Witnessed): Promise<void> {
   const recorded = await tx.$executeRawUnsafe(
     `INSERT INTO ${schema}."WitnessUse" (id, "witnessId", "actorId", act, "subjectId", quantity) VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5::uuid, $6::int) ON CONFLICT (id) DO NOTHING`,
-    witnessed.confirmationId, witnessed.witnessId, witnessed.actorId, witnessed.act, witnessed.subjectId, witnessed.quantity,
+    witnessed.confirmationId,
+    witnessed.witnessId,
+    witnessed.actorId,
+    witnessed.act,
+    witnessed.subjectId,
+    witnessed.quantity,
   );
-  if (recorded === 0) throw conflict('This witness confirmation was used already: it covers one act. The witness signs in again for this one', { argument: 'witnessToken' });
+  if (recorded === 0)
+    throw conflict(
+      'This witness confirmation was used already: it covers one act. The witness signs in again for this one',
+      { argument: 'witnessToken' },
+    );
 }
 
 const WITNESS_ARGUMENT = { argument: 'witnessToken' } as const;
@@ -92,18 +110,47 @@ export class WitnessCheck {
    * confirmation names them; BAD_USER_INPUT (`argument: witnessToken`) when
    * there is none or it does not. Record its use with `useWitness`.
    */
-  async confirm(token: string | null | undefined, actorId: string, subject: string | readonly string[], deed: Deed): Promise<Witnessed> {
-    if (!token) throw badUserInput(`This needs a witness: a ${WITNESS_ROLES.join(' or ')} other than you signs in to confirm it (the witness mutation), and its witnessToken comes with the change`, WITNESS_ARGUMENT);
+  async confirm(
+    token: string | null | undefined,
+    actorId: string,
+    subject: string | readonly string[],
+    deed: Deed,
+  ): Promise<Witnessed> {
+    if (!token)
+      throw badUserInput(
+        `This needs a witness: a ${WITNESS_ROLES.join(' or ')} other than you signs in to confirm it (the witness mutation), and its witnessToken comes with the change`,
+        WITNESS_ARGUMENT,
+      );
     const claims = await this.auth.verifier.verifyWitness(token);
-    if (claims.act !== actorId || !([] as string[]).concat(subject).includes(claims.what)) throw badUserInput('This witness confirmation is for another person or another act', WITNESS_ARGUMENT);
-    if (deed.named && !claims.deed) throw badUserInput(`This needs a confirmation of this act: the witness signs in naming it (act: ${deed.act})`, WITNESS_ARGUMENT);
-    if (claims.deed && claims.deed !== deed.act) throw badUserInput(`This witness confirmed a ${claims.deed}, not a ${deed.act}`, WITNESS_ARGUMENT);
-    if (claims.qty !== undefined && deed.quantity !== undefined && deed.quantity !== null && claims.qty !== deed.quantity) {
+    if (claims.act !== actorId || !([] as string[]).concat(subject).includes(claims.what))
+      throw badUserInput('This witness confirmation is for another person or another act', WITNESS_ARGUMENT);
+    if (deed.named && !claims.deed)
+      throw badUserInput(
+        `This needs a confirmation of this act: the witness signs in naming it (act: ${deed.act})`,
+        WITNESS_ARGUMENT,
+      );
+    if (claims.deed && claims.deed !== deed.act)
+      throw badUserInput(`This witness confirmed a ${claims.deed}, not a ${deed.act}`, WITNESS_ARGUMENT);
+    if (
+      claims.qty !== undefined &&
+      deed.quantity !== undefined &&
+      deed.quantity !== null &&
+      claims.qty !== deed.quantity
+    ) {
       throw badUserInput(`This witness confirmed ${claims.qty}, not ${deed.quantity}`, WITNESS_ARGUMENT);
     }
-    if (claims.sub === actorId) throw badUserInput('A witness is someone other than the person acting', WITNESS_ARGUMENT);
+    if (claims.sub === actorId)
+      throw badUserInput('A witness is someone other than the person acting', WITNESS_ARGUMENT);
     const status = await this.auth.users.status(claims.sub);
-    if (!status?.active || !WITNESS_ROLES.includes(status.role)) throw badUserInput(`The witness is no longer an active ${WITNESS_ROLES.join(' or ')}`, WITNESS_ARGUMENT);
-    return { witnessId: claims.sub, confirmationId: claims.jti, actorId, act: deed.act, subjectId: claims.what, quantity: deed.quantity ?? null };
+    if (!status?.active || !WITNESS_ROLES.includes(status.role))
+      throw badUserInput(`The witness is no longer an active ${WITNESS_ROLES.join(' or ')}`, WITNESS_ARGUMENT);
+    return {
+      witnessId: claims.sub,
+      confirmationId: claims.jti,
+      actorId,
+      act: deed.act,
+      subjectId: claims.what,
+      quantity: deed.quantity ?? null,
+    };
   }
 }

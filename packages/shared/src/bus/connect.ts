@@ -11,7 +11,6 @@ export interface SubgraphEvents {
   readonly queuePrefix: string;
 }
 
-
 /** A service run alone talks to this broker unless AMQP_URL says otherwise. */
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -25,12 +24,16 @@ const BROKER_WAIT_MS = 3_000;
  */
 export async function connectEvents(config: EventsConfig, logger?: Logger): Promise<SubgraphEvents> {
   if (!config.amqpUrl) return { bus: new InMemoryBus(), queuePrefix: config.queuePrefix };
-  const bus = await RabbitBus.connect({ url: config.amqpUrl.href, exchange: config.exchange }, BROKER_WAIT_MS).catch((err: Error) => {
-    throw new ConfigError(`AMQP_URL cannot be used: ${err.message}`);
-  });
+  const bus = await RabbitBus.connect({ url: config.amqpUrl.href, exchange: config.exchange }, BROKER_WAIT_MS).catch(
+    (err: Error) => {
+      throw new ConfigError(`AMQP_URL cannot be used: ${err.message}`);
+    },
+  );
   if (!bus.connected()) {
-    logger?.warn({ err: bus.lastFailure }, `${bus.description} does not answer yet: starting without it, connecting when it returns (events wait in the outbox)`);
+    logger?.warn(
+      { err: bus.lastFailure },
+      `${bus.description} does not answer yet: starting without it, connecting when it returns (events wait in the outbox)`,
+    );
   }
   return { bus, queuePrefix: config.queuePrefix };
 }
-

@@ -3,7 +3,15 @@
  * retries and dead letters, all in memory. The embedded default of `npm start`.
  */
 import { AsyncQueue, subscriptionOf } from './asyncQueue';
-import { deadLetterQueue, parseBody, topicMatches, type Delivery, type EventBus, type SubscribeOptions, type Subscription } from './types';
+import {
+  deadLetterQueue,
+  parseBody,
+  topicMatches,
+  type Delivery,
+  type EventBus,
+  type SubscribeOptions,
+  type Subscription,
+} from './types';
 import { processMetrics } from '../metrics';
 
 interface Message {

@@ -41,7 +41,9 @@ export class OutboxRepository {
 
   /** Events not yet confirmed by the broker: the relay's backlog. */
   async unsentCount(): Promise<number> {
-    const [row] = await this.db.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${this.table} WHERE "sentAt" IS NULL`);
+    const [row] = await this.db.$queryRawUnsafe<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM ${this.table} WHERE "sentAt" IS NULL`,
+    );
     return row?.n ?? 0;
   }
 
@@ -68,8 +70,16 @@ export class OutboxRepository {
     const failed = outcomes.findIndex((outcome) => outcome.status === 'rejected');
     const sent = rows.slice(0, failed === -1 ? rows.length : failed).map((row) => row.id);
     const unsent = rows.slice(sent.length).map((row) => row.id);
-    if (sent.length) await this.db.$executeRawUnsafe(`UPDATE ${this.table} SET "sentAt" = now(), "claimedUntil" = NULL, attempts = attempts + 1 WHERE id = ANY($1::uuid[])`, sent);
-    if (unsent.length) await this.db.$executeRawUnsafe(`UPDATE ${this.table} SET "claimedUntil" = NULL WHERE id = ANY($1::uuid[])`, unsent);
+    if (sent.length)
+      await this.db.$executeRawUnsafe(
+        `UPDATE ${this.table} SET "sentAt" = now(), "claimedUntil" = NULL, attempts = attempts + 1 WHERE id = ANY($1::uuid[])`,
+        sent,
+      );
+    if (unsent.length)
+      await this.db.$executeRawUnsafe(
+        `UPDATE ${this.table} SET "claimedUntil" = NULL WHERE id = ANY($1::uuid[])`,
+        unsent,
+      );
     if (failed !== -1) throw (outcomes[failed] as PromiseRejectedResult).reason;
     return sent.length;
   }
@@ -128,14 +138,17 @@ export class OutboxRelay {
         if (failures === 1) this.logger.warn({ err }, 'outbox relay: publishing paused, will retry');
       }
       // Back off while the broker is away; go straight on while there is more to send.
-      if (sent === 0 && !(this.nudged && !failures)) await this.sleep(failures ? Math.min(5_000, 100 * 2 ** failures) : (this.options.idleMs ?? 100));
+      if (sent === 0 && !(this.nudged && !failures))
+        await this.sleep(failures ? Math.min(5_000, 100 * 2 ** failures) : (this.options.idleMs ?? 100));
     }
   }
 
   /** Publishes one batch; returns how many rows were sent. */
   async relayBatch(): Promise<number> {
     if (!this.bus.connected()) throw new Error('event bus not connected');
-    return this.outbox.relayUnsent(this.options.batchSize ?? 100, (row) => this.bus.publish(row.routingKey, row.payload, row.id));
+    return this.outbox.relayUnsent(this.options.batchSize ?? 100, (row) =>
+      this.bus.publish(row.routingKey, row.payload, row.id),
+    );
   }
 
   private sleep(ms: number): Promise<void> {

@@ -5,10 +5,23 @@
  * persistent JSON with publisher confirms; queues are durable, with a
  * dead-letter queue each.
  */
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
+import amqp, {
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  type ConsumeMessage,
+  type RecoveringChannelModel,
+} from 'amqplib';
 import { AsyncQueue, subscriptionOf } from './asyncQueue';
 import { processMetrics } from '../metrics';
-import { deadLetterQueue, parseBody, type Delivery, type EventBus, type SubscribeOptions, type Subscription } from './types';
+import {
+  deadLetterQueue,
+  parseBody,
+  type Delivery,
+  type EventBus,
+  type SubscribeOptions,
+  type Subscription,
+} from './types';
 
 interface Consumer {
   readonly queue: string;
@@ -84,7 +97,7 @@ export class RabbitBus implements EventBus {
     bus = new RabbitBus(model, options);
     model.on('disconnect', () => (bus!.isUp = false));
     model.on('error', () => undefined); // recovery handles it
-    model.on('connect-failed', (err: Error) => bus!.lastFailure = err);
+    model.on('connect-failed', (err: Error) => (bus!.lastFailure = err));
     const waited = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref());
     await Promise.race([model.waitForConnect().catch(() => undefined), waited]);
     return bus;
@@ -209,7 +222,11 @@ export class RabbitBus implements EventBus {
       for (; moved < messageCount; moved++) {
         const message = await channel.get(dead, { noAck: false });
         if (!message) break;
-        const { messageId, contentType, timestamp } = message.properties as { messageId?: string; contentType?: string; timestamp?: number };
+        const { messageId, contentType, timestamp } = message.properties as {
+          messageId?: string;
+          contentType?: string;
+          timestamp?: number;
+        };
         // Straight to the queue (default exchange): other consumers of the event had it already.
         channel.sendToQueue(queue, message.content, { persistent: true, messageId, contentType, timestamp });
         await channel.waitForConfirms();

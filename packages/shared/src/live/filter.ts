@@ -54,7 +54,10 @@ export function matchesArgs(args: RequestSubscriptionArgs, subscriber: Subscribe
  * checked again on it.
  */
 export function wantsEvent(args: RequestSubscriptionArgs, subscriber: Subscriber, event: RequestChangeEvent): boolean {
-  return mayReadRequest(subscriber, event) && matchesArgs(args, subscriber, { ...event, assigneeId: 'assigneeId' in event ? event.assigneeId : undefined });
+  return (
+    mayReadRequest(subscriber, event) &&
+    matchesArgs(args, subscriber, { ...event, assigneeId: 'assigneeId' in event ? event.assigneeId : undefined })
+  );
 }
 
 /**

@@ -59,7 +59,11 @@ export class LiveHub<E extends { eventId: string }> {
     this.consuming = true;
     this.loop = this.consume(this.subscription).finally(() => {
       this.consuming = false;
-      if (!this.stopping) this.logger.error({ hub: this.events.name }, 'live: the event consumer ended: updates stop until restart (readiness now fails)');
+      if (!this.stopping)
+        this.logger.error(
+          { hub: this.events.name },
+          'live: the event consumer ended: updates stop until restart (readiness now fails)',
+        );
     });
   }
 
@@ -87,10 +91,16 @@ export class LiveHub<E extends { eventId: string }> {
     try {
       for await (const delivery of subscription) {
         delivery.ack();
-        const parsed = delivery.raw.length > MAX_EVENT_BYTES ? { refused: `larger than ${MAX_EVENT_BYTES} bytes` } : parseEvent(delivery.routingKey, delivery.body);
+        const parsed =
+          delivery.raw.length > MAX_EVENT_BYTES
+            ? { refused: `larger than ${MAX_EVENT_BYTES} bytes` }
+            : parseEvent(delivery.routingKey, delivery.body);
         if ('refused' in parsed) {
           processMetrics.liveEventsRefused.inc({ hub: this.events.name });
-          this.logger.warn({ messageId: delivery.messageId, routingKey: delivery.routingKey, why: parsed.refused }, 'live: ignored an event that does not match its schema');
+          this.logger.warn(
+            { messageId: delivery.messageId, routingKey: delivery.routingKey, why: parsed.refused },
+            'live: ignored an event that does not match its schema',
+          );
           continue;
         }
         if (this.seen.has(parsed.event.eventId)) continue;
@@ -108,7 +118,10 @@ export class LiveHub<E extends { eventId: string }> {
         listener(event);
       } catch (err) {
         processMetrics.liveListenerFailures.inc({ hub: this.events.name });
-        this.logger.error({ err, eventId: event.eventId }, 'live: a listener failed on an event (the others still got it)');
+        this.logger.error(
+          { err, eventId: event.eventId },
+          'live: a listener failed on an event (the others still got it)',
+        );
       }
     }
   }

@@ -6,7 +6,15 @@
  * connection and per person. What a subscription yields is the caller's.
  */
 import type http from 'node:http';
-import { GraphQLError, specifiedRules, subscribe, validate, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  specifiedRules,
+  subscribe,
+  validate,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { TokenClaims, TokenVerifier } from '../auth';
@@ -87,15 +95,22 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
   const cleanup = useServer(
     {
       schema: typeof options.schema === 'function' ? (options.schema as () => GraphQLSchema) : options.schema,
-      validate: (schema, document) => validate(schema, document, [...specifiedRules, ...(options.guard?.validationRules ?? [])]),
+      validate: (schema, document) =>
+        validate(schema, document, [...specifiedRules, ...(options.guard?.validationRules ?? [])]),
       // The document graphql-ws parsed and validated, priced before it subscribes.
       subscribe: (args) =>
-        options.guard?.costRefusal({ schema: args.schema, document: args.document, variables: args.variableValues, operationName: args.operationName }) ??
-        (options.subscribe ?? subscribe)(args),
+        options.guard?.costRefusal({
+          schema: args.schema,
+          document: args.document,
+          variables: args.variableValues,
+          operationName: args.operationName,
+        }) ?? (options.subscribe ?? subscribe)(args),
       onConnect: async (ctx) => {
         const fromInit = ctx.connectionParams?.authorization;
         const authorization = typeof fromInit === 'string' ? fromInit : undefined;
-        const claims = authorization ? await options.verifier.verifyHeader(authorization).catch(() => undefined) : undefined;
+        const claims = authorization
+          ? await options.verifier.verifyHeader(authorization).catch(() => undefined)
+          : undefined;
         if (!claims || !authorization) {
           ctx.extra.socket.close(LIVE_CLOSE.UNAUTHORIZED, 'Unauthorized');
           return false;
@@ -116,8 +131,18 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
           ctx.extra.socket.close(LIVE_CLOSE.TOO_MANY_CONNECTIONS, 'Too many connections');
           return false;
         }
-        const expiry = setTimeout(() => ctx.extra.socket.close(LIVE_CLOSE.UNAUTHORIZED, 'Token expired'), claims.exp * 1000 - Date.now());
-        const connection = { socket: ctx.extra.socket, authorization, claims, account, subscriptions: new Set<string>(), expiry };
+        const expiry = setTimeout(
+          () => ctx.extra.socket.close(LIVE_CLOSE.UNAUTHORIZED, 'Token expired'),
+          claims.exp * 1000 - Date.now(),
+        );
+        const connection = {
+          socket: ctx.extra.socket,
+          authorization,
+          claims,
+          account,
+          subscriptions: new Set<string>(),
+          expiry,
+        };
         connections.set(ctx.extra, connection);
         personOf(claims.sub).connections.add(connection);
         processMetrics.liveConnections.inc();
@@ -127,9 +152,11 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
       },
       onSubscribe: (ctx, id) => {
         const connection = connections.get(ctx.extra)!;
-        if (connection.subscriptions.size >= limits.subscriptionsPerConnection) return tooMany(`At most ${limits.subscriptionsPerConnection} subscriptions per connection`);
+        if (connection.subscriptions.size >= limits.subscriptionsPerConnection)
+          return tooMany(`At most ${limits.subscriptionsPerConnection} subscriptions per connection`);
         const person = personOf(connection.claims.sub);
-        if (person.subscriptions >= limits.subscriptionsPerUser) return tooMany(`At most ${limits.subscriptionsPerUser} subscriptions per user across connections`);
+        if (person.subscriptions >= limits.subscriptionsPerUser)
+          return tooMany(`At most ${limits.subscriptionsPerUser} subscriptions per user across connections`);
         connection.subscriptions.add(id);
         person.subscriptions++;
       },
@@ -160,17 +187,24 @@ export function serveLive<A extends Subscriber>(options: LiveServerOptions<A>): 
         const account = await options.account(first.authorization).catch(() => undefined); // cannot check: keep what we know
         if (account === undefined) return;
         for (const c of ofPerson) {
-          if (!account || !readsAlike(c.account, account)) c.socket.close(LIVE_CLOSE.FORBIDDEN, account ? 'The role or units changed: reconnect' : 'This account is no longer active');
+          if (!account || !readsAlike(c.account, account))
+            c.socket.close(
+              LIVE_CLOSE.FORBIDDEN,
+              account ? 'The role or units changed: reconnect' : 'This account is no longer active',
+            );
         }
       }),
     );
   };
   let rechecking = false;
-  const rechecker = setInterval(() => {
-    if (rechecking) return;
-    rechecking = true;
-    void recheck().finally(() => (rechecking = false));
-  }, Math.max(250, limits.accountRecheckMs)).unref();
+  const rechecker = setInterval(
+    () => {
+      if (rechecking) return;
+      rechecking = true;
+      void recheck().finally(() => (rechecking = false));
+    },
+    Math.max(250, limits.accountRecheckMs),
+  ).unref();
 
   return {
     async stop() {

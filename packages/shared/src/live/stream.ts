@@ -50,7 +50,8 @@ export function liveStream<E, P>(options: StreamOptions<E, P>): AsyncIterableIte
   };
   /** Starts resolving queued events while fewer than `concurrency` are. */
   const fill = () => {
-    while (resolving.length < concurrency && backlog.length) resolving.push(options.resolve(backlog.shift()!).catch(() => undefined));
+    while (resolving.length < concurrency && backlog.length)
+      resolving.push(options.resolve(backlog.shift()!).catch(() => undefined));
   };
   /** Delivers each resolution in order as the oldest settles, keeping the pipeline full. */
   const pump = async () => {
@@ -59,7 +60,7 @@ export function liveStream<E, P>(options: StreamOptions<E, P>): AsyncIterableIte
     while (!done && (resolving.length || backlog.length)) {
       fill();
       const payload = await resolving[0]; // still counted as running until it settles
-      resolving.shift();
+      void resolving.shift(); // the settled one, awaited above
       if (done) break;
       if (payload === undefined) continue;
       deliver(payload);

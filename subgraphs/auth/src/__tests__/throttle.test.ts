@@ -87,9 +87,14 @@ describe('SessionService.login under a sign-in storm', () => {
     const throttle = new LoginThrottle({ ...limits, signInsPerMinute: 2 }, counted);
     const users = { findByEmail: async () => undefined } as unknown as UserRepository; // every attempt fails: no account
     const sessions = new SessionService(users, {} as RefreshTokenRepository, {} as TokenIssuer, throttle, false);
-    for (let i = 0; i < 2; i++) await expect(sessions.login('ana@asky.local', 'guess', '10.0.0.8')).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    for (let i = 0; i < 2; i++)
+      await expect(sessions.login('ana@asky.local', 'guess', '10.0.0.8')).rejects.toMatchObject({
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
     const before = storeCalls;
-    await expect(sessions.login('ana@asky.local', 'guess', '10.0.0.8')).rejects.toMatchObject({ extensions: { code: 'TOO_MANY_REQUESTS' } });
+    await expect(sessions.login('ana@asky.local', 'guess', '10.0.0.8')).rejects.toMatchObject({
+      extensions: { code: 'TOO_MANY_REQUESTS' },
+    });
     expect(storeCalls).toBe(before);
   }, 30_000);
 });

@@ -10,8 +10,12 @@ describe('e-mails', () => {
 
   it('refuse a letter of another script that looks like a Latin one, with BAD_USER_INPUT', () => {
     for (const lookAlike of ['nurse@\u0430sky.local', 'n\u03BFrse@asky.local', 'nurse@asky.loc\u0430l']) {
-      expect(() => validEmail(lookAlike)).toThrow(expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', argument: 'email' } }));
+      expect(() => validEmail(lookAlike)).toThrow(
+        expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', argument: 'email' } }),
+      );
     }
-    expect(validEmail('Ana.Souza+plantao@xn--hospital-so-paulo-wob.br')).toBe('ana.souza+plantao@xn--hospital-so-paulo-wob.br');
+    expect(validEmail('Ana.Souza+plantao@xn--hospital-so-paulo-wob.br')).toBe(
+      'ana.souza+plantao@xn--hospital-so-paulo-wob.br',
+    );
   });
 });

@@ -45,13 +45,19 @@ export class RefreshTokenRepository {
 
   /** Ends the session `token` belongs to; false when no such token exists. */
   async revoke(token: string): Promise<boolean> {
-    const row = await this.prisma.refreshToken.findUnique({ where: { tokenHash: hash(token) }, select: { familyId: true } });
+    const row = await this.prisma.refreshToken.findUnique({
+      where: { tokenHash: hash(token) },
+      select: { familyId: true },
+    });
     if (!row) return false;
     await this.revokeFamily(row.familyId);
     return true;
   }
 
   private revokeFamily(familyId: string) {
-    return this.prisma.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
+    return this.prisma.refreshToken.updateMany({
+      where: { familyId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
   }
 }

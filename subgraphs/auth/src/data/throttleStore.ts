@@ -6,7 +6,12 @@ export class PrismaThrottleStore implements ThrottleStore {
   constructor(private readonly prisma: AuthPrisma) {}
 
   async recent(key: string, since: number, limit: number): Promise<number[]> {
-    const rows = await this.prisma.throttleEvent.findMany({ where: { key, at: { gt: new Date(since) } }, orderBy: { at: 'desc' }, take: limit, select: { at: true } });
+    const rows = await this.prisma.throttleEvent.findMany({
+      where: { key, at: { gt: new Date(since) } },
+      orderBy: { at: 'desc' },
+      take: limit,
+      select: { at: true },
+    });
     return rows.map((row) => row.at.getTime()).reverse();
   }
 
@@ -22,11 +27,18 @@ export class PrismaThrottleStore implements ThrottleStore {
   }
 
   async lastSignIn(account: string, client: string): Promise<number | undefined> {
-    const row = await this.prisma.knownClient.findUnique({ where: { account_client: { account, client } }, select: { lastAt: true } });
+    const row = await this.prisma.knownClient.findUnique({
+      where: { account_client: { account, client } },
+      select: { lastAt: true },
+    });
     return row?.lastAt.getTime();
   }
 
   async markSignIn(account: string, client: string, at: number): Promise<void> {
-    await this.prisma.knownClient.upsert({ where: { account_client: { account, client } }, create: { account, client, lastAt: new Date(at) }, update: { lastAt: new Date(at) } });
+    await this.prisma.knownClient.upsert({
+      where: { account_client: { account, client } },
+      create: { account, client, lastAt: new Date(at) },
+      update: { lastAt: new Date(at) },
+    });
   }
 }

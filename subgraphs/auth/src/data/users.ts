@@ -20,7 +20,8 @@ const MISSING = 'No user has this id';
 
 /** What each request's token is checked against (`UserStatusSource`). */
 const STATUS = { id: true, role: true, active: true, passwordChangeRequired: true, units: true } as const;
-const statusRows = (prisma: AuthPrisma, ids: readonly string[]) => prisma.user.findMany({ where: { id: { in: ids.filter(isUuid) } }, select: STATUS });
+const statusRows = (prisma: AuthPrisma, ids: readonly string[]) =>
+  prisma.user.findMany({ where: { id: { in: ids.filter(isUuid) } }, select: STATUS });
 
 /** A user's status: auth checks its callers' on every request. */
 export const userStatus = (prisma: AuthPrisma, id: string) => statusRows(prisma, [id]).then((rows) => rows[0] ?? null);
@@ -48,7 +49,9 @@ export class UserRepository {
   }
 
   create(user: NewUser) {
-    return expectingClientErrors(this.prisma.user.create({ data: user }), { duplicate: 'An account with this e-mail already exists' });
+    return expectingClientErrors(this.prisma.user.create({ data: user }), {
+      duplicate: 'An account with this e-mail already exists',
+    });
   }
 
   setUnits(id: string, units: string[]) {
@@ -57,11 +60,16 @@ export class UserRepository {
 
   /** A new role; one that is not CHARGE_NURSE oversees no units. */
   setRegistration(id: string, registration: string | null) {
-    return expectingClientErrors(this.prisma.user.update({ where: { id }, data: { registration } }), { missing: MISSING });
+    return expectingClientErrors(this.prisma.user.update({ where: { id }, data: { registration } }), {
+      missing: MISSING,
+    });
   }
 
   setRole(id: string, role: Role) {
-    return expectingClientErrors(this.prisma.user.update({ where: { id }, data: { role, ...(role === 'CHARGE_NURSE' ? {} : { units: [] }) } }), { missing: MISSING });
+    return expectingClientErrors(
+      this.prisma.user.update({ where: { id }, data: { role, ...(role === 'CHARGE_NURSE' ? {} : { units: [] }) } }),
+      { missing: MISSING },
+    );
   }
 
   /** The person's own new password: clears the change owed and revokes every session, at once. */
@@ -78,7 +86,10 @@ export class UserRepository {
     const [user] = await expectingClientErrors(
       this.prisma.$transaction([
         this.prisma.user.update({ where: { id }, data: { active: false } }),
-        this.prisma.refreshToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } }),
+        this.prisma.refreshToken.updateMany({
+          where: { userId: id, revokedAt: null },
+          data: { revokedAt: new Date() },
+        }),
       ]),
       { missing: MISSING },
     );

@@ -1,5 +1,12 @@
 import type { Dispenser } from '../generated/prisma/client';
-import { DispenserQrCodes, parseQrPayload, qrCallerAllowance, QrRenderBudget, qrPayload, type QrRenderer } from '../qrCodes';
+import {
+  DispenserQrCodes,
+  parseQrPayload,
+  qrCallerAllowance,
+  QrRenderBudget,
+  qrPayload,
+  type QrRenderer,
+} from '../qrCodes';
 
 const dispenser = (updatedAt: Date): Dispenser => ({
   id: '44444444-4444-4444-8444-000000000001',
@@ -16,7 +23,9 @@ const dispenser = (updatedAt: Date): Dispenser => ({
 
 describe('DispenserQrCodes', () => {
   it('renders once per dispenser version, format and size', async () => {
-    const render = jest.fn<ReturnType<QrRenderer>, Parameters<QrRenderer>>(async (text, format, size) => `${format}:${size}:${text}`);
+    const render = jest.fn<ReturnType<QrRenderer>, Parameters<QrRenderer>>(
+      async (text, format, size) => `${format}:${size}:${text}`,
+    );
     const codes = new DispenserQrCodes(render);
     const v1 = dispenser(new Date(1_000));
     await codes.code(v1);
@@ -31,7 +40,10 @@ describe('DispenserQrCodes', () => {
   });
 
   it('drops a failed rendering so the next request tries again', async () => {
-    const render = jest.fn<ReturnType<QrRenderer>, Parameters<QrRenderer>>().mockRejectedValueOnce(new Error('boom')).mockResolvedValue('ok');
+    const render = jest
+      .fn<ReturnType<QrRenderer>, Parameters<QrRenderer>>()
+      .mockRejectedValueOnce(new Error('boom'))
+      .mockResolvedValue('ok');
     const codes = new DispenserQrCodes(render);
     await expect(codes.code(dispenser(new Date(1)))).rejects.toThrow('boom');
     await expect(codes.code(dispenser(new Date(1)))).resolves.toBe('ok');
@@ -40,15 +52,23 @@ describe('DispenserQrCodes', () => {
 
 describe('parseQrPayload', () => {
   it('reads back what a label carries', () => {
-    expect(parseQrPayload(JSON.stringify(qrPayload(dispenser(new Date()))))).toEqual({ id: '44444444-4444-4444-8444-000000000001', code: 'UTI-2-A' });
+    expect(parseQrPayload(JSON.stringify(qrPayload(dispenser(new Date()))))).toEqual({
+      id: '44444444-4444-4444-8444-000000000001',
+      code: 'UTI-2-A',
+    });
   });
 
-  it.each(['not json', '{}', '{"v":2,"type":"dispenser","id":"44444444-4444-4444-8444-000000000001","code":"X"}', '{"v":1,"type":"dispenser","id":"1; DROP","code":"X"}', 'null'])(
-    'refuses %s with BAD_USER_INPUT',
-    (scanned) => {
-      expect(() => parseQrPayload(scanned)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }));
-    },
-  );
+  it.each([
+    'not json',
+    '{}',
+    '{"v":2,"type":"dispenser","id":"44444444-4444-4444-8444-000000000001","code":"X"}',
+    '{"v":1,"type":"dispenser","id":"1; DROP","code":"X"}',
+    'null',
+  ])('refuses %s with BAD_USER_INPUT', (scanned) => {
+    expect(() => parseQrPayload(scanned)).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
+    );
+  });
 });
 
 describe('QrRenderBudget', () => {
@@ -59,7 +79,9 @@ describe('QrRenderBudget', () => {
     const budget = new QrRenderBudget();
     const sizes = [1024, 1023, 1022, 1021]; // four full-size renderings: 20 units
     for (const size of sizes) await codes.code(dispenser(new Date(1)), 'PNG', size, budget);
-    await expect(codes.code(dispenser(new Date(1)), 'PNG', 1020, budget)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    await expect(codes.code(dispenser(new Date(1)), 'PNG', 1020, budget)).rejects.toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
     await expect(codes.code(dispenser(new Date(1)), 'PNG', 1024, budget)).resolves.toContain('PNG:1024'); // cached
     await expect(codes.code(dispenser(new Date(1)), 'PNG', 1020, new QrRenderBudget())).resolves.toContain('PNG:1020'); // the next operation
   });
@@ -81,8 +103,12 @@ describe('QrRenderBudget', () => {
       for (let i = 0; i < 4; i++) await codes.code(dispenser(new Date(1)), 'PNG', size--, budget);
     }
     const refused = codes.code(dispenser(new Date(1)), 'PNG', size, operation('user:ana'));
-    await expect(refused).rejects.toMatchObject({ extensions: { code: 'TOO_MANY_REQUESTS', retryAfter: expect.any(Number) } });
+    await expect(refused).rejects.toMatchObject({
+      extensions: { code: 'TOO_MANY_REQUESTS', retryAfter: expect.any(Number) },
+    });
     await expect(codes.code(dispenser(new Date(1)), 'PNG', 1024, operation('user:ana'))).resolves.toContain('PNG:1024'); // cached
-    await expect(codes.code(dispenser(new Date(1)), 'PNG', size, operation('user:bruno'))).resolves.toContain(`PNG:${size}`); // her refusal was not cached
+    await expect(codes.code(dispenser(new Date(1)), 'PNG', size, operation('user:bruno'))).resolves.toContain(
+      `PNG:${size}`,
+    ); // her refusal was not cached
   });
 });

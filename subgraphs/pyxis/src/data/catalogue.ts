@@ -24,7 +24,10 @@ export class CatalogueRepository {
   }
 
   /** Loads rows for ids found by a search, keeping the search's order. */
-  private async inOrder<T>(ids: string[], loader: { loadMany(ids: string[]): Promise<(T | null | Error)[]> }): Promise<T[]> {
+  private async inOrder<T>(
+    ids: string[],
+    loader: { loadMany(ids: string[]): Promise<(T | null | Error)[]> },
+  ): Promise<T[]> {
     const rows = await loader.loadMany(ids);
     return rows.filter((row): row is T => row !== null && !(row instanceof Error));
   }
@@ -40,7 +43,9 @@ export class CatalogueRepository {
   }
 
   createAssistanceType(data: Prisma.AssistanceTypeCreateInput) {
-    return expectingClientErrors(this.prisma.assistanceType.create({ data }), { duplicate: 'Another assistance type has this code' });
+    return expectingClientErrors(this.prisma.assistanceType.create({ data }), {
+      duplicate: 'Another assistance type has this code',
+    });
   }
 
   assistanceTypes() {

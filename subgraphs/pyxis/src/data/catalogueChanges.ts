@@ -46,7 +46,9 @@ export class CatalogueChanges {
   createMedicine(data: MedicineFields) {
     return this.prisma.$transaction(async (tx) => {
       await this.refuseDuplicateMedicine(tx, data, null);
-      const created = await expectingClientErrors(tx.medicine.create({ data }), { duplicate: 'Another medicine has this barcode' });
+      const created = await expectingClientErrors(tx.medicine.create({ data }), {
+        duplicate: 'Another medicine has this barcode',
+      });
       await this.record(tx, { medicineId: created.id }, diff(null, data), null);
       return created;
     });
@@ -56,7 +58,9 @@ export class CatalogueChanges {
   updateMedicine(id: string, patch: Partial<MedicineFields>, reason: string | null) {
     return this.prisma.$transaction(async (tx) => {
       // Writes to one medicine queue behind each other, so the checks below see the record they change.
-      const [current] = await tx.$queryRaw<Medicine[]>`SELECT * FROM pyxis."Medicine" WHERE id = ${id}::uuid FOR UPDATE`;
+      const [current] = await tx.$queryRaw<
+        Medicine[]
+      >`SELECT * FROM pyxis."Medicine" WHERE id = ${id}::uuid FOR UPDATE`;
       if (!current) throw notFound('No medicine has this id');
       const changes = diff(current, patch);
       if (!changes.length) return current;
@@ -66,12 +70,16 @@ export class CatalogueChanges {
         if (!reason) throw badUserInput('Making a medicine uncontrolled needs a reason', { argument: 'reason' });
       }
       if ((changed.has('unit') || changed.has('content')) && (await isStocked(tx, { medicineId: id }))) {
-        throw conflict(`Dispensers count this medicine in ${current.unit}${current.content ? ` of ${current.content}` : ''}: empty and unassign its slots before changing its unit or content`);
+        throw conflict(
+          `Dispensers count this medicine in ${current.unit}${current.content ? ` of ${current.content}` : ''}: empty and unassign its slots before changing its unit or content`,
+        );
       }
       if (['activeIngredient', 'strength', 'dosageForm'].some((field) => changed.has(field))) {
         await this.refuseDuplicateMedicine(tx, { ...current, ...patch }, id);
       }
-      const updated = await expectingClientErrors(tx.medicine.update({ where: { id }, data: patch }), { duplicate: 'Another medicine has this barcode' });
+      const updated = await expectingClientErrors(tx.medicine.update({ where: { id }, data: patch }), {
+        duplicate: 'Another medicine has this barcode',
+      });
       await this.record(tx, { medicineId: id }, changes, reason);
       return updated;
     });
@@ -87,12 +95,16 @@ export class CatalogueChanges {
 
   updateMaterial(id: string, patch: Partial<MaterialFields>, reason: string | null) {
     return this.prisma.$transaction(async (tx) => {
-      const [current] = await tx.$queryRaw<Material[]>`SELECT * FROM pyxis."Material" WHERE id = ${id}::uuid FOR UPDATE`;
+      const [current] = await tx.$queryRaw<
+        Material[]
+      >`SELECT * FROM pyxis."Material" WHERE id = ${id}::uuid FOR UPDATE`;
       if (!current) throw notFound('No material has this id');
       const changes = diff(current, patch);
       if (!changes.length) return current;
       if (changes.some((c) => c.field === 'unit') && (await isStocked(tx, { materialId: id }))) {
-        throw conflict(`Dispensers count this material in ${current.unit}: empty and unassign its slots before changing its unit`);
+        throw conflict(
+          `Dispensers count this material in ${current.unit}: empty and unassign its slots before changing its unit`,
+        );
       }
       const updated = await tx.material.update({ where: { id }, data: patch });
       await this.record(tx, { materialId: id }, changes, reason);
@@ -106,7 +118,11 @@ export class CatalogueChanges {
    * its controlled register. Serialised by an advisory lock, so two creations
    * racing cannot both pass.
    */
-  private async refuseDuplicateMedicine(tx: Tx, m: Pick<MedicineFields, 'activeIngredient' | 'strength' | 'dosageForm'>, exceptId: string | null) {
+  private async refuseDuplicateMedicine(
+    tx: Tx,
+    m: Pick<MedicineFields, 'activeIngredient' | 'strength' | 'dosageForm'>,
+    exceptId: string | null,
+  ) {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('pyxis.medicine_identity'))`;
     const [same] = await tx.$queryRaw<{ id: string; name: string }[]>`
       SELECT id, name FROM pyxis."Medicine"
@@ -115,10 +131,20 @@ export class CatalogueChanges {
         AND ${foldedSql(Prisma.sql`"dosageForm"`)} = ${foldedSql(Prisma.sql`${m.dosageForm}::text`)}
         AND (${exceptId}::uuid IS NULL OR id <> ${exceptId}::uuid)
       LIMIT 1`;
-    if (same) throw conflict(`"${same.name}" is already this product (${m.activeIngredient} ${m.strength}, ${m.dosageForm})`, { medicineId: same.id });
+    if (same)
+      throw conflict(`"${same.name}" is already this product (${m.activeIngredient} ${m.strength}, ${m.dosageForm})`, {
+        medicineId: same.id,
+      });
   }
 
-  private record(tx: Tx, item: { medicineId: string } | { materialId: string }, fields: FieldChange[], reason: string | null) {
-    return tx.catalogueChange.create({ data: { ...item, actorId: this.actor.id, reason, fields: fields as unknown as Prisma.InputJsonValue } });
+  private record(
+    tx: Tx,
+    item: { medicineId: string } | { materialId: string },
+    fields: FieldChange[],
+    reason: string | null,
+  ) {
+    return tx.catalogueChange.create({
+      data: { ...item, actorId: this.actor.id, reason, fields: fields as unknown as Prisma.InputJsonValue },
+    });
   }
 }

@@ -16,7 +16,8 @@ import { lockSlot, recordMovements, type MovementFacts } from './stockChanges';
 import type { LockedSlot } from './reservations';
 
 /** How a movement changes what the hospital holds: its cabinets (delta) and what is carried in transit. */
-export const heldChange = (movement: { readonly delta: number; readonly carried: number }): number => movement.delta + movement.carried;
+export const heldChange = (movement: { readonly delta: number; readonly carried: number }): number =>
+  movement.delta + movement.carried;
 
 export interface PickUp {
   readonly requestId: string;
@@ -30,33 +31,68 @@ export interface PickUp {
  * went into custody (less than held when the slots no longer have it: the rest
  * is taken, or found, at hand-over).
  */
-export async function takeIntoCustody(tx: PyxisTransaction, slots: readonly LockedSlot[], held: number, asked: PickUp): Promise<number> {
+export async function takeIntoCustody(
+  tx: PyxisTransaction,
+  slots: readonly LockedSlot[],
+  held: number,
+  asked: PickUp,
+): Promise<number> {
   const taken = await takeFirstExpiring(
     tx,
     slots.map((slot) => slot.id),
     held,
   );
   let carried = 0;
-  const facts: MovementFacts = { kind: 'PICK_UP', reason: `request ${asked.requestId} picked up`, actorId: asked.carrierId, witnessId: null, requestId: asked.requestId };
+  const facts: MovementFacts = {
+    kind: 'PICK_UP',
+    reason: `request ${asked.requestId} picked up`,
+    actorId: asked.carrierId,
+    witnessId: null,
+    requestId: asked.requestId,
+  };
   for (const slot of slots) {
     const parts = taken.get(slot.id);
     if (!parts) continue;
     await tx.stockCustody.createMany({
-      data: parts.map((part) => ({ requestId: asked.requestId, stockItemId: slot.id, medicineId: slot.medicineId, materialId: slot.materialId, lot: part.lot, expiresAt: part.expiresAt, quantity: -part.delta, carrierId: asked.carrierId })),
+      data: parts.map((part) => ({
+        requestId: asked.requestId,
+        stockItemId: slot.id,
+        medicineId: slot.medicineId,
+        materialId: slot.materialId,
+        lot: part.lot,
+        expiresAt: part.expiresAt,
+        quantity: -part.delta,
+        carrierId: asked.carrierId,
+      })),
     });
-    await recordMovements(tx, slot, parts.map((part) => ({ ...part, carried: -part.delta })), facts);
+    await recordMovements(
+      tx,
+      slot,
+      parts.map((part) => ({ ...part, carried: -part.delta })),
+      facts,
+    );
     carried += parts.reduce((sum, part) => sum - part.delta, 0);
   }
   return carried;
 }
 
 /** Ends the request's custody (outcome DISPENSED or RETURNED) and answers its rows, slot by slot in id order; none when it holds none. */
-async function claim(tx: PyxisTransaction, requestId: string, outcome: 'DISPENSED' | 'RETURNED'): Promise<Map<string, StockCustody[]>> {
+async function claim(
+  tx: PyxisTransaction,
+  requestId: string,
+  outcome: 'DISPENSED' | 'RETURNED',
+): Promise<Map<string, StockCustody[]>> {
   const bySlot = new Map<string, StockCustody[]>();
-  const open = await tx.stockCustody.findMany({ where: { requestId, endedAt: null }, orderBy: [{ stockItemId: 'asc' }, { id: 'asc' }] });
+  const open = await tx.stockCustody.findMany({
+    where: { requestId, endedAt: null },
+    orderBy: [{ stockItemId: 'asc' }, { id: 'asc' }],
+  });
   for (const row of open) {
     // Two closings at once (the request service's release and its event's): the second finds it ended.
-    const ending = await tx.stockCustody.updateMany({ where: { id: row.id, endedAt: null }, data: { endedAt: new Date(), outcome } });
+    const ending = await tx.stockCustody.updateMany({
+      where: { id: row.id, endedAt: null },
+      data: { endedAt: new Date(), outcome },
+    });
     if (ending.count === 1) bySlot.set(row.stockItemId, [...(bySlot.get(row.stockItemId) ?? []), row]);
   }
   return bySlot;
@@ -72,7 +108,12 @@ async function slotOf(tx: PyxisTransaction, rows: readonly StockCustody[]) {
 export async function handOver(tx: PyxisTransaction, requestId: string, facts: MovementFacts): Promise<number> {
   let handed = 0;
   for (const rows of (await claim(tx, requestId, 'DISPENSED')).values()) {
-    const parts: LotPart[] = rows.map((row) => ({ lot: row.lot, expiresAt: row.expiresAt, delta: 0, carried: -row.quantity }));
+    const parts: LotPart[] = rows.map((row) => ({
+      lot: row.lot,
+      expiresAt: row.expiresAt,
+      delta: 0,
+      carried: -row.quantity,
+    }));
     await recordMovements(tx, await slotOf(tx, rows), parts, facts);
     handed += rows.reduce((sum, row) => sum + row.quantity, 0);
   }
@@ -86,13 +127,25 @@ export interface BroughtBack {
 }
 
 /** Brings the request's custody back into the slots it came from, into its lots: a RETURN per lot. */
-export async function bringBack(tx: PyxisTransaction, requestId: string, facts: Omit<MovementFacts, 'reason'>, reason: (quantity: number) => string): Promise<BroughtBack[]> {
+export async function bringBack(
+  tx: PyxisTransaction,
+  requestId: string,
+  facts: Omit<MovementFacts, 'reason'>,
+  reason: (quantity: number) => string,
+): Promise<BroughtBack[]> {
   const back: BroughtBack[] = [];
   for (const rows of (await claim(tx, requestId, 'RETURNED')).values()) {
     const parts: LotPart[] = [];
-    for (const row of rows) parts.push({ ...(await addToLot(tx, row.stockItemId, row.lot, row.expiresAt, row.quantity)), carried: -row.quantity });
+    for (const row of rows)
+      parts.push({
+        ...(await addToLot(tx, row.stockItemId, row.lot, row.expiresAt, row.quantity)),
+        carried: -row.quantity,
+      });
     const quantity = rows.reduce((sum, row) => sum + row.quantity, 0);
-    back.push({ slot: await recordMovements(tx, await slotOf(tx, rows), parts, { ...facts, reason: reason(quantity) }), quantity });
+    back.push({
+      slot: await recordMovements(tx, await slotOf(tx, rows), parts, { ...facts, reason: reason(quantity) }),
+      quantity,
+    });
   }
   return back;
 }

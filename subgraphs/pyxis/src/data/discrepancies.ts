@@ -65,10 +65,21 @@ export class Discrepancies {
   }
 
   /** Closes it with why the counts differed; a pharmacist and a witness distinct from her. */
-  async resolve(id: string, actorId: string, reason: string, witnessToken: string | null | undefined, witnesses: WitnessCheck): Promise<StockDiscrepancy> {
-    const found = await this.prisma.stockDiscrepancy.findUnique({ where: { id }, select: { stockItem: { select: { dispenserId: true } } } });
+  async resolve(
+    id: string,
+    actorId: string,
+    reason: string,
+    witnessToken: string | null | undefined,
+    witnesses: WitnessCheck,
+  ): Promise<StockDiscrepancy> {
+    const found = await this.prisma.stockDiscrepancy.findUnique({
+      where: { id },
+      select: { stockItem: { select: { dispenserId: true } } },
+    });
     if (!found) throw notFound('No discrepancy has this id');
-    const witnessed = await witnesses.confirm(witnessToken, actorId, [id, found.stockItem.dispenserId], { act: 'RESOLVE' });
+    const witnessed = await witnesses.confirm(witnessToken, actorId, [id, found.stockItem.dispenserId], {
+      act: 'RESOLVE',
+    });
     const witnessId = witnessed.witnessId;
     return this.prisma.$transaction(async (tx) => {
       await useWitness(tx, 'pyxis', witnessed);
@@ -81,8 +92,19 @@ export class Discrepancies {
       // Its outcome in the register: a line of 0 units with the finding, who and who witnessed.
       const slot = await lockSlot(tx, resolved.stockItemId);
       if (slot) {
-        const finding = { kind: 'RESOLVE', reason: `discrepancy ${id} resolved (${resolved.counted - resolved.expected}): ${reason}`, actorId, witnessId, requestId: resolved.requestId } as const;
-        await recordMovements(tx, { ...slot, medicineId: resolved.medicineId, materialId: resolved.materialId }, [{ lot: null, expiresAt: null, delta: 0 }], finding);
+        const finding = {
+          kind: 'RESOLVE',
+          reason: `discrepancy ${id} resolved (${resolved.counted - resolved.expected}): ${reason}`,
+          actorId,
+          witnessId,
+          requestId: resolved.requestId,
+        } as const;
+        await recordMovements(
+          tx,
+          { ...slot, medicineId: resolved.medicineId, materialId: resolved.materialId },
+          [{ lot: null, expiresAt: null, delta: 0 }],
+          finding,
+        );
       }
       await announceDiscrepancy(tx, resolved.stockItem, resolved);
       return resolved;

@@ -20,11 +20,16 @@ export class DispenserRepository {
   constructor(private readonly prisma: PyxisPrisma) {}
 
   list(includeRetired = false) {
-    return this.prisma.dispenser.findMany({ where: includeRetired ? {} : { retiredAt: null }, orderBy: { code: 'asc' } });
+    return this.prisma.dispenser.findMany({
+      where: includeRetired ? {} : { retiredAt: null },
+      orderBy: { code: 'asc' },
+    });
   }
 
   create(data: Prisma.DispenserCreateInput) {
-    return expectingClientErrors(this.prisma.dispenser.create({ data }), { duplicate: 'Another dispenser has this code' });
+    return expectingClientErrors(this.prisma.dispenser.create({ data }), {
+      duplicate: 'Another dispenser has this code',
+    });
   }
 
   update(id: string, data: Prisma.DispenserUpdateInput) {
@@ -36,9 +41,12 @@ export class DispenserRepository {
     return this.prisma.$transaction(async (tx) => {
       const held = await tx.stockItem.aggregate({ where: { dispenserId: id }, _sum: { quantity: true } });
       if ((held._sum.quantity ?? 0) > 0) throw conflict('The dispenser still holds stock: empty it before retiring it');
-      return expectingClientErrors(tx.dispenser.update({ where: { id }, data: { retiredAt: new Date(), status: 'OFFLINE' } }), {
-        missing: MISSING,
-      });
+      return expectingClientErrors(
+        tx.dispenser.update({ where: { id }, data: { retiredAt: new Date(), status: 'OFFLINE' } }),
+        {
+          missing: MISSING,
+        },
+      );
     });
   }
 
@@ -46,7 +54,9 @@ export class DispenserRepository {
     await expectingClientErrors(
       this.prisma.$transaction([
         this.prisma.dispenserAssistance.deleteMany({ where: { dispenserId } }),
-        this.prisma.dispenserAssistance.createMany({ data: [...new Set(assistanceTypeIds)].map((assistanceTypeId) => ({ dispenserId, assistanceTypeId })) }),
+        this.prisma.dispenserAssistance.createMany({
+          data: [...new Set(assistanceTypeIds)].map((assistanceTypeId) => ({ dispenserId, assistanceTypeId })),
+        }),
         this.prisma.dispenser.update({ where: { id: dispenserId }, data: { updatedAt: new Date() } }),
       ]),
       { missing: MISSING, badReference: 'An assistance type or the dispenser does not exist' },

@@ -20,17 +20,38 @@ export interface DoseWasted {
 }
 
 /** Records a bedside waste by `actorId`; the register's new line. */
-export async function wasteDose(prisma: PyxisPrisma, witnesses: WitnessCheck, actorId: string, waste: DoseWasted, witnessToken: string | null | undefined): Promise<StockMovement> {
-  const moves = await prisma.stockMovement.findMany({ where: { requestId: waste.requestId, kind: { in: ['DISPENSE', 'WASTE'] } }, orderBy: { at: 'asc' } });
+export async function wasteDose(
+  prisma: PyxisPrisma,
+  witnesses: WitnessCheck,
+  actorId: string,
+  waste: DoseWasted,
+  witnessToken: string | null | undefined,
+): Promise<StockMovement> {
+  const moves = await prisma.stockMovement.findMany({
+    where: { requestId: waste.requestId, kind: { in: ['DISPENSE', 'WASTE'] } },
+    orderBy: { at: 'asc' },
+  });
   const dispensed = moves.filter((m) => m.kind === 'DISPENSE');
   const medicineId = dispensed[0]?.medicineId;
-  if (!medicineId) throw conflict('Nothing of a medicine was dispensed for this request (yet): a bedside waste is of what a completed request took');
+  if (!medicineId)
+    throw conflict(
+      'Nothing of a medicine was dispensed for this request (yet): a bedside waste is of what a completed request took',
+    );
   const medicine = (await prisma.medicine.findUnique({ where: { id: medicineId } }))!;
   const units = unitsOfDose(medicine, waste.amount, waste.unit);
-  const wastedBefore = moves.filter((m) => m.kind === 'WASTE' && m.doseAmount !== null).reduce((sum, m) => sum + unitsOfDose(medicine, m.doseAmount!, m.doseUnit!), 0);
+  const wastedBefore = moves
+    .filter((m) => m.kind === 'WASTE' && m.doseAmount !== null)
+    .reduce((sum, m) => sum + unitsOfDose(medicine, m.doseAmount!, m.doseUnit!), 0);
   const unitsDispensed = -dispensed.reduce((sum, m) => sum + heldChange(m), 0);
-  if (wastedBefore + units > unitsDispensed + 1e-9) throw badUserInput(`More than was dispensed for this request (${unitsDispensed} ${medicine.unit}) would be wasted`, { argument: 'amount' });
-  const witnessed = medicine.controlled || witnessToken ? await witnesses.confirm(witnessToken, actorId, waste.requestId, { act: 'WASTE', named: true }) : null;
+  if (wastedBefore + units > unitsDispensed + 1e-9)
+    throw badUserInput(
+      `More than was dispensed for this request (${unitsDispensed} ${medicine.unit}) would be wasted`,
+      { argument: 'amount' },
+    );
+  const witnessed =
+    medicine.controlled || witnessToken
+      ? await witnesses.confirm(witnessToken, actorId, waste.requestId, { act: 'WASTE', named: true })
+      : null;
   const from = dispensed.at(-1)!;
   return prisma.$transaction(async (tx) => {
     if (witnessed) await useWitness(tx, 'pyxis', witnessed);
@@ -45,6 +66,9 @@ export async function wasteDose(prisma: PyxisPrisma, witnesses: WitnessCheck, ac
       doseAmount: waste.amount,
       doseUnit: waste.unit,
     });
-    return (await tx.stockMovement.findFirst({ where: { requestId: waste.requestId, kind: 'WASTE' }, orderBy: [{ at: 'desc' }, { id: 'desc' }] }))!;
+    return (await tx.stockMovement.findFirst({
+      where: { requestId: waste.requestId, kind: 'WASTE' },
+      orderBy: [{ at: 'desc' }, { id: 'desc' }],
+    }))!;
   });
 }

@@ -12,7 +12,8 @@ import type { StockLot } from '../generated/prisma/client';
 import { hospitalDay } from '../validation';
 
 /** Whether a lot is past its expiry date (UTC): nothing is promised or dispensed from it. */
-export const isExpired = (lot: { expiresAt: Date | null }, today = hospitalDay()): boolean => !!lot.expiresAt && lot.expiresAt < today;
+export const isExpired = (lot: { expiresAt: Date | null }, today = hospitalDay()): boolean =>
+  !!lot.expiresAt && lot.expiresAt < today;
 
 /** First expiry first; lots without an expiry last; then the oldest received. */
 export function firstExpiryFirst(a: StockLot, b: StockLot): number {
@@ -34,17 +35,26 @@ export interface LotPart {
   readonly carried?: number;
 }
 
-export const lotsOfSlot = (tx: PyxisTransaction, stockItemId: string) => tx.stockLot.findMany({ where: { stockItemId } });
+export const lotsOfSlot = (tx: PyxisTransaction, stockItemId: string) =>
+  tx.stockLot.findMany({ where: { stockItemId } });
 
 /**
  * Puts `quantity` in the slot's `lot` (a new lot, or more of one it holds: its
  * expiry must be the one recorded). `lot` null: units whose lot is not known.
  */
-export async function addToLot(tx: PyxisTransaction, stockItemId: string, lot: string | null, expiresAt: Date | null, quantity: number): Promise<LotPart> {
+export async function addToLot(
+  tx: PyxisTransaction,
+  stockItemId: string,
+  lot: string | null,
+  expiresAt: Date | null,
+  quantity: number,
+): Promise<LotPart> {
   const held = await tx.stockLot.findFirst({ where: { stockItemId, lot } });
   if (held) {
     if (expiresAt && held.expiresAt?.getTime() !== expiresAt.getTime()) {
-      throw conflict(`Lot ${lot} is in this slot with expiry ${held.expiresAt?.toISOString().slice(0, 10) ?? 'unknown'}: check the package`);
+      throw conflict(
+        `Lot ${lot} is in this slot with expiry ${held.expiresAt?.toISOString().slice(0, 10) ?? 'unknown'}: check the package`,
+      );
     }
     await tx.stockLot.update({ where: { id: held.id }, data: { quantity: { increment: quantity } } });
     return { lot, expiresAt: held.expiresAt, delta: quantity };
@@ -65,9 +75,16 @@ export interface Taking {
  * what came out of each (a lot left empty leaves the slot). Takes less when the
  * lots hold less: the caller decides whether that is refused.
  */
-export async function takeFromLots(tx: PyxisTransaction, stockItemId: string, quantity: number, taking: Taking): Promise<LotPart[]> {
+export async function takeFromLots(
+  tx: PyxisTransaction,
+  stockItemId: string,
+  quantity: number,
+  taking: Taking,
+): Promise<LotPart[]> {
   const today = hospitalDay();
-  const lots = (await lotsOfSlot(tx, stockItemId)).filter((lot) => (taking.lot === undefined || lot.lot === taking.lot) && (taking.expired || !isExpired(lot, today)));
+  const lots = (await lotsOfSlot(tx, stockItemId)).filter(
+    (lot) => (taking.lot === undefined || lot.lot === taking.lot) && (taking.expired || !isExpired(lot, today)),
+  );
   return (await takeInOrder(tx, lots, quantity)).get(stockItemId) ?? [];
 }
 
@@ -76,10 +93,18 @@ export async function takeFromLots(tx: PyxisTransaction, stockItemId: string, qu
  * slots of one item), first expiry first across all of them: what came out of
  * each slot, by slot id.
  */
-export async function takeFirstExpiring(tx: PyxisTransaction, stockItemIds: readonly string[], quantity: number): Promise<Map<string, LotPart[]>> {
+export async function takeFirstExpiring(
+  tx: PyxisTransaction,
+  stockItemIds: readonly string[],
+  quantity: number,
+): Promise<Map<string, LotPart[]>> {
   const today = hospitalDay();
   const lots = await tx.stockLot.findMany({ where: { stockItemId: { in: [...stockItemIds] } } });
-  return takeInOrder(tx, lots.filter((lot) => !isExpired(lot, today)), quantity);
+  return takeInOrder(
+    tx,
+    lots.filter((lot) => !isExpired(lot, today)),
+    quantity,
+  );
 }
 
 async function takeInOrder(tx: PyxisTransaction, lots: StockLot[], quantity: number): Promise<Map<string, LotPart[]>> {
@@ -91,19 +116,27 @@ async function takeInOrder(tx: PyxisTransaction, lots: StockLot[], quantity: num
     quantity -= taken;
     if (taken === lot.quantity) await tx.stockLot.delete({ where: { id: lot.id } });
     else await tx.stockLot.update({ where: { id: lot.id }, data: { quantity: { decrement: taken } } });
-    parts.set(lot.stockItemId, [...(parts.get(lot.stockItemId) ?? []), { lot: lot.lot, expiresAt: lot.expiresAt, delta: -taken }]);
+    parts.set(lot.stockItemId, [
+      ...(parts.get(lot.stockItemId) ?? []),
+      { lot: lot.lot, expiresAt: lot.expiresAt, delta: -taken },
+    ]);
   }
   return parts;
 }
 
 /** The lot a positive correction goes to: the one named, or the slot's only lot; with several, it must be named. */
-export async function lotForCorrection(tx: PyxisTransaction, stockItemId: string, lot: string | null | undefined): Promise<{ lot: string | null; expiresAt: Date | null }> {
+export async function lotForCorrection(
+  tx: PyxisTransaction,
+  stockItemId: string,
+  lot: string | null | undefined,
+): Promise<{ lot: string | null; expiresAt: Date | null }> {
   const lots = await lotsOfSlot(tx, stockItemId);
   if (lot != null) {
     const named = lots.find((l) => l.lot === lot);
     if (!named) throw badUserInput(`This slot holds no lot ${lot}: restock a new lot instead`, { argument: 'lot' });
     return named;
   }
-  if (lots.length > 1) throw badUserInput('This slot holds several lots: name the one the units belong to', { argument: 'lot' });
+  if (lots.length > 1)
+    throw badUserInput('This slot holds several lots: name the one the units belong to', { argument: 'lot' });
   return lots[0] ?? { lot: null, expiresAt: null };
 }

@@ -7,7 +7,11 @@
 import { isUuid, parseEvent } from '@asky/shared';
 import type { PyxisPrisma } from './client';
 
-const TYPES = { 'stock.movement': 'MOVEMENT', 'stock.discrepancy_opened': 'DISCREPANCY_OPENED', 'stock.discrepancy_resolved': 'DISCREPANCY_RESOLVED' } as const;
+const TYPES = {
+  'stock.movement': 'MOVEMENT',
+  'stock.discrepancy_opened': 'DISCREPANCY_OPENED',
+  'stock.discrepancy_resolved': 'DISCREPANCY_RESOLVED',
+} as const;
 
 /** A `StockChange`, by field name. */
 export interface RecordedStockChange {
@@ -33,11 +37,19 @@ export interface RecordedStockChange {
 /** The stock change `eventId` announced, or null when pyxis announced no such change. */
 export async function recordedStockChange(prisma: PyxisPrisma, eventId: string): Promise<RecordedStockChange | null> {
   if (!isUuid(eventId)) return null;
-  const row = await prisma.outboxEvent.findUnique({ where: { id: eventId.toLowerCase() }, select: { routingKey: true, payload: true } });
+  const row = await prisma.outboxEvent.findUnique({
+    where: { id: eventId.toLowerCase() },
+    select: { routingKey: true, payload: true },
+  });
   const parsed = row ? parseEvent(row.routingKey, row.payload) : undefined;
   if (!parsed || !('event' in parsed)) return null;
   const { event } = parsed;
-  if (event.type !== 'stock.movement' && event.type !== 'stock.discrepancy_opened' && event.type !== 'stock.discrepancy_resolved') return null;
+  if (
+    event.type !== 'stock.movement' &&
+    event.type !== 'stock.discrepancy_opened' &&
+    event.type !== 'stock.discrepancy_resolved'
+  )
+    return null;
   const common = {
     type: TYPES[event.type],
     slotId: event.slotId,
@@ -52,7 +64,23 @@ export async function recordedStockChange(prisma: PyxisPrisma, eventId: string):
     at: event.occurredAt,
   };
   if (event.type === 'stock.movement') {
-    return { ...common, movementKind: event.kind, lot: event.lot, delta: event.delta, quantityAfter: event.quantityAfter, reason: event.reason, discrepancyId: null };
+    return {
+      ...common,
+      movementKind: event.kind,
+      lot: event.lot,
+      delta: event.delta,
+      quantityAfter: event.quantityAfter,
+      reason: event.reason,
+      discrepancyId: null,
+    };
   }
-  return { ...common, movementKind: null, lot: null, delta: null, quantityAfter: null, reason: event.resolution, discrepancyId: event.discrepancyId };
+  return {
+    ...common,
+    movementKind: null,
+    lot: null,
+    delta: null,
+    quantityAfter: null,
+    reason: event.resolution,
+    discrepancyId: event.discrepancyId,
+  };
 }

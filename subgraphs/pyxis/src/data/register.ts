@@ -28,11 +28,17 @@ export interface Register {
 }
 
 /** The register over the hospital's days `firstDay` to `lastDay` (YYYY-MM-DD, both included). */
-export async function readRegister(prisma: PyxisPrisma, medicineId: string, firstDay: string, lastDay: string): Promise<Register> {
+export async function readRegister(
+  prisma: PyxisPrisma,
+  medicineId: string,
+  firstDay: string,
+  lastDay: string,
+): Promise<Register> {
   const from = parseInstant(firstDay, 'from');
   const to = parseInstant(new Date(Date.parse(`${lastDay}T00:00:00Z`) + 864e5).toISOString().slice(0, 10), 'to'); // the next day's local midnight
   if (!(from < to)) throw badUserInput('from must not be after to', { argument: 'from' });
-  if (!(await prisma.medicine.findUnique({ where: { id: medicineId }, select: { id: true } }))) throw notFound('No medicine has this id');
+  if (!(await prisma.medicine.findUnique({ where: { id: medicineId }, select: { id: true } })))
+    throw notFound('No medicine has this id');
   const [before, movements] = await Promise.all([
     prisma.stockMovement.aggregate({ where: { medicineId, at: { lt: from } }, _sum: { delta: true, carried: true } }),
     prisma.stockMovement.findMany({
@@ -42,7 +48,8 @@ export async function readRegister(prisma: PyxisPrisma, medicineId: string, firs
       take: MAX_REGISTER_ENTRIES + 1,
     }),
   ]);
-  if (movements.length > MAX_REGISTER_ENTRIES) throw badUserInput(`More than ${MAX_REGISTER_ENTRIES} movements in this window: narrow it`, { argument: 'from' });
+  if (movements.length > MAX_REGISTER_ENTRIES)
+    throw badUserInput(`More than ${MAX_REGISTER_ENTRIES} movements in this window: narrow it`, { argument: 'from' });
   const openingBalance = (before._sum.delta ?? 0) + (before._sum.carried ?? 0);
   let balance = openingBalance;
   const entries = movements.map((movement) => ({ ...movement, balance: (balance += heldChange(movement)) }));
@@ -66,7 +73,10 @@ export function registerDays(register: Register, timeZone = hospitalTimeZone()):
   for (const entry of register.entries) {
     const day = hospitalLocalIso(entry.at, timeZone).slice(0, 10);
     let current = days.at(-1);
-    if (current?.day !== day) days.push((current = { day, openingBalance: balance, closingBalance: balance, received: 0, dispensed: 0, removed: 0 }));
+    if (current?.day !== day)
+      days.push(
+        (current = { day, openingBalance: balance, closingBalance: balance, received: 0, dispensed: 0, removed: 0 }),
+      );
     const change = heldChange(entry);
     balance += change;
     current.closingBalance = balance;
@@ -77,10 +87,40 @@ export function registerDays(register: Register, timeZone = hospitalTimeZone()):
   return days;
 }
 
-const CSV_COLUMNS = ['at', 'kind', 'dispenser', 'slot', 'lot', 'delta', 'balance', 'actorId', 'witnessId', 'requestId', 'reason', 'doseAmount', 'doseUnit', 'carried'];
+const CSV_COLUMNS = [
+  'at',
+  'kind',
+  'dispenser',
+  'slot',
+  'lot',
+  'delta',
+  'balance',
+  'actorId',
+  'witnessId',
+  'requestId',
+  'reason',
+  'doseAmount',
+  'doseUnit',
+  'carried',
+];
 
 /** RFC 4180 CSV with a header line; text that a spreadsheet would run as a formula is quoted out of it. */
 export function registerCsv(register: Register): string {
-  const rows = register.entries.map((e) => [e.at.toISOString(), e.kind, e.stockItem.dispenser.code, e.stockItem.slot, e.lot, e.delta, e.balance, e.actorId, e.witnessId, e.requestId, e.reason, e.doseAmount, e.doseUnit, e.carried]);
+  const rows = register.entries.map((e) => [
+    e.at.toISOString(),
+    e.kind,
+    e.stockItem.dispenser.code,
+    e.stockItem.slot,
+    e.lot,
+    e.delta,
+    e.balance,
+    e.actorId,
+    e.witnessId,
+    e.requestId,
+    e.reason,
+    e.doseAmount,
+    e.doseUnit,
+    e.carried,
+  ]);
   return stringify(rows, { header: true, columns: CSV_COLUMNS, escape_formulas: true, record_delimiter: 'windows' });
 }

@@ -31,11 +31,15 @@ export interface LockedSlot {
 }
 
 /** What a slot can still promise: its unexpired lots less what is reserved, never below zero. */
-export const availableIn = (slot: { unexpired: number; reserved: number }): number => Math.max(0, slot.unexpired - slot.reserved);
+export const availableIn = (slot: { unexpired: number; reserved: number }): number =>
+  Math.max(0, slot.unexpired - slot.reserved);
 
 /** The dispenser's slots of `item`, locked for the transaction (in id order), first expiry first (then the fullest). */
 export async function lockSlotsOf(tx: PyxisTransaction, dispenserId: string, item: StockedItem): Promise<LockedSlot[]> {
-  const holdsItem = 'medicineId' in item ? Prisma.sql`"medicineId" = ${item.medicineId}::uuid` : Prisma.sql`"materialId" = ${item.materialId}::uuid`;
+  const holdsItem =
+    'medicineId' in item
+      ? Prisma.sql`"medicineId" = ${item.medicineId}::uuid`
+      : Prisma.sql`"materialId" = ${item.materialId}::uuid`;
   const today = hospitalDay().toISOString().slice(0, 10);
   return tx.$queryRaw<LockedSlot[]>`
     WITH locked AS (
@@ -110,7 +114,11 @@ export class StockReservations {
         wanted -= taken;
         const key = { requestId_stockItemId: { requestId: asked.requestId, stockItemId: slot.id } };
         const active = { quantity: taken, actorId: asked.actorId, createdAt: new Date(), endedAt: null, outcome: null };
-        await tx.stockReservation.upsert({ where: key, create: { requestId: asked.requestId, stockItemId: slot.id, ...active }, update: active });
+        await tx.stockReservation.upsert({
+          where: key,
+          create: { requestId: asked.requestId, stockItemId: slot.id, ...active },
+          update: active,
+        });
         await tx.stockItem.update({ where: { id: slot.id }, data: { reserved: { increment: taken } } });
         if (wanted === 0) break;
       }
@@ -127,7 +135,10 @@ export class StockReservations {
   pickUp(asked: PickUp): Promise<number> {
     return this.prisma.$transaction(async (tx) => {
       // Where and what: the slots it holds (never what a caller says).
-      const holding = await tx.stockReservation.findFirst({ where: { requestId: asked.requestId, endedAt: null }, include: { stockItem: true } });
+      const holding = await tx.stockReservation.findFirst({
+        where: { requestId: asked.requestId, endedAt: null },
+        include: { stockItem: true },
+      });
       if (!holding) return 0;
       const { dispenserId, medicineId, materialId } = holding.stockItem;
       const slots = await lockSlotsOf(tx, dispenserId, medicineId ? { medicineId } : { materialId: materialId! });
@@ -149,45 +160,88 @@ export class StockReservations {
     return this.prisma.$transaction(async (tx) => {
       const released = await this.end(tx, requestId, 'RELEASED');
       if (!returned) return;
-      const facts = { kind: 'RETURN', actorId: returned.actorId, witnessId: returned.witnessId ?? null, requestId } as const;
-      const reason = (quantity: number) => `${returned.why}: ${quantity} back in the slot${returned.witnessId ? ', witnessed' : ''}`;
+      const facts = {
+        kind: 'RETURN',
+        actorId: returned.actorId,
+        witnessId: returned.witnessId ?? null,
+        requestId,
+      } as const;
+      const reason = (quantity: number) =>
+        `${returned.why}: ${quantity} back in the slot${returned.witnessId ? ', witnessed' : ''}`;
       const back = await bringBack(tx, requestId, facts, reason);
       for (const { stockItemId, quantity } of released) {
         const slot = await tx.stockItem.findUniqueOrThrow({ where: { id: stockItemId } });
-        back.push({ slot: await recordMovements(tx, slot, [{ lot: null, expiresAt: null, delta: 0 }], { ...facts, reason: reason(quantity) }), quantity });
+        back.push({
+          slot: await recordMovements(tx, slot, [{ lot: null, expiresAt: null, delta: 0 }], {
+            ...facts,
+            reason: reason(quantity),
+          }),
+          quantity,
+        });
       }
       if (returned.witnessId) return;
       for (const { slot, quantity } of back) {
-        if (!slot.medicineId || !(await tx.medicine.findUnique({ where: { id: slot.medicineId }, select: { controlled: true } }))?.controlled) continue;
-        await openDiscrepancy(tx, { slot, source: 'TRANSIT', expected: slot.quantity, counted: slot.quantity - quantity, openedById: returned.actorId, openedWitnessId: null, requestId });
+        if (
+          !slot.medicineId ||
+          !(await tx.medicine.findUnique({ where: { id: slot.medicineId }, select: { controlled: true } }))?.controlled
+        )
+          continue;
+        await openDiscrepancy(tx, {
+          slot,
+          source: 'TRANSIT',
+          expected: slot.quantity,
+          counted: slot.quantity - quantity,
+          openedById: returned.actorId,
+          openedWitnessId: null,
+          requestId,
+        });
       }
     });
   }
 
   /** What the request holds now, over its slots, and carries in custody. */
   async held(requestId: string): Promise<Reservation> {
-    const [quantity, carried] = await Promise.all([this.heldIn(this.prisma, requestId), carriedFor(this.prisma, requestId)]);
+    const [quantity, carried] = await Promise.all([
+      this.heldIn(this.prisma, requestId),
+      carriedFor(this.prisma, requestId),
+    ]);
     return { requestId, quantity, carried, active: quantity > 0 };
   }
 
   /** Ends the request's active reservations inside `tx`; their slots are locked in id order, as every stock change locks them. */
-  async end(tx: PyxisTransaction, requestId: string, outcome: 'RELEASED' | 'DISPENSED' | 'PICKED_UP'): Promise<{ stockItemId: string; quantity: number }[]> {
-    const active = await tx.stockReservation.findMany({ where: { requestId, endedAt: null }, orderBy: { stockItemId: 'asc' } });
+  async end(
+    tx: PyxisTransaction,
+    requestId: string,
+    outcome: 'RELEASED' | 'DISPENSED' | 'PICKED_UP',
+  ): Promise<{ stockItemId: string; quantity: number }[]> {
+    const active = await tx.stockReservation.findMany({
+      where: { requestId, endedAt: null },
+      orderBy: { stockItemId: 'asc' },
+    });
     const ended: { stockItemId: string; quantity: number }[] = [];
     if (active.length === 0) return ended;
     await tx.$queryRaw`SELECT id FROM pyxis."StockItem" WHERE id = ANY(${active.map((r) => r.stockItemId)}::uuid[]) ORDER BY id FOR UPDATE`;
     for (const reservation of active) {
       // Two releases at once (the request service's and its event's): the second finds it ended.
-      const ending = await tx.stockReservation.updateMany({ where: { id: reservation.id, endedAt: null }, data: { endedAt: new Date(), outcome } });
+      const ending = await tx.stockReservation.updateMany({
+        where: { id: reservation.id, endedAt: null },
+        data: { endedAt: new Date(), outcome },
+      });
       if (ending.count === 0) continue;
-      await tx.stockItem.update({ where: { id: reservation.stockItemId }, data: { reserved: { decrement: reservation.quantity } } });
+      await tx.stockItem.update({
+        where: { id: reservation.stockItemId },
+        data: { reserved: { decrement: reservation.quantity } },
+      });
       ended.push({ stockItemId: reservation.stockItemId, quantity: reservation.quantity });
     }
     return ended;
   }
 
   private async heldIn(db: PyxisPrisma | PyxisTransaction, requestId: string): Promise<number> {
-    const { _sum } = await db.stockReservation.aggregate({ where: { requestId, endedAt: null }, _sum: { quantity: true } });
+    const { _sum } = await db.stockReservation.aggregate({
+      where: { requestId, endedAt: null },
+      _sum: { quantity: true },
+    });
     return _sum.quantity ?? 0;
   }
 }

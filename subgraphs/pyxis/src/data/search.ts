@@ -15,10 +15,14 @@ const TO = PLAIN + PLAIN;
 
 /** The same folding in JavaScript, for what the user typed. */
 export const foldText = (text: string): string =>
-  [...text].map((c) => (FROM.includes(c) ? TO[FROM.indexOf(c)] : c)).join('').toLowerCase();
+  [...text]
+    .map((c) => (FROM.includes(c) ? TO[FROM.indexOf(c)] : c))
+    .join('')
+    .toLowerCase();
 
 /** `text` (an SQL expression) folded the same way, spaces collapsed: for comparing what people typed. */
-export const foldedSql = (text: Prisma.Sql) => Prisma.sql`regexp_replace(lower(translate(trim(${text}), ${FROM}, ${TO})), '\\s+', ' ', 'g')`;
+export const foldedSql = (text: Prisma.Sql) =>
+  Prisma.sql`regexp_replace(lower(translate(trim(${text}), ${FROM}, ${TO})), '\\s+', ' ', 'g')`;
 
 /** One page of a search: what was typed, and which page. */
 export interface Page extends PageArgs {
@@ -32,7 +36,11 @@ const TABLES = {
 } as const;
 
 /** Ids of one page of `table`, in name order. */
-export async function searchPage(prisma: PyxisPrisma, table: keyof typeof TABLES, { search, first, after }: Page): Promise<string[]> {
+export async function searchPage(
+  prisma: PyxisPrisma,
+  table: keyof typeof TABLES,
+  { search, first, after }: Page,
+): Promise<string[]> {
   const from = Prisma.raw(`pyxis."${table}"`);
   const text = search?.trim();
   const matches = text

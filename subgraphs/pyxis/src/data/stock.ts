@@ -19,7 +19,9 @@ export type StockWithDispenser = StockItem & { dispenser: Dispenser };
 export type LotInSlot = StockLot & { stockItem?: StockItem };
 
 const onUnit = (unit?: string | null): Prisma.StockItemWhereInput =>
-  unit ? { dispenser: { unit: { equals: unit, mode: 'insensitive' }, retiredAt: null } } : { dispenser: { retiredAt: null } };
+  unit
+    ? { dispenser: { unit: { equals: unit, mode: 'insensitive' }, retiredAt: null } }
+    : { dispenser: { retiredAt: null } };
 
 /** What each dispenser holds, grouped by item or by dispenser, one query per batch. */
 export class StockRepository {
@@ -34,7 +36,10 @@ export class StockRepository {
   readonly slotById = createByIdLoader((ids) => this.prisma.stockItem.findMany({ where: { id: { in: ids } } }));
   /** A slot's lots, first expiry first. */
   readonly lotsBySlot = createGroupLoader(
-    (ids) => this.prisma.stockLot.findMany({ where: { stockItemId: { in: ids } } }).then((lots) => lots.sort(firstExpiryFirst)),
+    (ids) =>
+      this.prisma.stockLot
+        .findMany({ where: { stockItemId: { in: ids } } })
+        .then((lots) => lots.sort(firstExpiryFirst)),
     (row) => row.stockItemId,
   );
   readonly byDispenser = createGroupLoader(
@@ -55,7 +60,12 @@ export class StockRepository {
       this.prisma.medicine.findMany({ where: { controlled: true }, select: { id: true } }),
     ]);
     const isControlled = new Set(controlled.map((m) => m.id));
-    const rank = (s: StockItem) => [s.quantity === 0 ? 0 : 1, s.medicineId && isControlled.has(s.medicineId) ? 0 : 1, s.quantity / s.parLevel, -(s.parLevel - s.quantity)];
+    const rank = (s: StockItem) => [
+      s.quantity === 0 ? 0 : 1,
+      s.medicineId && isControlled.has(s.medicineId) ? 0 : 1,
+      s.quantity / s.parLevel,
+      -(s.parLevel - s.quantity),
+    ];
     const byRank = (a: StockItem, b: StockItem) => {
       const [x, y] = [rank(a), rank(b)];
       return x.reduce((order, value, i) => order || value - y[i]!, 0);
@@ -64,9 +74,18 @@ export class StockRepository {
   }
 
   /** A recall: the dispenses of a lot (of one item, when named), newest first. */
-  lotDispenses(lot: string, item: { medicineId?: string | null; materialId?: string | null }, first: number): Promise<LotDispenseRow[]> {
+  lotDispenses(
+    lot: string,
+    item: { medicineId?: string | null; materialId?: string | null },
+    first: number,
+  ): Promise<LotDispenseRow[]> {
     return this.prisma.stockMovement.findMany({
-      where: { kind: 'DISPENSE', lot, ...(item.medicineId ? { medicineId: item.medicineId } : {}), ...(item.materialId ? { materialId: item.materialId } : {}) },
+      where: {
+        kind: 'DISPENSE',
+        lot,
+        ...(item.medicineId ? { medicineId: item.medicineId } : {}),
+        ...(item.materialId ? { materialId: item.materialId } : {}),
+      },
       orderBy: [{ at: 'desc' }, { id: 'asc' }],
       take: first,
       include: { stockItem: { select: { dispenserId: true, slot: true } } },
@@ -76,7 +95,11 @@ export class StockRepository {
   /** Everything in custody now (picked up, not yet handed over or brought back), oldest first; of one medicine or dispenser when named. */
   inTransit(where: { medicineId?: string | null; dispenserId?: string | null }): Promise<InTransitRow[]> {
     return this.prisma.stockCustody.findMany({
-      where: { endedAt: null, ...(where.medicineId ? { medicineId: where.medicineId } : {}), ...(where.dispenserId ? { stockItem: { dispenserId: where.dispenserId } } : {}) },
+      where: {
+        endedAt: null,
+        ...(where.medicineId ? { medicineId: where.medicineId } : {}),
+        ...(where.dispenserId ? { stockItem: { dispenserId: where.dispenserId } } : {}),
+      },
       include: { stockItem: { select: { dispenserId: true, slot: true } } },
       orderBy: [{ pickedUpAt: 'asc' }, { id: 'asc' }],
       take: 1_000,
@@ -126,5 +149,7 @@ export class StockRepository {
 export function nearestFirst(rows: StockWithDispenser[], unit?: string | null): StockWithDispenser[] {
   if (!unit) return rows;
   const here = unit.trim().toLowerCase();
-  return [...rows].sort((a, b) => Number(b.dispenser.unit.toLowerCase() === here) - Number(a.dispenser.unit.toLowerCase() === here));
+  return [...rows].sort(
+    (a, b) => Number(b.dispenser.unit.toLowerCase() === here) - Number(a.dispenser.unit.toLowerCase() === here),
+  );
 }

@@ -56,7 +56,13 @@ interface Answer {
     dispenser: { id: string } | null;
     medicine: { id: string } | null;
     material: { id: string } | null;
-    history: { fromStatus: string | null; toStatus: string; changedBy: { id: string } | null; witness: { id: string } | null; overrideReason: string | null }[];
+    history: {
+      fromStatus: string | null;
+      toStatus: string;
+      changedBy: { id: string } | null;
+      witness: { id: string } | null;
+      overrideReason: string | null;
+    }[];
   } | null;
 }
 
@@ -72,7 +78,9 @@ export class RemoteRequests implements RequestSource {
     if (!url) throw serviceUnavailable('the request service has not started yet');
     const { request } = await this.serviceToken.query<Answer>(url, 'the request service', QUERY, { id: requestId });
     if (!request) return null;
-    const closing = request.history.findLast((entry) => entry.toStatus === request.status && CLOSING.includes(entry.toStatus));
+    const closing = request.history.findLast(
+      (entry) => entry.toStatus === request.status && CLOSING.includes(entry.toStatus),
+    );
     const completion = request.history.findLast((entry) => entry.toStatus === 'COMPLETED');
     const pickUp = request.history.findLast((entry) => entry.toStatus === 'IN_TRANSIT');
     return {

@@ -15,7 +15,19 @@
  * `asky_events_dead_lettered_total`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, hasErrorCode, isTransientDatabaseError, parseEvent, processMetrics, ROUTING_KEYS, type Delivery, type EventBus, type Logger, type RequestEvent, type Subscription } from '@asky/shared';
+import {
+  ErrorCode,
+  hasErrorCode,
+  isTransientDatabaseError,
+  parseEvent,
+  processMetrics,
+  ROUTING_KEYS,
+  type Delivery,
+  type EventBus,
+  type Logger,
+  type RequestEvent,
+  type Subscription,
+} from '@asky/shared';
 import type { PyxisPrisma } from '../data/client';
 import type { StockItem } from '../generated/prisma/client';
 import { inTransit, lockSlotsOf, StockReservations, type LockedSlot, type StockedItem } from '../data/reservations';
@@ -53,8 +65,10 @@ function readEvent(body: unknown): RequestEvent {
 
 /** The one item a completed MEDICINE/MATERIAL request dispenses; a request naming none (or both) cannot apply. */
 function itemOf(request: RequestState): StockedItem {
-  if (request.kind === 'MEDICINE' && request.medicineId && !request.materialId) return { medicineId: request.medicineId };
-  if (request.kind === 'MATERIAL' && request.materialId && !request.medicineId) return { materialId: request.materialId };
+  if (request.kind === 'MEDICINE' && request.medicineId && !request.materialId)
+    return { medicineId: request.medicineId };
+  if (request.kind === 'MATERIAL' && request.materialId && !request.medicineId)
+    return { materialId: request.materialId };
   throw new UnusableEvent(`a ${request.kind} request must name exactly one ${request.kind.toLowerCase()}`, 'no_item');
 }
 
@@ -92,7 +106,10 @@ export class StockConsumer {
   }
 
   private deadLetter(delivery: Delivery, reason: UnusableEvent['reason'] | 'failed', details: object): void {
-    this.logger.warn({ ...details, messageId: delivery.messageId, routingKey: delivery.routingKey, reason }, 'event dead-lettered');
+    this.logger.warn(
+      { ...details, messageId: delivery.messageId, routingKey: delivery.routingKey, reason },
+      'event dead-lettered',
+    );
     processMetrics.eventsDeadLettered.inc({ queue: STOCK_QUEUE, reason });
     delivery.deadLetter();
   }
@@ -104,18 +121,25 @@ export class StockConsumer {
     } catch (err) {
       return this.deadLetter(delivery, (err as UnusableEvent).reason, {});
     }
-    for (let attempt = 1, pauses = 0; ; ) {
+    for (let attempt = 1, pauses = 0; ;) {
       try {
         await this.apply(event);
         if (pauses) this.logger.info({ eventId: event.eventId, pauses }, 'answered again: consuming');
         delivery.ack();
         return;
       } catch (err) {
-        if (err instanceof UnusableEvent) return this.deadLetter(delivery, err.reason, { eventId: event.eventId, why: err.message });
+        if (err instanceof UnusableEvent)
+          return this.deadLetter(delivery, err.reason, { eventId: event.eventId, why: err.message });
         if (isTransientDatabaseError(err) || hasErrorCode(err, ErrorCode.SERVICE_UNAVAILABLE)) {
-          if (pauses++ === 0) this.logger.warn({ err, eventId: event.eventId }, 'the database or the request service does not answer: consumption paused, will retry');
+          if (pauses++ === 0)
+            this.logger.warn(
+              { err, eventId: event.eventId },
+              'the database or the request service does not answer: consumption paused, will retry',
+            );
           if (this.stopping.signal.aborted) return delivery.retry(); // back to the queue, for the next consumer
-          await sleep(Math.min(MAX_PAUSE_MS, 100 * 2 ** Math.min(pauses, 10)), undefined, { signal: this.stopping.signal }).catch(() => undefined);
+          await sleep(Math.min(MAX_PAUSE_MS, 100 * 2 ** Math.min(pauses, 10)), undefined, {
+            signal: this.stopping.signal,
+          }).catch(() => undefined);
           continue;
         }
         this.logger.error({ err, eventId: event.eventId, attempt }, 'applying an event failed');
@@ -139,13 +163,21 @@ export class StockConsumer {
     if (!request) throw new UnusableEvent(`request ${event.requestId} does not exist`, 'unknown_request');
     if (event.status === 'IN_TRANSIT') return this.pickUp(request);
     if (request.status !== event.status) {
-      throw new UnusableEvent(`request ${event.requestId} is ${request.status}, not ${event.status}`, event.status === 'COMPLETED' ? 'not_completed' : 'status_differs');
+      throw new UnusableEvent(
+        `request ${event.requestId} is ${request.status}, not ${event.status}`,
+        event.status === 'COMPLETED' ? 'not_completed' : 'status_differs',
+      );
     }
     if (request.kind === 'ASSISTANCE' || !request.dispenserId || !request.quantity) return;
     const item = itemOf(request);
     if (request.status === 'COMPLETED') return this.dispense(request, item, event.eventId);
     // The request service released it at once, normally: this is for when it could not.
-    await this.reservations.release(request.requestId, request.closedFrom === 'IN_TRANSIT' ? { actorId: request.closedById, why: inTransit(request.requestId), witnessId: request.closedWitnessId } : undefined);
+    await this.reservations.release(
+      request.requestId,
+      request.closedFrom === 'IN_TRANSIT'
+        ? { actorId: request.closedById, why: inTransit(request.requestId), witnessId: request.closedWitnessId }
+        : undefined,
+    );
   }
 
   /**
@@ -169,7 +201,10 @@ export class StockConsumer {
    */
   private async dispense(request: RequestState, item: StockedItem, eventId: string): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
-      const first = await tx.dispensedRequest.createMany({ data: [{ requestId: request.requestId }], skipDuplicates: true });
+      const first = await tx.dispensedRequest.createMany({
+        data: [{ requestId: request.requestId }],
+        skipDuplicates: true,
+      });
       if (first.count === 0) return; // dispensed before
       const slots = await lockSlotsOf(tx, request.dispenserId!, item);
       await this.reservations.end(tx, request.requestId, 'DISPENSED');
@@ -182,7 +217,11 @@ export class StockConsumer {
       } as const;
       let short = request.quantity! - (await handOver(tx, request.requestId, facts));
       if (short <= 0) return;
-      const taken = await takeFirstExpiring(tx, slots.map((slot) => slot.id), short);
+      const taken = await takeFirstExpiring(
+        tx,
+        slots.map((slot) => slot.id),
+        short,
+      );
       let last: LockedSlot | undefined = slots[0];
       let lastNow: StockItem | undefined;
       for (const slot of slots) {
@@ -193,7 +232,10 @@ export class StockConsumer {
         lastNow = await recordMovements(tx, slot, parts, facts);
       }
       if (short === 0) return;
-      this.logger.warn({ eventId, requestId: request.requestId, short, override: !!request.overrideReason }, 'completed request took more than the count had: discrepancy opened');
+      this.logger.warn(
+        { eventId, requestId: request.requestId, short, override: !!request.overrideReason },
+        'completed request took more than the count had: discrepancy opened',
+      );
       if (!last) return; // the dispenser holds no slot of the item at all: nothing to correct
       const before = last.quantity;
       // The units were there (the request took them): found, then dispensed, so the register

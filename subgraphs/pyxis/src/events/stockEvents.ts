@@ -19,7 +19,13 @@ function unitOf(tx: PyxisTransaction, dispenserId: string): Promise<string> {
   let units = unitsByTransaction.get(tx);
   if (!units) unitsByTransaction.set(tx, (units = new Map()));
   let unit = units.get(dispenserId);
-  if (!unit) units.set(dispenserId, (unit = tx.dispenser.findUniqueOrThrow({ where: { id: dispenserId }, select: { unit: true } }).then((d) => d.unit)));
+  if (!unit)
+    units.set(
+      dispenserId,
+      (unit = tx.dispenser
+        .findUniqueOrThrow({ where: { id: dispenserId }, select: { unit: true } })
+        .then((d) => d.unit)),
+    );
   return unit;
 }
 
@@ -38,10 +44,16 @@ async function place(tx: PyxisTransaction, slot: Slot, at: Date) {
 }
 
 const write = (tx: PyxisTransaction, event: StockMovementEvent | StockDiscrepancyEvent) =>
-  tx.outboxEvent.create({ data: { id: event.eventId, routingKey: event.type, payload: event as unknown as Prisma.InputJsonValue } });
+  tx.outboxEvent.create({
+    data: { id: event.eventId, routingKey: event.type, payload: event as unknown as Prisma.InputJsonValue },
+  });
 
 /** Announces the movements of one change of `slot`. */
-export async function announceMovements(tx: PyxisTransaction, slot: Slot, movements: readonly StockMovement[]): Promise<void> {
+export async function announceMovements(
+  tx: PyxisTransaction,
+  slot: Slot,
+  movements: readonly StockMovement[],
+): Promise<void> {
   if (movements.length === 0) return;
   const where = await place(tx, slot, movements[0]!.at);
   for (const m of movements) {

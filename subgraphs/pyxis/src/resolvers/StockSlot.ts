@@ -1,6 +1,14 @@
 import type { StockItem } from '../generated/prisma/client';
 import type { Context } from '../context';
-import type { StockChangeResolvers, StockCountResolvers, StockDiscrepancyResolvers, StockLocationResolvers, StockLotResolvers, StockSlotResolvers, StockMovementResolvers } from '../generated/graphql';
+import type {
+  StockChangeResolvers,
+  StockCountResolvers,
+  StockDiscrepancyResolvers,
+  StockLocationResolvers,
+  StockLotResolvers,
+  StockSlotResolvers,
+  StockMovementResolvers,
+} from '../generated/graphql';
 import { availableIn } from '../data/reservations';
 import { isExpired, unexpiredIn } from '../data/lots';
 import { count } from '../validation';
@@ -18,7 +26,8 @@ async function nextLot(slot: StockItem, ctx: Context) {
 }
 
 /** Whether a medicine is controlled (batched, per operation). */
-const controlledIn = (ctx: Context) => async (medicineId: string) => !!(await ctx.catalogue.medicineById.load(medicineId))?.controlled;
+const controlledIn = (ctx: Context) => async (medicineId: string) =>
+  !!(await ctx.catalogue.medicineById.load(medicineId))?.controlled;
 
 /** A figure of `slot`, unless it would show a blind counter what a controlled slot holds (see blindCounts.ts). */
 const seen = async <T>(slot: Pick<StockItem, 'medicineId'>, ctx: Context, value: () => Promise<T> | T) =>
@@ -29,8 +38,12 @@ const slotFields = {
   lots: lotsOf,
   quantity: (slot: StockItem, _: unknown, ctx: Context) => seen(slot, ctx, () => slot.quantity),
   reserved: (slot: StockItem, _: unknown, ctx: Context) => seen(slot, ctx, () => slot.reserved),
-  unexpired: (slot: StockItem, _: unknown, ctx: Context) => seen(slot, ctx, async () => unexpiredIn(await lotsOf(slot, ctx))),
-  available: (slot: StockItem, _: unknown, ctx: Context) => seen(slot, ctx, async () => availableIn({ unexpired: unexpiredIn(await lotsOf(slot, ctx)), reserved: slot.reserved })),
+  unexpired: (slot: StockItem, _: unknown, ctx: Context) =>
+    seen(slot, ctx, async () => unexpiredIn(await lotsOf(slot, ctx))),
+  available: (slot: StockItem, _: unknown, ctx: Context) =>
+    seen(slot, ctx, async () =>
+      availableIn({ unexpired: unexpiredIn(await lotsOf(slot, ctx)), reserved: slot.reserved }),
+    ),
 };
 
 export const StockSlot: StockSlotResolvers = {
@@ -58,7 +71,8 @@ export const StockLocation: StockLocationResolvers = {
 };
 
 export const StockLot: StockLotResolvers = {
-  quantity: async (lot, _, ctx) => seen(lot.stockItem ?? (await ctx.stock.slotById.load(lot.stockItemId))!, ctx, () => lot.quantity),
+  quantity: async (lot, _, ctx) =>
+    seen(lot.stockItem ?? (await ctx.stock.slotById.load(lot.stockItemId))!, ctx, () => lot.quantity),
   expiresAt: (lot) => day(lot.expiresAt),
   expired: (lot) => isExpired(lot),
   slot: async (lot, _, { stock }) => lot.stockItem ?? (await stock.slotById.load(lot.stockItemId))!,

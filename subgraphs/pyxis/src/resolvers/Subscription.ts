@@ -5,7 +5,9 @@ import type { SubscriptionResolvers } from '../generated/graphql';
 export const Subscription: SubscriptionResolvers = {
   stockChanged: {
     subscribe: () => {
-      throw new GraphQLError('stockChanged is served by the gateway over graphql-ws', { extensions: { code: 'BAD_REQUEST' } });
+      throw new GraphQLError('stockChanged is served by the gateway over graphql-ws', {
+        extensions: { code: 'BAD_REQUEST' },
+      });
     },
   },
 };

@@ -13,7 +13,17 @@ function pyxis() {
       return {
         medicine: { id: 'm' },
         assistanceTypes: [],
-        dispenser: { id: 'd', unit: 'UTI', retired: state.retired, status: 'ACTIVE', stock: [{ unexpired: 3, reserved: 1, medicine: { id: 'm' }, material: null }, { unexpired: 0, reserved: 0, medicine: { id: 'm' }, material: null }], assistanceTypes: [] },
+        dispenser: {
+          id: 'd',
+          unit: 'UTI',
+          retired: state.retired,
+          status: 'ACTIVE',
+          stock: [
+            { unexpired: 3, reserved: 1, medicine: { id: 'm' }, material: null },
+            { unexpired: 0, reserved: 0, medicine: { id: 'm' }, material: null },
+          ],
+          assistanceTypes: [],
+        },
       };
     },
   };

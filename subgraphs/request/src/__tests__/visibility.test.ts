@@ -10,7 +10,11 @@ import { visibleTo, type RequestScope } from '../visibility';
 const ROLES: Role[] = ['NURSE', 'CHARGE_NURSE', 'PHARMACIST', 'TECHNICIAN', 'ADMIN'];
 const KINDS = ['MEDICINE', 'MATERIAL', 'ASSISTANCE'] as const;
 const UNITS = ['UTI Adulto', 'Pronto-Socorro', 'Pediatria'];
-const PEOPLE = ['11111111-1111-4111-8111-000000000001', '11111111-1111-4111-8111-000000000002', '11111111-1111-4111-8111-000000000003'];
+const PEOPLE = [
+  '11111111-1111-4111-8111-000000000001',
+  '11111111-1111-4111-8111-000000000002',
+  '11111111-1111-4111-8111-000000000003',
+];
 
 interface Row {
   readonly requesterId: string;
@@ -26,7 +30,9 @@ function matches(scope: RequestScope, row: Row): boolean {
     if (typeof condition === 'string') return value === condition;
     const { in: within } = condition as { in: (string | null)[] };
     if (within) return within.includes(value);
-    throw new Error(`visibleTo wrote a condition this evaluator does not know: ${JSON.stringify({ [key]: condition })}`);
+    throw new Error(
+      `visibleTo wrote a condition this evaluator does not know: ${JSON.stringify({ [key]: condition })}`,
+    );
   });
 }
 
@@ -45,7 +51,13 @@ describe('who may read a request', () => {
   it('is the same rule in the SQL filter and in the live predicate, for every person and request', () => {
     fc.assert(
       fc.property(person, request, (p, r) => {
-        const viewer = { kind: 'user', id: p.id, role: p.role, units: p.units, scopes: new Set(['person']) } as unknown as Viewer;
+        const viewer = {
+          kind: 'user',
+          id: p.id,
+          role: p.role,
+          units: p.units,
+          scopes: new Set(['person']),
+        } as unknown as Viewer;
         expect(matches(visibleTo(viewer), r)).toBe(mayReadRequest(p, r));
       }),
       { numRuns: 2_000 },

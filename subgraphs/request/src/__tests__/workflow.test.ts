@@ -4,11 +4,21 @@ import { allowedTransitions, checkTransition } from '../workflow';
 
 const NURSE = '11111111-1111-4111-8111-000000000001';
 const PHARMACIST = '11111111-1111-4111-8111-000000000002';
-const STATUSES: RequestStatus[] = ['PENDING', 'ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'IN_PROGRESS', 'COMPLETED', 'CANCELLED', 'REJECTED'];
+const STATUSES: RequestStatus[] = [
+  'PENDING',
+  'ACCEPTED',
+  'PREPARING',
+  'IN_TRANSIT',
+  'IN_PROGRESS',
+  'COMPLETED',
+  'CANCELLED',
+  'REJECTED',
+];
 
 const request = (kind: RequestKind, status: RequestStatus, assigneeId: string | null = PHARMACIST) =>
   ({ id: 'r', kind, status, requesterId: NURSE, assigneeId }) as Request;
-const person = (id: string, role: Role) => personViewer(id, role) as Extract<ReturnType<typeof personViewer>, { kind: 'user' }>;
+const person = (id: string, role: Role) =>
+  personViewer(id, role) as Extract<ReturnType<typeof personViewer>, { kind: 'user' }>;
 
 describe('the request workflow', () => {
   it.each([
@@ -28,7 +38,10 @@ describe('the request workflow', () => {
     for (const to of STATUSES) {
       const attempt = () => checkTransition(request(kind, from), to, admin, 'reason');
       if ((allowed as readonly string[]).includes(to)) expect(attempt).not.toThrow();
-      else expect(attempt).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'CONFLICT', allowed }) }));
+      else
+        expect(attempt).toThrow(
+          expect.objectContaining({ extensions: expect.objectContaining({ code: 'CONFLICT', allowed }) }),
+        );
     }
   });
 
@@ -52,8 +65,12 @@ describe('the request workflow', () => {
   });
 
   it('lets the assignee move on, the requester cancel, and staff reject with a reason only', () => {
-    expect(() => checkTransition(request('MEDICINE', 'ACCEPTED'), 'PREPARING', person(PHARMACIST, 'PHARMACIST'), null)).not.toThrow();
-    expect(() => checkTransition(request('MEDICINE', 'PREPARING'), 'CANCELLED', person(NURSE, 'NURSE'), null)).not.toThrow();
+    expect(() =>
+      checkTransition(request('MEDICINE', 'ACCEPTED'), 'PREPARING', person(PHARMACIST, 'PHARMACIST'), null),
+    ).not.toThrow();
+    expect(() =>
+      checkTransition(request('MEDICINE', 'PREPARING'), 'CANCELLED', person(NURSE, 'NURSE'), null),
+    ).not.toThrow();
     expect(() => checkTransition(request('MEDICINE', 'PENDING'), 'REJECTED', person('x', 'PHARMACIST'), null)).toThrow(
       expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
     );

@@ -18,23 +18,38 @@ export interface RecordedChange {
   readonly escalationLevel: number | null;
 }
 
-const TYPES = { 'request.created': 'CREATED', 'request.status_changed': 'STATUS_CHANGED', 'request.escalated': 'ESCALATED' } as const;
+const TYPES = {
+  'request.created': 'CREATED',
+  'request.status_changed': 'STATUS_CHANGED',
+  'request.escalated': 'ESCALATED',
+} as const;
 
 /** The change `eventId` announced for `requestId`, or null (no such event of this request). */
-export async function recordedChange(prisma: RequestPrisma, requestId: string, eventId: string): Promise<RecordedChange | null> {
+export async function recordedChange(
+  prisma: RequestPrisma,
+  requestId: string,
+  eventId: string,
+): Promise<RecordedChange | null> {
   if (!isUuid(eventId)) return null;
-  const row = await prisma.outboxEvent.findFirst({ where: { id: eventId.toLowerCase(), requestId }, select: { routingKey: true, payload: true } });
+  const row = await prisma.outboxEvent.findFirst({
+    where: { id: eventId.toLowerCase(), requestId },
+    select: { routingKey: true, payload: true },
+  });
   if (!row) return null;
   const parsed = parseEvent(row.routingKey, row.payload);
   if (!('event' in parsed)) return null; // written by this service: only a bug of ours gets here
   const { event } = parsed;
-  if (event.type !== 'request.created' && event.type !== 'request.status_changed' && event.type !== 'request.escalated') return null;
+  if (event.type !== 'request.created' && event.type !== 'request.status_changed' && event.type !== 'request.escalated')
+    return null;
   return {
     eventId: event.eventId,
     type: TYPES[event.type],
     previousStatus: 'previousStatus' in event ? event.previousStatus : event.status,
     status: event.status,
-    changedById: 'changedById' in event ? (event.changedById ?? (event.type === 'request.created' ? event.requesterId : null)) : null,
+    changedById:
+      'changedById' in event
+        ? (event.changedById ?? (event.type === 'request.created' ? event.requesterId : null))
+        : null,
     at: event.occurredAt,
     escalationLevel: 'level' in event ? event.level : null,
   };

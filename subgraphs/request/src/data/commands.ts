@@ -18,8 +18,21 @@ type Person = Extract<Viewer, { kind: 'user' }>;
 /** A request as the requester asked for it, validated. */
 export type NewRequest = Pick<
   Request,
-  | 'kind' | 'priority' | 'requesterId' | 'medicineId' | 'materialId' | 'assistanceTypeId' | 'dispenserId' | 'quantity' | 'note' | 'clientKey' | 'unit'
-  | 'patientIdentifier' | 'patientBed' | 'encounterId' | 'orderId'
+  | 'kind'
+  | 'priority'
+  | 'requesterId'
+  | 'medicineId'
+  | 'materialId'
+  | 'assistanceTypeId'
+  | 'dispenserId'
+  | 'quantity'
+  | 'note'
+  | 'clientKey'
+  | 'unit'
+  | 'patientIdentifier'
+  | 'patientBed'
+  | 'encounterId'
+  | 'orderId'
 >;
 
 /** What a completion records beyond who made it: its witness (controlled medicines) and why it overrode the count. */
@@ -36,7 +49,20 @@ const NO_CUSTODY: Custody = { witnessed: null, overrideReason: null, scannedBarc
 const ACCEPTANCE_LEASE_MS = 30_000;
 
 /** What must match for a retried createRequest (same clientKey) to be the same request. */
-const SAME_REQUEST_FIELDS = ['kind', 'priority', 'medicineId', 'materialId', 'assistanceTypeId', 'dispenserId', 'quantity', 'note', 'patientIdentifier', 'patientBed', 'encounterId', 'orderId'] as const;
+const SAME_REQUEST_FIELDS = [
+  'kind',
+  'priority',
+  'medicineId',
+  'materialId',
+  'assistanceTypeId',
+  'dispenserId',
+  'quantity',
+  'note',
+  'patientIdentifier',
+  'patientBed',
+  'encounterId',
+  'orderId',
+] as const;
 
 export class RequestCommands {
   /**
@@ -59,12 +85,29 @@ export class RequestCommands {
    */
   async create(data: NewRequest): Promise<Request> {
     const at = new Date();
-    const request: Request = { ...data, id: randomUUID(), status: 'PENDING', assigneeId: null, feedback: null, receivedById: null, receivedAt: null, escalationLevel: 0, escalatedAt: null, acceptingId: null, acceptingById: null, acceptingUntil: null, createdAt: at, updatedAt: at };
+    const request: Request = {
+      ...data,
+      id: randomUUID(),
+      status: 'PENDING',
+      assigneeId: null,
+      feedback: null,
+      receivedById: null,
+      receivedAt: null,
+      escalationLevel: 0,
+      escalatedAt: null,
+      acceptingId: null,
+      acceptingById: null,
+      acceptingUntil: null,
+      createdAt: at,
+      updatedAt: at,
+    };
     const inserted = await this.prisma.$transaction(async (tx) => {
       // ON CONFLICT DO NOTHING: a key used before (or raced in twice) inserts nothing.
       const { count } = await tx.request.createMany({ data: [request], skipDuplicates: true });
       if (count === 0) return false;
-      await tx.statusHistory.create({ data: { requestId: request.id, toStatus: 'PENDING', changedById: data.requesterId, note: data.note, at } });
+      await tx.statusHistory.create({
+        data: { requestId: request.id, toStatus: 'PENDING', changedById: data.requesterId, note: data.note, at },
+      });
       await tx.outboxEvent.create({ data: outboxEvent(request, null, data.requesterId, this.correlationId) });
       return true;
     });
@@ -78,7 +121,10 @@ export class RequestCommands {
     const existing = await this.byClientKey(data);
     if (!existing) throw new Error('createRequest inserted nothing and found no request with its client key');
     const differs = SAME_REQUEST_FIELDS.filter((field) => existing[field] !== data[field]);
-    if (differs.length) throw conflict(`This clientKey was already used for a different request (${differs.join(', ')}): use a new key for a new request`);
+    if (differs.length)
+      throw conflict(
+        `This clientKey was already used for a different request (${differs.join(', ')}): use a new key for a new request`,
+      );
     return existing;
   }
 
@@ -94,19 +140,35 @@ export class RequestCommands {
    * the event it consumes does it. No call to another service is made while a
    * transaction or a row lock is held.
    */
-  async transition(id: string, to: RequestStatus, viewer: Person, note: string | null, custody: Custody = NO_CUSTODY): Promise<Request> {
+  async transition(
+    id: string,
+    to: RequestStatus,
+    viewer: Person,
+    note: string | null,
+    custody: Custody = NO_CUSTODY,
+  ): Promise<Request> {
     if (to === 'ACCEPTED') {
       const current = await this.prisma.request.findFirst({ where: { ...this.scope, id } });
-      if (current && current.status !== to && holdsStock(current)) return this.acceptHolding(current, viewer, note, custody);
+      if (current && current.status !== to && holdsStock(current))
+        return this.acceptHolding(current, viewer, note, custody);
     }
     const { request, changed, from } = await this.move(id, to, viewer, note, custody);
     if (changed && (to === 'CANCELLED' || to === 'REJECTED') && holdsStock(request)) {
-      const returned = from === 'IN_TRANSIT' ? { by: viewer.id, witnessedBy: custody.witnessed?.witnessId ?? null } : undefined;
-      await this.tellPyxis(request, (stock) => stock.release(request, returned?.by, returned?.witnessedBy), "a closed request's stock hold could not be given back now: the event pyxis consumes will");
+      const returned =
+        from === 'IN_TRANSIT' ? { by: viewer.id, witnessedBy: custody.witnessed?.witnessId ?? null } : undefined;
+      await this.tellPyxis(
+        request,
+        (stock) => stock.release(request, returned?.by, returned?.witnessedBy),
+        "a closed request's stock hold could not be given back now: the event pyxis consumes will",
+      );
     }
     if (changed && to === 'IN_TRANSIT' && holdsStock(request)) {
       // Until pyxis is told, the units count as in the cabinet.
-      await this.tellPyxis(request, (stock) => stock.pickUp(request, viewer.id), 'a picked-up request could not be taken into custody now: the event pyxis consumes will');
+      await this.tellPyxis(
+        request,
+        (stock) => stock.pickUp(request, viewer.id),
+        'a picked-up request could not be taken into custody now: the event pyxis consumes will',
+      );
     }
     return request;
   }
@@ -119,16 +181,26 @@ export class RequestCommands {
    * commits the move. When (3) fails, the hold is given back unless the request
    * may now need it (see `undoAcceptance`).
    */
-  private async acceptHolding(current: Request, viewer: Person, note: string | null, custody: Custody): Promise<Request> {
+  private async acceptHolding(
+    current: Request,
+    viewer: Person,
+    note: string | null,
+    custody: Custody,
+  ): Promise<Request> {
     checkTransition(current, 'ACCEPTED', viewer, note); // refused moves reserve nothing
     const acceptance = { id: randomUUID(), until: new Date(Date.now() + ACCEPTANCE_LEASE_MS) };
     const now = new Date();
     const leased = await this.prisma.request.updateMany({
       // A retry by the same person takes over her own lease: her earlier attempt failed, or is superseded.
-      where: { id: current.id, status: current.status, OR: [{ acceptingId: null }, { acceptingUntil: { lt: now } }, { acceptingById: viewer.id }] },
+      where: {
+        id: current.id,
+        status: current.status,
+        OR: [{ acceptingId: null }, { acceptingUntil: { lt: now } }, { acceptingById: viewer.id }],
+      },
       data: { acceptingId: acceptance.id, acceptingById: viewer.id, acceptingUntil: acceptance.until },
     });
-    if (leased.count === 0) throw conflict('The request changed meanwhile, or someone else is accepting it now: reload it and try again');
+    if (leased.count === 0)
+      throw conflict('The request changed meanwhile, or someone else is accepting it now: reload it and try again');
     try {
       await this.stock.reserve(current, viewer.id);
     } catch (err) {
@@ -152,31 +224,63 @@ export class RequestCommands {
    */
   private async undoAcceptance(request: Request, acceptanceId: string): Promise<void> {
     try {
-      const now = await this.prisma.request.findUnique({ where: { id: request.id }, select: { status: true, acceptingId: true, acceptingUntil: true } });
-      const othersLease = !!now?.acceptingId && now.acceptingId !== acceptanceId && !!now.acceptingUntil && now.acceptingUntil > new Date();
-      const needsHold = !now || (now.status === 'PENDING' ? othersLease : !['CANCELLED', 'REJECTED'].includes(now.status));
+      const now = await this.prisma.request.findUnique({
+        where: { id: request.id },
+        select: { status: true, acceptingId: true, acceptingUntil: true },
+      });
+      const othersLease =
+        !!now?.acceptingId &&
+        now.acceptingId !== acceptanceId &&
+        !!now.acceptingUntil &&
+        now.acceptingUntil > new Date();
+      const needsHold =
+        !now || (now.status === 'PENDING' ? othersLease : !['CANCELLED', 'REJECTED'].includes(now.status));
       await this.endLease(request.id, acceptanceId);
-      if (!needsHold) await this.tellPyxis(request, (stock) => stock.release(request), 'an acceptance did not commit and its stock hold could not be given back: it stays until the request closes');
+      if (!needsHold)
+        await this.tellPyxis(
+          request,
+          (stock) => stock.release(request),
+          'an acceptance did not commit and its stock hold could not be given back: it stays until the request closes',
+        );
     } catch (err) {
-      this.logger?.warn({ err, requestId: request.id }, 'an acceptance failed with its outcome unknown: its stock hold stays until the request is accepted again or closes');
+      this.logger?.warn(
+        { err, requestId: request.id },
+        'an acceptance failed with its outcome unknown: its stock hold stays until the request is accepted again or closes',
+      );
     }
   }
 
   private async endLease(requestId: string, acceptanceId: string): Promise<void> {
-    await this.prisma.request.updateMany({ where: { id: requestId, acceptingId: acceptanceId }, data: { acceptingId: null, acceptingById: null, acceptingUntil: null } }).catch((err: unknown) => {
-      this.logger?.warn({ err, requestId }, 'an acceptance lease could not be ended: it lapses by itself');
-    });
+    await this.prisma.request
+      .updateMany({
+        where: { id: requestId, acceptingId: acceptanceId },
+        data: { acceptingId: null, acceptingById: null, acceptingUntil: null },
+      })
+      .catch((err: unknown) => {
+        this.logger?.warn({ err, requestId }, 'an acceptance lease could not be ended: it lapses by itself');
+      });
   }
 
   /** The move itself, in one transaction with its history entry and event; `acceptanceId`: only under that acceptance's lease. */
-  private async move(id: string, to: RequestStatus, viewer: Person, note: string | null, custody: Custody, acceptanceId?: string) {
+  private async move(
+    id: string,
+    to: RequestStatus,
+    viewer: Person,
+    note: string | null,
+    custody: Custody,
+    acceptanceId?: string,
+  ) {
     let changed = true;
     let from: RequestStatus | undefined;
     const request = await this.prisma.$transaction(async (tx) => {
       const current = await tx.request.findFirst({ where: { ...this.scope, id } });
       if (!current) throw notFound('No such request');
       if (current.status === to) {
-        const last = await tx.statusHistory.findFirst({ where: { requestId: id }, orderBy: { at: 'desc' }, select: { toStatus: true, changedById: true } });
+        const last = await tx.statusHistory.findFirst({
+          where: { requestId: id },
+          orderBy: { at: 'desc' },
+          select: { toStatus: true, changedById: true },
+        });
         if (last?.toStatus === to && last.changedById === viewer.id) {
           changed = false;
           return current;
@@ -189,7 +293,9 @@ export class RequestCommands {
         where: { id, status: current.status, ...(acceptanceId ? { acceptingId: acceptanceId } : {}) },
         data: {
           status: to,
-          ...(to === 'ACCEPTED' ? { assigneeId: viewer.id, acceptingId: null, acceptingById: null, acceptingUntil: null } : {}),
+          ...(to === 'ACCEPTED'
+            ? { assigneeId: viewer.id, acceptingId: null, acceptingById: null, acceptingUntil: null }
+            : {}),
           ...(byStaff && note ? { feedback: note } : {}),
         },
       });
@@ -198,7 +304,17 @@ export class RequestCommands {
       if (witnessed) await useWitness(tx, 'request', witnessed);
       const witnessId = witnessed?.witnessId ?? null;
       const moved = await tx.request.findUniqueOrThrow({ where: { id } });
-      await tx.statusHistory.create({ data: { requestId: id, fromStatus: current.status, toStatus: to, changedById: viewer.id, note, witnessId, ...recorded } });
+      await tx.statusHistory.create({
+        data: {
+          requestId: id,
+          fromStatus: current.status,
+          toStatus: to,
+          changedById: viewer.id,
+          note,
+          witnessId,
+          ...recorded,
+        },
+      });
       await tx.outboxEvent.create({ data: outboxEvent(moved, current.status, viewer.id, this.correlationId) });
       return moved;
     });
@@ -215,9 +331,13 @@ export class RequestCommands {
     if (!request) throw notFound('No such request');
     if (request.requesterId !== viewer.id) throw forbidden('Only the requester confirms receiving what she asked for');
     if (request.kind === 'ASSISTANCE') throw badUserInput('Assistance brings nothing to receive', { argument: 'id' });
-    if (request.status !== 'COMPLETED') throw conflict(`The request is ${request.status}: receipt is confirmed once it completed`);
+    if (request.status !== 'COMPLETED')
+      throw conflict(`The request is ${request.status}: receipt is confirmed once it completed`);
     if (request.receivedAt) return request;
-    await this.prisma.request.updateMany({ where: { id, receivedAt: null }, data: { receivedById: viewer.id, receivedAt: new Date() } });
+    await this.prisma.request.updateMany({
+      where: { id, receivedAt: null },
+      data: { receivedById: viewer.id, receivedAt: new Date() },
+    });
     return this.prisma.request.findUniqueOrThrow({ where: { id } });
   }
 
@@ -225,7 +345,11 @@ export class RequestCommands {
    * Tells pyxis of a stock change the request's move made, best effort: `failure`
    * is logged when it cannot be told now (the event it consumes tells it later).
    */
-  private async tellPyxis(request: Request, call: (stock: StockHolds) => Promise<void>, failure: string): Promise<void> {
+  private async tellPyxis(
+    request: Request,
+    call: (stock: StockHolds) => Promise<void>,
+    failure: string,
+  ): Promise<void> {
     try {
       await call(this.stock);
     } catch (err) {
@@ -234,6 +358,8 @@ export class RequestCommands {
   }
 
   private byClientKey({ requesterId, clientKey }: NewRequest) {
-    return clientKey ? this.prisma.request.findUnique({ where: { requesterId_clientKey: { requesterId, clientKey } } }) : Promise.resolve(null);
+    return clientKey
+      ? this.prisma.request.findUnique({ where: { requesterId_clientKey: { requesterId, clientKey } } })
+      : Promise.resolve(null);
   }
 }

@@ -6,13 +6,19 @@ import type { RequestScope } from '../visibility';
 import { TERMINAL } from '../workflow';
 
 /** Most urgent first (the enum is declared ROUTINE → STAT), then oldest first. */
-const BY_URGENCY: Prisma.RequestOrderByWithRelationInput[] = [{ priority: 'desc' }, { createdAt: 'asc' }, { id: 'asc' }];
+const BY_URGENCY: Prisma.RequestOrderByWithRelationInput[] = [
+  { priority: 'desc' },
+  { createdAt: 'asc' },
+  { id: 'asc' },
+];
 const NEWEST_FIRST: Prisma.RequestOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
 const OPEN: Prisma.RequestWhereInput = { status: { notIn: [...TERMINAL] } };
 
 /** Requests the viewer may see, and their history; lookups by id are batched per request. */
 export class RequestRepository {
-  readonly byId = createByIdLoader((ids) => this.prisma.request.findMany({ where: { ...this.scope, id: { in: ids } } }));
+  readonly byId = createByIdLoader((ids) =>
+    this.prisma.request.findMany({ where: { ...this.scope, id: { in: ids } } }),
+  );
   readonly history = createGroupLoader(
     (ids) => this.prisma.statusHistory.findMany({ where: { requestId: { in: ids } }, orderBy: { at: 'asc' } }),
     (entry) => entry.requestId,
@@ -53,7 +59,16 @@ export class RequestRepository {
     return this.prisma.request.findMany({ where: { ...OPEN, assigneeId }, orderBy: BY_URGENCY });
   }
 
-  private page(where: Prisma.RequestWhereInput, orderBy: Prisma.RequestOrderByWithRelationInput[], { first, after }: PageArgs) {
-    return this.prisma.request.findMany({ where, orderBy, take: first, ...(after ? { cursor: { id: after }, skip: 1 } : {}) });
+  private page(
+    where: Prisma.RequestWhereInput,
+    orderBy: Prisma.RequestOrderByWithRelationInput[],
+    { first, after }: PageArgs,
+  ) {
+    return this.prisma.request.findMany({
+      where,
+      orderBy,
+      take: first,
+      ...(after ? { cursor: { id: after }, skip: 1 } : {}),
+    });
   }
 }

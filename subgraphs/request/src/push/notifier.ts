@@ -16,7 +16,19 @@
 import https from 'node:https';
 import tls from 'node:tls';
 import webpush from 'web-push';
-import { HANDLERS, parseEvent, ROUTING_KEYS, type EventBus, type Logger, type PushConfig, type RequestEscalatedEvent, type RequestEvent, type Role, type Subscription, type UserStatusSource } from '@asky/shared';
+import {
+  HANDLERS,
+  parseEvent,
+  ROUTING_KEYS,
+  type EventBus,
+  type Logger,
+  type PushConfig,
+  type RequestEscalatedEvent,
+  type RequestEvent,
+  type Role,
+  type Subscription,
+  type UserStatusSource,
+} from '@asky/shared';
 import { recordedChange } from '../data/changes';
 import type { RequestPrisma } from '../data/client';
 import type { PushSubscription } from '../generated/prisma/client';
@@ -31,8 +43,11 @@ export interface Vapid {
 
 /** The configured VAPID keys, or a pair for this process (browsers must subscribe again after a restart). */
 export function vapidKeys(config: PushConfig, logger: Logger): Vapid {
-  if (config.vapidPublicKey && config.vapidPrivateKey) return { publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey, subject: config.vapidSubject };
-  logger.warn('VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY unset: push keys generated for this process, browsers subscribe again after a restart');
+  if (config.vapidPublicKey && config.vapidPrivateKey)
+    return { publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey, subject: config.vapidSubject };
+  logger.warn(
+    'VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY unset: push keys generated for this process, browsers subscribe again after a restart',
+  );
   return { ...webpush.generateVAPIDKeys(), subject: config.vapidSubject };
 }
 
@@ -76,8 +91,15 @@ export class PushNotifier {
     this.loop = (async () => {
       for await (const delivery of this.subscription!) {
         const parsed = parseEvent(delivery.routingKey, delivery.body);
-        if ('refused' in parsed) this.logger.warn({ messageId: delivery.messageId, why: parsed.refused }, 'push: ignored an event that does not match its schema');
-        else await this.notify(parsed.event as AnyRequestEvent).catch((err: unknown) => this.logger.warn({ err, messageId: delivery.messageId }, 'push: an event could not be pushed'));
+        if ('refused' in parsed)
+          this.logger.warn(
+            { messageId: delivery.messageId, why: parsed.refused },
+            'push: ignored an event that does not match its schema',
+          );
+        else
+          await this.notify(parsed.event as AnyRequestEvent).catch((err: unknown) =>
+            this.logger.warn({ err, messageId: delivery.messageId }, 'push: an event could not be pushed'),
+          );
         delivery.ack();
       }
     })();
@@ -96,7 +118,9 @@ export class PushNotifier {
     if (!event) return;
     const targets = await this.targetsOf(event);
     const notice = noticeOf(event);
-    await Promise.all(targets.map((target) => this.push(target, notice, event.priority === 'STAT' || event.priority === 'ASAP')));
+    await Promise.all(
+      targets.map((target) => this.push(target, notice, event.priority === 'STAT' || event.priority === 'ASAP')),
+    );
   }
 
   /**
@@ -108,13 +132,30 @@ export class PushNotifier {
   private async checked(message: AnyRequestEvent): Promise<AnyRequestEvent | undefined> {
     const request = await this.prisma.request.findUnique({ where: { id: message.requestId } });
     if (!request) return undefined;
-    const facts = { requestId: request.id, kind: request.kind, priority: request.priority, status: request.status, unit: request.unit, requesterId: request.requesterId, dispenserId: request.dispenserId };
+    const facts = {
+      requestId: request.id,
+      kind: request.kind,
+      priority: request.priority,
+      status: request.status,
+      unit: request.unit,
+      requesterId: request.requesterId,
+      dispenserId: request.dispenserId,
+    };
     if (message.type === ROUTING_KEYS.requestEscalated) {
       if (request.status !== 'PENDING' || request.escalationLevel < message.level) return undefined;
-      return { ...message, ...facts, level: message.level, waitedSeconds: Math.round((Date.now() - request.createdAt.getTime()) / 1000) };
+      return {
+        ...message,
+        ...facts,
+        level: message.level,
+        waitedSeconds: Math.round((Date.now() - request.createdAt.getTime()) / 1000),
+      };
     }
     if (message.type === ROUTING_KEYS.requestStatusChanged) {
-      const last = await this.prisma.statusHistory.findFirst({ where: { requestId: request.id }, orderBy: { at: 'desc' }, select: { changedById: true } });
+      const last = await this.prisma.statusHistory.findFirst({
+        where: { requestId: request.id },
+        orderBy: { at: 'desc' },
+        select: { changedById: true },
+      });
       return { ...message, ...facts, changedById: last?.changedById ?? null };
     }
     return message.type === ROUTING_KEYS.requestCreated ? { ...message, ...facts } : undefined;
@@ -128,28 +169,38 @@ export class PushNotifier {
       if (event.changedById === event.requesterId) return [];
       candidates = await this.prisma.pushSubscription.findMany({ where: { userId: event.requesterId } });
     } else {
-      const roles: string[] = event.type === ROUTING_KEYS.requestEscalated ? [...handlers, 'CHARGE_NURSE'] : [...handlers];
+      const roles: string[] =
+        event.type === ROUTING_KEYS.requestEscalated ? [...handlers, 'CHARGE_NURSE'] : [...handlers];
       candidates = await this.prisma.pushSubscription.findMany({ where: { role: { in: roles } } });
     }
-    const statuses = new Map(await Promise.all([...new Set(candidates.map((c) => c.userId))].map(async (id) => [id, await this.users.status(id)] as const)));
+    const statuses = new Map(
+      await Promise.all(
+        [...new Set(candidates.map((c) => c.userId))].map(async (id) => [id, await this.users.status(id)] as const),
+      ),
+    );
     return candidates.filter((candidate) => {
       const status = statuses.get(candidate.userId);
       if (!status?.active || status.passwordChangeRequired) return false;
       if (event.type === ROUTING_KEYS.requestStatusChanged) return true;
-      if (status.role === 'CHARGE_NURSE') return event.type === ROUTING_KEYS.requestEscalated && !!event.unit && !!status.units?.includes(event.unit);
+      if (status.role === 'CHARGE_NURSE')
+        return event.type === ROUTING_KEYS.requestEscalated && !!event.unit && !!status.units?.includes(event.unit);
       return handlers.includes(status.role);
     });
   }
 
   private async push(target: PushSubscription, notice: Notice, urgent: boolean): Promise<void> {
     try {
-      await webpush.sendNotification({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, JSON.stringify(notice), {
-        vapidDetails: this.vapid,
-        TTL: 600,
-        urgency: urgent ? 'high' : 'normal',
-        timeout: 5_000,
-        ...(this.agent ? { agent: this.agent } : {}),
-      });
+      await webpush.sendNotification(
+        { endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } },
+        JSON.stringify(notice),
+        {
+          vapidDetails: this.vapid,
+          TTL: 600,
+          urgency: urgent ? 'high' : 'normal',
+          timeout: 5_000,
+          ...(this.agent ? { agent: this.agent } : {}),
+        },
+      );
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
       if (status === 404 || status === 410) {
@@ -165,7 +216,23 @@ export class PushNotifier {
 function noticeOf(event: AnyRequestEvent): Notice {
   const what = `${event.priority} ${event.kind.toLowerCase()} request${event.unit ? ` · ${event.unit}` : ''}`;
   const title =
-    event.type === ROUTING_KEYS.requestEscalated ? `Unattended ${what}` : event.type === ROUTING_KEYS.requestCreated ? `New ${what}` : `Your request is ${event.status}`;
-  const body = event.type === ROUTING_KEYS.requestEscalated ? `Waiting ${Math.round(event.waitedSeconds / 60)} min, nobody accepted it (level ${event.level})` : what;
-  return { title, body, requestId: event.requestId, kind: event.kind, priority: event.priority, status: event.status, unit: event.unit, type: event.type };
+    event.type === ROUTING_KEYS.requestEscalated
+      ? `Unattended ${what}`
+      : event.type === ROUTING_KEYS.requestCreated
+        ? `New ${what}`
+        : `Your request is ${event.status}`;
+  const body =
+    event.type === ROUTING_KEYS.requestEscalated
+      ? `Waiting ${Math.round(event.waitedSeconds / 60)} min, nobody accepted it (level ${event.level})`
+      : what;
+  return {
+    title,
+    body,
+    requestId: event.requestId,
+    kind: event.kind,
+    priority: event.priority,
+    status: event.status,
+    unit: event.unit,
+    type: event.type,
+  };
 }

@@ -12,7 +12,8 @@ export interface PushKeys {
   readonly auth: string;
 }
 
-const fromBase64url = (value: string) => (/^[A-Za-z0-9_-]+={0,2}$/.test(value) ? Buffer.from(value, 'base64url') : Buffer.alloc(0));
+const fromBase64url = (value: string) =>
+  /^[A-Za-z0-9_-]+={0,2}$/.test(value) ? Buffer.from(value, 'base64url') : Buffer.alloc(0);
 
 const hostAllowed = (host: string, allowed: readonly string[]) =>
   allowed.some((entry) => (entry.startsWith('*.') ? host.endsWith(entry.slice(1)) : host === entry));
@@ -25,16 +26,26 @@ export function checkEndpoint(endpoint: string, config: PushConfig): string {
   } catch {
     throw badUserInput('endpoint must be a URL', { argument: 'endpoint' });
   }
-  if (endpoint.length > 1_000 || url.protocol !== 'https:' || url.username || url.password || !hostAllowed(url.hostname.toLowerCase(), config.endpointHosts)) {
-    throw badUserInput("endpoint must be a browser push service's https URL (as pushManager.subscribe gives it)", { argument: 'endpoint' });
+  if (
+    endpoint.length > 1_000 ||
+    url.protocol !== 'https:' ||
+    url.username ||
+    url.password ||
+    !hostAllowed(url.hostname.toLowerCase(), config.endpointHosts)
+  ) {
+    throw badUserInput("endpoint must be a browser push service's https URL (as pushManager.subscribe gives it)", {
+      argument: 'endpoint',
+    });
   }
   return url.href;
 }
 
 export function checkKeys(keys: PushKeys): PushKeys {
   const point = fromBase64url(keys.p256dh);
-  if (point.length !== 65 || point[0] !== 0x04) throw badUserInput('keys.p256dh must be a P-256 public key (65 bytes, base64url)', { argument: 'keys.p256dh' });
-  if (fromBase64url(keys.auth).length !== 16) throw badUserInput('keys.auth must be 16 bytes, base64url', { argument: 'keys.auth' });
+  if (point.length !== 65 || point[0] !== 0x04)
+    throw badUserInput('keys.p256dh must be a P-256 public key (65 bytes, base64url)', { argument: 'keys.p256dh' });
+  if (fromBase64url(keys.auth).length !== 16)
+    throw badUserInput('keys.auth must be 16 bytes, base64url', { argument: 'keys.auth' });
   return keys;
 }
 
@@ -52,7 +63,10 @@ export class PushSubscriptions {
     const data = { userId: user.id, role: user.role, p256dh: keys.p256dh, auth: keys.auth };
     await this.prisma.pushSubscription.createMany({ data: [{ endpoint, ...data }], skipDuplicates: true });
     const own = await this.prisma.pushSubscription.updateMany({ where: { endpoint, userId: user.id }, data });
-    if (own.count === 0) throw conflict('This push endpoint is registered to another person: unsubscribe in the browser (pushManager.unsubscribe) and subscribe again');
+    if (own.count === 0)
+      throw conflict(
+        'This push endpoint is registered to another person: unsubscribe in the browser (pushManager.unsubscribe) and subscribe again',
+      );
   }
 
   async unregister(userId: string, endpoint: string): Promise<boolean> {

@@ -9,10 +9,15 @@ const pageArgs = (first: number | null | undefined, after: string | null | undef
   parsePage(first, after, { fallback: 20, max: MAX_PAGE_SIZE });
 
 /** A date-time filter: without an offset, the hospital's local time (a date alone: its midnight). */
-const instant = (value: string | null | undefined, argument: string): Date | undefined => (value ? parseInstant(value, argument) : undefined);
+const instant = (value: string | null | undefined, argument: string): Date | undefined =>
+  value ? parseInstant(value, argument) : undefined;
 
 /** `requests`' condition: the filter and the shorthand `status`/`kind`. */
-const listWhere = (args: { status?: Prisma.RequestWhereInput['status'] | null; kind?: Prisma.RequestWhereInput['kind'] | null; filter?: RequestFilter | null }) => ({
+const listWhere = (args: {
+  status?: Prisma.RequestWhereInput['status'] | null;
+  kind?: Prisma.RequestWhereInput['kind'] | null;
+  filter?: RequestFilter | null;
+}) => ({
   AND: [whereOf(args.filter), { status: args.status ?? undefined, kind: args.kind ?? undefined }],
 });
 
@@ -25,7 +30,10 @@ function whereOf(filter: RequestFilter | null | undefined): Prisma.RequestWhereI
     requesterId: filter?.requesterId ? parseId(filter.requesterId, 'requesterId') : undefined,
     assigneeId: filter?.assigneeId ? parseId(filter.assigneeId, 'assigneeId') : undefined,
     unit: filter?.unit ? { equals: filter.unit, mode: 'insensitive' } : undefined,
-    createdAt: { gte: instant(filter?.createdAfter, 'createdAfter'), lt: instant(filter?.createdBefore, 'createdBefore') },
+    createdAt: {
+      gte: instant(filter?.createdAfter, 'createdAfter'),
+      lt: instant(filter?.createdBefore, 'createdBefore'),
+    },
   };
 }
 
@@ -37,13 +45,17 @@ export const Query: QueryResolvers = {
   },
   request: (_, { id }, { requests }) => requests.byId.load(parseId(id)),
   requests: (_, args, { requests }) => requests.list(listWhere(args), pageArgs(args.first, args.after)),
-  requestsConnection: (_, args, { requests }) => connectionOf(pageArgs(args.first, args.after), (page) => requests.list(listWhere(args), page)),
+  requestsConnection: (_, args, { requests }) =>
+    connectionOf(pageArgs(args.first, args.after), (page) => requests.list(listWhere(args), page)),
   myRequests: (_, { status, first, after }, ctx) =>
     ctx.requests.mine(ctx.person().id, { status: status ? { in: status } : undefined }, pageArgs(first, after)),
   myRequestsConnection: (_, { status, first, after }, ctx) =>
-    connectionOf(pageArgs(first, after), (page) => ctx.requests.mine(ctx.person().id, { status: status ? { in: status } : undefined }, page)),
+    connectionOf(pageArgs(first, after), (page) =>
+      ctx.requests.mine(ctx.person().id, { status: status ? { in: status } : undefined }, page),
+    ),
   myLastRequest: (_, __, ctx) => ctx.requests.lastOf(ctx.person().id),
   queue: (_, { first, after }, ctx) => ctx.requests.queue(kindsHandledBy(ctx.person().role), pageArgs(first, after)),
-  queueConnection: (_, { first, after }, ctx) => connectionOf(pageArgs(first, after), (page) => ctx.requests.queue(kindsHandledBy(ctx.person().role), page)),
+  queueConnection: (_, { first, after }, ctx) =>
+    connectionOf(pageArgs(first, after), (page) => ctx.requests.queue(kindsHandledBy(ctx.person().role), page)),
   assignedToMe: (_, __, ctx) => ctx.requests.assignedTo(ctx.person().id),
 };

@@ -14,8 +14,10 @@ export const Request: RequestResolvers = {
   updatedAt: (request) => request.updatedAt.toISOString(),
   history: (request, _, { requests }) => requests.history.load(request.id),
   change: (request, { eventId }, { requests }) => requests.change(request.id, eventId),
-  patient: (request) => (request.patientIdentifier ? { identifier: request.patientIdentifier, bed: request.patientBed } : null),
-  fhir: async (request, _, { requests }) => JSON.stringify(fhirBundle(request, await requests.history.load(request.id))),
+  patient: (request) =>
+    request.patientIdentifier ? { identifier: request.patientIdentifier, bed: request.patientBed } : null,
+  fhir: async (request, _, { requests }) =>
+    JSON.stringify(fhirBundle(request, await requests.history.load(request.id))),
   escalatedAt: (request) => request.escalatedAt?.toISOString() ?? null,
   receivedBy: (request) => reference(request.receivedById),
   receivedAt: (request) => request.receivedAt?.toISOString() ?? null,
