@@ -10,9 +10,9 @@ import { AuthForwardingDataSource, InProcessDataSource } from './dataSource';
 import {
   CallerRate,
   hangUpSignal,
-  JwksKeySource,
   requestIdOf,
   TokenVerifier,
+  remoteKeys,
   startService,
   corsPolicy,
   readCorsOrigins,
@@ -119,7 +119,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
   const urls = deps.subgraphUrls as Record<string, string>;
   const local = (deps.localSubgraphs ?? {}) as Record<string, LocalSubgraph | undefined>;
   const timeoutMs = deps.subgraphTimeoutMs ?? 10_000;
-  const verifier = new TokenVerifier({ ...deps.tokens, keys: new JwksKeySource(deps.tokens.jwksUrl) });
+  const verifier = new TokenVerifier({ ...deps.tokens, keys: remoteKeys(deps.tokens.jwksUrl) });
   const gateway = new ApolloGateway({
     supergraphSdl: deps.supergraphSdl ?? readSupergraphSdl(),
     buildService: ({ name, url }) =>

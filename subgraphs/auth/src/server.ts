@@ -1,6 +1,6 @@
 import proxyaddr from 'proxy-addr';
 import {
-  StaticKeySource,
+  staticKeys,
   TokenVerifier,
   type AuthConfig,
   type Logger,
@@ -53,7 +53,7 @@ export function createAuthSubgraph(settings: AuthSettings): SubgraphDefinition<A
     createPrismaClient,
     createContext: (prisma, viewer, req) => createContext(prisma, viewer, req, authServices(prisma)),
     localAuth: (prisma) => ({
-      verifier: new TokenVerifier({ ...settings.tokens, keys: new StaticKeySource(keys().jwks) }),
+      verifier: new TokenVerifier({ ...settings.tokens, keys: staticKeys(keys().jwks) }),
       users: { status: (id) => userStatus(prisma, id) },
     }),
     routes: (app, prisma) => authRoutes(app, keys, () => authServices(prisma).issuer, settings.config.serviceSecrets),

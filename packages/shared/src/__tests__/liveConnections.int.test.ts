@@ -11,14 +11,14 @@ import jwt from 'jsonwebtoken';
 import { buildSchema } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { StaticKeySource, TokenVerifier } from '../auth/verifier';
+import { staticKeys, TokenVerifier } from '../auth/verifier';
 import { jwkThumbprint, type PublicJwk } from '../auth/tokens';
 import { LIVE_CLOSE, serveLive, type Subscriber } from '../live';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const kid = jwkThumbprint(privateKey);
 const verifier = new TokenVerifier({
-  keys: new StaticKeySource([{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' } as PublicJwk]),
+  keys: staticKeys([{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' } as PublicJwk]),
   issuer: 'asky-auth',
   audience: 'asky',
 });

@@ -4,7 +4,7 @@ import type { ServiceIdentityConfig, TokenConfig } from '../config';
 import { isTransientDatabaseError, serviceUnavailable, withHttpStatus } from '../errors';
 import { ServiceTokenClient } from './serviceToken';
 import { RemoteUserStatusSource } from './userStatus';
-import { JwksKeySource, TokenVerifier } from './verifier';
+import { remoteKeys, TokenVerifier } from './verifier';
 import { viewerFromClaims, type UserStatusSource, type Viewer } from './viewer';
 
 /** How a subgraph checks who calls it. */
@@ -37,7 +37,7 @@ export async function viewerOfAuthorization(
 /** Token checks for a subgraph other than auth: auth's JWKS, and user statuses asked with its own service token. */
 export function remoteAuth(tokens: TokenConfig, identity: ServiceIdentityConfig): SubgraphAuth {
   return {
-    verifier: new TokenVerifier({ ...tokens, keys: new JwksKeySource(tokens.jwksUrl) }),
+    verifier: new TokenVerifier({ ...tokens, keys: remoteKeys(tokens.jwksUrl) }),
     users: new RemoteUserStatusSource(identity.authUrl, new ServiceTokenClient(identity), identity.userStatusTtlMs),
   };
 }

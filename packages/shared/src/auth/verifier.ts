@@ -1,10 +1,9 @@
 /**
- * Access-token verification shared by the gateway and every subgraph: signature
+ * Access-token verification shared by the gateway and every subgraph (jose): signature
  * by the key its `kid` names (from auth's JWKS, cached), `iss`, `aud`, `exp`, and
  * ES256 only — so `alg: none` and HS256 signed with a public key never pass.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWK, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { GraphQLError } from 'graphql';
 import { badUserInput, ErrorCode, serviceUnavailable, unauthenticated } from '../errors';
@@ -14,61 +13,19 @@ import { witnessAudience, type WitnessClaims } from './witness';
 /** The oldest token accepted, by its `iat`, whatever its `exp` says. */
 const MAX_TOKEN_AGE = '1d';
 
-/** Finds a verification key by id. */
-export interface KeySource {
-  key(kid: string): Promise<KeyObject | undefined>;
-}
+/** Finds the verification key a token's header names. */
+export type KeySource = JWTVerifyGetKey;
 
 /** Keys known in process (the auth subgraph's own). */
-export class StaticKeySource implements KeySource {
-  private readonly keys: Map<string, KeyObject>;
-
-  constructor(jwks: readonly PublicJwk[]) {
-    this.keys = new Map(jwks.map((jwk) => [jwk.kid, createPublicKey({ key: jwk, format: 'jwk' })]));
-  }
-
-  async key(kid: string) {
-    return this.keys.get(kid);
-  }
-}
+export const staticKeys = (jwks: readonly PublicJwk[]): KeySource => createLocalJWKSet({ keys: jwks as unknown as JWK[] });
 
 /**
  * Keys from auth's `/.well-known/jwks.json`, cached. An unknown `kid` refetches
- * (a key was just rotated in), at most once per `minRefetchMs` so forged kids
+ * (a key was just rotated in), at most once per `cooldownMs` so forged kids
  * cannot make us hammer auth.
  */
-export class JwksKeySource implements KeySource {
-  private keys = new Map<string, KeyObject>();
-  private fetchedAt = 0;
-  private inflight?: Promise<void>;
-
-  /**
-   * @param url auth's JWKS endpoint
-   * @param minRefetchMs @default 30_000
-   */
-  constructor(
-    private readonly url: string,
-    private readonly minRefetchMs = 30_000,
-  ) {}
-
-  async key(kid: string) {
-    if (!this.keys.has(kid) && Date.now() - this.fetchedAt >= this.minRefetchMs) await this.refresh();
-    return this.keys.get(kid);
-  }
-
-  private refresh(): Promise<void> {
-    this.inflight ??= this.fetchKeys().finally(() => (this.inflight = undefined));
-    return this.inflight;
-  }
-
-  private async fetchKeys(): Promise<void> {
-    const res = await fetch(this.url, { signal: AbortSignal.timeout(5_000) });
-    if (!res.ok) throw new Error(`JWKS ${this.url} answered ${res.status}`);
-    const { keys } = (await res.json()) as { keys: PublicJwk[] };
-    this.keys = new Map(keys.map((jwk) => [jwk.kid, createPublicKey({ key: jwk, format: 'jwk' })]));
-    this.fetchedAt = Date.now();
-  }
-}
+export const remoteKeys = (url: string, cooldownMs = 30_000): KeySource =>
+  createRemoteJWKSet(new URL(url), { cooldownDuration: cooldownMs, timeoutDuration: 5_000 });
 
 export interface VerifierOptions {
   readonly keys: KeySource;
@@ -129,30 +86,17 @@ export class TokenVerifier {
   }
 
   private async check<T extends { exp?: number }>(token: string, audience: string): Promise<T> {
-    const decoded = jwt.decode(token, { complete: true });
-    if (!decoded || typeof decoded.payload === 'string') throw unauthenticated('The access token is malformed');
-    if (decoded.header.alg !== TOKEN_ALGORITHM)
-      throw unauthenticated('The access token is not signed with an accepted algorithm');
-    const kid = decoded.header.kid;
-    // Keys that cannot be fetched (auth down) are not a bad token: the caller may retry.
-    const key = kid
-      ? await this.options.keys.key(kid).catch(() => {
-          throw serviceUnavailable('The signing keys could not be fetched from auth; try again shortly');
-        })
-      : undefined;
-    if (!key) throw unauthenticated('The access token is signed with an unknown key');
     let claims: T;
     try {
-      claims = jwt.verify(token, key, {
+      ({ payload: claims } = (await jwtVerify(token, this.options.keys, {
         algorithms: [TOKEN_ALGORITHM],
         issuer: this.options.issuer,
         audience,
         // Auth's tokens live minutes: one issued (`iat`) more than a day ago is refused.
-        maxAge: MAX_TOKEN_AGE,
-      }) as T;
+        maxTokenAge: MAX_TOKEN_AGE,
+      })) as unknown as { payload: T });
     } catch (err) {
-      if (err instanceof jwt.TokenExpiredError) throw unauthenticated('The access token has expired');
-      throw unauthenticated('The access token is invalid');
+      throw refusal(err);
     }
     // A token that never expires would outlive every revocation.
     if (typeof claims.exp !== 'number') throw unauthenticated('The access token has no expiry');
@@ -166,4 +110,22 @@ export class TokenVerifier {
     if (!match) throw unauthenticated('The Authorization header must be "Bearer <access token>"');
     return this.verify(match[1]!);
   }
+}
+
+/** Why a token did not verify, for its caller; keys that cannot be fetched (auth down) are not a bad token. */
+function refusal(err: unknown): GraphQLError {
+  if (err instanceof errors.JWTExpired) return unauthenticated('The access token has expired');
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return unauthenticated('The access token is not signed with an accepted algorithm');
+  if (err instanceof errors.JWKSNoMatchingKey) return unauthenticated('The access token is signed with an unknown key');
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid)
+    return unauthenticated('The access token is malformed');
+  const badToken = [
+    errors.JWTClaimValidationFailed,
+    errors.JWSSignatureVerificationFailed,
+    errors.JOSENotSupported,
+    errors.JWKSMultipleMatchingKeys,
+  ];
+  if (badToken.some((kind) => err instanceof kind)) return unauthenticated('The access token is invalid');
+  return serviceUnavailable('The signing keys could not be fetched from auth; try again shortly');
 }
