@@ -9,18 +9,14 @@
 import { randomUUID } from 'node:crypto';
 import { ROUTING_KEYS, type EscalationPolicy, type Logger, type RequestEscalatedEvent } from '@asky/shared';
 import type { RequestPrisma } from './data/client';
-import type { Prisma, Request } from './generated/prisma/client';
+import type { Request } from './generated/prisma/client';
+import { addToOutbox } from './events';
 
 /** Rows one pass escalates per priority at most (the rest: next pass). */
 const BATCH = 100;
 
-function escalationEvent(
-  request: Request,
-  level: number,
-  waitedSeconds: number,
-  at: Date,
-): Prisma.OutboxEventCreateInput {
-  const payload: RequestEscalatedEvent = {
+function escalationEvent(request: Request, level: number, waitedSeconds: number, at: Date): RequestEscalatedEvent {
+  return {
     eventId: randomUUID(),
     type: ROUTING_KEYS.requestEscalated,
     occurredAt: at.toISOString(),
@@ -33,12 +29,6 @@ function escalationEvent(
     requesterId: request.requesterId,
     dispenserId: request.dispenserId,
     unit: request.unit,
-  };
-  return {
-    id: payload.eventId,
-    routingKey: payload.type,
-    requestId: request.id,
-    payload: payload as unknown as Prisma.InputJsonValue,
   };
 }
 
@@ -83,14 +73,8 @@ export class Escalator {
         for (const request of due) {
           const level = request.createdAt <= second ? 2 : 1;
           await tx.request.update({ where: { id: request.id }, data: { escalationLevel: level, escalatedAt: now } });
-          await tx.outboxEvent.create({
-            data: escalationEvent(
-              request,
-              level,
-              Math.round((now.getTime() - request.createdAt.getTime()) / 1000),
-              now,
-            ),
-          });
+          const waitedSeconds = Math.round((now.getTime() - request.createdAt.getTime()) / 1000);
+          await addToOutbox(tx, escalationEvent(request, level, waitedSeconds, now));
         }
         return due.length;
       });

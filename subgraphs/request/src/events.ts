@@ -1,16 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { ROUTING_KEYS, type RequestEvent } from '@asky/shared';
+import { outboxRow, ROUTING_KEYS, type RequestEscalatedEvent, type RequestEvent } from '@asky/shared';
 import type { Prisma, Request, RequestStatus } from './generated/prisma/client';
 
-/** The outbox row announcing that `request` was created or moved from `previousStatus`. */
-export function outboxEvent(
+/**
+ * Writes `event` to request's outbox in `tx`, the transaction of the change it
+ * announces: it goes out if and only if the change commits.
+ */
+export const addToOutbox = (tx: Prisma.TransactionClient, event: RequestEvent | RequestEscalatedEvent) =>
+  tx.outboxEvent.create({ data: { ...outboxRow(event), requestId: event.requestId } });
+
+/** The event announcing that `request` was created or moved from `previousStatus`. */
+export function requestEvent(
   request: Request,
   previousStatus: RequestStatus | null,
   changedById: string | null,
   correlationId?: string,
-): Prisma.OutboxEventCreateInput {
+): RequestEvent {
   const type = previousStatus ? ROUTING_KEYS.requestStatusChanged : ROUTING_KEYS.requestCreated;
-  const payload: RequestEvent = {
+  return {
     eventId: randomUUID(),
     type,
     occurredAt: request.updatedAt.toISOString(),
@@ -28,11 +35,5 @@ export function outboxEvent(
     unit: request.unit,
     assigneeId: request.assigneeId,
     ...(correlationId ? { correlationId } : {}),
-  };
-  return {
-    id: payload.eventId,
-    routingKey: type,
-    requestId: request.id,
-    payload: payload as unknown as Prisma.InputJsonValue,
   };
 }

@@ -17,7 +17,8 @@ const MAX_TOKEN_AGE = '1d';
 export type KeySource = JWTVerifyGetKey;
 
 /** Keys known in process (the auth subgraph's own). */
-export const staticKeys = (jwks: readonly PublicJwk[]): KeySource => createLocalJWKSet({ keys: jwks as unknown as JWK[] });
+export const staticKeys = (jwks: readonly PublicJwk[]): KeySource =>
+  createLocalJWKSet({ keys: jwks as unknown as JWK[] });
 
 /**
  * Keys from auth's `/.well-known/jwks.json`, cached. An unknown `kid` refetches

@@ -27,6 +27,18 @@ export interface OutboxRow {
   readonly payload: object;
 }
 
+/** A JSON object, as a database's JSON column takes it. */
+type JsonObject = { readonly [key: string]: JsonValue };
+type JsonValue = string | number | boolean | null | readonly JsonValue[] | JsonObject;
+
+/** The outbox row an event is written as: its id and routing key are the event's own (`eventId`, `type`). */
+export const outboxRow = (event: { readonly eventId: string; readonly type: string }) => ({
+  id: event.eventId,
+  routingKey: event.type,
+  // Events are JSON by construction (eventSchemas.ts checks what consumers receive).
+  payload: event as unknown as JsonObject,
+});
+
 export class OutboxRepository {
   private readonly table: string;
 

@@ -6,9 +6,9 @@
  * eventId).
  */
 import { randomUUID } from 'node:crypto';
-import { ROUTING_KEYS, type StockDiscrepancyEvent, type StockMovementEvent } from '@asky/shared';
+import { outboxRow, ROUTING_KEYS, type StockDiscrepancyEvent, type StockMovementEvent } from '@asky/shared';
 import type { PyxisTransaction } from '../data/client';
-import type { Prisma, StockDiscrepancy, StockItem, StockMovement } from '../generated/prisma/client';
+import type { StockDiscrepancy, StockItem, StockMovement } from '../generated/prisma/client';
 
 type Slot = Pick<StockItem, 'id' | 'slot' | 'dispenserId' | 'medicineId' | 'materialId'>;
 
@@ -43,10 +43,9 @@ async function place(tx: PyxisTransaction, slot: Slot, at: Date) {
   };
 }
 
+/** Writes `event` to pyxis' outbox in `tx`, the transaction of the change it announces. */
 const write = (tx: PyxisTransaction, event: StockMovementEvent | StockDiscrepancyEvent) =>
-  tx.outboxEvent.create({
-    data: { id: event.eventId, routingKey: event.type, payload: event as unknown as Prisma.InputJsonValue },
-  });
+  tx.outboxEvent.create({ data: outboxRow(event) });
 
 /** Announces the movements of one change of `slot`. */
 export async function announceMovements(

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { badUserInput, conflict, forbidden, notFound, useWitness, type Witnessed } from '@asky/shared';
 import type { RequestPrisma } from './client';
 import type { Request, RequestStatus } from '../generated/prisma/client';
-import { outboxEvent } from '../events';
+import { addToOutbox, requestEvent } from '../events';
 import { checkTransition } from '../workflow';
 import { holdsStock, type StockHolds } from '../stockHolds';
 import type { RequestScope } from '../visibility';
@@ -108,7 +108,7 @@ export class RequestCommands {
       await tx.statusHistory.create({
         data: { requestId: request.id, toStatus: 'PENDING', changedById: data.requesterId, note: data.note, at },
       });
-      await tx.outboxEvent.create({ data: outboxEvent(request, null, data.requesterId, this.correlationId) });
+      await addToOutbox(tx, requestEvent(request, null, data.requesterId, this.correlationId));
       return true;
     });
     if (inserted) {
@@ -315,7 +315,7 @@ export class RequestCommands {
           ...recorded,
         },
       });
-      await tx.outboxEvent.create({ data: outboxEvent(moved, current.status, viewer.id, this.correlationId) });
+      await addToOutbox(tx, requestEvent(moved, current.status, viewer.id, this.correlationId));
       return moved;
     });
     if (changed) this.committed();
