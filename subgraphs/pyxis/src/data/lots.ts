@@ -16,13 +16,16 @@ export const isExpired = (lot: { expiresAt: Date | null }, today = hospitalDay()
   !!lot.expiresAt && lot.expiresAt < today;
 
 /** First expiry first; lots without an expiry last; then the oldest received. */
-export function firstExpiryFirst(a: StockLot, b: StockLot): number {
+export function firstExpiryFirst(
+  a: Pick<StockLot, 'expiresAt' | 'receivedAt'>,
+  b: Pick<StockLot, 'expiresAt' | 'receivedAt'>,
+): number {
   const [x, y] = [a.expiresAt?.getTime() ?? Infinity, b.expiresAt?.getTime() ?? Infinity];
   return x === y ? a.receivedAt.getTime() - b.receivedAt.getTime() : x - y;
 }
 
 /** What units of a slot can still be dispensed: those of unexpired lots. */
-export const unexpiredIn = (lots: readonly StockLot[], today = hospitalDay()): number =>
+export const unexpiredIn = (lots: readonly Pick<StockLot, 'expiresAt' | 'quantity'>[], today = hospitalDay()): number =>
   lots.reduce((sum, lot) => sum + (isExpired(lot, today) ? 0 : lot.quantity), 0);
 
 /** What one change took from (or put in) one lot. */
@@ -107,13 +110,25 @@ export async function takeFirstExpiring(
   );
 }
 
-async function takeInOrder(tx: PyxisTransaction, lots: StockLot[], quantity: number): Promise<Map<string, LotPart[]>> {
-  const parts = new Map<string, LotPart[]>();
-  for (const lot of lots.sort(firstExpiryFirst)) {
+/** What comes out of which lot when `quantity` units are taken from `lots`: first expiry first, up to what they hold. */
+export function fefoTakings<L extends Pick<StockLot, 'quantity' | 'expiresAt' | 'receivedAt'>>(
+  lots: readonly L[],
+  quantity: number,
+): { lot: L; taken: number }[] {
+  const takings: { lot: L; taken: number }[] = [];
+  for (const lot of [...lots].sort(firstExpiryFirst)) {
     if (quantity === 0) break;
     const taken = Math.min(quantity, lot.quantity);
     if (taken === 0) continue;
     quantity -= taken;
+    takings.push({ lot, taken });
+  }
+  return takings;
+}
+
+async function takeInOrder(tx: PyxisTransaction, lots: StockLot[], quantity: number): Promise<Map<string, LotPart[]>> {
+  const parts = new Map<string, LotPart[]>();
+  for (const { lot, taken } of fefoTakings(lots, quantity)) {
     if (taken === lot.quantity) await tx.stockLot.delete({ where: { id: lot.id } });
     else await tx.stockLot.update({ where: { id: lot.id }, data: { quantity: { decrement: taken } } });
     parts.set(lot.stockItemId, [

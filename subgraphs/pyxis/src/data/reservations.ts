@@ -34,6 +34,34 @@ export interface LockedSlot {
 export const availableIn = (slot: { unexpired: number; reserved: number }): number =>
   Math.max(0, slot.unexpired - slot.reserved);
 
+/**
+ * How `quantity` is held across a dispenser's slots of one item, in the order
+ * given (first expiry first): each slot gives what it can still promise. The
+ * whole quantity or nothing: CONFLICT, with what is available, when the slots
+ * cannot promise it.
+ */
+export function splitReservation<S extends { unexpired: number; reserved: number }>(
+  slots: readonly S[],
+  quantity: number,
+): { slot: S; held: number }[] {
+  const available = slots.reduce((sum, slot) => sum + availableIn(slot), 0);
+  if (available < quantity) {
+    throw conflict(
+      `The dispenser has ${available} of this item available (unexpired, not held for other accepted requests), not the ${quantity} asked`,
+      { available },
+    );
+  }
+  const split: { slot: S; held: number }[] = [];
+  for (const slot of slots) {
+    if (quantity === 0) break;
+    const held = Math.min(quantity, availableIn(slot));
+    if (held === 0) continue;
+    quantity -= held;
+    split.push({ slot, held });
+  }
+  return split;
+}
+
 /** The dispenser's slots of `item`, locked for the transaction (in id order), first expiry first (then the fullest). */
 export async function lockSlotsOf(tx: PyxisTransaction, dispenserId: string, item: StockedItem): Promise<LockedSlot[]> {
   const holdsItem =
@@ -100,18 +128,7 @@ export class StockReservations {
         if (held !== asked.quantity) throw conflict(`This request already holds ${held}, not ${asked.quantity}`);
         return { requestId: asked.requestId, quantity: held, carried: 0, active: true };
       }
-      const available = slots.reduce((sum, slot) => sum + availableIn(slot), 0);
-      if (available < asked.quantity) {
-        throw conflict(
-          `The dispenser has ${available} of this item available (unexpired, not held for other accepted requests), not the ${asked.quantity} asked`,
-          { available },
-        );
-      }
-      let wanted = asked.quantity;
-      for (const slot of slots) {
-        const taken = Math.min(wanted, availableIn(slot));
-        if (taken === 0) continue;
-        wanted -= taken;
+      for (const { slot, held: taken } of splitReservation(slots, asked.quantity)) {
         const key = { requestId_stockItemId: { requestId: asked.requestId, stockItemId: slot.id } };
         const active = { quantity: taken, actorId: asked.actorId, createdAt: new Date(), endedAt: null, outcome: null };
         await tx.stockReservation.upsert({
@@ -120,7 +137,6 @@ export class StockReservations {
           update: active,
         });
         await tx.stockItem.update({ where: { id: slot.id }, data: { reserved: { increment: taken } } });
-        if (wanted === 0) break;
       }
       return { requestId: asked.requestId, quantity: asked.quantity, carried: 0, active: true };
     });
