@@ -1,5 +1,5 @@
 /**
- * A front-end's live connection as README shows it (issue 18): Apollo Client 4
+ * A front-end's live connection as README shows it: Apollo Client 4
  * with graphql-ws, `connectionParams` a function returning a fresh token. When
  * the access token expires the gateway closes the socket (4403) and the client
  * reconnects by itself with a new token; updates keep coming.

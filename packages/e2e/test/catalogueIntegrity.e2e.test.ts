@@ -1,5 +1,5 @@
 /**
- * The catalogue as a formulary committee keeps it (issue 16): updates change only
+ * The catalogue as a formulary committee keeps it: updates change only
  * what is sent, every change is audited, a controlled medicine stays controlled
  * unless an ADMIN says why, units do not change under counted stock, one product
  * has one record, lots carry their expiry and expired lots stay out, and a

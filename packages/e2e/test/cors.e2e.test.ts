@@ -1,5 +1,5 @@
 /**
- * Browsers on other origins (issue 18): the gateway tells an allowed origin it
+ * Browsers on other origins: the gateway tells an allowed origin it
  * may call (CORS), a real cross-origin page in Chromium gets its answer, and an
  * origin that is not allowed is told nothing (the browser blocks it).
  */

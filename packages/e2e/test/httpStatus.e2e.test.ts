@@ -1,5 +1,5 @@
 /**
- * HTTP conventions clients rely on (issue 18): client mistakes are 4xx with a
+ * HTTP conventions clients rely on: client mistakes are 4xx with a
  * clear code, never 500; a 401 names its scheme (RFC 6750).
  */
 import { useTestSystem } from '@asky/testing';

@@ -1,5 +1,5 @@
 /**
- * Inventory integrity (issue 16): several lots per slot, each with its quantity
+ * Inventory integrity: several lots per slot, each with its quantity
  * and expiry; dispensing first expiry first across the cabinet's slots; an
  * override that completes what the count says is not there, opening a
  * discrepancy; blind counts; discrepancies resolved by a pharmacist and a witness.

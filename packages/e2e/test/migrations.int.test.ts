@@ -1,5 +1,5 @@
 /**
- * Migrations keep existing data (issue 16): a database at the migration before
+ * Migrations keep existing data: a database at the migration before
  * lots, holding stock with its one lot per slot and dispense movements, comes
  * out with each slot's lot as its first StockLot, movements naming their
  * item and request, and nothing in custody (what was picked up before custody

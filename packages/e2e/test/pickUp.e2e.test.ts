@@ -1,5 +1,5 @@
 /**
- * Handing a medicine over (issue 16): the pick-up verified by scanning the
+ * Handing a medicine over: the pick-up verified by scanning the
  * package — a wrong item is refused and nothing moves — and the requester
  * confirming she received it (FHIR MedicationDispense's receiver).
  */

@@ -1,5 +1,5 @@
 /**
- * Web Push (issue 17) end to end against a push service run by this test: a
+ * Web Push end to end against a push service run by this test: a
  * browser's subscription registered through the API receives what its person
  * should know — new requests of the kinds they work, their own requests' status
  * changes — encrypted for it (RFC 8291, decrypted here with its keys) and signed

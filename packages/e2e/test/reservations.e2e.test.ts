@@ -1,6 +1,6 @@
 /**
  * Accepting a medicine or material request holds its quantity at its dispenser
- * (issue 16): available = unexpired on hand − reserved, shown in `locations`;
+ *: available = unexpired on hand − reserved, shown in `locations`;
  * released when the request is cancelled or rejected (in transit: a RETURN
  * movement), taken by the dispense at COMPLETED; an acceptance that does not
  * commit gives its hold back; a forged cancellation releases nothing.
@@ -30,7 +30,7 @@ const gql = async <T = any>(token: string, query: string, variables: Record<stri
   return body.data!;
 };
 
-/** A new cabinet with one slot of 5 diazepam. */
+/** A new cabinet with one slot of 5 paracetamol. */
 async function cabinet(name: string) {
   const { createDispenser: dispenser } = await gql(
     ctx.tokens.technician,

@@ -1,5 +1,5 @@
 /**
- * The ward board (issue 17): a CHARGE_NURSE sees every request of her units —
+ * The ward board: a CHARGE_NURSE sees every request of her units —
  * as a list and live — besides her own, and nothing of other units; an ADMIN
  * sets her units, and a change takes effect (and closes her live sockets).
  */

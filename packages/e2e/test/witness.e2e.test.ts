@@ -1,5 +1,5 @@
 /**
- * Chain of custody for controlled medicines (issue 16): every change of a
+ * Chain of custody for controlled medicines: every change of a
  * controlled slot, and completing a controlled request, needs a second person —
  * a NURSE or PHARMACIST other than the actor — who signs in on the actor's
  * screen (auth's `witness`); the confirmation is bound to the actor and the act,

@@ -108,7 +108,6 @@ export async function preparePostgres(
   };
 }
 
-/** The admin URL with the subgraph's own role (development password = role name). */
 /**
  * A replica's database: migrated beforehand (the migration runs once per rollout,
  * with the admin URL, elsewhere); each subgraph connects as its own role.
@@ -121,6 +120,7 @@ export function migratedRoles(urls: Readonly<Record<SubgraphName, URL>>): Prepar
   };
 }
 
+/** The admin URL with the subgraph's own role (development password = role name). */
 export function serviceRoleUrl(adminUrl: URL, subgraph: SubgraphName): URL {
   const url = new URL(adminUrl);
   url.username = `asky_${subgraph}`;

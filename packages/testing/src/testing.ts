@@ -430,11 +430,6 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   }
 }
 
-/**
- * The gateway's own signal that subscriptions started: `next(n)` resolves once
- * `n` more have started running than when it was called, so a test subscribes,
- * then awaits it, instead of sleeping.
- */
 /** Counts something the system tells of; `next(n)` resolves once it has happened `n` more times. */
 function countSignal() {
   let count = 0;

@@ -55,7 +55,6 @@ class UnusableEvent extends Error {
   }
 }
 
-/** The fields this consumer relies on, checked before anything is applied. */
 /** A status change, checked against its schema (by what it is: one moved back from the dead-letter queue comes with the queue's name as its routing key). */
 function readEvent(body: unknown): RequestEvent {
   const parsed = parseEvent(ROUTING_KEYS.requestStatusChanged, body);
