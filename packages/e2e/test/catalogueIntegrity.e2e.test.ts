@@ -6,6 +6,7 @@
  * package's barcode finds its medicine.
  */
 import { useTestSystem, type GraphQLBody } from '@asky/testing';
+import { askingAs } from './helpers/asking';
 
 const UTI_A = '44444444-4444-4444-8444-000000000001';
 const CLONAZEPAM_LIKE = {
@@ -19,8 +20,7 @@ const CLONAZEPAM_LIKE = {
 const ctx = useTestSystem();
 
 const codeOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensions?.code;
-const gql = (token: string, query: string, variables: Record<string, unknown> = {}) =>
-  ctx.system.graphql(query, variables, { token });
+const { gql } = askingAs(ctx);
 let made = 0;
 /** A strength no other test uses, so each medicine is its own product. */
 const freshStrength = () => `${Date.now() % 100000}.${++made} mg`;

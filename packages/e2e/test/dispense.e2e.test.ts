@@ -5,18 +5,14 @@
  * dispenser holds what it gives.
  */
 import { adminQuery, useTestSystem } from '@asky/testing';
-import { hospitalDate } from './helpers/asking';
+import { askingAs, hospitalDate } from './helpers/asking';
 
 /** Not controlled: custody is witness.e2e's. */
 const PARACETAMOL = '22222222-2222-4222-8222-000000000002';
 
 const ctx = useTestSystem();
 
-const gql = async <T = any>(token: string, query: string, variables: Record<string, unknown> = {}) => {
-  const body = await ctx.system.graphql<T>(query, variables, { token });
-  expect(body.errors).toBeUndefined();
-  return body.data!;
-};
+const { ok } = askingAs(ctx);
 
 async function slotsOf(dispenserId: string) {
   const { rows } = await adminQuery(
@@ -27,7 +23,7 @@ async function slotsOf(dispenserId: string) {
 }
 
 it('takes the soonest-expiring lot first, goes on to the next slot, and leaves an expired lot alone', async () => {
-  const { createDispenser: dispenser } = await gql(
+  const { createDispenser: dispenser } = await ok(
     ctx.tokens.technician,
     'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id } }',
     {
@@ -35,7 +31,7 @@ it('takes the soonest-expiring lot first, goes on to the next slot, and leaves a
     },
   );
   const assign = (slot: string, quantity: number, lot: string, expiresAt: string) =>
-    gql(ctx.tokens.technician, 'mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { id } }', {
+    ok(ctx.tokens.technician, 'mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { id } }', {
       input: { dispenserId: dispenser.id, slot, medicineId: PARACETAMOL, parLevel: 10, quantity, lot, expiresAt },
     });
   await assign('A', 5, 'LATE', '2030-01-31');
@@ -47,7 +43,7 @@ it('takes the soonest-expiring lot first, goes on to the next slot, and leaves a
     ctx.system.database.url,
   );
 
-  const { dispenser: shown } = await gql(
+  const { dispenser: shown } = await ok(
     ctx.tokens.nurse,
     `{ dispenser(id: "${dispenser.id}") { stock { slot expired } } }`,
   );
@@ -56,7 +52,7 @@ it('takes the soonest-expiring lot first, goes on to the next slot, and leaves a
     { slot: 'B', expired: false },
     { slot: 'C', expired: true },
   ]);
-  const { createRequest } = await gql(
+  const { createRequest } = await ok(
     ctx.tokens.nurse,
     'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }',
     {
@@ -64,7 +60,7 @@ it('takes the soonest-expiring lot first, goes on to the next slot, and leaves a
     },
   );
   for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'COMPLETED']) {
-    await gql(
+    await ok(
       ctx.tokens.pharmacist,
       'mutation ($id: ID!, $s: RequestStatus!) { updateRequestStatus(id: $id, status: $s) { status } }',
       { id: createRequest.id, s: status },
@@ -86,14 +82,14 @@ it('takes the soonest-expiring lot first, goes on to the next slot, and leaves a
 });
 
 it('refuses to complete more than the dispenser holds, until the count is right or the request is rejected', async () => {
-  const { createDispenser: dispenser } = await gql(
+  const { createDispenser: dispenser } = await ok(
     ctx.tokens.technician,
     'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id } }',
     {
       input: { code: `SHORT-${Date.now() % 100000}`, name: 'Short', unit: 'Ala Short', floor: '1', room: '102' },
     },
   );
-  const { assignSlot: slot } = await gql(
+  const { assignSlot: slot } = await ok(
     ctx.tokens.technician,
     'mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { id } }',
     {
@@ -109,7 +105,7 @@ it('refuses to complete more than the dispenser holds, until the count is right 
     },
   );
   const request = async (quantity: number) => {
-    const { createRequest } = await gql(
+    const { createRequest } = await ok(
       ctx.tokens.nurse,
       'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }',
       {
@@ -126,7 +122,7 @@ it('refuses to complete more than the dispenser holds, until the count is right 
     );
   const id = await request(5);
   for (const status of ['ACCEPTED', 'PREPARING']) expect((await move(id, status)).errors).toBeUndefined();
-  await gql(
+  await ok(
     ctx.tokens.technician,
     `mutation { adjustStock(slotId: "${slot.id}", delta: -3, reason: "3 broken ampoules") { quantity } }`,
   );
@@ -134,7 +130,7 @@ it('refuses to complete more than the dispenser holds, until the count is right 
 
   const refused = await move(id, 'COMPLETED');
   expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', available: 2 });
-  expect((await gql(ctx.tokens.nurse, `{ request(id: "${id}") { status } }`)).request.status).toBe('IN_TRANSIT');
+  expect((await ok(ctx.tokens.nurse, `{ request(id: "${id}") { status } }`)).request.status).toBe('IN_TRANSIT');
   expect((await move(id, 'REJECTED', 'only 2 left: ask again for 2')).data?.updateRequestStatus.status).toBe(
     'REJECTED',
   );
@@ -150,7 +146,7 @@ it('refuses to complete more than the dispenser holds, until the count is right 
 });
 
 it('answers a recall: which requests, patients and orders received units of a lot (pharmacy only)', async () => {
-  const { createDispenser: dispenser } = await gql(
+  const { createDispenser: dispenser } = await ok(
     ctx.tokens.technician,
     'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id } }',
     {
@@ -158,7 +154,7 @@ it('answers a recall: which requests, patients and orders received units of a lo
     },
   );
   const lot = `RC${Date.now() % 1_000_000}`;
-  await gql(ctx.tokens.technician, 'mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { id } }', {
+  await ok(ctx.tokens.technician, 'mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { id } }', {
     input: {
       dispenserId: dispenser.id,
       slot: 'A',
@@ -169,7 +165,7 @@ it('answers a recall: which requests, patients and orders received units of a lo
       expiresAt: '2030-01-31',
     },
   });
-  const { createRequest } = await gql(
+  const { createRequest } = await ok(
     ctx.tokens.nurse,
     'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }',
     {
@@ -184,7 +180,7 @@ it('answers a recall: which requests, patients and orders received units of a lo
     },
   );
   for (const status of ['ACCEPTED', 'PREPARING', 'IN_TRANSIT', 'COMPLETED']) {
-    await gql(
+    await ok(
       ctx.tokens.pharmacist,
       'mutation ($id: ID!, $s: RequestStatus!) { updateRequestStatus(id: $id, status: $s) { status } }',
       { id: createRequest.id, s: status },
@@ -192,9 +188,9 @@ it('answers a recall: which requests, patients and orders received units of a lo
   }
   const RECALL = `query ($lot: String!, $m: ID) { lotDispenses(lot: $lot, medicineId: $m, first: 20) { lot quantity slot dispenser { id } medicine { name } request { id orderId patient { identifier bed } } } }`;
   const deadline = Date.now() + 15_000;
-  let answer = await gql(ctx.tokens.pharmacist, RECALL, { lot, m: PARACETAMOL });
+  let answer = await ok(ctx.tokens.pharmacist, RECALL, { lot, m: PARACETAMOL });
   while (!answer.lotDispenses.length && Date.now() < deadline)
-    answer = await gql(ctx.tokens.pharmacist, RECALL, { lot, m: PARACETAMOL }); // the dispense follows the completion's event
+    answer = await ok(ctx.tokens.pharmacist, RECALL, { lot, m: PARACETAMOL }); // the dispense follows the completion's event
   expect(answer.lotDispenses).toEqual([
     {
       lot,

@@ -15,6 +15,7 @@ import selfsigned from 'selfsigned';
 import jwt from 'jsonwebtoken';
 import { adminQuery, EventTap, useTestSystem } from '@asky/testing';
 import { eventually } from './helpers/cabinet';
+import { askingAs } from './helpers/asking';
 
 /** The test push service's certificate, trusted by the system as a hospital's own push relay's would be (PUSH_CA_FILE). */
 let cert: { private: string; cert: string };
@@ -95,11 +96,7 @@ const ctx = useTestSystem({ push, escalation: { afterSeconds: { STAT: 2, ASAP: 6
 afterAll(() => service.stop());
 
 const REGISTER = 'mutation ($s: PushSubscriptionInput!) { registerPush(subscription: $s) }';
-const gql = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
-  const body = await ctx.system.graphql(query, variables, { token });
-  expect(body.errors).toBeUndefined();
-  return body.data;
-};
+const { ok } = askingAs(ctx);
 it('refuses an endpoint that is not a push service, and keys that cannot encrypt', async () => {
   const good = browser(service, 'x').subscription;
   for (const [endpoint, keys, argument] of [
@@ -117,23 +114,23 @@ it('refuses an endpoint that is not a push service, and keys that cannot encrypt
 
 it('keeps an endpoint with the person who registered it first, until she unregisters it', async () => {
   const nurses = browser(service, 'shared-screen');
-  expect(await gql(ctx.tokens.nurse, REGISTER, { s: nurses.subscription })).toEqual({ registerPush: true });
-  expect(await gql(ctx.tokens.nurse, REGISTER, { s: nurses.subscription })).toEqual({ registerPush: true }); // hers again: fine
+  expect(await ok(ctx.tokens.nurse, REGISTER, { s: nurses.subscription })).toEqual({ registerPush: true });
+  expect(await ok(ctx.tokens.nurse, REGISTER, { s: nurses.subscription })).toEqual({ registerPush: true }); // hers again: fine
   const taken = await ctx.system.graphql(REGISTER, { s: nurses.subscription }, { token: ctx.tokens.pharmacist });
   expect(taken.errors?.[0]?.extensions?.code).toBe('CONFLICT');
   const { rows } = await adminQuery(
     `SELECT "userId"::text, p256dh FROM request."PushSubscription" WHERE endpoint = '${nurses.subscription.endpoint}'`,
     ctx.system.database.url,
   );
-  const { me } = await gql(ctx.tokens.nurse, '{ me { id } }');
+  const { me } = await ok(ctx.tokens.nurse, '{ me { id } }');
   expect(rows).toEqual([{ userId: me.id, p256dh: nurses.subscription.keys.p256dh }]);
   expect(
-    await gql(ctx.tokens.nurse, 'mutation ($e: String!) { unregisterPush(endpoint: $e) }', {
+    await ok(ctx.tokens.nurse, 'mutation ($e: String!) { unregisterPush(endpoint: $e) }', {
       e: nurses.subscription.endpoint,
     }),
   ).toEqual({ unregisterPush: true });
-  expect(await gql(ctx.tokens.pharmacist, REGISTER, { s: nurses.subscription })).toEqual({ registerPush: true });
-  await gql(ctx.tokens.pharmacist, 'mutation ($e: String!) { unregisterPush(endpoint: $e) }', {
+  expect(await ok(ctx.tokens.pharmacist, REGISTER, { s: nurses.subscription })).toEqual({ registerPush: true });
+  await ok(ctx.tokens.pharmacist, 'mutation ($e: String!) { unregisterPush(endpoint: $e) }', {
     e: nurses.subscription.endpoint,
   });
 });
@@ -144,12 +141,12 @@ it('pushes new medicine requests to pharmacists and status changes to the reques
   const nurse = browser(service, 'nurse');
   const stale = browser(service, 'stale');
   service.gone.add(stale.path);
-  await gql(ctx.tokens.pharmacist, REGISTER, { s: pharmacist.subscription });
-  await gql(ctx.tokens.pharmacist, REGISTER, { s: stale.subscription });
-  await gql(ctx.tokens.technician, REGISTER, { s: technician.subscription });
-  await gql(ctx.tokens.nurse, REGISTER, { s: nurse.subscription });
+  await ok(ctx.tokens.pharmacist, REGISTER, { s: pharmacist.subscription });
+  await ok(ctx.tokens.pharmacist, REGISTER, { s: stale.subscription });
+  await ok(ctx.tokens.technician, REGISTER, { s: technician.subscription });
+  await ok(ctx.tokens.nurse, REGISTER, { s: nurse.subscription });
 
-  const { createRequest } = await gql(
+  const { createRequest } = await ok(
     ctx.tokens.nurse,
     'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }',
     {
@@ -184,7 +181,7 @@ it('pushes new medicine requests to pharmacists and status changes to the reques
   // VAPID: a JWT for the push service's origin, signed by the key the API publishes.
   const sent = service.received.find((r) => r.path === pharmacist.path)!;
   const [, token, key] = /^vapid t=([^,]+), k=(.+)$/.exec(sent.authorization)!;
-  const { pushSettings } = await gql(ctx.tokens.pharmacist, '{ pushSettings { publicKey } }');
+  const { pushSettings } = await ok(ctx.tokens.pharmacist, '{ pushSettings { publicKey } }');
   expect(key).toBe(pushSettings.publicKey);
   const raw = Buffer.from(key!, 'base64url');
   const publicKey = createPublicKey({
@@ -200,11 +197,9 @@ it('pushes new medicine requests to pharmacists and status changes to the reques
     sub: 'mailto:test@asky.local',
   });
 
-  await gql(
-    ctx.tokens.pharmacist,
-    'mutation ($id: ID!) { updateRequestStatus(id: $id, status: ACCEPTED) { status } }',
-    { id },
-  );
+  await ok(ctx.tokens.pharmacist, 'mutation ($id: ID!) { updateRequestStatus(id: $id, status: ACCEPTED) { status } }', {
+    id,
+  });
   const accepted = (
     await eventually(
       async () => nurse.notices(),
@@ -227,7 +222,7 @@ it('pushes new medicine requests to pharmacists and status changes to the reques
   expect(rows[0].n).toBe(0);
   expect(
     (
-      await gql(ctx.tokens.nurse, 'mutation ($e: String!) { unregisterPush(endpoint: $e) }', {
+      await ok(ctx.tokens.nurse, 'mutation ($e: String!) { unregisterPush(endpoint: $e) }', {
         e: nurse.subscription.endpoint,
       })
     ).unregisterPush,
@@ -237,11 +232,11 @@ it('pushes new medicine requests to pharmacists and status changes to the reques
 it("pushes an escalation to the pharmacists and to the charge nurses of the request's unit only", async () => {
   const charge = browser(service, 'charge');
   const pharmacist = browser(service, 'pharmacist2');
-  await gql(ctx.tokens.charge, REGISTER, { s: charge.subscription });
-  await gql(ctx.tokens.pharmacist, REGISTER, { s: pharmacist.subscription });
+  await ok(ctx.tokens.charge, REGISTER, { s: charge.subscription });
+  await ok(ctx.tokens.pharmacist, REGISTER, { s: pharmacist.subscription });
   const create = async (dispenserId: string) =>
     (
-      await gql(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
+      await ok(ctx.tokens.nurse, 'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }', {
         input: {
           kind: 'MEDICINE',
           medicineId: '22222222-2222-4222-8222-000000000002',
@@ -276,9 +271,9 @@ it("pushes an escalation to the pharmacists and to the charge nurses of the requ
 it('pushes nothing a forged broker message says: what is pushed is read from the request itself', async () => {
   const nurse = browser(service, 'nurse-forged');
   const pharmacist = browser(service, 'pharmacist-forged');
-  await gql(ctx.tokens.nurse, REGISTER, { s: nurse.subscription });
-  await gql(ctx.tokens.pharmacist, REGISTER, { s: pharmacist.subscription });
-  const { createRequest } = await gql(
+  await ok(ctx.tokens.nurse, REGISTER, { s: nurse.subscription });
+  await ok(ctx.tokens.pharmacist, REGISTER, { s: pharmacist.subscription });
+  const { createRequest } = await ok(
     ctx.tokens.nurse,
     'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }',
     {
@@ -344,11 +339,9 @@ it('pushes nothing a forged broker message says: what is pushed is read from the
     await tap.close();
   }
   // A real change after them: by the time its push arrives, the forged ones were handled (in order).
-  await gql(
-    ctx.tokens.pharmacist,
-    'mutation ($id: ID!) { updateRequestStatus(id: $id, status: ACCEPTED) { status } }',
-    { id },
-  );
+  await ok(ctx.tokens.pharmacist, 'mutation ($id: ID!) { updateRequestStatus(id: $id, status: ACCEPTED) { status } }', {
+    id,
+  });
   await eventually(
     async () => nurse.notices(),
     (n) => n.some((x) => x.requestId === id && x.status === 'ACCEPTED'),

@@ -1,6 +1,7 @@
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { useTestSystem } from '@asky/testing';
+import { askingAs } from './helpers/asking';
 
 const UTI = '44444444-4444-4444-8444-000000000001';
 const ctx = useTestSystem();
@@ -107,11 +108,7 @@ describe('dispenser QR codes', () => {
 describe('printable labels through the gateway', () => {
   const atGateway = (path: string, token?: string) =>
     fetch(new URL(path, ctx.system.gatewayUrl), { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const gql = async (token: string, query: string, variables: Record<string, unknown>) => {
-    const body = await ctx.system.graphql(query, variables, { token });
-    expect(body.errors).toBeUndefined();
-    return body.data;
-  };
+  const { ok } = askingAs(ctx);
 
   it('carry the code with its human-readable code, name and room under it, and the code scans', async () => {
     const png = await atGateway(`/dispensers/${UTI}/qr.png`, ctx.tokens.nurse);
@@ -131,7 +128,7 @@ describe('printable labels through the gateway', () => {
   });
 
   it("escape what staff typed, and answer a retired cabinet's label as gone", async () => {
-    const { createDispenser } = await gql(
+    const { createDispenser } = await ok(
       ctx.tokens.technician,
       'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id } }',
       {
@@ -148,7 +145,7 @@ describe('printable labels through the gateway', () => {
     expect(svg).not.toContain('<script>');
     expect(svg).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;B&quot;');
     expect(svg).toContain('Sala &lt;b&gt;7&lt;/b&gt;');
-    await gql(ctx.tokens.technician, 'mutation ($id: ID!) { retireDispenser(id: $id) { retired } }', {
+    await ok(ctx.tokens.technician, 'mutation ($id: ID!) { retireDispenser(id: $id) { retired } }', {
       id: createDispenser.id,
     });
     const gone = await atGateway(`/dispensers/${createDispenser.id}/label.svg`, ctx.tokens.nurse);

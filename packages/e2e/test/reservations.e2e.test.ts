@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { adminQuery, EventTap, useTestSystem } from '@asky/testing';
 import { eventually } from './helpers/cabinet';
+import { askingAs } from './helpers/asking';
 
 /** Not controlled: custody is witness.e2e's. */
 const PARACETAMOL = '22222222-2222-4222-8222-000000000002';
@@ -24,22 +25,18 @@ afterAll(() => tap?.close());
 
 const sql = (text: string) => adminQuery(text, ctx.system.database.url);
 
-const gql = async <T = any>(token: string, query: string, variables: Record<string, unknown> = {}) => {
-  const body = await ctx.system.graphql<T>(query, variables, { token });
-  expect(body.errors).toBeUndefined();
-  return body.data!;
-};
+const { ok } = askingAs(ctx);
 
 /** A new cabinet with one slot of 5 paracetamol. */
 async function cabinet(name: string) {
-  const { createDispenser: dispenser } = await gql(
+  const { createDispenser: dispenser } = await ok(
     ctx.tokens.technician,
     'mutation ($input: DispenserInput!) { createDispenser(input: $input) { id } }',
     {
       input: { code: `${name}-${Date.now() % 100000}`, name, unit: `Ala ${name}`, floor: '1', room: '103' },
     },
   );
-  const { assignSlot: slot } = await gql(
+  const { assignSlot: slot } = await ok(
     ctx.tokens.technician,
     'mutation ($input: AssignSlotInput!) { assignSlot(input: $input) { id } }',
     {
@@ -55,7 +52,7 @@ async function cabinet(name: string) {
     },
   );
   const request = async (quantity: number) => {
-    const { createRequest } = await gql(
+    const { createRequest } = await ok(
       ctx.tokens.nurse,
       'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }',
       {
@@ -66,7 +63,7 @@ async function cabinet(name: string) {
   };
   /** The slot as the nurse sees it in `locations`. */
   const location = async () => {
-    const { medicine } = await gql(
+    const { medicine } = await ok(
       ctx.tokens.nurse,
       `{ medicine(id: "${PARACETAMOL}") { locations { dispenser { id } quantity reserved available } } }`,
     );
@@ -89,7 +86,7 @@ it('holds the quantity at acceptance, refuses what is held for others, and gives
 
   const refused = await move(second, 'ACCEPTED');
   expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', available: 2 });
-  expect((await gql(ctx.tokens.nurse, `{ request(id: "${second}") { status } }`)).request.status).toBe('PENDING');
+  expect((await ok(ctx.tokens.nurse, `{ request(id: "${second}") { status } }`)).request.status).toBe('PENDING');
   const tooMany = await ctx.system.graphql(
     'mutation ($input: CreateRequestInput!) { createRequest(input: $input) { id } }',
     {
@@ -180,7 +177,7 @@ it('gives the hold back when the acceptance does not commit', async () => {
       `DROP TRIGGER refuse_${id.slice(0, 8)} ON request."StatusHistory"; DROP FUNCTION request.refuse_${id.slice(0, 8)}()`,
     );
   }
-  expect((await gql(ctx.tokens.nurse, `{ request(id: "${id}") { status } }`)).request.status).toBe('PENDING');
+  expect((await ok(ctx.tokens.nurse, `{ request(id: "${id}") { status } }`)).request.status).toBe('PENDING');
   expect(await location()).toEqual({ quantity: 5, reserved: 0, available: 5 });
   expect((await move(id, 'ACCEPTED')).errors).toBeUndefined(); // and it can be accepted once the fault is gone
   expect(await location()).toEqual({ quantity: 5, reserved: 4, available: 1 });
@@ -198,7 +195,7 @@ it('lets exactly one of two pharmacists accepting at once win, holding the quant
 it('lets the person whose acceptance died retry at once, and keeps others out while her attempt may still be alive', async () => {
   const { request, location } = await cabinet('RETRY');
   const id = await request(2);
-  const { me } = await gql(ctx.tokens.pharmacist, '{ me { id } }');
+  const { me } = await ok(ctx.tokens.pharmacist, '{ me { id } }');
   // Her first attempt lost the database before it could end its lease.
   await sql(
     `UPDATE request."Request" SET "acceptingId" = gen_random_uuid(), "acceptingById" = '${me.id}', "acceptingUntil" = now() + interval '30 seconds' WHERE id = '${id}'`,
@@ -236,7 +233,7 @@ it('holds no lock on the request while pyxis reserves: the requester cancels mea
   } finally {
     await blocker.end();
   }
-  expect((await gql(ctx.tokens.nurse, `{ request(id: "${id}") { status } }`)).request.status).toBe('CANCELLED');
+  expect((await ok(ctx.tokens.nurse, `{ request(id: "${id}") { status } }`)).request.status).toBe('CANCELLED');
   expect(await eventually(location, (l) => l.reserved === 0)).toEqual({ quantity: 5, reserved: 0, available: 5 });
 });
 
