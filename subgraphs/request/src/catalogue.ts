@@ -5,6 +5,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ServiceTokenClient } from '@asky/shared';
 import { PyxisStockHolds, type StockHolds } from './stockHolds';
+import { FactsDocument, type FactsQuery } from './generated/pyxisOperations';
 
 export interface DispenserFacts {
   readonly id: string;
@@ -47,35 +48,12 @@ export interface Catalogue {
   readonly stock: StockHolds;
 }
 
-const QUERY = `query Facts($medicineId: ID!, $materialId: ID!, $dispenserId: ID!, $withMedicine: Boolean!, $withMaterial: Boolean!, $withDispenser: Boolean!) {
-  medicine(id: $medicineId) @include(if: $withMedicine) { id controlled barcode }
-  material(id: $materialId) @include(if: $withMaterial) { id }
-  assistanceTypes { id }
-  dispenser(id: $dispenserId) @include(if: $withDispenser) {
-    id unit retired status
-    stock { unexpired reserved medicine { id } material { id } }
-    assistanceTypes { id }
-  }
-}`;
-
-interface FactsAnswer {
-  medicine?: { id: string; controlled: boolean; barcode: string | null } | null;
-  material?: { id: string } | null;
-  assistanceTypes: { id: string }[];
-  dispenser?: {
-    id: string;
-    unit: string;
-    retired: boolean;
-    status: string;
-    stock: { unexpired: number; reserved: number; medicine: { id: string } | null; material: { id: string } | null }[];
-    assistanceTypes: { id: string }[];
-  } | null;
-}
+type DispenserAnswer = NonNullable<FactsQuery['dispenser']>;
 
 /** Sums per item id over a dispenser's slots of what `count` says of each. */
 function perItem(
-  stock: NonNullable<FactsAnswer['dispenser']>['stock'],
-  count: (slot: NonNullable<FactsAnswer['dispenser']>['stock'][number]) => number,
+  stock: DispenserAnswer['stock'],
+  count: (slot: DispenserAnswer['stock'][number]) => number,
 ): Map<string, number> {
   const sums = new Map<string, number>();
   for (const slot of stock) {
@@ -141,7 +119,7 @@ export class PyxisCatalogue implements Catalogue {
       withMaterial: !!lookup.materialId,
       withDispenser: !!lookup.dispenserId,
     };
-    const facts = await this.serviceToken.query<FactsAnswer>(this.pyxisUrl, 'pyxis catalogue facts', QUERY, variables);
+    const facts = await this.serviceToken.query(this.pyxisUrl, 'pyxis catalogue facts', FactsDocument, variables);
     const { medicine, material, assistanceTypes, dispenser } = facts;
     return {
       medicineExists: !!medicine,
@@ -155,8 +133,8 @@ export class PyxisCatalogue implements Catalogue {
             unit: dispenser.unit,
             retired: dispenser.retired,
             status: dispenser.status,
-            onHand: perItem(dispenser.stock, (slot) => slot.unexpired),
-            reserved: perItem(dispenser.stock, (slot) => slot.reserved),
+            onHand: perItem(dispenser.stock, (slot) => slot.unexpired ?? 0),
+            reserved: perItem(dispenser.stock, (slot) => slot.reserved ?? 0),
             medicineIds: new Set(dispenser.stock.flatMap((s) => (s.medicine ? [s.medicine.id] : []))),
             materialIds: new Set(dispenser.stock.flatMap((s) => (s.material ? [s.material.id] : []))),
             assistanceTypeIds: new Set(dispenser.assistanceTypes.map((t) => t.id)),

@@ -5,7 +5,9 @@
  * the person accepting as they are.
  */
 import { ErrorCode, type ServiceTokenClient } from '@asky/shared';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { Request } from './generated/prisma/client';
+import { HeldDocument, PickUpDocument, ReleaseDocument, ReserveDocument } from './generated/pyxisOperations';
 
 export interface StockHolds {
   /** Holds the request's quantity at its dispenser for `actorId`'s acceptance; again for the same request: the same hold. */
@@ -30,11 +32,6 @@ export const holdsStock = (request: Request): boolean =>
   !!request.quantity &&
   !!(request.medicineId ?? request.materialId);
 
-const RESERVE = `mutation Reserve($input: ReserveStockInput!) { reserveStock(input: $input) { quantity } }`;
-const RELEASE = `mutation Release($requestId: ID!, $returnedBy: ID, $witnessedBy: ID) { releaseStock(requestId: $requestId, returnedBy: $returnedBy, returnWitnessedBy: $witnessedBy) { quantity } }`;
-const PICK_UP = `mutation PickUp($requestId: ID!, $carriedBy: ID!) { pickUpStock(requestId: $requestId, carriedBy: $carriedBy) { carried } }`;
-const HELD = `query Held($requestId: ID!) { stockReservation(requestId: $requestId) { quantity carried } }`;
-
 export class PyxisStockHolds implements StockHolds {
   /** @param changed told of each dispenser whose availability this process changed (kept answers about it are stale) */
   constructor(
@@ -46,21 +43,23 @@ export class PyxisStockHolds implements StockHolds {
   async reserve(request: Request, actorId: string): Promise<void> {
     const input = {
       requestId: request.id,
-      dispenserId: request.dispenserId,
+      dispenserId: request.dispenserId!,
       medicineId: request.medicineId,
       materialId: request.materialId,
-      quantity: request.quantity,
+      quantity: request.quantity!,
       actorId,
     };
     try {
-      await this.serviceToken.query(this.pyxisUrl, 'pyxis stock reservation', RESERVE, { input }, [ErrorCode.CONFLICT]);
+      await this.serviceToken.query(this.pyxisUrl, 'pyxis stock reservation', ReserveDocument, { input }, [
+        ErrorCode.CONFLICT,
+      ]);
     } finally {
       this.changed(request.dispenserId!);
     }
   }
 
   release(request: Request, returnedBy?: string, witnessedBy?: string | null): Promise<void> {
-    return this.changing(request, 'pyxis stock release', RELEASE, {
+    return this.changing(request, 'pyxis stock release', ReleaseDocument, {
       requestId: request.id,
       returnedBy: returnedBy ?? null,
       witnessedBy: witnessedBy ?? null,
@@ -68,15 +67,18 @@ export class PyxisStockHolds implements StockHolds {
   }
 
   pickUp(request: Request, carrierId: string): Promise<void> {
-    return this.changing(request, 'pyxis stock pick-up', PICK_UP, { requestId: request.id, carriedBy: carrierId });
+    return this.changing(request, 'pyxis stock pick-up', PickUpDocument, {
+      requestId: request.id,
+      carriedBy: carrierId,
+    });
   }
 
   /** A call that changes what the request's dispenser has available: kept answers about it are stale, whatever came of it. */
-  private async changing(
+  private async changing<T, V extends Record<string, unknown>>(
     request: Request,
     what: string,
-    document: string,
-    variables: Record<string, unknown>,
+    document: TypedDocumentNode<T, V>,
+    variables: V,
   ): Promise<void> {
     try {
       await this.serviceToken.query(this.pyxisUrl, what, document, variables);
@@ -86,12 +88,7 @@ export class PyxisStockHolds implements StockHolds {
   }
 
   async held(requestId: string): Promise<Held> {
-    const answer = await this.serviceToken.query<{ stockReservation: { quantity: number; carried: number } }>(
-      this.pyxisUrl,
-      'pyxis stock reservation',
-      HELD,
-      { requestId },
-    );
+    const answer = await this.serviceToken.query(this.pyxisUrl, 'pyxis stock reservation', HeldDocument, { requestId });
     return { reserved: answer.stockReservation.quantity, carried: answer.stockReservation.carried };
   }
 }

@@ -3,7 +3,8 @@
  * token at auth's `/oauth/token` (OAuth 2 client credentials) and reuses it until
  * shortly before it expires.
  */
-import { GraphQLError, type FormattedExecutionResult } from 'graphql';
+import { GraphQLError, print, type DocumentNode, type FormattedExecutionResult } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { ErrorCode, serviceUnavailable } from '../errors';
 import type { LocalSubgraph } from '../localSubgraph';
 
@@ -18,6 +19,14 @@ export interface ServiceCredentials {
 
 /** How long another service may take to answer. */
 const CALL_TIMEOUT_MS = 5_000;
+
+/** Each document's text, printed once. */
+const printed = new WeakMap<DocumentNode, string>();
+const textOf = (document: DocumentNode): string => {
+  let text = printed.get(document);
+  if (text === undefined) printed.set(document, (text = print(document)));
+  return text;
+};
 
 /** Renew this long before expiry, so a token never expires in flight. */
 const RENEW_BEFORE_MS = 60_000;
@@ -36,7 +45,7 @@ export class ServiceTokenClient {
   }
 
   /**
-   * Runs a GraphQL operation on another service as this service. Only a complete
+   * Runs a GraphQL operation (a typed document, `npm run codegen`) on another service as this service. Only a complete
    * answer counts: a field that failed there must not read as "does not exist"
    * here. Unreachable, or failed for want of its own dependencies →
    * SERVICE_UNAVAILABLE (retryable); an error whose code is one of `clientErrors`
@@ -44,13 +53,14 @@ export class ServiceTokenClient {
    * CONFLICT); any other error → an internal error naming `what` (for the log,
    * never the client).
    */
-  async query<T>(
+  async query<T, V extends Record<string, unknown> = Record<string, unknown>>(
     url: string,
     what: string,
-    query: string,
-    variables: Record<string, unknown> = {},
+    document: TypedDocumentNode<T, V>,
+    variables: V = {} as V,
     clientErrors: readonly ErrorCode[] = [],
   ): Promise<T> {
+    const query = textOf(document);
     const authorization = `Bearer ${await this.token()}`;
     const local = this.credentials.inProcess?.(url);
     const body = (

@@ -7,9 +7,7 @@ import DataLoader from 'dataloader';
 import { LRUCache } from 'lru-cache';
 import type { ServiceTokenClient } from './serviceToken';
 import type { UserStatus, UserStatusSource } from './viewer';
-
-const QUERY =
-  'query UserStatuses($ids: [ID!]!) { userStatuses(ids: $ids) { id role active passwordChangeRequired units } }';
+import { UserStatusesDocument } from '../generated/authOperations';
 
 export class RemoteUserStatusSource implements UserStatusSource {
   /** Bounded: one entry per person who called lately (null: no such account). */
@@ -40,12 +38,9 @@ export class RemoteUserStatusSource implements UserStatusSource {
 
   /** Statuses from auth; auth (or its database) unreachable → SERVICE_UNAVAILABLE, retryable. */
   private async fetchStatuses(ids: readonly string[]): Promise<(UserStatus | null)[]> {
-    const data = await this.serviceToken.query<{ userStatuses: UserStatus[] }>(
-      this.authUrl,
-      'auth account statuses',
-      QUERY,
-      { ids },
-    );
+    const data = await this.serviceToken.query(this.authUrl, 'auth account statuses', UserStatusesDocument, {
+      ids: [...ids],
+    });
     const byId = new Map(data.userStatuses.map((s) => [s.id, s]));
     return ids.map((id) => byId.get(id) ?? null);
   }

@@ -5,6 +5,7 @@
  * item, quantity and actor, so those come from the request service, which owns them.
  */
 import { serviceUnavailable, type ServiceTokenClient } from '@asky/shared';
+import { DispenseDocument } from '../generated/requestOperations';
 
 /** The statuses that close a request, and so end what it holds of stock. */
 export const CLOSING: readonly string[] = ['COMPLETED', 'CANCELLED', 'REJECTED'];
@@ -38,34 +39,6 @@ export interface RequestSource {
   request(requestId: string): Promise<RequestState | null>;
 }
 
-const QUERY = `query Dispense($id: ID!) {
-  request(id: $id) {
-    id kind status quantity requester { id }
-    dispenser { id } medicine { id } material { id }
-    history { fromStatus toStatus changedBy { id } witness { id } overrideReason }
-  }
-}`;
-
-interface Answer {
-  request: {
-    id: string;
-    kind: RequestState['kind'];
-    status: string;
-    quantity: number | null;
-    requester: { id: string };
-    dispenser: { id: string } | null;
-    medicine: { id: string } | null;
-    material: { id: string } | null;
-    history: {
-      fromStatus: string | null;
-      toStatus: string;
-      changedBy: { id: string } | null;
-      witness: { id: string } | null;
-      overrideReason: string | null;
-    }[];
-  } | null;
-}
-
 export class RemoteRequests implements RequestSource {
   /** @param requestUrl the request subgraph's GraphQL URL (a function: in one process it is known once request has started) */
   constructor(
@@ -76,7 +49,7 @@ export class RemoteRequests implements RequestSource {
   async request(requestId: string): Promise<RequestState | null> {
     const url = this.requestUrl();
     if (!url) throw serviceUnavailable('the request service has not started yet');
-    const { request } = await this.serviceToken.query<Answer>(url, 'the request service', QUERY, { id: requestId });
+    const { request } = await this.serviceToken.query(url, 'the request service', DispenseDocument, { id: requestId });
     if (!request) return null;
     const closing = request.history.findLast(
       (entry) => entry.toStatus === request.status && CLOSING.includes(entry.toStatus),
