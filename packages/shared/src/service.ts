@@ -92,11 +92,58 @@ function refuseWhileDraining(res: http.ServerResponse): void {
 export async function startService<TContext extends BaseContext>(
   options: ServiceOptions<TContext>,
 ): Promise<RunningService> {
-  const { logger, production } = options;
+  const { logger } = options;
   const metrics = createServiceMetrics(options.name);
-  let draining = false;
   // The same operation limits in every process: a caller that skips the gateway gets no more.
-  const guard = operationGuard(undefined, production);
+  const guard = operationGuard(undefined, options.production);
+  const apollo = await startApollo(options, guard, metrics);
+  const observe = observer(metrics, logger);
+  const drain = new Drain();
+  const app = serviceRoutes(options, metrics, observe, () => drain.draining);
+  const graphql = graphqlHandler(apollo, options.context, (err) =>
+    logger.error({ err }, 'request failed outside GraphQL'),
+  );
+  const server = http.createServer((req, res) => {
+    if (!drain.admit(req, res)) return;
+    watchRequest(req, res, options.operationDeadlineMs);
+    const serve = () => {
+      if (!isGraphQLRequest(req)) return app(req, res);
+      observe(req, res, () => '/graphql');
+      graphql(req, res);
+    };
+    // CORS first, on every path: a preflight is answered here (204).
+    if (options.cors) options.cors(req, res, serve);
+    else serve();
+  });
+  const port = await listen(server, options.port, options.portVariable, options.host);
+  const extension = await options.extend?.(apollo, server, guard);
+  // Bound to one address: named by it (`localhost` may resolve to another first).
+  const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : 'localhost'}:${port}/graphql`;
+  logger.info({ url }, `${options.name} listening`);
+
+  return {
+    url,
+    port,
+    local: localSubgraph(apollo, options.context),
+    async stop() {
+      drain.start();
+      await extension?.stop();
+      await drain.close(server);
+      await apollo.stop();
+    },
+  };
+}
+
+type ServiceMetrics = ReturnType<typeof createServiceMetrics>;
+type Observe = (req: IncomingMessage, res: http.ServerResponse, route: () => string) => void;
+
+/** Apollo Server with the limits, error masking, metrics and logging every Asky process has. */
+async function startApollo<TContext extends BaseContext>(
+  options: ServiceOptions<TContext>,
+  guard: OperationGuard,
+  metrics: ServiceMetrics,
+): Promise<ApolloServer<TContext>> {
+  const { logger, production } = options;
   const apollo = new ApolloServer<TContext>({
     ...options.apollo,
     validationRules: [...(options.apollo.validationRules ?? []), ...guard.validationRules],
@@ -121,9 +168,12 @@ export async function startService<TContext extends BaseContext>(
     ],
   } as ApolloServerOptions<TContext>);
   await apollo.start();
+  return apollo;
+}
 
-  /** Times every request, gives it its id (echoed) and logs it (see accessLog.ts). */
-  const observe = (req: IncomingMessage, res: http.ServerResponse, route: () => string) => {
+/** Times every request, gives it its id (echoed) and logs it (see accessLog.ts). */
+function observer(metrics: ServiceMetrics, logger: Logger): Observe {
+  return (req, res, route) => {
     const requestId = requestIdOf(req);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const started = performance.now();
@@ -135,7 +185,16 @@ export async function startService<TContext extends BaseContext>(
       logHttpAnswer(logger, req, requestId, res.statusCode, Math.round(seconds * 1000));
     });
   };
+}
 
+/** The routes beside `/graphql`: probes, metrics, the service's own; bodies express could not read answered as GraphQL errors. */
+function serviceRoutes<TContext extends BaseContext>(
+  options: ServiceOptions<TContext>,
+  metrics: ServiceMetrics,
+  observe: Observe,
+  draining: () => boolean,
+): express.Express {
+  const { logger, production } = options;
   const app = express();
   app.disable('x-powered-by');
   app.use((req, res, next) => {
@@ -157,14 +216,10 @@ export async function startService<TContext extends BaseContext>(
   });
   app.get('/ready', async (_req, res) => {
     // Draining: tell load balancers to stop sending work before the server stops accepting it.
-    const ready = !draining && (await options.ready());
+    const ready = !draining() && (await options.ready());
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
   });
   options.routes?.(app);
-  const graphql = graphqlHandler(apollo, options.context, (err) =>
-    logger.error({ err }, 'request failed outside GraphQL'),
-  );
-
   // Bodies express could not read (malformed JSON, too large…): a GraphQL-shaped
   // client error with the right status, never express's HTML page with a stack.
   app.use(
@@ -179,48 +234,41 @@ export async function startService<TContext extends BaseContext>(
       res.status(status).type('application/json').send(body);
     },
   );
+  return app;
+}
 
-  const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (!isGraphQLRequest(req)) return app(req, res);
-    observe(req, res, () => '/graphql');
-    graphql(req, res);
-  };
-  // Answers under way: once draining starts, each closes its connection when it is done.
-  const answering = new Set<http.ServerResponse>();
-  const server = http.createServer((req, res) => {
-    if (draining && !PROBES.has(req.url?.split('?')[0] ?? '')) return refuseWhileDraining(res);
-    answering.add(res);
-    res.once('close', () => answering.delete(res));
-    if (draining) res.setHeader('connection', 'close');
-    watchRequest(req, res, options.operationDeadlineMs);
-    // CORS first, on every path: a preflight is answered here (204).
-    if (options.cors) options.cors(req, res, () => serve(req, res));
-    else serve(req, res);
-  });
-  const port = await listen(server, options.port, options.portVariable, options.host);
-  const extension = await options.extend?.(apollo, server, guard);
-  // Bound to one address: named by it (`localhost` may resolve to another first).
-  const url = `http://${options.host && options.host !== '0.0.0.0' ? options.host : 'localhost'}:${port}/graphql`;
-  logger.info({ url }, `${options.name} listening`);
+/** A server's graceful stop: no new work once draining, answers under way finish (bounded), then it closes. */
+class Drain {
+  draining = false;
+  /** Answers under way: once draining starts, each closes its connection when it is done. */
+  private readonly answering = new Set<http.ServerResponse>();
 
-  return {
-    url,
-    port,
-    local: localSubgraph(apollo, options.context),
-    async stop() {
-      draining = true;
-      for (const res of answering) if (!res.headersSent) res.setHeader('connection', 'close');
-      await extension?.stop();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();
-      // Requests in flight finish first: Apollo refuses to execute once it is stopping (a
-      // login arriving just before SIGTERM got INTERNAL_SERVER_ERROR).
-      await closed;
-      clearTimeout(force);
-      await apollo.stop();
-    },
-  };
+  /** Whether the request may be served; refused (503) while draining, but for probes. */
+  admit(req: IncomingMessage, res: http.ServerResponse): boolean {
+    if (this.draining && !PROBES.has(req.url?.split('?')[0] ?? '')) {
+      refuseWhileDraining(res);
+      return false;
+    }
+    this.answering.add(res);
+    res.once('close', () => this.answering.delete(res));
+    if (this.draining) res.setHeader('connection', 'close');
+    return true;
+  }
+
+  start(): void {
+    this.draining = true;
+    for (const res of this.answering) if (!res.headersSent) res.setHeader('connection', 'close');
+  }
+
+  async close(server: http.Server): Promise<void> {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref();
+    // Requests in flight finish first: Apollo refuses to execute once it is stopping (a
+    // login arriving just before SIGTERM got INTERNAL_SERVER_ERROR).
+    await closed;
+    clearTimeout(force);
+  }
 }
 
 /**
