@@ -7,6 +7,7 @@ import {
   loadEventsConfig,
   loadGatewayConfig,
   loadTokenConfig,
+  readCorsOrigins,
   runMain,
 } from '@asky/shared';
 import { createGateway } from './server';
@@ -18,7 +19,14 @@ runMain(async () => {
   const supergraphSdl = config.supergraphPath ? readSupergraphFile(config.supergraphPath) : undefined;
   const logger = createLogger('gateway', config.logLevel);
   const events = await connectEvents(loadEventsConfig(undefined, DEFAULT_AMQP_URL), logger);
-  const gateway = await createGateway({ ...config, supergraphSdl, tokens: loadTokenConfig(), bus: events.bus, logger });
+  const gateway = await createGateway({
+    ...config,
+    supergraphSdl,
+    corsOrigins: readCorsOrigins(),
+    tokens: loadTokenConfig(),
+    bus: events.bus,
+    logger,
+  });
   return {
     async stop() {
       await gateway.stop();

@@ -15,7 +15,6 @@ import {
   remoteKeys,
   startService,
   corsPolicy,
-  readCorsOrigins,
   withHttpStatus,
   type LiveSignal,
   type LocalSubgraph,
@@ -139,7 +138,7 @@ export async function createGateway(deps: GatewayDeps): Promise<RunningService> 
     maxWaitMs: deps.subgraphTimeoutMs ?? 10_000,
   });
   return startService<GatewayContext>({
-    cors: corsPolicy(deps.corsOrigins ?? readCorsOrigins(), deps.production),
+    cors: corsPolicy(deps.corsOrigins, deps.production),
     name: 'gateway',
     port: deps.port,
     portVariable: 'GATEWAY_PORT',

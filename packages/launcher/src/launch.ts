@@ -4,10 +4,13 @@ import {
   connectEvents,
   createLogger,
   loadAuthConfig,
+  loadEscalationPolicy,
   loadEventsConfig,
   loadLiveLimits,
+  loadPushConfig,
   loadSystemConfig,
   loadTokenConfig,
+  readCorsOrigins,
   runMain,
   SYSTEM_PROCESS_ENV,
   type Logger,
@@ -29,7 +32,17 @@ export function launch(prepareDatabase: (config: SystemConfig, logger: Logger) =
     logger.info(`database: ${database.description}`);
     const events = await connectEvents(eventsConfig, logger);
     logger.info(`events: ${events.bus.description}`);
-    const system = await startSystem({ ...config, auth, tokens, database, events, liveLimits: loadLiveLimits() });
+    const system = await startSystem({
+      ...config,
+      auth,
+      tokens,
+      database,
+      events,
+      liveLimits: loadLiveLimits(),
+      escalation: loadEscalationPolicy(),
+      push: loadPushConfig(),
+      corsOrigins: readCorsOrigins(),
+    });
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
     process.stdout.write(`\nAsky is up in ${seconds}s: ${system.gatewayUrl} (Ctrl-C stops)\n\n`);
     return system;

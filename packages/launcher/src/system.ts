@@ -58,10 +58,12 @@ export interface SystemOptions {
   readonly liveLimits?: Partial<LiveLimits>;
   /** Told as live subscriptions start and end and live connections close (gateway and request subgraph). */
   readonly onLiveSignal?: (signal: LiveSignal) => void;
-  /** When unattended requests escalate. @default from the environment (loadEscalationPolicy) */
-  readonly escalation?: EscalationPolicy;
-  /** Web Push. @default from the environment (loadPushConfig) */
-  readonly push?: PushConfig;
+  /** When unattended requests escalate. */
+  readonly escalation: EscalationPolicy;
+  /** Web Push. */
+  readonly push: PushConfig;
+  /** Browser origins the gateway allows (CORS_ORIGINS); none when unset. */
+  readonly corsOrigins?: readonly string[];
   /** Operations one caller may send the gateway per second. @default unbounded */
   readonly requestsPerCaller?: number;
   /** How the gateway calls the subgraphs. @default 'in-process' */
@@ -165,6 +167,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       liveLimits: { accountRecheckMs: options.userStatusTtlMs, ...options.liveLimits },
       onLiveSignal: options.onLiveSignal,
       requestsPerCaller: options.requestsPerCaller,
+      corsOrigins: options.corsOrigins,
     });
     services.push(gateway);
     return { gatewayUrl: gateway.url, subgraphUrls: { ...urls }, prisma, stop };

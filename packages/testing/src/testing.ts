@@ -10,6 +10,7 @@ import amqp from 'amqplib';
 import pg from 'pg';
 import {
   createLogger,
+  loadPushConfig,
   type DatabaseTarget,
   EnvReader,
   loadAuthConfig,
@@ -322,7 +323,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       userStatusTtlMs: options.userStatusTtlMs ?? 0,
       liveLimits: options.liveLimits,
       escalation: options.escalation ?? { afterSeconds: { STAT: 120, ASAP: 600 }, checkEveryMs: 600_000 },
-      push: options.push,
+      push: options.push ?? loadPushConfig({}), // the defaults: keys made for this system
       events: { bus, queuePrefix: topology.queuePrefix },
       subgraphCalls: options.subgraphCalls ?? testSubgraphCalls(),
       onLiveSignal: (signal) =>

@@ -1,6 +1,4 @@
 import {
-  loadEscalationPolicy,
-  loadPushConfig,
   OutboxRelay,
   OutboxRepository,
   type EscalationPolicy,
@@ -23,19 +21,18 @@ export { Escalator } from './escalation';
 export { PUSH_QUEUE } from './push/notifier';
 
 export interface RequestSubgraphOptions {
-  /** @default from the environment (loadEscalationPolicy) */
-  readonly escalation?: EscalationPolicy;
-  /** @default from the environment (loadPushConfig) */
-  readonly push?: PushConfig;
+  /** When unattended requests escalate (loadEscalationPolicy, in a process's main). */
+  readonly escalation: EscalationPolicy;
+  /** Web Push (loadPushConfig, in a process's main). */
+  readonly push: PushConfig;
 }
 
 /** The request subgraph; it learns about the catalogue from pyxis through `catalogue`. */
 export function createRequestSubgraph(
   catalogue: Catalogue,
-  options: RequestSubgraphOptions = {},
+  options: RequestSubgraphOptions,
 ): SubgraphDefinition<RequestPrisma, Context> {
-  const escalation = options.escalation ?? loadEscalationPolicy();
-  const pushConfig = options.push ?? loadPushConfig();
+  const { escalation, push: pushConfig } = options;
   let vapid: Vapid | undefined;
   let relay: OutboxRelay | undefined;
   let log: Logger | undefined;
