@@ -12,6 +12,7 @@ import { Prisma } from '../generated/prisma/client';
 import { hospitalDay } from '../validation';
 import { recordMovements } from './stockChanges';
 import { openDiscrepancy } from './discrepancies';
+import { discrepancyOf } from './discrepancyRules';
 import { bringBack, carriedFor, takeIntoCustody, type PickUp } from './custody';
 
 export type StockedItem = { readonly medicineId: string } | { readonly materialId: string };
@@ -197,20 +198,19 @@ export class StockReservations {
       }
       if (returned.witnessId) return;
       for (const { slot, quantity } of back) {
-        if (
-          !slot.medicineId ||
-          !(await tx.medicine.findUnique({ where: { id: slot.medicineId }, select: { controlled: true } }))?.controlled
-        )
-          continue;
-        await openDiscrepancy(tx, {
-          slot,
-          source: 'TRANSIT',
+        const controlled =
+          !!slot.medicineId &&
+          !!(await tx.medicine.findUnique({ where: { id: slot.medicineId }, select: { controlled: true } }))
+            ?.controlled;
+        const found = discrepancyOf({
+          kind: 'TRANSIT',
+          controlled,
+          witnessed: false,
           expected: slot.quantity,
-          counted: slot.quantity - quantity,
-          openedById: returned.actorId,
-          openedWitnessId: null,
-          requestId,
+          carriedBack: quantity,
         });
+        if (found)
+          await openDiscrepancy(tx, { slot, ...found, openedById: returned.actorId, openedWitnessId: null, requestId });
       }
     });
   }

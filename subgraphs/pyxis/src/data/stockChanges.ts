@@ -19,6 +19,7 @@ import type { PyxisPrisma, PyxisTransaction } from './client';
 import type { StockDiscrepancy, StockItem, StockMovementKind } from '../generated/prisma/client';
 import { addToLot, lotForCorrection, takeFromLots, type LotPart } from './lots';
 import { openDiscrepancy } from './discrepancies';
+import { discrepancyOf } from './discrepancyRules';
 import { announceMovements } from '../events/stockEvents';
 
 export interface Assignment {
@@ -162,15 +163,8 @@ export class StockChanges {
           return { parts: [await addToLot(tx, slotId, into.lot, into.expiresAt, delta)], kind: 'ADJUST', reason };
         }
         const parts = await this.takeAll(tx, slot, -delta, lot);
-        if (controlled)
-          await openDiscrepancy(tx, {
-            slot,
-            source: 'ADJUST',
-            expected: slot.quantity,
-            counted: slot.quantity + delta,
-            openedById: this.actorId,
-            openedWitnessId: witnessId,
-          });
+        const found = discrepancyOf({ kind: 'ADJUST', controlled, expected: slot.quantity, delta });
+        if (found) await openDiscrepancy(tx, { slot, ...found, openedById: this.actorId, openedWitnessId: witnessId });
         return { parts, kind: 'ADJUST', reason };
       },
     );
@@ -204,9 +198,9 @@ export class StockChanges {
       witnessToken,
       { act: 'COUNT', quantity: counted },
       async (tx, locked, witnessId) => {
-        const difference = counted - locked.quantity;
+        const found = discrepancyOf({ kind: 'COUNT', expected: locked.quantity, counted });
         // No figures in the reason: anyone who reads movements would learn what the slot held (blind counts).
-        if (difference === 0)
+        if (!found)
           return {
             parts: [{ lot: null, expiresAt: null, delta: 0 }],
             kind: 'COUNT',
@@ -214,12 +208,11 @@ export class StockChanges {
           };
         discrepancy = await openDiscrepancy(tx, {
           slot: locked,
-          source: 'COUNT',
-          expected: locked.quantity,
-          counted,
+          ...found,
           openedById: this.actorId,
           openedWitnessId: witnessId,
         });
+        const difference = counted - locked.quantity;
         const parts =
           difference > 0
             ? [await addToLot(tx, slotId, null, null, difference)]

@@ -35,6 +35,7 @@ import { addToLot, takeFirstExpiring, takeFromLots } from '../data/lots';
 import { recordMovements } from '../data/stockChanges';
 import { handOver } from '../data/custody';
 import { openDiscrepancy } from '../data/discrepancies';
+import { discrepancyOf } from '../data/discrepancyRules';
 import { CLOSING, type RequestState, type RequestSource } from './requests';
 
 /** Attempts before a message that keeps failing for a reason other than the database being away is dead-lettered. */
@@ -245,15 +246,15 @@ export class StockConsumer {
         reason: `found at dispense beyond the count: request ${request.requestId}${request.overrideReason ? ` (override: ${request.overrideReason})` : ''}`,
       });
       await recordMovements(tx, found, await takeFromLots(tx, last.id, short, { lot: null, expired: false }), facts);
-      await openDiscrepancy(tx, {
-        slot: last,
-        source: 'DISPENSE',
-        expected: before,
-        counted: before + short,
-        requestId: request.requestId,
-        openedById: request.completedById,
-        openedWitnessId: request.completedWitnessId,
-      });
+      const opened = discrepancyOf({ kind: 'DISPENSE', expected: before, beyondCount: short });
+      if (opened)
+        await openDiscrepancy(tx, {
+          ...opened,
+          slot: last,
+          requestId: request.requestId,
+          openedById: request.completedById,
+          openedWitnessId: request.completedWitnessId,
+        });
     });
   }
 }
