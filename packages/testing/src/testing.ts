@@ -24,7 +24,13 @@ import {
   type SubgraphCalls,
   type SubgraphName,
 } from '@asky/shared';
-import { preparePostgres, startSystem, type RunningSystem, type SystemOptions } from '@asky/launcher';
+import {
+  preparePostgres,
+  startSystem,
+  type PreparedDatabase,
+  type RunningSystem,
+  type SystemOptions,
+} from '@asky/launcher';
 import { TcpProxy } from './tcpProxy';
 import { EventTap } from './eventTap';
 export { listen, LIVE_CHANGES, type Listener } from './liveListener';
@@ -294,43 +300,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   try {
     const prepared = await preparePostgres(database.url, createLogger('test', 'silent'));
     const bus = await RabbitBus.connect({ url: options.amqpUrl ?? testAmqpUrl(), exchange: topology.exchange }, 3_000);
-    const proxy = options.databaseProxy;
-    const system = await startSystem({
-      database: proxy
-        ? {
-            ...prepared,
-            target: (subgraph) =>
-              (options.proxiedSubgraphs ?? SUBGRAPHS).includes(subgraph)
-                ? throughProxy(prepared.target(subgraph), proxy)
-                : prepared.target(subgraph),
-          }
-        : prepared,
-      ports: { gateway: 0, auth: 0, pyxis: 0, request: 0 },
-      production: options.production ?? false,
-      metricsToken: options.metricsToken,
-      // Silent unless TEST_LOG_LEVEL asks (e.g. `error`, to see what a failing test's services logged).
-      logLevel: new EnvReader().oneOf('TEST_LOG_LEVEL', LOG_LEVELS, 'silent'),
-      prismaExtras: { log: [{ emit: 'event', level: 'query' }] },
-      auth: {
-        ...loadAuthConfig({}),
-        keysDir,
-        serviceSecrets: options.serviceSecrets ?? {},
-        selfRegistration: options.selfRegistration ?? false,
-        trustedProxies: options.trustedProxies ?? ['loopback'],
-        ...(options.accessTokenTtlSeconds ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}),
-      },
-      tokens: loadTokenConfig({}),
-      userStatusTtlMs: options.userStatusTtlMs ?? 0,
-      liveLimits: options.liveLimits,
-      escalation: options.escalation ?? { afterSeconds: { STAT: 120, ASAP: 600 }, checkEveryMs: 600_000 },
-      push: options.push ?? loadPushConfig({}), // the defaults: keys made for this system
-      events: { bus, queuePrefix: topology.queuePrefix },
-      subgraphCalls: options.subgraphCalls ?? testSubgraphCalls(),
-      onLiveSignal: (signal) =>
-        ({ subscribed: live.started, 'subscription ended': live.ended, 'connection closed': live.closed })[
-          signal
-        ].tick(),
-    });
+    const system = await startSystem(
+      systemOptions(options, prepared, keysDir, { bus, queuePrefix: topology.queuePrefix }, live),
+    );
     // The outbox relay polls in the background: its statements (and transaction
     // control, which carries no data) are not what a test counts.
     const counted = (sql: string) => !/^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql) && !sql.includes('"OutboxEvent"');
@@ -340,23 +312,6 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         ...(call.token ? { authorization: `Bearer ${call.token}` } : {}),
         ...call.headers,
       });
-    const login = async (email: string, password: string) => {
-      for (let attempt = 1; ; attempt++) {
-        const body = await graphql<{ login: { accessToken: string } }>(
-          'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }',
-          { email, password },
-        );
-        if (body.data) return body.data.login.accessToken;
-        // Hashing is busy or a service did not answer in time (a loaded machine): as a
-        // client would, wait as told (or a moment) and try again.
-        const error = body.errors?.[0]?.extensions;
-        const retryAfter =
-          error?.code === 'TOO_MANY_REQUESTS' ? Number(error.retryAfter) : error?.retryable === true ? 1 : NaN;
-        if (!(retryAfter <= 10) || attempt === 5)
-          throw new Error(`login as ${email} failed: ${JSON.stringify(body.errors)}`);
-        await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
-      }
-    };
     return {
       ...system,
       database,
@@ -369,54 +324,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       connectionsClosed: live.closed.next,
       brokerConnected: () => bus.connected(),
       graphql,
-      login,
-      async createPerson(role, name = 'New Person') {
-        const email = `person.${randomBytes(6).toString('hex')}@asky.local`;
-        const first = `first-login ${randomBytes(8).toString('hex')}`;
-        const password = `own passphrase ${randomBytes(8).toString('hex')}`;
-        const admin = await login(...MOCK_USERS.admin);
-        const created = await graphql<{ createUser: { id: string } }>(
-          'mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }',
-          { input: { name, email, password: first, role } },
-          { token: admin },
-        );
-        if (!created.data) throw new Error(`createUser failed: ${JSON.stringify(created.errors)}`);
-        const changed = await graphql<{ changePassword: { accessToken: string } }>(
-          'mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken } }',
-          { c: first, n: password },
-          { token: await login(email, first) },
-        );
-        if (!changed.data) throw new Error(`changePassword failed: ${JSON.stringify(changed.errors)}`);
-        return { id: created.data.createUser.id, email, password, token: changed.data.changePassword.accessToken };
-      },
-      async witness(actorToken, subjectId, witness = 'nurse', deed) {
-        const [email, password] = MOCK_USERS[witness];
-        const signIn = () =>
-          graphql<{ witness: { token: string } }>(
-            'mutation ($email: String!, $password: String!, $subjectId: ID!, $act: WitnessedAct, $quantity: Int) { witness(email: $email, password: $password, subjectId: $subjectId, act: $act, quantity: $quantity) { token } }',
-            { email, password, subjectId, act: deed?.act ?? null, quantity: deed?.quantity ?? null },
-            { token: actorToken },
-          );
-        let body = await signIn();
-        // A test file's witnesses sign in often: past the login throttle, wait as told, once (as a client would).
-        const wait = Number(
-          body.errors?.[0]?.extensions?.code === 'TOO_MANY_REQUESTS' ? body.errors[0].extensions.retryAfter : NaN,
-        );
-        if (wait <= 60) {
-          await new Promise((resolve) => setTimeout(resolve, wait * 1000));
-          body = await signIn();
-        }
-        if (!body.data) throw new Error(`${witness} could not witness: ${JSON.stringify(body.errors)}`);
-        return body.data.witness.token;
-      },
-      async loginAll() {
-        const roles = Object.keys(MOCK_USERS) as (keyof typeof MOCK_USERS)[];
-        const tokens = await Promise.all(roles.map((role) => login(MOCK_USERS[role][0], MOCK_USERS[role][1])));
-        return Object.fromEntries(roles.map((role, i) => [role, tokens[i]!])) as Record<
-          keyof typeof MOCK_USERS,
-          string
-        >;
-      },
+      ...people(graphql),
       async stop() {
         await system.stop();
         await database.drop();
@@ -429,6 +337,121 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     rmSync(keysDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+type LiveSignals = Record<'started' | 'ended' | 'closed', ReturnType<typeof countSignal>>;
+
+/** What the launcher starts for a test: free ports, silent logs, counted queries, the test's own settings. */
+function systemOptions(
+  options: TestSystemOptions,
+  prepared: PreparedDatabase,
+  keysDir: string,
+  events: SystemOptions['events'],
+  live: LiveSignals,
+): SystemOptions {
+  const proxy = options.databaseProxy;
+  return {
+    database: proxy
+      ? {
+          ...prepared,
+          target: (subgraph) =>
+            (options.proxiedSubgraphs ?? SUBGRAPHS).includes(subgraph)
+              ? throughProxy(prepared.target(subgraph), proxy)
+              : prepared.target(subgraph),
+        }
+      : prepared,
+    ports: { gateway: 0, auth: 0, pyxis: 0, request: 0 },
+    production: options.production ?? false,
+    metricsToken: options.metricsToken,
+    // Silent unless TEST_LOG_LEVEL asks (e.g. `error`, to see what a failing test's services logged).
+    logLevel: new EnvReader().oneOf('TEST_LOG_LEVEL', LOG_LEVELS, 'silent'),
+    prismaExtras: { log: [{ emit: 'event', level: 'query' }] },
+    auth: {
+      ...loadAuthConfig({}),
+      keysDir,
+      serviceSecrets: options.serviceSecrets ?? {},
+      selfRegistration: options.selfRegistration ?? false,
+      trustedProxies: options.trustedProxies ?? ['loopback'],
+      ...(options.accessTokenTtlSeconds ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}),
+    },
+    tokens: loadTokenConfig({}),
+    userStatusTtlMs: options.userStatusTtlMs ?? 0,
+    liveLimits: options.liveLimits,
+    escalation: options.escalation ?? { afterSeconds: { STAT: 120, ASAP: 600 }, checkEveryMs: 600_000 },
+    push: options.push ?? loadPushConfig({}), // the defaults: keys made for this system
+    events,
+    subgraphCalls: options.subgraphCalls ?? testSubgraphCalls(),
+    onLiveSignal: (signal) =>
+      ({ subscribed: live.started, 'subscription ended': live.ended, 'connection closed': live.closed })[signal].tick(),
+  };
+}
+
+/** The system's people: sign-ins (retried as a client would), new accounts, witnesses. */
+function people(graphql: TestSystem['graphql']): Pick<TestSystem, 'login' | 'createPerson' | 'witness' | 'loginAll'> {
+  const login = async (email: string, password: string) => {
+    for (let attempt = 1; ; attempt++) {
+      const body = await graphql<{ login: { accessToken: string } }>(
+        'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }',
+        { email, password },
+      );
+      if (body.data) return body.data.login.accessToken;
+      // Hashing is busy or a service did not answer in time (a loaded machine): as a
+      // client would, wait as told (or a moment) and try again.
+      const error = body.errors?.[0]?.extensions;
+      const retryAfter =
+        error?.code === 'TOO_MANY_REQUESTS' ? Number(error.retryAfter) : error?.retryable === true ? 1 : NaN;
+      if (!(retryAfter <= 10) || attempt === 5)
+        throw new Error(`login as ${email} failed: ${JSON.stringify(body.errors)}`);
+      await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+    }
+  };
+  return {
+    login,
+    async createPerson(role, name = 'New Person') {
+      const email = `person.${randomBytes(6).toString('hex')}@asky.local`;
+      const first = `first-login ${randomBytes(8).toString('hex')}`;
+      const password = `own passphrase ${randomBytes(8).toString('hex')}`;
+      const admin = await login(...MOCK_USERS.admin);
+      const created = await graphql<{ createUser: { id: string } }>(
+        'mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }',
+        { input: { name, email, password: first, role } },
+        { token: admin },
+      );
+      if (!created.data) throw new Error(`createUser failed: ${JSON.stringify(created.errors)}`);
+      const changed = await graphql<{ changePassword: { accessToken: string } }>(
+        'mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken } }',
+        { c: first, n: password },
+        { token: await login(email, first) },
+      );
+      if (!changed.data) throw new Error(`changePassword failed: ${JSON.stringify(changed.errors)}`);
+      return { id: created.data.createUser.id, email, password, token: changed.data.changePassword.accessToken };
+    },
+    async witness(actorToken, subjectId, witness = 'nurse', deed) {
+      const [email, password] = MOCK_USERS[witness];
+      const signIn = () =>
+        graphql<{ witness: { token: string } }>(
+          'mutation ($email: String!, $password: String!, $subjectId: ID!, $act: WitnessedAct, $quantity: Int) { witness(email: $email, password: $password, subjectId: $subjectId, act: $act, quantity: $quantity) { token } }',
+          { email, password, subjectId, act: deed?.act ?? null, quantity: deed?.quantity ?? null },
+          { token: actorToken },
+        );
+      let body = await signIn();
+      // A test file's witnesses sign in often: past the login throttle, wait as told, once (as a client would).
+      const wait = Number(
+        body.errors?.[0]?.extensions?.code === 'TOO_MANY_REQUESTS' ? body.errors[0].extensions.retryAfter : NaN,
+      );
+      if (wait <= 60) {
+        await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+        body = await signIn();
+      }
+      if (!body.data) throw new Error(`${witness} could not witness: ${JSON.stringify(body.errors)}`);
+      return body.data.witness.token;
+    },
+    async loginAll() {
+      const roles = Object.keys(MOCK_USERS) as (keyof typeof MOCK_USERS)[];
+      const tokens = await Promise.all(roles.map((role) => login(MOCK_USERS[role][0], MOCK_USERS[role][1])));
+      return Object.fromEntries(roles.map((role, i) => [role, tokens[i]!])) as Record<keyof typeof MOCK_USERS, string>;
+    },
+  };
 }
 
 /** Counts something the system tells of; `next(n)` resolves once it has happened `n` more times. */
