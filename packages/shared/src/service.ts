@@ -273,9 +273,8 @@ class Drain {
 
 /**
  * Connections the kernel queues while the process is busy accepting others (it
- * caps this at `net.core.somaxconn`). Node's default, 511, overflowed when a
- * gateway replica's dashboards all reconnected at once: 10,000 subscribers over
- * two replicas got connections reset mid-handshake (bench:live, 2026-12-07).
+ * caps this at `net.core.somaxconn`). Node's default, 511, overflows when a
+ * replica's dashboards all reconnect at once (bench/README.md, bench:live).
  */
 const LISTEN_BACKLOG = 4_096;
 
