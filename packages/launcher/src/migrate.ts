@@ -1,5 +1,5 @@
 /**
- * `npm run db:migrate`, and the Kubernetes migration Job: applies init-db to the
+ * `npm run db:migrate`, and the Kubernetes `migrate` init containers: applies init-db to the
  * database at `DATABASE_URL` (an admin connection; the database is created when
  * missing) — roles, schemas, tables (each Prisma migration once, recorded in
  * `<schema>._prisma_migrations`), grants, constraints — without the mock data.
