@@ -59,7 +59,12 @@ export function localSubgraph<TContext extends BaseContext>(
     async execute(operation, caller) {
       if (caller.signal?.aborted) throw callerGone();
       const req = requestOf(caller);
+      const deadline = performance.now() + caller.timeoutMs;
       const abandoned = watchCall(req, caller.signal, caller.timeoutMs);
+      const timedOut = () =>
+        serviceUnavailable(
+          `A service behind the gateway did not answer within ${caller.timeoutMs} ms; try again shortly`,
+        );
       const run = (async () => {
         // A context that cannot be made (a bad token, auth unreachable) fails the whole call, as its HTTP status would.
         const contextValue = await context(req);
@@ -69,18 +74,14 @@ export function localSubgraph<TContext extends BaseContext>(
         return response.body.singleResult;
       })();
       try {
-        return await Promise.race([
+        const result = await Promise.race([
           run,
-          abandoned.then((why) =>
-            Promise.reject(
-              why === 'caller gone'
-                ? callerGone()
-                : serviceUnavailable(
-                    `A service behind the gateway did not answer within ${caller.timeoutMs} ms; try again shortly`,
-                  ),
-            ),
-          ),
+          abandoned.then((why) => Promise.reject(why === 'caller gone' ? callerGone() : timedOut())),
         ]);
+        // An answer finished after the call was given up on is not taken, as over HTTP (where the call is cut then).
+        if (caller.signal?.aborted) throw callerGone();
+        if (performance.now() > deadline) throw timedOut();
+        return result;
       } finally {
         abandoned.cancel();
       }
