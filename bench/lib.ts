@@ -3,6 +3,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { serviceRoleUrl } from '@asky/launcher';
 import { adminQuery, testAmqpUrl, type TestSystem } from '@asky/testing';
 
 export const RESULTS_DIR = path.join(__dirname, 'results');
@@ -129,12 +130,7 @@ export function startAskyReplica(
   root = path.join(__dirname, '..'),
   execArgv: string[] = [],
 ): Promise<ChildProcess> {
-  const role = (name: 'auth' | 'pyxis' | 'request') => {
-    const url = new URL(system.database.url.href);
-    url.username = `asky_${name}`;
-    url.password = `asky_${name}`;
-    return url.href;
-  };
+  const role = (name: 'auth' | 'pyxis' | 'request') => serviceRoleUrl(system.database.url, name).href;
   return startProcess(
     path.join(root, 'packages/launcher/src/replica.ts'),
     {

@@ -39,13 +39,14 @@ export function watchRequest(req: IncomingMessage, res: ServerResponse, deadline
 /**
  * Watches one operation that came with no HTTP request (a subgraph run in the
  * gateway's process): abandoned when `signal` aborts or `deadlineMs` passes.
- * Resolves with why, once; `cancel` when the answer is in.
+ * Resolves with why, once; `why()` tells it at any moment (an answer may finish
+ * after the deadline, before the timer fires); `cancel` when the answer is in.
  */
 export function watchCall(
   req: IncomingMessage,
   signal: AbortSignal | undefined,
   deadlineMs: number,
-): Promise<'caller gone' | 'deadline passed'> & { cancel(): void } {
+): Promise<'caller gone' | 'deadline passed'> & { cancel(): void; why(): Abandonment | undefined } {
   const watch: Watch = { gone: false, deadline: performance.now() + deadlineMs };
   byRequest.set(req, watch);
   let cancel = () => undefined as void;
@@ -61,7 +62,7 @@ export function watchCall(
       signal?.removeEventListener('abort', gone);
     };
   });
-  return Object.assign(abandoned, { cancel: () => cancel() });
+  return Object.assign(abandoned, { cancel: () => cancel(), why: () => whyAbandoned(watch) });
 }
 
 /** Aborted when the caller of `req` hangs up before its answer (the gateway passes it to its subgraph calls). */
@@ -84,9 +85,14 @@ export function watchedContext<T extends object>(context: T, req: IncomingMessag
 }
 
 /** Why nobody waits for the operation of `context` any more, or undefined while somebody does. */
-export function abandonment(context: unknown): 'caller gone' | 'deadline passed' | undefined {
+export function abandonment(context: unknown): Abandonment | undefined {
   const watch = typeof context === 'object' && context !== null ? (context as { [WATCH]?: Watch })[WATCH] : undefined;
-  if (!watch) return undefined;
+  return watch && whyAbandoned(watch);
+}
+
+type Abandonment = 'caller gone' | 'deadline passed';
+
+function whyAbandoned(watch: Watch): Abandonment | undefined {
   if (watch.gone) return 'caller gone';
   return performance.now() > watch.deadline ? 'deadline passed' : undefined;
 }

@@ -59,7 +59,6 @@ export function localSubgraph<TContext extends BaseContext>(
     async execute(operation, caller) {
       if (caller.signal?.aborted) throw callerGone();
       const req = requestOf(caller);
-      const deadline = performance.now() + caller.timeoutMs;
       const abandoned = watchCall(req, caller.signal, caller.timeoutMs);
       const timedOut = () =>
         serviceUnavailable(
@@ -79,8 +78,8 @@ export function localSubgraph<TContext extends BaseContext>(
           abandoned.then((why) => Promise.reject(why === 'caller gone' ? callerGone() : timedOut())),
         ]);
         // An answer finished after the call was given up on is not taken, as over HTTP (where the call is cut then).
-        if (caller.signal?.aborted) throw callerGone();
-        if (performance.now() > deadline) throw timedOut();
+        const late = abandoned.why();
+        if (late) throw late === 'caller gone' ? callerGone() : timedOut();
         return result;
       } finally {
         abandoned.cancel();

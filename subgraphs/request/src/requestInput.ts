@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { badUserInput, isUuid } from '@asky/shared';
 import type { CreateRequestInput } from './generated/graphql';
 
-export const MAX_QUANTITY = 1_000;
+const MAX_QUANTITY = 1_000;
+const QUANTITY_RANGE = `quantity must be from 1 to ${MAX_QUANTITY}`;
 
 /** "A MEDICINE request", "An ASSISTANCE request". */
 const aRequestOf = (kind: string) => `${/^[AEIOU]/.test(kind) ? 'An' : 'A'} ${kind} request`;
@@ -60,9 +61,9 @@ const requestInput = z
     dispenserId: id('dispenserId'),
     quantity: z
       .number()
-      .int(`quantity must be from 1 to ${MAX_QUANTITY}`)
-      .min(1, `quantity must be from 1 to ${MAX_QUANTITY}`)
-      .max(MAX_QUANTITY, `quantity must be from 1 to ${MAX_QUANTITY}`)
+      .int(QUANTITY_RANGE)
+      .min(1, QUANTITY_RANGE)
+      .max(MAX_QUANTITY, QUANTITY_RANGE)
       .nullish()
       .transform((value) => value ?? null),
     note: text('note', 1_000),
