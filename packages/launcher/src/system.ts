@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  SUBGRAPHS,
   createLogger,
   createPrismaAdapter,
   remoteAuth,
@@ -141,10 +142,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       userStatusTtlMs: options.userStatusTtlMs,
       // One process per replica: the subgraphs ask each other in process too (the split topology, over HTTP).
       inProcess: inProcess
-        ? (url) =>
-            (Object.keys(urls) as SubgraphName[])
-              .map((peer) => (urls[peer] === url ? local[peer] : undefined))
-              .find(Boolean)
+        ? (url) => {
+            const peer = SUBGRAPHS.find((name) => urls[name] === url);
+            return peer && local[peer];
+          }
         : undefined,
     });
     // pyxis asks request about completed requests; request's URL is known once it has started.
